@@ -1,0 +1,111 @@
+"""The CivicDesk HTTP API (Chalice). Routes only translate HTTP <-> services.
+
+SAM: ``Handler: app.app``; one REST ``Api`` event per route below (a contract test checks it).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import json
+
+from aws_lambda_powertools.logging import correlation_paths
+from chalice import Chalice, ConvertToMiddleware, Response
+
+from civicdesk import http, wiring
+from civicdesk.api_schemas import IDEMPOTENCY_KEY_PATTERN, MAX_BODY_BYTES
+from civicdesk.domain.errors import BadRequestError, CivicDeskError
+from civicdesk.observability import logger, metrics, tracer
+
+app = Chalice(app_name="civicdesk-api", configure_logs=False)
+app.register_middleware(ConvertToMiddleware(
+    logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)))
+app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
+
+
+def _language() -> str:
+    request = app.current_request
+    try:
+        municipality = wiring.municipality_provider().get()
+        available, default = municipality.languages, municipality.default_language
+    except CivicDeskError:
+        available, default = ("sr-Cyrl", "sr-Latn", "bg", "cs", "en"), "en"
+    return http.request_language(request.query_params if request else None,
+                                 request.headers if request else None, available, default)
+
+
+def _json(body: object, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(body=json.dumps(body, ensure_ascii=False),
+                    status_code=status, headers={**http.JSON_HEADERS, **(headers or {})})
+
+
+def api_view(view):
+    """Turn domain errors into the API's one error shape; never leak a traceback."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except CivicDeskError as error:
+            if http.status_of(error) >= 500:
+                logger.exception("server-side error")
+            return _json(http.error_body(error, _language()), http.status_of(error))
+        except Exception:
+            logger.exception("unhandled error")
+            return _json(http.generic_error_body("internal_error", _language()), 500)
+
+    return wrapper
+
+
+@app.middleware("http")
+def uniform_errors(event, get_response):
+    """Rewrite the errors Chalice answers by itself (415, 405, ...) into the API's shape."""
+    response = get_response(event)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
+        code = http.CHALICE_CODES.get(body["Code"], "bad_request")
+        response.body = json.dumps(http.generic_error_body(code, _language()), ensure_ascii=False)
+        response.headers = {**(response.headers or {}), **http.JSON_HEADERS}
+    return response
+
+
+# -- public ------------------------------------------------------------------------------------
+
+@app.route("/v1/public/municipality", methods=["GET"])
+@api_view
+def public_municipality():
+    service = wiring.public_info_service()
+    return _json(service.municipality(_language()), headers={"Cache-Control": "public, max-age=60"})
+
+
+@app.route("/v1/public/categories", methods=["GET"])
+@api_view
+def public_categories():
+    service = wiring.public_info_service()
+    return _json(service.categories(_language()), headers={"Cache-Control": "public, max-age=60"})
+
+
+@app.route("/v1/public/cases", methods=["POST"],
+           content_types=["application/json", "text/plain"])
+@api_view
+def public_open_case():
+    request = app.current_request
+    payload = http.parse_json_body(request.raw_body, MAX_BODY_BYTES)
+    key = request.headers.get("idempotency-key")
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        raise BadRequestError("error.idempotency_key")
+    answer = wiring.case_service().open_public_case(
+        payload, language_hint=_language() if request.headers.get("accept-language") else None,
+        idempotency_key=key)
+    return _json(answer, 201)
+
+
+@app.route("/v1/public/cases/{number}", methods=["GET"])
+@api_view
+def public_track_case(number):
+    params = app.current_request.query_params or {}
+    view = wiring.case_service().track(number, params.get("token"), params.get("lang"))
+    return _json(view)

@@ -1,0 +1,44 @@
+"""Sending mail through Amazon SES (v2 API, raw MIME so every header is ours)."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+
+from ..domain.mail import OutgoingMail
+
+
+def build_mime(mail: OutgoingMail, domain: str) -> EmailMessage:
+    """The RFC 5322 message for ``mail`` (UTF-8, quoted-printable text part)."""
+    message = EmailMessage()
+    message["From"] = formataddr((mail.sender_name, mail.sender))
+    message["To"] = ", ".join(mail.to)
+    message["Subject"] = mail.subject
+    message["Date"] = formatdate(localtime=False)
+    # SES replaces this Message-ID with its own; it is kept only for mail sent elsewhere.
+    message["Message-ID"] = make_msgid(domain=domain)
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
+    for name, value in mail.headers.items():
+        message[name] = value
+    message.set_content(mail.text, charset="utf-8", cte="quoted-printable")
+    return message
+
+
+class SesMailer:
+    """``Mailer`` port over SES v2 ``SendEmail``; returns the Message-ID SES assigned."""
+
+    def __init__(self, client, mail_domain: str, configuration_set: str | None = None):
+        self._client = client
+        self._domain = mail_domain
+        self._configuration_set = configuration_set
+
+    def send(self, mail: OutgoingMail) -> str:
+        raw = build_mime(mail, self._domain).as_bytes()
+        params = {"FromEmailAddress": mail.sender, "Destination": {"ToAddresses": list(mail.to)},
+                  "Content": {"Raw": {"Data": raw}}}
+        if self._configuration_set:
+            params["ConfigurationSetName"] = self._configuration_set
+        response = self._client.send_email(**params)
+        # SES answers the bare id; the Message-ID header it wrote is <id@region.amazonses.com>.
+        return response["MessageId"]

@@ -1,0 +1,47 @@
+"""One typed settings object, read from the environment once and validated."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .domain.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every environment variable CivicDesk reads. ``template.yaml`` sets each one
+    (``tests/contract`` checks it)."""
+
+    region: str
+    cases_table: str
+    public_url: str
+    mail_domain: str
+    config_ttl_seconds: float
+
+    @classmethod
+    def from_environ(cls, environ: dict | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        missing = [name for name in ("CIVICDESK_CASES_TABLE", "CIVICDESK_PUBLIC_URL",
+                                     "CIVICDESK_MAIL_DOMAIN") if not env.get(name)]
+        if missing:
+            raise ConfigurationError("error.configuration",
+                                     detail=f"missing environment variables: {', '.join(missing)}")
+        try:
+            ttl = float(env.get("CIVICDESK_CONFIG_TTL_SECONDS", "300"))
+        except ValueError:
+            raise ConfigurationError("error.configuration",
+                                     detail="CIVICDESK_CONFIG_TTL_SECONDS must be a number") from None
+        return cls(
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-central-1",
+            cases_table=env["CIVICDESK_CASES_TABLE"],
+            public_url=env["CIVICDESK_PUBLIC_URL"].rstrip("/"),
+            mail_domain=env["CIVICDESK_MAIL_DOMAIN"].lower(),
+            config_ttl_seconds=ttl,
+        )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_environ()

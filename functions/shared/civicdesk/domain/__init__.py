@@ -1,0 +1,1 @@
+"""Pure domain model: only the standard library is imported here."""

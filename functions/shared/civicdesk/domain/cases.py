@@ -1,0 +1,222 @@
+"""Cases: types, channels, statuses and their transitions, numbers and tracking tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from enum import Enum
+
+from .errors import InvalidTransitionError
+
+
+class CaseType(str, Enum):
+    SIGNAL = "signal"  # a problem in public space
+    COMPLAINT = "complaint"
+    REQUEST = "request"
+    SUGGESTION = "suggestion"
+    INFORMATION = "information"  # a question
+    LETTER = "letter"
+    FOI_REQUEST = "foi_request"
+
+
+class Channel(str, Enum):
+    EMAIL = "email"
+    WEB = "web"
+    APP = "app"
+    OPEN311 = "open311"
+    PHONE = "phone"
+    LETTER = "letter"
+    IN_PERSON = "in_person"
+    SMS = "sms"
+
+
+class Status(str, Enum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    WAITING_FOR_CITIZEN = "waiting_for_citizen"
+    REFERRED = "referred"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+#: Types that carry personal data by nature and are never public, whatever the configuration says.
+ALWAYS_PRIVATE_TYPES = frozenset({CaseType.LETTER, CaseType.COMPLAINT, CaseType.FOI_REQUEST})
+
+#: Default allowed transitions; a municipality may narrow them in its configuration.
+DEFAULT_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.NEW: frozenset({Status.IN_PROGRESS, Status.WAITING_FOR_CITIZEN, Status.REFERRED,
+                           Status.RESOLVED, Status.CANCELLED}),
+    Status.IN_PROGRESS: frozenset({Status.WAITING_FOR_CITIZEN, Status.REFERRED, Status.RESOLVED,
+                                   Status.CANCELLED}),
+    Status.WAITING_FOR_CITIZEN: frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED,
+                                           Status.CANCELLED}),
+    Status.REFERRED: frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED}),
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
+    Status.CLOSED: frozenset({Status.IN_PROGRESS}),  # reopen, within the reopen window
+    Status.CANCELLED: frozenset({Status.NEW}),
+}
+
+OPEN_STATUSES = frozenset({Status.NEW, Status.IN_PROGRESS, Status.WAITING_FOR_CITIZEN,
+                           Status.REFERRED})
+
+LANGUAGES = ("sr-Cyrl", "sr-Latn", "bg", "cs", "en")
+
+_NUMBER_RE = re.compile(r"^(\d{4})-(\d{6,})$")
+
+
+def check_transition(current: Status, target: Status,
+                     transitions: dict[Status, frozenset[Status]] | None = None) -> None:
+    """Raise ``InvalidTransitionError`` unless ``current -> target`` is allowed.
+
+    Examples
+    --------
+    >>> check_transition(Status.NEW, Status.IN_PROGRESS)
+    >>> check_transition(Status.CLOSED, Status.NEW)
+    Traceback (most recent call last):
+    ...
+    civicdesk.domain.errors.InvalidTransitionError: error.invalid_transition
+    """
+    allowed = (transitions or DEFAULT_TRANSITIONS).get(current, frozenset())
+    if target not in allowed:
+        raise InvalidTransitionError("error.invalid_transition", current=current.value,
+                                     target=target.value)
+
+
+def format_number(year: int, sequence: int) -> str:
+    """The human-readable case number: ``2026-000123``.
+
+    Examples
+    --------
+    >>> format_number(2026, 123)
+    '2026-000123'
+    """
+    return f"{year:04d}-{sequence:06d}"
+
+
+def parse_number(number: str) -> tuple[int, int] | None:
+    """``(year, sequence)`` of a well-formed number, else ``None``.
+
+    Examples
+    --------
+    >>> parse_number("2026-000123")
+    (2026, 123)
+    >>> parse_number("../etc") is None
+    True
+    """
+    match = _NUMBER_RE.match(number or "")
+    if not match:
+        return None
+    return int(match.group(1)), int(match.group(2))
+
+
+def new_tracking_token() -> str:
+    """An unguessable token for public links: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def hash_token(token: str) -> str:
+    """Only this hash is stored; the token itself is shown once to the citizen."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_matches(token: str | None, token_hash: str | None) -> bool:
+    if not token or not token_hash or len(token) > 200:
+        return False
+    return hmac.compare_digest(hash_token(token), token_hash)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    """UTC timestamp with microseconds, sortable as text: ``2026-11-21T22:30:00.123456Z``."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class Location:
+    lat: float | None = None
+    lon: float | None = None
+    address: str | None = None
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in (("lat", self.lat), ("lon", self.lon),
+                                  ("address", self.address)) if v is not None}
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in (("name", self.name), ("email", self.email),
+                                  ("phone", self.phone)) if v}
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.name or self.email or self.phone)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A case as the services see it. Stored as one item; its timeline lives beside it."""
+
+    number: str
+    type: CaseType
+    channel: Channel
+    category: str
+    department: str
+    description: str
+    language: str
+    status: Status
+    public: bool
+    created_at: datetime
+    updated_at: datetime
+    token_hash: str
+    location: Location | None = None
+    contact: Contact | None = None
+    subject: str | None = None
+    assignee: str | None = None
+    version: int = 0
+
+    def with_changes(self, **changes) -> "Case":
+        return replace(self, **changes)
+
+
+class EventKind(str, Enum):
+    """What a timeline entry records. New kinds are added by later channels and features."""
+
+    CASE_OPENED = "case_opened"
+    STATUS_CHANGED = "status_changed"
+    MESSAGE_IN = "message_in"
+    MESSAGE_OUT = "message_out"
+    NOTE = "note"
+    ASSIGNED = "assigned"
+    ROUTED = "routed"
+    REFERRED = "referred"
+    NOTIFICATION = "notification"
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One immutable entry of a case's history. Nothing is edited in place."""
+
+    case_number: str
+    at: datetime
+    kind: EventKind
+    actor: str
+    public: bool
+    data: dict = field(default_factory=dict)
+    event_id: str = field(default_factory=lambda: secrets.token_hex(6))
+
+    @property
+    def sort_key(self) -> str:
+        return f"EVT#{iso(self.at)}#{self.event_id}"

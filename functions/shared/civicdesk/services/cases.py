@@ -1,0 +1,207 @@
+"""Opening and tracking cases: the citizen-facing use cases."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime
+from typing import Callable
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from ..api_schemas import PUBLIC_CASE
+from ..domain.cases import (Case, CaseType, Channel, Contact, EventKind, Location, Status,
+                            TimelineEvent, hash_token, new_tracking_token, parse_number,
+                            token_matches, utc_now)
+from ..domain.errors import ConflictError, FieldError, NotFoundError, ValidationError
+from ..domain.mail import OutgoingMail, reply_address, subject_tag
+from ..domain.municipality import Municipality, translate as tr_text
+from ..domain.redaction import redact
+from ..i18n import translate
+from .municipality import MunicipalityProvider
+from .ports import CaseRepository, DuplicateSubmission, Mailer, MetricsSink
+
+logger = logging.getLogger(__name__)
+
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+
+
+def _request_hash(cleaned: dict) -> str:
+    return hashlib.sha256(json.dumps(cleaned, sort_keys=True, ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()
+
+
+class CaseService:
+    def __init__(self, repository: CaseRepository, municipality: MunicipalityProvider,
+                 mailer: Mailer, metrics: MetricsSink, public_url: str,
+                 clock: Callable[[], datetime] = utc_now):
+        self._repo = repository
+        self._municipality = municipality
+        self._mailer = mailer
+        self._metrics = metrics
+        self._public_url = public_url.rstrip("/")
+        self._clock = clock
+
+    # -- opening -----------------------------------------------------------------------------
+
+    def open_public_case(self, payload: object, *, language_hint: str | None = None,
+                         idempotency_key: str | None = None) -> dict:
+        """Validate a citizen's submission, store the case and send the confirmation mail.
+
+        Returns the public answer (number, token, tracking link). A repeated submission with
+        the same ``idempotency_key`` returns the first answer and creates nothing.
+        """
+        municipality = self._municipality.get()
+        cleaned = self._validate_public(payload, municipality)
+        language = municipality.language_or_default(cleaned.get("language") or language_hint)
+        category = municipality.categories[cleaned["category"]]
+        now = self._clock()
+        year = now.astimezone(ZoneInfo(municipality.time_zone)).year
+        case_type = CaseType(cleaned["type"])
+        channel = Channel(cleaned.get("channel", "web"))
+        token = new_tracking_token()
+        number = self._repo.next_number(year)
+        location = Location(**cleaned["location"]) if cleaned.get("location") else None
+        contact = Contact(**cleaned["contact"]) if cleaned.get("contact") else None
+        case = Case(number=number, type=case_type, channel=channel, category=category.id,
+                    department=category.department, description=cleaned["description"],
+                    language=language, status=Status.NEW,
+                    public=municipality.is_public(case_type), created_at=now, updated_at=now,
+                    token_hash=hash_token(token), location=location, contact=contact)
+        opened = TimelineEvent(case_number=number, at=now, kind=EventKind.CASE_OPENED,
+                               actor=f"citizen:{channel.value}", public=True,
+                               data={"channel": channel.value, "department": category.department,
+                                     "status": Status.NEW.value})
+        answer = {"number": number, "token": token, "tracking_url": self.tracking_url(number, token, language),
+                  "status": Status.NEW.value, "language": language}
+        idempotency = None
+        if idempotency_key:
+            request_hash = _request_hash(cleaned)
+            idempotency = (f"public-case#{idempotency_key}", request_hash, answer,
+                           int(now.timestamp()) + IDEMPOTENCY_TTL_SECONDS)
+        try:
+            self._repo.create(case, [opened], idempotency)
+        except DuplicateSubmission as duplicate:
+            if idempotency and duplicate.request_hash != idempotency[1]:
+                raise ConflictError("error.idempotency_mismatch") from None
+            return duplicate.response
+        self._metrics.case_opened(channel.value, case_type.value)
+        if contact and contact.email:
+            self._send_confirmation(case, municipality, answer["tracking_url"])
+        return answer
+
+    def _validate_public(self, payload: object, municipality: Municipality) -> dict:
+        errors: list[FieldError] = []
+        cleaned = PUBLIC_CASE.check(payload, "", errors) or {}
+        case_type = cleaned.get("type")
+        allowed_types = tuple(t.value for t in municipality.public_form_types)
+        if case_type is not None and case_type not in allowed_types:
+            errors.append(FieldError("type", "not_allowed", {"allowed": ", ".join(allowed_types)}))
+            case_type = None
+        category_id = cleaned.get("category")
+        if category_id is not None:
+            category = municipality.categories.get(category_id)
+            if category is None:
+                errors.append(FieldError("category", "unknown_category"))
+            elif case_type and CaseType(case_type) not in category.types:
+                errors.append(FieldError("category", "type_not_for_category"))
+        language = cleaned.get("language")
+        if language and language not in municipality.languages:
+            errors.append(FieldError("language", "not_allowed",
+                                     {"allowed": ", ".join(municipality.languages)}))
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+    def tracking_url(self, number: str, token: str, language: str) -> str:
+        query = urlencode({"number": number, "token": token, "lang": language}, quote_via=quote)
+        return f"{self._public_url}/track.html?{query}"
+
+    def _send_confirmation(self, case: Case, municipality: Municipality, tracking_url: str) -> None:
+        language = case.language
+        category = municipality.categories[case.category]
+        name = case.contact.name if case.contact else None
+        params = {
+            "number": case.number, "municipality": tr_text(municipality.name, language),
+            "type": translate(language, f"type.{case.type.value}"),
+            "category": tr_text(category.name, language),
+            "department": tr_text(municipality.departments[case.department].name, language),
+            "tracking_url": tracking_url, "name_part": f", {name}" if name else "",
+        }
+        general = municipality.general_service
+        mail = OutgoingMail(
+            sender=general.address, sender_name=params["municipality"],
+            to=(case.contact.email,),  # type: ignore[union-attr]
+            subject=f"{subject_tag(case.number)} {translate(language, 'mail.confirmation.subject', **params)}",
+            text=translate(language, "mail.confirmation.body", **params),
+            reply_to=reply_address(general.address, case.number),
+            headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All",
+                     "X-CivicDesk-Case": case.number, "Content-Language": language},
+            case_number=case.number, kind="confirmation")
+        try:
+            self._mailer.send(mail)
+        except Exception:  # the case is saved; a lost confirmation must not lose the case
+            logger.exception("confirmation mail failed", extra={"case_number": case.number})
+            self._metrics.mail_failed("confirmation")
+
+    # -- tracking ----------------------------------------------------------------------------
+
+    def track(self, number: str, token: str | None, language: str | None) -> dict:
+        """The public view of a case: everything but contact data with a valid token, only
+        public and redacted data without one; a private case without a token is "not found"."""
+        municipality = self._municipality.get()
+        if parse_number(number) is None:
+            raise NotFoundError("error.case_not_found")
+        found = self._repo.get_with_timeline(number)
+        if found is None:
+            raise NotFoundError("error.case_not_found")
+        case, events = found
+        authorised = token_matches(token, case.token_hash)
+        if not authorised and not case.public:
+            raise NotFoundError("error.case_not_found")
+        language = municipality.language_or_default(language or case.language)
+        category = municipality.categories.get(case.category)
+        view = {
+            "number": case.number, "type": case.type.value,
+            "type_name": translate(language, f"type.{case.type.value}"),
+            "category": case.category,
+            "category_name": tr_text(category.name, language) if category else case.category,
+            "status": case.status.value,
+            "status_name": translate(language, f"status.{case.status.value}"),
+            "public": case.public, "created_at": _z(case.created_at),
+            "updated_at": _z(case.updated_at), "language": case.language,
+            "description": case.description if authorised else redact(case.description),
+            "history": [self._history_entry(event, municipality, language, authorised)
+                        for event in events if event.public],
+        }
+        if case.location:
+            location = case.location.to_dict()
+            if not authorised:
+                location.pop("address", None)
+            if location:
+                view["location"] = location
+        return view
+
+    @staticmethod
+    def _history_entry(event: TimelineEvent, municipality: Municipality, language: str,
+                       authorised: bool) -> dict:
+        data = event.data or {}
+        params = {key: value for key, value in data.items() if isinstance(value, (str, int, float))}
+        if "channel" in data:
+            params["channel"] = translate(language, f"channel.{data['channel']}")
+        if "department" in data and data["department"] in municipality.departments:
+            params["department"] = tr_text(municipality.departments[data["department"]].name, language)
+        entry = {"at": _z(event.at), "kind": event.kind.value}
+        if "status" in data:
+            entry["status"] = data["status"]
+            entry["status_name"] = params["status"] = translate(language, f"status.{data['status']}")
+        entry["text"] = translate(language, f"event.{event.kind.value}", **params)
+        public_text = data.get("public_text")
+        if isinstance(public_text, str):
+            entry["message"] = public_text if authorised else redact(public_text)
+        return entry
+
+
+def _z(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

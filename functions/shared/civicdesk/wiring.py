@@ -1,0 +1,77 @@
+"""Composition root: builds the services lazily, once per container. Nothing here touches AWS
+at import time, so tests can start moto first and cold starts stay short."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .config import settings
+
+
+@lru_cache(maxsize=None)
+def aws_client(service: str):
+    import boto3
+
+    return boto3.client(service, region_name=settings().region)
+
+
+@lru_cache(maxsize=1)
+def _tables_configured() -> bool:
+    from .adapters import dynamodb
+
+    dynamodb.configure(settings().cases_table, settings().region)
+    return True
+
+
+@lru_cache(maxsize=1)
+def case_repository():
+    from .adapters.dynamodb import DynamoCaseRepository
+
+    _tables_configured()
+    return DynamoCaseRepository()
+
+
+@lru_cache(maxsize=1)
+def config_repository():
+    from .adapters.dynamodb import DynamoConfigRepository
+
+    _tables_configured()
+    return DynamoConfigRepository()
+
+
+@lru_cache(maxsize=1)
+def municipality_provider():
+    from .services.municipality import MunicipalityProvider
+
+    return MunicipalityProvider(config_repository(), ttl_seconds=settings().config_ttl_seconds)
+
+
+@lru_cache(maxsize=1)
+def mailer():
+    from .adapters.ses import SesMailer
+
+    return SesMailer(aws_client("sesv2"), settings().mail_domain)
+
+
+@lru_cache(maxsize=1)
+def case_service():
+    from .observability import PowertoolsMetricsSink
+    from .services.cases import CaseService
+
+    return CaseService(case_repository(), municipality_provider(), mailer(),
+                       PowertoolsMetricsSink(), settings().public_url)
+
+
+@lru_cache(maxsize=1)
+def public_info_service():
+    from .services.public import PublicInfoService
+
+    return PublicInfoService(municipality_provider())
+
+
+def reset() -> None:
+    """Forget every built object (tests, and the local runtime after re-seeding)."""
+    settings.cache_clear()
+    for factory in (aws_client, _tables_configured, case_repository, config_repository,
+                    municipality_provider, mailer, case_service, public_info_service):
+        factory.cache_clear()

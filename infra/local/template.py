@@ -1,0 +1,140 @@
+"""Read ``template.yaml`` (the single source of truth) for the local runtime and the tests.
+
+Only what they need is resolved: tables with their key schemas, functions with their handler,
+code folder, environment and events, and the API routes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+
+
+class _Tag:
+    """An unresolved intrinsic function (``!Ref X`` -> ``_Tag("Ref", "X")``)."""
+
+    def __init__(self, name: str, value: Any):
+        self.name, self.value = name, value
+
+    def __repr__(self) -> str:
+        return f"!{self.name} {self.value!r}"
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> _Tag:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return _Tag(suffix, value)
+
+
+_Loader.add_multi_constructor("!", _construct_tag)
+
+
+def load_template(path: Path = TEMPLATE) -> dict:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_Loader)  # noqa: S506 (SafeLoader subclass)
+
+
+@dataclass
+class Route:
+    function: str
+    event: str
+    path: str
+    method: str
+
+
+@dataclass
+class FunctionSpec:
+    logical_id: str
+    handler: str
+    code_uri: str
+    environment: dict[str, Any] = field(default_factory=dict)
+    events: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def code_dir(self) -> Path:
+        return ROOT / self.code_uri
+
+    @property
+    def module_path(self) -> Path:
+        module, _, _ = self.handler.rpartition(".")
+        return self.code_dir / (module.replace(".", "/") + ".py")
+
+    @property
+    def attribute(self) -> str:
+        return self.handler.rpartition(".")[2]
+
+
+class Template:
+    def __init__(self, document: dict | None = None):
+        self.doc = document if document is not None else load_template()
+        self.resources: dict[str, dict] = self.doc.get("Resources", {})
+
+    def of_type(self, resource_type: str) -> dict[str, dict]:
+        return {lid: res for lid, res in self.resources.items() if res.get("Type") == resource_type}
+
+    def table_definitions(self) -> dict[str, dict]:
+        """``CreateTable`` arguments (without the name) for every DynamoDB table."""
+        tables = {}
+        for logical_id, resource in self.of_type("AWS::DynamoDB::Table").items():
+            props = resource["Properties"]
+            spec = {"AttributeDefinitions": props["AttributeDefinitions"],
+                    "KeySchema": props["KeySchema"], "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST")}
+            if props.get("GlobalSecondaryIndexes"):
+                spec["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+            if props.get("StreamSpecification"):
+                spec["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+            tables[logical_id] = spec
+        return tables
+
+    def ttl_attribute(self, table_logical_id: str) -> str | None:
+        ttl = self.resources[table_logical_id]["Properties"].get("TimeToLiveSpecification")
+        return ttl["AttributeName"] if ttl and ttl.get("Enabled") else None
+
+    def functions(self) -> dict[str, FunctionSpec]:
+        globals_ = self.doc.get("Globals", {}).get("Function", {})
+        global_env = globals_.get("Environment", {}).get("Variables", {})
+        specs = {}
+        for logical_id, resource in self.of_type("AWS::Serverless::Function").items():
+            props = resource["Properties"]
+            env = {**global_env, **props.get("Environment", {}).get("Variables", {})}
+            specs[logical_id] = FunctionSpec(logical_id, props["Handler"],
+                                             props["CodeUri"].rstrip("/"), env,
+                                             props.get("Events", {}))
+        return specs
+
+    def routes(self) -> list[Route]:
+        routes = []
+        for name, spec in self.functions().items():
+            for event_name, event in spec.events.items():
+                if event.get("Type") == "Api":
+                    props = event["Properties"]
+                    routes.append(Route(name, event_name, props["Path"], props["Method"].upper()))
+        return routes
+
+    def parameter_defaults(self) -> dict[str, Any]:
+        return {name: p.get("Default") for name, p in self.doc.get("Parameters", {}).items()}
+
+    def resolve(self, value: Any, ref: Callable[[str], str]) -> Any:
+        """Resolve ``!Ref`` (and plain ``!Sub`` of refs) with ``ref(logical_id_or_parameter)``."""
+        if isinstance(value, _Tag):
+            if value.name == "Ref":
+                return ref(value.value)
+            if value.name == "Sub" and isinstance(value.value, str):
+                return re.sub(r"\$\{([A-Za-z0-9:.]+)\}", lambda m: ref(m.group(1)), value.value)
+            raise ValueError(f"cannot resolve {value!r} locally")
+        return value

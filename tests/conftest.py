@@ -1,0 +1,31 @@
+import os
+
+import pytest
+
+from tests.support import aws
+
+
+@pytest.fixture
+def aws_env(monkeypatch):
+    """moto in-process with the template's tables, the SES identity, the demo municipality
+    seeded and the API function's environment set."""
+    from moto import mock_aws
+
+    for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", aws.REGION)
+    monkeypatch.setenv("AWS_REGION", aws.REGION)
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    with mock_aws():
+        names = aws.provision()
+        for key, value in aws.environment(names).items():
+            monkeypatch.setenv(key, value)
+        from civicdesk import seed, wiring
+
+        wiring.reset()
+        seed.seed(str(aws.CONFIG_DIR))
+        yield names
+        wiring.reset()

@@ -1,0 +1,1 @@
+"""Helpers shared by the test tiers: the template-derived AWS set-up and fakes."""
