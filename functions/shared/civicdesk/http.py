@@ -45,11 +45,17 @@ def error_body(error: errors.CivicDeskError, language: str) -> dict:
     body: dict = {"code": error.code, "message": translate(language, error.message_id, **error.params)}
     if isinstance(error, errors.ValidationError):
         body["fields"] = [{"field": e.field, "code": e.code,
-                           "message": translate(language, f"field.{e.code}", **e.params)}
+                           "message": translate(language, _field_message_id(e), **e.params)}
                           for e in error.errors]
     if isinstance(error, errors.ConflictError) and error.current_version is not None:
         body["current_version"] = error.current_version
     return {"error": body}
+
+
+def _field_message_id(error: errors.FieldError) -> str:
+    if error.code == "type":
+        return f"field.type.{error.params.get('expected', 'string')}"
+    return f"field.{error.code}"
 
 
 def generic_error_body(code: str, language: str, message_id: str | None = None) -> dict:

@@ -1,0 +1,47 @@
+# CivicDesk: the README's commands. Each target sets up what it needs on a fresh machine
+# (Python 3.11+ and make): the virtual environment is created and filled on first use and
+# refreshed when a requirements file changes.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+REQUIREMENTS := requirements.txt requirements-dev.txt functions/shared/requirements.txt functions/api/requirements.txt
+
+.PHONY: run test bench lint seed deploy clean help
+
+help:
+	@echo "make run    start CivicDesk locally (embedded AWS, portal on http://127.0.0.1:8000/)"
+	@echo "make test   install what is needed and run the whole test suite"
+	@echo "make bench  run the benchmarks (writes bench/results/latest.json)"
+	@echo "make lint   cfn-lint the template"
+	@echo "make seed STACK=name   store infra/config in a deployed stack's table"
+
+$(STAMP): $(REQUIREMENTS)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m infra.local
+
+test: $(STAMP)
+	$(VENV)/bin/cfn-lint template.yaml
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(VENV)/bin/cfn-lint template.yaml
+
+# Store the municipality's configuration in a deployed stack (after `sam deploy`).
+seed: $(STAMP)
+	@test -n "$(STACK)" || (echo "usage: make seed STACK=<stack name>" && exit 2)
+	CIVICDESK_CASES_TABLE=$$($(VENV)/bin/python -c "import boto3,sys; o=boto3.client('cloudformation').describe_stacks(StackName='$(STACK)')['Stacks'][0]['Outputs']; print(next(x['OutputValue'] for x in o if x['OutputKey']=='CasesTableName'))") \
+	CIVICDESK_PUBLIC_URL=unused CIVICDESK_MAIL_DOMAIN=unused \
+	PYTHONPATH=functions/shared $(PY) -m civicdesk.seed infra/config
+
+clean:
+	rm -rf .aws-sam .pytest_cache .hypothesis

@@ -1,0 +1,140 @@
+"""template.yaml <-> code: routes, handlers, environment variables, tables, dependencies."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from civicdesk import config as civicdesk_config
+from infra.local.template import ROOT, Template
+from tests.support import aws
+
+TEMPLATE = Template()
+FUNCTIONS = TEMPLATE.functions()
+CODE_DIRS = [ROOT / "functions"]
+#: Variables the Lambda runtime itself sets (never in the template).
+LAMBDA_RUNTIME_VARS = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME",
+                       "_X_AMZN_TRACE_ID", "LAMBDA_TASK_ROOT"}
+
+
+def python_files():
+    for directory in CODE_DIRS:
+        yield from (p for p in directory.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def test_every_handler_exists_and_is_callable():
+    for logical_id, spec in FUNCTIONS.items():
+        assert spec.module_path.is_file(), f"{logical_id}: {spec.module_path} missing"
+        source = spec.module_path.read_text(encoding="utf-8")
+        assert re.search(rf"^{spec.attribute}\s*=|^def {spec.attribute}\(", source, re.M), logical_id
+
+
+def test_chalice_routes_equal_template_events(aws_env):
+    module = aws.load_function("ApiFunction")
+    chalice_routes = {(path, method) for path, methods in module.app.routes.items()
+                      for method in methods}
+    template_routes = {(r.path, r.method) for r in TEMPLATE.routes() if r.function == "ApiFunction"}
+    assert chalice_routes == template_routes
+
+
+def test_every_environment_variable_the_code_reads_is_set_by_the_template():
+    read = set()
+    for path in python_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and re.fullmatch(r"(CIVICDESK|POWERTOOLS)_[A-Z_]+", node.value):
+                read.add(node.value)
+    assert read, "the scan found no variable at all: the pattern is broken"
+    for logical_id, spec in FUNCTIONS.items():
+        missing = {name for name in read if name.startswith("CIVICDESK_")} - set(spec.environment)
+        assert not missing, f"{logical_id} lacks {missing}"
+        assert "POWERTOOLS_SERVICE_NAME" in spec.environment
+    # and the settings object accepts what the template provides
+    env = aws.environment({"CasesTable": "t"})
+    settings = civicdesk_config.Settings.from_environ({**env, "AWS_REGION": "eu-central-1"})
+    assert settings.cases_table == "t"
+
+
+def test_no_scan_on_any_request_path():
+    offenders = [str(p) for p in python_files()
+                 if re.search(r"\.scan\(|\"Scan\"|\bScan\b", p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_models_match_the_table_keys_and_indexes():
+    from civicdesk.adapters import dynamodb
+
+    table = TEMPLATE.resources["CasesTable"]["Properties"]
+    keys = {k["KeyType"]: k["AttributeName"] for k in table["KeySchema"]}
+    assert keys == {"HASH": dynamodb.TableItem._hash_keyname, "RANGE": dynamodb.TableItem._range_keyname}
+    indexes = {i["IndexName"]: {k["KeyType"]: k["AttributeName"] for k in i["KeySchema"]}
+               for i in table["GlobalSecondaryIndexes"]}
+    index = dynamodb.DepartmentQueueIndex
+    schema = index._get_schema()
+    assert indexes[index.Meta.index_name] == {k["KeyType"]: k["AttributeName"]
+                                              for k in schema["key_schema"]}
+    ttl = table["TimeToLiveSpecification"]["AttributeName"]
+    assert dynamodb.IdempotencyItem.expires_at.attr_name == ttl
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+
+
+def test_functions_use_the_layer_and_tracing():
+    globals_ = TEMPLATE.doc["Globals"]["Function"]
+    assert globals_["Tracing"] == "Active"
+    layers = TEMPLATE.of_type("AWS::Serverless::LayerVersion")
+    assert list(layers) == ["CivicDeskLayer"]
+    assert layers["CivicDeskLayer"]["Properties"]["ContentUri"].rstrip("/") == "functions/shared"
+    assert (ROOT / "functions/shared/Makefile").read_text().count("build-CivicDeskLayer:") == 1
+    for logical_id in FUNCTIONS:
+        makefile = ROOT / FUNCTIONS[logical_id].code_uri / "Makefile"
+        assert f"build-{logical_id}:" in makefile.read_text(), logical_id
+
+
+def test_pinned_requirements_are_consistent():
+    def pins(path: Path) -> dict:
+        out = {}
+        for line in path.read_text().splitlines():
+            line = line.split("#")[0].strip()
+            if line.startswith("-r"):
+                out.update(pins(path.parent / line[2:].strip()))
+            elif line:
+                name, _, version = line.partition("==")
+                assert version, f"{path}: {line} is not pinned"
+                out[re.sub(r"\[.*\]", "", name).lower()] = version
+        return out
+
+    dev = pins(ROOT / "requirements-dev.txt")
+    for layer_pkg, version in pins(ROOT / "functions/shared/requirements.txt").items():
+        assert dev[layer_pkg] == version
+
+
+@pytest.mark.parametrize("module", ["civicdesk.domain.cases", "civicdesk.domain.municipality",
+                                    "civicdesk.domain.redaction", "civicdesk.domain.mail",
+                                    "civicdesk.domain.errors"])
+def test_domain_imports_only_the_standard_library(module):
+    import importlib
+    import sys
+
+    path = Path(importlib.import_module(module).__file__)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = [node.module]
+        for name in names:
+            assert name.split(".")[0] in sys.stdlib_module_names, f"{module} imports {name}"
+
+
+def test_only_adapters_and_composition_import_aws_libraries():
+    allowed = {"adapters", "wiring.py", "observability.py"}
+    package = ROOT / "functions/shared/civicdesk"
+    for path in package.rglob("*.py"):
+        relative = path.relative_to(package)
+        if relative.parts[0] in allowed or relative.name in allowed:
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(import|from)\s+(boto3|botocore|pynamodb)", text, re.M), relative

@@ -1,0 +1,104 @@
+// CivicDesk public API client (docs/api.md). Same origin as the pages: relative URLs only.
+
+const TIMEOUT_MS = 30000;
+
+/** Every failure of a call: `status` 0 means the server was not reached at all. */
+export class ApiError extends Error {
+  constructor({ status, code, message, fields }) {
+    super(message || code);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    // The server's own text, in the requested language ('' when there is none).
+    this.serverMessage = message || '';
+    this.fields = Array.isArray(fields) ? fields : [];
+  }
+}
+
+async function call(method, path, { query, body, headers } = {}) {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query || {})) {
+    if (value !== undefined && value !== null && value !== '') params.set(name, value);
+  }
+  const qs = params.toString();
+  const url = qs ? `${path}?${qs}` : path;
+
+  const init = {
+    method,
+    headers: { Accept: 'application/json', ...(headers || {}) },
+    credentials: 'same-origin',
+    cache: 'no-store',
+    referrerPolicy: 'no-referrer',
+  };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json; charset=utf-8';
+    init.body = JSON.stringify(body);
+  }
+
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+  init.signal = controller.signal;
+  let response;
+  let text;
+  try {
+    response = await fetch(url, init);
+    text = await response.text();
+  } catch (err) {
+    throw new ApiError({ status: 0, code: 'network_error', message: '' });
+  } finally {
+    clearTimeout(timer);
+  }
+
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    const error = (data && typeof data === 'object' && data.error) || {};
+    throw new ApiError({
+      status: response.status,
+      code: typeof error.code === 'string' ? error.code : 'http_error',
+      message: typeof error.message === 'string' ? error.message : '',
+      fields: error.fields,
+    });
+  }
+  if (data === null || typeof data !== 'object') {
+    throw new ApiError({ status: response.status, code: 'bad_response', message: '' });
+  }
+  return data;
+}
+
+/** Municipality name, languages, time zone, working hours, services, public form types. */
+export function getMunicipality(lang) {
+  return call('GET', '/v1/public/municipality', { query: { lang } });
+}
+
+export function getCategories(lang) {
+  return call('GET', '/v1/public/categories', { query: { lang } });
+}
+
+/** Opens a case; the same `idempotencyKey` never creates a second one. */
+export function createCase(payload, idempotencyKey) {
+  return call('POST', '/v1/public/cases', {
+    body: payload,
+    headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
+  });
+}
+
+export function getCase(number, token, lang) {
+  return call('GET', `/v1/public/cases/${encodeURIComponent(number)}`, { query: { token, lang } });
+}
+
+/** A random UUID (v4); crypto.randomUUID exists only in secure contexts, so fall back. */
+export function newIdempotencyKey() {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
