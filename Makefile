@@ -31,7 +31,7 @@ test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 bench: $(STAMP)
-	$(PY) -m bench
+	PYTHONPATH=functions/shared $(PY) -m bench
 
 lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml

@@ -64,6 +64,11 @@ class FunctionSpec:
     code_uri: str
     environment: dict[str, Any] = field(default_factory=dict)
     events: dict[str, dict] = field(default_factory=dict)
+    #: Globals merged with the function's own properties (SAM's defaults when neither sets them).
+    memory_size: int = 128
+    timeout: int = 3
+    #: Unresolved layer references (``!Ref CivicDeskLayer``); see ``Template.layer_dirs``.
+    layers: list = field(default_factory=list)
 
     @property
     def code_dir(self) -> Path:
@@ -112,10 +117,44 @@ class Template:
         for logical_id, resource in self.of_type("AWS::Serverless::Function").items():
             props = resource["Properties"]
             env = {**global_env, **props.get("Environment", {}).get("Variables", {})}
-            specs[logical_id] = FunctionSpec(logical_id, props["Handler"],
-                                             props["CodeUri"].rstrip("/"), env,
-                                             props.get("Events", {}))
+            specs[logical_id] = FunctionSpec(
+                logical_id, props["Handler"], props["CodeUri"].rstrip("/"), env,
+                props.get("Events", {}),
+                memory_size=int(props.get("MemorySize", globals_.get("MemorySize", 128))),
+                timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
+                layers=list(props.get("Layers", globals_.get("Layers", []))))
         return specs
+
+    def layer_dirs(self, function: FunctionSpec) -> list[Path]:
+        """The source folders of the function's layers (their ``ContentUri``), in layer order.
+
+        Lambda unpacks a Python layer under ``/opt/python`` and puts that on ``sys.path``; the
+        local runtime puts these folders there instead. Layers that are not declared in this
+        template (ARNs of published layers) cannot be emulated and are skipped.
+        """
+        dirs = []
+        for layer in function.layers:
+            if isinstance(layer, _Tag) and layer.name == "Ref":
+                resource = self.resources.get(layer.value, {})
+                if resource.get("Type") == "AWS::Serverless::LayerVersion":
+                    dirs.append(ROOT / resource["Properties"]["ContentUri"].rstrip("/"))
+        return dirs
+
+    def api_path_patterns(self) -> list[str]:
+        """CloudFront path patterns (``/v1/*``) sent to the API rather than to the portal bucket.
+
+        The local runtime serves the portal and the API on one origin, exactly as the
+        distribution does; reading the split from the template keeps the two the same.
+        """
+        apis = set(self.of_type("AWS::Serverless::Api"))
+        patterns = []
+        for distribution in self.of_type("AWS::CloudFront::Distribution").values():
+            config = distribution["Properties"]["DistributionConfig"]
+            api_origins = {origin["Id"] for origin in config.get("Origins", [])
+                           if _mentions(origin.get("DomainName"), apis)}
+            patterns += [behavior["PathPattern"] for behavior in config.get("CacheBehaviors", [])
+                         if behavior.get("TargetOriginId") in api_origins]
+        return patterns
 
     def routes(self) -> list[Route]:
         routes = []
@@ -138,3 +177,17 @@ class Template:
                 return re.sub(r"\$\{([A-Za-z0-9:.]+)\}", lambda m: ref(m.group(1)), value.value)
             raise ValueError(f"cannot resolve {value!r} locally")
         return value
+
+
+def _mentions(value: Any, logical_ids: set[str]) -> bool:
+    """Whether an (unresolved) property value refers to one of ``logical_ids``."""
+    if isinstance(value, _Tag):
+        value = value.value
+    if isinstance(value, str):
+        return any(value == lid or "${" + lid + "}" in value or "${" + lid + "." in value
+                   for lid in logical_ids)
+    if isinstance(value, (list, tuple)):
+        return any(_mentions(item, logical_ids) for item in value)
+    if isinstance(value, dict):
+        return any(_mentions(item, logical_ids) for item in value.values())
+    return False

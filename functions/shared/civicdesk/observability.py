@@ -12,7 +12,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger()
-tracer = Tracer()
+# Only botocore is traced: patching every supported library imports them all (about 0.14 s of
+# cold start) although CivicDesk makes no other outgoing calls.
+tracer = Tracer(patch_modules=("botocore",))
 metrics = Metrics()
 
 # Read-only requests publish no metric; that is expected, not worth a warning per request.

@@ -50,7 +50,7 @@ def municipality_provider():
 def mailer():
     from .adapters.ses import SesMailer
 
-    return SesMailer(aws_client("sesv2"), settings().mail_domain)
+    return SesMailer(lambda: aws_client("sesv2"), settings().mail_domain)
 
 
 @lru_cache(maxsize=1)

@@ -26,10 +26,14 @@ def build_mime(mail: OutgoingMail, domain: str) -> EmailMessage:
 
 
 class SesMailer:
-    """``Mailer`` port over SES v2 ``SendEmail``; returns the Message-ID SES assigned."""
+    """``Mailer`` port over SES v2 ``SendEmail``; returns the Message-ID SES assigned.
 
-    def __init__(self, client, mail_domain: str, configuration_set: str | None = None):
-        self._client = client
+    The client is built on first send (``client_factory``), so requests that send nothing never
+    pay for creating it.
+    """
+
+    def __init__(self, client_factory, mail_domain: str, configuration_set: str | None = None):
+        self._client_factory = client_factory
         self._domain = mail_domain
         self._configuration_set = configuration_set
 
@@ -39,6 +43,6 @@ class SesMailer:
                   "Content": {"Raw": {"Data": raw}}}
         if self._configuration_set:
             params["ConfigurationSetName"] = self._configuration_set
-        response = self._client.send_email(**params)
+        response = self._client_factory().send_email(**params)
         # SES answers the bare id; the Message-ID header it wrote is <id@region.amazonses.com>.
         return response["MessageId"]

@@ -1,0 +1,1 @@
+"""Benchmarks a reviewer can reproduce with ``make bench``; figures go to bench/results/."""

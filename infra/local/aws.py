@@ -1,0 +1,258 @@
+"""The emulated AWS account: moto's server on 127.0.0.1 and what ``template.yaml`` provisions.
+
+moto runs in server mode (a real HTTP endpoint) rather than as an in-process mock so that every
+client, boto3's and PynamoDB's alike, and tools outside the process (the AWS CLI with
+``--endpoint-url``) reach the same account. It still runs in *this* process, which lets the
+runtime read what moto's SES accepted straight from its backend (the outbox).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from infra.local.template import Template
+
+REGION = "eu-central-1"
+ACCOUNT_ID = DEFAULT_ACCOUNT_ID
+HOST = "127.0.0.1"
+#: Physical names are ``<prefix>-<LogicalId>``, as a stack named ``civicdesk-local`` would have.
+NAME_PREFIX = "civicdesk-local"
+
+log = logging.getLogger("civicdesk.local")
+
+#: DynamoDB operations that change nothing (``X-Amz-Target: DynamoDB_20120810.<Operation>``).
+_READ_OPERATION_PREFIXES = ("Get", "BatchGet", "TransactGet", "Query", "Scan", "Describe", "List")
+#: The services whose data the state directory keeps; a write to any other marks nothing dirty.
+_PERSISTED_SERVICES = ("dynamodb", "s3")
+
+
+class StartupError(RuntimeError):
+    """The runtime cannot start (a port taken, a template it cannot emulate...)."""
+
+
+def port_is_free(port: int, host: str = HOST) -> bool:
+    """Whether ``port`` can be bound now (with ``SO_REUSEADDR``, as the servers bind)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def client_environment(endpoint_url: str) -> dict[str, str]:
+    """Variables that point every AWS SDK client of this process at moto.
+
+    botocore reads ``AWS_ENDPOINT_URL`` for every service, so boto3 and PynamoDB need no code
+    change; they must be set before the first client is created.
+    """
+    return {"AWS_ENDPOINT_URL": endpoint_url, "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION}
+
+
+def clear_conflicting_environment(environ: Any = os.environ) -> None:
+    """Remove variables that would send clients elsewhere than moto (a profile that may not
+    exist, a session token, per-service endpoints that override ``AWS_ENDPOINT_URL``)."""
+    for name in list(environ):
+        if name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
+                    "AWS_SECURITY_TOKEN", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") \
+                or name.startswith("AWS_ENDPOINT_URL_"):
+            del environ[name]
+
+
+class _MutationRecorder:
+    """WSGI middleware around moto: calls ``on_mutation`` after each request that may have
+    changed persisted data, so the state directory is written only when something changed."""
+
+    def __init__(self, app: Callable, on_mutation: Callable[[], None]):
+        self._app = app
+        self._on_mutation = on_mutation
+
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
+        response = self._app(environ, start_response)
+        # After the call: moto has applied the change by now, so a snapshot that clears the
+        # flag next cannot miss it.
+        if _may_mutate(environ):
+            self._on_mutation()
+        return response
+
+
+def _may_mutate(environ: dict) -> bool:
+    service = _signing_service(environ.get("HTTP_AUTHORIZATION", ""))
+    if service is not None and service not in _PERSISTED_SERVICES:
+        return False
+    if service == "dynamodb":
+        operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
+        return not operation.startswith(_READ_OPERATION_PREFIXES)
+    # S3, or a request without a SigV4 header (a presigned URL): only reads are GET and HEAD.
+    return environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD")
+
+
+def _signing_service(authorization: str) -> str | None:
+    """``dynamodb`` from ``AWS4-HMAC-SHA256 Credential=AK/20261121/eu-central-1/dynamodb/...``."""
+    marker = "Credential="
+    start = authorization.find(marker)
+    if start < 0:
+        return None
+    scope = authorization[start + len(marker):].split(",")[0].split("/")
+    return scope[3] if len(scope) >= 5 else None
+
+
+class MotoServer(ThreadedMotoServer):
+    """moto's threaded server, bound to 127.0.0.1, that reports writes and fails loudly.
+
+    ``ThreadedMotoServer.start`` waits forever when its socket cannot be bound (the error dies
+    with the server thread); this subclass hands the error back. The server entry point is
+    moto's own (pinned moto 5.2.1) with the ``_MutationRecorder`` around the WSGI app.
+    """
+
+    def __init__(self, port: int, on_mutation: Callable[[], None] = lambda: None):
+        super().__init__(ip_address=HOST, port=port, verbose=False)
+        self._on_mutation = on_mutation
+        self._startup_error: BaseException | None = None
+
+    def _server_entry(self) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import make_server
+
+        try:
+            app = _MutationRecorder(DomainDispatcherApplication(create_backend_app),
+                                    self._on_mutation)
+            self._server = make_server(self._ip_address, self._port, app, threaded=True)
+        except BaseException as error:  # noqa: BLE001 - re-raised by start() in the caller
+            self._startup_error = error
+            self._server_ready_event.set()
+            return
+        self._server_ready_event.set()
+        self._server.serve_forever(poll_interval=0.1)
+
+    def start(self) -> None:
+        super().start()
+        if self._startup_error is not None:
+            raise StartupError(f"moto cannot listen on {self._ip_address}:{self._port}: "
+                               f"{self._startup_error}") from self._startup_error
+
+    @property
+    def endpoint_url(self) -> str:
+        host, port = self.get_host_and_port()
+        return f"http://{host}:{port}"
+
+
+def start_moto(port: int, on_mutation: Callable[[], None] = lambda: None) -> MotoServer:
+    """Start moto on ``port``, or on a free port when ``port`` is 0 or already taken (another
+    local runtime, LocalStack...): clients find it through ``AWS_ENDPOINT_URL`` anyway."""
+    if port and not port_is_free(port):
+        log.info("port %d is taken; moto listens on a free port instead", port)
+        port = 0
+    server = MotoServer(port, on_mutation)
+    server.start()
+    return server
+
+
+@dataclass
+class Resources:
+    """Physical names of what was provisioned, by logical id."""
+
+    tables: dict[str, str] = field(default_factory=dict)
+    buckets: dict[str, str] = field(default_factory=dict)
+    mail_identities: list[str] = field(default_factory=list)
+
+    def physical_name(self, logical_id: str) -> str | None:
+        return self.tables.get(logical_id) or self.buckets.get(logical_id)
+
+
+def physical_table_name(logical_id: str) -> str:
+    return f"{NAME_PREFIX}-{logical_id}"
+
+
+def physical_bucket_name(logical_id: str) -> str:
+    # Bucket names are lower case only.
+    return f"{NAME_PREFIX}-{logical_id.lower()}"
+
+
+def provision(template: Template, parameters: dict[str, Any]) -> Resources:
+    """Create every table and bucket ``template`` declares and verify its SES identities.
+
+    Tables get the template's key schema, indexes, stream and TTL attribute; moto ignores
+    billing, encryption and point-in-time recovery, so they are not passed. SES identities are
+    *verified* (moto refuses to send from an unverified one; in AWS that is the DKIM records).
+    """
+    import boto3
+
+    resources = Resources()
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    for logical_id, definition in template.table_definitions().items():
+        name = physical_table_name(logical_id)
+        dynamodb.create_table(TableName=name, **definition)
+        ttl = template.ttl_attribute(logical_id)
+        if ttl:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+                "Enabled": True, "AttributeName": ttl})
+        resources.tables[logical_id] = name
+
+    s3 = boto3.client("s3", region_name=REGION)
+    for logical_id in template.of_type("AWS::S3::Bucket"):
+        name = physical_bucket_name(logical_id)
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        resources.buckets[logical_id] = name
+
+    ses = boto3.client("ses", region_name=REGION)
+    ref = reference_resolver(resources, parameters)
+    for logical_id, resource in template.of_type("AWS::SES::EmailIdentity").items():
+        identity = str(template.resolve(resource["Properties"]["EmailIdentity"], ref))
+        if "@" in identity:
+            ses.verify_email_identity(EmailAddress=identity)
+        else:
+            ses.verify_domain_identity(Domain=identity)
+        resources.mail_identities.append(identity)
+    return resources
+
+
+def reference_resolver(resources: Resources, parameters: dict[str, Any]) -> Callable[[str], str]:
+    """``!Ref``/``${}`` resolution: provisioned names, parameters, pseudo parameters."""
+    pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT_ID, "AWS::Partition": "aws",
+              "AWS::StackName": NAME_PREFIX, "AWS::URLSuffix": "amazonaws.com"}
+
+    def ref(name: str) -> str:
+        physical = resources.physical_name(name)
+        if physical is not None:
+            return physical
+        if name in parameters and parameters[name] is not None:
+            return str(parameters[name])
+        if name in pseudo:
+            return pseudo[name]
+        raise StartupError(f"template.yaml: cannot resolve {name!r} locally (neither a "
+                           f"provisioned table or bucket nor a parameter with a value)")
+
+    return ref
+
+
+def function_environment(template: Template, resources: Resources,
+                         parameters: dict[str, Any]) -> dict[str, str]:
+    """Every function's ``Environment`` (Globals + its own), references resolved, merged.
+
+    All functions share one process and therefore one environment; the template gives them the
+    same variables apart from ``POWERTOOLS_SERVICE_NAME``, so the merge is faithful enough today.
+    """
+    ref = reference_resolver(resources, parameters)
+    environment: dict[str, str] = {}
+    for spec in template.functions().values():
+        for name, value in spec.environment.items():
+            environment[name] = str(template.resolve(value, ref))
+    return environment
+
+
+def sent_messages() -> list:
+    """What moto's SES (v1 and v2 alike) has accepted so far, oldest first."""
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[ACCOUNT_ID][REGION].sent_messages)

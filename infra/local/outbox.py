@@ -1,0 +1,227 @@
+"""The local outbox: every mail CivicDesk sent through SES, as files and as a JSON/HTML view.
+
+Nothing leaves the machine: moto's SES accepts the mail and keeps it in memory. A capture thread
+writes each accepted message once to ``<state>/outbox/<timestamp>-<id>.eml`` (the exact MIME that
+was sent, openable in any mail client) and records its envelope recipients in ``index.json``.
+The views read the files, so mail sent before a restart stays visible.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Any, Callable
+
+from infra.local.state import atomic_write
+
+log = logging.getLogger("civicdesk.local")
+
+#: ``20261121T223000123456Z-<SES message id>.eml``; the timestamp sorts oldest first.
+_FILE_NAME = re.compile(r"^(?P<stamp>\d{8}T\d{12}Z)-(?P<id>[A-Za-z0-9._-]+)\.eml$")
+_ID = re.compile(r"^[A-Za-z0-9._-]+$")
+#: The header CivicDesk puts on every mail about a case.
+CASE_HEADER = "X-CivicDesk-Case"
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """What the outbox needs of one message moto accepted, whatever API sent it."""
+
+    id: str
+    raw: bytes
+    destinations: list[str]
+
+
+class Outbox:
+    """Captures sent mail into ``directory`` and lists it.
+
+    ``source`` returns the messages SES has accepted so far (``aws.sent_messages`` in the
+    runtime; a list in tests). Messages are recognised by their SES id, so each is written once.
+    """
+
+    def __init__(self, directory: Path, source: Callable[[], list],
+                 clock: Callable[[], float] = time.time, interval: float = 0.25):
+        self.directory = Path(directory)
+        self._source = source
+        self._clock = clock
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_moment: datetime | None = None
+        self._parsed: dict[str, dict] = {}
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._index: dict[str, dict] = self._load_index()
+
+    # -- capture -------------------------------------------------------------------------------
+
+    def capture(self) -> int:
+        """Write every message not captured yet; returns how many were new."""
+        with self._lock:
+            new = [sent for sent in map(_normalise, self._source())
+                   if sent is not None and sent.id not in self._index]
+            for sent in new:
+                stamp = self._next_stamp()
+                name = f"{stamp}-{sent.id}.eml"
+                atomic_write(self.directory / name, sent.raw)
+                self._index[sent.id] = {"file": name, "at": _iso(stamp),
+                                        "destinations": _addresses(sent.destinations)}
+            if new:
+                atomic_write(self.directory / "index.json",
+                             json.dumps(self._index, ensure_ascii=False, indent=1).encode("utf-8"))
+            return len(new)
+
+    def _next_stamp(self) -> str:
+        # Strictly increasing, so file names order the mails even within one microsecond.
+        moment = datetime.fromtimestamp(self._clock(), timezone.utc)
+        if self._last_moment is not None and moment <= self._last_moment:
+            moment = self._last_moment + timedelta(microseconds=1)
+        self._last_moment = moment
+        return moment.strftime("%Y%m%dT%H%M%S%fZ")
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="civicdesk-outbox", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._interval):
+            try:
+                self.capture()
+            except Exception:  # noqa: BLE001 - keep capturing; the next round may work
+                log.exception("outbox: capture failed")
+
+    def stop(self) -> None:
+        """Stop the capture thread after one last capture."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.capture()
+
+    # -- views ---------------------------------------------------------------------------------
+
+    def messages(self) -> list[dict]:
+        """Every captured mail, oldest first (the ``/_local/outbox`` JSON)."""
+        with self._lock:
+            files = sorted(p.name for p in self.directory.glob("*.eml"))
+            entries = []
+            for name in files:
+                match = _FILE_NAME.match(name)
+                if not match:
+                    continue
+                if name not in self._parsed:
+                    self._parsed[name] = self._entry(match["id"], match["stamp"], name)
+                entries.append(self._parsed[name])
+            return entries
+
+    def raw(self, message_id: str) -> bytes | None:
+        """The ``.eml`` of ``message_id``, or ``None``. Only names listed in the directory are
+        opened, so an id cannot point outside it."""
+        if not _ID.match(message_id):
+            return None
+        for path in self.directory.glob("*.eml"):
+            match = _FILE_NAME.match(path.name)
+            if match and match["id"] == message_id:
+                return path.read_bytes()
+        return None
+
+    def _entry(self, message_id: str, stamp: str, name: str) -> dict:
+        message = BytesParser(policy=policy.default).parsebytes((self.directory / name).read_bytes())
+        indexed = self._index.get(message_id, {})
+        recipients = indexed.get("destinations") or _addresses(
+            [value for header in ("To", "Cc") for value in message.get_all(header, [])])
+        headers: dict[str, str] = {}
+        for key, value in message.items():
+            headers[key] = f"{headers[key]}, {value}" if key in headers else str(value)
+        return {"id": message_id, "at": indexed.get("at") or _iso(stamp),
+                "from": str(message.get("From", "")), "to": recipients,
+                "subject": str(message.get("Subject", "")), "headers": headers,
+                "text": _text_of(message), "case_number": message.get(CASE_HEADER)}
+
+    def _load_index(self) -> dict[str, dict]:
+        path = self.directory / "index.json"
+        if not path.is_file():
+            return {}
+        try:
+            return json.loads(path.read_bytes())
+        except ValueError:
+            log.warning("outbox: %s is unreadable; recipients fall back to the To header", path)
+            return {}
+
+
+def _normalise(sent: Any) -> _Sent | None:
+    """moto keeps raw messages (``SendRawEmail``, SES v2 raw ``SendEmail``) with their MIME and
+    simple ones (SES v2 simple content, v1 ``SendEmail``) as fields; both become MIME here."""
+    message_id = getattr(sent, "id", None)
+    if not message_id:
+        return None  # bulk templated sends have no single id; CivicDesk does not use them
+    raw = getattr(sent, "raw_data", None)
+    if raw is not None:
+        data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+        return _Sent(message_id, data, list(sent.destinations))
+    destinations = sent.destinations
+    if isinstance(destinations, dict):
+        destinations = [a for key in ("ToAddresses", "CcAddresses", "BccAddresses")
+                        for a in destinations.get(key, [])]
+    message = EmailMessage()
+    message["From"] = sent.source
+    message["To"] = ", ".join(destinations)
+    message["Subject"] = getattr(sent, "subject", None) or f"(template {getattr(sent, 'template', '?')})"
+    message.set_content(getattr(sent, "body", None) or getattr(sent, "template_data", "") or "")
+    return _Sent(message_id, message.as_bytes(), list(destinations))
+
+
+def _addresses(values: list[str]) -> list[str]:
+    """Bare addresses, each once, in order (moto lists the envelope and the header ones)."""
+    found = [address for _, address in getaddresses([str(v) for v in values]) if address]
+    return list(dict.fromkeys(found))
+
+
+def _text_of(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    if body is None:
+        return ""
+    try:
+        return body.get_content()
+    except (LookupError, ValueError):
+        return body.get_payload(decode=True).decode("utf-8", "replace")
+
+
+def _iso(stamp: str) -> str:
+    moment = datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def render_html(messages: list[dict]) -> str:
+    """A plain page listing the mails, newest first; every value is escaped."""
+    e = html.escape
+    rows = []
+    for mail in reversed(messages):
+        case = f" &middot; case {e(mail['case_number'])}" if mail.get("case_number") else ""
+        rows.append(
+            f'<article><h2>{e(mail["subject"]) or "(no subject)"}</h2>'
+            f'<p class="meta">{e(mail["at"])}{case}<br>From: {e(mail["from"])}<br>'
+            f'To: {e(", ".join(mail["to"]))}<br>'
+            f'<a href="/_local/outbox/{e(mail["id"])}.eml">{e(mail["id"])}.eml</a></p>'
+            f"<pre>{e(mail['text'])}</pre></article>")
+    body = "\n".join(rows) or "<p>No mail sent yet.</p>"
+    return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<title>CivicDesk local outbox</title><style>"
+            "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
+            "article{border-top:1px solid #ccc;padding:.5rem 0}h2{font-size:1.1rem;margin:.5rem 0}"
+            ".meta{color:#555;font-size:.9rem}pre{white-space:pre-wrap;background:#f6f6f6;"
+            "padding:.75rem}</style></head><body>"
+            f"<h1>Outbox ({len(messages)})</h1>"
+            "<p>Mail CivicDesk sent while running locally; nothing left this machine. "
+            "JSON: <a href=\"/_local/outbox\">/_local/outbox</a></p>"
+            f"{body}</body></html>")

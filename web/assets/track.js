@@ -1,0 +1,163 @@
+// track.html: one case's status and history, by number and (for private cases) token.
+
+import { page, h, startPage, announce, pageUrl } from './page.js';
+import { has, intlLocale } from './i18n.js';
+import { getCase } from './api.js';
+
+const $ = (id) => document.getElementById(id);
+const query = new URLSearchParams(window.location.search);
+const number = (query.get('number') || '').trim();
+const token = (query.get('token') || '').trim();
+
+const lookup = $('lookup');
+const lookupForm = $('lookup-form');
+const numberInput = $('t-number');
+const numberError = $('t-number-error');
+let result = null;
+let announced = false;
+
+numberInput.value = number;
+
+function formatDate(iso) {
+  const date = new Date(iso);
+  if (!iso || Number.isNaN(date.getTime())) return iso || '';
+  const options = { dateStyle: 'long', timeStyle: 'short' };
+  const zone = page.municipality && page.municipality.time_zone;
+  try {
+    return new Intl.DateTimeFormat(intlLocale(page.lang), zone ? { ...options, timeZone: zone } : options).format(date);
+  } catch (err) {
+    return new Intl.DateTimeFormat(intlLocale(page.lang), options).format(date); // unknown time zone
+  }
+}
+
+function setTime(el, iso) {
+  el.textContent = formatDate(iso);
+  if (iso) el.setAttribute('datetime', iso);
+  else el.removeAttribute('datetime');
+  el.closest('div').hidden = !iso;
+}
+
+function historyTitle(entry) {
+  const kind = typeof entry.kind === 'string' ? entry.kind : '';
+  const base = has(page.lang, `kind_${kind}`) ? page.t(`kind_${kind}`) : page.t('kind_other');
+  return entry.status_name ? `${base}: ${entry.status_name}` : base;
+}
+
+function renderHistory(history) {
+  const list = $('c-history');
+  // Oldest first, newest last; entries without a valid date keep their place (stable sort).
+  const entries = (Array.isArray(history) ? history : [])
+    .filter((e) => e && typeof e === 'object')
+    .map((entry, index) => ({ entry, index, time: Date.parse(entry.at) }))
+    .sort((a, b) => {
+      if (Number.isNaN(a.time) || Number.isNaN(b.time)) return a.index - b.index;
+      return a.time - b.time || a.index - b.index;
+    })
+    .map((x) => x.entry);
+  list.replaceChildren(
+    ...entries.map((entry) => {
+      const time = h('time', { class: 'history-time', text: formatDate(entry.at) });
+      if (entry.at) time.setAttribute('datetime', entry.at);
+      return h(
+        'li',
+        { class: entry.kind === 'status_changed' ? 'history-item is-status' : 'history-item' },
+        time,
+        h('p', { class: 'history-title', text: historyTitle(entry) }),
+        entry.text ? h('p', { class: 'history-text', text: entry.text }) : null,
+      );
+    }),
+  );
+  list.hidden = !entries.length;
+  $('c-history-empty').hidden = entries.length > 0;
+}
+
+function renderCase(c) {
+  const caseNumber = c.number || number;
+  const status = c.status_name || c.status || '';
+  $('case-title').textContent = page.t('caseTitle', { number: caseNumber });
+  $('c-status').textContent = status;
+  $('c-type').textContent = c.type_name || c.type || '';
+  $('c-category').textContent = c.category_name || c.category || '';
+  setTime($('c-created'), c.created_at);
+  setTime($('c-updated'), c.updated_at);
+
+  const location = c.location && typeof c.location === 'object' ? c.location : {};
+  $('c-address').textContent = location.address || '';
+  $('c-address-row').hidden = !location.address;
+  const hasCoords = typeof location.lat === 'number' && typeof location.lon === 'number';
+  $('c-coords').textContent = hasCoords
+    ? `${location.lat.toLocaleString(intlLocale(page.lang), { maximumFractionDigits: 6 })}, ${location.lon.toLocaleString(intlLocale(page.lang), { maximumFractionDigits: 6 })}`
+    : '';
+  $('c-coords-row').hidden = !hasCoords;
+
+  $('c-description').textContent = c.description || '';
+  $('public-view').hidden = Boolean(token);
+  renderHistory(c.history);
+
+  $('case').hidden = false;
+  $('not-found').hidden = true;
+  lookup.open = false;
+  document.title = `${page.t('caseTitle', { number: caseNumber })} — ${(page.municipality && page.municipality.name) || 'CivicDesk'}`;
+  if (!announced) {
+    announced = true;
+    announce(page.t('caseAnnounce', { number: caseNumber, status }));
+  }
+}
+
+function render(data) {
+  result = data;
+  if (data.case) {
+    renderCase(data.case);
+  } else if (data.notFound) {
+    $('case').hidden = true;
+    $('not-found').hidden = false;
+    lookup.open = true;
+    if (!announced) {
+      announced = true;
+      announce(`${page.t('notFoundTitle')}. ${page.t('notFound')}`);
+    }
+  } else {
+    $('case').hidden = true;
+    $('not-found').hidden = true;
+    lookup.open = true;
+  }
+}
+
+async function loadData(lang) {
+  if (!number) return { none: true };
+  try {
+    return { case: await getCase(number, token, lang) };
+  } catch (err) {
+    if (err.status === 404) return { notFound: true };
+    throw err;
+  }
+}
+
+lookupForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const value = numberInput.value.trim();
+  if (!value) {
+    numberError.replaceChildren(
+      h('span', { class: 'visually-hidden', 'data-i18n': 'errorPrefix', text: page.t('errorPrefix') }),
+      ' ',
+      h('span', { 'data-i18n': 'numberRequired', text: page.t('numberRequired') }),
+    );
+    numberError.hidden = false;
+    numberInput.setAttribute('aria-invalid', 'true');
+    numberInput.setAttribute('aria-describedby', 't-number-hint t-number-error');
+    numberInput.closest('.field').classList.add('has-error');
+    numberInput.focus();
+    return;
+  }
+  // A typed number has no token: only public cases can be shown that way.
+  window.location.assign(pageUrl('track.html', { number: value }));
+});
+
+startPage({
+  titleKey: 'trackTitle',
+  loadData,
+  render,
+  onTexts: () => {
+    if (result) render(result); // labels now, names from the API when they arrive
+  },
+});
