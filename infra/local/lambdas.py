@@ -48,6 +48,14 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+def install_layers(layer_dirs: list[Path]) -> None:
+    """Put the layers' folders first on ``sys.path``, in layer order, as Lambda does with
+    ``/opt/python``. Idempotent."""
+    for directory in reversed(layer_dirs):
+        if str(directory) not in sys.path:
+            sys.path.insert(0, str(directory))
+
+
 def load_handler(spec: FunctionSpec, layer_dirs: list[Path]) -> Callable[[dict, Any], Any]:
     """Import ``spec``'s handler module from its file and return the handler attribute.
 
@@ -56,9 +64,7 @@ def load_handler(spec: FunctionSpec, layer_dirs: list[Path]) -> Callable[[dict, 
     one process here cannot. The code folder is on ``sys.path`` while the module executes so that
     its sibling modules import as they would in ``/var/task``.
     """
-    for directory in reversed(layer_dirs):
-        if str(directory) not in sys.path:
-            sys.path.insert(0, str(directory))
+    install_layers(layer_dirs)
     module_name = f"civicdesk_local_{spec.logical_id}"
     module_spec = importlib.util.spec_from_file_location(module_name, spec.module_path)
     if module_spec is None or module_spec.loader is None:

@@ -1,0 +1,227 @@
+"""Start and stop the local runtime: moto, the provisioned account, the functions, the HTTP
+origin, the outbox and the state directory, in the order they depend on each other.
+
+Usable from tests as well as from ``python -m infra.local``::
+
+    with LocalRuntime(http_port=0, aws_port=0, state_dir=tmp_path) as runtime:
+        requests.get(runtime.http_url + "/v1/public/municipality")
+
+The runtime emulates one Lambda container per function *in this process*: it sets the functions'
+environment in ``os.environ`` (and restores the previous environment on ``stop``) and puts the
+layer's folder on ``sys.path`` as Lambda's ``/opt/python``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+from infra.local import aws
+from infra.local.apigateway import ApiRoute, RouteTable
+from infra.local.aws import StartupError
+from infra.local.lambdas import LocalFunction, install_layers, load_handler
+from infra.local.outbox import Outbox
+from infra.local.server import Frontend, LocalHttpServer, RequestHandler
+from infra.local.static import StaticSite
+from infra.local.state import RestoreSummary, Snapshotter, StateStore
+from infra.local.template import ROOT, Template
+
+log = logging.getLogger("civicdesk.local")
+
+DEFAULT_HTTP_PORT = 8000
+DEFAULT_AWS_PORT = 4566
+DEFAULT_STATE_DIR = ROOT / ".civicdesk"
+CONFIG_DIR = ROOT / "infra" / "config"
+WEB_DIR = ROOT / "web"
+#: Powertools' tracer would send segments to an X-Ray daemon that does not run locally.
+LOCAL_ONLY_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true"}
+
+
+class LocalRuntime:
+    """CivicDesk on 127.0.0.1: call ``start()``, then ``stop()`` (or use it as a context
+    manager). Port 0 picks a free port; ``http_url`` and ``aws_url`` tell which."""
+
+    def __init__(self, http_port: int = DEFAULT_HTTP_PORT, aws_port: int = DEFAULT_AWS_PORT,
+                 state_dir: Path | str = DEFAULT_STATE_DIR, *, template: Template | None = None,
+                 config_dir: Path = CONFIG_DIR, web_dir: Path = WEB_DIR,
+                 snapshot_interval: float = 2.0):
+        self.state_dir = Path(state_dir).resolve()
+        self._requested_http_port = http_port
+        self._requested_aws_port = aws_port
+        self._template = template or Template()
+        self._config_dir = Path(config_dir)
+        self._web_dir = Path(web_dir)
+        self._snapshot_interval = snapshot_interval
+        self._http: LocalHttpServer | None = None
+        self._http_thread: threading.Thread | None = None
+        self._moto: aws.MotoServer | None = None
+        self._outbox: Outbox | None = None
+        self._snapshotter: Snapshotter | None = None
+        self._functions: dict[str, LocalFunction] = {}
+        self._saved_environ: dict[str, str] | None = None
+        self._stopped = False
+        self.resources = aws.Resources()
+        self.restored = RestoreSummary()
+
+    # -- addresses -----------------------------------------------------------------------------
+
+    @property
+    def http_url(self) -> str:
+        if self._http is None:
+            raise RuntimeError("not started")
+        host, port = self._http.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def aws_url(self) -> str:
+        if self._moto is None:
+            raise RuntimeError("not started")
+        return self._moto.endpoint_url
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> "LocalRuntime":
+        """Bring everything up; on failure, tear down what was started and raise."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop(save=False)
+            raise
+        return self
+
+    def _start(self) -> None:
+        # 1. The HTTP socket first: the portal's address is part of the functions' environment
+        #    (tracking links in mails), so its port must be known before they are configured.
+        try:
+            self._http = LocalHttpServer((aws.HOST, self._requested_http_port), RequestHandler)
+        except OSError as error:
+            raise StartupError(f"cannot listen on {aws.HOST}:{self._requested_http_port} "
+                               f"({error.strerror}); choose another with --http-port") from None
+
+        # 2. moto, and every AWS client of this process pointed at it before any is created.
+        self._moto = aws.start_moto(self._requested_aws_port, self._on_aws_write)
+        self._saved_environ = dict(os.environ)
+        aws.clear_conflicting_environment()
+        os.environ.update(aws.client_environment(self._moto.endpoint_url))
+
+        # 3. The account as template.yaml declares it, and the functions' environment.
+        parameters = self._template.parameter_defaults()
+        parameters["PublicUrl"] = self.http_url
+        self.resources = aws.provision(self._template, parameters)
+        os.environ.update(aws.function_environment(self._template, self.resources, parameters))
+        os.environ.update(LOCAL_ONLY_ENVIRONMENT)
+
+        # 4. Last run's data, then the configuration (which overwrites only its own item).
+        import boto3
+
+        store = StateStore(self.state_dir, boto3.client("dynamodb", region_name=aws.REGION),
+                           boto3.client("s3", region_name=aws.REGION),
+                           self.resources.tables, self.resources.buckets)
+        self.restored = store.restore()
+        self._snapshotter = Snapshotter(store, self._snapshot_interval)
+        functions = self._template.functions()
+        install_layers(self._layer_dirs(functions.values()))
+        self._seed()
+
+        # 5. The functions, imported now so that an import error stops the start, not a request.
+        for logical_id, spec in functions.items():
+            handler = load_handler(spec, self._template.layer_dirs(spec))
+            self._functions[logical_id] = LocalFunction(
+                spec, handler, physical_name=f"{aws.NAME_PREFIX}-{logical_id}",
+                region=aws.REGION, account_id=aws.ACCOUNT_ID)
+
+        # 6. Outbox, snapshots, and finally the doors open.
+        self._outbox = Outbox(self.state_dir / "outbox", aws.sent_messages)
+        self._outbox.start()
+        self._snapshotter.start()
+        routes = RouteTable(ApiRoute(r.path, r.method, r.function)
+                            for r in self._template.routes())
+        self._http.frontend = Frontend(routes, self._template.api_path_patterns() or ["/v1/*"],
+                                       self._functions, StaticSite(self._web_dir),
+                                       self._outbox, self._snapshotter.save_if_dirty,
+                                       account_id=aws.ACCOUNT_ID)
+        self._http_thread = threading.Thread(target=self._http.serve_forever,
+                                             kwargs={"poll_interval": 0.1},
+                                             name="civicdesk-http", daemon=True)
+        self._http_thread.start()
+
+    def _layer_dirs(self, specs) -> list[Path]:
+        seen: dict[Path, None] = {}
+        for spec in specs:
+            seen.update(dict.fromkeys(self._template.layer_dirs(spec)))
+        return list(seen)
+
+    def _seed(self) -> None:
+        # Imported here: ``civicdesk`` lives in the layer folder just put on sys.path, and its
+        # settings are read from the environment just set.
+        from civicdesk import seed, wiring
+
+        wiring.reset()
+        seed.seed(str(self._config_dir))
+
+    def _on_aws_write(self) -> None:
+        if self._snapshotter is not None:
+            self._snapshotter.mark_dirty()
+
+    def stop(self, save: bool = True) -> None:
+        """Close the doors, let running invocations finish, capture the last mail, write the
+        final snapshot, stop moto, restore the environment. Safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._http is not None:
+            if self._http_thread is not None:
+                self._http.shutdown()
+                self._http_thread.join(timeout=2)
+            self._http.server_close()
+        for function in self._functions.values():
+            if not function.drain(timeout=5):
+                log.warning("%s is still running; stopping without waiting for it",
+                            function.spec.logical_id)
+        try:
+            if self._outbox is not None:
+                self._outbox.stop()
+            if self._snapshotter is not None and save:
+                self._snapshotter.stop()
+        finally:
+            if self._moto is not None:
+                self._moto.stop()
+            if self._saved_environ is not None:
+                os.environ.clear()
+                os.environ.update(self._saved_environ)
+
+    def __enter__(self) -> "LocalRuntime":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- what to tell the user -----------------------------------------------------------------
+
+    def summary(self) -> str:
+        url = self.http_url
+        mails = len(self._outbox.messages()) if self._outbox else 0
+        tables = ", ".join(self.resources.tables.values()) or "-"
+        buckets = ", ".join(self.resources.buckets.values()) or "-"
+        identities = ", ".join(self.resources.mail_identities) or "-"
+        return "\n".join([
+            "",
+            "CivicDesk is running locally: the Lambda handlers of template.yaml against moto.",
+            "",
+            f"  Citizen portal   {url}/",
+            f"  API              {url}/v1/   (e.g. {url}/v1/public/municipality)",
+            f"  Outbox           {url}/_local/outbox.html   (JSON: {url}/_local/outbox)",
+            f"  AWS (moto)       {self.aws_url}   (AWS_ENDPOINT_URL; region {aws.REGION}, "
+            f"any credentials)",
+            f"  State            {self.state_dir}   (delete it to start from scratch)",
+            "",
+            f"  Tables: {tables}   Buckets: {buckets}   Mail domain: {identities}",
+            f"  Restored {self.restored.items} items, {self.restored.objects} objects; "
+            f"{mails} mails in the outbox.",
+            "",
+            "Press Ctrl-C to stop.",
+            "",
+        ])
+

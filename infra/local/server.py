@@ -1,0 +1,209 @@
+"""The one local origin: API, portal and the runtime's own pages, like the CloudFront
+distribution in ``template.yaml`` (``/v1/*`` to API Gateway, everything else to the portal).
+
+``Frontend`` decides what answers a request (pure dispatch over ``HttpRequest`` ->
+``HttpResponse``); ``RequestHandler`` only moves bytes between the socket and it, and logs one
+line per request.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import time
+import traceback
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+
+from infra.local import outbox as outbox_views
+from infra.local.apigateway import (MAX_PAYLOAD_BYTES, HttpRequest, HttpResponse,
+                                    MalformedProxyResponseError, RouteTable, build_event,
+                                    error_response, json_response, translate_response)
+from infra.local.lambdas import LocalFunction
+from infra.local.outbox import Outbox
+from infra.local.static import StaticSite
+
+log = logging.getLogger("civicdesk.local")
+
+LOCAL_PREFIX = "/_local/"
+_READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class Frontend:
+    """Routes each request to the API function, the runtime's pages or the portal's files.
+
+    ``after_write`` runs after every API request that may have changed data (any method but
+    GET/HEAD/OPTIONS) and before its response is sent, so an acknowledged write is on disk.
+    """
+
+    def __init__(self, routes: RouteTable, api_patterns: list[str],
+                 functions: dict[str, LocalFunction], site: StaticSite, outbox: Outbox,
+                 after_write: Callable[[], None] = lambda: None, account_id: str = "123456789012"):
+        self._routes = routes
+        self._api_patterns = api_patterns
+        self._functions = functions
+        self._site = site
+        self._outbox = outbox
+        self._after_write = after_write
+        self._account_id = account_id
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(LOCAL_PREFIX):
+            return self._local(request)
+        if any(fnmatch.fnmatchcase(request.path, pattern) for pattern in self._api_patterns):
+            return self._api(request)
+        return self._static(request)
+
+    # -- API Gateway -------------------------------------------------------------------------
+
+    def _api(self, request: HttpRequest) -> HttpResponse:
+        match = self._routes.match(request.method, request.path)
+        if match is None:
+            allowed = self._routes.allowed_methods(request.path)
+            if allowed:
+                return error_response(405, "method_not_allowed", "Method not allowed.",
+                                      [("Allow", ", ".join(allowed))])
+            return error_response(404, "not_found", "Not found.")
+        if len(request.body) > MAX_PAYLOAD_BYTES:
+            return error_response(413, "payload_too_large", "Request too large.")
+        request_id = str(uuid.uuid4())
+        event = build_event(request, match, request_id=request_id, account_id=self._account_id)
+        function = self._functions[match.route.function]
+        try:
+            result = function.invoke(event, request_id)
+            response = translate_response(result)
+        except MalformedProxyResponseError as error:
+            log.error("%s answered a malformed proxy response: %s", match.route.function, error)
+            response = error_response(502, "internal_error", "Internal server error.")
+        except Exception:  # noqa: BLE001 - what API Gateway does when the function crashes
+            log.error("%s raised:\n%s", match.route.function, traceback.format_exc())
+            response = error_response(502, "internal_error", "Internal server error.")
+        if request.method.upper() not in _READ_METHODS:
+            try:
+                self._after_write()
+            except Exception:  # noqa: BLE001 - the periodic snapshot will try again
+                log.exception("state: snapshot after %s %s failed", request.method, request.path)
+        return response
+
+    # -- the runtime's own pages ---------------------------------------------------------------
+
+    def _local(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return error_response(405, "method_not_allowed", "Method not allowed.",
+                                  [("Allow", "GET, HEAD")])
+        path = request.path
+        if path == "/_local/health":
+            return json_response(200, {"ok": True})
+        if path in ("/_local/outbox", "/_local/outbox.html"):
+            self._outbox.capture()  # the view is current even between two capture rounds
+            messages = self._outbox.messages()
+            if path.endswith(".html"):
+                return HttpResponse(200, (("Content-Type", "text/html; charset=utf-8"),),
+                                    outbox_views.render_html(messages).encode("utf-8"))
+            return json_response(200, messages)
+        if path.startswith("/_local/outbox/") and path.endswith(".eml"):
+            self._outbox.capture()
+            raw = self._outbox.raw(path[len("/_local/outbox/"):-len(".eml")])
+            if raw is not None:
+                return HttpResponse(200, (("Content-Type", "message/rfc822"),), raw)
+        return error_response(404, "not_found", "Not found.")
+
+    # -- the portal ----------------------------------------------------------------------------
+
+    def _static(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return error_response(405, "method_not_allowed", "Method not allowed.",
+                                  [("Allow", "GET, HEAD")])
+        found = self._site.find(request.path)
+        if found is None:
+            return HttpResponse(404, (("Content-Type", "text/plain; charset=utf-8"),),
+                                b"Not found\n")
+        # no-cache: revalidate on every load, so edits to web/ show at once.
+        return HttpResponse(200, (("Content-Type", found.content_type),
+                                  ("Cache-Control", "no-cache")), found.read())
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    """Socket <-> ``Frontend``. One request per connection (HTTP/1.0), so that no idle
+    keep-alive connection holds a thread when the runtime stops."""
+
+    server_version = "CivicDeskLocal/1"
+    server: "LocalHttpServer"
+
+    def do_GET(self) -> None:  # noqa: N802 - the names BaseHTTPRequestHandler dispatches to
+        self._serve()
+
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
+
+    def _serve(self) -> None:
+        started = time.monotonic()
+        path, _, query = self.path.partition("?")
+        query = query.partition("#")[0]
+        try:
+            body = self._read_body()
+        except ValueError as error:
+            response = error_response(400, "bad_request", str(error))
+        else:
+            if body is None:
+                response = error_response(413, "payload_too_large", "Request too large.")
+            else:
+                request = HttpRequest(self.command, path or "/", query, tuple(self.headers.items()),
+                                      body, self.client_address[0])
+                try:
+                    response = self.server.frontend.handle(request)
+                except Exception:  # noqa: BLE001 - answer something rather than drop the socket
+                    log.error("%s %s failed:\n%s", self.command, self.path, traceback.format_exc())
+                    response = error_response(500, "internal_error", "Internal server error.")
+        self._send(response)
+        log.info("%s %s %d %.0fms", self.command, self.path, response.status,
+                 (time.monotonic() - started) * 1000)
+
+    def _read_body(self) -> bytes | None:
+        """The request body; ``None`` when it exceeds API Gateway's payload limit."""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks, size = [], 0
+            while True:
+                line = self.rfile.readline(1024).split(b";")[0].strip()
+                length = int(line, 16)
+                if length == 0:
+                    while self.rfile.readline(1024).strip():
+                        pass  # trailers
+                    return b"".join(chunks)
+                size += length
+                if size > MAX_PAYLOAD_BYTES:
+                    return None
+                chunks.append(self.rfile.read(length))
+                self.rfile.readline(1024)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length < 0:
+            raise ValueError("Invalid Content-Length.")
+        if length > MAX_PAYLOAD_BYTES:
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, response: HttpResponse) -> None:
+        try:
+            self.send_response(response.status)
+            for name, value in response.headers:
+                if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client went away; nothing to tell it
+
+    def log_request(self, code: object = "-", size: object = "-") -> None:
+        pass  # _serve logs one line with the duration instead
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base signature
+        log.warning("%s - %s", self.client_address[0], format % args)
+
+
+class LocalHttpServer(ThreadingHTTPServer):
+    """Threaded, so a slow request does not hold the portal's asset requests."""
+
+    daemon_threads = True
+    frontend: Frontend
