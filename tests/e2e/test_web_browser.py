@@ -21,6 +21,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
@@ -183,7 +185,7 @@ class StubState:
         self.reset()
 
     def reset(self):
-        with getattr(self, "lock", threading.Lock()):
+        with self.lock:
             self.posts = []  # (headers dict, raw body bytes)
             self.gets = []  # paths with query
             self.answers = {}  # Idempotency-Key -> (status, body)
@@ -588,6 +590,20 @@ def test_c_switching_to_czech_changes_the_labels(b, stub):
     open_page(b, f"{stub.base}/index.html")
     assert b.find_element(By.TAG_NAME, "html").get_attribute("lang") == "cs"
     assert label_text(b, "f-type") == "Typ"
+
+
+def test_language_from_browser_else_municipality_default(b, stub):
+    user_agent = b.execute_script("return navigator.userAgent")
+    try:
+        for accept, expected in (("sr-RS,sr", "sr-Cyrl"), ("sk-SK,sk", "cs"), ("de-DE,de", "sr-Cyrl")):
+            b.execute_cdp_cmd("Network.setUserAgentOverride", {"userAgent": user_agent, "acceptLanguage": accept})
+            open_page(b, f"{stub.base}/index.html")
+            assert b.find_element(By.TAG_NAME, "html").get_attribute("lang") == expected, accept
+            assert by_id(b, "muni-name").text == MUNICIPALITY_NAME[expected]
+        # German is not offered: the municipality's default_language (sr-Cyrl) was used.
+        assert label_text(b, "f-type") == "Врста"
+    finally:
+        b.execute_cdp_cmd("Network.setUserAgentOverride", {"userAgent": user_agent, "acceptLanguage": "en-US,en"})
 
 
 def test_d_tracking_page_renders_status_and_history(b, stub):

@@ -183,11 +183,9 @@ function weekdayNames() {
 }
 
 function intervalsText(intervals) {
-  if (!Array.isArray(intervals) || !intervals.length) return page.t('closed');
-  return intervals
-    .filter((iv) => Array.isArray(iv) && iv.length === 2)
-    .map(([from, to]) => `${from}–${to}`)
-    .join(', ');
+  const valid = Array.isArray(intervals) ? intervals.filter((iv) => Array.isArray(iv) && iv.length === 2) : [];
+  if (!valid.length) return page.t('closed');
+  return valid.map(([from, to]) => `${from}–${to}`).join(', ');
 }
 
 function renderAside() {
@@ -230,7 +228,8 @@ function renderAside() {
           'tr',
           {},
           h('th', { scope: 'row', text: r.from === r.to ? names[r.from] : `${names[r.from]} – ${names[r.to]}` }),
-          h('td', { text: r.text }),
+          // One line per interval ("07:00–12:00", "13:00–16:00"): narrow screens stay narrow.
+          h('td', {}, ...r.text.split(', ').map((part) => h('span', { class: 'interval', text: part }))),
         ),
       ),
     );
