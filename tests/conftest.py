@@ -2,7 +2,16 @@ import os
 
 import pytest
 
+from infra.local.template import Template
 from tests.support import aws
+
+# Powertools reads its settings when its objects are created, which may be at collection time
+# (doctests import the package): give the process the template's Powertools settings first.
+for _spec in Template().functions().values():
+    for _key, _value in _spec.environment.items():
+        if _key.startswith("POWERTOOLS_") and isinstance(_value, str):
+            os.environ.setdefault(_key, _value)
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
 
 @pytest.fixture

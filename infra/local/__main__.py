@@ -32,7 +32,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--aws-port", type=int,
                         default=int(env.get("CIVICDESK_AWS_PORT", DEFAULT_AWS_PORT)),
                         help="moto's port (0 or taken: any free port; default %(default)s)")
-    parser.add_argument("--state-dir", default=env.get("CIVICDESK_STATE_DIR", str(DEFAULT_STATE_DIR)),
+    parser.add_argument("--state-dir",
+                        default=env.get("CIVICDESK_STATE_DIR", str(DEFAULT_STATE_DIR)),
                         help="where data, mail and snapshots are kept (default %(default)s)")
     return parser.parse_args(argv)
 

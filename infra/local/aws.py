@@ -48,15 +48,18 @@ def port_is_free(port: int, host: str = HOST) -> bool:
     return True
 
 
-def client_environment(endpoint_url: str) -> dict[str, str]:
+def client_environment(endpoint_url: str, environ: Any = os.environ) -> dict[str, str]:
     """Variables that point every AWS SDK client of this process at moto.
 
     botocore reads ``AWS_ENDPOINT_URL`` for every service, so boto3 and PynamoDB need no code
-    change; they must be set before the first client is created.
+    change; they must be set before the first client is created. botocore also honours
+    ``HTTP_PROXY``, so 127.0.0.1 is added to ``NO_PROXY`` for machines behind a proxy.
     """
+    no_proxy = ",".join(filter(None, [environ.get("NO_PROXY") or environ.get("no_proxy"),
+                                      HOST, "localhost"]))
     return {"AWS_ENDPOINT_URL": endpoint_url, "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION}
+            "AWS_DEFAULT_REGION": REGION, "NO_PROXY": no_proxy, "no_proxy": no_proxy}
 
 
 def clear_conflicting_environment(environ: Any = os.environ) -> None:
@@ -122,12 +125,19 @@ class MotoServer(ThreadedMotoServer):
 
     def _server_entry(self) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-        from werkzeug.serving import make_server
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class QuietRequestHandler(WSGIRequestHandler):
+            """No access-log line per SDK call: the runtime logs the HTTP requests that matter."""
+
+            def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+                pass
 
         try:
             app = _MutationRecorder(DomainDispatcherApplication(create_backend_app),
                                     self._on_mutation)
-            self._server = make_server(self._ip_address, self._port, app, threaded=True)
+            self._server = make_server(self._ip_address, self._port, app, threaded=True,
+                                       request_handler=QuietRequestHandler)
         except BaseException as error:  # noqa: BLE001 - re-raised by start() in the caller
             self._startup_error = error
             self._server_ready_event.set()
@@ -146,15 +156,26 @@ class MotoServer(ThreadedMotoServer):
         host, port = self.get_host_and_port()
         return f"http://{host}:{port}"
 
+    def reset(self) -> None:
+        """Empty every moto backend. They are module globals, so a second runtime in the same
+        process (tests) would otherwise find the first one's tables and mail."""
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with direct.open(request, timeout=10) as answer:
+            answer.read()
+
 
 def start_moto(port: int, on_mutation: Callable[[], None] = lambda: None) -> MotoServer:
-    """Start moto on ``port``, or on a free port when ``port`` is 0 or already taken (another
-    local runtime, LocalStack...): clients find it through ``AWS_ENDPOINT_URL`` anyway."""
+    """Start moto, empty, on ``port``, or on a free port when ``port`` is 0 or already taken
+    (another local runtime, LocalStack...): clients find it through ``AWS_ENDPOINT_URL``."""
     if port and not port_is_free(port):
         log.info("port %d is taken; moto listens on a free port instead", port)
         port = 0
     server = MotoServer(port, on_mutation)
     server.start()
+    server.reset()
     return server
 
 

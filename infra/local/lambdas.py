@@ -80,7 +80,8 @@ def load_handler(spec: FunctionSpec, layer_dirs: list[Path]) -> Callable[[dict, 
     try:
         return getattr(module, spec.attribute)
     except AttributeError:
-        raise ImportError(f"{spec.logical_id}: {spec.module_path} has no {spec.attribute!r}") from None
+        raise ImportError(f"{spec.logical_id}: {spec.module_path} "
+                          f"has no {spec.attribute!r}") from None
 
 
 class LocalFunction:

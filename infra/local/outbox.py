@@ -136,7 +136,8 @@ class Outbox:
         return None
 
     def _entry(self, message_id: str, stamp: str, name: str) -> dict:
-        message = BytesParser(policy=policy.default).parsebytes((self.directory / name).read_bytes())
+        raw = (self.directory / name).read_bytes()
+        message = BytesParser(policy=policy.default).parsebytes(raw)
         indexed = self._index.get(message_id, {})
         recipients = indexed.get("destinations") or _addresses(
             [value for header in ("To", "Cc") for value in message.get_all(header, [])])
@@ -176,7 +177,8 @@ def _normalise(sent: Any) -> _Sent | None:
     message = EmailMessage()
     message["From"] = sent.source
     message["To"] = ", ".join(destinations)
-    message["Subject"] = getattr(sent, "subject", None) or f"(template {getattr(sent, 'template', '?')})"
+    template = getattr(sent, "template", "?")
+    message["Subject"] = getattr(sent, "subject", None) or f"(template {template})"
     message.set_content(getattr(sent, "body", None) or getattr(sent, "template_data", "") or "")
     return _Sent(message_id, message.as_bytes(), list(destinations))
 

@@ -67,7 +67,7 @@ def test_open_case_answers_number_token_link_and_sends_confirmation(client):
     assert mail["X-Test-Destinations"] == "petar@example.rs"
     assert mail["Subject"].startswith(f"[#{body['number']}] ")
     assert mail["Auto-Submitted"] == "auto-generated"
-    assert mail["Reply-To"] == f"podrska+{body['number']}@demo.civicdesk.rs"
+    assert mail["Reply-To"].startswith(f"podrska+{body['number']}.")
     text = mail.get_content()
     assert body["number"] in text and body["tracking_url"] in text
     assert "Поштовани, Петар Петровић" in text or "Петар Петровић" in text

@@ -6,7 +6,8 @@ from civicdesk.domain.cases import (DEFAULT_TRANSITIONS, CaseType, EventKind, St
                                     TimelineEvent, check_transition, format_number, hash_token,
                                     new_tracking_token, parse_number, token_matches)
 from civicdesk.domain.errors import ConfigurationError, InvalidTransitionError
-from civicdesk.domain.mail import find_subject_tag, reply_address, subject_tag
+from civicdesk.domain.mail import find_subject_tag, subject_tag
+from civicdesk.domain.threading import case_reply_address, parse_reply_address, reply_tag
 from civicdesk.domain.municipality import parse_municipality
 from civicdesk.domain.redaction import redact
 from civicdesk.adapters.config_files import load_config_dir
@@ -60,7 +61,9 @@ def test_subject_tag_and_reply_address():
     assert subject_tag("2026-000123") == "[#2026-000123]"
     assert find_subject_tag("Odg: RE: [#2026-000123] Улична расвета") == "2026-000123"
     assert find_subject_tag("Re: 2026-000123") is None
-    assert reply_address("kjs@demo.civicdesk.rs", "2026-000001") == "kjs+2026-000001@demo.civicdesk.rs"
+    address = case_reply_address("kjs@demo.civicdesk.rs", "2026-000001", "f" * 64)
+    assert parse_reply_address(address) == ("kjs@demo.civicdesk.rs", "2026-000001", reply_tag("f" * 64))
+    assert reply_tag("f" * 64) != reply_tag("e" * 64)
 
 
 @pytest.mark.parametrize("text,hidden", [

@@ -36,15 +36,3 @@ def find_subject_tag(subject: str) -> str | None:
     """
     match = _TAG_RE.search(subject or "")
     return match.group(1) if match else None
-
-
-def reply_address(general_address: str, number: str) -> str:
-    """The per-case reply address: ``podrska+2026-000123@demo.civicdesk.rs``.
-
-    Examples
-    --------
-    >>> reply_address("podrska@demo.civicdesk.rs", "2026-000123")
-    'podrska+2026-000123@demo.civicdesk.rs'
-    """
-    local, _, domain = general_address.partition("@")
-    return f"{local}+{number}@{domain}"

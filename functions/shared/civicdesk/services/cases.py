@@ -15,7 +15,8 @@ from ..domain.cases import (Case, CaseType, Channel, Contact, EventKind, Locatio
                             TimelineEvent, hash_token, new_tracking_token, parse_number,
                             token_matches, utc_now)
 from ..domain.errors import ConflictError, FieldError, NotFoundError, ValidationError
-from ..domain.mail import OutgoingMail, reply_address, subject_tag
+from ..domain.mail import OutgoingMail, subject_tag
+from ..domain.threading import case_reply_address
 from ..domain.municipality import Municipality, translate as tr_text
 from ..domain.redaction import redact
 from ..i18n import translate
@@ -135,7 +136,7 @@ class CaseService:
             to=(case.contact.email,),  # type: ignore[union-attr]
             subject=f"{subject_tag(case.number)} {translate(language, 'mail.confirmation.subject', **params)}",
             text=translate(language, "mail.confirmation.body", **params),
-            reply_to=reply_address(general.address, case.number),
+            reply_to=case_reply_address(general.address, case.number, case.token_hash),
             headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All",
                      "X-CivicDesk-Case": case.number, "Content-Language": language},
             case_number=case.number, kind="confirmation")
