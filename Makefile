@@ -19,7 +19,7 @@ help:
 
 $(STAMP): $(REQUIREMENTS)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "pip>=23,<26.3"
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 

@@ -190,13 +190,15 @@ def _addresses(values: list[str]) -> list[str]:
 
 
 def _text_of(message: EmailMessage) -> str:
+    """The decoded text/plain part, with ``\n`` line ends whatever the MIME used."""
     body = message.get_body(preferencelist=("plain",))
     if body is None:
         return ""
     try:
-        return body.get_content()
-    except (LookupError, ValueError):
-        return body.get_payload(decode=True).decode("utf-8", "replace")
+        text = body.get_content()
+    except (LookupError, ValueError):  # an unknown charset: show what can be shown
+        text = body.get_payload(decode=True).decode("utf-8", "replace")
+    return text.replace("\r\n", "\n")
 
 
 def _iso(stamp: str) -> str:

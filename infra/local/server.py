@@ -156,7 +156,9 @@ class RequestHandler(BaseHTTPRequestHandler):
                     log.error("%s %s failed:\n%s", self.command, self.path, traceback.format_exc())
                     response = error_response(500, "internal_error", "Internal server error.")
         self._send(response)
-        log.info("%s %s %d %.0fms", self.command, self.path, response.status,
+        # The path without the query: tracking tokens travel there (API Gateway's access log
+        # in template.yaml leaves it out for the same reason).
+        log.info("%s %s %d %.0fms", self.command, path, response.status,
                  (time.monotonic() - started) * 1000)
 
     def _read_body(self) -> bytes | None:

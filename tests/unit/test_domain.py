@@ -14,7 +14,8 @@ from civicdesk.adapters.config_files import load_config_dir
 from tests.support.aws import CONFIG_DIR
 
 
-@pytest.mark.parametrize("current,target", [(c, t) for c, ts in DEFAULT_TRANSITIONS.items() for t in ts])
+@pytest.mark.parametrize("current,target", [(c, t) for c, ts in DEFAULT_TRANSITIONS.items()
+                                            for t in sorted(ts, key=lambda s: s.value)])
 def test_every_listed_transition_is_allowed(current, target):
     check_transition(current, target)
 

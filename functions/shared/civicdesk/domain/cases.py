@@ -185,7 +185,18 @@ class Case:
     contact: Contact | None = None
     subject: str | None = None
     assignee: str | None = None
+    mailbox: str | None = None  # the support address the case's mail goes through
+    participants: tuple[str, ...] = ()  # other addresses that may write into the case
+    linked_cases: tuple[str, ...] = ()
     version: int = 0
+
+    def may_write(self, address: str | None) -> bool:
+        """Whether mail from ``address`` may continue this case by its subject tag."""
+        if not address:
+            return False
+        address = address.lower()
+        requester = (self.contact.email or "").lower() if self.contact else ""
+        return address == requester or address in self.participants
 
     def with_changes(self, **changes) -> "Case":
         return replace(self, **changes)
@@ -203,6 +214,9 @@ class EventKind(str, Enum):
     ROUTED = "routed"
     REFERRED = "referred"
     NOTIFICATION = "notification"
+    LINKED = "linked"
+    DELIVERY_FAILED = "delivery_failed"
+    ATTACHMENT_REFUSED = "attachment_refused"
 
 
 @dataclass(frozen=True)
