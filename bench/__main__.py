@@ -49,8 +49,8 @@ def count_calls() -> dict:
 
     os.environ.update(_base_env())
     with mock_aws():
-        names = aws.provision("bench")
-        os.environ.update(aws.environment(names))
+        _, environment = aws.provision_all()
+        os.environ.update(environment)
         from civicdesk import seed, wiring
         from civicdesk.adapters import dynamodb
 
@@ -108,8 +108,7 @@ def cold_start() -> dict:
         os.environ.update(env)
         from civicdesk import seed, wiring
 
-        names = aws.provision("bench-cold")
-        api_env = aws.environment(names)
+        _, api_env = aws.provision_all()
         os.environ.update(api_env)
         wiring.reset()
         seed.seed(str(aws.CONFIG_DIR))

@@ -29,12 +29,12 @@ def aws_env(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
     with mock_aws():
-        names = aws.provision()
-        for key, value in aws.environment(names).items():
+        resources, environment = aws.provision_all()
+        for key, value in environment.items():
             monkeypatch.setenv(key, value)
         from civicdesk import seed, wiring
 
         wiring.reset()
         seed.seed(str(aws.CONFIG_DIR))
-        yield names
+        yield resources
         wiring.reset()

@@ -185,10 +185,12 @@ class Resources:
 
     tables: dict[str, str] = field(default_factory=dict)
     buckets: dict[str, str] = field(default_factory=dict)
+    queues: dict[str, str] = field(default_factory=dict)  # logical id -> queue URL (its !Ref)
     mail_identities: list[str] = field(default_factory=list)
 
     def physical_name(self, logical_id: str) -> str | None:
-        return self.tables.get(logical_id) or self.buckets.get(logical_id)
+        return (self.tables.get(logical_id) or self.buckets.get(logical_id)
+                or self.queues.get(logical_id))
 
 
 def physical_table_name(logical_id: str) -> str:
@@ -201,7 +203,7 @@ def physical_bucket_name(logical_id: str) -> str:
 
 
 def provision(template: Template, parameters: dict[str, Any]) -> Resources:
-    """Create every table and bucket ``template`` declares and verify its SES identities.
+    """Create every table, bucket and queue ``template`` declares; verify its SES identities.
 
     Tables get the template's key schema, indexes, stream and TTL attribute; moto ignores
     billing, encryption and point-in-time recovery, so they are not passed. SES identities are
@@ -225,6 +227,11 @@ def provision(template: Template, parameters: dict[str, Any]) -> Resources:
         name = physical_bucket_name(logical_id)
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         resources.buckets[logical_id] = name
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    for logical_id in template.of_type("AWS::SQS::Queue"):
+        url = sqs.create_queue(QueueName=f"{NAME_PREFIX}-{logical_id}")["QueueUrl"]
+        resources.queues[logical_id] = url
 
     ses = boto3.client("ses", region_name=REGION)
     ref = reference_resolver(resources, parameters)

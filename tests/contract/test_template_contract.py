@@ -51,10 +51,14 @@ def test_every_environment_variable_the_code_reads_is_set_by_the_template():
         missing = {name for name in read if name.startswith("CIVICDESK_")} - set(spec.environment)
         assert not missing, f"{logical_id} lacks {missing}"
         assert "POWERTOOLS_SERVICE_NAME" in spec.environment
-    # and the settings object accepts what the template provides
-    env = aws.environment({"CasesTable": "t"})
-    settings = civicdesk_config.Settings.from_environ({**env, "AWS_REGION": "eu-central-1"})
-    assert settings.cases_table == "t"
+
+def test_settings_accept_what_the_template_provides(aws_env):
+    import os
+
+    settings = civicdesk_config.Settings.from_environ(dict(os.environ))
+    assert settings.cases_table == aws_env.tables["CasesTable"]
+    assert settings.mail_bucket == aws_env.buckets["MailBucket"]
+    assert settings.attachments_bucket == aws_env.buckets["AttachmentsBucket"]
 
 
 def test_no_scan_on_any_request_path():

@@ -1,5 +1,5 @@
-"""Provision, in moto, what ``template.yaml`` declares (tables, mail identity) and seed the demo
-municipality; load function modules the way Lambda does, from the template's Handler."""
+"""Provision, in moto, what ``template.yaml`` declares (with the local runtime's own code), and
+load function modules the way Lambda does, from the template's Handler."""
 
 from __future__ import annotations
 
@@ -13,48 +13,21 @@ from types import ModuleType
 
 import boto3
 
+from infra.local import aws as local_aws
+from infra.local.aws import Resources
 from infra.local.template import ROOT, Template
 
 REGION = "eu-central-1"
 CONFIG_DIR = ROOT / "infra" / "config"
 
 
-def environment(table_names: dict[str, str], public_url: str = "http://portal.test") -> dict:
-    """The environment ``template.yaml`` gives the API function, refs resolved locally."""
+def provision_all(public_url: str = "http://portal.test") -> tuple[Resources, dict[str, str]]:
+    """Create what the template declares (the local runtime's own provisioning) and return the
+    resources with the functions' environment, references resolved."""
     template = Template()
-    params = template.parameter_defaults()
-    params["PublicUrl"] = public_url
-
-    def ref(name: str) -> str:
-        if name in table_names:
-            return table_names[name]
-        if name in params:
-            return str(params[name])
-        raise KeyError(name)
-
-    env = {}
-    for spec in template.functions().values():
-        for key, value in spec.environment.items():
-            env[key] = str(template.resolve(value, ref))
-    return env
-
-
-def provision(prefix: str = "civicdesk-test") -> dict[str, str]:
-    """Create every table of the template; verify the mail domain. Returns logical -> name."""
-    template = Template()
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
-    names = {}
-    for logical_id, spec in template.table_definitions().items():
-        name = f"{prefix}-{logical_id}"
-        dynamodb.create_table(TableName=name, **spec)
-        ttl = template.ttl_attribute(logical_id)
-        if ttl:
-            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={
-                "Enabled": True, "AttributeName": ttl})
-        names[logical_id] = name
-    domain = template.parameter_defaults()["MailDomain"]
-    boto3.client("ses", region_name=REGION).verify_domain_identity(Domain=domain)
-    return names
+    parameters = {**template.parameter_defaults(), "PublicUrl": public_url}
+    resources = local_aws.provision(template, parameters)
+    return resources, local_aws.function_environment(template, resources, parameters)
 
 
 def load_function(logical_id: str) -> ModuleType:
@@ -83,5 +56,4 @@ def sent_mails() -> list[EmailMessage]:
     return parsed
 
 
-__all__ = ["REGION", "CONFIG_DIR", "environment", "provision", "load_function", "sent_mails",
-           "Path"]
+__all__ = ["REGION", "CONFIG_DIR", "provision_all", "load_function", "sent_mails", "Path"]

@@ -19,6 +19,10 @@ class Settings:
     public_url: str
     mail_domain: str
     config_ttl_seconds: float
+    mail_bucket: str | None = None
+    mail_prefix: str = "inbound/"
+    attachments_bucket: str | None = None
+    max_attachment_bytes: int = 10 * 1024 * 1024
 
     @classmethod
     def from_environ(cls, environ: dict | None = None) -> "Settings":
@@ -39,6 +43,10 @@ class Settings:
             public_url=env["CIVICDESK_PUBLIC_URL"].rstrip("/"),
             mail_domain=env["CIVICDESK_MAIL_DOMAIN"].lower(),
             config_ttl_seconds=ttl,
+            mail_bucket=env.get("CIVICDESK_MAIL_BUCKET") or None,
+            mail_prefix=env.get("CIVICDESK_MAIL_PREFIX", "inbound/"),
+            attachments_bucket=env.get("CIVICDESK_ATTACHMENTS_BUCKET") or None,
+            max_attachment_bytes=int(env.get("CIVICDESK_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))),
         )
 
 

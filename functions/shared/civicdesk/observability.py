@@ -33,3 +33,7 @@ class PowertoolsMetricsSink:
     def mail_failed(self, kind: str) -> None:
         metrics.add_metadata(key="failed_mail_kind", value=kind)
         metrics.add_metric(name="MailFailed", unit=MetricUnit.Count, value=1)
+
+    def mail_received(self, outcome: str) -> None:
+        metrics.add_dimension(name="outcome", value=outcome)
+        metrics.add_metric(name="MailReceived", unit=MetricUnit.Count, value=1)

@@ -69,9 +69,27 @@ def public_info_service():
     return PublicInfoService(municipality_provider())
 
 
+@lru_cache(maxsize=1)
+def blob_store():
+    from .adapters.s3 import S3BlobStore
+
+    return S3BlobStore(lambda: aws_client("s3"), settings().attachments_bucket or "")
+
+
+@lru_cache(maxsize=1)
+def email_intake_service():
+    from .observability import PowertoolsMetricsSink
+    from .services.email_intake import EmailIntakeService
+
+    return EmailIntakeService(case_repository(), blob_store(), mailer(), municipality_provider(),
+                              PowertoolsMetricsSink(), settings().public_url,
+                              max_attachment_bytes=settings().max_attachment_bytes)
+
+
 def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding)."""
     settings.cache_clear()
     for factory in (aws_client, _tables_configured, case_repository, config_repository,
-                    municipality_provider, mailer, case_service, public_info_service):
+                    municipality_provider, mailer, case_service, public_info_service,
+                    blob_store, email_intake_service):
         factory.cache_clear()

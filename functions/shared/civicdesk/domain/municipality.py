@@ -7,6 +7,7 @@ it is loaded; the rest of the code can then trust every reference in it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Mapping
 
 from .cases import ALWAYS_PRIVATE_TYPES, LANGUAGES, CaseType
@@ -81,6 +82,7 @@ class Municipality:
     services: dict[str, Service]
     groups: dict[str, CategoryGroup]
     categories: dict[str, Category]
+    holidays: frozenset[date] = frozenset()
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language
@@ -135,6 +137,13 @@ def _types(values: object, where: str) -> tuple[CaseType, ...]:
         return tuple(CaseType(v) for v in values)  # type: ignore[union-attr]
     except (TypeError, ValueError) as exc:
         raise ConfigurationError("error.configuration", detail=f"{where}: {exc}") from None
+
+
+def _dates(values: object) -> frozenset[date]:
+    try:
+        return frozenset(date.fromisoformat(v) for v in values)  # type: ignore[union-attr]
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError("error.configuration", detail=f"holidays: {exc}") from None
 
 
 def parse_municipality(doc: Mapping) -> Municipality:
@@ -203,6 +212,7 @@ def parse_municipality(doc: Mapping) -> Municipality:
             public_form_types=_types(doc.get("public_form_types", ["signal"]), "public_form_types"),
             reopen_window_days=int(doc.get("reopen_window_days", 30)),
             auto_reply_limit_per_hour=int(doc.get("auto_reply_limit_per_hour", 5)),
-            departments=departments, services=services, groups=groups, categories=categories)
+            departments=departments, services=services, groups=groups, categories=categories,
+            holidays=_dates(doc.get("holidays", [])))
     except KeyError as exc:
         raise ConfigurationError("error.configuration", detail=f"missing key {exc}") from None

@@ -110,10 +110,6 @@ class BlobStore(Protocol):
         """Store in the attachments bucket; return the key."""
 
 
-class HolidayCalendar(Protocol):
-    def holidays(self, country: str, year: int) -> set: ...
-
-
 class ConfigRepository(Protocol):
     def load(self) -> dict | None: ...
 
