@@ -1,7 +1,8 @@
 """Runs in a fresh interpreter: measures one cold start and prints it as JSON.
 
-``floor``: ``import boto3`` and one client. ``api``: import the API function's module the way
-Lambda does and answer its first request (the AWS calls go to the moto server the parent runs).
+``floor``: ``import boto3`` and one client. ``handler MODULE ATTRIBUTE EVENT``: import a
+function's module the way Lambda does and answer its first event (the AWS calls go to the moto
+server the parent runs).
 """
 
 import json
@@ -18,10 +19,10 @@ def floor() -> dict:
     return {"seconds": time.perf_counter() - START}
 
 
-def api(module_path: str, event_path: str) -> dict:
+def handler(module_path: str, attribute: str, event_path: str) -> dict:
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("api_app", module_path)
+    spec = importlib.util.spec_from_file_location("function_module", module_path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     imported = time.perf_counter() - START
@@ -29,21 +30,21 @@ def api(module_path: str, event_path: str) -> dict:
         event = json.load(handle)
 
     class Context:
-        function_name = "ApiFunction"
+        function_name = "BenchFunction"
         memory_limit_in_mb = 1024
-        invoked_function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:ApiFunction"
+        invoked_function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:BenchFunction"
         aws_request_id = "bench"
 
         @staticmethod
         def get_remaining_time_in_millis():
             return 15000
 
-    response = module.app(event, Context())
+    response = getattr(module, attribute)(event, Context())
     total = time.perf_counter() - START
-    return {"seconds": total, "import_seconds": imported, "status": response["statusCode"]}
+    return {"seconds": total, "import_seconds": imported, "response": response}
 
 
 if __name__ == "__main__":
     kind = sys.argv[1]
-    result = floor() if kind == "floor" else api(sys.argv[2], sys.argv[3])
-    print(json.dumps(result))
+    result = floor() if kind == "floor" else handler(sys.argv[2], sys.argv[3], sys.argv[4])
+    print(json.dumps(result, default=str))

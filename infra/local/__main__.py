@@ -1,7 +1,7 @@
 """``python -m infra.local`` (``make run``): CivicDesk on 127.0.0.1 until Ctrl-C.
 
 Ports and the state directory come from the options, else from ``CIVICDESK_HTTP_PORT``,
-``CIVICDESK_AWS_PORT`` and ``CIVICDESK_STATE_DIR``, else the defaults. It always listens on
+``CIVICDESK_AWS_PORT``, ``CIVICDESK_SMTP_PORT`` and ``CIVICDESK_STATE_DIR``, else the defaults. It always listens on
 127.0.0.1 only: the runtime has no authentication worth the name and must not be reachable from
 the network.
 """
@@ -17,8 +17,8 @@ import threading
 import traceback
 
 from infra.local.aws import StartupError
-from infra.local.runtime import (DEFAULT_AWS_PORT, DEFAULT_HTTP_PORT, DEFAULT_STATE_DIR,
-                                 LocalRuntime)
+from infra.local.runtime import (DEFAULT_AWS_PORT, DEFAULT_HTTP_PORT, DEFAULT_SMTP_PORT,
+                                 DEFAULT_STATE_DIR, LocalRuntime)
 from infra.local.state import StateError
 
 
@@ -32,6 +32,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--aws-port", type=int,
                         default=int(env.get("CIVICDESK_AWS_PORT", DEFAULT_AWS_PORT)),
                         help="moto's port (0 or taken: any free port; default %(default)s)")
+    parser.add_argument("--smtp-port", type=int,
+                        default=int(env.get("CIVICDESK_SMTP_PORT", DEFAULT_SMTP_PORT)),
+                        help="incoming mail (SMTP) port (0 or taken: any free port; "
+                             "default %(default)s)")
     parser.add_argument("--state-dir",
                         default=env.get("CIVICDESK_STATE_DIR", str(DEFAULT_STATE_DIR)),
                         help="where data, mail and snapshots are kept (default %(default)s)")
@@ -66,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
 
     runtime = LocalRuntime(http_port=args.http_port, aws_port=args.aws_port,
-                           state_dir=args.state_dir)
+                           smtp_port=args.smtp_port, state_dir=args.state_dir)
     try:
         runtime.start()
     except (StartupError, StateError) as error:

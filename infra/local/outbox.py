@@ -4,6 +4,13 @@ Nothing leaves the machine: moto's SES accepts the mail and keeps it in memory. 
 writes each accepted message once to ``<state>/outbox/<timestamp>-<id>.eml`` (the exact MIME that
 was sent, openable in any mail client) and records its envelope recipients in ``index.json``.
 The views read the files, so mail sent before a restart stays visible.
+
+SES replaces the ``Message-ID`` a sender sets with its own, ``<MessageId@region.amazonses.com>``
+(the id ``SendEmail`` returned, which CivicDesk stores for threading); with
+``message_id_domain`` the outbox does the same, so that a reply written to a captured mail
+carries the ``In-Reply-To`` a citizen's would. Every header is listed in the views, the ones that
+matter for threading and auto-replies (``Message-ID``, ``In-Reply-To``, ``References``,
+``Reply-To``, ``Auto-Submitted``) also as fields of their own.
 """
 
 from __future__ import annotations
@@ -51,9 +58,11 @@ class Outbox:
     """
 
     def __init__(self, directory: Path, source: Callable[[], list],
-                 clock: Callable[[], float] = time.time, interval: float = 0.25):
+                 clock: Callable[[], float] = time.time, interval: float = 0.25,
+                 message_id_domain: str | None = None):
         self.directory = Path(directory)
         self._source = source
+        self._message_id_domain = message_id_domain
         self._clock = clock
         self._interval = interval
         self._lock = threading.Lock()
@@ -74,7 +83,10 @@ class Outbox:
             for sent in new:
                 stamp = self._next_stamp()
                 name = f"{stamp}-{sent.id}.eml"
-                atomic_write(self.directory / name, sent.raw)
+                raw = sent.raw
+                if self._message_id_domain:
+                    raw = replace_message_id(raw, f"<{sent.id}@{self._message_id_domain}>")
+                atomic_write(self.directory / name, raw)
                 self._index[sent.id] = {"file": name, "at": _iso(stamp),
                                         "destinations": _addresses(sent.destinations)}
             if new:
@@ -146,8 +158,10 @@ class Outbox:
             headers[key] = f"{headers[key]}, {value}" if key in headers else str(value)
         return {"id": message_id, "at": indexed.get("at") or _iso(stamp),
                 "from": str(message.get("From", "")), "to": recipients,
-                "subject": str(message.get("Subject", "")), "headers": headers,
-                "text": _text_of(message), "case_number": message.get(CASE_HEADER)}
+                "subject": str(message.get("Subject", "")),
+                **{field: _header(message, name) for field, name in _THREADING_FIELDS},
+                "headers": headers, "text": _text_of(message),
+                "case_number": message.get(CASE_HEADER)}
 
     def _load_index(self) -> dict[str, dict]:
         path = self.directory / "index.json"
@@ -158,6 +172,56 @@ class Outbox:
         except ValueError:
             log.warning("outbox: %s is unreadable; recipients fall back to the To header", path)
             return {}
+
+
+#: Fields of each view entry, with the header they show (``None`` when the mail has none).
+_THREADING_FIELDS = (("message_id", "Message-ID"), ("in_reply_to", "In-Reply-To"),
+                     ("references", "References"), ("reply_to", "Reply-To"),
+                     ("auto_submitted", "Auto-Submitted"))
+
+
+def _header(message: EmailMessage, name: str) -> str | None:
+    value = message.get(name)
+    return None if value is None else str(value)
+
+
+def replace_message_id(raw: bytes, message_id: str) -> bytes:
+    r"""``raw`` with its ``Message-ID`` header (folded lines included) replaced by
+    ``message_id``, or with one added first; nothing else changes, byte for byte.
+
+    Examples
+    --------
+    >>> replace_message_id(b"Subject: x\r\nMessage-ID:\r\n <a@b>\r\n\r\nbody", "<s@ses>")
+    b'Subject: x\r\nMessage-ID: <s@ses>\r\n\r\nbody'
+    >>> replace_message_id(b"Subject: x\n\nbody", "<s@ses>")
+    b'Message-ID: <s@ses>\nSubject: x\n\nbody'
+    """
+    end = re.search(rb"\r?\n\r?\n", raw)
+    head, rest = (raw[:end.start()], raw[end.start():]) if end else (raw, b"")
+    newline = b"\r\n" if b"\r\n" in (head + rest[:2]) else b"\n"
+    lines = head.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(b"\n"):
+        lines[-1] += newline  # the blank line that follows is in ``rest``: re-split below
+        trailing_added = True
+    else:
+        trailing_added = False
+    header = b"Message-ID: " + message_id.encode("ascii") + newline
+    kept, position, skipping = [], None, False
+    for line in lines:
+        if skipping and line[:1] in (b" ", b"\t"):
+            continue
+        skipping = False
+        if line.lower().startswith(b"message-id:"):
+            if position is None:
+                position = len(kept)
+            skipping = True
+            continue
+        kept.append(line)
+    kept.insert(position if position is not None else 0, header)
+    head = b"".join(kept)
+    if trailing_added:
+        head = head[:-len(newline)]
+    return head + rest
 
 
 def _normalise(sent: Any) -> _Sent | None:
@@ -216,6 +280,8 @@ def render_html(messages: list[dict]) -> str:
             f'<article><h2>{e(mail["subject"]) or "(no subject)"}</h2>'
             f'<p class="meta">{e(mail["at"])}{case}<br>From: {e(mail["from"])}<br>'
             f'To: {e(", ".join(mail["to"]))}<br>'
+            + "".join(f"{e(name)}: {e(mail[field])}<br>" for field, name in _THREADING_FIELDS
+                      if mail.get(field)) +
             f'<a href="/_local/outbox/{e(mail["id"])}.eml">{e(mail["id"])}.eml</a></p>'
             f"<pre>{e(mail['text'])}</pre></article>")
     body = "\n".join(rows) or "<p>No mail sent yet.</p>"

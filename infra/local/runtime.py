@@ -18,12 +18,14 @@ import os
 import threading
 from pathlib import Path
 
-from infra.local import aws
+from infra.local import aws, inspection, redrive
 from infra.local.apigateway import ApiRoute, RouteTable
+from infra.local.asyncinvoke import LOCAL_RETRY_DELAYS, AsyncInvoker, async_invoke_config
 from infra.local.aws import StartupError
 from infra.local.lambdas import LocalFunction, install_layers, load_handler
 from infra.local.outbox import Outbox
-from infra.local.server import Frontend, LocalHttpServer, RequestHandler
+from infra.local.server import Frontend, LocalHttpServer, LocalTools, RequestHandler
+from infra.local.smtp import ReceiptRule, SesReceiver, SmtpServer, receipt_rules
 from infra.local.static import StaticSite
 from infra.local.state import RestoreSummary, Snapshotter, StateStore
 from infra.local.template import ROOT, Template
@@ -32,6 +34,7 @@ log = logging.getLogger("civicdesk.local")
 
 DEFAULT_HTTP_PORT = 8000
 DEFAULT_AWS_PORT = 4566
+DEFAULT_SMTP_PORT = 2525
 DEFAULT_STATE_DIR = ROOT / ".civicdesk"
 CONFIG_DIR = ROOT / "infra" / "config"
 WEB_DIR = ROOT / "web"
@@ -46,10 +49,13 @@ class LocalRuntime:
     def __init__(self, http_port: int = DEFAULT_HTTP_PORT, aws_port: int = DEFAULT_AWS_PORT,
                  state_dir: Path | str = DEFAULT_STATE_DIR, *, template: Template | None = None,
                  config_dir: Path = CONFIG_DIR, web_dir: Path = WEB_DIR,
-                 snapshot_interval: float = 2.0):
+                 snapshot_interval: float = 2.0, smtp_port: int = DEFAULT_SMTP_PORT,
+                 retry_delays: tuple[float, ...] = LOCAL_RETRY_DELAYS):
         self.state_dir = Path(state_dir).resolve()
         self._requested_http_port = http_port
         self._requested_aws_port = aws_port
+        self._requested_smtp_port = smtp_port
+        self._retry_delays = tuple(retry_delays)
         self._template = template or Template()
         self._config_dir = Path(config_dir)
         self._web_dir = Path(web_dir)
@@ -60,6 +66,9 @@ class LocalRuntime:
         self._outbox: Outbox | None = None
         self._snapshotter: Snapshotter | None = None
         self._functions: dict[str, LocalFunction] = {}
+        self._invokers: dict[str, AsyncInvoker] = {}
+        self._smtp: SmtpServer | None = None
+        self.receipt_rules: list[ReceiptRule] = []
         self._saved_environ: dict[str, str] | None = None
         self._stopped = False
         self.resources = aws.Resources()
@@ -79,6 +88,13 @@ class LocalRuntime:
         if self._moto is None:
             raise RuntimeError("not started")
         return self._moto.endpoint_url
+
+    @property
+    def smtp_address(self) -> tuple[str, int]:
+        """``(host, port)`` of the SMTP server that receives mail as SES would."""
+        if self._smtp is None:
+            raise RuntimeError("not started")
+        return self._smtp.host, self._smtp.port
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -101,6 +117,12 @@ class LocalRuntime:
                                f"({error.strerror}); choose another with --http-port") from None
 
         # 2. moto, and every AWS client of this process pointed at it before any is created.
+        #    The SMTP port is chosen now too; when the default one is taken (another runtime),
+        #    any free port, as for moto: the summary says which.
+        smtp_port = self._requested_smtp_port
+        if smtp_port and not aws.port_is_free(smtp_port):
+            log.info("port %d is taken; SMTP listens on a free port instead", smtp_port)
+            smtp_port = 0
         self._moto = aws.start_moto(self._requested_aws_port, self._on_aws_write)
         self._saved_environ = dict(os.environ)
         aws.clear_conflicting_environment()
@@ -132,20 +154,77 @@ class LocalRuntime:
                 spec, handler, physical_name=f"{aws.NAME_PREFIX}-{logical_id}",
                 region=aws.REGION, account_id=aws.ACCOUNT_ID)
 
-        # 6. Outbox, snapshots, and finally the doors open.
-        self._outbox = Outbox(self.state_dir / "outbox", aws.sent_messages)
+        # 6. SES receiving: the receipt rules, and the asynchronous invocation of the functions
+        #    they invoke (retries, on-failure queue), as template.yaml configures them.
+        self.receipt_rules = receipt_rules(
+            self._template, aws.reference_resolver(self.resources, parameters),
+            self.resources.mail_identities)
+        for rule in self.receipt_rules:
+            if rule.function is None or rule.function in self._invokers:
+                continue
+            if rule.function not in self._functions:
+                raise StartupError(f"template.yaml: receipt rule {rule.name} invokes "
+                                   f"{rule.function!r}, which is not a function of the template")
+            function = self._functions[rule.function]
+            self._invokers[rule.function] = AsyncInvoker(
+                function, async_invoke_config(self._template, rule.function,
+                                              self.resources.queues, self._retry_delays),
+                function_arn=self._function_arn(rule.function) + ":$LATEST",
+                sqs_client=lambda: boto3.client("sqs", region_name=aws.REGION),
+                after_invoke=self._save_if_dirty, name=rule.function)
+
+        # 7. Outbox, snapshots, and finally the doors open.
+        self._outbox = Outbox(self.state_dir / "outbox", aws.sent_messages,
+                              message_id_domain=f"{aws.REGION}.amazonses.com")
         self._outbox.start()
         self._snapshotter.start()
+        for invoker in self._invokers.values():
+            invoker.start()
         routes = RouteTable(ApiRoute(r.path, r.method, r.function)
                             for r in self._template.routes())
+        tools = LocalTools(case=inspection.case_with_timeline, quarantine=inspection.quarantine,
+                           redrive=self._redrive)
         self._http.frontend = Frontend(routes, self._template.api_path_patterns() or ["/v1/*"],
                                        self._functions, StaticSite(self._web_dir),
                                        self._outbox, self._snapshotter.save_if_dirty,
-                                       account_id=aws.ACCOUNT_ID)
+                                       account_id=aws.ACCOUNT_ID, tools=tools)
+        if self.receipt_rules:
+            s3 = boto3.client("s3", region_name=aws.REGION)
+            receiver = SesReceiver(
+                self.receipt_rules,
+                store=lambda bucket, key, raw: s3.put_object(Bucket=bucket, Key=key, Body=raw),
+                deliver=lambda logical_id, event: self._invokers[logical_id].submit(event),
+                function_arn=self._function_arn, after_store=self._save_if_dirty)
+            self._smtp = SmtpServer(receiver, aws.HOST, smtp_port)
+            try:
+                self._smtp.start()
+            except OSError as error:
+                self._smtp = None
+                raise StartupError(f"cannot listen on {aws.HOST}:{smtp_port} for SMTP "
+                                   f"({error.strerror}); choose another with --smtp-port") from None
         self._http_thread = threading.Thread(target=self._http.serve_forever,
                                              kwargs={"poll_interval": 0.1},
                                              name="civicdesk-http", daemon=True)
         self._http_thread.start()
+
+    def _function_arn(self, logical_id: str) -> str:
+        function = self._functions.get(logical_id)
+        name = function.physical_name if function else f"{aws.NAME_PREFIX}-{logical_id}"
+        return f"arn:aws:lambda:{aws.REGION}:{aws.ACCOUNT_ID}:function:{name}"
+
+    def _save_if_dirty(self) -> None:
+        if self._snapshotter is not None:
+            self._snapshotter.save_if_dirty()
+
+    def _redrive(self, max_messages: int, dry_run: bool) -> dict:
+        """``POST /_local/redrive``: every on-failure queue, into its function's handler."""
+        import boto3
+
+        targets = [(invoker.function, invoker.config.on_failure_queue_url)
+                   for invoker in self._invokers.values()
+                   if invoker.config.on_failure_queue_url]
+        return redrive.replay(boto3.client("sqs", region_name=aws.REGION), targets,
+                              max_messages=max_messages, dry_run=dry_run)
 
     def _layer_dirs(self, specs) -> list[Path]:
         seen: dict[Path, None] = {}
@@ -176,6 +255,10 @@ class LocalRuntime:
                 self._http.shutdown()
                 self._http_thread.join(timeout=2)
             self._http.server_close()
+        if self._smtp is not None:
+            self._smtp.stop()
+        for invoker in self._invokers.values():
+            invoker.stop(timeout=10)
         for function in self._functions.values():
             if not function.drain(timeout=5):
                 log.warning("%s is still running; stopping without waiting for it",
@@ -200,6 +283,15 @@ class LocalRuntime:
 
     # -- what to tell the user -----------------------------------------------------------------
 
+    def _smtp_summary(self) -> list[str]:
+        if self._smtp is None:
+            return []
+        host, port = self.smtp_address
+        domains = ", ".join(dict.fromkeys(r for rule in self.receipt_rules
+                                          for r in rule.recipients)) or "-"
+        return [f"  Mail in (SMTP)   {host}:{port}   (for @{domains}; stored in the mail bucket, "
+                f"then the ingest function)"]
+
     def summary(self) -> str:
         url = self.http_url
         mails = len(self._outbox.messages()) if self._outbox else 0
@@ -213,6 +305,10 @@ class LocalRuntime:
             f"  Citizen portal   {url}/",
             f"  API              {url}/v1/   (e.g. {url}/v1/public/municipality)",
             f"  Outbox           {url}/_local/outbox.html   (JSON: {url}/_local/outbox)",
+            *self._smtp_summary(),
+            f"  Inspect          {url}/_local/cases/<number>   {url}/_local/quarantine",
+            f"  Failed mail      POST {url}/_local/redrive   (or: python -m infra.local.redrive "
+            f"--url {url})",
             f"  AWS (moto)       {self.aws_url}   (AWS_ENDPOINT_URL; region {aws.REGION}, "
             f"any credentials)",
             f"  State            {self.state_dir}   (delete it to start from scratch)",

@@ -13,8 +13,10 @@ import logging
 import time
 import traceback
 import uuid
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
+from urllib.parse import parse_qs
 
 from infra.local import outbox as outbox_views
 from infra.local.apigateway import (MAX_PAYLOAD_BYTES, HttpRequest, HttpResponse,
@@ -28,6 +30,24 @@ log = logging.getLogger("civicdesk.local")
 
 LOCAL_PREFIX = "/_local/"
 _READ_METHODS = ("GET", "HEAD", "OPTIONS")
+_TRUE = ("1", "true", "yes")
+
+
+def _unavailable(*_args: object, **_kwargs: object) -> dict:
+    raise LookupError("not available")
+
+
+@dataclass
+class LocalTools:
+    """What the runtime's own endpoints beyond the outbox call (``infra.local.inspection``,
+    ``infra.local.redrive``); the defaults answer 404."""
+
+    #: number -> ``{"case", "timeline"}`` or ``None``
+    case: Callable[[str], dict | None] = lambda number: None
+    #: (limit, cursor) -> ``{"items", "next"}``
+    quarantine: Callable[[int, str | None], dict] = _unavailable
+    #: (max_messages, dry_run) -> ``{"replayed", "failed", "skipped"}``
+    redrive: Callable[[int, bool], dict] = _unavailable
 
 
 class Frontend:
@@ -39,7 +59,8 @@ class Frontend:
 
     def __init__(self, routes: RouteTable, api_patterns: list[str],
                  functions: dict[str, LocalFunction], site: StaticSite, outbox: Outbox,
-                 after_write: Callable[[], None] = lambda: None, account_id: str = "123456789012"):
+                 after_write: Callable[[], None] = lambda: None, account_id: str = "123456789012",
+                 tools: LocalTools | None = None):
         self._routes = routes
         self._api_patterns = api_patterns
         self._functions = functions
@@ -47,6 +68,7 @@ class Frontend:
         self._outbox = outbox
         self._after_write = after_write
         self._account_id = account_id
+        self._tools = tools or LocalTools()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(LOCAL_PREFIX):
@@ -89,10 +111,31 @@ class Frontend:
     # -- the runtime's own pages ---------------------------------------------------------------
 
     def _local(self, request: HttpRequest) -> HttpResponse:
+        path = request.path
+        if path == "/_local/redrive":
+            if request.method != "POST":
+                return error_response(405, "method_not_allowed", "Method not allowed.",
+                                      [("Allow", "POST")])
+            return self._redrive(request)
         if request.method not in ("GET", "HEAD"):
             return error_response(405, "method_not_allowed", "Method not allowed.",
                                   [("Allow", "GET, HEAD")])
-        path = request.path
+        if path.startswith("/_local/cases/"):
+            found = self._tools.case(path[len("/_local/cases/"):])
+            if found is None:
+                return error_response(404, "not_found", "No such case.")
+            return json_response(200, found)
+        if path == "/_local/quarantine":
+            query = parse_qs(request.query)
+            try:
+                limit = min(max(int(query.get("limit", ["50"])[0]), 1), 100)
+            except ValueError:
+                return error_response(400, "bad_request", "limit must be a number.")
+            try:
+                return json_response(200, self._tools.quarantine(limit,
+                                                                 query.get("cursor", [None])[0]))
+            except LookupError:
+                return error_response(404, "not_found", "Not found.")
         if path == "/_local/health":
             return json_response(200, {"ok": True})
         if path in ("/_local/outbox", "/_local/outbox.html"):
@@ -108,6 +151,23 @@ class Frontend:
             if raw is not None:
                 return HttpResponse(200, (("Content-Type", "message/rfc822"),), raw)
         return error_response(404, "not_found", "Not found.")
+
+    def _redrive(self, request: HttpRequest) -> HttpResponse:
+        query = parse_qs(request.query)
+        try:
+            max_messages = int(query.get("max", ["1000"])[0])
+        except ValueError:
+            return error_response(400, "bad_request", "max must be a number.")
+        dry_run = query.get("dry_run", ["0"])[0].lower() in _TRUE
+        try:
+            report = self._tools.redrive(max_messages, dry_run)
+        except LookupError:
+            return error_response(404, "not_found", "Not found.")
+        try:
+            self._after_write()
+        except Exception:  # noqa: BLE001 - the periodic snapshot will try again
+            log.exception("state: snapshot after the redrive failed")
+        return json_response(200, report)
 
     # -- the portal ----------------------------------------------------------------------------
 

@@ -165,6 +165,13 @@ class Template:
                     routes.append(Route(name, event_name, props["Path"], props["Method"].upper()))
         return routes
 
+    def event_invoke_config(self, logical_id: str) -> dict:
+        """The function's ``EventInvokeConfig`` (SAM: its own, else the Globals'), unresolved."""
+        own = self.resources[logical_id].get("Properties", {}).get("EventInvokeConfig")
+        if own is not None:
+            return own
+        return self.doc.get("Globals", {}).get("Function", {}).get("EventInvokeConfig") or {}
+
     def parameter_defaults(self) -> dict[str, Any]:
         return {name: p.get("Default") for name, p in self.doc.get("Parameters", {}).items()}
 
@@ -177,6 +184,30 @@ class Template:
                 return re.sub(r"\$\{([A-Za-z0-9:.]+)\}", lambda m: ref(m.group(1)), value.value)
             raise ValueError(f"cannot resolve {value!r} locally")
         return value
+
+
+def reference_target(value: Any) -> str | None:
+    """The logical id an unresolved ``!Ref X`` or ``!GetAtt X.Attr`` names, else ``None``.
+
+    Examples
+    --------
+    >>> reference_target(_Tag("GetAtt", "IngestEmailFunction.Arn"))
+    'IngestEmailFunction'
+    >>> reference_target(_Tag("GetAtt", ["Queue", "Arn"])), reference_target(_Tag("Ref", "Bucket"))
+    ('Queue', 'Bucket')
+    >>> reference_target("arn:aws:sqs:eu-central-1:123456789012:q") is None
+    True
+    """
+    if not isinstance(value, _Tag):
+        return None
+    if value.name == "Ref" and isinstance(value.value, str):
+        return value.value
+    if value.name == "GetAtt":
+        if isinstance(value.value, str):
+            return value.value.split(".", 1)[0]
+        if isinstance(value.value, (list, tuple)) and value.value:
+            return str(value.value[0])
+    return None
 
 
 def _mentions(value: Any, logical_ids: set[str]) -> bool:

@@ -41,6 +41,14 @@ def load_function(logical_id: str) -> ModuleType:
     return module
 
 
+def context(logical_id: str):
+    """A Lambda context for ``logical_id`` (the local runtime's)."""
+    from infra.local.lambdas import LambdaContext
+
+    spec = Template().functions()[logical_id]
+    return LambdaContext(logical_id, spec.memory_size, spec.timeout, REGION, "123456789012")
+
+
 def sent_mails() -> list[EmailMessage]:
     """Messages moto's SES accepted, parsed, oldest first; ``X-Test-Destinations`` lists the
     envelope recipients SES was given."""
@@ -56,4 +64,4 @@ def sent_mails() -> list[EmailMessage]:
     return parsed
 
 
-__all__ = ["REGION", "CONFIG_DIR", "provision_all", "load_function", "sent_mails", "Path"]
+__all__ = ["REGION", "CONFIG_DIR", "provision_all", "load_function", "context", "sent_mails", "Path"]

@@ -144,8 +144,14 @@ class EmailIntakeService:
                 if case.may_write(sender):
                     return _Target(case, "subject_tag")
                 return _Target(None, linked_to=case.number)
-        # 3. In-Reply-To / References against the Message-IDs SES gave our mail
-        ids = list(mail.in_reply_to) + list(reversed(mail.references))
+        # 3. In-Reply-To / References against the Message-IDs SES gave our mail. SES writes
+        #    <MessageId@region.amazonses.com>; we store the bare MessageId it returned.
+        ids = []
+        for message_id in list(mail.in_reply_to) + list(reversed(mail.references)):
+            ids.append(message_id)
+            local, _, domain = message_id.partition("@")
+            if domain.endswith("amazonses.com"):
+                ids.append(local)
         if ids:
             number = self._repo.case_for_message_ids(ids)
             if number:
@@ -382,8 +388,9 @@ class EmailIntakeService:
 
     def _record_bounce(self, inbound: InboundMail, mail) -> IntakeResult:
         bounce = mail.bounce
-        number = self._repo.case_for_message_ids([bounce.original_message_id]) \
-            if bounce.original_message_id else None
+        original = bounce.original_message_id or ""
+        number = self._repo.case_for_message_ids([original, original.partition("@")[0]]) \
+            if original else None
         if number is None:
             return self._quarantine(inbound, QuarantineReason.UNMATCHED_BOUNCE, mail)
         now = self._clock()
