@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from functools import lru_cache
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -41,11 +42,16 @@ def load_function(logical_id: str) -> ModuleType:
     return module
 
 
+@lru_cache(maxsize=None)
+def _function_specs():
+    return Template().functions()
+
+
 def context(logical_id: str):
     """A Lambda context for ``logical_id`` (the local runtime's)."""
     from infra.local.lambdas import LambdaContext
 
-    spec = Template().functions()[logical_id]
+    spec = _function_specs()[logical_id]
     return LambdaContext(logical_id, spec.memory_size, spec.timeout, REGION, "123456789012")
 
 

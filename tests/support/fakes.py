@@ -74,9 +74,95 @@ class FakeMetrics:
     def __init__(self):
         self.opened: list[tuple[str, str]] = []
         self.mail_failures: list[str] = []
+        self.received: list[str] = []
 
     def case_opened(self, channel, case_type):
         self.opened.append((channel, case_type))
 
     def mail_failed(self, kind):
         self.mail_failures.append(kind)
+
+    def mail_received(self, outcome):
+        self.received.append(outcome)
+
+
+class InMemoryMailRepository(InMemoryCaseRepository):
+    """``MailCaseRepository`` in memory: markers, Message-IDs, rate counters, quarantine."""
+
+    def __init__(self):
+        super().__init__()
+        self.markers: dict = {}
+        self.message_ids: dict[str, str] = {}
+        self.rates: dict[str, int] = {}
+        self.quarantine_items: dict = {}
+
+    def get_case(self, number):
+        return self.cases.get(number)
+
+    def case_for_message_ids(self, message_ids):
+        return next((self.message_ids[m] for m in message_ids if m in self.message_ids), None)
+
+    def save_inbound(self, marker, *, new_case=None, update=None, events=(), rate_limit=None,
+                     expires_at=None):
+        from dataclasses import replace
+
+        from civicdesk.services.ports import DuplicateInbound, RateLimited
+
+        if marker.ses_message_id in self.markers:
+            raise DuplicateInbound(self.markers[marker.ses_message_id])
+        if rate_limit and self.rates.get(rate_limit.key, 0) >= rate_limit.limit:
+            raise RateLimited()
+        if update is not None:
+            case = self.cases[update.number]
+            if case.version != update.expected_version:
+                raise ConflictError("error.conflict")
+            self.cases[update.number] = replace(
+                case, version=case.version + 1, updated_at=update.updated_at,
+                status=update.status or case.status,
+                participants=tuple(sorted(set(case.participants) | set(update.add_participants))),
+                linked_cases=tuple(sorted(set(case.linked_cases) | set(update.add_links))))
+        if new_case is not None:
+            self.cases[new_case.number] = new_case.with_changes(version=1)
+            self.events[new_case.number] = []
+        for event in events:
+            self.events.setdefault(event.case_number, []).append(event)
+            self.events[event.case_number].sort(key=lambda e: e.sort_key)
+        if rate_limit:
+            self.rates[rate_limit.key] = self.rates.get(rate_limit.key, 0) + 1
+        self.markers[marker.ses_message_id] = marker
+
+    def mark_replied(self, ses_message_id, number, outgoing_message_id, event):
+        from dataclasses import replace
+
+        self.markers[ses_message_id] = replace(self.markers[ses_message_id], replied=True,
+                                               pending_token=None)
+        self.message_ids[outgoing_message_id] = number
+        self.events[number].append(event)
+
+    def quarantine(self, entry):
+        self.quarantine_items[entry.quarantine_id] = entry
+
+    def quarantined(self, limit=50, cursor=None):
+        items = sorted(self.quarantine_items.values(), key=lambda e: e.quarantine_id, reverse=True)
+        return items[:limit], None
+
+    def quarantine_entry(self, quarantine_id):
+        return self.quarantine_items.get(quarantine_id)
+
+    def mark_released(self, entry, at):
+        from dataclasses import replace
+
+        self.quarantine_items[entry.quarantine_id] = replace(entry, released_at=at)
+
+
+class InMemoryBlobStore:
+    def __init__(self):
+        self.objects: dict[tuple[str, str], bytes] = {}
+        self.attachments: dict[str, tuple[bytes, str]] = {}
+
+    def get(self, bucket, key):
+        return self.objects[(bucket, key)]
+
+    def put(self, key, data, content_type):
+        self.attachments[key] = (data, content_type)
+        return key

@@ -169,6 +169,11 @@ def configure(table_name: str, region: str, host: str | None = None) -> None:
         model._connection = shared
 
 
+def botocore_session():
+    """The botocore session of the shared connection (for the other AWS clients)."""
+    return TableItem._get_connection().connection.session
+
+
 def connection_client():
     """The botocore client PynamoDB uses (for counting calls in the benchmarks)."""
     return TableItem._get_connection().connection.client
