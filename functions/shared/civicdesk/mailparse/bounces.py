@@ -136,7 +136,8 @@ def from_text(text: str, *, failed_recipients: str | None, original_to: tuple[st
     code_match = _SMTP_CODE_RE.search(sample)
     if status is None and code_match:
         status = f"{code_match.group(1)[0]}.0.0"
-    delayed = (status or "").startswith("4") or (status is None and bool(_DELAYED_RE.search(sample)))
+    delayed = (status or "").startswith("4") or (
+        status is None and bool(_DELAYED_RE.search(sample)))
     diagnostic = None
     for line in sample.split("\n"):
         if (status and status in line) or (code_match and code_match.group(1) in line):
@@ -153,8 +154,8 @@ def message_id_from_headers(text: str) -> str | None:
 
     Examples
     --------
-    >>> message_id_from_headers("From: a@b.c\\nMessage-ID:\\n <abc123@eu-central-1.amazonses.com>\\n")
-    'abc123@eu-central-1.amazonses.com'
+    >>> message_id_from_headers("From: a@b.c\\nMessage-ID:\\n <abc123@eu-central-1.ses>\\n")
+    'abc123@eu-central-1.ses'
     """
     for block in parse_fields(text[:200000])[:1]:
         for name, value in block:

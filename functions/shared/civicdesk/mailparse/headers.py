@@ -202,7 +202,8 @@ def _structured_addresses(header: object) -> list[tuple[str, str]] | None:
     if header is None:
         return None
     try:
-        found = [(a.display_name or "", a.addr_spec or "") for a in header.addresses]  # type: ignore[attr-defined]
+        found = [(a.display_name or "", a.addr_spec or "")
+                 for a in header.addresses]  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - policy.default raises assorted errors on bad headers
         return None
     if any(_has_surrogates(name + address) or "\ufffd" in name for name, address in found):

@@ -116,7 +116,8 @@ def text_of_sanitised(clean_html: str, limit: int = 400_000) -> str:
 
 
 _TOKEN_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)([^<>]*)>|([^<]+)|<")
-_ATTRIBUTE_RE = re.compile(r"([A-Za-z][A-Za-z0-9_:.-]*)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+)))?")
+_ATTRIBUTE_RE = re.compile(
+    r"([A-Za-z][A-Za-z0-9_:.-]*)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+)))?")
 
 
 def _attributes(text: str) -> list[tuple[str, str | None]]:

@@ -27,7 +27,8 @@ from . import attachments as att
 from . import bounces
 from .autoreply import auto_generated_reasons
 from .charsets import decode_text, unsurrogate
-from .headers import addresses, clean_address, decode_words, message_ids, normalise_space, parse_date
+from .headers import (addresses, clean_address, decode_words, message_ids, normalise_space,
+                      parse_date)
 from .htmltext import MAX_HTML_CHARS, referenced_content_ids, sanitise, text_of_sanitised
 from .language import guess_language
 from .model import Attachment, Bounce, ParsedMail
@@ -141,9 +142,7 @@ class _Defects:
         else:
             self.dropped += 1
 
-    def extend(self, notes: list[str]) -> None:
-        for note in notes:
-            self.add(note)
+    append = add  # the decoders take any object with ``append`` for their notes
 
     def result(self) -> tuple[str, ...]:
         if self.dropped:
@@ -195,7 +194,8 @@ class _Parse:
         first = _first_values(headers)
         from_pairs = addresses(_structured("from", first.get("from")), first.get("from"))
         sender_pairs = addresses(_structured("sender", first.get("sender")), first.get("sender"))
-        subject = normalise_space(decode_words(first.get("subject", ""), self.defects.notes,
+        notes: list[str] = self.defects  # type: ignore[assignment]
+        subject = normalise_space(decode_words(first.get("subject", ""), notes,
                                                "subject"))[:MAX_SUBJECT_CHARS]
         content_type = _content_type(message)
 
@@ -385,7 +385,7 @@ class _Parse:
     def _part_text(self, part: Message, path: str) -> str:
         data = _payload_bytes(part)
         charset = _param(part, "content-type", "charset")
-        text = decode_text(data, charset, self.defects.notes, f"part {path}")
+        text = decode_text(data, charset, self.defects, f"part {path}")  # type: ignore[arg-type]
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         if (_param(part, "content-type", "format") or "").lower() == "flowed":
             delsp = (_param(part, "content-type", "delsp") or "").lower() == "yes"
@@ -450,7 +450,7 @@ class _Parse:
             return ""
         html = html[:MAX_HTML_CHARS - self.html_total]
         self.html_total += len(html)
-        return sanitise(html, self.defects.notes)
+        return sanitise(html, self.defects)  # type: ignore[arg-type]
 
     def _attachments(self) -> tuple[Attachment, ...]:
         result: list[Attachment] = []

@@ -47,7 +47,8 @@ def strip_history(text: str) -> str:
     Examples
     --------
     >>> print(strip_history("Лампа још не ради.\\n\\n-- \\nМарко\\n\\n"
-    ...                     "У пон, 17. нов 2026. у 10:12 Општина <podrska@grad.rs> је написао/ла:\\n"
+    ...                     "У уто, 17. нов 2026. у 10:12 Општина <podrska@grad.rs> "
+    ...                     "је написао/ла:\\n"
     ...                     "> Ваш предмет [#2026-000123] је отворен."))
     Лампа још не ради.
     >>> print(strip_history("Pořád nefunguje.\\n\\nOd: Podpora <podpora@mesto.cz>\\n"
