@@ -8,31 +8,23 @@ directory. Slow-ish (starts the runtime), hence the ``e2e`` mark.
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import smtplib
-import socket
-import subprocess
-import sys
 import time
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
 import requests
 
-from infra.local.template import ROOT
+from tests.support.runtime import RuntimeProcess
 
 pytestmark = pytest.mark.e2e
 
-START_TIMEOUT = 60
-STOP_TIMEOUT = 15
 PROCESS_TIMEOUT = 15
 DOMAIN = "demo.civicdesk.rs"
 MAIL_BUCKET = "civicdesk-local-mailbucket"
@@ -40,55 +32,8 @@ TAG = re.compile(r"\[#(\d{4}-\d{6,})\]")
 REPLY_ADDRESS = re.compile(r"^kjs\+(\d{4}-\d{6,})\.[0-9a-f]{8}@demo\.civicdesk\.rs$")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Runtime:
-    """``python -m infra.local`` in a subprocess on free HTTP, AWS and SMTP ports."""
-
-    def __init__(self, state_dir: Path, log_path: Path):
-        self.http_port, self.aws_port, self.smtp_port = free_port(), free_port(), free_port()
-        self.url = f"http://127.0.0.1:{self.http_port}"
-        self.log_path = log_path
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CIVICDESK_"))}
-        self._log = log_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local", "--http-port", str(self.http_port),
-             "--aws-port", str(self.aws_port), "--smtp-port", str(self.smtp_port),
-             "--state-dir", str(state_dir)],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
-
-    def output(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def wait_until_healthy(self) -> "Runtime":
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"the runtime exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                if requests.get(f"{self.url}/_local/health", timeout=1).json() == {"ok": True}:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"the runtime was not healthy within {START_TIMEOUT} s:\n{self.output()}")
-
-    def interrupt(self) -> int:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            return self.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"the runtime did not stop within {STOP_TIMEOUT} s:\n{self.output()}")
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=STOP_TIMEOUT)
-        self._log.close()
+class Runtime(RuntimeProcess):
+    """The runtime, with what the mail tests do with it."""
 
     # -- what the tests do with it -------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from enum import Enum
+from urllib.parse import quote, urlencode
 
 from .errors import InvalidTransitionError
 
@@ -128,6 +129,18 @@ def token_matches(token: str | None, token_hash: str | None) -> bool:
     if not token or not token_hash or len(token) > 200:
         return False
     return hmac.compare_digest(hash_token(token), token_hash)
+
+
+def tracking_url(public_url: str, number: str, token: str, language: str) -> str:
+    """The citizen's private link to a case on the portal.
+
+    Examples
+    --------
+    >>> tracking_url("https://prijave.demo.rs/", "2026-000001", "t0k", "sr-Latn")
+    'https://prijave.demo.rs/track.html?number=2026-000001&token=t0k&lang=sr-Latn'
+    """
+    query = urlencode({"number": number, "token": token, "lang": language}, quote_via=quote)
+    return f"{public_url.rstrip('/')}/track.html?{query}"
 
 
 def utc_now() -> datetime:

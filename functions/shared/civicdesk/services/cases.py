@@ -7,13 +7,12 @@ import json
 import logging
 from datetime import datetime
 from typing import Callable
-from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from ..api_schemas import PUBLIC_CASE
 from ..domain.cases import (Case, CaseType, Channel, Contact, EventKind, Location, Status,
                             TimelineEvent, hash_token, new_tracking_token, parse_number,
-                            token_matches, utc_now)
+                            token_matches, tracking_url, utc_now)
 from ..domain.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from ..domain.mail import OutgoingMail, subject_tag
 from ..domain.threading import case_reply_address
@@ -74,7 +73,7 @@ class CaseService:
                                actor=f"citizen:{channel.value}", public=True,
                                data={"channel": channel.value, "department": category.department,
                                      "status": Status.NEW.value})
-        answer = {"number": number, "token": token, "tracking_url": self.tracking_url(number, token, language),
+        answer = {"number": number, "token": token, "tracking_url": tracking_url(self._public_url, number, token, language),
                   "status": Status.NEW.value, "language": language}
         idempotency = None
         if idempotency_key:
@@ -115,11 +114,7 @@ class CaseService:
             raise ValidationError(errors)
         return cleaned
 
-    def tracking_url(self, number: str, token: str, language: str) -> str:
-        query = urlencode({"number": number, "token": token, "lang": language}, quote_via=quote)
-        return f"{self._public_url}/track.html?{query}"
-
-    def _send_confirmation(self, case: Case, municipality: Municipality, tracking_url: str) -> None:
+    def _send_confirmation(self, case: Case, municipality: Municipality, link: str) -> None:
         language = case.language
         category = municipality.categories[case.category]
         name = case.contact.name if case.contact else None
@@ -128,7 +123,7 @@ class CaseService:
             "type": translate(language, f"type.{case.type.value}"),
             "category": tr_text(category.name, language),
             "department": tr_text(municipality.departments[case.department].name, language),
-            "tracking_url": tracking_url, "name_part": f", {name}" if name else "",
+            "tracking_url": link, "name_part": f", {name}" if name else "",
         }
         general = municipality.general_service
         mail = OutgoingMail(

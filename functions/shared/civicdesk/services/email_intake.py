@@ -19,12 +19,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
-from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from ..domain.calendar import OfficeCalendar
 from ..domain.cases import (Case, CaseType, Channel, Contact, EventKind, Location, Status,
-                            TimelineEvent, hash_token, new_tracking_token, utc_now)
+                            TimelineEvent, hash_token, new_tracking_token, tracking_url,
+                            utc_now)
 from ..domain.inbound import (InboundMail, InboundMarker, IntakeResult, Outcome,
                               QuarantineReason)
 from ..domain.mail import OutgoingMail, find_subject_tag, subject_tag
@@ -340,9 +340,9 @@ class EmailIntakeService:
         now = self._clock()
         calendar = OfficeCalendar(municipality.working_hours, municipality.time_zone,
                                   municipality.holidays)
-        tracking_url = self._tracking_url(case.number, token, language)
+        link = tracking_url(self._public_url, case.number, token, language)
         params = {"number": case.number, "municipality": tr_text(municipality.name, language),
-                  "service": tr_text(service.name, language), "tracking_url": tracking_url,
+                  "service": tr_text(service.name, language), "tracking_url": link,
                   "subject": mail.subject or "", "name_part": f", {mail.from_name}" if mail.from_name else ""}
         body = [translate(language, "mail.autoreply.body", **params)]
         if not calendar.is_open(now):
@@ -379,10 +379,6 @@ class EmailIntakeService:
                                "subject": subject, "message_id": message_id})
         self._repo.mark_replied(ses_message_id, case.number, message_id, event)
         return True
-
-    def _tracking_url(self, number: str, token: str, language: str) -> str:
-        query = urlencode({"number": number, "token": token, "lang": language}, quote_via=quote)
-        return f"{self._public_url}/track.html?{query}"
 
     # -- bounces and quarantine ----------------------------------------------------------------
 
