@@ -5,13 +5,22 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Iterable
 
-from ..domain.municipality import parse_municipality
+from ..domain.errors import ConfigurationError
+from ..domain.municipality import Area, parse_municipality
 
 
 def load_config_dir(directory: str | Path) -> dict:
-    """Merge ``municipality.json``, ``departments.json``, ``services.json`` and
-    ``categories.json`` into the document ``parse_municipality`` validates (and validate it)."""
+    """Merge ``municipality.json``, ``departments.json``, ``services.json``,
+    ``categories.json`` and, when present, ``areas.geojson`` and ``external_bodies.json`` into
+    the document ``parse_municipality`` validates (and validate it).
+
+    The areas' geometries are also checked with a geometry engine here (no self-intersections,
+    holes inside their shells, ...): that needs shapely, which the seed step has anyway and which
+    the functions should not load merely to re-read a configuration that was valid when stored.
+    Raises ``ConfigurationError`` naming the first problem found.
+    """
     directory = Path(directory)
 
     def read(name: str) -> dict:
@@ -24,9 +33,30 @@ def load_config_dir(directory: str | Path) -> dict:
     categories = read("categories.json")
     document["groups"] = categories["groups"]
     document["categories"] = categories["categories"]
+    if (directory / "areas.geojson").exists():
+        document["areas"] = read("areas.geojson")
+    if (directory / "external_bodies.json").exists():
+        document["external_bodies"] = read("external_bodies.json")["external_bodies"]
     document["holidays"] = public_holidays(document["country"], extra=document.get("extra_holidays", []))
-    parse_municipality(document)  # fail here, before anything is stored
+    municipality = parse_municipality(document)  # fail here, before anything is stored
+    check_area_geometries(municipality.areas.values())
     return document
+
+
+def check_area_geometries(areas: Iterable[Area]) -> None:
+    """Refuse an area whose (structurally correct) geometry is not a valid polygon."""
+    from shapely.geometry import shape
+    from shapely.validation import explain_validity
+
+    for area in areas:
+        geometry = shape(area.geometry)
+        if not geometry.is_valid:
+            raise ConfigurationError(
+                "error.configuration",
+                detail=f"area {area.id}: invalid geometry: {explain_validity(geometry)}")
+        if geometry.is_empty or geometry.area == 0:
+            raise ConfigurationError("error.configuration",
+                                     detail=f"area {area.id}: the geometry has no area")
 
 
 def public_holidays(country: str, *, extra: list[str] = (), today: date | None = None,
