@@ -1,4 +1,5 @@
-"""The local outbox: every mail CivicDesk sent through SES, as files and as a JSON/HTML view.
+"""The local outbox: every mail CivicDesk sent through SES and every SMS it sent through SNS, as
+files and as a JSON/HTML view.
 
 Nothing leaves the machine: moto's SES accepts the mail and keeps it in memory. A capture thread
 writes each accepted message once to ``<state>/outbox/<timestamp>-<id>.eml`` (the exact MIME that
@@ -11,6 +12,15 @@ SES replaces the ``Message-ID`` a sender sets with its own, ``<MessageId@region.
 carries the ``In-Reply-To`` a citizen's would. Every header is listed in the views, the ones that
 matter for threading and auto-replies (``Message-ID``, ``In-Reply-To``, ``References``,
 ``Reply-To``, ``Auto-Submitted``) also as fields of their own.
+
+SMS are captured the same way from what moto's SNS accepted (``Publish`` to a phone number),
+each once, to ``<state>/outbox/sms/<timestamp>-<id>.json``: the number, the text, the sender id
+and the other message attributes, the case number the text mentions, and the encoding and number
+of parts the text costs (``civicdesk.domain.sms.segments``).
+
+The JSON view (``entries``) lists mail and SMS together, oldest first, each with a ``channel``
+(``"email"`` or ``"sms"``) and ``to`` as a list, so a consumer that picks mails by
+``address in entry["to"]`` never picks an SMS. The HTML view has a section for each, newest first.
 """
 
 from __future__ import annotations
@@ -37,6 +47,9 @@ log = logging.getLogger("civicdesk.local")
 #: ``20261121T223000123456Z-<SES message id>.eml``; the timestamp sorts oldest first.
 _FILE_NAME = re.compile(r"^(?P<stamp>\d{8}T\d{12}Z)-(?P<id>[A-Za-z0-9._-]+)\.eml$")
 _ID = re.compile(r"^[A-Za-z0-9._-]+$")
+#: ``<timestamp>-<SNS message id>.json`` in the ``sms`` folder.
+_SMS_FILE_NAME = re.compile(r"^(?P<stamp>\d{8}T\d{12}Z)-(?P<id>[A-Za-z0-9._-]+)\.json$")
+SMS_FOLDER = "sms"
 #: The header CivicDesk puts on every mail about a case.
 CASE_HEADER = "X-CivicDesk-Case"
 
@@ -51,17 +64,22 @@ class _Sent:
 
 
 class Outbox:
-    """Captures sent mail into ``directory`` and lists it.
+    """Captures sent mail and SMS into ``directory`` and lists them.
 
     ``source`` returns the messages SES has accepted so far (``aws.sent_messages`` in the
     runtime; a list in tests). Messages are recognised by their SES id, so each is written once.
+    ``sms_source`` does the same for SNS (``aws.sent_sms``): SMS as mappings or objects with an
+    ``id`` (or ``message_id``), ``to`` (or ``phone_number``), ``text`` (or ``message``) and
+    optional ``attributes``; without it no SMS are captured, the ones on disk are still listed.
     """
 
     def __init__(self, directory: Path, source: Callable[[], list],
                  clock: Callable[[], float] = time.time, interval: float = 0.25,
-                 message_id_domain: str | None = None):
+                 message_id_domain: str | None = None,
+                 sms_source: Callable[[], list] | None = None):
         self.directory = Path(directory)
         self._source = source
+        self._sms_source = sms_source
         self._message_id_domain = message_id_domain
         self._clock = clock
         self._interval = interval
@@ -70,29 +88,48 @@ class Outbox:
         self._thread: threading.Thread | None = None
         self._last_moment: datetime | None = None
         self._parsed: dict[str, dict] = {}
+        self._parsed_sms: dict[str, dict] = {}
         self.directory.mkdir(parents=True, exist_ok=True)
         self._index: dict[str, dict] = self._load_index()
+        self._sms_ids: set[str] = {match["id"] for match in map(
+            _SMS_FILE_NAME.match, self._sms_file_names()) if match}
 
     # -- capture -------------------------------------------------------------------------------
 
     def capture(self) -> int:
-        """Write every message not captured yet; returns how many were new."""
+        """Write every mail and SMS not captured yet; returns how many were new."""
         with self._lock:
-            new = [sent for sent in map(_normalise, self._source())
-                   if sent is not None and sent.id not in self._index]
-            for sent in new:
-                stamp = self._next_stamp()
-                name = f"{stamp}-{sent.id}.eml"
-                raw = sent.raw
-                if self._message_id_domain:
-                    raw = replace_message_id(raw, f"<{sent.id}@{self._message_id_domain}>")
-                atomic_write(self.directory / name, raw)
-                self._index[sent.id] = {"file": name, "at": _iso(stamp),
-                                        "destinations": _addresses(sent.destinations)}
-            if new:
-                atomic_write(self.directory / "index.json",
-                             json.dumps(self._index, ensure_ascii=False, indent=1).encode("utf-8"))
-            return len(new)
+            return self._capture_mail() + self._capture_sms()
+
+    def _capture_mail(self) -> int:
+        new = [sent for sent in map(_normalise, self._source())
+               if sent is not None and sent.id not in self._index]
+        for sent in new:
+            stamp = self._next_stamp()
+            name = f"{stamp}-{sent.id}.eml"
+            raw = sent.raw
+            if self._message_id_domain:
+                raw = replace_message_id(raw, f"<{sent.id}@{self._message_id_domain}>")
+            atomic_write(self.directory / name, raw)
+            self._index[sent.id] = {"file": name, "at": _iso(stamp),
+                                    "destinations": _addresses(sent.destinations)}
+        if new:
+            atomic_write(self.directory / "index.json",
+                         json.dumps(self._index, ensure_ascii=False, indent=1).encode("utf-8"))
+        return len(new)
+
+    def _capture_sms(self) -> int:
+        if self._sms_source is None:
+            return 0
+        new = [sms for sms in map(_normalise_sms, self._sms_source())
+               if sms is not None and sms["id"] not in self._sms_ids]
+        for sms in new:
+            stamp = self._next_stamp()
+            record = _sms_record(sms, _iso(stamp))
+            atomic_write(self.directory / SMS_FOLDER / f"{stamp}-{sms['id']}.json",
+                         json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
+            self._sms_ids.add(sms["id"])
+        return len(new)
 
     def _next_stamp(self) -> str:
         # Strictly increasing, so file names order the mails even within one microsecond.
@@ -122,8 +159,13 @@ class Outbox:
 
     # -- views ---------------------------------------------------------------------------------
 
+    def entries(self) -> list[dict]:
+        """Every captured mail and SMS, oldest first, each with its ``channel`` (the
+        ``/_local/outbox`` JSON)."""
+        return sorted(self.messages() + self.sms_messages(), key=lambda entry: entry["at"])
+
     def messages(self) -> list[dict]:
-        """Every captured mail, oldest first (the ``/_local/outbox`` JSON)."""
+        """Every captured mail, oldest first."""
         with self._lock:
             files = sorted(p.name for p in self.directory.glob("*.eml"))
             entries = []
@@ -135,6 +177,26 @@ class Outbox:
                     self._parsed[name] = self._entry(match["id"], match["stamp"], name)
                 entries.append(self._parsed[name])
             return entries
+
+    def sms_messages(self) -> list[dict]:
+        """Every captured SMS, oldest first."""
+        with self._lock:
+            entries = []
+            for name in sorted(self._sms_file_names()):
+                if not _SMS_FILE_NAME.match(name):
+                    continue
+                if name not in self._parsed_sms:
+                    try:
+                        self._parsed_sms[name] = json.loads(
+                            (self.directory / SMS_FOLDER / name).read_bytes())
+                    except ValueError:
+                        log.warning("outbox: %s is unreadable; not listed", name)
+                        continue
+                entries.append(self._parsed_sms[name])
+            return entries
+
+    def _sms_file_names(self) -> list[str]:
+        return [path.name for path in (self.directory / SMS_FOLDER).glob("*.json")]
 
     def raw(self, message_id: str) -> bytes | None:
         """The ``.eml`` of ``message_id``, or ``None``. Only names listed in the directory are
@@ -156,7 +218,7 @@ class Outbox:
         headers: dict[str, str] = {}
         for key, value in message.items():
             headers[key] = f"{headers[key]}, {value}" if key in headers else str(value)
-        return {"id": message_id, "at": indexed.get("at") or _iso(stamp),
+        return {"channel": "email", "id": message_id, "at": indexed.get("at") or _iso(stamp),
                 "from": str(message.get("From", "")), "to": recipients,
                 "subject": str(message.get("Subject", "")),
                 **{field: _header(message, name) for field, name in _THREADING_FIELDS},
@@ -247,6 +309,41 @@ def _normalise(sent: Any) -> _Sent | None:
     return _Sent(message_id, message.as_bytes(), list(destinations))
 
 
+def _normalise_sms(sent: Any) -> dict | None:
+    """``{"id", "to", "text", "attributes"}`` of what an SMS source returned (mappings, or
+    objects such as moto's ``SMS``); ``None`` for what has no usable id or number."""
+    def get(*names: str) -> Any:
+        for name in names:
+            value = sent.get(name) if isinstance(sent, dict) else getattr(sent, name, None)
+            if value is not None:
+                return value
+        return None
+
+    message_id, number = get("id", "message_id"), get("to", "phone_number")
+    if not message_id or not _ID.fullmatch(str(message_id)) or not number:
+        return None  # SNS ids are UUIDs: anything else cannot name a file safely
+    attributes = {}
+    for name, value in (get("attributes", "message_attributes") or {}).items():
+        if isinstance(value, dict):  # moto's {"Type", "Value"} or the API's {"DataType", ...}
+            value = value.get("Value", value.get("StringValue", value.get("BinaryValue")))
+        attributes[str(name)] = value if value is None or isinstance(value, str) else str(value)
+    return {"id": str(message_id), "to": str(number), "text": str(get("text", "message") or ""),
+            "attributes": attributes}
+
+
+def _sms_record(sms: dict, at: str) -> dict:
+    """The file (and view entry) of one captured SMS."""
+    from civicdesk.domain.sms import find_case_number, segments
+
+    encoding, parts = segments(sms["text"])
+    attributes = sms["attributes"]
+    return {"channel": "sms", "id": sms["id"], "at": at, "to": [sms["to"]], "text": sms["text"],
+            "sender_id": attributes.get("AWS.SNS.SMS.SenderID"),
+            "sms_type": attributes.get("AWS.SNS.SMS.SMSType"), "attributes": attributes,
+            "case_number": find_case_number(sms["text"]), "encoding": encoding,
+            "segments": parts, "characters": len(sms["text"])}
+
+
 def _addresses(values: list[str]) -> list[str]:
     """Bare addresses, each once, in order (moto lists the envelope and the header ones)."""
     found = [address for _, address in getaddresses([str(v) for v in values]) if address]
@@ -270,28 +367,49 @@ def _iso(stamp: str) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def render_html(messages: list[dict]) -> str:
-    """A plain page listing the mails, newest first; every value is escaped."""
+def render_html(entries: list[dict]) -> str:
+    """A plain page with a section for the mails and one for the SMS, each newest first; every
+    value is escaped. ``entries`` as ``Outbox.entries`` lists them (an entry without a
+    ``channel`` is a mail)."""
     e = html.escape
-    rows = []
-    for mail in reversed(messages):
+    mails = [entry for entry in entries if entry.get("channel", "email") != "sms"]
+    texts = [entry for entry in entries if entry.get("channel") == "sms"]
+    mail_rows = []
+    for mail in reversed(mails):
         case = f" &middot; case {e(mail['case_number'])}" if mail.get("case_number") else ""
-        rows.append(
-            f'<article><h2>{e(mail["subject"]) or "(no subject)"}</h2>'
+        mail_rows.append(
+            f'<article><h3>{e(mail["subject"]) or "(no subject)"}</h3>'
             f'<p class="meta">{e(mail["at"])}{case}<br>From: {e(mail["from"])}<br>'
             f'To: {e(", ".join(mail["to"]))}<br>'
             + "".join(f"{e(name)}: {e(mail[field])}<br>" for field, name in _THREADING_FIELDS
                       if mail.get(field)) +
             f'<a href="/_local/outbox/{e(mail["id"])}.eml">{e(mail["id"])}.eml</a></p>'
             f"<pre>{e(mail['text'])}</pre></article>")
-    body = "\n".join(rows) or "<p>No mail sent yet.</p>"
+    sms_rows = []
+    for sms in reversed(texts):
+        case = f" &middot; case {e(sms['case_number'])}" if sms.get("case_number") else ""
+        others = {name: value for name, value in (sms.get("attributes") or {}).items()
+                  if name not in ("AWS.SNS.SMS.SenderID", "AWS.SNS.SMS.SMSType")}
+        sms_rows.append(
+            f'<article><h3>To {e(", ".join(sms["to"]))}</h3>'
+            f'<p class="meta">{e(sms["at"])}{case}<br>'
+            f'Sender ID: {e(sms.get("sender_id") or "(none)")}<br>'
+            f'SMS type: {e(sms.get("sms_type") or "(not set)")}<br>'
+            + "".join(f"{e(name)}: {e(str(value))}<br>" for name, value in others.items()) +
+            f'{e(str(sms.get("encoding")))}, {e(str(sms.get("segments")))} part(s), '
+            f'{e(str(sms.get("characters", len(sms.get("text", "")))))} characters<br>'
+            f'{e(sms["id"])}</p><pre>{e(sms.get("text", ""))}</pre></article>')
     return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<title>CivicDesk local outbox</title><style>"
             "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
-            "article{border-top:1px solid #ccc;padding:.5rem 0}h2{font-size:1.1rem;margin:.5rem 0}"
+            "article{border-top:1px solid #ccc;padding:.5rem 0}h3{font-size:1.1rem;margin:.5rem 0}"
             ".meta{color:#555;font-size:.9rem}pre{white-space:pre-wrap;background:#f6f6f6;"
             "padding:.75rem}</style></head><body>"
-            f"<h1>Outbox ({len(messages)})</h1>"
-            "<p>Mail CivicDesk sent while running locally; nothing left this machine. "
-            "JSON: <a href=\"/_local/outbox\">/_local/outbox</a></p>"
-            f"{body}</body></html>")
+            f"<h1>Outbox ({len(mails)} mail, {len(texts)} SMS)</h1>"
+            "<p>Mail and SMS CivicDesk sent while running locally; nothing left this machine. "
+            "JSON: <a href=\"/_local/outbox\">/_local/outbox</a> &middot; "
+            "<a href=\"#mail\">mail</a> &middot; <a href=\"#sms\">SMS</a></p>"
+            f'<section id="mail"><h2>Mail ({len(mails)})</h2>'
+            f'{"".join(mail_rows) or "<p>No mail sent yet.</p>"}</section>'
+            f'<section id="sms"><h2>SMS ({len(texts)})</h2>'
+            f'{"".join(sms_rows) or "<p>No SMS sent yet.</p>"}</section></body></html>')
