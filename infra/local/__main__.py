@@ -2,8 +2,8 @@
 
 Ports and the state directory come from the options, else from ``CIVICDESK_HTTP_PORT``,
 ``CIVICDESK_AWS_PORT``, ``CIVICDESK_SMTP_PORT`` and ``CIVICDESK_STATE_DIR``, else the defaults. It always listens on
-127.0.0.1 only: the runtime has no authentication worth the name and must not be reachable from
-the network.
+127.0.0.1 only: the runtime has no authentication worth the name (moto takes any credentials, and
+the demo staff's passwords are printed at start) and must not be reachable from the network.
 """
 
 from __future__ import annotations

@@ -67,11 +67,14 @@ class HttpResponse:
 
 @dataclass(frozen=True)
 class ApiRoute:
-    """One ``Type: Api`` event of a function: resource path pattern, method, function."""
+    """One ``Type: Api`` event of a function: resource path pattern, method, function, and the
+    API authorizer guarding it (``None``: public) with the OAuth scopes it requires."""
 
     path: str
     method: str
     function: str
+    authorizer: str | None = None
+    scopes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -185,11 +188,13 @@ def is_text(content_type: str | None, body: bytes) -> bool:
 
 def build_event(request: HttpRequest, match: RouteMatch, *, request_id: str | None = None,
                 now: float | None = None, stage: str = STAGE, account_id: str = "123456789012",
-                api_id: str = "local") -> dict[str, Any]:
+                api_id: str = "local", authorizer: dict | None = None) -> dict[str, Any]:
     """The proxy event API Gateway would send for ``request`` (REST API, payload 1.0).
 
     ``headers``/``queryStringParameters`` hold the last value of each name and are ``None``
     when empty, like API Gateway; their ``multiValue...`` twins hold every value in order.
+    ``authorizer`` is what the route's authorizer established (``{"claims": {...}}`` for a
+    Cognito user pool authorizer); public routes have no ``requestContext.authorizer``.
 
     Examples
     --------
@@ -223,7 +228,7 @@ def build_event(request: HttpRequest, match: RouteMatch, *, request_id: str | No
             body, encoded = base64.b64encode(request.body).decode("ascii"), True
 
     requested_at = datetime.fromtimestamp(now, timezone.utc)
-    return {
+    event = {
         "resource": match.route.path,
         "path": request.path,
         "httpMethod": request.method.upper(),
@@ -258,6 +263,9 @@ def build_event(request: HttpRequest, match: RouteMatch, *, request_id: str | No
         "body": body,
         "isBase64Encoded": encoded,
     }
+    if authorizer is not None:
+        event["requestContext"]["authorizer"] = authorizer
+    return event
 
 
 def translate_response(result: Any) -> HttpResponse:
@@ -315,3 +323,104 @@ def error_response(status: int, code: str, message: str,
     """An error in the API's one error shape (``docs/api.md``), for errors the gateway answers
     itself (no route, wrong method, payload too large, function crashed)."""
     return json_response(status, {"error": {"code": code, "message": message}}, headers)
+
+
+# -- gateway responses ---------------------------------------------------------------------------
+
+#: What API Gateway answers by itself when the API does not customise a response type
+#: (``$context.error.messageString`` is the message, JSON-quoted).
+_DEFAULT_BODY = '{"message":$context.error.messageString}'
+#: Response type -> (status, default message, ``x-amzn-ErrorType``).
+GATEWAY_RESPONSE_TYPES: dict[str, tuple[int, str, str | None]] = {
+    "UNAUTHORIZED": (401, "Unauthorized", "UnauthorizedException"),
+    "ACCESS_DENIED": (403, "Forbidden", "AccessDeniedException"),
+    "REQUEST_TOO_LARGE": (413, "Request Too Long", None),
+    "THROTTLED": (429, "Too Many Requests", "TooManyRequestsException"),
+}
+_DEFAULT_FOR_CLASS = {4: "DEFAULT_4XX", 5: "DEFAULT_5XX"}
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    """One entry of the API's ``GatewayResponses`` (SAM's shape), references resolved."""
+
+    status: int | None = None
+    #: header name -> mapping expression: ``'static'`` or ``method.request.header.Name``
+    headers: tuple[tuple[str, str], ...] = ()
+    templates: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_template(cls, definition: dict) -> "GatewayResponse":
+        parameters = definition.get("ResponseParameters") or {}
+        status = definition.get("StatusCode")
+        return cls(int(status) if status is not None else None,
+                   tuple((parameters.get("Headers") or {}).items()),
+                   tuple((definition.get("ResponseTemplates") or {}).items()))
+
+
+class GatewayResponses:
+    """What API Gateway answers by itself (no function involved), as the API customises it.
+
+    A response type the API does not customise takes ``DEFAULT_4XX``/``DEFAULT_5XX`` when those
+    are customised, else API Gateway's own ``{"message": "..."}``. Templates are static JSON in
+    ``template.yaml``; the few ``$context`` variables a gateway response template commonly uses
+    are substituted (the error message, the response type, the request id).
+
+    Examples
+    --------
+    >>> responses = GatewayResponses({"UNAUTHORIZED": {"StatusCode": 401,
+    ...     "ResponseParameters": {"Headers": {"WWW-Authenticate": "'Bearer'"}},
+    ...     "ResponseTemplates": {"application/json": '{"error": "unauthorized"}'}}})
+    >>> answer = responses.render("UNAUTHORIZED", request_id="r1")
+    >>> answer.status, answer.header("WWW-Authenticate"), answer.body
+    (401, 'Bearer', b'{"error": "unauthorized"}')
+    >>> GatewayResponses({}).render("UNAUTHORIZED", request_id="r1").body
+    b'{"message":"Unauthorized"}'
+    """
+
+    def __init__(self, definitions: dict[str, dict] | None = None):
+        self._responses = {kind: GatewayResponse.from_template(definition)
+                           for kind, definition in (definitions or {}).items()}
+
+    def render(self, response_type: str, *, request_id: str, message: str | None = None,
+               request: HttpRequest | None = None) -> HttpResponse:
+        default_status, default_message, error_type = GATEWAY_RESPONSE_TYPES.get(
+            response_type, (500, "Internal server error", None))
+        own = self._responses.get(response_type)
+        fallback = self._responses.get(_DEFAULT_FOR_CLASS.get(default_status // 100, ""))
+        chosen = own or fallback or GatewayResponse()
+        status = (own.status if own and own.status else None) or default_status
+        message = message or default_message
+        template = dict(chosen.templates).get("application/json") or next(
+            (body for _, body in chosen.templates), _DEFAULT_BODY)
+        body = _substitute(template, {"$context.error.messageString": json.dumps(message),
+                                      "$context.error.message": message,
+                                      "$context.error.responseType": response_type,
+                                      "$context.requestId": request_id})
+        headers = [("Content-Type", "application/json")]
+        if error_type:
+            headers.append(("x-amzn-ErrorType", error_type))
+        for name, expression in chosen.headers:
+            value = _header_value(expression, request)
+            if value is not None:
+                headers = [(n, v) for n, v in headers if n.lower() != name.lower()]
+                headers.append((name, value))
+        headers.append(("x-amzn-RequestId", request_id))
+        return HttpResponse(status, tuple(headers), body.encode("utf-8"))
+
+
+def _substitute(template: str, values: dict[str, str]) -> str:
+    for name in sorted(values, key=len, reverse=True):  # messageString before message
+        template = template.replace(name, values[name])
+    return template
+
+
+def _header_value(expression: str, request: HttpRequest | None) -> str | None:
+    """A gateway response header's mapping expression: ``'static'`` or a request header."""
+    expression = str(expression).strip()
+    if len(expression) >= 2 and expression[0] == expression[-1] == "'":
+        return expression[1:-1]
+    prefix = "method.request.header."
+    if expression.startswith(prefix) and request is not None:
+        return request.header(expression[len(prefix):])
+    return None

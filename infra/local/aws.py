@@ -17,6 +17,7 @@ from typing import Any, Callable
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+from infra.local.cognito import UserPool, UserPoolClient, UserPoolGroup, provision_user_pools
 from infra.local.template import Template
 
 REGION = "eu-central-1"
@@ -92,6 +93,10 @@ class _MutationRecorder:
 def _may_mutate(environ: dict) -> bool:
     service = _signing_service(environ.get("HTTP_AUTHORIZATION", ""))
     if service is not None and service not in _PERSISTED_SERVICES:
+        return False
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if service is None and target and not target.startswith("DynamoDB"):
+        # An unsigned JSON call of another service (Cognito's InitiateAuth: signing in).
         return False
     if service == "dynamodb":
         operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
@@ -187,10 +192,24 @@ class Resources:
     buckets: dict[str, str] = field(default_factory=dict)
     queues: dict[str, str] = field(default_factory=dict)  # logical id -> queue URL (its !Ref)
     mail_identities: list[str] = field(default_factory=list)
+    user_pools: dict[str, "UserPool"] = field(default_factory=dict)
+    user_pool_clients: dict[str, "UserPoolClient"] = field(default_factory=dict)
+    user_pool_groups: dict[str, "UserPoolGroup"] = field(default_factory=dict)
 
     def physical_name(self, logical_id: str) -> str | None:
+        """What ``!Ref logical_id`` returns (CloudFormation's ``Ref`` of each type)."""
+        cognito = (self.user_pools.get(logical_id) or self.user_pool_clients.get(logical_id)
+                   or self.user_pool_groups.get(logical_id))
+        if cognito is not None:
+            return cognito.ref
         return (self.tables.get(logical_id) or self.buckets.get(logical_id)
                 or self.queues.get(logical_id))
+
+    def attribute(self, logical_id: str, name: str) -> str | None:
+        """What ``!GetAtt logical_id.name`` returns, for the resources that have one locally."""
+        cognito = (self.user_pools.get(logical_id) or self.user_pool_clients.get(logical_id)
+                   or self.user_pool_groups.get(logical_id))
+        return cognito.attributes().get(name) if cognito is not None else None
 
 
 def physical_table_name(logical_id: str) -> str:
@@ -203,11 +222,14 @@ def physical_bucket_name(logical_id: str) -> str:
 
 
 def provision(template: Template, parameters: dict[str, Any]) -> Resources:
-    """Create every table, bucket and queue ``template`` declares; verify its SES identities.
+    """Create every table, bucket, queue and Cognito user pool (with its app clients and
+    groups) ``template`` declares; verify its SES identities.
 
     Tables get the template's key schema, indexes, stream and TTL attribute; moto ignores
     billing, encryption and point-in-time recovery, so they are not passed. SES identities are
     *verified* (moto refuses to send from an unverified one; in AWS that is the DKIM records).
+    User pools are translated by ``infra.local.cognito``; their users are not template
+    resources (the runtime creates the demo users after provisioning).
     """
     import boto3
 
@@ -242,11 +264,15 @@ def provision(template: Template, parameters: dict[str, Any]) -> Resources:
         else:
             ses.verify_domain_identity(Domain=identity)
         resources.mail_identities.append(identity)
+
+    cognito = provision_user_pools(template, ref, boto3.client("cognito-idp", region_name=REGION))
+    resources.user_pools, resources.user_pool_clients, resources.user_pool_groups = cognito
     return resources
 
 
 def reference_resolver(resources: Resources, parameters: dict[str, Any]) -> Callable[[str], str]:
-    """``!Ref``/``${}`` resolution: provisioned names, parameters, pseudo parameters."""
+    """``!Ref``/``!GetAtt``/``${}`` resolution: provisioned names and attributes (``X.Arn``),
+    parameters, pseudo parameters."""
     pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT_ID, "AWS::Partition": "aws",
               "AWS::StackName": NAME_PREFIX, "AWS::URLSuffix": "amazonaws.com"}
 
@@ -258,8 +284,13 @@ def reference_resolver(resources: Resources, parameters: dict[str, Any]) -> Call
             return str(parameters[name])
         if name in pseudo:
             return pseudo[name]
+        logical_id, dot, attribute = name.partition(".")
+        if dot and not logical_id.startswith("AWS::"):
+            value = resources.attribute(logical_id, attribute)
+            if value is not None:
+                return value
         raise StartupError(f"template.yaml: cannot resolve {name!r} locally (neither a "
-                           f"provisioned table or bucket nor a parameter with a value)")
+                           f"provisioned resource or attribute nor a parameter with a value)")
 
     return ref
 
@@ -284,3 +315,50 @@ def sent_messages() -> list:
     from moto.ses.models import ses_backends
 
     return list(ses_backends[ACCOUNT_ID][REGION].sent_messages)
+
+
+def sent_sms() -> list[dict]:
+    """What moto's SNS has accepted as SMS (``Publish`` to a ``PhoneNumber``), oldest first:
+    ``{"id", "to", "text", "attributes"}``, the attributes as ``{name: {"Type", "Value"}}``."""
+    from moto.sns.models import sns_backends
+
+    backend = sns_backends[ACCOUNT_ID][REGION]
+    attributes = backend.__dict__.get(_SMS_ATTRIBUTES, {})
+    return [{"id": message_id, "to": number, "text": text,
+             "attributes": attributes.get(message_id, {})}
+            for message_id, (number, text) in list(backend.sms_messages.items())]
+
+
+#: Where ``_keep_sms_attributes`` leaves them, on each SNS backend (so moto's reset drops them).
+_SMS_ATTRIBUTES = "_civicdesk_sms_attributes"
+
+
+def _keep_sms_attributes() -> None:
+    """Make moto's SNS remember the ``MessageAttributes`` of each SMS it accepts.
+
+    moto (pinned 5.2.1) keeps only the number and the text of an SMS and drops the attributes,
+    and the outbox should show the sender id and SMS type a function set. ``SNSBackend.publish``
+    is wrapped once, when this module is imported (before moto serves a request); it behaves
+    as before and only records, by message id, what moto's response layer passed it.
+    """
+    from functools import wraps
+
+    from moto.sns.models import SNSBackend
+
+    original = SNSBackend.publish
+    if getattr(original, "keeps_sms_attributes", False):
+        return
+
+    @wraps(original)
+    def publish(self: Any, *args: Any, **kwargs: Any) -> str:
+        message_id = original(self, *args, **kwargs)
+        if kwargs.get("phone_number"):
+            self.__dict__.setdefault(_SMS_ATTRIBUTES, {})[message_id] = dict(
+                kwargs.get("message_attributes") or {})
+        return message_id
+
+    publish.keeps_sms_attributes = True  # type: ignore[attr-defined]
+    SNSBackend.publish = publish  # type: ignore[method-assign]
+
+
+_keep_sms_attributes()

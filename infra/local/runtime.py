@@ -18,9 +18,11 @@ import os
 import threading
 from pathlib import Path
 
-from infra.local import aws, inspection, redrive
-from infra.local.apigateway import ApiRoute, RouteTable
+from infra.local import aws, cognito, inspection, redrive, state
+from infra.local.apigateway import ApiRoute, GatewayResponses, RouteTable
 from infra.local.asyncinvoke import LOCAL_RETRY_DELAYS, AsyncInvoker, async_invoke_config
+from infra.local.authorizer import (CognitoAuthorizer, JwksCache, PoolClients, PoolRef,
+                                    RouteAuthorizer, list_pool_clients)
 from infra.local.aws import StartupError
 from infra.local.lambdas import LocalFunction, install_layers, load_handler
 from infra.local.outbox import Outbox
@@ -28,14 +30,14 @@ from infra.local.server import Frontend, LocalHttpServer, LocalTools, RequestHan
 from infra.local.smtp import ReceiptRule, SesReceiver, SmtpServer, receipt_rules
 from infra.local.static import StaticSite
 from infra.local.state import RestoreSummary, Snapshotter, StateStore
-from infra.local.template import ROOT, Template
+from infra.local.template import ROOT, Route, Template
 
 log = logging.getLogger("civicdesk.local")
 
 DEFAULT_HTTP_PORT = 8000
 DEFAULT_AWS_PORT = 4566
 DEFAULT_SMTP_PORT = 2525
-DEFAULT_STATE_DIR = ROOT / ".civicdesk"
+DEFAULT_STATE_DIR = state.DEFAULT_STATE_DIR
 CONFIG_DIR = ROOT / "infra" / "config"
 WEB_DIR = ROOT / "web"
 #: Powertools' tracer would send segments to an X-Ray daemon that does not run locally.
@@ -50,7 +52,8 @@ class LocalRuntime:
                  state_dir: Path | str = DEFAULT_STATE_DIR, *, template: Template | None = None,
                  config_dir: Path = CONFIG_DIR, web_dir: Path = WEB_DIR,
                  snapshot_interval: float = 2.0, smtp_port: int = DEFAULT_SMTP_PORT,
-                 retry_delays: tuple[float, ...] = LOCAL_RETRY_DELAYS):
+                 retry_delays: tuple[float, ...] = LOCAL_RETRY_DELAYS,
+                 demo_users: Path = cognito.DEMO_USERS):
         self.state_dir = Path(state_dir).resolve()
         self._requested_http_port = http_port
         self._requested_aws_port = aws_port
@@ -73,6 +76,11 @@ class LocalRuntime:
         self._stopped = False
         self.resources = aws.Resources()
         self.restored = RestoreSummary()
+        self._demo_users_file = Path(demo_users)
+        #: The pool the demo staff sign in to, its app client, and the demo staff.
+        self.staff_pool: cognito.UserPool | None = None
+        self.staff_client: cognito.UserPoolClient | None = None
+        self.demo_users: tuple[cognito.DemoUser, ...] = ()
 
     # -- addresses -----------------------------------------------------------------------------
 
@@ -88,6 +96,12 @@ class LocalRuntime:
         if self._moto is None:
             raise RuntimeError("not started")
         return self._moto.endpoint_url
+
+    @property
+    def local_info_path(self) -> Path:
+        """``local.json``: the sign-in details (``infra.local.token`` and
+        ``civicdesk.staff --local`` read it)."""
+        return self.state_dir / "local.json"
 
     @property
     def smtp_address(self) -> tuple[str, int]:
@@ -146,6 +160,7 @@ class LocalRuntime:
         functions = self._template.functions()
         install_layers(self._layer_dirs(functions.values()))
         self._seed()
+        self._seed_staff()
 
         # 5. The functions, imported now so that an import error stops the start, not a request.
         for logical_id, spec in functions.items():
@@ -180,14 +195,24 @@ class LocalRuntime:
         self._snapshotter.start()
         for invoker in self._invokers.values():
             invoker.start()
-        routes = RouteTable(ApiRoute(r.path, r.method, r.function)
-                            for r in self._template.routes())
+        template_routes = self._template.routes()
+        routes = RouteTable(ApiRoute(r.path, r.method, r.function, r.authorizer, r.scopes)
+                            for r in template_routes)
         tools = LocalTools(case=inspection.case_with_timeline, quarantine=inspection.quarantine,
                            redrive=self._redrive)
+        ref = aws.reference_resolver(self.resources, parameters)
+        cognito_client = boto3.client("cognito-idp", region_name=aws.REGION)
+        authorize = RouteAuthorizer(
+            self._authorizers(template_routes, ref),
+            keys=JwksCache(lambda pool_id: f"{self.aws_url}/{pool_id}/.well-known/jwks.json"),
+            is_client=PoolClients(list_pool_clients(cognito_client)))
         self._http.frontend = Frontend(routes, self._template.api_path_patterns() or ["/v1/*"],
                                        self._functions, StaticSite(self._web_dir),
                                        self._outbox, self._snapshotter.save_if_dirty,
-                                       account_id=aws.ACCOUNT_ID, tools=tools)
+                                       account_id=aws.ACCOUNT_ID, tools=tools,
+                                       authorize=authorize,
+                                       gateway_responses=self._gateway_responses(
+                                           template_routes, ref))
         if self.receipt_rules:
             s3 = boto3.client("s3", region_name=aws.REGION)
             receiver = SesReceiver(
@@ -202,10 +227,86 @@ class LocalRuntime:
                 self._smtp = None
                 raise StartupError(f"cannot listen on {aws.HOST}:{smtp_port} for SMTP "
                                    f"({error.strerror}); choose another with --smtp-port") from None
+        # Before the doors open: whoever sees the runtime healthy finds the sign-in details.
+        cognito.write_local_info(self.local_info_path, cognito.local_info(
+            self.staff_pool, self.staff_client, self.aws_url, self.demo_users, self._urls(),
+            config_dir=str(self._config_dir.resolve())))
         self._http_thread = threading.Thread(target=self._http.serve_forever,
                                              kwargs={"poll_interval": 0.1},
                                              name="civicdesk-http", daemon=True)
         self._http_thread.start()
+
+    # -- the API's authorizers and gateway responses, as template.yaml declares them ---------
+
+    def _authorizers(self, routes: list[Route], ref) -> dict[str, CognitoAuthorizer]:
+        """The Cognito authorizers the routes use, their user pools resolved. Any other kind
+        (Lambda authorizers, AWS_IAM) cannot be emulated: better not to start than to serve
+        those routes unguarded."""
+        found: dict[str, CognitoAuthorizer] = {}
+        for route in routes:
+            if route.authorizer is None:
+                continue
+            spec = self._template.authorizers(route.api).get(route.authorizer)
+            where = f"template.yaml: {route.function}.{route.event}"
+            if spec is None:
+                raise StartupError(f"{where} names the authorizer {route.authorizer!r}, which "
+                                   f"its API does not declare")
+            if spec.kind != "cognito":
+                raise StartupError(f"{where}: the {spec.kind} authorizer {spec.name!r} cannot "
+                                   f"be emulated locally (only Cognito user pool authorizers)")
+            pools = []
+            for arn in spec.user_pool_arns:
+                try:
+                    region, pool_id = cognito.parse_user_pool_arn(
+                        str(self._template.resolve(arn, ref)))
+                except cognito.CognitoTemplateError as error:
+                    raise StartupError(f"{where}: {error}") from None
+                pools.append(PoolRef(pool_id, region))
+            authorizer = CognitoAuthorizer(spec.name, tuple(pools), spec.identity_header)
+            if found.setdefault(spec.name, authorizer) != authorizer:
+                raise StartupError(f"template.yaml: two APIs declare different authorizers "
+                                   f"named {spec.name!r}; the local runtime serves one API")
+        return found
+
+    def _gateway_responses(self, routes: list[Route], ref) -> GatewayResponses:
+        apis = sorted({route.api for route in routes if route.api is not None})
+        if len(apis) > 1:
+            log.warning("template.yaml declares %d APIs; gateway responses are those of %s",
+                        len(apis), apis[0])
+        definitions = self._template.gateway_responses(apis[0] if apis else None)
+        return GatewayResponses(self._template.resolve_deep(definitions, ref))
+
+    def _seed_staff(self) -> None:
+        """The demo staff, in the pool they belong in (again at every start: moto's Cognito is
+        not in the state directory)."""
+        import boto3
+
+        from civicdesk.staff import known_departments
+
+        demo = cognito.load_demo_staff(self._demo_users_file)
+        try:
+            pool = cognito.demo_pool(demo, self.resources.user_pools)
+            if pool is None:
+                return
+            clients = [c for c in self.resources.user_pool_clients.values()
+                       if c.user_pool_id == pool.pool_id]
+            self.staff_client = next((c for c in clients if {"ALLOW_USER_PASSWORD_AUTH",
+                                                             "USER_PASSWORD_AUTH"}
+                                      & set(c.auth_flows)), clients[0] if clients else None)
+            cognito.create_demo_staff(boto3.client("cognito-idp", region_name=aws.REGION), pool,
+                                      demo.users, known_departments(self._config_dir))
+        except cognito.CognitoTemplateError as error:
+            raise StartupError(str(error)) from None
+        self.staff_pool, self.demo_users = pool, demo.users
+
+    def _urls(self) -> dict[str, str]:
+        url = self.http_url
+        urls = {"portal": f"{url}/", "api": f"{url}/v1/", "outbox": f"{url}/_local/outbox.html",
+                "aws": self.aws_url}
+        if self._smtp is not None:
+            host, port = self.smtp_address
+            urls["smtp"] = f"smtp://{host}:{port}"
+        return urls
 
     def _function_arn(self, logical_id: str) -> str:
         function = self._functions.get(logical_id)
@@ -292,6 +393,40 @@ class LocalRuntime:
         return [f"  Mail in (SMTP)   {host}:{port}   (for @{domains}; stored in the mail bucket, "
                 f"then the ingest function)"]
 
+    def _staff_summary(self) -> list[str]:
+        pool, client = self.staff_pool, self.staff_client
+        if pool is None:
+            return []
+        # The commands name the state directory only when it is not the default one.
+        other_dir = None if self.state_dir == DEFAULT_STATE_DIR.resolve() else self.state_dir
+        lines = [f"  Staff sign-in    Cognito user pool {pool.pool_id} ({pool.logical_id}), "
+                 f"app client {client.client_id if client else '-'}",
+                 f"                   on {self.aws_url} (moto; issuer {pool.issuer})"]
+        if self.demo_users:
+            lines.append("  Demo staff       (demo passwords: this runtime listens on 127.0.0.1 "
+                         "only)")
+            for user in self.demo_users:
+                roles = ", ".join(user.roles)
+                if user.departments:
+                    roles += f" ({', '.join(user.departments)})"
+                lines.append(f"                   {user.username:<20} {roles:<48} {user.password}")
+            first = self.demo_users[0]
+            command = cognito.token_command(first.username, other_dir)
+            lines += [
+                f"  ID token         {command}   (prints it; send it as Authorization)",
+                f"                   e.g. curl -H \"Authorization: $({command})\" "
+                f"{self.http_url}/v1/admin/me",
+            ]
+            if client is not None:
+                lines.append("                   or: " + cognito.cli_token_command(
+                    self.aws_url, pool.region, client.client_id, first.username, first.password))
+        state_option = f" --state-dir {other_dir}" if other_dir is not None else ""
+        lines += [f"  New staff        PYTHONPATH=functions/shared python -m civicdesk.staff "
+                  f"create --local{state_option} --username U --email E --name N --role R "
+                  f"[--department D] [--password P]   (until the runtime stops)",
+                  f"  Sign-in details  {self.local_info_path}"]
+        return lines
+
     def summary(self) -> str:
         url = self.http_url
         mails = len(self._outbox.messages()) if self._outbox else 0
@@ -312,6 +447,7 @@ class LocalRuntime:
             f"  AWS (moto)       {self.aws_url}   (AWS_ENDPOINT_URL; region {aws.REGION}, "
             f"any credentials)",
             f"  State            {self.state_dir}   (delete it to start from scratch)",
+            *self._staff_summary(),
             "",
             f"  Tables: {tables}   Buckets: {buckets}   Mail domain: {identities}",
             f"  Restored {self.restored.items} items, {self.restored.objects} objects; "

@@ -19,9 +19,11 @@ from typing import Callable
 from urllib.parse import parse_qs
 
 from infra.local import outbox as outbox_views
-from infra.local.apigateway import (MAX_PAYLOAD_BYTES, HttpRequest, HttpResponse,
-                                    MalformedProxyResponseError, RouteTable, build_event,
-                                    error_response, json_response, translate_response)
+from infra.local.apigateway import (MAX_PAYLOAD_BYTES, ApiRoute, GatewayResponses, HttpRequest,
+                                    HttpResponse, MalformedProxyResponseError, RouteTable,
+                                    build_event, error_response, json_response,
+                                    translate_response)
+from infra.local.authorizer import Unauthorized
 from infra.local.lambdas import LocalFunction
 from infra.local.outbox import Outbox
 from infra.local.static import StaticSite
@@ -35,6 +37,11 @@ _TRUE = ("1", "true", "yes")
 
 def _unavailable(*_args: object, **_kwargs: object) -> dict:
     raise LookupError("not available")
+
+
+def _no_authorizer(route: ApiRoute, _request: HttpRequest) -> dict:
+    """Fails closed: a route with an authorizer is never served without one."""
+    raise Unauthorized(reason=f"no authorizer {route.authorizer!r} is configured")
 
 
 @dataclass
@@ -55,12 +62,19 @@ class Frontend:
 
     ``after_write`` runs after every API request that may have changed data (any method but
     GET/HEAD/OPTIONS) and before its response is sent, so an acknowledged write is on disk.
+
+    ``authorize`` is the API's authorizer (``infra.local.authorizer.RouteAuthorizer``): called
+    for every route that has one, before the function; it returns ``requestContext.authorizer``
+    or raises ``Unauthorized``. What the gateway answers by itself (401, 413) is shaped by
+    ``gateway_responses``, the API's ``GatewayResponses``.
     """
 
     def __init__(self, routes: RouteTable, api_patterns: list[str],
                  functions: dict[str, LocalFunction], site: StaticSite, outbox: Outbox,
                  after_write: Callable[[], None] = lambda: None, account_id: str = "123456789012",
-                 tools: LocalTools | None = None):
+                 tools: LocalTools | None = None,
+                 authorize: Callable[[ApiRoute, HttpRequest], dict] = _no_authorizer,
+                 gateway_responses: GatewayResponses | None = None):
         self._routes = routes
         self._api_patterns = api_patterns
         self._functions = functions
@@ -69,6 +83,8 @@ class Frontend:
         self._after_write = after_write
         self._account_id = account_id
         self._tools = tools or LocalTools()
+        self._authorize = authorize
+        self.gateway_responses = gateway_responses or GatewayResponses()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(LOCAL_PREFIX):
@@ -87,10 +103,21 @@ class Frontend:
                 return error_response(405, "method_not_allowed", "Method not allowed.",
                                       [("Allow", ", ".join(allowed))])
             return error_response(404, "not_found", "Not found.")
-        if len(request.body) > MAX_PAYLOAD_BYTES:
-            return error_response(413, "payload_too_large", "Request too large.")
         request_id = str(uuid.uuid4())
-        event = build_event(request, match, request_id=request_id, account_id=self._account_id)
+        if len(request.body) > MAX_PAYLOAD_BYTES:
+            return self.gateway_responses.render("REQUEST_TOO_LARGE", request_id=request_id,
+                                                 request=request)
+        authorizer = None
+        if match.route.authorizer is not None:
+            try:
+                authorizer = self._authorize(match.route, request)
+            except Unauthorized as refusal:
+                log.info("%s %s: %s refused the request: %s", request.method, request.path,
+                         match.route.authorizer, refusal.reason)
+                return self.gateway_responses.render("UNAUTHORIZED", request_id=request_id,
+                                                     message=refusal.message, request=request)
+        event = build_event(request, match, request_id=request_id, account_id=self._account_id,
+                            authorizer=authorizer)
         function = self._functions[match.route.function]
         try:
             result = function.invoke(event, request_id)
@@ -140,11 +167,11 @@ class Frontend:
             return json_response(200, {"ok": True})
         if path in ("/_local/outbox", "/_local/outbox.html"):
             self._outbox.capture()  # the view is current even between two capture rounds
-            messages = self._outbox.messages()
+            entries = self._outbox.entries()  # mail and SMS, oldest first
             if path.endswith(".html"):
                 return HttpResponse(200, (("Content-Type", "text/html; charset=utf-8"),),
-                                    outbox_views.render_html(messages).encode("utf-8"))
-            return json_response(200, messages)
+                                    outbox_views.render_html(entries).encode("utf-8"))
+            return json_response(200, entries)
         if path.startswith("/_local/outbox/") and path.endswith(".eml"):
             self._outbox.capture()
             raw = self._outbox.raw(path[len("/_local/outbox/"):-len(".eml")])
@@ -206,7 +233,8 @@ class RequestHandler(BaseHTTPRequestHandler):
             response = error_response(400, "bad_request", str(error))
         else:
             if body is None:
-                response = error_response(413, "payload_too_large", "Request too large.")
+                response = self.server.frontend.gateway_responses.render(
+                    "REQUEST_TOO_LARGE", request_id=str(uuid.uuid4()))
             else:
                 request = HttpRequest(self.command, path or "/", query, tuple(self.headers.items()),
                                       body, self.client_address[0])

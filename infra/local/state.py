@@ -10,6 +10,8 @@ Layout (every file replaced atomically: written to a temporary file, then ``os.r
     <state>/dynamodb/<TableLogicalId>.json     {"format": 1, "items": [low-level typed items]}
     <state>/s3/<BucketLogicalId>/manifest.json {"format": 1, "objects": {key: {...}}}
     <state>/s3/<BucketLogicalId>/objects/<sha256 of the key>
+    <state>/local.json                          sign-in details, rewritten at each start
+                                                (``infra.local.cognito.local_info``)
 
 Files are keyed by the template's logical ids, so a changed name prefix does not lose data.
 """
@@ -29,6 +31,9 @@ from typing import Any, Callable
 
 log = logging.getLogger("civicdesk.local")
 
+#: Where ``make run`` keeps its state; here rather than in ``runtime`` so that the small tools
+#: (``infra.local.token``) find it without importing moto.
+DEFAULT_STATE_DIR = Path(__file__).resolve().parents[2] / ".civicdesk"
 FORMAT = 1
 #: ``BatchWriteItem`` takes at most 25 items.
 _BATCH = 25

@@ -1,7 +1,8 @@
 """Read ``template.yaml`` (the single source of truth) for the local runtime and the tests.
 
 Only what they need is resolved: tables with their key schemas, functions with their handler,
-code folder, environment and events, and the API routes.
+code folder, environment and events, the API routes with the authorizer each one has, the
+API's authorizers and gateway responses.
 """
 
 from __future__ import annotations
@@ -55,6 +56,33 @@ class Route:
     event: str
     path: str
     method: str
+    #: Logical id of the ``AWS::Serverless::Api`` (``RestApiId``); ``None``: SAM's implicit API.
+    api: str | None = None
+    #: Name of the API authorizer that guards the route (``None``: a public route).
+    authorizer: str | None = None
+    #: OAuth scopes the route requires (``AuthorizationScopes``); empty: none.
+    scopes: tuple[str, ...] = ()
+
+
+#: ``Auth.Authorizer`` value that opts a route out of the API's ``DefaultAuthorizer`` (SAM).
+NO_AUTHORIZER = "NONE"
+
+
+@dataclass(frozen=True)
+class AuthorizerSpec:
+    """One entry of an API's ``Auth.Authorizers`` (SAM), with its references unresolved.
+
+    ``kind`` is ``"cognito"`` (``UserPoolArn``), ``"lambda"`` (``FunctionArn``) or
+    ``"unknown"``; SAM's ``AWS_IAM`` is not declared under ``Authorizers`` and never appears here.
+    """
+
+    api: str | None
+    name: str
+    kind: str
+    #: ``UserPoolArn``: one ARN or a list of them (SAM accepts both), unresolved.
+    user_pool_arns: tuple = ()
+    identity_header: str = "Authorization"
+    scopes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -157,13 +185,61 @@ class Template:
         return patterns
 
     def routes(self) -> list[Route]:
+        """Every ``Type: Api`` event, with the authorizer that guards it.
+
+        SAM's rules: the event's ``Auth.Authorizer`` names one of the API's ``Auth.Authorizers``;
+        without it the API's ``Auth.DefaultAuthorizer`` applies; ``NONE`` opts out of the default.
+        """
         routes = []
         for name, spec in self.functions().items():
             for event_name, event in spec.events.items():
                 if event.get("Type") == "Api":
                     props = event["Properties"]
-                    routes.append(Route(name, event_name, props["Path"], props["Method"].upper()))
+                    api = reference_target(props.get("RestApiId"))
+                    event_auth = props.get("Auth") or {}
+                    authorizer = event_auth.get("Authorizer",
+                                                self.api_auth(api).get("DefaultAuthorizer"))
+                    if authorizer == NO_AUTHORIZER:
+                        authorizer = None
+                    scopes = tuple(event_auth.get("AuthorizationScopes") or ())
+                    if authorizer and not scopes and authorizer in self.authorizers(api):
+                        scopes = self.authorizers(api)[authorizer].scopes
+                    routes.append(Route(name, event_name, props["Path"], props["Method"].upper(),
+                                        api=api, authorizer=authorizer, scopes=scopes))
         return routes
+
+    def api_auth(self, api: str | None) -> dict:
+        """The ``Auth`` section of API ``api`` (its own, else the ``Globals`` ``Api`` one)."""
+        if api is not None:
+            own = self.resources.get(api, {}).get("Properties", {}).get("Auth")
+            if own is not None:
+                return own
+        return self.doc.get("Globals", {}).get("Api", {}).get("Auth") or {}
+
+    def authorizers(self, api: str | None) -> dict[str, AuthorizerSpec]:
+        """The authorizers API ``api`` declares (``Auth.Authorizers``), by name."""
+        found = {}
+        for name, definition in (self.api_auth(api).get("Authorizers") or {}).items():
+            if "UserPoolArn" in definition:
+                arns = definition["UserPoolArn"]
+                kind = "cognito"
+                arns = tuple(arns) if isinstance(arns, list) else (arns,)
+            else:
+                kind, arns = ("lambda" if "FunctionArn" in definition else "unknown"), ()
+            identity = definition.get("Identity") or {}
+            found[name] = AuthorizerSpec(
+                api, name, kind, arns, identity.get("Header", "Authorization"),
+                tuple(definition.get("AuthorizationScopes") or ()))
+        return found
+
+    def gateway_responses(self, api: str | None) -> dict[str, dict]:
+        """The API's ``GatewayResponses`` (response type -> SAM definition), unresolved."""
+        props: dict = {}
+        if api is not None:
+            props = self.resources.get(api, {}).get("Properties", {})
+        if "GatewayResponses" not in props:
+            props = self.doc.get("Globals", {}).get("Api", {})
+        return dict(props.get("GatewayResponses") or {})
 
     def event_invoke_config(self, logical_id: str) -> dict:
         """The function's ``EventInvokeConfig`` (SAM: its own, else the Globals'), unresolved."""
@@ -176,13 +252,37 @@ class Template:
         return {name: p.get("Default") for name, p in self.doc.get("Parameters", {}).items()}
 
     def resolve(self, value: Any, ref: Callable[[str], str]) -> Any:
-        """Resolve ``!Ref`` (and plain ``!Sub`` of refs) with ``ref(logical_id_or_parameter)``."""
+        """Resolve ``!Ref``, ``!GetAtt`` and plain ``!Sub`` with ``ref``.
+
+        ``ref`` gets a logical id or parameter for ``!Ref X``/``${X}``, and ``X.Attribute`` for
+        ``!GetAtt X.Attribute``/``${X.Attribute}``, the way ``!Sub`` spells both.
+        """
         if isinstance(value, _Tag):
             if value.name == "Ref":
                 return ref(value.value)
+            if value.name == "GetAtt":
+                target = value.value
+                return ref(".".join(target) if isinstance(target, (list, tuple)) else target)
             if value.name == "Sub" and isinstance(value.value, str):
                 return re.sub(r"\$\{([A-Za-z0-9:.]+)\}", lambda m: ref(m.group(1)), value.value)
             raise ValueError(f"cannot resolve {value!r} locally")
+        return value
+
+    def resolve_deep(self, value: Any, ref: Callable[[str], str]) -> Any:
+        """``resolve`` applied through nested mappings and lists (resource properties).
+
+        Examples
+        --------
+        >>> Template({}).resolve_deep({"Pool": _Tag("Ref", "P"), "Arns": [_Tag("GetAtt", "P.Arn")]},
+        ...                           lambda name: name.lower())
+        {'Pool': 'p', 'Arns': ['p.arn']}
+        """
+        if isinstance(value, _Tag):
+            return self.resolve(value, ref)
+        if isinstance(value, dict):
+            return {key: self.resolve_deep(item, ref) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.resolve_deep(item, ref) for item in value]
         return value
 
 
