@@ -36,7 +36,13 @@ REGION = "eu-central-1"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "11"))
 CORPUS_SIZE = int(os.environ.get("BENCH_CORPUS", "200"))
 TARGETS = {"create_case_calls": 3, "track_case_calls": 1, "new_mail_calls": 6,
-           "api_cold_start_ratio": 1.5, "ingest_cold_start_ratio": 1.5}
+           "queue_page_calls": 1, "case_with_timeline_calls": 1, "status_change_writes": 1,
+           "api_cold_start_ratio": 1.5, "ingest_cold_start_ratio": 1.5,
+           "admin_cold_start_ratio": 1.5}
+WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
+#: The claims API Gateway's Cognito authorizer hands the admin function (a supervisor).
+SUPERVISOR_CLAIMS = {"sub": "0b5e9c1e-bench", "cognito:username": "bench.supervisor",
+                     "cognito:groups": "supervisor", "token_use": "id", "email": "bench@demo.civicdesk.rs"}
 LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
               "_X_AMZN_TRACE_ID": "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1",
               "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR", "PYTHONDONTWRITEBYTECODE": "1"}
@@ -126,6 +132,18 @@ def count_calls() -> dict:
         _, cold_track_log = counter.measure(lambda: service.track(created["number"], created["token"], None))
         wiring.municipality_provider().get()
 
+        from civicdesk.domain.policy import principal_from_claims
+
+        supervisor = principal_from_claims(SUPERVISOR_CLAIMS)
+        casework = wiring.casework_service()
+        for _ in range(3):
+            service.open_public_case(CASE)
+        _, queue_log = counter.measure(lambda: casework.queue(
+            supervisor, {"department": "public_utilities", "limit": "2"}, "en"))
+        _, case_log = counter.measure(lambda: casework.case(supervisor, created["number"], "en"))
+        _, status_log = counter.measure(lambda: casework.change_status(
+            supervisor, created["number"], {"status": "in_progress", "reason": "Bench", "version": 1}))
+
         ingest = aws.load_function("IngestEmailFunction")
         import boto3
 
@@ -148,7 +166,11 @@ def count_calls() -> dict:
             "track_case_calls": len(track_log), "track_case_call_log": track_log,
             "track_case_calls_cold_container": len(cold_track_log),
             "new_mail_calls": len(new_mail_log), "new_mail_call_log": new_mail_log,
-            "reply_mail_calls": len(reply_log), "reply_mail_call_log": reply_log}
+            "reply_mail_calls": len(reply_log), "reply_mail_call_log": reply_log,
+            "queue_page_calls": len(queue_log), "queue_page_call_log": queue_log,
+            "case_with_timeline_calls": len(case_log), "case_with_timeline_call_log": case_log,
+            "status_change_writes": sum(1 for c in status_log if c in WRITE_OPERATIONS),
+            "status_change_call_log": status_log}
 
 
 def mail_throughput() -> dict:
@@ -234,8 +256,21 @@ def cold_starts() -> dict:
                            "path": f"/prod/v1/public/cases/{created['number']}", "stage": "prod",
                            "requestId": "bench", "identity": {"sourceIp": "127.0.0.1"}},
         "body": None, "isBase64Encoded": False}
-    samples: dict[str, list[float]] = {"floor": [], "ApiFunction": [], "IngestEmailFunction": []}
-    imports: dict[str, list[float]] = {"ApiFunction": [], "IngestEmailFunction": []}
+    queue_event = {
+        "resource": "/v1/admin/cases", "path": "/v1/admin/cases", "httpMethod": "GET",
+        "headers": {"Accept-Language": "sr-Latn"}, "multiValueHeaders": {"Accept-Language": ["sr-Latn"]},
+        "queryStringParameters": {"department": "public_utilities"},
+        "multiValueQueryStringParameters": {"department": ["public_utilities"]},
+        "pathParameters": None, "stageVariables": None,
+        "requestContext": {"resourcePath": "/v1/admin/cases", "httpMethod": "GET",
+                           "path": "/prod/v1/admin/cases", "stage": "prod", "requestId": "bench",
+                           "identity": {"sourceIp": "127.0.0.1"},
+                           "authorizer": {"claims": SUPERVISOR_CLAIMS}},
+        "body": None, "isBase64Encoded": False}
+    measured = (("ApiFunction", track_event), ("AdminApiFunction", queue_event),
+                ("IngestEmailFunction", None))
+    samples: dict[str, list[float]] = {"floor": [], **{name: [] for name, _ in measured}}
+    imports: dict[str, list[float]] = {name: [] for name, _ in measured}
     child = str(ROOT / "bench" / "coldstart_child.py")
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -243,7 +278,8 @@ def cold_starts() -> dict:
                 out = subprocess.run([sys.executable, child, "floor"], env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
                                      capture_output=True, text=True, check=True, cwd=tmp)
                 samples["floor"].append(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
-                for name, event in (("ApiFunction", track_event), ("IngestEmailFunction", mail_events[round_])):
+                for name, event in measured:
+                    event = event or mail_events[round_]
                     spec = functions[name]
                     event_path = Path(tmp) / f"{name}.json"
                     event_path.write_text(json.dumps(event))
@@ -264,7 +300,8 @@ def cold_starts() -> dict:
     floor = statistics.median(samples["floor"])
     report = {"rounds": ROUNDS, "floor_seconds_median": round(floor, 4),
               "floor_seconds": [round(x, 4) for x in samples["floor"]]}
-    for name, key in (("ApiFunction", "api"), ("IngestEmailFunction", "ingest")):
+    for name, key in (("ApiFunction", "api"), ("AdminApiFunction", "admin"),
+                      ("IngestEmailFunction", "ingest")):
         median = statistics.median(samples[name])
         report[f"{key}_cold_start_seconds_median"] = round(median, 4)
         report[f"{key}_import_seconds_median"] = round(statistics.median(imports[name]), 4)
@@ -290,9 +327,12 @@ def main() -> int:
           f"{f['track_case_calls_cold_container']} before the configuration is cached)")
     print(f"  new mail:        {f['new_mail_calls']} AWS calls {f['new_mail_call_log']} (target <= 6)")
     print(f"  reply to a case: {f['reply_mail_calls']} AWS calls {f['reply_mail_call_log']}")
+    print(f"  queue page:      {f['queue_page_calls']} AWS call {f['queue_page_call_log']} (target <= 1)")
+    print(f"  case + timeline: {f['case_with_timeline_calls']} AWS call {f['case_with_timeline_call_log']} (target <= 1)")
+    print(f"  status change:   {f['status_change_writes']} write {f['status_change_call_log']} (target <= 1 write)")
     print(f"  mail pipeline:   {f['mails_per_second']} mails/s on {f['corpus_messages']} messages "
           f"({f['corpus_bytes'] // 1024} KB) in process, AWS faked; {f['outcomes']}, {f['auto_replies']} auto-replies")
-    for key, label in (("api", "API"), ("ingest", "ingest")):
+    for key, label in (("api", "API"), ("admin", "admin API"), ("ingest", "ingest")):
         print(f"  {label} cold start: {f[key + '_cold_start_seconds_median']:.3f} s (import "
               f"{f[key + '_import_seconds_median']:.3f} s) vs floor {f['floor_seconds_median']:.3f} s = "
               f"{f[key + '_cold_start_ratio']:.2f}x (target <= 1.5x, median of {f['rounds']} interleaved rounds)")

@@ -15,6 +15,7 @@ from chalice import Chalice, ConvertToMiddleware, Response
 from civicdesk import http, wiring
 from civicdesk.api_schemas import IDEMPOTENCY_KEY_PATTERN, MAX_BODY_BYTES
 from civicdesk.domain.errors import BadRequestError, CivicDeskError
+from civicdesk.domain.policy import Principal, principal_from_claims
 from civicdesk.observability import logger, metrics, tracer
 
 app = Chalice(app_name="civicdesk-api", configure_logs=False)
@@ -109,3 +110,105 @@ def public_track_case(number):
     params = app.current_request.query_params or {}
     view = wiring.case_service().track(number, params.get("token"), params.get("lang"))
     return _json(view)
+
+
+# -- staff (admin API; every route has the Cognito authorizer in template.yaml) ------------------
+
+def _principal() -> Principal:
+    """The caller, from the claims API Gateway's Cognito authorizer verified."""
+    context = app.current_request.context or {}
+    return principal_from_claims((context.get("authorizer") or {}).get("claims"))
+
+
+def _body() -> object:
+    return http.parse_json_body(app.current_request.raw_body, MAX_BODY_BYTES)
+
+
+def _idempotency_key() -> str | None:
+    key = app.current_request.headers.get("idempotency-key")
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        raise BadRequestError("error.idempotency_key")
+    return key
+
+
+@app.route("/v1/admin/me", methods=["GET"])
+@api_view
+def admin_me():
+    return _json(wiring.staff_service().me(_principal(), _language()))
+
+
+@app.route("/v1/admin/staff", methods=["GET"])
+@api_view
+def admin_staff():
+    return _json(wiring.staff_service().colleagues(_principal(), app.current_request.query_params,
+                                                   _language()))
+
+
+@app.route("/v1/admin/cases", methods=["GET"])
+@api_view
+def admin_queue():
+    return _json(wiring.casework_service().queue(_principal(), app.current_request.query_params,
+                                                 _language()))
+
+
+@app.route("/v1/admin/cases", methods=["POST"], content_types=["application/json"])
+@api_view
+def admin_open_case():
+    principal = _principal()
+    answer = wiring.casework_service().open_case(principal, _body(),
+                                                 idempotency_key=_idempotency_key())
+    return _json(answer, 201, headers={"Location": f"/v1/admin/cases/{answer['number']}"})
+
+
+@app.route("/v1/admin/cases/{number}", methods=["GET"])
+@api_view
+def admin_case(number):
+    view = wiring.casework_service().case(_principal(), number, _language())
+    return _json(view, headers={"ETag": f'"{view["version"]}"'})
+
+
+@app.route("/v1/admin/cases/{number}", methods=["DELETE"], content_types=["application/json"])
+@api_view
+def admin_delete_case(number):
+    return _json(wiring.casework_service().delete(_principal(), number, _body()))
+
+
+def _change(use_case: str):
+    """A case-changing route: the caller's identity (401), the JSON body (400/413), then the
+    service checks the role (403) before it reads the case."""
+
+    def view(number):
+        principal = _principal()
+        service = wiring.casework_service()
+        return _json(getattr(service, use_case)(principal, number, _body()))
+
+    return view
+
+
+_CHANGES = (("assignment", "assign"), ("status", "change_status"), ("routing", "reroute"),
+            ("notes", "add_note"), ("replies", "reply"), ("referrals", "refer"),
+            ("merge", "merge"), ("links", "link"))
+for _segment, _use_case in _CHANGES:
+    app.route(f"/v1/admin/cases/{{number}}/{_segment}", methods=["POST"],
+              content_types=["application/json"], name=f"admin_{_use_case}")(
+        api_view(_change(_use_case)))
+
+
+@app.route("/v1/admin/quarantine", methods=["GET"])
+@api_view
+def admin_quarantine():
+    return _json(wiring.quarantine_admin().list(_principal(), app.current_request.query_params))
+
+
+@app.route("/v1/admin/quarantine/{quarantine_id}/release", methods=["POST"])
+@api_view
+def admin_release_quarantined(quarantine_id):
+    return _json(wiring.quarantine_admin().release(_principal(), quarantine_id))
+
+
+@app.route("/v1/openapi.json", methods=["GET"])
+@api_view
+def openapi_document():
+    from civicdesk import openapi
+
+    return _json(openapi.document(app.routes), headers={"Cache-Control": "public, max-age=300"})

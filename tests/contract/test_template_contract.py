@@ -30,12 +30,34 @@ def test_every_handler_exists_and_is_callable():
         assert re.search(rf"^{spec.attribute}\s*=|^def {spec.attribute}\(", source, re.M), logical_id
 
 
+API_FUNCTIONS = ("ApiFunction", "AdminApiFunction")
+
+
 def test_chalice_routes_equal_template_events(aws_env):
+    """The public and the staff function serve the same Chalice app; between them, their events
+    are exactly its routes, each route once."""
     module = aws.load_function("ApiFunction")
     chalice_routes = {(path, method) for path, methods in module.app.routes.items()
                       for method in methods}
-    template_routes = {(r.path, r.method) for r in TEMPLATE.routes() if r.function == "ApiFunction"}
-    assert chalice_routes == template_routes
+    template_routes = [(r.path, r.method) for r in TEMPLATE.routes() if r.function in API_FUNCTIONS]
+    assert len(template_routes) == len(set(template_routes))
+    assert chalice_routes == set(template_routes)
+    for logical_id in API_FUNCTIONS:
+        assert FUNCTIONS[logical_id].handler == "app.app"
+        assert FUNCTIONS[logical_id].code_uri == FUNCTIONS["ApiFunction"].code_uri
+
+
+def test_staff_routes_and_only_they_need_the_cognito_authorizer():
+    api = TEMPLATE.resources["CivicDeskApi"]["Properties"]
+    assert "StaffAuthorizer" in api["Auth"]["Authorizers"]
+    assert "DefaultAuthorizer" not in api["Auth"]
+    for logical_id in API_FUNCTIONS:
+        for name, event in FUNCTIONS[logical_id].events.items():
+            props = event["Properties"]
+            staff = props["Path"].startswith("/v1/admin/")
+            assert staff == (logical_id == "AdminApiFunction"), name
+            authorizer = (props.get("Auth") or {}).get("Authorizer")
+            assert authorizer == ("StaffAuthorizer" if staff else None), name
 
 
 def test_every_environment_variable_the_code_reads_is_set_by_the_template():
@@ -114,9 +136,11 @@ def test_pinned_requirements_are_consistent():
         assert dev[layer_pkg] == version
 
 
-@pytest.mark.parametrize("module", ["civicdesk.domain.cases", "civicdesk.domain.municipality",
-                                    "civicdesk.domain.redaction", "civicdesk.domain.mail",
-                                    "civicdesk.domain.errors"])
+DOMAIN_MODULES = sorted(f"civicdesk.domain.{p.stem}"
+                        for p in (ROOT / "functions/shared/civicdesk/domain").glob("*.py"))
+
+
+@pytest.mark.parametrize("module", DOMAIN_MODULES)
 def test_domain_imports_only_the_standard_library(module):
     import importlib
     import sys
@@ -134,7 +158,7 @@ def test_domain_imports_only_the_standard_library(module):
 
 
 def test_only_adapters_and_composition_import_aws_libraries():
-    allowed = {"adapters", "wiring.py", "observability.py", "redrive.py"}
+    allowed = {"adapters", "wiring.py", "observability.py", "redrive.py", "staff.py"}
     package = ROOT / "functions/shared/civicdesk"
     for path in package.rglob("*.py"):
         relative = path.relative_to(package)

@@ -149,10 +149,10 @@ class InMemoryMailRepository(InMemoryCaseRepository):
     def quarantine_entry(self, quarantine_id):
         return self.quarantine_items.get(quarantine_id)
 
-    def mark_released(self, entry, at):
+    def mark_released(self, entry, at, by=None):
         from dataclasses import replace
 
-        self.quarantine_items[entry.quarantine_id] = replace(entry, released_at=at)
+        self.quarantine_items[entry.quarantine_id] = replace(entry, released_at=at, released_by=by)
 
 
 class InMemoryBlobStore:

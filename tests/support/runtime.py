@@ -32,6 +32,7 @@ class RuntimeProcess:
     def __init__(self, state_dir: Path, log_path: Path):
         self.http_port, self.aws_port, self.smtp_port = free_port(), free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.http_port}"
+        self.state_dir = Path(state_dir)
         self.log_path = log_path
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CIVICDESK_"))}
         self._log = log_path.open("wb")

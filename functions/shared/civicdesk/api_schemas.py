@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .domain.cases import LANGUAGES
-from .schema import Num, Obj, Str
+from .schema import Bool, DateTime, Int, Num, Obj, Str
 
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()./-]{4,38}$"
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9-]{8,100}$"
@@ -32,3 +32,130 @@ PUBLIC_CASE = Obj({
     "location": LOCATION,
     "contact": CONTACT,
 }, description="A case submitted by a citizen through the web form or an app")
+
+# -- staff (admin API) --------------------------------------------------------------------------
+
+STAFF_CHANNELS = ("phone", "letter", "in_person", "sms")
+CASE_TYPES = ("signal", "complaint", "request", "suggestion", "information", "letter", "foi_request")
+STATUSES = ("new", "in_progress", "waiting_for_citizen", "referred", "resolved", "closed", "cancelled")
+NUMBER_PATTERN = r"^[0-9]{4}-[0-9]{6,}$"
+DEPARTMENT_PATTERN = r"^[a-z0-9_]{1,64}$"
+USERNAME_PATTERN = r"^[A-Za-z0-9._@+-]{1,128}$"
+
+VERSION = Int(required=True, minimum=1, description="The case's version as last read (409 when it changed since)")
+
+REQUESTER = Obj({
+    "name": Str(max_length=200),
+    "email": Str(max_length=254, format="email"),
+    "phone": Str(max_length=40, pattern=PHONE_PATTERN,
+                 description="Any usual national or international form; stored in E.164"),
+    "address": Str(max_length=300, multiline=True, description="Postal address (letters)"),
+}, description="Who contacted the municipality; optional (anonymous reports are allowed)")
+
+STAFF_CASE = Obj({
+    "type": Str(required=True, max_length=32, enum=CASE_TYPES),
+    "channel": Str(required=True, max_length=16, enum=STAFF_CHANNELS,
+                   description="How the contact came in"),
+    "category": Str(required=True, max_length=64, description="A category id"),
+    "description": Str(required=True, min_length=3, max_length=10000, multiline=True),
+    "subject": Str(max_length=200),
+    "language": Str(max_length=8, enum=LANGUAGES, description="The citizen's language"),
+    "location": LOCATION,
+    "requester": REQUESTER,
+    "received_at": DateTime(description="When the call, letter, visit or SMS came in (default: now); "
+                                        "at most a year ago, not in the future"),
+    "department": Str(max_length=64, pattern=DEPARTMENT_PATTERN,
+                      description="Override the routing: the department that gets the case"),
+    "routing_reason": Str(max_length=500, description="Why the routing was overridden (required with department)"),
+    "public": Bool(description="Publish the case (without personal data); only for types that may be public"),
+}, description="A contact registered by an operator: phone call, letter, visit or SMS")
+
+QUEUE_QUERY = Obj({
+    "department": Str(max_length=64, pattern=DEPARTMENT_PATTERN),
+    "assignee": Str(max_length=128, pattern=USERNAME_PATTERN, description="A username, or `me`"),
+    "state": Str(max_length=8, enum=("open", "closed", "all", "deleted"),
+                 description="open (default): new, in progress, waiting, referred; closed: "
+                             "resolved, closed, cancelled; deleted: administrators only"),
+    "status": Str(max_length=200, description="Comma-separated statuses"),
+    "type": Str(max_length=200, description="Comma-separated case types"),
+    "channel": Str(max_length=200, description="Comma-separated channels"),
+    "category": Str(max_length=500, description="Comma-separated category ids"),
+    "from": DateTime(description="Registered at or after (RFC 3339)"),
+    "to": DateTime(description="Registered at or before (RFC 3339)"),
+    "order": Str(max_length=4, enum=("asc", "desc"), description="asc (default): oldest first"),
+    "limit": Int(minimum=1, maximum=100, from_text=True, description="Page size (default 25)"),
+    "cursor": Str(max_length=400, pattern=r"^[A-Za-z0-9_-]+$", description="`next_cursor` of the previous page"),
+    "lang": Str(max_length=8),
+}, description="Queue filters (query string)")
+
+ASSIGNMENT = Obj({
+    "assignee": Str(max_length=128, pattern=USERNAME_PATTERN, nullable=True,
+                    description="A staff username, `me`, or null to unassign"),
+    "version": VERSION,
+})
+
+STATUS_CHANGE = Obj({
+    "status": Str(required=True, max_length=32, enum=STATUSES),
+    "reason": Str(required=True, min_length=3, max_length=2000, multiline=True,
+                  description="Why (internal; kept in the timeline)"),
+    "message_to_citizen": Str(max_length=2000, multiline=True,
+                              description="Shown to the citizen on the tracking page"),
+    "version": VERSION,
+})
+
+ROUTING = Obj({
+    "department": Str(required=True, max_length=64, pattern=DEPARTMENT_PATTERN),
+    "reason": Str(required=True, min_length=3, max_length=2000, multiline=True),
+    "version": VERSION,
+})
+
+NOTE = Obj({
+    "text": Str(required=True, min_length=1, max_length=10000, multiline=True),
+    "version": Int(minimum=1, description="If given, the note is refused (409) when the case changed"),
+})
+
+REPLY = Obj({
+    "text": Str(required=True, min_length=1, max_length=10000, multiline=True),
+    "channel": Str(max_length=8, enum=("auto", "email", "sms"),
+                   description="auto (default): e-mail when the case has an address, else SMS"),
+    "status": Str(max_length=32, enum=("in_progress", "waiting_for_citizen", "resolved", "closed"),
+                  description="Change the status with the reply"),
+    "version": VERSION,
+})
+
+REFERRAL = Obj({
+    "body": Str(max_length=64, pattern=DEPARTMENT_PATTERN, description="An external body's id"),
+    "email": Str(max_length=254, format="email", description="Or any address (a body not configured)"),
+    "message": Str(required=True, min_length=3, max_length=5000, multiline=True),
+    "include_contact": Bool(description="Give the body the citizen's contact data (default false)"),
+    "version": VERSION,
+})
+
+MERGE = Obj({
+    "into": Str(required=True, max_length=20, pattern=NUMBER_PATTERN,
+                description="The case this one duplicates; it stays open"),
+    "reason": Str(max_length=2000, multiline=True),
+    "version": VERSION,
+})
+
+LINK = Obj({
+    "case": Str(required=True, max_length=20, pattern=NUMBER_PATTERN),
+    "version": Int(minimum=1),
+})
+
+DELETION = Obj({
+    "reason": Str(required=True, min_length=3, max_length=2000, multiline=True),
+    "version": VERSION,
+})
+
+STAFF_QUERY = Obj({
+    "role": Str(max_length=32, enum=("operator", "department_agent", "supervisor", "administrator")),
+    "department": Str(max_length=64, pattern=DEPARTMENT_PATTERN),
+    "lang": Str(max_length=8),
+})
+
+PAGE_QUERY = Obj({
+    "limit": Int(minimum=1, maximum=100, from_text=True),
+    "cursor": Str(max_length=400),
+    "lang": Str(max_length=8),
+})

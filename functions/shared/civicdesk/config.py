@@ -23,6 +23,8 @@ class Settings:
     mail_prefix: str = "inbound/"
     attachments_bucket: str | None = None
     max_attachment_bytes: int = 10 * 1024 * 1024
+    staff_user_pool_id: str | None = None
+    sms_sender_id: str | None = None
 
     @classmethod
     def from_environ(cls, environ: dict | None = None) -> "Settings":
@@ -47,6 +49,8 @@ class Settings:
             mail_prefix=env.get("CIVICDESK_MAIL_PREFIX", "inbound/"),
             attachments_bucket=env.get("CIVICDESK_ATTACHMENTS_BUCKET") or None,
             max_attachment_bytes=int(env.get("CIVICDESK_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))),
+            staff_user_pool_id=env.get("CIVICDESK_STAFF_USER_POOL_ID") or None,
+            sms_sender_id=env.get("CIVICDESK_SMS_SENDER_ID") or None,
         )
 
 

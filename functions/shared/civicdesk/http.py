@@ -13,6 +13,8 @@ from .i18n import normalise_language, pick_language, translate
 STATUS_BY_ERROR: dict[type[errors.CivicDeskError], int] = {
     errors.ValidationError: 400,
     errors.BadRequestError: 400,
+    errors.UnauthorizedError: 401,
+    errors.ForbiddenError: 403,
     errors.NotFoundError: 404,
     errors.ConflictError: 409,
     errors.InvalidTransitionError: 409,

@@ -127,10 +127,84 @@ class Num(Field):
         return schema
 
 
+class Int(Field):
+    """A whole number. With ``from_text`` (query strings) a string of digits is accepted too."""
+
+    json_type = "integer"
+
+    def __init__(self, *, minimum: int | None = None, maximum: int | None = None,
+                 from_text: bool = False, **kw):
+        super().__init__(**kw)
+        self.minimum, self.maximum, self.from_text = minimum, maximum, from_text
+
+    def check(self, value, path, errors):
+        if self.from_text and isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,15}", value.strip()):
+            value = int(value.strip())
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            errors.append(FieldError(path, "type", {"expected": "integer"}))
+            return None
+        if ((self.minimum is not None and value < self.minimum)
+                or (self.maximum is not None and value > self.maximum)):
+            errors.append(FieldError(path, "out_of_range", {"min": self.minimum, "max": self.maximum}))
+            return None
+        return value
+
+    def json_schema(self):
+        schema = super().json_schema()
+        if self.minimum is not None:
+            schema["minimum"] = self.minimum
+        if self.maximum is not None:
+            schema["maximum"] = self.maximum
+        return schema
+
+
+class DateTime(Field):
+    """An RFC 3339 timestamp with a time zone (``2026-11-21T09:30:00+01:00`` or ``...Z``), or
+    with ``date_only`` a calendar date (``2026-11-21``); cleaned to an aware ``datetime``/``date``."""
+
+    def __init__(self, *, date_only: bool = False, **kw):
+        super().__init__(**kw)
+        self.date_only = date_only
+
+    def check(self, value, path, errors):
+        from datetime import date, datetime
+
+        if not isinstance(value, str) or len(value) > 40:
+            errors.append(FieldError(path, "type", {"expected": "string"}))
+            return None
+        text = value.strip()
+        try:
+            if self.date_only:
+                if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+                    raise ValueError(text)
+                return date.fromisoformat(text)
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+                                r"([Zz]|[+-][0-9]{2}:[0-9]{2})", text):
+                raise ValueError(text)
+            moment = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+        except ValueError:
+            errors.append(FieldError(path, "invalid_date" if self.date_only else "invalid_datetime"))
+            return None
+        return moment
+
+    def json_schema(self):
+        schema = super().json_schema()
+        schema["format"] = "date" if self.date_only else "date-time"
+        return schema
+
+
 class Bool(Field):
     json_type = "boolean"
 
+    def __init__(self, *, from_text: bool = False, **kw):
+        super().__init__(**kw)
+        self.from_text = from_text
+
     def check(self, value, path, errors):
+        if self.from_text and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            value = value.strip().lower() == "true"
         if not isinstance(value, bool):
             errors.append(FieldError(path, "type", {"expected": "boolean"}))
             return None

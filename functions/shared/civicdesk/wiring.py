@@ -90,10 +90,54 @@ def email_intake_service():
                               max_attachment_bytes=settings().max_attachment_bytes)
 
 
+@lru_cache(maxsize=1)
+def staff_directory():
+    from .adapters.cognito import CognitoStaffDirectory
+
+    return CognitoStaffDirectory(lambda: aws_client("cognito-idp"), settings().staff_user_pool_id or "")
+
+
+@lru_cache(maxsize=1)
+def sms_sender():
+    from .adapters.sns_sms import SnsSmsSender
+
+    return SnsSmsSender(lambda: aws_client("sns"), default_sender_id=settings().sms_sender_id)
+
+
+@lru_cache(maxsize=1)
+def casework_service():
+    from .observability import PowertoolsMetricsSink
+    from .services.casework import CaseworkService
+
+    def locate(municipality, lat, lon):
+        from .geo import areas_containing
+
+        return areas_containing(municipality, lat, lon)
+
+    return CaseworkService(case_repository(), municipality_provider(), mailer(), sms_sender(),
+                           staff_directory(), PowertoolsMetricsSink(), settings().public_url,
+                           area_locator=locate)
+
+
+@lru_cache(maxsize=1)
+def staff_service():
+    from .services.staff import StaffService
+
+    return StaffService(staff_directory(), municipality_provider())
+
+
+@lru_cache(maxsize=1)
+def quarantine_admin():
+    from .services.staff import QuarantineAdmin
+
+    return QuarantineAdmin(case_repository(), email_intake_service())
+
+
 def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding)."""
     settings.cache_clear()
     for factory in (aws_client, _tables_configured, case_repository, config_repository,
                     municipality_provider, mailer, case_service, public_info_service,
-                    blob_store, email_intake_service):
+                    blob_store, email_intake_service, staff_directory, sms_sender,
+                    casework_service, staff_service, quarantine_admin):
         factory.cache_clear()

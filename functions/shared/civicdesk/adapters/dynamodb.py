@@ -6,8 +6,11 @@ serves each are listed in ``docs/data-model.md``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import gzip
 import json
+import re
 from datetime import datetime, timezone
 
 from pynamodb.attributes import (BinaryAttribute, BooleanAttribute, DiscriminatorAttribute,
@@ -18,11 +21,11 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from ..domain.cases import (Case, CaseType, Channel, Contact, EventKind, Location, Status,
-                            TimelineEvent, format_number, iso)
-from ..domain.errors import ConflictError
-from ..services.ports import (CaseUpdate, DuplicateInbound, DuplicateSubmission, QuarantineEntry,
-                              RateLimited, RateLimit)
+from ..domain.cases import (OPEN_STATUSES, Case, CaseType, Channel, Contact, EventKind, Location,
+                            Status, TimelineEvent, format_number, iso)
+from ..domain.errors import BadRequestError, ConflictError
+from ..services.ports import (CaseUpdate, DuplicateInbound, DuplicateSubmission, QueueQuery,
+                              QuarantineEntry, RateLimited, RateLimit)
 from ..domain.inbound import InboundMarker
 
 CASE_SK = "#CASE"
@@ -37,12 +40,33 @@ def department_queue_pk(department: str) -> str:
     return f"DEPT#{department}"
 
 
-def department_queue_sk(status: str, created_at: str, number: str) -> str:
-    return f"{status}#{created_at}#{number}"
+def assignee_queue_pk(username: str) -> str:
+    return f"ASSIGNEE#{username.lower()}"
+
+
+#: GSI3's partitions: every case of the municipality, and the soft-deleted ones apart.
+ALL_CASES_PK = "CASES"
+DELETED_CASES_PK = "DELETED"
+
+
+#: The first part of every queue sort key; the digit puts open cases before closed ones.
+STATE_KEY = {"open": "1open", "closed": "2closed"}
+
+
+def queue_sk(state: str, created_at: str, number: str) -> str:
+    """The sort key of every queue index: ``1open#2026-11-21T08:00:00.000000Z#2026-000123``.
+
+    Open cases sort before closed ones and each group by age, so "the open cases of a department,
+    oldest first, received this week" is one key condition (``docs/data-model.md``)."""
+    return f"{STATE_KEY[state]}#{created_at}#{number}"
+
+
+def state_of(status: str) -> str:
+    return "open" if Status(status) in OPEN_STATUSES else "closed"
 
 
 class DepartmentQueueIndex(GlobalSecondaryIndex):
-    """GSI1: a department's cases by status and age (operators' queues)."""
+    """GSI1: a department's cases, open before closed, by age."""
 
     class Meta:
         index_name = "GSI1"
@@ -50,6 +74,38 @@ class DepartmentQueueIndex(GlobalSecondaryIndex):
 
     GSI1PK = UnicodeAttribute(hash_key=True)
     GSI1SK = UnicodeAttribute(range_key=True)
+
+
+class AssigneeQueueIndex(GlobalSecondaryIndex):
+    """GSI2: the cases assigned to one person (sparse: unassigned cases are not in it)."""
+
+    class Meta:
+        index_name = "GSI2"
+        projection = AllProjection()
+
+    GSI2PK = UnicodeAttribute(hash_key=True)
+    GSI2SK = UnicodeAttribute(range_key=True)
+
+
+class AllCasesIndex(GlobalSecondaryIndex):
+    """GSI3: every case of the municipality (one partition: a municipality writes a few hundred
+    cases a day, far below a partition's 1,000 writes a second), and the deleted ones apart."""
+
+    class Meta:
+        index_name = "GSI3"
+        projection = AllProjection()
+
+    GSI3PK = UnicodeAttribute(hash_key=True)
+    GSI3SK = UnicodeAttribute(range_key=True)
+
+
+#: Queue kind -> (index, its partition key attribute, its sort key attribute).
+QUEUE_INDEXES = {
+    "department": ("GSI1", "GSI1PK", "GSI1SK"),
+    "assignee": ("GSI2", "GSI2PK", "GSI2SK"),
+    "all": ("GSI3", "GSI3PK", "GSI3SK"),
+    "deleted": ("GSI3", "GSI3PK", "GSI3SK"),
+}
 
 
 class TableItem(Model):
@@ -84,10 +140,21 @@ class CaseItem(TableItem, discriminator="case"):
     mailbox = UnicodeAttribute(null=True)
     participants = UnicodeSetAttribute(null=True)
     linked_cases = UnicodeSetAttribute(null=True)
+    received_at = UnicodeAttribute(null=True)
+    routing = MapAttribute(null=True)
+    merged_into = UnicodeAttribute(null=True)
+    deleted_at = UnicodeAttribute(null=True)
+    deleted_by = UnicodeAttribute(null=True)
     version = VersionAttribute()
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
+    GSI2PK = UnicodeAttribute(null=True)
+    GSI2SK = UnicodeAttribute(null=True)
+    GSI3PK = UnicodeAttribute(null=True)
+    GSI3SK = UnicodeAttribute(null=True)
     department_queue = DepartmentQueueIndex()
+    assignee_queue = AssigneeQueueIndex()
+    all_cases = AllCasesIndex()
 
 
 class TimelineItem(TableItem, discriminator="event"):
@@ -144,6 +211,7 @@ class QuarantineItem(TableItem, discriminator="quarantine"):
     received_at = UnicodeAttribute()
     verdicts = MapAttribute(null=True)
     released_at = UnicodeAttribute(null=True)
+    released_by = UnicodeAttribute(null=True)
 
 
 class ConfigItem(TableItem, discriminator="config"):
@@ -185,6 +253,15 @@ def _dt(value: str) -> datetime:
 
 def case_to_item(case: Case) -> CaseItem:
     created = iso(case.created_at)
+    sort_key = queue_sk(case.state, created, case.number)
+    if case.deleted:
+        # Out of every working queue; administrators list deleted cases apart.
+        keys = {"GSI3PK": DELETED_CASES_PK, "GSI3SK": sort_key}
+    else:
+        keys = {"GSI1PK": department_queue_pk(case.department), "GSI1SK": sort_key,
+                "GSI3PK": ALL_CASES_PK, "GSI3SK": sort_key}
+        if case.assignee:
+            keys.update(GSI2PK=assignee_queue_pk(case.assignee), GSI2SK=sort_key)
     return CaseItem(
         PK=case_pk(case.number), SK=CASE_SK, number=case.number, type=case.type.value,
         channel=case.channel.value, category=case.category, department=case.department,
@@ -195,9 +272,10 @@ def case_to_item(case: Case) -> CaseItem:
         contact=case.contact.to_dict() if case.contact and not case.contact.is_empty else None,
         subject=case.subject, assignee=case.assignee, mailbox=case.mailbox,
         participants=set(case.participants) or None, linked_cases=set(case.linked_cases) or None,
-        GSI1PK=department_queue_pk(case.department),
-        GSI1SK=department_queue_sk(case.status.value, created, case.number),
-        **({"version": case.version} if case.version else {}))
+        received_at=iso(case.received_at) if case.received_at else None,
+        routing=dict(case.routing) if case.routing else None, merged_into=case.merged_into,
+        deleted_at=iso(case.deleted_at) if case.deleted_at else None, deleted_by=case.deleted_by,
+        **keys, **({"version": case.version} if case.version else {}))
 
 
 def item_to_case(item: CaseItem) -> Case:
@@ -212,7 +290,10 @@ def item_to_case(item: CaseItem) -> Case:
         contact=Contact(**contact) if contact else None, subject=item.subject,
         assignee=item.assignee, mailbox=item.mailbox,
         participants=tuple(sorted(item.participants or ())),
-        linked_cases=tuple(sorted(item.linked_cases or ())), version=item.version or 0)
+        linked_cases=tuple(sorted(item.linked_cases or ())), version=item.version or 0,
+        received_at=_dt(item.received_at) if item.received_at else None,
+        routing=item.routing.as_dict() if item.routing else None, merged_into=item.merged_into,
+        deleted_at=_dt(item.deleted_at) if item.deleted_at else None, deleted_by=item.deleted_by)
 
 
 def event_to_item(event: TimelineEvent) -> TimelineItem:
@@ -279,6 +360,91 @@ class DynamoCaseRepository:
         if case is None:
             return None
         return case, events
+
+    # -- case work (admin API) ----------------------------------------------------------------
+
+    def save_change(self, case: Case, expected_version: int, events: list[TimelineEvent],
+                    *, also: tuple[tuple[Case, int], ...] = ()) -> None:
+        """Write ``case`` (the whole new state) and its timeline entries in one transaction,
+        only if the stored case still has ``expected_version``; likewise each ``(case, version)``
+        in ``also`` (the other case of a merge or a link).
+
+        Raises ``ConflictError`` with the stored version when another change came first.
+        """
+        cases = ((case, expected_version), *also)
+        try:
+            with TransactWrite(connection=TableItem._get_connection().connection) as tx:
+                for changed, version in cases:
+                    item = case_to_item(changed)
+                    item.version = version
+                    tx.save(item, condition=CaseItem.PK.exists(), return_values="ALL_OLD")
+                for event in events:
+                    tx.save(event_to_item(event), condition=TimelineItem.PK.does_not_exist())
+        except TransactWriteError as exc:
+            reasons = exc.cancellation_reasons or []
+            for index, reason in enumerate(reasons[:len(cases)]):
+                if reason is not None and reason.code == "ConditionalCheckFailed":
+                    old = reason.raw_item or {}
+                    current = (old.get("version") or {}).get("N")
+                    raise ConflictError("error.conflict", current_version=int(current) if current else None,
+                                        number=cases[index][0].number) from None
+            raise
+
+    def queue(self, query: QueueQuery) -> tuple[list[Case], str | None]:
+        """One page of a queue: exactly one ``Query`` on the index that serves it.
+
+        Filters that the index's keys cannot serve (type, channel, category, a single status, a
+        date range across both states) are applied by DynamoDB to the page it read, so a page
+        may hold fewer than ``limit`` cases while a cursor still says more may follow.
+        """
+        index_name, pk_attr, sk_attr = QUEUE_INDEXES[query.kind]
+        partition = {"department": lambda: department_queue_pk(query.partition),
+                     "assignee": lambda: assignee_queue_pk(query.partition),
+                     "all": lambda: ALL_CASES_PK, "deleted": lambda: DELETED_CASES_PK}[query.kind]()
+        sk = getattr(CaseItem, sk_attr)
+        created_from = iso(query.created_from) if query.created_from else None
+        created_to = iso(query.created_to) if query.created_to else None
+        key_condition = None
+        filters = []
+        if query.state:
+            prefix = STATE_KEY[query.state]
+            low = f"{prefix}#{created_from}" if created_from else None
+            high = f"{prefix}#{created_to}#~" if created_to else None
+            if low and high:
+                key_condition = sk.between(low, high)
+            elif low:
+                key_condition = sk.between(low, f"{prefix}#~")
+            elif high:
+                key_condition = sk.between(f"{prefix}#", high)
+            else:
+                key_condition = sk.startswith(f"{prefix}#")
+        else:
+            if created_from:
+                filters.append(CaseItem.created_at >= created_from)
+            if created_to:
+                filters.append(CaseItem.created_at <= created_to)
+        for attribute, values in ((CaseItem.status, query.statuses), (CaseItem.type, query.types),
+                                  (CaseItem.channel, query.channels),
+                                  (CaseItem.category, query.categories),
+                                  (CaseItem.department, query.departments)):
+            if values:
+                filters.append(attribute.is_in(*values))
+        filter_condition = None
+        for condition in filters:
+            filter_condition = condition if filter_condition is None else filter_condition & condition
+        start_key = None
+        if query.cursor:
+            sort_value, number = decode_cursor(query.cursor)
+            start_key = {"PK": {"S": case_pk(number)}, "SK": {"S": CASE_SK},
+                         pk_attr: {"S": partition}, sk_attr: {"S": sort_value}}
+        answer = TableItem._get_connection().query(
+            partition, range_key_condition=key_condition, filter_condition=filter_condition,
+            index_name=index_name, exclusive_start_key=start_key, limit=query.limit,
+            scan_index_forward=not query.descending)
+        cases = [item_to_case(CaseItem.from_raw_data(raw)) for raw in answer.get("Items", [])]
+        last = answer.get("LastEvaluatedKey")
+        cursor = encode_cursor(last[sk_attr]["S"], last["PK"]["S"][len("CASE#"):]) if last else None
+        return cases, cursor
 
     # -- mail ---------------------------------------------------------------------------------
 
@@ -391,17 +557,52 @@ class DynamoCaseRepository:
         except QuarantineItem.DoesNotExist:
             return None
 
-    def mark_released(self, entry: QuarantineEntry, at: datetime) -> None:
+    def mark_released(self, entry: QuarantineEntry, at: datetime, by: str | None = None) -> None:
+        actions = [QuarantineItem.released_at.set(iso(at))]
+        if by:
+            actions.append(QuarantineItem.released_by.set(by))
         QuarantineItem(PK="QUARANTINE", SK=entry.quarantine_id).update(
-            actions=[QuarantineItem.released_at.set(iso(at))], add_version_condition=False)
+            actions=actions, add_version_condition=False)
+
+
+_CURSOR_SORT_KEY = re.compile(r"^(1open|2closed)#[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{15}Z#[0-9]{4}-[0-9]{6,}$")
+
+
+def encode_cursor(sort_value: str, number: str) -> str:
+    """An opaque page cursor: the sort key and case number of the last case read.
+
+    Examples
+    --------
+    >>> c = encode_cursor("1open#2026-11-21T08:00:00.000000Z#2026-000001", "2026-000001")
+    >>> decode_cursor(c)
+    ('1open#2026-11-21T08:00:00.000000Z#2026-000001', '2026-000001')
+    """
+    raw = json.dumps([sort_value, number], separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str]:
+    """The inverse of ``encode_cursor``; ``BadRequestError`` for anything it did not make (the
+    partition is never taken from the cursor, so a forged one cannot reach another queue)."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        sort_value, number = json.loads(raw.decode("utf-8"))
+        if (isinstance(sort_value, str) and isinstance(number, str)
+                and _CURSOR_SORT_KEY.match(sort_value) and sort_value.endswith(f"#{number}")):
+            return sort_value, number
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        pass
+    raise BadRequestError("error.invalid_cursor")
 
 
 def _update_actions(update: CaseUpdate) -> list:
     actions = [CaseItem.updated_at.set(iso(update.updated_at))]
     if update.status is not None:
         actions.append(CaseItem.status.set(update.status.value))
-        actions.append(CaseItem.GSI1SK.set(department_queue_sk(update.status.value, iso(update.created_at),
-                                                               update.number)))
+        # The same sort key in every queue index (an index ignores it without its partition key).
+        sort_key = queue_sk(state_of(update.status.value), iso(update.created_at), update.number)
+        actions += [CaseItem.GSI1SK.set(sort_key), CaseItem.GSI2SK.set(sort_key),
+                    CaseItem.GSI3SK.set(sort_key)]
     if update.add_participants:
         actions.append(CaseItem.participants.add(set(update.add_participants)))
     if update.add_links:
@@ -415,7 +616,8 @@ def _quarantine_entry(item: QuarantineItem) -> QuarantineEntry:
                            subject=item.subject, recipients=tuple(item.recipients or ()),
                            received_at=_dt(item.received_at),
                            verdicts=item.verdicts.as_dict() if item.verdicts else {},
-                           released_at=_dt(item.released_at) if item.released_at else None)
+                           released_at=_dt(item.released_at) if item.released_at else None,
+                           released_by=item.released_by)
 
 
 class DynamoConfigRepository:

@@ -167,15 +167,16 @@ class Location:
 class Contact:
     name: str | None = None
     email: str | None = None
-    phone: str | None = None
+    phone: str | None = None  # E.164 when an operator registered it
+    address: str | None = None  # postal address (letters are answered by post)
 
     def to_dict(self) -> dict:
         return {k: v for k, v in (("name", self.name), ("email", self.email),
-                                  ("phone", self.phone)) if v}
+                                  ("phone", self.phone), ("address", self.address)) if v}
 
     @property
     def is_empty(self) -> bool:
-        return not (self.name or self.email or self.phone)
+        return not (self.name or self.email or self.phone or self.address)
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,20 @@ class Case:
     participants: tuple[str, ...] = ()  # other addresses that may write into the case
     linked_cases: tuple[str, ...] = ()
     version: int = 0
+    received_at: datetime | None = None  # when the contact came in, if before it was registered
+    routing: dict | None = None  # how the department was chosen: {"rule", "area"?, "by"?}
+    merged_into: str | None = None
+    deleted_at: datetime | None = None
+    deleted_by: str | None = None
+
+    @property
+    def state(self) -> str:
+        """``open`` or ``closed``: the first part of every queue's sort key."""
+        return "open" if self.status in OPEN_STATUSES else "closed"
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
 
     def may_write(self, address: str | None) -> bool:
         """Whether mail from ``address`` may continue this case by its subject tag."""
@@ -230,6 +245,9 @@ class EventKind(str, Enum):
     LINKED = "linked"
     DELIVERY_FAILED = "delivery_failed"
     ATTACHMENT_REFUSED = "attachment_refused"
+    MERGED = "merged"  # this case was merged into another (data: into)
+    MERGED_FROM = "merged_from"  # another case was merged into this one (data: from)
+    DELETED = "deleted"
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,18 @@ class ConflictError(CivicDeskError):
         self.current_version = current_version
 
 
+class UnauthorizedError(CivicDeskError):
+    """No verified staff identity on a staff route (the authorizer normally answers first)."""
+
+    code = "unauthorized"
+
+
+class ForbiddenError(CivicDeskError):
+    """The caller's role may not do this. Raised before anything about the case is revealed."""
+
+    code = "forbidden"
+
+
 class InvalidTransitionError(CivicDeskError):
     code = "invalid_transition"
 

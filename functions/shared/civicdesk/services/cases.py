@@ -20,6 +20,7 @@ from ..domain.municipality import Municipality, translate as tr_text
 from ..domain.redaction import redact
 from ..i18n import translate
 from .municipality import MunicipalityProvider
+from .notices import confirmation_mail
 from .ports import CaseRepository, DuplicateSubmission, Mailer, MetricsSink
 
 logger = logging.getLogger(__name__)
@@ -115,28 +116,8 @@ class CaseService:
         return cleaned
 
     def _send_confirmation(self, case: Case, municipality: Municipality, link: str) -> None:
-        language = case.language
-        category = municipality.categories[case.category]
-        name = case.contact.name if case.contact else None
-        params = {
-            "number": case.number, "municipality": tr_text(municipality.name, language),
-            "type": translate(language, f"type.{case.type.value}"),
-            "category": tr_text(category.name, language),
-            "department": tr_text(municipality.departments[case.department].name, language),
-            "tracking_url": link, "name_part": f", {name}" if name else "",
-        }
-        general = municipality.general_service
-        mail = OutgoingMail(
-            sender=general.address, sender_name=params["municipality"],
-            to=(case.contact.email,),  # type: ignore[union-attr]
-            subject=f"{subject_tag(case.number)} {translate(language, 'mail.confirmation.subject', **params)}",
-            text=translate(language, "mail.confirmation.body", **params),
-            reply_to=case_reply_address(general.address, case.number, case.token_hash),
-            headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All",
-                     "X-CivicDesk-Case": case.number, "Content-Language": language},
-            case_number=case.number, kind="confirmation")
         try:
-            self._mailer.send(mail)
+            self._mailer.send(confirmation_mail(case, municipality, link))
         except Exception:  # the case is saved; a lost confirmation must not lose the case
             logger.exception("confirmation mail failed", extra={"case_number": case.number})
             self._metrics.mail_failed("confirmation")
@@ -153,6 +134,8 @@ class CaseService:
         if found is None:
             raise NotFoundError("error.case_not_found")
         case, events = found
+        if case.deleted:
+            raise NotFoundError("error.case_not_found")
         authorised = token_matches(token, case.token_hash)
         if not authorised and not case.public:
             raise NotFoundError("error.case_not_found")
@@ -188,6 +171,12 @@ class CaseService:
             params["channel"] = translate(language, f"channel.{data['channel']}")
         if "department" in data and data["department"] in municipality.departments:
             params["department"] = tr_text(municipality.departments[data["department"]].name, language)
+        bodies = getattr(municipality, "external_bodies", None) or {}
+        if data.get("body_id") in bodies:
+            params["body"] = tr_text(bodies[data["body_id"]].name, language)
+        elif event.kind is EventKind.REFERRED:
+            # An address typed by hand is personal data as far as the public page is concerned.
+            params["body"] = translate(language, "event.referred.external_body")
         entry = {"at": _z(event.at), "kind": event.kind.value}
         if "status" in data:
             entry["status"] = data["status"]

@@ -135,11 +135,13 @@ class EmailIntakeService:
                 continue
             case = self._repo.get_case(parsed[1])
             if case is not None and reply_tag(case.token_hash) == parsed[2]:
-                return _Target(case, "reply_address")
+                live = self._live(case)
+                if live is not None:
+                    return _Target(live, "reply_address")
         # 2. the subject tag, only from the requester or a participant
         tagged = find_subject_tag(mail.subject)
         if tagged:
-            case = self._repo.get_case(tagged)
+            case = self._live(self._repo.get_case(tagged))
             if case is not None:
                 if case.may_write(sender):
                     return _Target(case, "subject_tag")
@@ -155,10 +157,19 @@ class EmailIntakeService:
         if ids:
             number = self._repo.case_for_message_ids(ids)
             if number:
-                case = self._repo.get_case(number)
+                case = self._live(self._repo.get_case(number))
                 if case is not None:
                     return _Target(case, "in_reply_to")
         return _Target(None)
+
+    def _live(self, case: Case | None) -> Case | None:
+        """Where mail about ``case`` belongs now: the case it was merged into (a merged
+        duplicate's requester is a participant there), none for a deleted case (a new case)."""
+        for _ in range(5):
+            if case is None or not case.merged_into:
+                break
+            case = self._repo.get_case(case.merged_into)
+        return None if case is None or case.deleted else case
 
     # -- continuing a case ---------------------------------------------------------------------
 
@@ -416,8 +427,9 @@ class EmailIntakeService:
 
     # -- administration ------------------------------------------------------------------------
 
-    def release(self, quarantine_id: str) -> IntakeResult:
-        """Process a quarantined message as if its verdicts had passed."""
+    def release(self, quarantine_id: str, released_by: str | None = None) -> IntakeResult:
+        """Process a quarantined message as if its verdicts had passed (once: a second release
+        of the same message is a duplicate, by the message's marker)."""
         from ..domain.errors import NotFoundError
 
         entry = self._repo.quarantine_entry(quarantine_id)
@@ -427,7 +439,7 @@ class EmailIntakeService:
                               key=entry.key, recipients=entry.recipients,
                               received_at=entry.received_at, released=True)
         result = self._process(inbound)
-        self._repo.mark_released(entry, self._clock())
+        self._repo.mark_released(entry, self._clock(), released_by)
         return result
 
 

@@ -53,6 +53,26 @@ class CaseUpdate:
 
 
 @dataclass(frozen=True)
+class QueueQuery:
+    """One page of a staff queue. ``kind`` picks the index: a department's cases, one person's,
+    every case, or the deleted ones; ``partition`` is the department id or the username."""
+
+    kind: str  # "department" | "assignee" | "all" | "deleted"
+    partition: str = ""
+    state: str | None = "open"  # "open" | "closed" | None (both)
+    statuses: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()  # a filter, when the index is not the department's
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    descending: bool = False
+    limit: int = 25
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
 class QuarantineEntry:
     ses_message_id: str
     reason: str
@@ -64,6 +84,7 @@ class QuarantineEntry:
     recipients: tuple[str, ...] = ()
     verdicts: dict = field(default_factory=dict)
     released_at: datetime | None = None
+    released_by: str | None = None
 
     @property
     def quarantine_id(self) -> str:
@@ -98,7 +119,16 @@ class MailCaseRepository(CaseRepository, Protocol):
 
     def quarantine_entry(self, quarantine_id: str) -> QuarantineEntry | None: ...
 
-    def mark_released(self, entry: QuarantineEntry, at: datetime) -> None: ...
+    def mark_released(self, entry: QuarantineEntry, at: datetime, by: str | None = None) -> None: ...
+
+
+class CaseworkRepository(MailCaseRepository, Protocol):
+    def save_change(self, case: Case, expected_version: int, events: list[TimelineEvent],
+                    *, also: tuple[tuple[Case, int], ...] = ()) -> None: ...
+
+    def queue(self, query: QueueQuery) -> tuple[list[Case], str | None]: ...
+
+    def record_message_id(self, outgoing_message_id: str, number: str) -> None: ...
 
 
 class BlobStore(Protocol):
@@ -127,3 +157,35 @@ class MetricsSink(Protocol):
     def mail_failed(self, kind: str) -> None: ...
 
     def mail_received(self, outcome: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A staff account as the directory (the Cognito user pool) knows it."""
+
+    username: str
+    user_id: str
+    roles: frozenset
+    departments: frozenset = frozenset()
+    name: str | None = None
+    email: str | None = None
+    language: str | None = None
+    enabled: bool = True
+
+    def to_principal(self):
+        from ..domain.policy import Principal
+
+        return Principal(user_id=self.user_id, username=self.username, roles=self.roles,
+                         departments=self.departments, name=self.name, email=self.email,
+                         language=self.language)
+
+
+class StaffDirectory(Protocol):
+    def get(self, username: str) -> StaffMember | None: ...
+
+    def list(self, role: str | None = None) -> list[StaffMember]: ...
+
+
+class SmsSender(Protocol):
+    def send(self, sms) -> str:
+        """Send an ``OutgoingSms`` and return the id the SMS service assigned."""

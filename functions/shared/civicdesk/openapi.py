@@ -1,0 +1,316 @@
+"""The OpenAPI 3.1 document of the whole HTTP API, generated from the schemas that validate the
+requests (``api_schemas``) and from the Chalice app's own route table.
+
+Each route of the app must have an entry in ``OPERATIONS`` (``document`` refuses otherwise, and a
+contract test checks both directions), so the document cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from . import api_schemas as s
+from .schema import Arr, Bool, Field, Int, Obj, Str
+
+VERSION = "1.1.0"
+AUTHORIZER = "StaffAuthorizer"  # the authorizer's name in template.yaml
+
+
+# -- response models (documentation only; the services build these shapes) ----------------------
+
+ERROR = Obj({
+    "error": Obj({
+        "code": Str(required=True, description="Machine-readable: validation_failed, bad_request, "
+                    "unauthorized, forbidden, not_found, conflict, invalid_transition, "
+                    "payload_too_large, too_many_requests, internal_error"),
+        "message": Str(required=True, description="Translated into the request's language"),
+        "fields": Arr(Obj({"field": Str(required=True), "code": Str(required=True),
+                           "message": Str(required=True)}),
+                      description="Every invalid field (validation_failed only)"),
+        "current_version": Int(description="The case's version now (conflict only)"),
+    }, required=True),
+}, description="The one error shape of the API")
+
+_TEXT = Str(description="Translated into the request's language")
+CASE_SUMMARY = Obj({
+    "number": Str(required=True), "version": Int(required=True), "type": Str(required=True),
+    "type_name": _TEXT, "channel": Str(required=True), "channel_name": _TEXT,
+    "category": Str(required=True), "category_name": _TEXT, "department": Str(required=True),
+    "department_name": _TEXT, "status": Str(required=True), "status_name": _TEXT,
+    "state": Str(enum=("open", "closed")), "public": Bool(), "language": Str(),
+    "assignee": Str(), "created_at": Str(format="date-time"), "updated_at": Str(format="date-time"),
+    "received_at": Str(format="date-time"), "requester_name": Str(), "location": s.LOCATION,
+    "excerpt": Str(), "deleted": Bool(),
+}, description="A case in a queue")
+
+TIMELINE_ENTRY = Obj({
+    "id": Str(required=True), "at": Str(required=True, format="date-time"),
+    "kind": Str(required=True, description="case_opened, status_changed, message_in, message_out, "
+                "note, assigned, routed, referred, linked, merged, merged_from, deleted, ..."),
+    "actor": Str(required=True, description="staff:<username>, citizen:<channel>, system..."),
+    "public": Bool(required=True, description="Shown on the citizen's tracking page"),
+    "text": _TEXT,
+    "data": Obj({}, description="What the entry records (depends on kind)"),
+})
+
+CASE_DETAIL = Obj({
+    **CASE_SUMMARY.fields,
+    "description": Str(), "subject": Str(), "requester": s.REQUESTER, "mailbox": Str(),
+    "participants": Arr(Str()), "linked_cases": Arr(Str()), "merged_into": Str(),
+    "routing": Obj({}, description="rule (category, area, override), department, area, by, reason"),
+    "deleted_at": Str(format="date-time"), "deleted_by": Str(),
+    "timeline": Arr(TIMELINE_ENTRY, max_items=100000, description="Oldest first; internal entries included"),
+}, description="A case with its whole timeline")
+
+QUEUE_PAGE = Obj({
+    "items": Arr(CASE_SUMMARY, required=True),
+    "next_cursor": Str(description="Pass as ?cursor= for the next page; null on the last page"),
+    "count": Int(),
+})
+
+CHANGE_RESULT = Obj({
+    "number": Str(required=True), "version": Int(required=True, description="The new version"),
+    "status": Str(), "department": Str(), "assignee": Str(),
+    "events": Arr(Str(), description="Ids of the timeline entries written"),
+    "channel": Str(), "delivery": Str(enum=("sent", "failed")), "message_id": Str(),
+    "merged_into": Str(), "deleted": Bool(),
+})
+
+OPENED = Obj({
+    "number": Str(required=True), "token": Str(required=True, description="Shown once"),
+    "tracking_url": Str(required=True), "status": Str(), "language": Str(),
+    "department": Str(), "routing": Obj({}), "public": Bool(), "version": Int(),
+    "confirmation": Str(enum=("email", "sms", "none", "failed")),
+})
+
+PUBLIC_CASE_VIEW = Obj({
+    "number": Str(required=True), "type": Str(), "type_name": _TEXT, "category": Str(),
+    "category_name": _TEXT, "status": Str(), "status_name": _TEXT, "public": Bool(),
+    "created_at": Str(format="date-time"), "updated_at": Str(format="date-time"),
+    "language": Str(), "description": Str(description="Redacted without the token"),
+    "location": s.LOCATION,
+    "history": Arr(Obj({"at": Str(), "kind": Str(), "status": Str(), "status_name": _TEXT,
+                        "text": _TEXT, "message": Str()})),
+})
+
+ME = Obj({
+    "user_id": Str(required=True), "username": Str(required=True), "name": Str(), "email": Str(),
+    "language": Str(),
+    "roles": Arr(Obj({"id": Str(), "name": _TEXT})),
+    "departments": Arr(Obj({"id": Str(), "name": _TEXT})),
+    "permissions": Obj({}, description="action -> scope (all, own_departments)"),
+})
+
+STAFF_LIST = Obj({"items": Arr(Obj({"username": Str(), "name": Str(), "email": Str(),
+                                    "roles": Arr(Str()), "role_names": Arr(Str()),
+                                    "departments": Arr(Str())}))})
+
+QUARANTINE_PAGE = Obj({"items": Arr(Obj({
+    "id": Str(), "reason": Str(), "sender": Str(), "subject": Str(), "recipients": Arr(Str()),
+    "received_at": Str(format="date-time"), "verdicts": Obj({}), "released_at": Str(),
+    "released_by": Str()})), "next_cursor": Str()})
+
+RELEASE_RESULT = Obj({"outcome": Str(), "number": Str(), "replied": Bool(), "reason": Str()})
+MUNICIPALITY = Obj({}, description="The municipality: names, languages, hours, services, case types")
+CATEGORIES = Obj({"language": Str(), "categories": Arr(Obj({}))})
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str
+    tag: str
+    summary: str
+    response: Obj | None
+    status: int = 200
+    description: str = ""
+    body: Obj | None = None
+    query: Obj | None = None
+    staff: bool = False
+    errors: tuple[int, ...] = (400,)
+    headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+_CASE_ERRORS = (400, 401, 403, 404, 409, 413)
+_IDEMPOTENCY = (("Idempotency-Key", "Repeat a request safely: the same key answers the first "
+                                    "result again (8-100 letters, digits or dashes)"),)
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("GET", "/v1/public/municipality", "getMunicipality", "public",
+              "The municipality: languages, working hours, support addresses, case types",
+              MUNICIPALITY, errors=()),
+    Operation("GET", "/v1/public/categories", "listCategories", "public",
+              "Categories a citizen can choose, with their groups", CATEGORIES, errors=()),
+    Operation("POST", "/v1/public/cases", "openPublicCase", "public",
+              "Report a problem, ask, suggest, complain: opens a case", OPENED, 201,
+              body=s.PUBLIC_CASE, errors=(400, 409, 413, 415), headers=_IDEMPOTENCY,
+              description="Answers the case number and a private tracking link; sends the "
+                          "confirmation mail when an address is given."),
+    Operation("GET", "/v1/public/cases/{number}", "trackCase", "public",
+              "Follow a case (a private case needs its token)", PUBLIC_CASE_VIEW,
+              query=Obj({"token": Str(max_length=200), "lang": Str(max_length=8)}), errors=(404,)),
+    Operation("GET", "/v1/openapi.json", "getOpenApiDocument", "public",
+              "This document", None, errors=()),
+    Operation("GET", "/v1/admin/me", "getMe", "staff", "Who am I: roles, departments, permissions",
+              ME, staff=True, errors=(401,)),
+    Operation("GET", "/v1/admin/staff", "listStaff", "staff", "Colleagues to assign cases to",
+              STAFF_LIST, query=s.STAFF_QUERY, staff=True, errors=(400, 401, 403)),
+    Operation("GET", "/v1/admin/cases", "listCases", "staff",
+              "A queue: filter by department, assignee, state, status, type, channel, category, "
+              "dates; cursor pagination", QUEUE_PAGE, query=s.QUEUE_QUERY, staff=True,
+              errors=(400, 401, 403),
+              description="Each page is one query on an index; a page may be shorter than "
+                          "`limit` while `next_cursor` says more may follow. Department agents "
+                          "see only their departments."),
+    Operation("POST", "/v1/admin/cases", "openStaffCase", "staff",
+              "Register a phone call, letter, visit or SMS", OPENED, 201, body=s.STAFF_CASE,
+              staff=True, errors=(400, 401, 403, 409, 413, 415), headers=_IDEMPOTENCY,
+              description="Routed by category, refined by the location's area; `department` "
+                          "overrides (with `routing_reason`, recorded)."),
+    Operation("GET", "/v1/admin/cases/{number}", "getCase", "staff",
+              "A case with its whole timeline", CASE_DETAIL, staff=True, errors=(401, 403, 404)),
+    Operation("DELETE", "/v1/admin/cases/{number}", "deleteCase", "staff",
+              "Delete a case (administrators; a recorded soft delete)", CHANGE_RESULT,
+              body=s.DELETION, staff=True, errors=_CASE_ERRORS),
+    Operation("POST", "/v1/admin/cases/{number}/assignment", "assignCase", "staff",
+              "Assign to a colleague (or `me`, or null to unassign)", CHANGE_RESULT,
+              body=s.ASSIGNMENT, staff=True, errors=_CASE_ERRORS),
+    Operation("POST", "/v1/admin/cases/{number}/status", "changeStatus", "staff",
+              "Change the status along the allowed transitions, with a reason", CHANGE_RESULT,
+              body=s.STATUS_CHANGE, staff=True, errors=_CASE_ERRORS),
+    Operation("POST", "/v1/admin/cases/{number}/routing", "rerouteCase", "staff",
+              "Move the case to another department (supervisors)", CHANGE_RESULT,
+              body=s.ROUTING, staff=True, errors=_CASE_ERRORS),
+    Operation("POST", "/v1/admin/cases/{number}/notes", "addNote", "staff",
+              "Add an internal note (never shown to the citizen)", CHANGE_RESULT, body=s.NOTE,
+              staff=True, errors=_CASE_ERRORS),
+    Operation("POST", "/v1/admin/cases/{number}/replies", "replyToCitizen", "staff",
+              "Answer the citizen: e-mail threaded into the case, or SMS", CHANGE_RESULT,
+              body=s.REPLY, staff=True, errors=_CASE_ERRORS),
+    Operation("POST", "/v1/admin/cases/{number}/referrals", "referCase", "staff",
+              "Refer to an external body by e-mail; its answer threads back into the case",
+              CHANGE_RESULT, body=s.REFERRAL, staff=True, errors=_CASE_ERRORS),
+    Operation("POST", "/v1/admin/cases/{number}/merge", "mergeCase", "staff",
+              "Close this case as a duplicate of another", CHANGE_RESULT, body=s.MERGE,
+              staff=True, errors=_CASE_ERRORS),
+    Operation("POST", "/v1/admin/cases/{number}/links", "linkCases", "staff",
+              "Link two related cases", CHANGE_RESULT, body=s.LINK, staff=True,
+              errors=_CASE_ERRORS),
+    Operation("GET", "/v1/admin/quarantine", "listQuarantine", "staff",
+              "Quarantined mail (spam, viruses) with the reason", QUARANTINE_PAGE,
+              query=s.PAGE_QUERY, staff=True, errors=(400, 401, 403)),
+    Operation("POST", "/v1/admin/quarantine/{quarantine_id}/release", "releaseQuarantined",
+              "staff", "Process a quarantined message after all", RELEASE_RESULT, staff=True,
+              errors=(401, 403, 404)),
+)
+
+_STATUS_TEXT = {400: "Invalid request: every bad field is listed", 401: "No valid staff token",
+                403: "Your role may not do this", 404: "Not found",
+                409: "The case changed meanwhile (current_version), or a duplicate",
+                413: "Request too large", 415: "Send application/json", 429: "Too many requests",
+                500: "Server error; nothing was saved"}
+
+
+def _schema(spec: Field) -> dict:
+    return _nullable_free(spec.json_schema())
+
+
+def _nullable_free(schema: dict) -> dict:
+    """``Obj`` fields without properties document free-form objects."""
+    if schema.get("type") == "object" and schema.get("properties") == {}:
+        schema = {k: v for k, v in schema.items() if k not in ("properties", "additionalProperties")}
+    for key in ("properties",):
+        if key in schema:
+            schema[key] = {name: _nullable_free(sub) for name, sub in schema[key].items()}
+    if "items" in schema:
+        schema["items"] = _nullable_free(schema["items"])
+    return schema
+
+
+def _parameters(operation: Operation) -> list[dict]:
+    params = []
+    for segment in operation.path.split("/"):
+        if segment.startswith("{") and segment.endswith("}"):
+            name = segment[1:-1]
+            schema: dict[str, Any] = {"type": "string"}
+            if name == "number":
+                schema["pattern"] = s.NUMBER_PATTERN
+            params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    if operation.query is not None:
+        for name, spec in operation.query.fields.items():
+            params.append({"name": name, "in": "query", "required": spec.required,
+                           "schema": _schema(spec),
+                           **({"description": spec.description} if spec.description else {})})
+    elif operation.method == "GET":
+        params.append({"name": "lang", "in": "query", "required": False,
+                       "schema": {"type": "string", "maxLength": 8},
+                       "description": "sr-Cyrl, sr-Latn, bg, cs or en"})
+    for name, description in operation.headers:
+        params.append({"name": name, "in": "header", "required": False, "description": description,
+                       "schema": {"type": "string", "pattern": s.IDEMPOTENCY_KEY_PATTERN}})
+    params.append({"name": "Accept-Language", "in": "header", "required": False,
+                   "schema": {"type": "string", "maxLength": 200},
+                   "description": "Language of texts and errors, when ?lang= is not given"})
+    return params
+
+
+def _operation(op: Operation) -> dict:
+    success: dict[str, Any] = {"description": "OK" if op.status == 200 else "Created"}
+    if op.response is not None:
+        success["content"] = {"application/json": {"schema": _schema(op.response)}}
+    else:
+        success["content"] = {"application/json": {"schema": {"type": "object"}}}
+    responses: dict[str, Any] = {str(op.status): success}
+    for status in sorted(set(op.errors) | {500}):
+        responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
+    doc: dict[str, Any] = {"operationId": op.operation_id, "tags": [op.tag], "summary": op.summary,
+                           "parameters": _parameters(op), "responses": responses}
+    if op.description:
+        doc["description"] = op.description
+    if op.body is not None:
+        doc["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": _schema(op.body)}}}
+    if op.staff:
+        doc["security"] = [{AUTHORIZER: []}]
+    return doc
+
+
+def document(routes: Mapping[str, Mapping[str, Any]] | None = None, *,
+             server_url: str = "/") -> dict:
+    """The OpenAPI document. With ``routes`` (Chalice's ``app.routes``: path -> method -> entry),
+    every route must be documented and every documented operation must be a route."""
+    documented = {(op.path, op.method) for op in OPERATIONS}
+    if routes is not None:
+        actual = {(path, method.upper()) for path, methods in routes.items() for method in methods}
+        missing, extra = actual - documented, documented - actual
+        if missing or extra:
+            raise LookupError(f"OpenAPI out of step with the app: undocumented {sorted(missing)}, "
+                              f"not routes {sorted(extra)}")
+    paths: dict[str, dict] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+    error_schema = {"$ref": "#/components/schemas/Error"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "CivicDesk API", "version": VERSION,
+                 "description": "The citizen-facing (public) and staff (admin) API of one "
+                                "municipality's CivicDesk. Staff operations need the ID token of "
+                                "the staff Cognito user pool in the Authorization header; every "
+                                "permission is checked again by role and department."},
+        "servers": [{"url": server_url}],
+        "tags": [{"name": "public", "description": "Citizens, the portal, apps"},
+                 {"name": "staff", "description": "Operators, department agents, supervisors, administrators"}],
+        "paths": paths,
+        "components": {
+            "schemas": {"Error": _schema(ERROR)},
+            "responses": {f"E{status}": {"description": text,
+                                         "content": {"application/json": {"schema": error_schema}}}
+                          for status, text in _STATUS_TEXT.items()},
+            "securitySchemes": {AUTHORIZER: {
+                "type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "The ID token of the staff user pool (Cognito), as is or after "
+                               "`Bearer `. Locally: `python -m infra.local.token <username>`."}},
+        },
+    }

@@ -1,0 +1,115 @@
+"""The messages CivicDesk itself writes to citizens and external bodies, built in one place so
+that every channel (web form, operators, mail) words and threads them alike."""
+
+from __future__ import annotations
+
+from ..domain.cases import Case, TimelineEvent, EventKind
+from ..domain.mail import OutgoingMail, subject_tag
+from ..domain.municipality import Municipality, translate as tr_text
+from ..domain.threading import case_reply_address
+from ..i18n import translate
+
+
+def _mailbox(case: Case, municipality: Municipality):
+    """The support address a case's mail goes out from (its own mailbox, else the general one)."""
+    if case.mailbox:
+        service = municipality.service_for_address(case.mailbox)
+        if service is not None:
+            return service
+    return municipality.general_service
+
+
+def confirmation_mail(case: Case, municipality: Municipality, tracking_link: str) -> OutgoingMail:
+    """"We have received your case": number, what it is about, who handles it, the private link."""
+    language = case.language
+    category = municipality.categories[case.category]
+    name = case.contact.name if case.contact else None
+    params = {
+        "number": case.number, "municipality": tr_text(municipality.name, language),
+        "type": translate(language, f"type.{case.type.value}"),
+        "category": tr_text(category.name, language),
+        "department": tr_text(municipality.departments[case.department].name, language),
+        "tracking_url": tracking_link, "name_part": f", {name}" if name else "",
+    }
+    service = _mailbox(case, municipality)
+    return OutgoingMail(
+        sender=service.address, sender_name=params["municipality"],
+        to=(case.contact.email,),  # type: ignore[union-attr]
+        subject=f"{subject_tag(case.number)} {translate(language, 'mail.confirmation.subject', **params)}",
+        text=translate(language, "mail.confirmation.body", **params),
+        reply_to=case_reply_address(service.address, case.number, case.token_hash),
+        headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All",
+                 "X-CivicDesk-Case": case.number, "Content-Language": language},
+        case_number=case.number, kind="confirmation")
+
+
+def confirmation_sms_text(case: Case, municipality: Municipality, tracking_link: str) -> str:
+    return translate(case.language, "sms.confirmation", number=case.number,
+                     municipality=tr_text(municipality.name, case.language), tracking_url=tracking_link)
+
+
+def reply_mail(case: Case, events: list[TimelineEvent], municipality: Municipality, text: str,
+               staff_name: str | None) -> OutgoingMail:
+    """A staff member's answer, threaded like the mail channel: from the case's mailbox, with
+    the case tag, the per-case reply address and ``In-Reply-To`` the citizen's last message."""
+    language = case.language
+    service = _mailbox(case, municipality)
+    municipality_name = tr_text(municipality.name, language)
+    name = case.contact.name if case.contact else None
+    headers = {"X-CivicDesk-Case": case.number, "Content-Language": language}
+    incoming = [e.data.get("message_id") for e in events
+                if e.kind is EventKind.MESSAGE_IN and e.data.get("message_id")]
+    if incoming:
+        headers["In-Reply-To"] = f"<{incoming[-1]}>"
+        headers["References"] = " ".join(f"<{m}>" for m in incoming[-10:])
+    topic = (case.subject or "").strip()
+    subject = (f"{subject_tag(case.number)} Re: {topic[:150]}" if topic else
+               f"{subject_tag(case.number)} {translate(language, 'mail.reply.subject', number=case.number)}")
+    body = translate(language, "mail.reply.body", name_part=f", {name}" if name else "", text=text,
+                     number=case.number, municipality=municipality_name,
+                     service=tr_text(service.name, language),
+                     signature=staff_name or tr_text(service.name, language))
+    return OutgoingMail(sender=service.address,
+                        sender_name=f"{municipality_name} – {tr_text(service.name, language)}",
+                        to=(case.contact.email,),  # type: ignore[union-attr]
+                        subject=subject, text=body,
+                        reply_to=case_reply_address(service.address, case.number, case.token_hash),
+                        headers=headers, case_number=case.number, kind="reply")
+
+
+def reply_sms_text(case: Case, municipality: Municipality, text: str) -> str:
+    return translate(case.language, "sms.reply", number=case.number, text=text,
+                     municipality=tr_text(municipality.name, case.language))
+
+
+def referral_mail(case: Case, municipality: Municipality, *, to: str, body_name: str,
+                  message: str, include_contact: bool, staff_name: str | None) -> OutgoingMail:
+    """A case handed to an external body. Its answer to the per-case reply address (or with the
+    tag in the subject, the body being a participant) threads back into the case."""
+    language = municipality.default_language
+    service = _mailbox(case, municipality)
+    municipality_name = tr_text(municipality.name, language)
+    category = municipality.categories.get(case.category)
+    lines = [translate(language, "mail.referral.details", number=case.number,
+                       type=translate(language, f"type.{case.type.value}"),
+                       category=tr_text(category.name, language) if category else case.category,
+                       received=(case.received_at or case.created_at).strftime("%Y-%m-%d %H:%M UTC"))]
+    if case.location:
+        where = ", ".join(filter(None, [case.location.address,
+                                        f"{case.location.lat:.6f}, {case.location.lon:.6f}"
+                                        if case.location.lat is not None else None]))
+        lines.append(translate(language, "mail.referral.location", location=where))
+    if include_contact and case.contact and not case.contact.is_empty:
+        contact = ", ".join(v for v in (case.contact.name, case.contact.email, case.contact.phone,
+                                        case.contact.address) if v)
+        lines.append(translate(language, "mail.referral.contact", contact=contact))
+    body = translate(language, "mail.referral.body", body=body_name, message=message,
+                     details="\n".join(lines), description=case.description,
+                     municipality=municipality_name, signature=staff_name or municipality_name)
+    return OutgoingMail(
+        sender=service.address, sender_name=f"{municipality_name} – {tr_text(service.name, language)}",
+        to=(to,), subject=f"{subject_tag(case.number)} "
+                          f"{translate(language, 'mail.referral.subject', number=case.number, municipality=municipality_name)}",
+        text=body, reply_to=case_reply_address(service.address, case.number, case.token_hash),
+        headers={"X-CivicDesk-Case": case.number, "Content-Language": language},
+        case_number=case.number, kind="referral")
