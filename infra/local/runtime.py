@@ -190,7 +190,8 @@ class LocalRuntime:
 
         # 7. Outbox, snapshots, and finally the doors open.
         self._outbox = Outbox(self.state_dir / "outbox", aws.sent_messages,
-                              message_id_domain=f"{aws.REGION}.amazonses.com")
+                              message_id_domain=f"{aws.REGION}.amazonses.com",
+                              sms_source=aws.sent_sms)
         self._outbox.start()
         self._snapshotter.start()
         for invoker in self._invokers.values():
@@ -430,6 +431,7 @@ class LocalRuntime:
     def summary(self) -> str:
         url = self.http_url
         mails = len(self._outbox.messages()) if self._outbox else 0
+        texts = len(self._outbox.sms_messages()) if self._outbox else 0
         tables = ", ".join(self.resources.tables.values()) or "-"
         buckets = ", ".join(self.resources.buckets.values()) or "-"
         identities = ", ".join(self.resources.mail_identities) or "-"
@@ -439,6 +441,7 @@ class LocalRuntime:
             "",
             f"  Citizen portal   {url}/",
             f"  API              {url}/v1/   (e.g. {url}/v1/public/municipality)",
+            f"  API docs         {url}/api.html   (OpenAPI: {url}/v1/openapi.json)",
             f"  Outbox           {url}/_local/outbox.html   (JSON: {url}/_local/outbox)",
             *self._smtp_summary(),
             f"  Inspect          {url}/_local/cases/<number>   {url}/_local/quarantine",
@@ -451,7 +454,7 @@ class LocalRuntime:
             "",
             f"  Tables: {tables}   Buckets: {buckets}   Mail domain: {identities}",
             f"  Restored {self.restored.items} items, {self.restored.objects} objects; "
-            f"{mails} mails in the outbox.",
+            f"{mails} mails and {texts} SMS in the outbox.",
             "",
             "Press Ctrl-C to stop.",
             "",
