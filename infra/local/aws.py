@@ -191,6 +191,7 @@ class Resources:
     tables: dict[str, str] = field(default_factory=dict)
     buckets: dict[str, str] = field(default_factory=dict)
     queues: dict[str, str] = field(default_factory=dict)  # logical id -> queue URL (its !Ref)
+    topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic ARN (its !Ref)
     mail_identities: list[str] = field(default_factory=list)
     user_pools: dict[str, "UserPool"] = field(default_factory=dict)
     user_pool_clients: dict[str, "UserPoolClient"] = field(default_factory=dict)
@@ -203,13 +204,19 @@ class Resources:
         if cognito is not None:
             return cognito.ref
         return (self.tables.get(logical_id) or self.buckets.get(logical_id)
-                or self.queues.get(logical_id))
+                or self.queues.get(logical_id) or self.topics.get(logical_id))
 
     def attribute(self, logical_id: str, name: str) -> str | None:
         """What ``!GetAtt logical_id.name`` returns, for the resources that have one locally."""
         cognito = (self.user_pools.get(logical_id) or self.user_pool_clients.get(logical_id)
                    or self.user_pool_groups.get(logical_id))
-        return cognito.attributes().get(name) if cognito is not None else None
+        if cognito is not None:
+            return cognito.attributes().get(name)
+        if name == "Arn" and logical_id in self.queues:
+            return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{self.queues[logical_id].rsplit('/', 1)[-1]}"
+        if name == "TopicArn" and logical_id in self.topics:
+            return self.topics[logical_id]
+        return None
 
 
 def physical_table_name(logical_id: str) -> str:
@@ -254,6 +261,11 @@ def provision(template: Template, parameters: dict[str, Any]) -> Resources:
     for logical_id in template.of_type("AWS::SQS::Queue"):
         url = sqs.create_queue(QueueName=f"{NAME_PREFIX}-{logical_id}")["QueueUrl"]
         resources.queues[logical_id] = url
+
+    sns = boto3.client("sns", region_name=REGION)
+    for logical_id in template.of_type("AWS::SNS::Topic"):
+        resources.topics[logical_id] = sns.create_topic(
+            Name=f"{NAME_PREFIX}-{logical_id}")["TopicArn"]
 
     ses = boto3.client("ses", region_name=REGION)
     ref = reference_resolver(resources, parameters)

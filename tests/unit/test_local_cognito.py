@@ -87,6 +87,8 @@ def test_refs_and_getatts_of_cognito_resources_resolve():
     resources = aws.Resources(
         tables={lid: f"t-{lid}" for lid in TEMPLATE.of_type("AWS::DynamoDB::Table")},
         buckets={lid: f"b-{lid}" for lid in TEMPLATE.of_type("AWS::S3::Bucket")},
+        topics={lid: f"arn:aws:sns:eu-central-1:123456789012:{lid}"
+                for lid in TEMPLATE.of_type("AWS::SNS::Topic")},
         user_pools={"StaffUserPool": POOL},
         user_pool_clients={"StaffUserPoolClient": UserPoolClient(
             "StaffUserPoolClient", "client-1", "civicdesk-console", POOL_ID)},

@@ -25,6 +25,7 @@ class Settings:
     max_attachment_bytes: int = 10 * 1024 * 1024
     staff_user_pool_id: str | None = None
     sms_sender_id: str | None = None
+    events_topic_arn: str | None = None
 
     @classmethod
     def from_environ(cls, environ: dict | None = None) -> "Settings":
@@ -51,6 +52,7 @@ class Settings:
             max_attachment_bytes=int(env.get("CIVICDESK_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))),
             staff_user_pool_id=env.get("CIVICDESK_STAFF_USER_POOL_ID") or None,
             sms_sender_id=env.get("CIVICDESK_SMS_SENDER_ID") or None,
+            events_topic_arn=env.get("CIVICDESK_EVENTS_TOPIC_ARN") or None,
         )
 
 

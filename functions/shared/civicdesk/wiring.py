@@ -133,11 +133,22 @@ def quarantine_admin():
     return QuarantineAdmin(case_repository(), email_intake_service())
 
 
+@lru_cache(maxsize=1)
+def event_publisher():
+    from .adapters.dynamodb import DynamoCaseFacts
+    from .adapters.sns_events import SnsEventBus
+    from .services.events import EventPublisher
+
+    _tables_configured()
+    return EventPublisher(DynamoCaseFacts(),
+                          SnsEventBus(lambda: aws_client("sns"), settings().events_topic_arn or ""))
+
+
 def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding)."""
     settings.cache_clear()
     for factory in (aws_client, _tables_configured, case_repository, config_repository,
                     municipality_provider, mailer, case_service, public_info_service,
                     blob_store, email_intake_service, staff_directory, sms_sender,
-                    casework_service, staff_service, quarantine_admin):
+                    casework_service, staff_service, quarantine_admin, event_publisher):
         factory.cache_clear()

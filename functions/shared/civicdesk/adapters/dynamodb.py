@@ -620,6 +620,28 @@ def _quarantine_entry(item: QuarantineItem) -> QuarantineEntry:
                            released_by=item.released_by)
 
 
+def timeline_entry_from_image(image: dict | None) -> TimelineEvent | None:
+    """The timeline entry of a stream record's ``NewImage`` (``None`` for any other item)."""
+    if not image or (image.get("entity") or {}).get("S") != "event":
+        return None
+    return item_to_event(TimelineItem.from_raw_data(image))
+
+
+class DynamoCaseFacts:
+    """What events say of their cases, for a batch of stream records (one ``BatchGetItem``)."""
+
+    def case_facts(self, numbers) -> dict:
+        from ..domain.events import CaseFacts
+
+        keys = [(case_pk(number), CASE_SK) for number in sorted(set(numbers))]
+        facts = {}
+        for item in CaseItem.batch_get(keys):
+            facts[item.number] = CaseFacts(department=item.department, category=item.category,
+                                           case_type=item.type, status=item.status,
+                                           public=item.public, language=item.language)
+        return facts
+
+
 class DynamoConfigRepository:
     """The municipality's configuration document, stored gzipped in one item."""
 

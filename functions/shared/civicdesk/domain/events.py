@@ -1,0 +1,156 @@
+"""Domain events: what outside the case's own item collection needs to know of a change.
+
+Every change to a case writes one or more timeline entries (nothing is edited in place), so the
+timeline is the event log: each inserted entry becomes at most one domain event, published on the
+events topic (``docs/events.md`` is the versioned schema). Entries that only record what was
+*sent* (notifications) become no event, so notifying can never feed itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+from .cases import EventKind, TimelineEvent, iso
+
+#: The version of the message schema in ``docs/events.md``; a breaking change raises it.
+SCHEMA_VERSION = "1"
+
+
+class EventType(str, Enum):
+    CASE_OPENED = "case.opened"
+    STATUS_CHANGED = "case.status_changed"
+    RESOLVED = "case.resolved"
+    REOPENED = "case.reopened"
+    MESSAGE_RECEIVED = "case.message_received"
+    PUBLIC_REPLY = "case.public_reply"
+    ASSIGNED = "case.assigned"
+    ROUTED = "case.routed"
+    REFERRED = "case.referred"
+    NOTE_ADDED = "case.note_added"
+    LINKED = "case.linked"
+    MERGED = "case.merged"
+    DELETED = "case.deleted"
+    DELIVERY_FAILED = "case.delivery_failed"
+
+
+_CLOSED = ("resolved", "closed", "cancelled")
+
+_BY_KIND = {
+    EventKind.CASE_OPENED: EventType.CASE_OPENED,
+    EventKind.MESSAGE_IN: EventType.MESSAGE_RECEIVED,
+    EventKind.ASSIGNED: EventType.ASSIGNED,
+    EventKind.ROUTED: EventType.ROUTED,
+    EventKind.REFERRED: EventType.REFERRED,
+    EventKind.NOTE: EventType.NOTE_ADDED,
+    EventKind.LINKED: EventType.LINKED,
+    EventKind.MERGED: EventType.MERGED,
+    EventKind.MERGED_FROM: EventType.LINKED,
+    EventKind.DELETED: EventType.DELETED,
+    EventKind.DELIVERY_FAILED: EventType.DELIVERY_FAILED,
+}
+
+#: The timeline data an event may carry. Addresses, message texts and raw mail stay in the case;
+#: a subscriber that needs them reads the case through the admin API.
+_DATA_KEYS = ("status", "from", "department", "assignee", "previous", "rule", "area", "body_id",
+              "into", "case", "from_case", "channel", "kind", "received_at")
+
+
+def event_type(entry: TimelineEvent) -> EventType | None:
+    """The domain event a timeline entry stands for, or ``None`` (it is not one).
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> at = datetime(2026, 11, 21, tzinfo=timezone.utc)
+    >>> def entry(kind, **data):
+    ...     return TimelineEvent("2026-000001", at, kind, "staff:ana", True, data)
+    >>> event_type(entry(EventKind.STATUS_CHANGED, status="resolved", **{"from": "new"})).value
+    'case.resolved'
+    >>> event_type(entry(EventKind.STATUS_CHANGED, status="in_progress", **{"from": "closed"})).value
+    'case.reopened'
+    >>> event_type(entry(EventKind.MESSAGE_OUT, kind="auto_reply")) is None
+    True
+    """
+    kind = entry.kind
+    data = entry.data or {}
+    if kind is EventKind.STATUS_CHANGED:
+        if data.get("status") == "resolved":
+            return EventType.RESOLVED
+        if data.get("from") in _CLOSED and data.get("status") not in _CLOSED:
+            return EventType.REOPENED
+        return EventType.STATUS_CHANGED
+    if kind is EventKind.MESSAGE_OUT:
+        # A person's answer is an event; what the system sent by itself is not.
+        return EventType.PUBLIC_REPLY if entry.actor.startswith("staff:") else None
+    return _BY_KIND.get(kind)
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What every event says of its case (read when the event is published)."""
+
+    department: str
+    category: str
+    case_type: str
+    status: str
+    public: bool
+    language: str
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    type: EventType
+    case_number: str
+    entry_id: str
+    at: datetime
+    actor: str
+    public: bool
+    facts: CaseFacts
+    data: dict = field(default_factory=dict)
+
+    @property
+    def event_id(self) -> str:
+        """Unique and stable: the same timeline entry always gives the same id, so a consumer
+        recognises a repeated delivery."""
+        return f"{self.case_number}/{self.entry_id}"
+
+    @property
+    def status(self) -> str:
+        return str(self.data.get("status") or self.facts.status)
+
+    def body(self) -> dict:
+        """The message body (schema version ``SCHEMA_VERSION``)."""
+        return {"schema_version": SCHEMA_VERSION, "id": self.event_id, "type": self.type.value,
+                "at": iso(self.at), "actor": self.actor,
+                "visibility": "public" if self.public else "internal",
+                "case": {"number": self.case_number, "department": self.facts.department,
+                         "category": self.facts.category, "type": self.facts.case_type,
+                         "status": self.status, "public": self.facts.public,
+                         "language": self.facts.language},
+                "data": dict(self.data)}
+
+    def attributes(self) -> dict[str, str]:
+        """The message attributes subscription filter policies match on."""
+        return {"type": self.type.value, "department": self.facts.department,
+                "category": self.facts.category, "status": self.status,
+                "visibility": "public" if self.public else "internal",
+                "schema_version": SCHEMA_VERSION}
+
+
+def domain_event(entry: TimelineEvent, facts: CaseFacts) -> DomainEvent | None:
+    """The domain event of a timeline entry, with only the data a subscriber may see."""
+    kind = event_type(entry)
+    if kind is None:
+        return None
+    data = {key: value for key, value in (entry.data or {}).items()
+            if key in _DATA_KEYS and isinstance(value, (str, int, float, bool))}
+    if entry.kind is not EventKind.STATUS_CHANGED:
+        data.pop("from", None)  # elsewhere ``from`` is a sender's address
+    if entry.public and isinstance((entry.data or {}).get("public_text"), str):
+        data["public_text"] = entry.data["public_text"]
+    # A citizen is named by channel only (``citizen:email:<address>`` -> ``citizen:email``).
+    actor = ":".join(entry.actor.split(":")[:2]) if entry.actor.startswith("citizen:") else entry.actor
+    return DomainEvent(type=kind, case_number=entry.case_number, entry_id=entry.event_id,
+                       at=entry.at, actor=actor, public=entry.public, facts=facts, data=data)
