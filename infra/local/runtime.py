@@ -30,6 +30,7 @@ from infra.local.server import Frontend, LocalHttpServer, LocalTools, RequestHan
 from infra.local.smtp import ReceiptRule, SesReceiver, SmtpServer, receipt_rules
 from infra.local.static import StaticSite
 from infra.local.state import RestoreSummary, Snapshotter, StateStore
+from infra.local.streams import EventSources
 from infra.local.template import ROOT, Route, Template
 
 log = logging.getLogger("civicdesk.local")
@@ -70,6 +71,7 @@ class LocalRuntime:
         self._snapshotter: Snapshotter | None = None
         self._functions: dict[str, LocalFunction] = {}
         self._invokers: dict[str, AsyncInvoker] = {}
+        self._event_sources: EventSources | None = None
         self._smtp: SmtpServer | None = None
         self.receipt_rules: list[ReceiptRule] = []
         self._saved_environ: dict[str, str] | None = None
@@ -156,6 +158,10 @@ class LocalRuntime:
                            boto3.client("s3", region_name=aws.REGION),
                            self.resources.tables, self.resources.buckets)
         self.restored = store.restore()
+        # Streams are read from here on: the restore's INSERT records are not changes.
+        self._event_sources = EventSources.open(
+            self._template, self.resources.tables, self.resources.queues, region=aws.REGION,
+            retry_delays=self._retry_delays)
         self._snapshotter = Snapshotter(store, self._snapshot_interval)
         functions = self._template.functions()
         install_layers(self._layer_dirs(functions.values()))
@@ -196,6 +202,8 @@ class LocalRuntime:
         self._snapshotter.start()
         for invoker in self._invokers.values():
             invoker.start()
+        self._event_sources.start(self._functions, function_arn=self._function_arn,
+                                  after_invoke=self._save_if_dirty)
         template_routes = self._template.routes()
         routes = RouteTable(ApiRoute(r.path, r.method, r.function, r.authorizer, r.scopes)
                             for r in template_routes)
@@ -361,6 +369,8 @@ class LocalRuntime:
             self._smtp.stop()
         for invoker in self._invokers.values():
             invoker.stop(timeout=10)
+        if self._event_sources is not None:
+            self._event_sources.stop()
         for function in self._functions.values():
             if not function.drain(timeout=5):
                 log.warning("%s is still running; stopping without waiting for it",

@@ -112,6 +112,32 @@ class FunctionSpec:
         return self.handler.rpartition(".")[2]
 
 
+#: SAM event types that Lambda *polls* through an event source mapping (``infra.local.streams``).
+POLLED_EVENT_TYPES = ("DynamoDB", "SQS")
+
+
+@dataclass(frozen=True)
+class EventSourceSpec:
+    """One polled event of a function (SAM ``Type: DynamoDB`` or ``Type: SQS``): what becomes
+    an ``AWS::Lambda::EventSourceMapping`` when SAM transforms the template.
+
+    ``properties`` are the event's ``Properties``, references unresolved (``Stream: !GetAtt
+    CasesTable.StreamArn``); ``infra.local.streams`` reads and checks them.
+    """
+
+    function: str
+    event: str
+    kind: str
+    properties: dict
+
+    @property
+    def source(self) -> str | None:
+        """Logical id of the table (``Stream``) or queue (``Queue``) the event reads, or
+        ``None`` when it names something outside the template (a literal ARN)."""
+        return reference_target(self.properties.get("Stream" if self.kind == "DynamoDB"
+                                                    else "Queue"))
+
+
 class Template:
     def __init__(self, document: dict | None = None):
         self.doc = document if document is not None else load_template()
@@ -207,6 +233,27 @@ class Template:
                     routes.append(Route(name, event_name, props["Path"], props["Method"].upper(),
                                         api=api, authorizer=authorizer, scopes=scopes))
         return routes
+
+    def event_sources(self, kinds: tuple[str, ...] = POLLED_EVENT_TYPES) -> list[EventSourceSpec]:
+        """Every event of type ``kinds`` (a table's stream, a queue), in template order.
+
+        Examples
+        --------
+        >>> doc = {"Resources": {"F": {"Type": "AWS::Serverless::Function", "Properties": {
+        ...     "Handler": "app.handler", "CodeUri": "f/", "Events": {
+        ...         "Changes": {"Type": "DynamoDB", "Properties": {
+        ...             "Stream": _Tag("GetAtt", "Table.StreamArn")}},
+        ...         "Http": {"Type": "Api", "Properties": {"Path": "/", "Method": "get"}}}}}}}
+        >>> [(s.function, s.event, s.kind, s.source) for s in Template(doc).event_sources()]
+        [('F', 'Changes', 'DynamoDB', 'Table')]
+        """
+        found = []
+        for name, spec in self.functions().items():
+            for event_name, event in spec.events.items():
+                if event.get("Type") in kinds:
+                    found.append(EventSourceSpec(name, event_name, event["Type"],
+                                                 dict(event.get("Properties") or {})))
+        return found
 
     def api_auth(self, api: str | None) -> dict:
         """The ``Auth`` section of API ``api`` (its own, else the ``Globals`` ``Api`` one)."""

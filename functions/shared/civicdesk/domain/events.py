@@ -64,13 +64,14 @@ def event_type(entry: TimelineEvent) -> EventType | None:
     --------
     >>> from datetime import datetime, timezone
     >>> at = datetime(2026, 11, 21, tzinfo=timezone.utc)
-    >>> def entry(kind, **data):
-    ...     return TimelineEvent("2026-000001", at, kind, "staff:ana", True, data)
+    >>> def entry(event_kind, **data):
+    ...     return TimelineEvent("2026-000001", at, event_kind, "staff:ana", True, data)
     >>> event_type(entry(EventKind.STATUS_CHANGED, status="resolved", **{"from": "new"})).value
     'case.resolved'
     >>> event_type(entry(EventKind.STATUS_CHANGED, status="in_progress", **{"from": "closed"})).value
     'case.reopened'
-    >>> event_type(entry(EventKind.MESSAGE_OUT, kind="auto_reply")) is None
+    >>> event_type(TimelineEvent("2026-000001", at, EventKind.MESSAGE_OUT, "system:auto_reply",
+    ...                          True, {})) is None
     True
     """
     kind = entry.kind
