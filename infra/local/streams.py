@@ -45,6 +45,7 @@ changed data (``after_invoke``), as for asynchronous invocations.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 import base64
 import json
 import logging
@@ -755,7 +756,7 @@ class StopSignal:
         return True
 
 
-class _Worker:
+class _Worker(ABC):
     """A thread that polls until stopped, then gets the stop's timeout to finish."""
 
     def __init__(self, name: str, poll_interval: float, signal: StopSignal | None = None):
@@ -803,9 +804,9 @@ class _Worker:
         except Exception:  # noqa: BLE001 - stopping anyway
             log.exception("%s: could not deliver what was pending at stop", self.name)
 
+    @abstractmethod
     def poll_once(self) -> bool:
         """One read and whatever delivery is due; ``True`` to read again at once."""
-        raise NotImplementedError
 
     def finish(self) -> None:
         """Deliver what is pending before the thread ends (bounded by ``stop``'s timeout)."""

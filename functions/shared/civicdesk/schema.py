@@ -127,15 +127,15 @@ class Num(Field):
         return schema
 
 
-class Int(Field):
+class Int(Num):
     """A whole number. With ``from_text`` (query strings) a string of digits is accepted too."""
 
     json_type = "integer"
 
     def __init__(self, *, minimum: int | None = None, maximum: int | None = None,
                  from_text: bool = False, **kw):
-        super().__init__(**kw)
-        self.minimum, self.maximum, self.from_text = minimum, maximum, from_text
+        super().__init__(minimum=minimum, maximum=maximum, **kw)
+        self.from_text = from_text
 
     def check(self, value, path, errors):
         if self.from_text and isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,15}", value.strip()):
@@ -145,19 +145,7 @@ class Int(Field):
         if isinstance(value, bool) or not isinstance(value, int):
             errors.append(FieldError(path, "type", {"expected": "integer"}))
             return None
-        if ((self.minimum is not None and value < self.minimum)
-                or (self.maximum is not None and value > self.maximum)):
-            errors.append(FieldError(path, "out_of_range", {"min": self.minimum, "max": self.maximum}))
-            return None
-        return value
-
-    def json_schema(self):
-        schema = super().json_schema()
-        if self.minimum is not None:
-            schema["minimum"] = self.minimum
-        if self.maximum is not None:
-            schema["maximum"] = self.maximum
-        return schema
+        return super().check(value, path, errors)
 
 
 class DateTime(Field):
