@@ -14,8 +14,6 @@ from ..domain.cases import (Case, CaseType, Channel, Contact, EventKind, Locatio
                             TimelineEvent, hash_token, new_tracking_token, parse_number,
                             token_matches, tracking_url, utc_now)
 from ..domain.errors import ConflictError, FieldError, NotFoundError, ValidationError
-from ..domain.mail import OutgoingMail, subject_tag
-from ..domain.threading import case_reply_address
 from ..domain.municipality import Municipality, translate as tr_text
 from ..domain.redaction import redact
 from ..i18n import translate
