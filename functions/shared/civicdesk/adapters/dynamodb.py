@@ -27,6 +27,7 @@ from ..domain.errors import BadRequestError, ConflictError
 from ..services.ports import (CaseUpdate, DuplicateInbound, DuplicateSubmission, QueueQuery,
                               QuarantineEntry, RateLimited, RateLimit)
 from ..domain.inbound import InboundMarker
+from ..domain.subscriptions import (Subscription, SubscriptionRole, SubscriptionState)
 
 CASE_SK = "#CASE"
 COUNTER_SK = "#COUNTER"
@@ -217,6 +218,67 @@ class QuarantineItem(TableItem, discriminator="quarantine"):
 class ConfigItem(TableItem, discriminator="config"):
     document = BinaryAttribute(legacy_encoding=False)
     updated_at = UnicodeAttribute()
+
+
+class SubscriptionItem(TableItem, discriminator="subscription"):
+    """``CASE#<n>`` / ``SUB#<subscription id>``: an address that gets the case's news by mail
+    (``civicdesk.domain.subscriptions``). A pending one expires unconfirmed."""
+
+    number = UnicodeAttribute()
+    email = UnicodeAttribute()
+    role = UnicodeAttribute()
+    language = UnicodeAttribute()
+    state = UnicodeAttribute()
+    token = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    confirmed_at = UnicodeAttribute(null=True)
+    unsubscribed_at = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+class NotificationItem(TableItem, discriminator="notification"):
+    """``CASE#<n>`` / ``NOTIFY#<event id>#<recipient key>``: one event sent to one recipient.
+
+    Claimed (``sending``) before the message goes out and marked ``sent`` after, so a repeated
+    event never sends twice; ``failed`` (the send raised) may be claimed again by the retry."""
+
+    number = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    recipient = UnicodeAttribute()
+    state = UnicodeAttribute()
+    claimed_at = UnicodeAttribute()
+    message_id = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+def subscription_sk(subscription_id: str) -> str:
+    return f"SUB#{subscription_id}"
+
+
+def notification_sk(event_id: str, recipient_key: str) -> str:
+    return f"NOTIFY#{event_id}#{recipient_key}"
+
+
+def subscription_to_item(subscription: Subscription, expires_at: datetime | None = None) -> SubscriptionItem:
+    return SubscriptionItem(
+        PK=case_pk(subscription.case_number), SK=subscription_sk(subscription.id),
+        number=subscription.case_number, email=subscription.email, role=subscription.role.value,
+        language=subscription.language, state=subscription.state.value, token=subscription.token,
+        created_at=iso(subscription.created_at),
+        confirmed_at=iso(subscription.confirmed_at) if subscription.confirmed_at else None,
+        unsubscribed_at=iso(subscription.unsubscribed_at) if subscription.unsubscribed_at else None,
+        expires_at=expires_at)
+
+
+def item_to_subscription(item: SubscriptionItem) -> Subscription:
+    return Subscription(case_number=item.number, email=item.email,
+                        role=SubscriptionRole(item.role), language=item.language,
+                        state=SubscriptionState(item.state), token=item.token,
+                        created_at=_dt(item.created_at),
+                        confirmed_at=_dt(item.confirmed_at) if item.confirmed_at else None,
+                        unsubscribed_at=_dt(item.unsubscribed_at) if item.unsubscribed_at else None)
 
 
 def configure(table_name: str, region: str, host: str | None = None) -> None:

@@ -248,6 +248,8 @@ class EventKind(str, Enum):
     MERGED = "merged"  # this case was merged into another (data: into)
     MERGED_FROM = "merged_from"  # another case was merged into this one (data: from)
     DELETED = "deleted"
+    ESCALATED = "escalated"  # brought to the supervisors' attention (data: reason, level)
+    DELIVERY_REPORT = "delivery_report"  # what SES reported for a message we sent (no event)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ class EventType(str, Enum):
     MERGED = "case.merged"
     DELETED = "case.deleted"
     DELIVERY_FAILED = "case.delivery_failed"
+    ESCALATED = "case.escalated"
 
 
 _CLOSED = ("resolved", "closed", "cancelled")
@@ -49,12 +50,13 @@ _BY_KIND = {
     EventKind.MERGED_FROM: EventType.LINKED,
     EventKind.DELETED: EventType.DELETED,
     EventKind.DELIVERY_FAILED: EventType.DELIVERY_FAILED,
+    EventKind.ESCALATED: EventType.ESCALATED,
 }
 
 #: The timeline data an event may carry. Addresses, message texts and raw mail stay in the case;
 #: a subscriber that needs them reads the case through the admin API.
 _DATA_KEYS = ("status", "from", "department", "assignee", "previous", "rule", "area", "body_id",
-              "into", "case", "from_case", "channel", "kind", "received_at")
+              "into", "case", "from_case", "channel", "kind", "received_at", "level")
 
 
 def event_type(entry: TimelineEvent) -> EventType | None:

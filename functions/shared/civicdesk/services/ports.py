@@ -28,6 +28,17 @@ class DuplicateInbound(Exception):
         self.marker = marker
 
 
+class RecipientSuppressed(Exception):
+    """The address is on the suppression list (it bounced hard or complained): nothing was sent.
+
+    Raised by ``Mailer.send``; the caller records it and, where it can, falls back to SMS."""
+
+    def __init__(self, address: str, reason: str):
+        super().__init__(f"{address} is suppressed ({reason})")
+        self.address = address
+        self.reason = reason
+
+
 class RateLimited(Exception):
     """The sender's allowance of auto-replies for this hour is used up."""
 
