@@ -8,6 +8,9 @@
 3. Cold start of the API and ingest functions in fresh processes (import + first event) against
    the floor measured in the same run (``import boto3`` + one client), interleaved, as ratios
    of medians.
+4. The local runtime's event pipeline (``make run``): from an operator's status change through
+   the admin API until the requester's mail is listed in ``/_local/outbox`` (stream, publisher,
+   topic, queue, notify function, SES), median of ``BENCH_ROUNDS`` changes.
 
 Writes ``bench/results/latest.json``.
 """
@@ -37,8 +40,9 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "11"))
 CORPUS_SIZE = int(os.environ.get("BENCH_CORPUS", "200"))
 TARGETS = {"create_case_calls": 3, "track_case_calls": 1, "new_mail_calls": 6,
            "queue_page_calls": 1, "case_with_timeline_calls": 1, "status_change_writes": 1,
+           "feed_poll_calls": 1,
            "api_cold_start_ratio": 1.5, "ingest_cold_start_ratio": 1.5,
-           "admin_cold_start_ratio": 1.5}
+           "admin_cold_start_ratio": 1.5, "change_to_outbox_seconds_median": 2.0}
 WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
 #: The claims API Gateway's Cognito authorizer hands the admin function (a supervisor).
 SUPERVISOR_CLAIMS = {"sub": "0b5e9c1e-bench", "cognito:username": "bench.supervisor",
@@ -141,8 +145,13 @@ def count_calls() -> dict:
         _, queue_log = counter.measure(lambda: casework.queue(
             supervisor, {"department": "public_utilities", "limit": "2"}, "en"))
         _, case_log = counter.measure(lambda: casework.case(supervisor, created["number"], "en"))
+        feed = wiring.feed_service()
+        console = feed.feed(supervisor, {}, "en")  # a supervisor's console, polling
         _, status_log = counter.measure(lambda: casework.change_status(
             supervisor, created["number"], {"status": "in_progress", "reason": "Bench", "version": 1}))
+        polled, feed_log = counter.measure(lambda: feed.feed(supervisor, {"cursor": console["cursor"]}, "en"))
+        assert any(c["kind"] == "status_changed" for c in polled["changes"]), polled
+        _, empty_feed_log = counter.measure(lambda: feed.feed(supervisor, {"cursor": polled["cursor"]}, "en"))
 
         ingest = aws.load_function("IngestEmailFunction")
         import boto3
@@ -170,7 +179,9 @@ def count_calls() -> dict:
             "queue_page_calls": len(queue_log), "queue_page_call_log": queue_log,
             "case_with_timeline_calls": len(case_log), "case_with_timeline_call_log": case_log,
             "status_change_writes": sum(1 for c in status_log if c in WRITE_OPERATIONS),
-            "status_change_call_log": status_log}
+            "status_change_call_log": status_log,
+            "feed_poll_calls": max(len(feed_log), len(empty_feed_log)),
+            "feed_poll_call_log": feed_log, "feed_empty_poll_call_log": empty_feed_log}
 
 
 def mail_throughput() -> dict:
@@ -310,9 +321,48 @@ def cold_starts() -> dict:
     return report
 
 
+def local_notify_latency() -> dict:
+    """Seconds from an operator's status change (the admin API over HTTP) until the mail it
+    causes is listed in the local runtime's outbox, each on a case of its own whose confirmation
+    went out first (so the change is measured alone); the runtime in this process, its
+    functions' output silenced."""
+    from contextlib import redirect_stdout
+
+    from infra.local.runtime import LocalRuntime
+    from tests.support.local_staff import (change_status, id_token, outbox, register_call,
+                                           wait_for)
+
+    def mails(runtime, address: str, text: str = "") -> list[dict]:
+        return [entry for entry in outbox(runtime) if entry["channel"] == "email"
+                and address in entry["to"] and text in entry["text"]]
+
+    window = next((float(source.properties.get("MaximumBatchingWindowInSeconds", 0))
+                   for source in Template().event_sources()
+                   if source.function == "PublishEventsFunction"), 0.0)
+    samples = []
+    with tempfile.TemporaryDirectory() as tmp, open(os.devnull, "w") as sink, \
+            redirect_stdout(sink), LocalRuntime(http_port=0, aws_port=0, smtp_port=0,
+                                                state_dir=Path(tmp) / "state") as runtime:
+        token = id_token(runtime)
+        for index in range(ROUNDS):
+            address = f"bench{index}@example.rs"
+            case = register_call(runtime, token, {"email": address})
+            wait_for(lambda: mails(runtime, address), 15)
+            message = f"Bench {index}: екипа излази сутра."
+            started = time.perf_counter()
+            change_status(runtime, token, case, "in_progress", message)
+            if not wait_for(lambda: mails(runtime, address, message), 15, interval=0.01):
+                raise RuntimeError(f"no mail for the status change of {case['number']} "
+                                   f"within 15 s")
+            samples.append(time.perf_counter() - started)
+    return {"change_to_outbox_seconds_median": round(statistics.median(samples), 3),
+            "change_to_outbox_seconds": [round(x, 3) for x in samples],
+            "events_batching_window_seconds": window}
+
+
 def main() -> int:
     started = time.time()
-    figures = {**count_calls(), **mail_throughput(), **cold_starts()}
+    figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency()}
     met = {key: figures[key] <= target for key, target in TARGETS.items()}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
               "machine": {"python": platform.python_version(), "platform": platform.platform(),
@@ -330,12 +380,17 @@ def main() -> int:
     print(f"  queue page:      {f['queue_page_calls']} AWS call {f['queue_page_call_log']} (target <= 1)")
     print(f"  case + timeline: {f['case_with_timeline_calls']} AWS call {f['case_with_timeline_call_log']} (target <= 1)")
     print(f"  status change:   {f['status_change_writes']} write {f['status_change_call_log']} (target <= 1 write)")
+    print(f"  feed poll:       {f['feed_poll_calls']} AWS call {f['feed_poll_call_log']} with the change, "
+          f"{f['feed_empty_poll_call_log']} without (target <= 1)")
     print(f"  mail pipeline:   {f['mails_per_second']} mails/s on {f['corpus_messages']} messages "
           f"({f['corpus_bytes'] // 1024} KB) in process, AWS faked; {f['outcomes']}, {f['auto_replies']} auto-replies")
     for key, label in (("api", "API"), ("admin", "admin API"), ("ingest", "ingest")):
         print(f"  {label} cold start: {f[key + '_cold_start_seconds_median']:.3f} s (import "
               f"{f[key + '_import_seconds_median']:.3f} s) vs floor {f['floor_seconds_median']:.3f} s = "
               f"{f[key + '_cold_start_ratio']:.2f}x (target <= 1.5x, median of {f['rounds']} interleaved rounds)")
+    print(f"  change -> outbox: {f['change_to_outbox_seconds_median']:.2f} s (target <= 2 s; median "
+          f"of {len(f['change_to_outbox_seconds'])} status changes in the local runtime, of which "
+          f"{f['events_batching_window_seconds']:g} s is the events mapping's batching window)")
     print(f"  written to {RESULTS.relative_to(ROOT)}; targets met: "
           f"{', '.join(k for k, v in met.items() if v)}; missed: {', '.join(k for k, v in met.items() if not v) or 'none'}")
     return 0

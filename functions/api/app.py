@@ -112,6 +112,45 @@ def public_track_case(number):
     return _json(view)
 
 
+@app.route("/v1/public/cases/{number}/subscriptions", methods=["POST"],
+           content_types=["application/json", "text/plain"])
+@api_view
+def public_follow_case(number):
+    request = app.current_request
+    asked = request.headers.get("accept-language") or (request.query_params or {}).get("lang")
+    answer = wiring.follower_service().follow(
+        number, http.parse_json_body(request.raw_body, MAX_BODY_BYTES),
+        language_hint=_language() if asked else None)
+    return _json(answer, 202)
+
+
+@app.route("/v1/public/cases/{number}/subscriptions/{subscription_id}/confirm", methods=["POST"],
+           content_types=["application/json", "text/plain"])
+@api_view
+def public_confirm_subscription(number, subscription_id):
+    payload = http.parse_json_body(app.current_request.raw_body, MAX_BODY_BYTES)
+    return _json(wiring.follower_service().confirm(number, subscription_id, payload))
+
+
+#: RFC 8058: a mail client's one-click unsubscribe POSTs ``List-Unsubscribe=One-Click`` as a form
+#: to the URL of the ``List-Unsubscribe`` header, which carries the token in its query string.
+_ONE_CLICK_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+@app.route("/v1/public/cases/{number}/subscriptions/{subscription_id}/unsubscribe",
+           methods=["POST"], content_types=["application/json", "text/plain", *_ONE_CLICK_TYPES])
+@api_view
+def public_unsubscribe(number, subscription_id):
+    request = app.current_request
+    media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    payload = None
+    if media_type not in _ONE_CLICK_TYPES and request.raw_body:
+        payload = http.parse_json_body(request.raw_body, MAX_BODY_BYTES)
+    answer = wiring.follower_service().unsubscribe(
+        number, subscription_id, payload, (request.query_params or {}).get("token"))
+    return _json(answer)
+
+
 # -- staff (admin API; every route has the Cognito authorizer in template.yaml) ------------------
 
 def _principal() -> Principal:
@@ -187,11 +226,18 @@ def _change(use_case: str):
 
 _CHANGES = (("assignment", "assign"), ("status", "change_status"), ("routing", "reroute"),
             ("notes", "add_note"), ("replies", "reply"), ("referrals", "refer"),
-            ("merge", "merge"), ("links", "link"))
+            ("merge", "merge"), ("links", "link"), ("escalation", "escalate"))
 for _segment, _use_case in _CHANGES:
     app.route(f"/v1/admin/cases/{{number}}/{_segment}", methods=["POST"],
               content_types=["application/json"], name=f"admin_{_use_case}")(
         api_view(_change(_use_case)))
+
+
+@app.route("/v1/admin/feed", methods=["GET"])
+@api_view
+def admin_feed():
+    return _json(wiring.feed_service().feed(_principal(), app.current_request.query_params,
+                                            _language()))
 
 
 @app.route("/v1/admin/quarantine", methods=["GET"])
@@ -204,6 +250,19 @@ def admin_quarantine():
 @api_view
 def admin_release_quarantined(quarantine_id):
     return _json(wiring.quarantine_admin().release(_principal(), quarantine_id))
+
+
+@app.route("/v1/admin/suppressions", methods=["GET"])
+@api_view
+def admin_suppressions():
+    return _json(wiring.suppression_admin().list(_principal(), app.current_request.query_params))
+
+
+@app.route("/v1/admin/suppressions/{address}", methods=["DELETE"], content_types=["application/json"])
+@api_view
+def admin_lift_suppression(address):
+    principal = _principal()
+    return _json(wiring.suppression_admin().lift(principal, address, _body()))
 
 
 @app.route("/v1/openapi.json", methods=["GET"])

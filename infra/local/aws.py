@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+from infra.local import messaging, ses_events
 from infra.local.cognito import UserPool, UserPoolClient, UserPoolGroup, provision_user_pools
 from infra.local.template import Template
 
@@ -73,21 +75,44 @@ def clear_conflicting_environment(environ: Any = os.environ) -> None:
             del environ[name]
 
 
+#: Held around every DynamoDB (and DynamoDB Streams) request moto serves, and by whatever in
+#: this process touches moto's DynamoDB backend directly (``infra.local.streams``). moto's
+#: DynamoDB is not thread-safe: a transaction deep-copies the table and, when a condition fails,
+#: puts that copy back, dropping what other threads wrote meanwhile (and the copy itself fails
+#: with "dictionary changed size during iteration" when another thread writes). The runtime's
+#: functions run in parallel threads (the API, the stream and queue pollers), so DynamoDB calls
+#: are served one at a time, as a single-node DynamoDB Local would.
+DYNAMODB_LOCK = threading.RLock()
+
+
 class _MutationRecorder:
     """WSGI middleware around moto: calls ``on_mutation`` after each request that may have
-    changed persisted data, so the state directory is written only when something changed."""
+    changed persisted data, so the state directory is written only when something changed.
+    DynamoDB requests are served under ``DYNAMODB_LOCK``."""
 
     def __init__(self, app: Callable, on_mutation: Callable[[], None]):
         self._app = app
         self._on_mutation = on_mutation
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
-        response = self._app(environ, start_response)
+        if _is_dynamodb(environ):
+            # moto computes the whole response within the call.
+            with DYNAMODB_LOCK:
+                response = self._app(environ, start_response)
+        else:
+            response = self._app(environ, start_response)
         # After the call: moto has applied the change by now, so a snapshot that clears the
         # flag next cannot miss it.
         if _may_mutate(environ):
             self._on_mutation()
         return response
+
+
+def _is_dynamodb(environ: dict) -> bool:
+    """A DynamoDB or DynamoDB Streams request (both sign as ``dynamodb``)."""
+    service = _signing_service(environ.get("HTTP_AUTHORIZATION", ""))
+    return service == "dynamodb" or (
+        service is None and environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"))
 
 
 def _may_mutate(environ: dict) -> bool:
@@ -192,7 +217,12 @@ class Resources:
     buckets: dict[str, str] = field(default_factory=dict)
     queues: dict[str, str] = field(default_factory=dict)  # logical id -> queue URL (its !Ref)
     topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic ARN (its !Ref)
+    #: logical id (``<Topic>.Subscription<n>`` for a topic's inline ones) -> subscription ARN
+    subscriptions: dict[str, str] = field(default_factory=dict)
     mail_identities: list[str] = field(default_factory=list)
+    configuration_sets: dict[str, str] = field(default_factory=dict)  # logical id -> name
+    #: The SES event destinations that publish to SNS (``infra.local.ses_events``).
+    event_destinations: list[ses_events.EventDestination] = field(default_factory=list)
     user_pools: dict[str, "UserPool"] = field(default_factory=dict)
     user_pool_clients: dict[str, "UserPoolClient"] = field(default_factory=dict)
     user_pool_groups: dict[str, "UserPoolGroup"] = field(default_factory=dict)
@@ -204,7 +234,9 @@ class Resources:
         if cognito is not None:
             return cognito.ref
         return (self.tables.get(logical_id) or self.buckets.get(logical_id)
-                or self.queues.get(logical_id) or self.topics.get(logical_id))
+                or self.queues.get(logical_id) or self.topics.get(logical_id)
+                or self.subscriptions.get(logical_id)
+                or self.configuration_sets.get(logical_id))
 
     def attribute(self, logical_id: str, name: str) -> str | None:
         """What ``!GetAtt logical_id.name`` returns, for the resources that have one locally."""
@@ -212,10 +244,13 @@ class Resources:
                    or self.user_pool_groups.get(logical_id))
         if cognito is not None:
             return cognito.attributes().get(name)
-        if name == "Arn" and logical_id in self.queues:
-            return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{self.queues[logical_id].rsplit('/', 1)[-1]}"
-        if name == "TopicArn" and logical_id in self.topics:
-            return self.topics[logical_id]
+        if logical_id in self.queues:
+            queue_name = self.queues[logical_id].rsplit('/', 1)[-1]
+            return {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue_name}",
+                    "QueueName": queue_name, "QueueUrl": self.queues[logical_id]}.get(name)
+        if logical_id in self.topics:
+            return {"TopicArn": self.topics[logical_id],
+                    "TopicName": self.topics[logical_id].rsplit(":", 1)[-1]}.get(name)
         return None
 
 
@@ -229,14 +264,17 @@ def physical_bucket_name(logical_id: str) -> str:
 
 
 def provision(template: Template, parameters: dict[str, Any]) -> Resources:
-    """Create every table, bucket, queue and Cognito user pool (with its app clients and
-    groups) ``template`` declares; verify its SES identities.
+    """Create every table, bucket, queue, topic (with its subscriptions) and Cognito user pool
+    (with its app clients and groups) ``template`` declares; verify its SES identities.
 
     Tables get the template's key schema, indexes, stream and TTL attribute; moto ignores
     billing, encryption and point-in-time recovery, so they are not passed. SES identities are
     *verified* (moto refuses to send from an unverified one; in AWS that is the DKIM records).
     User pools are translated by ``infra.local.cognito``; their users are not template
-    resources (the runtime creates the demo users after provisioning).
+    resources (the runtime creates the demo users after provisioning). Queues, topics,
+    subscriptions and their policies by ``infra.local.messaging`` (dead-letter queues first).
+    SES configuration sets and their event destinations by ``infra.local.ses_events`` (moto
+    keeps them but publishes no event; the runtime does, as mail is sent).
     """
     import boto3
 
@@ -257,18 +295,25 @@ def provision(template: Template, parameters: dict[str, Any]) -> Resources:
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         resources.buckets[logical_id] = name
 
-    sqs = boto3.client("sqs", region_name=REGION)
-    for logical_id in template.of_type("AWS::SQS::Queue"):
-        url = sqs.create_queue(QueueName=f"{NAME_PREFIX}-{logical_id}")["QueueUrl"]
-        resources.queues[logical_id] = url
-
-    sns = boto3.client("sns", region_name=REGION)
-    for logical_id in template.of_type("AWS::SNS::Topic"):
-        resources.topics[logical_id] = sns.create_topic(
-            Name=f"{NAME_PREFIX}-{logical_id}")["TopicArn"]
-
+    # SES configuration sets before the topics: a topic's policy names its set.
     ses = boto3.client("ses", region_name=REGION)
+    resources.configuration_sets.update(ses_events.provision_configuration_sets(
+        template, reference_resolver(resources, parameters), ses, NAME_PREFIX))
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    sns = boto3.client("sns", region_name=REGION)
+    messages_ref = reference_resolver(resources, parameters)
+    try:
+        messaging.provision_queues(template, messages_ref, sqs, resources.queues, NAME_PREFIX)
+        messaging.provision_topics(template, messages_ref, sns, resources.topics, NAME_PREFIX)
+        resources.subscriptions.update(
+            messaging.provision_subscriptions(template, messages_ref, sns))
+        messaging.apply_policies(template, messages_ref, sqs, sns)
+    except messaging.MessagingTemplateError as error:
+        raise StartupError(f"template.yaml: {error}") from None
+
     ref = reference_resolver(resources, parameters)
+    resources.event_destinations = ses_events.provision_event_destinations(template, ref, ses)
     for logical_id, resource in template.of_type("AWS::SES::EmailIdentity").items():
         identity = str(template.resolve(resource["Properties"]["EmailIdentity"], ref))
         if "@" in identity:
@@ -374,3 +419,55 @@ def _keep_sms_attributes() -> None:
 
 
 _keep_sms_attributes()
+
+
+def _roll_back_transactions_in_place() -> None:
+    """Make a failed ``TransactWriteItems`` in moto roll back into the table it changed.
+
+    moto (pinned 5.2.1) deep-copies each table a transaction writes to, applies the writes, and
+    when one fails puts the *copy* in the table's place. The table's stream shard is replaced
+    with it: shard iterators handed out before (the runtime's stream poller holds one) keep
+    reading the old shard, so after one refused transaction -- a 409 on a concurrent edit -- no
+    change would reach the stream's functions again. And the writes that were rolled back
+    stay in the old shard as stream records of changes that never happened.
+
+    Wrapped once, when this module is imported: after a rolled-back transaction the copy's data
+    is moved into the original table object, which keeps its shard, and the shard loses the
+    records the transaction added. Server-mode requests are serialised (``DYNAMODB_LOCK``), so
+    nothing else wrote to the shard meanwhile.
+    """
+    from functools import wraps
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.transact_write_items
+    if getattr(original, "rolls_back_in_place", False):
+        return
+
+    @wraps(original)
+    def transact_write_items(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tables = dict(self.tables)
+        # The sequence number the transaction's first stream record gets (by sequence number,
+        # not position: the runtime trims shards from the front).
+        first_new = {name: table.stream_shard.starting_sequence_number
+                     + len(table.stream_shard.items) for name, table in tables.items()
+                     if getattr(table, "stream_shard", None) is not None}
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            for name, table in tables.items():
+                copy = self.tables.get(name)
+                if copy is None or copy is table:
+                    continue
+                shard = getattr(table, "stream_shard", None)
+                table.__dict__.update(copy.__dict__)
+                table.stream_shard = shard
+                if shard is not None and name in first_new:
+                    del shard.items[max(0, first_new[name] - shard.starting_sequence_number):]
+                self.tables[name] = table
+
+    transact_write_items.rolls_back_in_place = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+_roll_back_transactions_in_place()

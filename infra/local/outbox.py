@@ -71,13 +71,20 @@ class Outbox:
     ``sms_source`` does the same for SNS (``aws.sent_sms``): SMS as mappings or objects with an
     ``id`` (or ``message_id``), ``to`` (or ``phone_number``), ``text`` (or ``message``) and
     optional ``attributes``; without it no SMS are captured, the ones on disk are still listed.
+
+    ``on_mail(message_id, raw, destinations)`` is called once for each mail captured, after it is
+    on disk and outside the outbox's lock (the runtime publishes the mail's SES events there,
+    ``infra.local.ses_events``); an exception it raises is logged, the mail stays captured.
     """
 
     def __init__(self, directory: Path, source: Callable[[], list],
                  clock: Callable[[], float] = time.time, interval: float = 0.25,
                  message_id_domain: str | None = None,
-                 sms_source: Callable[[], list] | None = None):
+                 sms_source: Callable[[], list] | None = None,
+                 on_mail: Callable[[str, bytes, list[str]], Any] | None = None):
         self.directory = Path(directory)
+        self._on_mail = on_mail
+        self._fresh: list[_Sent] = []
         self._source = source
         self._sms_source = sms_source
         self._message_id_domain = message_id_domain
@@ -99,7 +106,14 @@ class Outbox:
     def capture(self) -> int:
         """Write every mail and SMS not captured yet; returns how many were new."""
         with self._lock:
-            return self._capture_mail() + self._capture_sms()
+            captured = self._capture_mail() + self._capture_sms()
+            fresh, self._fresh = self._fresh, []
+        for sent in fresh:
+            try:
+                self._on_mail(sent.id, sent.raw, list(sent.destinations))  # type: ignore[misc]
+            except Exception:  # noqa: BLE001 - the mail is captured; its events are lost
+                log.exception("outbox: after capturing mail %s", sent.id)
+        return captured
 
     def _capture_mail(self) -> int:
         new = [sent for sent in map(_normalise, self._source())
@@ -113,6 +127,8 @@ class Outbox:
             atomic_write(self.directory / name, raw)
             self._index[sent.id] = {"file": name, "at": _iso(stamp),
                                     "destinations": _addresses(sent.destinations)}
+            if self._on_mail is not None:
+                self._fresh.append(sent)
         if new:
             atomic_write(self.directory / "index.json",
                          json.dumps(self._index, ensure_ascii=False, indent=1).encode("utf-8"))

@@ -18,7 +18,7 @@ import os
 import threading
 from pathlib import Path
 
-from infra.local import aws, cognito, inspection, redrive, state
+from infra.local import aws, cognito, inspection, redrive, ses_events, state
 from infra.local.apigateway import ApiRoute, GatewayResponses, RouteTable
 from infra.local.asyncinvoke import LOCAL_RETRY_DELAYS, AsyncInvoker, async_invoke_config
 from infra.local.authorizer import (CognitoAuthorizer, JwksCache, PoolClients, PoolRef,
@@ -68,6 +68,7 @@ class LocalRuntime:
         self._http_thread: threading.Thread | None = None
         self._moto: aws.MotoServer | None = None
         self._outbox: Outbox | None = None
+        self._ses_events: ses_events.SesEventPublisher | None = None
         self._snapshotter: Snapshotter | None = None
         self._functions: dict[str, LocalFunction] = {}
         self._invokers: dict[str, AsyncInvoker] = {}
@@ -159,9 +160,11 @@ class LocalRuntime:
                            self.resources.tables, self.resources.buckets)
         self.restored = store.restore()
         # Streams are read from here on: the restore's INSERT records are not changes.
+        # A failed queue message is retried after the same short local delays as a stream
+        # batch, not after the queue's visibility timeout (minutes).
         self._event_sources = EventSources.open(
             self._template, self.resources.tables, self.resources.queues, region=aws.REGION,
-            retry_delays=self._retry_delays)
+            retry_delays=self._retry_delays, queue_retry_delays=self._retry_delays)
         self._snapshotter = Snapshotter(store, self._snapshot_interval)
         functions = self._template.functions()
         install_layers(self._layer_dirs(functions.values()))
@@ -195,20 +198,29 @@ class LocalRuntime:
                 after_invoke=self._save_if_dirty, name=rule.function)
 
         # 7. Outbox, snapshots, and finally the doors open.
+        # SES's event publishing (moto has none): each captured mail's delivery, bounce or
+        # complaint goes to the configuration set's topic, as SES would publish it.
+        sns = boto3.client("sns", region_name=aws.REGION)
+        self._ses_events = ses_events.SesEventPublisher(
+            self.resources.event_destinations,
+            lambda topic_arn, message: sns.publish(TopicArn=topic_arn, Message=message),
+            region=aws.REGION, account_id=aws.ACCOUNT_ID)
         self._outbox = Outbox(self.state_dir / "outbox", aws.sent_messages,
                               message_id_domain=f"{aws.REGION}.amazonses.com",
-                              sms_source=aws.sent_sms)
+                              sms_source=aws.sent_sms, on_mail=self._mail_sent)
         self._outbox.start()
         self._snapshotter.start()
         for invoker in self._invokers.values():
             invoker.start()
+        # The pollers' invocations are saved on the snapshot thread: the next record or
+        # message does not wait for a full snapshot.
         self._event_sources.start(self._functions, function_arn=self._function_arn,
-                                  after_invoke=self._save_if_dirty)
+                                  after_invoke=self._snapshotter.request_save)
         template_routes = self._template.routes()
         routes = RouteTable(ApiRoute(r.path, r.method, r.function, r.authorizer, r.scopes)
                             for r in template_routes)
         tools = LocalTools(case=inspection.case_with_timeline, quarantine=inspection.quarantine,
-                           redrive=self._redrive)
+                           redrive=self._redrive, ses_event=self._ses_event)
         ref = aws.reference_resolver(self.resources, parameters)
         cognito_client = boto3.client("cognito-idp", region_name=aws.REGION)
         authorize = RouteAuthorizer(
@@ -336,6 +348,22 @@ class LocalRuntime:
         return redrive.replay(boto3.client("sqs", region_name=aws.REGION), targets,
                               max_messages=max_messages, dry_run=dry_run)
 
+    def _mail_sent(self, message_id: str, raw: bytes, destinations: list[str]) -> None:
+        """The outbox captured a mail: publish what SES would report about it."""
+        if self._ses_events is not None:
+            self._ses_events.mail_sent(ses_events.sent_mail(message_id, raw, destinations))
+
+    def _ses_event(self, body: bytes) -> dict:
+        """``POST /_local/ses-events``: make a sent mail bounce, complain or be delivered."""
+        message_id, event_type, recipient = ses_events.parse_request(body)
+        entry = next((e for e in (self._outbox.messages() if self._outbox else [])
+                      if e["id"] == message_id), None)
+        if entry is None or self._ses_events is None:
+            raise LookupError(f"no mail {message_id} in the outbox")
+        published = self._ses_events.report(ses_events.sent_mail_of_entry(entry), event_type,
+                                            recipient)
+        return {"published": published}
+
     def _layer_dirs(self, specs) -> list[Path]:
         seen: dict[Path, None] = {}
         for spec in specs:
@@ -457,6 +485,9 @@ class LocalRuntime:
             f"  Inspect          {url}/_local/cases/<number>   {url}/_local/quarantine",
             f"  Failed mail      POST {url}/_local/redrive   (or: python -m infra.local.redrive "
             f"--url {url})",
+            f"  SES events       each sent mail is reported delivered (bounce@ and complaint@"
+            f"{ses_events.SIMULATOR_DOMAIN} bounce, complain); make any bounce: POST "
+            f"{url}/_local/ses-events {{\"message_id\": ..., \"type\": \"bounce\"}}",
             f"  AWS (moto)       {self.aws_url}   (AWS_ENDPOINT_URL; region {aws.REGION}, "
             f"any credentials)",
             f"  State            {self.state_dir}   (delete it to start from scratch)",

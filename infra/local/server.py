@@ -55,6 +55,9 @@ class LocalTools:
     quarantine: Callable[[int, str | None], dict] = _unavailable
     #: (max_messages, dry_run) -> ``{"replayed", "failed", "skipped"}``
     redrive: Callable[[int, bool], dict] = _unavailable
+    #: the body of ``POST /_local/ses-events`` -> ``{"published": [SES events]}``; raises
+    #: ``ValueError`` for a bad request, ``LookupError`` for a mail the outbox does not have
+    ses_event: Callable[[bytes], dict] = _unavailable
 
 
 class Frontend:
@@ -144,6 +147,11 @@ class Frontend:
                 return error_response(405, "method_not_allowed", "Method not allowed.",
                                       [("Allow", "POST")])
             return self._redrive(request)
+        if path == "/_local/ses-events":
+            if request.method != "POST":
+                return error_response(405, "method_not_allowed", "Method not allowed.",
+                                      [("Allow", "POST")])
+            return self._ses_event(request)
         if request.method not in ("GET", "HEAD"):
             return error_response(405, "method_not_allowed", "Method not allowed.",
                                   [("Allow", "GET, HEAD")])
@@ -195,6 +203,18 @@ class Frontend:
         except Exception:  # noqa: BLE001 - the periodic snapshot will try again
             log.exception("state: snapshot after the redrive failed")
         return json_response(200, report)
+
+    def _ses_event(self, request: HttpRequest) -> HttpResponse:
+        """``POST /_local/ses-events {"message_id", "type": bounce|complaint|delivery}``: SES
+        reports that about a mail in the outbox (``infra.local.ses_events``)."""
+        self._outbox.capture()  # a mail sent a moment ago is known
+        try:
+            report = self._tools.ses_event(request.body)
+        except LookupError as missing:
+            return error_response(404, "not_found", str(missing) or "Not found.")
+        except ValueError as invalid:
+            return error_response(400, "bad_request", str(invalid))
+        return json_response(202, report)
 
     # -- the portal ----------------------------------------------------------------------------
 

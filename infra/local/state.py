@@ -255,10 +255,17 @@ class Snapshotter:
         self._interval = interval
         self._dirty = threading.Event()
         self._stopping = threading.Event()
+        self._soon = threading.Event()
         self._thread: threading.Thread | None = None
 
     def mark_dirty(self) -> None:
         self._dirty.set()
+
+    def request_save(self) -> None:
+        """Save now on the snapshot thread, without waiting for it: after the invocations of
+        the event source pollers, which should not stall the pipeline behind a full snapshot
+        (requests that arrive while one is written are covered by the next, one save)."""
+        self._soon.set()
 
     def save_if_dirty(self) -> bool:
         """Save when something changed since the last save; returns whether it saved."""
@@ -278,7 +285,11 @@ class Snapshotter:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stopping.wait(self._interval):
+        while True:
+            self._soon.wait(self._interval)
+            self._soon.clear()
+            if self._stopping.is_set():
+                return
             try:
                 self.save_if_dirty()
             except Exception:  # noqa: BLE001 - keep snapshotting; the next save may work
@@ -287,6 +298,7 @@ class Snapshotter:
     def stop(self) -> None:
         """Stop the periodic saves and write the final snapshot."""
         self._stopping.set()
+        self._soon.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._dirty.set()

@@ -16,10 +16,15 @@ moto, with everything read from ``template.yaml``:
   ``MaximumRetryAttempts`` (or ``MaximumRecordAgeInSeconds``) given up: its *location* goes to
   the ``OnFailure`` queue in Lambda's format (``stream_failure_record``) and the shard moves on.
   A poison record never stops the shard.
-* **Queues** (``QueueMapping``): ``ReceiveMessage``, the batch invoked, then only the messages
-  that succeeded deleted. A failed message becomes visible again after the queue's visibility
-  timeout and, after the queue's ``maxReceiveCount``, moto moves it to the queue's dead-letter
-  queue (its ``RedrivePolicy``), as SQS does: Lambda's SQS mappings have no retry settings.
+* **Queues** (``QueueMapping``): ``ReceiveMessage`` (long polling, so a message is taken as
+  soon as it arrives), the batch invoked, then only the messages that succeeded deleted. A
+  failed message becomes visible again after the queue's visibility timeout -- in the runtime
+  after its short local retry delay instead -- and, after the queue's ``maxReceiveCount``,
+  moto moves it to the queue's dead-letter queue (its ``RedrivePolicy``), as SQS does:
+  Lambda's SQS mappings have no retry settings. ``BatchSize``,
+  ``MaximumBatchingWindowInSeconds``, ``ReportBatchItemFailures`` and ``FilterCriteria`` apply
+  as in Lambda; ``ScalingConfig`` is checked and shown (one poller invokes a function one batch
+  at a time locally, within any ``MaximumConcurrency``).
 * **Filters** (``compile_filter_criteria``, ``matches_any``): the subset of Lambda's event
   filtering pattern language a template needs (exact values, nested objects, ``prefix``,
   ``suffix``, ``equals-ignore-case``, ``anything-but``, ``numeric``, ``exists``); any other
@@ -35,8 +40,9 @@ delivered -- the seeding, the API, the functions -- and nothing before. That is 
 for both ``TRIM_HORIZON`` and ``LATEST`` here: in AWS the mapping is created with the table,
 before anything is written, and keeps its checkpoint across deployments; a restart of the local
 runtime is a deployment that kept the data. Records written but not delivered when the runtime
-stops are flushed by ``stop`` (within its timeout); whatever is still pending after that is
-logged, not replayed at the next start.
+stops are flushed by ``stop`` (within its timeout), then the queues are drained (what the
+stream's functions published may be in them); whatever is still pending after that is logged,
+not replayed at the next start (queues, like streams, are not in the state directory).
 
 Invocations go through ``LocalFunction.invoke``, so they are serialised with the API's
 invocations of the same function; after each one the runtime saves a snapshot if the function
@@ -49,6 +55,7 @@ from abc import ABC, abstractmethod
 import base64
 import json
 import logging
+import math
 import threading
 import time
 import uuid
@@ -64,9 +71,13 @@ from infra.local.template import EventSourceSpec, Template, reference_target
 
 log = logging.getLogger("civicdesk.local")
 
-#: Seconds between two reads of an idle shard or queue. A change reaches its function within
-#: this plus the mapping's batching window.
-POLL_INTERVAL = 0.2
+#: Seconds between two reads of an idle shard (and of a queue within a batching window). A
+#: change reaches its function within this plus the mapping's batching window.
+POLL_INTERVAL = 0.1
+#: ``WaitTimeSeconds`` of a queue poller's receive when no batch is being gathered: SQS long
+#: polling (moto answers as soon as a message arrives). It also bounds how long ``stop`` waits
+#: for a poller to notice.
+LONG_POLL_SECONDS = 1
 #: ``GetRecords`` returns at most 1000 records; a full page is followed by another read at once.
 MAX_GET_RECORDS = 1000
 #: ``ReceiveMessage`` and ``DeleteMessageBatch`` take at most 10 messages.
@@ -74,6 +85,12 @@ MAX_SQS_MESSAGES = 10
 #: Lambda's defaults (CreateEventSourceMapping).
 DEFAULT_STREAM_BATCH_SIZE = 100
 DEFAULT_SQS_BATCH_SIZE = 10
+#: Lambda's limits for an SQS mapping: batch size (a FIFO queue's is 10), batching window
+#: (a batch size over 10 needs one of at least a second), ``ScalingConfig.MaximumConcurrency``.
+MAX_SQS_BATCH_SIZE = 10000
+MAX_FIFO_BATCH_SIZE = 10
+MAX_BATCHING_WINDOW = 300
+MAXIMUM_CONCURRENCY_RANGE = (2, 1000)
 INFINITE = -1
 #: How long ``stop`` lets the pollers deliver what was written before it.
 DEFAULT_STOP_TIMEOUT = 5.0
@@ -468,7 +485,12 @@ class StreamMapping:
 @dataclass(frozen=True)
 class QueueMapping:
     """A ``Type: SQS`` event. Retries and the dead-letter queue are the queue's own settings
-    (visibility timeout, ``RedrivePolicy``), not the mapping's."""
+    (visibility timeout, ``RedrivePolicy``), not the mapping's.
+
+    ``retry_delays``: ``None`` leaves a failed message invisible for the queue's visibility
+    timeout, as in AWS; the runtime passes its short local delays instead (the queue's
+    ``maxReceiveCount`` still decides when it is parked).
+    """
 
     function: str
     event: str
@@ -479,10 +501,33 @@ class QueueMapping:
     report_item_failures: bool = False
     filters: tuple[dict, ...] = ()
     enabled: bool = True
+    #: ``ScalingConfig.MaximumConcurrency`` (``None``: not set). One poller invokes the function
+    #: one batch at a time locally, which is within any maximum.
+    maximum_concurrency: int | None = None
+    retry_delays: tuple[float, ...] | None = None
 
     @property
     def name(self) -> str:
         return f"{self.function}.{self.event}"
+
+    def visibility_after_failure(self, receive_count: int) -> int | None:
+        """Seconds a message that failed on its ``receive_count``-th receive stays invisible
+        (``None``: the queue's visibility timeout). SQS counts whole seconds.
+
+        Examples
+        --------
+        >>> mapping = QueueMapping("F", "E", "Q", "url", retry_delays=(0.5, 2.0))
+        >>> [mapping.visibility_after_failure(n) for n in (1, 2, 3)]
+        [1, 2, 2]
+        >>> QueueMapping("F", "E", "Q", "url").visibility_after_failure(1) is None
+        True
+        """
+        if self.retry_delays is None:
+            return None
+        if not self.retry_delays:
+            return 0
+        delay = self.retry_delays[min(max(receive_count, 1), len(self.retry_delays)) - 1]
+        return math.ceil(delay)
 
 
 def stream_mapping(spec: EventSourceSpec, queues: dict[str, str],
@@ -515,8 +560,14 @@ def stream_mapping(spec: EventSourceSpec, queues: dict[str, str],
         retry_delays=tuple(retry_delays), enabled=bool(props.get("Enabled", True)))
 
 
-def queue_mapping(spec: EventSourceSpec, queues: dict[str, str]) -> QueueMapping:
-    """The mapping of a ``Type: SQS`` event, its queue resolved to the provisioned URL."""
+def queue_mapping(spec: EventSourceSpec, queues: dict[str, str],
+                  retry_delays: tuple[float, ...] | None = None) -> QueueMapping:
+    """The mapping of a ``Type: SQS`` event, its queue resolved to the provisioned URL.
+
+    Raises ``StartupError`` for what Lambda's ``CreateEventSourceMapping`` refuses: a batch
+    size outside 1..10000, a batch size over 10 without a batching window of at least a
+    second, a window over 300 s, a ``MaximumConcurrency`` outside 2..1000.
+    """
     props = spec.properties
     where = f"template.yaml: {spec.function}.{spec.event}"
     if spec.source not in queues:
@@ -526,13 +577,31 @@ def queue_mapping(spec: EventSourceSpec, queues: dict[str, str]) -> QueueMapping
         filters = compile_filter_criteria(props.get("FilterCriteria"))
     except FilterPatternError as error:
         raise StartupError(f"{where}: FilterCriteria: {error}") from None
+    batch_size = int(props.get("BatchSize", DEFAULT_SQS_BATCH_SIZE))
+    window = float(props.get("MaximumBatchingWindowInSeconds", 0))
+    if not 1 <= batch_size <= MAX_SQS_BATCH_SIZE:
+        raise StartupError(f"{where}: BatchSize {batch_size} (1 to {MAX_SQS_BATCH_SIZE})")
+    if not 0 <= window <= MAX_BATCHING_WINDOW:
+        raise StartupError(f"{where}: MaximumBatchingWindowInSeconds {window:g} (0 to "
+                           f"{MAX_BATCHING_WINDOW})")
+    if batch_size > MAX_SQS_MESSAGES and window < 1:
+        raise StartupError(f"{where}: a BatchSize over {MAX_SQS_MESSAGES} needs "
+                           f"MaximumBatchingWindowInSeconds of at least 1")
+    concurrency = (props.get("ScalingConfig") or {}).get("MaximumConcurrency")
+    if concurrency is not None:
+        concurrency = int(concurrency)
+        low, high = MAXIMUM_CONCURRENCY_RANGE
+        if not low <= concurrency <= high:
+            raise StartupError(f"{where}: ScalingConfig.MaximumConcurrency {concurrency} "
+                               f"({low} to {high})")
     return QueueMapping(
         spec.function, spec.event, spec.source, queues[spec.source],
-        batch_size=int(props.get("BatchSize", DEFAULT_SQS_BATCH_SIZE)),
-        batching_window=float(props.get("MaximumBatchingWindowInSeconds", 0)),
+        batch_size=batch_size, batching_window=window,
         report_item_failures=REPORT_BATCH_ITEM_FAILURES in (props.get("FunctionResponseTypes")
                                                             or ()),
-        filters=filters, enabled=bool(props.get("Enabled", True)))
+        filters=filters, enabled=bool(props.get("Enabled", True)),
+        maximum_concurrency=concurrency,
+        retry_delays=None if retry_delays is None else tuple(retry_delays))
 
 
 def _on_failure_queue(spec: EventSourceSpec, queues: dict[str, str]) -> str | None:
@@ -798,7 +867,7 @@ class _Worker(ABC):
                 self.signal.wait(1.0)
                 continue
             if not busy:
-                self.signal.wait(self.poll_interval)
+                self.signal.wait(self.idle_wait())
         try:
             self.finish()
         except Exception:  # noqa: BLE001 - stopping anyway
@@ -807,6 +876,10 @@ class _Worker(ABC):
     @abstractmethod
     def poll_once(self) -> bool:
         """One read and whatever delivery is due; ``True`` to read again at once."""
+
+    def idle_wait(self) -> float:
+        """Seconds to wait before the next read when ``poll_once`` said there is no hurry."""
+        return self.poll_interval
 
     def finish(self) -> None:
         """Deliver what is pending before the thread ends (bounded by ``stop``'s timeout)."""
@@ -867,6 +940,14 @@ class StreamPoller(_Worker):
         self.deliver_due()
         return count >= MAX_GET_RECORDS
 
+    def idle_wait(self) -> float:
+        """The poll interval, or less when the batching window closes sooner: a batch goes
+        out when its window closes, not at the next poll after that."""
+        if not self._buffer or self._window_opened is None:
+            return self.poll_interval
+        closes_in = self._window_opened + self.mapping.batching_window - self._clock()
+        return max(0.0, min(self.poll_interval, closes_in))
+
     def finish(self) -> None:
         while True:
             count = self.read()
@@ -895,14 +976,18 @@ class StreamPoller(_Worker):
 class SqsQueuePoller(_Worker):
     """One queue mapping: receive, invoke, delete what succeeded (and what the filters drop).
 
-    Failed messages are not touched: they come back after the queue's visibility timeout and
-    SQS (moto) moves them to the dead-letter queue after its ``maxReceiveCount``.
+    The queue is long-polled (``wait_time_seconds``), so a message reaches the function as soon
+    as it arrives. Failed messages are not deleted: they come back after the queue's visibility
+    timeout (or the mapping's local retry delay, ``QueueMapping.retry_delays``) and SQS (moto)
+    moves them to the dead-letter queue when a receive finds them received ``maxReceiveCount``
+    times.
     """
 
     def __init__(self, mapping: QueueMapping, client: Any, *, invoke: Callable[[dict, str], Any],
                  queue_arn: str, region: str, after_invoke: Callable[[], None] = lambda: None,
                  poll_interval: float = POLL_INTERVAL, signal: StopSignal | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 wait_time_seconds: int = LONG_POLL_SECONDS):
         super().__init__(mapping.name, poll_interval, signal)
         self.mapping = mapping
         self._client = client
@@ -911,15 +996,17 @@ class SqsQueuePoller(_Worker):
         self._region = region
         self._after_invoke = after_invoke
         self._clock = clock
+        self.wait_time_seconds = wait_time_seconds
 
     def receive(self) -> list[dict]:
         """A batch: up to ``BatchSize`` messages, gathered for up to the batching window once
-        the first one arrived."""
+        the first one arrived. The first receive long-polls (unless stopping)."""
         messages: list[dict] = []
         window_closes = None
         while len(messages) < self.mapping.batch_size:
+            wait = 0 if messages or self.signal.is_set() else self.wait_time_seconds
             answer = self._client.receive_message(
-                QueueUrl=self.mapping.queue_url, WaitTimeSeconds=0,
+                QueueUrl=self.mapping.queue_url, WaitTimeSeconds=wait,
                 MaxNumberOfMessages=min(MAX_SQS_MESSAGES, self.mapping.batch_size - len(messages)),
                 MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"])
             received = answer.get("Messages") or []
@@ -958,13 +1045,33 @@ class SqsQueuePoller(_Worker):
                 log.warning("%s: the function reports %d of %d message(s) failed",
                             self.mapping.name, len(failed), len(wanted))
             done += [r for index, r in enumerate(wanted) if index not in failed]
+            self._retry_later([r for index, r in enumerate(wanted) if index in failed])
         self._delete(done)
 
     def poll_once(self) -> bool:
         messages = self.receive()
         if messages:
             self.process(messages)
-        return len(messages) >= self.mapping.batch_size
+        # After a long poll there is nothing to wait for: it waited, or it brought messages.
+        return self.wait_time_seconds > 0 or len(messages) >= self.mapping.batch_size
+
+    def _retry_later(self, records: list[dict]) -> None:
+        """With local retry delays, make the failed messages visible again after the delay for
+        their receive count rather than after the queue's visibility timeout."""
+        entries = []
+        for index, record in enumerate(records):
+            count = int((record.get("attributes") or {}).get("ApproximateReceiveCount") or 1)
+            seconds = self.mapping.visibility_after_failure(count)
+            if seconds is not None:
+                entries.append({"Id": str(index), "ReceiptHandle": record["receiptHandle"],
+                                "VisibilityTimeout": seconds})
+        for start in range(0, len(entries), MAX_SQS_MESSAGES):
+            try:
+                self._client.change_message_visibility_batch(
+                    QueueUrl=self.mapping.queue_url, Entries=entries[start:start + MAX_SQS_MESSAGES])
+            except Exception:  # noqa: BLE001 - they come back after the visibility timeout
+                log.exception("%s: cannot shorten the visibility of failed messages; they come "
+                              "back after the queue's visibility timeout", self.mapping.name)
 
     def _delete(self, records: list[dict]) -> None:
         for start in range(0, len(records), MAX_SQS_MESSAGES):
@@ -991,8 +1098,9 @@ class DynamoDBShardReader:
     (``LATEST``: see the module's docstring for why).
 
     moto keeps every shard iterator it ever handed out (each ``GetRecords`` answer makes a
-    new one, even an empty answer), which at five reads a second would grow without end; the
-    reader tells ``forget`` about each iterator once it has been used (AWS expires them).
+    new one, even an empty answer), which at ten reads a second would grow without end; the
+    reader tells ``forget`` about each iterator once it has been used (AWS expires them), and
+    ``MotoStreamHousekeeping`` trims the records before it.
     """
 
     def __init__(self, client: Any, stream_arn: str, shard_id: str,
@@ -1040,22 +1148,62 @@ def stream_shards(client: Any, stream_arn: str) -> list[str]:
             return shards
 
 
-def moto_iterator_pruner(stream_arn: str) -> Callable[[str], None]:
-    """``forget`` for ``DynamoDBShardReader``: drop a used iterator from moto's streams backend,
-    which runs in this process (the runtime's server, or ``mock_aws`` in tests)."""
-    try:
-        from moto.dynamodbstreams.models import dynamodbstreams_backends
-    except ImportError:  # pragma: no cover - moto is a dependency of the local runtime
-        return lambda iterator: None
-    _, _, _, region, account, _ = stream_arn.split(":", 5)
+class MotoStreamHousekeeping:
+    """``forget`` callbacks for the ``DynamoDBShardReader`` s of one stream, doing what AWS does
+    by itself to moto's streams backend, which runs in this process (the runtime's server, or
+    ``mock_aws`` in tests):
 
-    def forget(iterator: str) -> None:
+    * a used shard iterator is dropped (moto keeps every one it handed out);
+    * the stream records every reader of the stream is past are dropped from the shard, and its
+      starting sequence number moves on (the trim horizon). moto keeps every record of a stream
+      forever, starting with one per item the state restore wrote, and deep-copies them all
+      with the table on every ``TransactWriteItems``: without this, each change would cost
+      more than the one before.
+
+    Trimming waits until every reader made a read (``forgetter`` registers one), so no reader
+    loses a record; it holds ``aws.DYNAMODB_LOCK``, as moto's DynamoDB requests do. moto's
+    tables have one shard, which never splits, so the readers of a stream read the same shard.
+    """
+
+    def __init__(self, stream_arn: str):
+        _, _, _, self._region, self._account, _ = stream_arn.split(":", 5)
+        self._positions: list[int | None] = []
+        self._lock = threading.Lock()
+
+    def forgetter(self) -> Callable[[str], None]:
+        """The ``forget`` of one more reader of the stream."""
+        with self._lock:
+            slot = len(self._positions)
+            self._positions.append(None)
+        return lambda iterator: self._forget(slot, iterator)
+
+    def _forget(self, slot: int, iterator: str) -> None:
         try:
-            dynamodbstreams_backends[account][region].shard_iterators.pop(iterator, None)
-        except Exception:  # noqa: BLE001 - housekeeping only
-            pass
+            from moto.dynamodbstreams.models import dynamodbstreams_backends
 
-    return forget
+            used = dynamodbstreams_backends[self._account][self._region].shard_iterators.pop(
+                iterator, None)
+            if used is None:
+                return
+            with self._lock:
+                # Everything before the used iterator's position has been read by this reader.
+                self._positions[slot] = int(used.sequence_number)
+                if any(position is None for position in self._positions):
+                    return
+                horizon = min(self._positions)  # type: ignore[type-var]
+            self._trim(used.stream_shard, horizon)
+        except Exception:  # noqa: BLE001 - housekeeping only
+            log.debug("stream housekeeping failed", exc_info=True)
+
+    @staticmethod
+    def _trim(shard: Any, horizon: int) -> None:
+        from infra.local.aws import DYNAMODB_LOCK
+
+        with DYNAMODB_LOCK:
+            consumed = horizon - int(shard.starting_sequence_number)
+            if consumed > 0:
+                del shard.items[:consumed]
+                shard.starting_sequence_number += consumed
 
 
 def _quick_client(service: str, region: str) -> Any:
@@ -1081,6 +1229,20 @@ class _OpenQueue:
     queue_arn: str
 
 
+def _check_queue(mapping: QueueMapping, attributes: dict, function: Any) -> None:
+    """What ``CreateEventSourceMapping`` checks of the queue (``GetQueueAttributes``) against
+    the mapping and its function (a ``FunctionSpec``, or ``None``)."""
+    where = f"template.yaml: {mapping.name}"
+    visibility = int(attributes.get("VisibilityTimeout") or 30)
+    if function is not None and visibility < function.timeout:
+        raise StartupError(f"{where}: the visibility timeout of {mapping.queue} "
+                           f"({visibility} s) is shorter than the timeout of {mapping.function} "
+                           f"({function.timeout} s); Lambda refuses such a mapping")
+    if attributes.get("FifoQueue") == "true" and mapping.batch_size > MAX_FIFO_BATCH_SIZE:
+        raise StartupError(f"{where}: BatchSize {mapping.batch_size} on the FIFO queue "
+                           f"{mapping.queue} (at most {MAX_FIFO_BATCH_SIZE})")
+
+
 @dataclass
 class EventSources:
     """Every polled event of ``template.yaml``, bound to the provisioned account.
@@ -1095,20 +1257,31 @@ class EventSources:
     region: str = "eu-central-1"
     sqs: Any = None
     poll_interval: float = POLL_INTERVAL
+    wait_time_seconds: int = LONG_POLL_SECONDS
     workers: list[_Worker] = field(default_factory=list)
 
     @classmethod
     def open(cls, template: Template, tables: dict[str, str], queues: dict[str, str], *,
              region: str, retry_delays: tuple[float, ...] = LOCAL_RETRY_DELAYS,
-             poll_interval: float = POLL_INTERVAL) -> "EventSources":
+             poll_interval: float = POLL_INTERVAL,
+             queue_retry_delays: tuple[float, ...] | None = None,
+             wait_time_seconds: int = LONG_POLL_SECONDS) -> "EventSources":
         """Resolve every mapping (``tables``/``queues``: logical id -> name/URL, as
-        ``aws.Resources``) and take the streams' starting positions now."""
+        ``aws.Resources``) and take the streams' starting positions now.
+
+        ``queue_retry_delays``: see ``QueueMapping.retry_delays`` (``None``: the queues' own
+        visibility timeouts). Lambda's checks of a queue against its function are made here:
+        the queue's visibility timeout must not be shorter than the function's timeout, and a
+        FIFO queue's batch size is at most 10.
+        """
         specs = template.event_sources()
-        sources = cls(region=region, poll_interval=poll_interval)
+        sources = cls(region=region, poll_interval=poll_interval,
+                      wait_time_seconds=wait_time_seconds)
         if not specs:
             return sources
         dynamodb = _quick_client("dynamodb", region)
         streams = _quick_client("dynamodbstreams", region)
+        housekeeping: dict[str, MotoStreamHousekeeping] = {}
         sources.sqs = _quick_client("sqs", region)
         for spec in specs:
             if spec.kind == "DynamoDB":
@@ -1124,19 +1297,20 @@ class EventSources:
                 if not stream_arn:
                     raise StartupError(f"template.yaml: {mapping.name} reads the stream of "
                                        f"{mapping.table}, which has no StreamSpecification")
-                forget = moto_iterator_pruner(stream_arn)
-                readers = [DynamoDBShardReader(streams, stream_arn, shard, forget)
+                keeper = housekeeping.setdefault(stream_arn, MotoStreamHousekeeping(stream_arn))
+                readers = [DynamoDBShardReader(streams, stream_arn, shard, keeper.forgetter())
                            for shard in stream_shards(streams, stream_arn)]
                 sources.streams.append(_OpenStream(mapping, stream_arn, readers))
             else:
-                mapping = queue_mapping(spec, queues)
+                mapping = queue_mapping(spec, queues, queue_retry_delays)
                 if not mapping.enabled:
                     log.info("%s is disabled (Enabled: false)", mapping.name)
                     continue
-                attributes = sources.sqs.get_queue_attributes(QueueUrl=mapping.queue_url,
-                                                              AttributeNames=["QueueArn"])
-                queue_arn = attributes["Attributes"]["QueueArn"]
-                sources.queues.append(_OpenQueue(mapping, queue_arn))
+                attributes = sources.sqs.get_queue_attributes(
+                    QueueUrl=mapping.queue_url,
+                    AttributeNames=["QueueArn", "VisibilityTimeout", "FifoQueue"])["Attributes"]
+                _check_queue(mapping, attributes, template.functions().get(spec.function))
+                sources.queues.append(_OpenQueue(mapping, attributes["QueueArn"]))
         return sources
 
     def start(self, functions: dict[str, Any], *, function_arn: Callable[[str], str],
@@ -1163,20 +1337,54 @@ class EventSources:
             self.workers.append(SqsQueuePoller(
                 queue.mapping, self.sqs, invoke=functions[queue.mapping.function].invoke,
                 queue_arn=queue.queue_arn, region=self.region, after_invoke=after_invoke,
-                poll_interval=self.poll_interval))
+                poll_interval=self.poll_interval, wait_time_seconds=self.wait_time_seconds))
         for worker in self.workers:
             worker.start()
         for line in self.describe():
             log.info("%s", line)
 
     def stop(self, timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
-        """Deliver what was already written (within ``timeout``), then stop every poller."""
+        """Deliver what was already written (within ``timeout``), then stop every poller.
+
+        The streams first: what their functions publish may land in the queues. The queue
+        pollers keep going until the queues are empty (or the time is up), then stop. Queues
+        are not kept in the state directory: what is left in them at the end is lost, and said.
+        """
         deadline = time.monotonic() + timeout
-        for worker in self.workers:  # all at once: they share the timeout
+        streams = [w for w in self.workers if isinstance(w, StreamPoller)]
+        queues = [w for w in self.workers if not isinstance(w, StreamPoller)]
+        for worker in streams:  # all at once: they share the timeout
             worker.signal.set(deadline)
-        for worker in self.workers:
+        for worker in streams:
+            worker.join()
+        if queues:
+            self._wait_until_empty(deadline)
+        for worker in queues:
+            worker.signal.set(deadline)
+        for worker in queues:
             worker.join()
         self.workers = []
+        for queue in self.queues:
+            left = self._messages_in(queue.mapping.queue_url)
+            if left:
+                log.warning("%s: %d message(s) left in %s at stop; queues are not kept in the "
+                            "state directory", queue.mapping.name, left, queue.mapping.queue)
+
+    def _messages_in(self, queue_url: str) -> int:
+        """Messages in the queue: waiting, in flight, or delayed (``0`` when it cannot tell)."""
+        try:
+            attributes = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+        except Exception:  # noqa: BLE001 - moto is stopping or gone: nothing more to deliver
+            return 0
+        return sum(int(value) for value in attributes.values())
+
+    def _wait_until_empty(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            if not any(self._messages_in(queue.mapping.queue_url) for queue in self.queues):
+                return
+            time.sleep(self.poll_interval)
 
     def describe(self) -> list[str]:
         """One line per mapping, for the log and the runtime's summary."""
@@ -1190,8 +1398,11 @@ class EventSources:
                          f"{'bisect, ' if m.bisect else ''}retries {retries})")
         for queue in self.queues:
             m = queue.mapping
+            concurrency = (f", maximum concurrency {m.maximum_concurrency}"
+                           if m.maximum_concurrency is not None else "")
             lines.append(f"{m.name}: queue {m.queue} -> {m.function} (batch {m.batch_size}, "
-                         f"window {m.batching_window:g} s, {len(m.filters)} filter(s))")
+                         f"window {m.batching_window:g} s, {len(m.filters)} filter(s)"
+                         f"{concurrency})")
         return lines
 
     def _failure_sink(self, mapping: StreamMapping) -> Callable[[dict], None]:

@@ -166,3 +166,17 @@ def test_only_adapters_and_composition_import_aws_libraries():
             continue
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(import|from)\s+(boto3|botocore|pynamodb)", text, re.M), relative
+
+
+def test_the_notify_queue_subscribes_to_exactly_the_event_types_that_notify_anyone():
+    from civicdesk.domain.notifications import NOTIFIED_TYPES
+
+    subscription = TEMPLATE.resources["NotifyQueueSubscription"]["Properties"]
+    assert subscription["FilterPolicyScope"] == "MessageAttributes"
+    assert sorted(subscription["FilterPolicy"]["type"]) == sorted(t.value for t in NOTIFIED_TYPES)
+    assert subscription["RawMessageDelivery"] is True
+    queue = TEMPLATE.resources["NotifyQueue"]["Properties"]
+    function = TEMPLATE.resources["NotifyFunction"]["Properties"]
+    # A message must not come back while the function may still be working on it.
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] >= 3

@@ -6,6 +6,7 @@ directory. Slow-ish (two starts of the runtime), hence the ``e2e`` mark.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -81,9 +82,14 @@ def test_make_run_serves_api_portal_and_outbox_and_keeps_state(start_runtime, tm
     assert tracked.status_code == 200, tracked.text
     assert tracked.json()["status"] == "new"
 
-    # AND the confirmation mail is in the outbox, and on disk
-    outbox = requests.get(f"{url}/_local/outbox", timeout=10).json()
-    to_citizen = [mail for mail in outbox if ADDRESS in mail["to"]]
+    # AND the confirmation mail (sent by the notify function from the case.opened event) is in
+    # the outbox, and on disk
+    deadline = time.monotonic() + 20
+    to_citizen = []
+    while not to_citizen and time.monotonic() < deadline:
+        outbox = requests.get(f"{url}/_local/outbox", timeout=10).json()
+        to_citizen = [mail for mail in outbox if ADDRESS in mail["to"]]
+        time.sleep(0.2)
     assert len(to_citizen) == 1, outbox
     mail = to_citizen[0]
     assert f"[#{number}]" in mail["subject"]

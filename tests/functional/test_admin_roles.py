@@ -31,9 +31,13 @@ ALLOWED = {
     "refer": {"operator": "all", "department_agent": "own", "supervisor": "all", "administrator": "all"},
     "merge": {"operator": "all", "department_agent": "own", "supervisor": "all", "administrator": "all"},
     "link": {"operator": "all", "department_agent": "own", "supervisor": "all", "administrator": "all"},
+    "escalate": {"operator": "all", "department_agent": "own", "supervisor": "all", "administrator": "all"},
     "delete": {"administrator": "all"},
     "quarantine": {"operator": "all", "supervisor": "all", "administrator": "all"},
     "release": {"operator": "all", "supervisor": "all", "administrator": "all"},
+    "suppressions": {"supervisor": "all", "administrator": "all"},
+    "lift_suppression": {"supervisor": "all", "administrator": "all"},
+    "feed": {"supervisor": "all", "administrator": "all"},
 }
 
 
@@ -56,15 +60,21 @@ def operations(caller, case: str, other: str, body_id: str) -> dict:
                                      {"body": body_id, "message": "Молимо поступите", "version": 1}),
         "merge": lambda: caller.post(f"/v1/admin/cases/{case}/merge", {"into": other, "version": 1}),
         "link": lambda: caller.post(f"/v1/admin/cases/{case}/links", {"case": other}),
+        "escalate": lambda: caller.post(f"/v1/admin/cases/{case}/escalation",
+                                        {"reason": "Чека се предуго", "version": 1}),
         "delete": lambda: caller.delete(f"/v1/admin/cases/{case}", {"reason": "Тестирање", "version": 1}),
         "quarantine": lambda: caller.get("/v1/admin/quarantine"),
         "release": lambda: caller.post("/v1/admin/quarantine/2026-11-21T00:00:00.000000Z%23missing/release"),
+        "suppressions": lambda: caller.get("/v1/admin/suppressions"),
+        "lift_suppression": lambda: caller.delete("/v1/admin/suppressions/nobody@example.rs",
+                                                  {"reason": "Адреса исправљена"}),
+        "feed": lambda: caller.get("/v1/admin/feed"),
     }
 
 
 DEPARTMENT: dict[str, str] = {}
 CASE_BOUND = {"queue", "view", "assign", "status", "route", "note", "reply", "refer", "merge",
-              "link", "delete"}
+              "link", "escalate", "delete"}
 
 
 @pytest.fixture

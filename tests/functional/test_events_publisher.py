@@ -147,3 +147,29 @@ def test_a_citizen_is_named_by_channel_only():
     event = domain_event(entry, facts)
     assert event.actor == "citizen:email"
     assert "ana@example.rs" not in json.dumps(event.body()) and "Лична" not in json.dumps(event.body())
+
+
+def test_an_escalation_becomes_an_internal_event_with_its_level_and_without_its_reason(aws_env, topic_queue):
+    from civicdesk import wiring
+    from civicdesk.domain.policy import principal_from_claims
+
+    sqs, url = topic_queue
+    opened = wiring.case_service().open_public_case(CASE)
+    agent = principal_from_claims({"sub": "a1", "cognito:username": "jovan", "cognito:groups": "department_agent",
+                                   "custom:departments": "public_utilities"})
+    casework = wiring.casework_service()
+    casework.escalate(agent, opened["number"], {"reason": "Treći poziv građanina", "version": 1})
+    casework.escalate(agent, opened["number"], {"reason": "I dalje ne radi", "version": 2})
+    # WHEN
+    answer = publish(timeline_inserts(stream_records(aws_env.tables["CasesTable"])))
+    # THEN
+    assert answer == {"batchItemFailures": []}
+    escalations = [(body, attributes) for body, attributes in received(sqs, url)
+                   if body["type"] == "case.escalated"]
+    assert [body["data"] for body, _ in escalations] == [{"level": 1}, {"level": 2}]
+    body, attributes = escalations[0]
+    assert attributes == {"type": "case.escalated", "department": "public_utilities",
+                          "category": "street_lighting", "status": "new",
+                          "visibility": "internal", "schema_version": "1"}
+    assert body["actor"] == "staff:jovan" and body["case"]["number"] == opened["number"]
+    assert "Treći poziv" not in json.dumps(escalations)  # the reason stays in the case

@@ -51,7 +51,9 @@ def test_categories_follow_the_requested_language(client):
     assert "signal" in lighting_cs["types"]
 
 
-def test_open_case_answers_number_token_link_and_sends_confirmation(client):
+def test_open_case_answers_number_token_link_and_the_pipeline_confirms(client, aws_env):
+    from tests.support.pipeline import Pipeline
+
     # WHEN
     response = post_case(client, VALID)
     # THEN
@@ -61,7 +63,9 @@ def test_open_case_answers_number_token_link_and_sends_confirmation(client):
     assert len(body["token"]) >= 32
     assert body["tracking_url"].startswith("http://portal.test/track.html?number=")
     assert body["token"] in body["tracking_url"]
-    mails = aws.sent_mails()
+    assert aws.sent_mails() == []  # the request only stores; the notify function sends
+    Pipeline(aws_env).run()
+    mails = [m for m in aws.sent_mails() if m["X-Test-Destinations"] == "petar@example.rs"]
     assert len(mails) == 1
     mail = mails[0]
     assert mail["X-Test-Destinations"] == "petar@example.rs"
@@ -123,13 +127,16 @@ def test_bad_input_lists_every_field_and_stores_nothing(client):
     assert post_case(client, VALID).json_body["number"].endswith("-000001")
 
 
-def test_same_idempotency_key_gives_one_case_and_one_mail(client):
+def test_same_idempotency_key_gives_one_case_and_one_mail(client, aws_env):
+    from tests.support.pipeline import Pipeline
+
     headers = {"Idempotency-Key": "3f1c2a4e-0d7b-4c55-9d0e-2f6f0b9a7c11"}
     first = post_case(client, VALID, headers)
     second = post_case(client, VALID, headers)
     assert first.status_code == second.status_code == 201
     assert first.json_body == second.json_body
-    assert len(aws.sent_mails()) == 1
+    Pipeline(aws_env).run()
+    assert len([m for m in aws.sent_mails() if m["X-Test-Destinations"] == "petar@example.rs"]) == 1
     other_body = post_case(client, dict(VALID, description="Nešto sasvim drugo, ali dovoljno dugo."), headers)
     assert other_body.status_code == 409
 

@@ -16,13 +16,14 @@ class InMemoryCaseRepository:
         self.events: dict[str, list[TimelineEvent]] = {}
         self.idempotency: dict[str, tuple[str, dict]] = {}
         self.counters: dict[int, int] = {}
+        self.pending_links: dict[str, str] = {}
         self.fail_next_create: Exception | None = None
 
     def next_number(self, year: int) -> str:
         self.counters[year] = self.counters.get(year, 0) + 1
         return format_number(year, self.counters[year])
 
-    def create(self, case, events, idempotency=None):
+    def create(self, case, events, idempotency=None, *, pending_link=None):
         if self.fail_next_create:
             error, self.fail_next_create = self.fail_next_create, None
             raise error
@@ -35,6 +36,8 @@ class InMemoryCaseRepository:
         self.events[case.number] = sorted(events, key=lambda e: e.sort_key)
         if idempotency:
             self.idempotency[idempotency[0]] = (idempotency[1], copy.deepcopy(idempotency[2]))
+        if pending_link:
+            self.pending_links[case.number] = pending_link
 
     def get_with_timeline(self, number):
         if number not in self.cases:
@@ -138,6 +141,13 @@ class InMemoryMailRepository(InMemoryCaseRepository):
                                                pending_token=None)
         self.message_ids[outgoing_message_id] = number
         self.events[number].append(event)
+
+    def mark_reply_skipped(self, ses_message_id, event):
+        from dataclasses import replace
+
+        self.markers[ses_message_id] = replace(self.markers[ses_message_id], reply_wanted=False,
+                                               pending_token=None)
+        self.events[event.case_number].append(event)
 
     def quarantine(self, entry):
         self.quarantine_items[entry.quarantine_id] = entry

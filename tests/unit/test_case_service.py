@@ -19,8 +19,7 @@ NEW_YEARS_EVE_BELGRADE = datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)  # 
 def world():
     repo, mailer, metrics = InMemoryCaseRepository(), FakeMailer(), FakeMetrics()
     config = InMemoryConfigRepository(load_config_dir(CONFIG_DIR))
-    service = CaseService(repo, MunicipalityProvider(config), mailer, metrics,
-                          "https://prijave.demo.rs/")
+    service = CaseService(repo, MunicipalityProvider(config), metrics, "https://prijave.demo.rs/")
     return service, repo, mailer, metrics, config
 
 
@@ -32,7 +31,7 @@ def submission(**changes):
     return body
 
 
-def test_case_is_stored_routed_numbered_and_confirmed_in_its_language(world):
+def test_case_is_stored_routed_numbered_with_its_link_kept_for_the_confirmation(world):
     service, repo, mailer, metrics, _ = world
     answer = service.open_public_case(submission())
     case, events = repo.get_with_timeline(answer["number"])
@@ -40,33 +39,23 @@ def test_case_is_stored_routed_numbered_and_confirmed_in_its_language(world):
     assert case.public is True and case.language == "cs"
     assert [e.kind.value for e in events] == ["case_opened"]
     assert answer["tracking_url"].startswith("https://prijave.demo.rs/track.html?number=")
-    [mail] = mailer.sent_to("jana@example.cz")
-    assert mail.subject.startswith(f"[#{answer['number']}] ")
-    assert "Dobrý den, Jana" in mail.text or "Jana" in mail.text
-    assert answer["tracking_url"] in mail.text
-    assert mail.headers["Auto-Submitted"] == "auto-generated"
+    # The notify function sends the confirmation from the case.opened event, with this link.
+    assert repo.pending_links[answer["number"]] == answer["tracking_url"]
+    assert mailer.outbox == []
     assert metrics.opened == [("web", "signal")]
 
 
 def test_number_year_follows_the_municipality_time_zone(world):
     _, repo, mailer, metrics, config = world
-    service = CaseService(repo, MunicipalityProvider(config), mailer, metrics, "https://x",
+    service = CaseService(repo, MunicipalityProvider(config), metrics, "https://x",
                           clock=lambda: NEW_YEARS_EVE_BELGRADE)
     assert service.open_public_case(submission())["number"] == "2027-000001"
 
 
-def test_no_mail_without_an_address(world):
-    service, _, mailer, _, _ = world
-    service.open_public_case(submission(contact={"phone": "+381 64 1234567"}))
-    assert mailer.outbox == []
-
-
-def test_a_failing_mail_service_does_not_lose_the_case(world):
-    service, repo, mailer, metrics, _ = world
-    mailer.fail_with = RuntimeError("SES throttled")
-    answer = service.open_public_case(submission())
-    assert repo.get_with_timeline(answer["number"]) is not None
-    assert metrics.mail_failures == ["confirmation"]
+def test_no_link_is_kept_without_any_contact(world):
+    service, repo, _, _, _ = world
+    answer = service.open_public_case(submission(contact=None))
+    assert answer["number"] not in repo.pending_links
 
 
 def test_type_must_suit_the_category(world):
@@ -81,7 +70,7 @@ def test_idempotent_submission(world):
     service, repo, mailer, _, _ = world
     first = service.open_public_case(submission(), idempotency_key="abcdefgh-1")
     again = service.open_public_case(submission(), idempotency_key="abcdefgh-1")
-    assert first == again and len(repo.cases) == 1 and len(mailer.outbox) == 1
+    assert first == again and len(repo.cases) == 1 and len(repo.pending_links) == 1
     with pytest.raises(ConflictError):
         service.open_public_case(submission(description="Jiný popis, dost dlouhý."),
                                  idempotency_key="abcdefgh-1")

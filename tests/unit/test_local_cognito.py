@@ -89,6 +89,7 @@ def test_refs_and_getatts_of_cognito_resources_resolve():
         buckets={lid: f"b-{lid}" for lid in TEMPLATE.of_type("AWS::S3::Bucket")},
         topics={lid: f"arn:aws:sns:eu-central-1:123456789012:{lid}"
                 for lid in TEMPLATE.of_type("AWS::SNS::Topic")},
+        configuration_sets={lid: f"cs-{lid}" for lid in TEMPLATE.of_type("AWS::SES::ConfigurationSet")},
         user_pools={"StaffUserPool": POOL},
         user_pool_clients={"StaffUserPoolClient": UserPoolClient(
             "StaffUserPoolClient", "client-1", "civicdesk-console", POOL_ID)},

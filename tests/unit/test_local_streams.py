@@ -183,7 +183,7 @@ def test_the_template_mapping_is_read_with_its_destination_resolved():
                              retry_delays=(0.1,))
 
     assert mapping.table == "CasesTable"
-    assert (mapping.batch_size, mapping.batching_window) == (100, 1.0)
+    assert (mapping.batch_size, mapping.batching_window) == (100, 0.0)
     assert mapping.bisect and mapping.report_item_failures
     assert (mapping.maximum_retry_attempts, mapping.maximum_record_age) == (5, 86400)
     assert mapping.on_failure_queue_url == "http://q/dlq"
@@ -696,10 +696,20 @@ def put(dynamodb, sort_key: str, entity: str, **extra: dict) -> None:
         **extra})
 
 
+def publisher_only() -> Template:
+    """template.yaml with PublishEventsFunction as its only function (the others' queues are
+    not in this account)."""
+    document = Template().doc
+    resources = {logical_id: resource for logical_id, resource in document["Resources"].items()
+                 if resource.get("Type") != "AWS::Serverless::Function"
+                 or logical_id == "PublishEventsFunction"}
+    return Template({**document, "Resources": resources})
+
+
 def open_sources(account, handler) -> EventSources:
     dynamodb, sqs, tables, queues = account
     spec = Template().functions()["PublishEventsFunction"]
-    sources = EventSources.open(Template(), tables, queues, region=REGION, retry_delays=(0,),
+    sources = EventSources.open(publisher_only(), tables, queues, region=REGION, retry_delays=(0,),
                                 poll_interval=0.05)
     function = LocalFunction(spec, handler, physical_name="civicdesk-local-Publish",
                              region=REGION, account_id="123456789012")

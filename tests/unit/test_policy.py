@@ -19,11 +19,14 @@ EXPECTED = {
     A.REFER: {"operator": "all", "department_agent": "own", "supervisor": "all", "administrator": "all"},
     A.MERGE: {"operator": "all", "department_agent": "own", "supervisor": "all", "administrator": "all"},
     A.LINK: {"operator": "all", "department_agent": "own", "supervisor": "all", "administrator": "all"},
+    A.ESCALATE: {"operator": "all", "department_agent": "own", "supervisor": "all", "administrator": "all"},
     A.DELETE: {"administrator": "all"},
     A.VIEW_DELETED: {"administrator": "all"},
     A.LIST_STAFF: {"operator": "all", "department_agent": "own", "supervisor": "all", "administrator": "all"},
     A.VIEW_QUARANTINE: {"operator": "all", "supervisor": "all", "administrator": "all"},
     A.RELEASE_QUARANTINE: {"operator": "all", "supervisor": "all", "administrator": "all"},
+    A.MANAGE_SUPPRESSIONS: {"supervisor": "all", "administrator": "all"},
+    A.VIEW_FEED: {"supervisor": "all", "administrator": "all"},
 }
 
 

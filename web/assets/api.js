@@ -93,6 +93,28 @@ export function getCase(number, token, lang) {
   return call('GET', `/v1/public/cases/${encodeURIComponent(number)}`, { query: { token, lang } });
 }
 
+/** Asks to follow a public case by e-mail; always answers {status: "pending"} (docs/api.md). */
+export function followCase(number, email, language) {
+  return call('POST', `/v1/public/cases/${encodeURIComponent(number)}/subscriptions`, {
+    body: { email, language },
+    query: { lang: language },
+  });
+}
+
+function subscriptionPath(number, id, action) {
+  return `/v1/public/cases/${encodeURIComponent(number)}/subscriptions/${encodeURIComponent(id)}/${action}`;
+}
+
+/** The opt-in mail's link: answers {state}. */
+export function confirmSubscription(number, id, token, lang) {
+  return call('POST', subscriptionPath(number, id, 'confirm'), { body: { token }, query: { lang } });
+}
+
+/** A mail's unsubscribe link (a follower's or the requester's): answers {state}. */
+export function unsubscribe(number, id, token, lang) {
+  return call('POST', subscriptionPath(number, id, 'unsubscribe'), { body: { token }, query: { lang } });
+}
+
 /** A random UUID (v4); crypto.randomUUID exists only in secure contexts, so fall back. */
 export function newIdempotencyKey() {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();

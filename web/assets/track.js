@@ -1,8 +1,8 @@
 // track.html: one case's status and history, by number and (for private cases) token.
 
-import { page, h, startPage, announce, pageUrl } from './page.js';
+import { page, h, startPage, announce, focusElement, pageUrl } from './page.js';
 import { has, intlLocale } from './i18n.js';
-import { getCase } from './api.js';
+import { followCase, getCase } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(window.location.search);
@@ -15,6 +15,15 @@ const numberInput = $('t-number');
 const numberError = $('t-number-error');
 let result = null;
 let announced = false;
+
+// "Follow this case": an e-mail address for a public case viewed without the private token.
+const followForm = $('follow-form');
+const followEmail = $('follow-email');
+const followEmailError = $('follow-email-error');
+const followButton = $('follow-submit');
+let following = false; // a request in flight
+let followError = null; // {key, params} or {text}: kept so that a language switch re-translates it
+let followFieldError = null; // likewise, for the address field
 
 numberInput.value = number;
 
@@ -93,6 +102,8 @@ function renderCase(c) {
   $('c-description').textContent = c.description || '';
   $('public-view').hidden = Boolean(token);
   renderHistory(c.history);
+  $('follow').hidden = !(c.public === true && !token);
+  renderFollowErrors();
 
   $('case').hidden = false;
   $('not-found').hidden = true;
@@ -132,6 +143,76 @@ async function loadData(lang) {
     throw err;
   }
 }
+
+function errorText(error) {
+  return error.text || page.t(error.key, error.params);
+}
+
+function renderFollowErrors() {
+  const field = followEmail.closest('.field');
+  if (followFieldError) {
+    followEmailError.replaceChildren(
+      h('span', { class: 'visually-hidden', text: page.t('errorPrefix') }),
+      ' ',
+      errorText(followFieldError),
+    );
+    followEmail.setAttribute('aria-invalid', 'true');
+    followEmail.setAttribute('aria-describedby', 'follow-intro follow-email-error');
+  } else {
+    followEmail.removeAttribute('aria-invalid');
+    followEmail.setAttribute('aria-describedby', 'follow-intro');
+  }
+  followEmailError.hidden = !followFieldError;
+  field.classList.toggle('has-error', Boolean(followFieldError));
+  $('follow-error').hidden = !followError;
+  $('follow-error-text').textContent = followError ? errorText(followError) : '';
+}
+
+function followFailure(err) {
+  const field = err.fields.find((f) => f && f.field === 'email');
+  if (err.status === 400 && field) {
+    followFieldError = { text: field.message || page.t('followEmailRequired') };
+  } else if (err.status === 404) {
+    followError = { key: 'notFound' };
+  } else if (err.status === 0) {
+    followError = { key: 'subNetwork' };
+  } else {
+    followError = err.serverMessage ? { text: err.serverMessage } : { key: 'errorGeneric', params: { status: err.status } };
+  }
+}
+
+followForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  if (following || !result || !result.case) return;
+  followError = null;
+  followFieldError = null;
+  const email = followEmail.value.trim();
+  if (!email) followFieldError = { key: 'followEmailRequired' };
+  if (!followFieldError) {
+    following = true;
+    followButton.disabled = true;
+    try {
+      await followCase(result.case.number || number, email, page.lang);
+      followForm.hidden = true;
+      $('follow-done').hidden = false;
+      focusElement($('follow-done'));
+      announce(page.t('followDone'));
+    } catch (err) {
+      followFailure(err);
+    } finally {
+      following = false;
+      followButton.disabled = false;
+    }
+  }
+  renderFollowErrors();
+  if (followFieldError) {
+    followEmail.focus();
+    announce(errorText(followFieldError));
+  } else if (followError) {
+    focusElement($('follow-error'));
+    announce(errorText(followError));
+  }
+});
 
 lookupForm.addEventListener('submit', (event) => {
   event.preventDefault();

@@ -33,6 +33,32 @@ PUBLIC_CASE = Obj({
     "contact": CONTACT,
 }, description="A case submitted by a citizen through the web form or an app")
 
+SUBSCRIPTION_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,100}$"
+SUBSCRIPTION_ID_PATTERN = r"^[0-9a-f]{24}$"
+
+FOLLOW = Obj({
+    "email": Str(required=True, max_length=254, format="email",
+                 description="Where the case's public news go, after the address confirms"),
+    "language": Str(max_length=8, enum=LANGUAGES,
+                    description="Language of the mails (default: the request's language)"),
+}, description="Follow a public case by e-mail")
+
+SUBSCRIPTION_CONFIRMATION = Obj({
+    "token": Str(required=True, max_length=100, pattern=SUBSCRIPTION_TOKEN_PATTERN,
+                 description="The token of the link in the opt-in mail"),
+}, description="Confirm a subscription")
+
+UNSUBSCRIPTION = Obj({
+    "token": Str(max_length=100, pattern=SUBSCRIPTION_TOKEN_PATTERN,
+                 description="The token of the link in the mail (or ?token=)"),
+}, description="End a subscription")
+
+UNSUBSCRIPTION_QUERY = Obj({
+    "token": Str(max_length=100, pattern=SUBSCRIPTION_TOKEN_PATTERN,
+                 description="The token, as the mail's List-Unsubscribe one-click URL carries it"),
+    "lang": Str(max_length=8),
+}, description="RFC 8058 one-click unsubscribe (the body is then List-Unsubscribe=One-Click)")
+
 # -- staff (admin API) --------------------------------------------------------------------------
 
 STAFF_CHANNELS = ("phone", "letter", "in_person", "sms")
@@ -87,6 +113,20 @@ QUEUE_QUERY = Obj({
     "cursor": Str(max_length=400, pattern=r"^[A-Za-z0-9_-]+$", description="`next_cursor` of the previous page"),
     "lang": Str(max_length=8),
 }, description="Queue filters (query string)")
+
+FEED_QUERY = Obj({
+    "cursor": Str(max_length=4000, pattern=r"^[A-Za-z0-9_-]+$",
+                  description="The `cursor` of the previous answer: poll with it again"),
+    "since": DateTime(description="Without a cursor: the changes from this moment on (RFC 3339; "
+                                  "default 15 minutes ago, at most 7 days ago)"),
+    "limit": Int(minimum=1, maximum=200, from_text=True,
+                 description="At most this many changes per answer (default 100)"),
+    "kinds": Str(max_length=500, description="Comma-separated timeline kinds (status_changed, "
+                                             "assigned, ...); default all"),
+    "department": Str(max_length=64, pattern=DEPARTMENT_PATTERN,
+                      description="Only the changes of this department's cases"),
+    "lang": Str(max_length=8),
+}, description="Live feed (query string)")
 
 ASSIGNMENT = Obj({
     "assignee": Str(max_length=128, pattern=USERNAME_PATTERN, nullable=True,
@@ -143,10 +183,22 @@ LINK = Obj({
     "version": Int(minimum=1),
 })
 
+ESCALATION = Obj({
+    "reason": Str(required=True, min_length=1, max_length=1000, multiline=True,
+                  description="Why the supervisors should look at the case (internal; kept in the "
+                              "timeline, not in the event)"),
+    "version": VERSION,
+})
+
 DELETION = Obj({
     "reason": Str(required=True, min_length=3, max_length=2000, multiline=True),
     "version": VERSION,
 })
+
+SUPPRESSION_LIFT = Obj({
+    "reason": Str(required=True, min_length=3, max_length=2000, multiline=True,
+                  description="Why mail to the address may go out again (kept with who and when)"),
+}, description="Take an address off the suppression list")
 
 STAFF_QUERY = Obj({
     "role": Str(max_length=32, enum=("operator", "department_agent", "supervisor", "administrator")),

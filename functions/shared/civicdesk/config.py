@@ -26,6 +26,7 @@ class Settings:
     staff_user_pool_id: str | None = None
     sms_sender_id: str | None = None
     events_topic_arn: str | None = None
+    ses_configuration_set: str | None = None  # delivery, bounce and complaint events
 
     @classmethod
     def from_environ(cls, environ: dict | None = None) -> "Settings":
@@ -53,6 +54,7 @@ class Settings:
             staff_user_pool_id=env.get("CIVICDESK_STAFF_USER_POOL_ID") or None,
             sms_sender_id=env.get("CIVICDESK_SMS_SENDER_ID") or None,
             events_topic_arn=env.get("CIVICDESK_EVENTS_TOPIC_ARN") or None,
+            ses_configuration_set=env.get("CIVICDESK_SES_CONFIGURATION_SET") or None,
         )
 
 

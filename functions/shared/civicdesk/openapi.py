@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from . import api_schemas as s
 from .schema import Arr, Bool, Field, Int, Obj, Str
 
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 AUTHORIZER = "StaffAuthorizer"  # the authorizer's name in template.yaml
 
 
@@ -42,12 +42,14 @@ CASE_SUMMARY = Obj({
     "assignee": Str(), "created_at": Str(format="date-time"), "updated_at": Str(format="date-time"),
     "received_at": Str(format="date-time"), "requester_name": Str(), "location": s.LOCATION,
     "excerpt": Str(), "deleted": Bool(),
+    "escalation_level": Int(description="How often the case was escalated to the supervisors "
+                                        "(0: never)"),
 }, description="A case in a queue")
 
 TIMELINE_ENTRY = Obj({
     "id": Str(required=True), "at": Str(required=True, format="date-time"),
     "kind": Str(required=True, description="case_opened, status_changed, message_in, message_out, "
-                "note, assigned, routed, referred, linked, merged, merged_from, deleted, ..."),
+                "note, assigned, routed, referred, linked, merged, merged_from, deleted, escalated, ..."),
     "actor": Str(required=True, description="staff:<username>, citizen:<channel>, system..."),
     "public": Bool(required=True, description="Shown on the citizen's tracking page"),
     "text": _TEXT,
@@ -61,6 +63,8 @@ CASE_DETAIL = Obj({
     "routing": Obj({}, description="rule (category, area, override), department, area, by, reason"),
     "deleted_at": Str(format="date-time"), "deleted_by": Str(),
     "timeline": Arr(TIMELINE_ENTRY, max_items=100000, description="Oldest first; internal entries included"),
+    "followers": Int(description="How many people follow the case by e-mail (confirmed; who they "
+                                 "are is not shown)"),
 }, description="A case with its whole timeline")
 
 QUEUE_PAGE = Obj({
@@ -73,8 +77,12 @@ CHANGE_RESULT = Obj({
     "number": Str(required=True), "version": Int(required=True, description="The new version"),
     "status": Str(), "department": Str(), "assignee": Str(),
     "events": Arr(Str(), description="Ids of the timeline entries written"),
-    "channel": Str(), "delivery": Str(enum=("sent", "failed")), "message_id": Str(),
+    "channel": Str(), "delivery": Str(enum=("sent", "failed", "suppressed", "sms_fallback"),
+                                     description="suppressed: the address is on the suppression "
+                                                 "list, nothing was mailed; sms_fallback: so the "
+                                                 "reply went by SMS"), "message_id": Str(),
     "merged_into": Str(), "deleted": Bool(),
+    "escalation_level": Int(description="The case's escalation level after an escalation"),
 })
 
 OPENED = Obj({
@@ -106,13 +114,44 @@ STAFF_LIST = Obj({"items": Arr(Obj({"username": Str(), "name": Str(), "email": S
                                     "roles": Arr(Str()), "role_names": Arr(Str()),
                                     "departments": Arr(Str())}))})
 
+FEED_PAGE = Obj({
+    "changes": Arr(Obj({
+        "id": Str(required=True, description="The timeline entry's id"),
+        "at": Str(required=True, format="date-time"), "number": Str(required=True),
+        "kind": Str(required=True, description="The timeline entry's kind (status_changed, ...)"),
+        "actor": Str(required=True), "public": Bool(required=True),
+        "status": Str(description="The case's status after the change"), "status_name": _TEXT,
+        "previous_status": Str(description="The status before (status changes and merges)"),
+        "department": Str(description="The case's department after the change"),
+        "department_name": _TEXT, "assignee": Str(), "text": _TEXT,
+    }), max_items=200, required=True, description="Oldest first"),
+    "cursor": Str(required=True, description="Poll with it again (`?cursor=`); always present"),
+    "more": Bool(description="Cut at `limit`: poll again at once"),
+})
+
 QUARANTINE_PAGE = Obj({"items": Arr(Obj({
     "id": Str(), "reason": Str(), "sender": Str(), "subject": Str(), "recipients": Arr(Str()),
     "received_at": Str(format="date-time"), "verdicts": Obj({}), "released_at": Str(),
     "released_by": Str()})), "next_cursor": Str()})
 
 RELEASE_RESULT = Obj({"outcome": Str(), "number": Str(), "replied": Bool(), "reason": Str()})
+SUPPRESSION = Obj({
+    "address": Str(required=True), "reason": Str(enum=("bounce", "complaint"),
+                                                 description="null once lifted"),
+    "suppressed_at": Str(format="date-time"), "message_id": Str(description="SES id of the mail"),
+    "case": Str(description="The case that mail was about"),
+    "counts": Obj({}, description="Reports per status: delivered, bounced, complained, rejected, delayed"),
+    "last_status": Str(), "last_at": Str(format="date-time"),
+    "lifted_at": Str(format="date-time"), "lifted_by": Str(), "lift_reason": Str(),
+    "lifted_suppression": Str(description="The reason of the suppression last lifted"),
+}, description="An address CivicDesk mails no more (a hard bounce or a complaint)")
+SUPPRESSION_PAGE = Obj({"items": Arr(SUPPRESSION), "next_cursor": Str()})
 MUNICIPALITY = Obj({}, description="The municipality: names, languages, hours, services, case types")
+FOLLOW_ACCEPTED = Obj({"status": Str(required=True, enum=("pending",))},
+                      description="Always the same, whatever the address's subscription was")
+SUBSCRIPTION_STATE = Obj({"state": Str(required=True, enum=("pending", "confirmed", "unsubscribed"))})
+ONE_CLICK_FORM = Obj({"List-Unsubscribe": Str(max_length=20, enum=("One-Click",))},
+                     description="RFC 8058 one-click unsubscribe, as mail clients send it")
 CATEGORIES = Obj({"language": Str(), "categories": Arr(Obj({}))})
 
 
@@ -131,6 +170,8 @@ class Operation:
     staff: bool = False
     errors: tuple[int, ...] = (400,)
     headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    body_required: bool = True
+    form_body: Obj | None = None  # also accepted as application/x-www-form-urlencoded
 
 
 _CASE_ERRORS = (400, 401, 403, 404, 409, 413)
@@ -151,6 +192,26 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/v1/public/cases/{number}", "trackCase", "public",
               "Follow a case (a private case needs its token)", PUBLIC_CASE_VIEW,
               query=Obj({"token": Str(max_length=200), "lang": Str(max_length=8)}), errors=(404,)),
+    Operation("POST", "/v1/public/cases/{number}/subscriptions", "followCase", "public",
+              "Follow a public case by e-mail (double opt-in)", FOLLOW_ACCEPTED, 202,
+              body=s.FOLLOW, errors=(400, 404, 413, 415),
+              description="Mails a confirmation link (at most one per address and case every 10 "
+                          "minutes; none when the address follows already). The answer is the "
+                          "same whatever the address's subscription was. A case that is not "
+                          "public answers 404 like one that does not exist."),
+    Operation("POST", "/v1/public/cases/{number}/subscriptions/{subscription_id}/confirm",
+              "confirmSubscription", "public", "Confirm following a case (the opt-in mail's link)",
+              SUBSCRIPTION_STATE, body=s.SUBSCRIPTION_CONFIRMATION, errors=(400, 404, 413, 415),
+              description="Confirming again answers `confirmed`; an ended subscription stays "
+                          "`unsubscribed`. An unknown subscription and a wrong token answer the "
+                          "same 404."),
+    Operation("POST", "/v1/public/cases/{number}/subscriptions/{subscription_id}/unsubscribe",
+              "unsubscribe", "public", "Stop following a case, or stop the requester's mails",
+              SUBSCRIPTION_STATE, body=s.UNSUBSCRIPTION, body_required=False,
+              form_body=ONE_CLICK_FORM, query=s.UNSUBSCRIPTION_QUERY, errors=(400, 404, 413, 415),
+              description="The token comes in the JSON body (the portal's page) or in the query "
+                          "string (the `List-Unsubscribe` one-click URL of every mail, RFC 8058, "
+                          "which mail clients POST as a form). Ending twice answers the same."),
     Operation("GET", "/v1/openapi.json", "getOpenApiDocument", "public",
               "This document", None, errors=()),
     Operation("GET", "/v1/admin/me", "getMe", "staff", "Who am I: roles, departments, permissions",
@@ -198,12 +259,35 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/v1/admin/cases/{number}/links", "linkCases", "staff",
               "Link two related cases", CHANGE_RESULT, body=s.LINK, staff=True,
               errors=_CASE_ERRORS),
+    Operation("POST", "/v1/admin/cases/{number}/escalation", "escalateCase", "staff",
+              "Escalate an open case to the supervisors, with a reason", CHANGE_RESULT,
+              body=s.ESCALATION, staff=True, errors=_CASE_ERRORS,
+              description="Raises the case's escalation level by one and records an internal "
+                          "timeline entry; the `case.escalated` event notifies the supervisors. "
+                          "A resolved, closed, cancelled or merged case answers 409."),
+    Operation("GET", "/v1/admin/feed", "pollFeed", "staff",
+              "The live feed: every change on any case since the cursor (supervisors)", FEED_PAGE,
+              query=s.FEED_QUERY, staff=True, errors=(400, 401, 403),
+              description="Poll every few seconds with the `cursor` of the previous answer; the "
+                          "first poll starts at `since` (default: 15 minutes ago). Each answer "
+                          "is normally one query of one index partition; an empty one costs "
+                          "half a read unit. `kinds` and `department` filter the changes; keep "
+                          "them the same for one cursor."),
     Operation("GET", "/v1/admin/quarantine", "listQuarantine", "staff",
               "Quarantined mail (spam, viruses) with the reason", QUARANTINE_PAGE,
               query=s.PAGE_QUERY, staff=True, errors=(400, 401, 403)),
     Operation("POST", "/v1/admin/quarantine/{quarantine_id}/release", "releaseQuarantined",
               "staff", "Process a quarantined message after all", RELEASE_RESULT, staff=True,
               errors=(401, 403, 404)),
+    Operation("GET", "/v1/admin/suppressions", "listSuppressions", "staff",
+              "The suppression list: addresses that bounced hard or complained, newest first",
+              SUPPRESSION_PAGE, query=s.PAGE_QUERY, staff=True, errors=(400, 401, 403),
+              description="Mail to these addresses is not sent; replies go by SMS where the "
+                          "case has a mobile number."),
+    Operation("DELETE", "/v1/admin/suppressions/{address}", "liftSuppression", "staff",
+              "Take an address off the suppression list (recorded with who, when and why)",
+              SUPPRESSION, body=s.SUPPRESSION_LIFT, staff=True,
+              errors=(400, 401, 403, 404, 413, 415)),
 )
 
 _STATUS_TEXT = {400: "Invalid request: every bad field is listed", 401: "No valid staff token",
@@ -237,6 +321,8 @@ def _parameters(operation: Operation) -> list[dict]:
             schema: dict[str, Any] = {"type": "string"}
             if name == "number":
                 schema["pattern"] = s.NUMBER_PATTERN
+            elif name == "subscription_id":
+                schema["pattern"] = s.SUBSCRIPTION_ID_PATTERN
             params.append({"name": name, "in": "path", "required": True, "schema": schema})
     if operation.query is not None:
         for name, spec in operation.query.fields.items():
@@ -257,7 +343,7 @@ def _parameters(operation: Operation) -> list[dict]:
 
 
 def _operation(op: Operation) -> dict:
-    success: dict[str, Any] = {"description": "OK" if op.status == 200 else "Created"}
+    success: dict[str, Any] = {"description": {201: "Created", 202: "Accepted"}.get(op.status, "OK")}
     if op.response is not None:
         success["content"] = {"application/json": {"schema": _schema(op.response)}}
     else:
@@ -270,8 +356,10 @@ def _operation(op: Operation) -> dict:
     if op.description:
         doc["description"] = op.description
     if op.body is not None:
-        doc["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": _schema(op.body)}}}
+        content = {"application/json": {"schema": _schema(op.body)}}
+        if op.form_body is not None:
+            content["application/x-www-form-urlencoded"] = {"schema": _schema(op.form_body)}
+        doc["requestBody"] = {"required": op.body_required, "content": content}
     if op.staff:
         doc["security"] = [{AUTHORIZER: []}]
     return doc

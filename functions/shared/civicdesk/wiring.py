@@ -52,9 +52,36 @@ def municipality_provider():
 
 @lru_cache(maxsize=1)
 def mailer():
+    """SES with the configuration set that reports deliveries, bounces and complaints, behind
+    the suppression list: every sender gets this one, so none mails a suppressed address."""
     from .adapters.ses import SesMailer
+    from .services.delivery import SuppressionCheckingMailer
 
-    return SesMailer(lambda: aws_client("sesv2"), settings().mail_domain)
+    ses = SesMailer(lambda: aws_client("sesv2"), settings().mail_domain,
+                    configuration_set=settings().ses_configuration_set)
+    return SuppressionCheckingMailer(ses, delivery_repository())
+
+
+@lru_cache(maxsize=1)
+def delivery_repository():
+    from .adapters.recipients import DynamoDeliveryRepository
+
+    _tables_configured()
+    return DynamoDeliveryRepository()
+
+
+@lru_cache(maxsize=1)
+def delivery_feedback_service():
+    from .services.delivery import DeliveryFeedbackService
+
+    return DeliveryFeedbackService(delivery_repository(), sms_sender(), municipality_provider())
+
+
+@lru_cache(maxsize=1)
+def suppression_admin():
+    from .services.delivery import SuppressionAdmin
+
+    return SuppressionAdmin(delivery_repository())
 
 
 @lru_cache(maxsize=1)
@@ -62,7 +89,7 @@ def case_service():
     from .observability import PowertoolsMetricsSink
     from .services.cases import CaseService
 
-    return CaseService(case_repository(), municipality_provider(), mailer(),
+    return CaseService(case_repository(), municipality_provider(),
                        PowertoolsMetricsSink(), settings().public_url)
 
 
@@ -71,6 +98,22 @@ def public_info_service():
     from .services.public import PublicInfoService
 
     return PublicInfoService(municipality_provider())
+
+
+@lru_cache(maxsize=1)
+def subscription_repository():
+    from .adapters.subscriptions import DynamoSubscriptionRepository
+
+    _tables_configured()
+    return DynamoSubscriptionRepository()
+
+
+@lru_cache(maxsize=1)
+def follower_service():
+    from .services.followers import FollowerService
+
+    return FollowerService(case_repository(), subscription_repository(), municipality_provider(),
+                           mailer(), settings().public_url)
 
 
 @lru_cache(maxsize=1)
@@ -127,6 +170,13 @@ def staff_service():
 
 
 @lru_cache(maxsize=1)
+def feed_service():
+    from .services.feed import FeedService
+
+    return FeedService(case_repository(), municipality_provider())
+
+
+@lru_cache(maxsize=1)
 def quarantine_admin():
     from .services.staff import QuarantineAdmin
 
@@ -144,11 +194,27 @@ def event_publisher():
                           SnsEventBus(lambda: aws_client("sns"), settings().events_topic_arn or ""))
 
 
+@lru_cache(maxsize=1)
+def notification_service():
+    from .adapters.notifications import DynamoNotificationRepository
+    from .observability import PowertoolsMetricsSink
+    from .services.notifications import NotificationService
+
+    _tables_configured()
+    return NotificationService(DynamoNotificationRepository(), municipality_provider(), mailer(),
+                               sms_sender(), staff_directory(), PowertoolsMetricsSink(),
+                               settings().public_url)
+
+
 def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding)."""
     settings.cache_clear()
     for factory in (aws_client, _tables_configured, case_repository, config_repository,
                     municipality_provider, mailer, case_service, public_info_service,
+                    feed_service,
+                    subscription_repository, follower_service,
+                    delivery_repository, delivery_feedback_service, suppression_admin,
                     blob_store, email_intake_service, staff_directory, sms_sender,
-                    casework_service, staff_service, quarantine_admin, event_publisher):
+                    casework_service, staff_service, quarantine_admin, event_publisher,
+                    notification_service):
         factory.cache_clear()

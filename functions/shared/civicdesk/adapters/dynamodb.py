@@ -11,19 +11,20 @@ import binascii
 import gzip
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from pynamodb.attributes import (BinaryAttribute, BooleanAttribute, DiscriminatorAttribute,
                                  ListAttribute, MapAttribute, NumberAttribute, TTLAttribute,
                                  UnicodeAttribute, UnicodeSetAttribute, VersionAttribute)
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from ..domain.cases import (OPEN_STATUSES, Case, CaseType, Channel, Contact, EventKind, Location,
                             Status, TimelineEvent, format_number, iso)
 from ..domain.errors import BadRequestError, ConflictError
+from ..domain.feed import FeedEntry, feed_day, feed_record, position_of
 from ..services.ports import (CaseUpdate, DuplicateInbound, DuplicateSubmission, QueueQuery,
                               QuarantineEntry, RateLimited, RateLimit)
 from ..domain.inbound import InboundMarker
@@ -100,6 +101,28 @@ class AllCasesIndex(GlobalSecondaryIndex):
     GSI3SK = UnicodeAttribute(range_key=True)
 
 
+def feed_pk(day: str) -> str:
+    """GSI4's partition of one UTC day (``2026-11-21``): every timeline entry of that day."""
+    return f"FEED#{day}"
+
+
+#: What the feed index holds besides its keys: what the feed shows, never the entry's data
+#: (which may hold a whole message); ``feed`` is the compact record of ``domain.feed``.
+FEED_PROJECTION = ("entity", "number", "at", "kind", "actor", "public", "event_id", "feed")
+
+
+class FeedIndex(GlobalSecondaryIndex):
+    """GSI4: the supervisors' live feed, one partition per UTC day (a municipality writes a few
+    thousand timeline entries a day at most, far below a partition's 1,000 writes a second)."""
+
+    class Meta:
+        index_name = "GSI4"
+        projection = IncludeProjection(list(FEED_PROJECTION))
+
+    GSI4PK = UnicodeAttribute(hash_key=True)
+    GSI4SK = UnicodeAttribute(range_key=True)
+
+
 #: Queue kind -> (index, its partition key attribute, its sort key attribute).
 QUEUE_INDEXES = {
     "department": ("GSI1", "GSI1PK", "GSI1SK"),
@@ -146,6 +169,7 @@ class CaseItem(TableItem, discriminator="case"):
     merged_into = UnicodeAttribute(null=True)
     deleted_at = UnicodeAttribute(null=True)
     deleted_by = UnicodeAttribute(null=True)
+    escalation_level = NumberAttribute(null=True)  # absent: never escalated
     version = VersionAttribute()
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
@@ -166,6 +190,10 @@ class TimelineItem(TableItem, discriminator="event"):
     public = BooleanAttribute()
     event_id = UnicodeAttribute()
     data = MapAttribute(null=True)
+    feed = MapAttribute(null=True)  # what the feed shows (``domain.feed.feed_record``)
+    GSI4PK = UnicodeAttribute(null=True)
+    GSI4SK = UnicodeAttribute(null=True)
+    feed_index = FeedIndex()
 
 
 class CounterItem(TableItem, discriminator="counter"):
@@ -190,9 +218,12 @@ class InboundItem(TableItem, discriminator="inbound"):
 
 
 class MessageIdItem(TableItem, discriminator="message_id"):
-    """A Message-ID SES gave our outgoing mail -> its case (threading by In-Reply-To)."""
+    """A Message-ID SES gave our outgoing mail -> its case (threading by In-Reply-To), and what
+    the mail was and to whom (delivery feedback: was it the requester's mail that bounced?)."""
 
     number = UnicodeAttribute()
+    kind = UnicodeAttribute(null=True)  # reply, referral, auto_reply, a notification template...
+    to = UnicodeAttribute(null=True)  # the recipient, lower case
     expires_at = TTLAttribute(null=True)
 
 
@@ -234,6 +265,8 @@ class SubscriptionItem(TableItem, discriminator="subscription"):
     confirmed_at = UnicodeAttribute(null=True)
     unsubscribed_at = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+    #: When the last opt-in mail went out (a follower gets at most one per 10 minutes).
+    opt_in_sent_at = UnicodeAttribute(null=True)
 
 
 class NotificationItem(TableItem, discriminator="notification"):
@@ -251,6 +284,21 @@ class NotificationItem(TableItem, discriminator="notification"):
     channel = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+
+
+class PendingLinkItem(TableItem, discriminator="pending_link"):
+    """``CASE#<n>`` / ``PENDING#tracking_link``: the private tracking link (it holds the token,
+    of which the case keeps only a hash) waiting for the confirmation that carries it. Written
+    with the case, removed when the confirmation is sent, expired by TTL otherwise."""
+
+    number = UnicodeAttribute()
+    link = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
+PENDING_LINK_SK = "PENDING#tracking_link"
+#: How long an unsent tracking link may wait for its confirmation.
+PENDING_LINK_DAYS = 7
 
 
 def subscription_sk(subscription_id: str) -> str:
@@ -287,16 +335,40 @@ def configure(table_name: str, region: str, host: str | None = None) -> None:
     All item kinds share one connection, hence one botocore client: each client costs tens of
     milliseconds to create, which a cold start would otherwise pay once per item kind.
     """
-    models = (TableItem, CaseItem, TimelineItem, CounterItem, IdempotencyItem, ConfigItem,
-              InboundItem, MessageIdItem, RateItem, QuarantineItem)
+    models = _item_kinds()
     for model in models:
         model.Meta.table_name = table_name
         model.Meta.region = region
         model.Meta.host = host
         model._connection = None
     shared = CaseItem._get_connection()  # its schema includes the table's indexes
+    _know_indexes_of(shared, TimelineItem)
     for model in models:
         model._connection = shared
+
+
+def _item_kinds() -> list[type]:
+    """``TableItem`` and every item kind derived from it, wherever it is declared (an item kind
+    left out would keep a connection of its own, to whatever endpoint it first saw)."""
+    kinds: list[type] = [TableItem]
+    for kind in kinds:
+        kinds.extend(sub for sub in kind.__subclasses__() if sub not in kinds)
+    return kinds
+
+
+def _know_indexes_of(connection, model) -> None:
+    """Add the indexes ``model`` declares (the feed index of ``TimelineItem``) to the schema the
+    shared connection took from ``CaseItem``, so that one connection queries every index."""
+    meta = connection.get_meta_table()
+    indexes = meta.data.setdefault("GlobalSecondaryIndexes", [])
+    definitions = meta.data.setdefault("AttributeDefinitions", [])
+    known = {index["IndexName"] for index in indexes}
+    defined = {definition["AttributeName"] for definition in definitions}
+    for index in model._get_schema()["global_secondary_indexes"]:
+        if index["index_name"] not in known:
+            indexes.append({"IndexName": index["index_name"], "KeySchema": index["key_schema"]})
+        definitions.extend(d for d in index["attribute_definitions"]
+                           if d["AttributeName"] not in defined)
 
 
 def botocore_session():
@@ -337,6 +409,7 @@ def case_to_item(case: Case) -> CaseItem:
         received_at=iso(case.received_at) if case.received_at else None,
         routing=dict(case.routing) if case.routing else None, merged_into=case.merged_into,
         deleted_at=iso(case.deleted_at) if case.deleted_at else None, deleted_by=case.deleted_by,
+        escalation_level=case.escalation_level or None,
         **keys, **({"version": case.version} if case.version else {}))
 
 
@@ -355,14 +428,37 @@ def item_to_case(item: CaseItem) -> Case:
         linked_cases=tuple(sorted(item.linked_cases or ())), version=item.version or 0,
         received_at=_dt(item.received_at) if item.received_at else None,
         routing=item.routing.as_dict() if item.routing else None, merged_into=item.merged_into,
-        deleted_at=_dt(item.deleted_at) if item.deleted_at else None, deleted_by=item.deleted_by)
+        deleted_at=_dt(item.deleted_at) if item.deleted_at else None, deleted_by=item.deleted_by,
+        escalation_level=int(item.escalation_level or 0))
 
 
-def event_to_item(event: TimelineEvent) -> TimelineItem:
+def event_to_item(event: TimelineEvent, *, department: str | None = None,
+                  status: str | None = None, assignee: str | None = None) -> TimelineItem:
+    """The timeline item, with its place in the feed index (GSI4). ``department``, ``status``
+    and ``assignee`` are the case's after the entry, when the writer has the case at hand."""
     return TimelineItem(PK=case_pk(event.case_number), SK=event.sort_key,
                         number=event.case_number, at=iso(event.at), kind=event.kind.value,
                         actor=event.actor, public=event.public, event_id=event.event_id,
-                        data=event.data or None)
+                        data=event.data or None,
+                        feed=feed_record(event, department=department, status=status,
+                                         assignee=assignee) or None,
+                        GSI4PK=feed_pk(feed_day(event.at)),
+                        GSI4SK=position_of(event.at, event.case_number, event.event_id))
+
+
+def feed_facts(case: Case) -> dict:
+    """What a timeline entry's feed record says of its case (``event_to_item``'s keywords)."""
+    return {"department": case.department, "status": case.status.value, "assignee": case.assignee}
+
+
+def _feed_entry(raw: dict) -> FeedEntry:
+    item = TimelineItem.from_raw_data(raw)
+    record = item.feed.as_dict() if item.feed else {}
+    return FeedEntry(position=item.GSI4SK, case_number=item.number, at=_dt(item.at),
+                     kind=item.kind, actor=item.actor, public=item.public,
+                     event_id=item.event_id, department=record.get("department"),
+                     status=record.get("status"), previous_status=record.get("previous_status"),
+                     assignee=record.get("assignee"), params=dict(record.get("params") or {}))
 
 
 def item_to_event(item: TimelineItem) -> TimelineEvent:
@@ -381,18 +477,25 @@ class DynamoCaseRepository:
         return format_number(year, int(counter.value))
 
     def create(self, case: Case, events: list[TimelineEvent],
-               idempotency: tuple[str, str, dict, int] | None = None) -> None:
+               idempotency: tuple[str, str, dict, int] | None = None, *,
+               pending_link: str | None = None) -> None:
         """Write the case, its first timeline entries and the idempotency record atomically.
 
         ``idempotency`` is ``(key, request_hash, response, expires_at_epoch)``. If the key was
-        used before, raises ``DuplicateSubmission`` with the first response.
+        used before, raises ``DuplicateSubmission`` with the first response. ``pending_link`` is
+        the private tracking link the notify function puts into the confirmation.
         """
         item = case_to_item(case)
         try:
             with TransactWrite(connection=TableItem._get_connection().connection) as tx:
                 tx.save(item, condition=CaseItem.PK.does_not_exist())
                 for event in events:
-                    tx.save(event_to_item(event))
+                    tx.save(event_to_item(event, **feed_facts(case)))
+                if pending_link:
+                    tx.save(PendingLinkItem(
+                        PK=case_pk(case.number), SK=PENDING_LINK_SK, number=case.number,
+                        link=pending_link,
+                        expires_at=case.created_at + timedelta(days=PENDING_LINK_DAYS)))
                 if idempotency:
                     key, request_hash, response, expires = idempotency
                     tx.save(IdempotencyItem(PK=f"IDEMPOTENCY#{key}", SK="#IDEMPOTENCY",
@@ -402,7 +505,7 @@ class DynamoCaseRepository:
                             condition=IdempotencyItem.PK.does_not_exist())
         except TransactWriteError as exc:
             reasons = [reason.code if reason else None for reason in exc.cancellation_reasons or []]
-            if idempotency and len(reasons) == len(events) + 2 and reasons[-1] == "ConditionalCheckFailed":
+            if idempotency and len(reasons) == len(events) + 2 + bool(pending_link) and reasons[-1] == "ConditionalCheckFailed":
                 previous = IdempotencyItem.get(f"IDEMPOTENCY#{idempotency[0]}", "#IDEMPOTENCY",
                                                consistent_read=True)
                 raise DuplicateSubmission(previous.request_hash, json.loads(previous.response)) from None
@@ -412,16 +515,26 @@ class DynamoCaseRepository:
 
     def get_with_timeline(self, number: str) -> tuple[Case, list[TimelineEvent]] | None:
         """The case and its whole timeline in order, from one ``Query``."""
+        found = self.get_with_followers(number)
+        return (found[0], found[1]) if found else None
+
+    def get_with_followers(self, number: str) -> tuple[Case, list[TimelineEvent], int] | None:
+        """The case, its whole timeline in order and how many confirmed followers it has, from
+        the same one ``Query`` (the subscriptions are on the case's partition)."""
         case = None
         events = []
+        followers = 0
         for item in TableItem.query(case_pk(number)):
             if isinstance(item, CaseItem):
                 case = item_to_case(item)
             elif isinstance(item, TimelineItem):
                 events.append(item_to_event(item))
+            elif (isinstance(item, SubscriptionItem) and item.role == SubscriptionRole.FOLLOWER.value
+                  and item.state == SubscriptionState.CONFIRMED.value):
+                followers += 1
         if case is None:
             return None
-        return case, events
+        return case, events, followers
 
     # -- case work (admin API) ----------------------------------------------------------------
 
@@ -440,8 +553,10 @@ class DynamoCaseRepository:
                     item = case_to_item(changed)
                     item.version = version
                     tx.save(item, condition=CaseItem.PK.exists(), return_values="ALL_OLD")
+                facts = {changed.number: feed_facts(changed) for changed, _ in cases}
                 for event in events:
-                    tx.save(event_to_item(event), condition=TimelineItem.PK.does_not_exist())
+                    tx.save(event_to_item(event, **facts.get(event.case_number, {})),
+                            condition=TimelineItem.PK.does_not_exist())
         except TransactWriteError as exc:
             reasons = exc.cancellation_reasons or []
             for index, reason in enumerate(reasons[:len(cases)]):
@@ -508,6 +623,33 @@ class DynamoCaseRepository:
         cursor = encode_cursor(last[sk_attr]["S"], last["PK"]["S"][len("CASE#"):]) if last else None
         return cases, cursor
 
+    def feed(self, after: str, through_day: str, limit: int) -> tuple[list[FeedEntry], str | None]:
+        """Timeline entries after the position (or moment) ``after``, oldest first, at most
+        ``limit``: one ``Query`` of the feed index (GSI4) per day partition, from ``after``'s
+        day on, through ``through_day`` (normally one: the day is today).
+
+        Returns the entries and, when the read stopped before the end of ``through_day``, the
+        last position it read (``None``: everything up to now was read). The partitions read are
+        named by ``after``'s day only: nothing but feed partitions can be reached.
+        """
+        entries: list[FeedEntry] = []
+        day = after[:10]
+        condition = TimelineItem.GSI4SK > after
+        while True:
+            answer = TableItem._get_connection().query(
+                feed_pk(day), range_key_condition=condition, index_name=FeedIndex.Meta.index_name,
+                limit=limit - len(entries))
+            entries += [_feed_entry(raw) for raw in answer.get("Items", [])]
+            last = answer.get("LastEvaluatedKey")
+            if last:
+                return entries, last["GSI4SK"]["S"]
+            if day >= through_day:
+                return entries, None
+            if len(entries) >= limit:
+                return entries, entries[-1].position
+            day = (datetime.strptime(day, "%Y-%m-%d") + timedelta(days=1)).strftime("%Y-%m-%d")
+            condition = None
+
     # -- mail ---------------------------------------------------------------------------------
 
     def get_case(self, number: str) -> Case | None:
@@ -554,8 +696,15 @@ class DynamoCaseRepository:
                     tx.update(CaseItem(PK=case_pk(update.number), SK=CASE_SK, version=update.expected_version),
                               actions=_update_actions(update))
                     operations.append("case")
+                facts = {}
+                if new_case is not None:
+                    facts = feed_facts(new_case)
+                elif update is not None:
+                    status = update.status or update.current_status
+                    facts = {"department": update.department,
+                             "status": status.value if status else None}
                 for event in events:
-                    tx.save(event_to_item(event))
+                    tx.save(event_to_item(event, **facts))
                     operations.append("event")
                 if rate_limit is not None:
                     tx.update(RateItem(PK=rate_limit.key, SK="#RATE"),
@@ -589,11 +738,25 @@ class DynamoCaseRepository:
             tx.update(InboundItem(PK=f"INBOUND#{ses_message_id}", SK="#INBOUND"),
                       actions=[InboundItem.replied.set(True), InboundItem.pending_token.remove()],
                       add_version_condition=False)
-            tx.save(MessageIdItem(PK=f"MSGID#{outgoing_message_id}", SK="#MSGID", number=number))
+            to = (event.data or {}).get("to")
+            tx.save(MessageIdItem(PK=f"MSGID#{outgoing_message_id}", SK="#MSGID", number=number,
+                                  kind=(event.data or {}).get("kind"),
+                                  to=to.lower() if isinstance(to, str) else None))
             tx.save(event_to_item(event))
 
-    def record_message_id(self, outgoing_message_id: str, number: str) -> None:
-        MessageIdItem(PK=f"MSGID#{outgoing_message_id}", SK="#MSGID", number=number).save()
+    def mark_reply_skipped(self, ses_message_id: str, event: TimelineEvent) -> None:
+        """No auto-reply after all (the sender's address is on the suppression list): the
+        marker wants none any more, and the timeline entry says why."""
+        with TransactWrite(connection=TableItem._get_connection().connection) as tx:
+            tx.update(InboundItem(PK=f"INBOUND#{ses_message_id}", SK="#INBOUND"),
+                      actions=[InboundItem.reply_wanted.set(False), InboundItem.pending_token.remove()],
+                      add_version_condition=False)
+            tx.save(event_to_item(event))
+
+    def record_message_id(self, outgoing_message_id: str, number: str, *, kind: str | None = None,
+                          to: str | None = None) -> None:
+        MessageIdItem(PK=f"MSGID#{outgoing_message_id}", SK="#MSGID", number=number, kind=kind,
+                      to=to.lower() if to else None).save()
 
     def quarantine(self, entry: QuarantineEntry) -> None:
         QuarantineItem(PK="QUARANTINE", SK=entry.quarantine_id,

@@ -26,9 +26,10 @@ def build_mime(mail: OutgoingMail, domain: str) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=domain)
     if mail.reply_to:
         message["Reply-To"] = mail.reply_to
+    message.set_content(mail.text, charset="utf-8", cte="quoted-printable")
+    # After the content: set_content() deletes every Content-* header (Content-Language).
     for name, value in mail.headers.items():
         message[name] = value
-    message.set_content(mail.text, charset="utf-8", cte="quoted-printable")
     return message
 
 

@@ -208,6 +208,7 @@ class Case:
     merged_into: str | None = None
     deleted_at: datetime | None = None
     deleted_by: str | None = None
+    escalation_level: int = 0  # how often the case was escalated to the supervisors
 
     @property
     def state(self) -> str:

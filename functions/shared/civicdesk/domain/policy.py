@@ -37,11 +37,14 @@ class Action(str, Enum):
     REFER = "case.refer"  # to an external body, by e-mail
     MERGE = "case.merge"
     LINK = "case.link"
+    ESCALATE = "case.escalate"  # bring a case to the supervisors' attention
     DELETE = "case.delete"  # a recorded soft delete
     VIEW_DELETED = "case.view_deleted"
     LIST_STAFF = "staff.list"
     VIEW_QUARANTINE = "quarantine.view"
     RELEASE_QUARANTINE = "quarantine.release"
+    MANAGE_SUPPRESSIONS = "suppression.manage"  # see and lift the mail suppression list
+    VIEW_FEED = "feed.view"  # the live feed of every change in the municipality
 
 
 class Scope(str, Enum):
@@ -65,11 +68,14 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.REFER: {_O: ALL, _A: OWN, _S: ALL, _D: ALL},
     Action.MERGE: {_O: ALL, _A: OWN, _S: ALL, _D: ALL},
     Action.LINK: {_O: ALL, _A: OWN, _S: ALL, _D: ALL},
+    Action.ESCALATE: {_O: ALL, _A: OWN, _S: ALL, _D: ALL},
     Action.DELETE: {_D: ALL},
     Action.VIEW_DELETED: {_D: ALL},
     Action.LIST_STAFF: {_O: ALL, _A: OWN, _S: ALL, _D: ALL},
     Action.VIEW_QUARANTINE: {_O: ALL, _S: ALL, _D: ALL},
     Action.RELEASE_QUARANTINE: {_O: ALL, _S: ALL, _D: ALL},
+    Action.MANAGE_SUPPRESSIONS: {_S: ALL, _D: ALL},
+    Action.VIEW_FEED: {_S: ALL, _D: ALL},
 }
 
 _LIST_SPLIT = re.compile(r"[\s,]+")

@@ -18,8 +18,7 @@ from ..domain.municipality import Municipality, translate as tr_text
 from ..domain.redaction import redact
 from ..i18n import translate
 from .municipality import MunicipalityProvider
-from .notices import confirmation_mail
-from .ports import CaseRepository, DuplicateSubmission, Mailer, MetricsSink
+from .ports import CaseRepository, DuplicateSubmission, MetricsSink
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +32,10 @@ def _request_hash(cleaned: dict) -> str:
 
 class CaseService:
     def __init__(self, repository: CaseRepository, municipality: MunicipalityProvider,
-                 mailer: Mailer, metrics: MetricsSink, public_url: str,
+                 metrics: MetricsSink, public_url: str,
                  clock: Callable[[], datetime] = utc_now):
         self._repo = repository
         self._municipality = municipality
-        self._mailer = mailer
         self._metrics = metrics
         self._public_url = public_url.rstrip("/")
         self._clock = clock
@@ -46,10 +44,13 @@ class CaseService:
 
     def open_public_case(self, payload: object, *, language_hint: str | None = None,
                          idempotency_key: str | None = None) -> dict:
-        """Validate a citizen's submission, store the case and send the confirmation mail.
+        """Validate a citizen's submission and store the case.
 
         Returns the public answer (number, token, tracking link). A repeated submission with
-        the same ``idempotency_key`` returns the first answer and creates nothing.
+        the same ``idempotency_key`` returns the first answer and creates nothing. The
+        confirmation is not sent here: the private link is stored with the case (one
+        transaction) and the notify function sends it from the ``case.opened`` event, so a
+        failing or slow mail service neither delays the citizen nor loses the confirmation.
         """
         municipality = self._municipality.get()
         cleaned = self._validate_public(payload, municipality)
@@ -79,15 +80,14 @@ class CaseService:
             request_hash = _request_hash(cleaned)
             idempotency = (f"public-case#{idempotency_key}", request_hash, answer,
                            int(now.timestamp()) + IDEMPOTENCY_TTL_SECONDS)
+        pending = answer["tracking_url"] if contact and not contact.is_empty else None
         try:
-            self._repo.create(case, [opened], idempotency)
+            self._repo.create(case, [opened], idempotency, pending_link=pending)
         except DuplicateSubmission as duplicate:
             if idempotency and duplicate.request_hash != idempotency[1]:
                 raise ConflictError("error.idempotency_mismatch") from None
             return duplicate.response
         self._metrics.case_opened(channel.value, case_type.value)
-        if contact and contact.email:
-            self._send_confirmation(case, municipality, answer["tracking_url"])
         return answer
 
     def _validate_public(self, payload: object, municipality: Municipality) -> dict:
@@ -112,13 +112,6 @@ class CaseService:
         if errors:
             raise ValidationError(errors)
         return cleaned
-
-    def _send_confirmation(self, case: Case, municipality: Municipality, link: str) -> None:
-        try:
-            self._mailer.send(confirmation_mail(case, municipality, link))
-        except Exception:  # the case is saved; a lost confirmation must not lose the case
-            logger.exception("confirmation mail failed", extra={"case_number": case.number})
-            self._metrics.mail_failed("confirmation")
 
     # -- tracking ----------------------------------------------------------------------------
 

@@ -16,13 +16,14 @@ from ..domain.cases import (ALWAYS_PRIVATE_TYPES, OPEN_STATUSES, Case, CaseType,
                             Location, Status, TimelineEvent, check_transition, hash_token,
                             new_tracking_token, parse_number, tracking_url, utc_now)
 from ..domain.errors import ConflictError, FieldError, ForbiddenError, ValidationError
+from ..domain.escalation import escalate as escalated_case
 from ..domain.municipality import Municipality, translate as tr_text
 from ..domain.policy import Action, Principal, Scope, authorise, authorise_case
 from ..i18n import translate
 from . import notices
 from .municipality import MunicipalityProvider
 from .ports import (CaseworkRepository, DuplicateSubmission, Mailer, MetricsSink, QueueQuery,
-                    SmsSender, StaffDirectory)
+                    RecipientSuppressed, SmsSender, StaffDirectory)
 
 logger = logging.getLogger(__name__)
 
@@ -117,14 +118,16 @@ class CaseworkService:
                                                ensure_ascii=False).encode("utf-8")).hexdigest()
             idempotency = (f"staff-case#{principal.user_id}#{idempotency_key}", digest, answer,
                            int(now.timestamp()) + IDEMPOTENCY_TTL_SECONDS)
+        confirmation = self._confirmation_channel(contact)
+        answer["confirmation"] = confirmation
         try:
-            self._repo.create(case, events, idempotency)
+            self._repo.create(case, events, idempotency,
+                              pending_link=link if confirmation != "none" else None)
         except DuplicateSubmission as duplicate:
             if idempotency and duplicate.request_hash != idempotency[1]:
                 raise ConflictError("error.idempotency_mismatch") from None
             return duplicate.response
         self._metrics.case_opened(channel.value, case_type.value)
-        answer["confirmation"] = self._confirm(case, municipality, link)
         return answer
 
     def _validate_intake(self, payload: object, municipality: Municipality, now: datetime) -> dict:
@@ -171,21 +174,13 @@ class CaseworkService:
             areas = self._locate(municipality, location.lat, location.lon)
         return route(municipality, category_id, areas)
 
-    def _confirm(self, case: Case, municipality: Municipality, link: str) -> str:
-        """Tell the citizen their case number: by e-mail, else by SMS to a mobile number."""
-        contact = case.contact
-        try:
-            if contact and contact.email:
-                self._mailer.send(notices.confirmation_mail(case, municipality, link))
-                return "email"
-            if contact and contact.phone and self._can_text(contact.phone):
-                self._send_sms(case, notices.confirmation_sms_text(case, municipality, link),
-                               kind="confirmation")
-                return "sms"
-        except Exception:  # the case is saved; the operator is told nothing went out
-            logger.exception("confirmation failed", extra={"case_number": case.number})
-            self._metrics.mail_failed("confirmation")
-            return "failed"
+    def _confirmation_channel(self, contact: Contact | None) -> str:
+        """How the citizen will be told their case number (the notify function sends it from
+        the ``case.opened`` event): by e-mail, else by SMS to a mobile number, else not at all."""
+        if contact and contact.email:
+            return "email"
+        if contact and contact.phone and self._can_text(contact.phone):
+            return "sms"
         return "none"
 
     # -- reading -----------------------------------------------------------------------------
@@ -261,13 +256,13 @@ class CaseworkService:
     def case(self, principal: Principal | None, number: str, language: str) -> dict:
         """The case with its whole timeline (one ``Query``), internal entries included."""
         authorise(principal, Action.VIEW_CASES)
-        found = self._repo.get_with_timeline(number) if parse_number(number) else None
+        found = self._repo.get_with_followers(number) if parse_number(number) else None
         case = found[0] if found else None
         authorise_case(principal, Action.VIEW_CASES, case.department if case else None,
                        deleted=bool(case and case.deleted))
         assert found is not None
         municipality = self._municipality.get()
-        case, events = found
+        case, events, followers = found
         view = self._summary(case, municipality, language)
         view.pop("excerpt", None)
         view.update({
@@ -277,6 +272,7 @@ class CaseworkService:
             "linked_cases": list(case.linked_cases), "merged_into": case.merged_into,
             "routing": case.routing, "deleted_at": _z(case.deleted_at), "deleted_by": case.deleted_by,
             "timeline": [self._timeline_entry(e, municipality, language) for e in events],
+            "followers": followers,
         })
         return view
 
@@ -299,6 +295,7 @@ class CaseworkService:
             "location": case.location.to_dict() if case.location else None,
             "excerpt": case.description[:EXCERPT],
             "deleted": case.deleted,
+            "escalation_level": case.escalation_level,
         }
 
     def _timeline_entry(self, event: TimelineEvent, municipality: Municipality, language: str) -> dict:
@@ -308,16 +305,22 @@ class CaseworkService:
             params["channel"] = translate(language, f"channel.{data['channel']}")
         if data.get("department") in municipality.departments:
             params["department"] = tr_text(municipality.departments[data["department"]].name, language)
-        if "status" in data:
+        if event.kind is EventKind.DELIVERY_REPORT:  # what SES said, not the case's status
+            params["status"] = translate(language, f"delivery.{data.get('status')}")
+        elif "status" in data:
             params["status"] = translate(language, f"status.{data['status']}")
         bodies = getattr(municipality, "external_bodies", {}) or {}
         if data.get("body_id") in bodies:
             params["body"] = tr_text(bodies[data["body_id"]].name, language)
         params.setdefault("body", data.get("email", ""))
         params.setdefault("case", data.get("case", ""))
+        key = f"event.{event.kind.value}"
+        if event.kind is EventKind.NOTIFICATION:
+            key = f"event.notification.{data.get('outcome', 'sent')}"
+            params["audience"] = translate(language, f"audience.{data.get('audience', 'requester')}")
         return {"id": event.event_id, "at": _z(event.at), "kind": event.kind.value,
                 "actor": event.actor, "public": event.public,
-                "text": translate(language, f"event.{event.kind.value}", **params), "data": data}
+                "text": translate(language, key, **params), "data": data}
 
     # -- changes -----------------------------------------------------------------------------
 
@@ -456,8 +459,12 @@ class CaseworkService:
             changes["status"] = new_status
         # Recorded first: a second click with the same version gets 409, never a second message.
         saved = self._save(case.with_changes(**changes), version, written)
-        delivery, message_id = self._deliver_reply(saved, events, municipality, channel,
-                                                   cleaned["text"], principal)  # type: ignore[arg-type]
+        try:
+            delivery, message_id = self._deliver_reply(saved, events, municipality, channel,
+                                                       cleaned["text"], principal)  # type: ignore[arg-type]
+        except RecipientSuppressed as suppressed:
+            return self._reply_suppressed(saved, written, municipality, cleaned["text"],
+                                          reply_event, suppressed)
         if delivery == "failed":
             failure = TimelineEvent(case.number, self._clock(), EventKind.DELIVERY_FAILED, "system",
                                     False, {"channel": channel, "to": to or "",
@@ -472,15 +479,57 @@ class CaseworkService:
             if channel == "email":
                 mail = notices.reply_mail(case, events, municipality, text, principal.name)
                 message_id = self._mailer.send(mail)
-                self._repo.record_message_id(message_id, case.number)
+                self._repo.record_message_id(message_id, case.number, kind="reply",
+                                             to=case.contact.email if case.contact else None)
             else:
                 message_id = self._send_sms(case, notices.reply_sms_text(case, municipality, text),
                                             kind="reply")
             return "sent", message_id
+        except RecipientSuppressed:
+            raise  # nothing was sent: the caller falls back to SMS
         except Exception:
             logger.exception("reply could not be sent", extra={"case_number": case.number})
             self._metrics.mail_failed(f"reply_{channel}")
             return "failed", None
+
+    def _reply_suppressed(self, case: Case, written: list[TimelineEvent], municipality: Municipality,
+                          text: str, reply_event: TimelineEvent,
+                          suppressed: RecipientSuppressed) -> dict:
+        """The requester's address is on the suppression list (it bounced hard or they
+        complained): nothing was mailed. Recorded like a failed send, with the reason; with a
+        mobile number the reply goes by SMS instead."""
+        logger.info("reply not mailed: the address is suppressed",
+                    extra={"case_number": case.number, "suppression": suppressed.reason})
+        at = self._clock()
+        entries = [TimelineEvent(case.number, at, EventKind.DELIVERY_FAILED, "system", False,
+                                 {"channel": "email", "to": suppressed.address,
+                                  "event": reply_event.event_id, "reason": "suppressed",
+                                  "suppression": suppressed.reason})]
+        delivery, message_id = "suppressed", None
+        phone = case.contact.phone if case.contact else None
+        if phone and self._can_text(phone):
+            try:
+                message_id = self._send_sms(case, notices.reply_sms_text(case, municipality, text),
+                                            kind="reply")
+            except Exception:
+                logger.exception("reply could not be sent by SMS either",
+                                 extra={"case_number": case.number})
+                self._metrics.mail_failed("reply_sms")
+                entries.append(TimelineEvent(case.number, at + timedelta(microseconds=1),
+                                             EventKind.DELIVERY_FAILED, "system", False,
+                                             {"channel": "sms", "to": phone,
+                                              "event": reply_event.event_id}))
+            else:
+                delivery = "sms_fallback"
+                entries.append(TimelineEvent(case.number, at + timedelta(microseconds=1),
+                                             EventKind.NOTIFICATION, "system", False,
+                                             {"channel": "sms", "kind": "reply", "to": phone,
+                                              "message_id": message_id,
+                                              "event": reply_event.event_id,
+                                              "reason": "email_suppressed"}))
+        saved = self._save(case.with_changes(updated_at=at), case.version, entries)
+        return self._result(saved, written, channel="email", delivery=delivery,
+                            message_id=message_id)
 
     def refer(self, principal: Principal | None, number: str, payload: object) -> dict:
         """Hand the case to an external body by e-mail; its answer threads back."""
@@ -515,14 +564,22 @@ class CaseworkService:
                                      staff_name=principal.name)  # type: ignore[union-attr]
         try:
             message_id = self._mailer.send(mail)
-            self._repo.record_message_id(message_id, case.number)
+            self._repo.record_message_id(message_id, case.number, kind="referral", to=to)
             delivery = "sent"
-        except Exception:
-            logger.exception("referral could not be sent", extra={"case_number": case.number})
-            self._metrics.mail_failed("referral")
-            message_id, delivery = None, "failed"
+        except Exception as error:
+            failed = {"channel": "email", "to": to, "event": event.event_id}
+            if isinstance(error, RecipientSuppressed):  # on the suppression list: nothing sent
+                logger.info("referral not mailed: the address is suppressed",
+                            extra={"case_number": case.number, "suppression": error.reason})
+                failed.update(reason="suppressed", suppression=error.reason)
+                delivery = "suppressed"
+            else:
+                logger.exception("referral could not be sent", extra={"case_number": case.number})
+                self._metrics.mail_failed("referral")
+                delivery = "failed"
+            message_id = None
             failure = TimelineEvent(case.number, self._clock(), EventKind.DELIVERY_FAILED, "system",
-                                    False, {"channel": "email", "to": to, "event": event.event_id})
+                                    False, failed)
             saved = self._save(saved.with_changes(updated_at=failure.at), saved.version, [failure])
         return self._result(saved, [event], delivery=delivery, message_id=message_id)
 
@@ -577,6 +634,17 @@ class CaseworkService:
                            also=((other.with_changes(linked_cases=tuple(sorted({*other.linked_cases, case.number})),
                                                      updated_at=now), other.version),))
         return self._result(saved, events)
+
+    def escalate(self, principal: Principal | None, number: str, payload: object) -> dict:
+        """Bring an open case to the supervisors' attention: its level rises by one and the
+        internal entry becomes ``case.escalated``, on which the supervisors are notified."""
+        case, _ = self._for_change(principal, Action.ESCALATE, number)
+        cleaned = schemas.ESCALATION.validate(payload)
+        version = self._expect(case, cleaned["version"])
+        case, event = escalated_case(case, at=self._clock(), actor=principal.actor,  # type: ignore[union-attr]
+                                     reason=cleaned["reason"])
+        saved = self._save(case, version, [event])
+        return self._result(saved, [event], escalation_level=saved.escalation_level)
 
     def delete(self, principal: Principal | None, number: str, payload: object) -> dict:
         """A soft delete: the case leaves every queue and the public views; it stays stored,

@@ -33,7 +33,8 @@ from ..domain.threading import base_mailbox, case_reply_address, parse_reply_add
 from ..i18n import translate
 from .municipality import MunicipalityProvider
 from .ports import (BlobStore, CaseUpdate, DuplicateInbound, MailCaseRepository,
-                    Mailer, MetricsSink, QuarantineEntry, RateLimit, RateLimited)
+                    Mailer, MetricsSink, QuarantineEntry, RateLimit, RateLimited,
+                    RecipientSuppressed)
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +201,8 @@ class EmailIntakeService:
                                         {"status": new_status.value, "from": case.status.value,
                                          "reason": "citizen_answered"}))
         update = CaseUpdate(number=case.number, expected_version=case.version,
-                            created_at=case.created_at, updated_at=now, status=new_status)
+                            created_at=case.created_at, updated_at=now, status=new_status,
+                            department=case.department, current_status=case.status)
         marker = InboundMarker(inbound.ses_message_id, case.number, reply_wanted=False, replied=False)
         try:
             self._repo.save_inbound(marker, update=update, events=events,
@@ -381,6 +383,16 @@ class EmailIntakeService:
             headers=headers, case_number=case.number, kind="auto_reply")
         try:
             message_id = self._mailer.send(outgoing)
+        except RecipientSuppressed as suppressed:
+            # The sender's address bounced hard or complained before: no reply, and nothing to
+            # retry. The marker stops wanting one; the timeline says why.
+            logger.info("auto-reply not sent: the address is suppressed",
+                        extra={"case_number": case.number, "suppression": suppressed.reason})
+            self._repo.mark_reply_skipped(ses_message_id, TimelineEvent(
+                case.number, self._clock(), EventKind.DELIVERY_FAILED, "system:auto_reply", False,
+                {"channel": "email", "kind": "auto_reply", "to": suppressed.address,
+                 "reason": "suppressed", "suppression": suppressed.reason}))
+            return False
         except Exception:
             logger.exception("auto-reply failed", extra={"case_number": case.number})
             self._metrics.mail_failed("auto_reply")

@@ -10,7 +10,7 @@ from ..domain.threading import case_reply_address
 from ..i18n import translate
 
 
-def _mailbox(case: Case, municipality: Municipality):
+def case_mailbox(case: Case, municipality: Municipality):
     """The support address a case's mail goes out from (its own mailbox, else the general one)."""
     if case.mailbox:
         service = municipality.service_for_address(case.mailbox)
@@ -19,41 +19,12 @@ def _mailbox(case: Case, municipality: Municipality):
     return municipality.general_service
 
 
-def confirmation_mail(case: Case, municipality: Municipality, tracking_link: str) -> OutgoingMail:
-    """"We have received your case": number, what it is about, who handles it, the private link."""
-    language = case.language
-    category = municipality.categories[case.category]
-    name = case.contact.name if case.contact else None
-    params = {
-        "number": case.number, "municipality": tr_text(municipality.name, language),
-        "type": translate(language, f"type.{case.type.value}"),
-        "category": tr_text(category.name, language),
-        "department": tr_text(municipality.departments[case.department].name, language),
-        "tracking_url": tracking_link, "name_part": f", {name}" if name else "",
-    }
-    service = _mailbox(case, municipality)
-    return OutgoingMail(
-        sender=service.address, sender_name=params["municipality"],
-        to=(case.contact.email,),  # type: ignore[union-attr]
-        subject=f"{subject_tag(case.number)} {translate(language, 'mail.confirmation.subject', **params)}",
-        text=translate(language, "mail.confirmation.body", **params),
-        reply_to=case_reply_address(service.address, case.number, case.token_hash),
-        headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All",
-                 "X-CivicDesk-Case": case.number, "Content-Language": language},
-        case_number=case.number, kind="confirmation")
-
-
-def confirmation_sms_text(case: Case, municipality: Municipality, tracking_link: str) -> str:
-    return translate(case.language, "sms.confirmation", number=case.number,
-                     municipality=tr_text(municipality.name, case.language), tracking_url=tracking_link)
-
-
 def reply_mail(case: Case, events: list[TimelineEvent], municipality: Municipality, text: str,
                staff_name: str | None) -> OutgoingMail:
     """A staff member's answer, threaded like the mail channel: from the case's mailbox, with
     the case tag, the per-case reply address and ``In-Reply-To`` the citizen's last message."""
     language = case.language
-    service = _mailbox(case, municipality)
+    service = case_mailbox(case, municipality)
     municipality_name = tr_text(municipality.name, language)
     name = case.contact.name if case.contact else None
     headers = {"X-CivicDesk-Case": case.number, "Content-Language": language}
@@ -87,7 +58,7 @@ def referral_mail(case: Case, municipality: Municipality, *, to: str, body_name:
     """A case handed to an external body. Its answer to the per-case reply address (or with the
     tag in the subject, the body being a participant) threads back into the case."""
     language = municipality.default_language
-    service = _mailbox(case, municipality)
+    service = case_mailbox(case, municipality)
     municipality_name = tr_text(municipality.name, language)
     category = municipality.categories.get(case.category)
     lines = [translate(language, "mail.referral.details", number=case.number,

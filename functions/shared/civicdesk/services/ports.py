@@ -9,6 +9,7 @@ from typing import Protocol
 from ..domain.cases import Case, Status, TimelineEvent, iso
 from ..domain.inbound import InboundMarker
 from ..domain.mail import OutgoingMail
+from ..domain.subscriptions import Subscription
 
 
 class DuplicateSubmission(Exception):
@@ -61,6 +62,10 @@ class CaseUpdate:
     status: Status | None = None
     add_participants: tuple[str, ...] = ()
     add_links: tuple[str, ...] = ()
+    #: The case as read, for the feed records of the entries written with the update: its
+    #: department, and its status when ``status`` does not change it.
+    department: str | None = None
+    current_status: Status | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,8 @@ class MailCaseRepository(CaseRepository, Protocol):
     def mark_replied(self, ses_message_id: str, number: str, outgoing_message_id: str,
                      event: TimelineEvent) -> None: ...
 
+    def mark_reply_skipped(self, ses_message_id: str, event: TimelineEvent) -> None: ...
+
     def quarantine(self, entry: QuarantineEntry) -> None: ...
 
     def quarantined(self, limit: int = 50, cursor: str | None = None
@@ -139,7 +146,11 @@ class CaseworkRepository(MailCaseRepository, Protocol):
 
     def queue(self, query: QueueQuery) -> tuple[list[Case], str | None]: ...
 
-    def record_message_id(self, outgoing_message_id: str, number: str) -> None: ...
+    def get_with_followers(self, number: str) -> tuple[Case, list[TimelineEvent], int] | None:
+        """The case, its timeline and its number of confirmed followers (one read)."""
+
+    def record_message_id(self, outgoing_message_id: str, number: str, *, kind: str | None = None,
+                          to: str | None = None) -> None: ...
 
 
 class BlobStore(Protocol):
@@ -155,6 +166,22 @@ class ConfigRepository(Protocol):
     def load(self) -> dict | None: ...
 
     def store(self, document: dict) -> None: ...
+
+
+class SubscriptionRepository(Protocol):
+    """A case's subscriptions by address (``civicdesk.domain.subscriptions``)."""
+
+    def get(self, number: str, subscription_id: str, now: datetime) -> Subscription | None: ...
+
+    def request_opt_in(self, subscription: Subscription, *, now: datetime, resend_after: datetime,
+                       expires_at: datetime) -> Subscription | None:
+        """Make it pending and claim its opt-in mail; ``None`` when nothing is to be sent."""
+
+    def release_opt_in(self, number: str, subscription_id: str, sent_at: datetime) -> None: ...
+
+    def confirm(self, subscription: Subscription, at: datetime) -> Subscription | None: ...
+
+    def unsubscribe(self, subscription: Subscription, at: datetime) -> Subscription | None: ...
 
 
 class Mailer(Protocol):

@@ -1,0 +1,291 @@
+"""Delivery feedback and the suppression list.
+
+* ``DeliveryFeedbackService``: what SES reports about our mail (delivered, bounced, complained,
+  rejected, delayed) is recorded on the recipient and on the case the mail was about; a hard
+  bounce or a complaint puts the address on the suppression list; a hard bounce of a mail to the
+  requester is followed by an SMS when the case has a mobile number, at most once per bounce.
+* ``SuppressionCheckingMailer``: the ``Mailer`` every service gets; it refuses to mail a
+  suppressed address (``RecipientSuppressed``) instead of sending.
+* ``SuppressionAdmin``: staff list the suppression list and lift an entry, with a reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Callable, Iterable, Protocol
+
+from .. import api_schemas as schemas
+from ..domain.cases import Case, EventKind, TimelineEvent, iso, utc_now
+from ..domain.delivery import (DeliveryReport, Recipient, address_key, new_recipient,
+                               normalise_address, parse_delivery_events, report_key)
+from ..domain.errors import FieldError, NotFoundError, ValidationError
+from ..domain.mail import OutgoingMail
+from ..domain.municipality import translate as tr_text
+from ..domain.policy import Action, Principal, authorise
+from ..domain.redaction import redact
+from ..i18n import translate
+from .municipality import MunicipalityProvider
+from .ports import Mailer, RecipientSuppressed, SmsSender
+
+logger = logging.getLogger(__name__)
+
+#: Who the timeline says recorded a report, and sent the fallback SMS.
+ACTOR = "system:ses"
+FALLBACK_ACTOR = "system:delivery"
+#: The SMS template of the fallback (``civicdesk.templating``) and the recipient part of its
+#: ``NOTIFY#bounce/<SES message id>#requester-sms`` claim.
+FALLBACK_TEMPLATE = "email_bounced"
+FALLBACK_RECIPIENT = "requester-sms"
+
+SmsRenderer = Callable[[str, str, dict], str]
+
+_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[^@\s<>()\[\],;:\"]{1,253}\.[^@\s<>()\[\],;:\"]{1,63}$")
+
+
+class SuppressionList(Protocol):
+    def suppressed(self, addresses: Iterable[str]) -> dict[str, str]:
+        """``{address: reason}`` of the suppressed among ``addresses`` (lower case)."""
+
+
+class DeliveryRepository(SuppressionList, Protocol):
+    def message_origin(self, message_id: str) -> tuple[str, str | None, str | None] | None: ...
+
+    def get_case(self, number: str) -> Case | None: ...
+
+    def recipient(self, address: str) -> Recipient | None: ...
+
+    def record(self, report: DeliveryReport, *, case_number: str | None, mail_kind: str | None,
+               suppress: bool, update_last: bool, events: list[TimelineEvent]) -> bool: ...
+
+    def suppressed_page(self, limit: int = 50, cursor: str | None = None
+                        ) -> tuple[list[Recipient], str | None]: ...
+
+    def lift(self, address: str, *, at: datetime, by: str, reason: str) -> Recipient | None: ...
+
+    def claim_notification(self, number: str, event_id: str, recipient_key: str, *,
+                           channel: str, at: datetime) -> bool: ...
+
+    def notification_sent(self, number: str, event_id: str, recipient_key: str,
+                          message_id: str, entry: TimelineEvent) -> None: ...
+
+    def notification_failed(self, number: str, event_id: str, recipient_key: str,
+                            error: str) -> None: ...
+
+
+def _render_sms(kind: str, language: str, context: dict) -> str:
+    from ..templating import render_sms
+
+    return render_sms(kind, language, context)
+
+
+def _can_text(phone: str) -> bool:
+    from ..phones import can_receive_sms
+
+    try:
+        return can_receive_sms(phone)
+    except ValueError:
+        return False
+
+
+class DeliveryFeedbackService:
+    """One SQS message of the delivery events queue at a time (``handle``)."""
+
+    def __init__(self, repository: DeliveryRepository, sms: SmsSender,
+                 municipality: MunicipalityProvider, *, render_sms: SmsRenderer = _render_sms,
+                 can_text: Callable[[str], bool] = _can_text,
+                 clock: Callable[[], datetime] = utc_now):
+        self._repo = repository
+        self._sms = sms
+        self._municipality = municipality
+        self._render_sms = render_sms
+        self._can_text = can_text
+        self._clock = clock
+
+    def handle(self, body: str | bytes | dict) -> list[str]:
+        """Record every report of one SES event; the outcome of each (``recorded``,
+        ``duplicate``, ``no_case``). Raises ``DeliveryEventError`` for an unreadable event and
+        whatever a failed SMS raised, so that the message is retried."""
+        return [self.record(report) for report in parse_delivery_events(body)]
+
+    def record(self, report: DeliveryReport) -> str:
+        origin = self._repo.message_origin(report.message_id)
+        number, mail_kind = (origin[0], origin[1]) if origin else (None, None)
+        case = self._repo.get_case(number) if number else None
+        recipient = self._repo.recipient(report.address) or new_recipient(report.address)
+        suppress = recipient.suppresses_after(report)
+        events = self._entries(case, report, mail_kind, suppress) if case else []
+        new = self._repo.record(report, case_number=case.number if case else None,
+                                mail_kind=mail_kind, suppress=suppress,
+                                update_last=recipient.is_newer(report), events=events)
+        if case is None:
+            # Mail of no case we know (sent before message ids were kept, or by another
+            # sender of the account): the recipient has it, the case cannot.
+            logger.info("delivery report for a message of no known case", extra={
+                "ses_message_id": report.message_id, "status": report.status.value,
+                "recorded": new})
+            return "no_case"
+        if report.hard_bounce and self._to_requester(case, report.address):
+            self._fallback_sms(case, report)
+        return "recorded" if new else "duplicate"
+
+    @staticmethod
+    def _to_requester(case: Case, address: str) -> bool:
+        requester = case.contact.email if case.contact else None
+        return bool(requester) and normalise_address(requester) == address
+
+    @staticmethod
+    def _correspondent(case: Case, address: str) -> bool:
+        """The requester or a participant (a body the case was referred to): the people the
+        case corresponds with. Followers and staff are not: their addresses stay off the case,
+        and their bounces are no failure of the case's correspondence."""
+        requester = normalise_address(case.contact.email) if case.contact and case.contact.email else None
+        return address == requester or address in {normalise_address(p) for p in case.participants}
+
+    def _entries(self, case: Case, report: DeliveryReport, mail_kind: str | None,
+                 suppress: bool) -> list[TimelineEvent]:
+        correspondent = self._correspondent(case, report.address)
+        data: dict = {"status": report.status.value,
+                      "to": report.address if correspondent else redact(report.address),
+                      "message_id": report.message_id, "event_type": report.event_type}
+        if not correspondent:
+            data["recipient"] = address_key(report.address)  # the suppression list's key
+        optional = {"bounce_type": report.bounce_type, "bounce_subtype": report.bounce_subtype,
+                    "diagnostic": report.diagnostic, "smtp_status": report.smtp_status,
+                    "detail": report.detail, "kind": mail_kind}
+        data.update({key: value for key, value in optional.items() if value})
+        if suppress and report.suppression is not None:
+            data["suppressed"] = report.suppression.value
+        entries = [TimelineEvent(case.number, report.at, EventKind.DELIVERY_REPORT, ACTOR, False,
+                                 data, event_id=report.key)]
+        if report.failed and correspondent:
+            reason = report.suppression.value if report.suppression else report.status.value
+            failure = {"channel": "email", "to": report.address, "reason": reason,
+                       "message_id": report.message_id, "report": report.key}
+            if mail_kind:
+                failure["kind"] = mail_kind
+            entries.append(TimelineEvent(
+                case.number, report.at + timedelta(microseconds=1), EventKind.DELIVERY_FAILED,
+                ACTOR, False, failure,
+                event_id=report_key(report.message_id, report.address, report.event_type, "failed")))
+        return entries
+
+    def _fallback_sms(self, case: Case, report: DeliveryReport) -> None:
+        """Tell the requester by SMS that their mail bounces: claimed first, so a repeated
+        report (or a retry after a crash) never sends it twice; a failed send is marked and
+        raised, so the queue message is retried and the claim taken again."""
+        from ..domain.sms import OutgoingSms, fit
+
+        phone = case.contact.phone if case.contact else None
+        if not phone or not self._can_text(phone):
+            return
+        municipality = self._municipality.get()
+        language = municipality.language_or_default(case.language)
+        # Rendered before the claim: a template error must not leave a claim that never sends.
+        # No tracking link: only its hash is stored, and a new one would void the citizen's.
+        text = fit(self._render_sms(FALLBACK_TEMPLATE, language, {
+            "municipality": tr_text(municipality.name, language), "number": case.number,
+            "tracking_url": None,
+            "status_name": translate(language, f"status.{case.status.value}")}))
+        event_id = f"bounce/{report.message_id}"
+        now = self._clock()
+        if not self._repo.claim_notification(case.number, event_id, FALLBACK_RECIPIENT,
+                                             channel="sms", at=now):
+            return
+        try:
+            message_id = self._sms.send(OutgoingSms(to=phone, text=text, case_number=case.number,
+                                                    kind=FALLBACK_TEMPLATE, language=language))
+        except Exception as error:
+            self._repo.notification_failed(case.number, event_id, FALLBACK_RECIPIENT,
+                                           redact(f"{type(error).__name__}: {error}"))
+            raise
+        entry = TimelineEvent(case.number, now, EventKind.NOTIFICATION, FALLBACK_ACTOR, False,
+                              {"channel": "sms", "kind": FALLBACK_TEMPLATE, "to": phone,
+                               "message_id": message_id, "email": report.address,
+                               "cause": report.message_id},
+                              event_id=report_key(report.message_id, report.address,
+                                                  report.event_type, "sms"))
+        self._repo.notification_sent(case.number, event_id, FALLBACK_RECIPIENT, message_id, entry)
+
+
+class SuppressionCheckingMailer:
+    """The ``Mailer`` every sender gets: looks the recipients up on the suppression list (one
+    ``GetItem``, or one ``BatchGetItem`` for several) and leaves the suppressed ones out. When
+    nobody is left, nothing is sent and ``RecipientSuppressed`` is raised for the first one.
+
+    Examples
+    --------
+    >>> class Sent:
+    ...     def send(self, mail): return "ses-id"
+    >>> class Listed:
+    ...     def suppressed(self, addresses): return {"gone@example.rs": "bounce"}
+    >>> mail = OutgoingMail("kjs@demo.rs", "KJS", ("Gone@example.rs",), "S", "T")
+    >>> SuppressionCheckingMailer(Sent(), Listed()).send(mail)
+    Traceback (most recent call last):
+    ...
+    civicdesk.services.ports.RecipientSuppressed: gone@example.rs is suppressed (bounce)
+    """
+
+    def __init__(self, mailer: Mailer, suppressions: SuppressionList):
+        self._mailer = mailer
+        self._suppressions = suppressions
+
+    def send(self, mail: OutgoingMail) -> str:
+        suppressed = self._suppressions.suppressed(mail.to)
+        if not suppressed:
+            return self._mailer.send(mail)
+        remaining = tuple(a for a in mail.to if normalise_address(a) not in suppressed)
+        if not remaining:
+            address = next(normalise_address(a) for a in mail.to)
+            raise RecipientSuppressed(address, suppressed[address])
+        logger.info("suppressed recipients left out", extra={
+            "case_number": mail.case_number, "kind": mail.kind, "left_out": len(suppressed)})
+        return self._mailer.send(replace(mail, to=remaining))
+
+
+class SuppressionAdmin:
+    """The suppression list for supervisors and administrators."""
+
+    def __init__(self, repository: DeliveryRepository, clock: Callable[[], datetime] = utc_now):
+        self._repo = repository
+        self._clock = clock
+
+    def list(self, principal: Principal | None, params: dict | None) -> dict:
+        authorise(principal, Action.MANAGE_SUPPRESSIONS)
+        cleaned = schemas.PAGE_QUERY.validate(dict(params or {}))
+        recipients, cursor = self._repo.suppressed_page(limit=cleaned.get("limit", 50),
+                                                        cursor=cleaned.get("cursor"))
+        return {"items": [suppression_view(r) for r in recipients], "next_cursor": cursor}
+
+    def lift(self, principal: Principal | None, address: str, payload: object) -> dict:
+        authorise(principal, Action.MANAGE_SUPPRESSIONS)
+        assert principal is not None
+        address = normalise_address(address or "")
+        cleaned = schemas.SUPPRESSION_LIFT.validate(payload)
+        if len(address) > 254 or not _ADDRESS.match(address):
+            raise ValidationError([FieldError("address", "invalid_email")])
+        lifted = self._repo.lift(address, at=self._clock(), by=principal.actor,
+                                 reason=cleaned["reason"])
+        if lifted is None:
+            raise NotFoundError("error.suppression_not_found")
+        return suppression_view(lifted)
+
+
+def suppression_view(recipient: Recipient) -> dict:
+    suppression = recipient.suppression
+    return {
+        "address": recipient.address,
+        "reason": suppression.reason.value if suppression else None,
+        "suppressed_at": iso(suppression.at) if suppression else None,
+        "message_id": suppression.message_id if suppression else None,
+        "case": suppression.case_number if suppression else None,
+        "counts": dict(recipient.counts),
+        "last_status": recipient.last_status.value if recipient.last_status else None,
+        "last_at": iso(recipient.last_at) if recipient.last_at else None,
+        "lifted_at": iso(recipient.lifted_at) if recipient.lifted_at else None,
+        "lifted_by": recipient.lifted_by,
+        "lift_reason": recipient.lift_reason,
+        "lifted_suppression": recipient.lifted_suppression,
+    }

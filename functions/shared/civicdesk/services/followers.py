@@ -1,0 +1,177 @@
+"""Following a public case by e-mail: subscribe, confirm (double opt-in), unsubscribe.
+
+What is answered never tells whether an address follows a case: following answers the same
+``pending`` whether the address is new, waiting for its confirmation or confirmed long ago, and a
+wrong token answers exactly like an unknown subscription. Followers are personal data: they are
+never written to the case's timeline, and the notify function sends them public changes only.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from datetime import datetime, timedelta
+from typing import Callable
+from urllib.parse import quote, urlencode
+
+from ..api_schemas import FOLLOW, SUBSCRIPTION_CONFIRMATION, SUBSCRIPTION_ID_PATTERN, UNSUBSCRIPTION
+from ..domain.cases import Case, parse_number, utc_now
+from ..domain.errors import FieldError, NotFoundError, ValidationError
+from ..domain.mail import OutgoingMail, subject_tag
+from ..domain.municipality import Municipality, translate as tr_text
+from ..domain.subscriptions import (Subscription, SubscriptionRole, SubscriptionState,
+                                    confirm_url, new_subscription_token)
+from ..i18n import translate
+from .municipality import MunicipalityProvider
+from .notices import case_mailbox
+from .ports import Mailer, MailCaseRepository, RecipientSuppressed, SubscriptionRepository
+
+logger = logging.getLogger(__name__)
+
+#: At most one opt-in mail per subscription in this window, however often someone asks.
+OPT_IN_INTERVAL = timedelta(minutes=10)
+#: How long an unconfirmed subscription waits for its confirmation (then the table's TTL ends it).
+PENDING_LIFETIME = timedelta(days=7)
+
+NOT_FOUND = "error.subscription_not_found"
+_SUBSCRIPTION_ID = re.compile(SUBSCRIPTION_ID_PATTERN)
+#: Compared against when there is no stored token, so that an unknown subscription and a wrong
+#: token cost the same comparison.
+_NO_TOKEN = new_subscription_token()
+
+
+class FollowerService:
+    def __init__(self, cases: MailCaseRepository, subscriptions: SubscriptionRepository,
+                 municipality: MunicipalityProvider, mailer: Mailer, public_url: str,
+                 clock: Callable[[], datetime] = utc_now):
+        self._cases = cases
+        self._subscriptions = subscriptions
+        self._municipality = municipality
+        self._mailer = mailer
+        self._public_url = public_url.rstrip("/")
+        self._clock = clock
+
+    def follow(self, number: str, payload: object, language_hint: str | None = None) -> dict:
+        """Ask to follow a public case: a pending subscription and the opt-in mail with its
+        confirmation link (again at most every ``OPT_IN_INTERVAL``; never to a confirmed one).
+
+        The answer is always ``{"status": "pending"}``; 404 ``error.case_not_found`` when the
+        case does not exist, is private, deleted or merged (as the tracking page answers).
+        """
+        municipality = self._municipality.get()
+        cleaned = FOLLOW.validate(payload)
+        language = cleaned.get("language")
+        if language and language not in municipality.languages:
+            raise ValidationError([FieldError("language", "not_allowed",
+                                              {"allowed": ", ".join(municipality.languages)})])
+        case = self._followable_case(number)
+        if case is None:
+            raise NotFoundError("error.case_not_found")
+        now = self._clock()
+        wanted = Subscription(case_number=case.number, email=cleaned["email"],
+                              role=SubscriptionRole.FOLLOWER,
+                              language=municipality.language_or_default(language or language_hint),
+                              state=SubscriptionState.PENDING, token=new_subscription_token(),
+                              created_at=now)
+        claimed = self._subscriptions.request_opt_in(wanted, now=now,
+                                                     resend_after=now - OPT_IN_INTERVAL,
+                                                     expires_at=now + PENDING_LIFETIME)
+        if claimed is not None:
+            self._send_opt_in(case, municipality, claimed, now)
+        return {"status": SubscriptionState.PENDING.value}
+
+    def confirm(self, number: str, subscription_id: str, payload: object) -> dict:
+        """The link in the opt-in mail, clicked: pending -> confirmed. Confirming again answers
+        ``confirmed``; an ended subscription stays ended (following again asks anew)."""
+        token = SUBSCRIPTION_CONFIRMATION.validate(payload)["token"]
+        now = self._clock()
+        subscription = self._authentic(number, subscription_id, token, now)
+        if subscription.state is SubscriptionState.PENDING:
+            if self._followable_case(number) is None:
+                raise NotFoundError(NOT_FOUND)
+            subscription = (self._subscriptions.confirm(subscription, now)
+                            or self._authentic(number, subscription_id, token, now))
+        return {"state": subscription.state.value}
+
+    def unsubscribe(self, number: str, subscription_id: str, payload: object | None,
+                    query_token: str | None = None) -> dict:
+        """End a follower's or the requester's subscription, from the page behind a mail's link
+        (the token in the JSON body) or a mail client's RFC 8058 one-click POST (the token in
+        the query string). Works whatever became of the case; ending twice answers the same."""
+        body = UNSUBSCRIPTION.validate({} if payload is None else payload)
+        query = UNSUBSCRIPTION.validate({"token": query_token})
+        token = body.get("token") or query.get("token")
+        if not token:
+            raise ValidationError([FieldError("token", "required")])
+        now = self._clock()
+        subscription = self._authentic(number, subscription_id, token, now)
+        if subscription.state is not SubscriptionState.UNSUBSCRIBED:
+            subscription = (self._subscriptions.unsubscribe(subscription, now)
+                            or self._authentic(number, subscription_id, token, now))
+        return {"state": subscription.state.value}
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _followable_case(self, number: str) -> Case | None:
+        case = self._cases.get_case(number) if parse_number(number) else None
+        if case is None or case.deleted or not case.public or case.merged_into:
+            return None
+        return case
+
+    def _authentic(self, number: str, subscription_id: str, token: str, now: datetime) -> Subscription:
+        """The subscription the link names, if the token is its own; otherwise the same 404
+        for an unknown case, an unknown subscription and a wrong token."""
+        stored = None
+        if parse_number(number) and _SUBSCRIPTION_ID.match(subscription_id or ""):
+            stored = self._subscriptions.get(number, subscription_id, now)
+        expected = stored.token if stored is not None else _NO_TOKEN
+        if not hmac.compare_digest(expected.encode("utf-8"), token.encode("utf-8")) or stored is None:
+            raise NotFoundError(NOT_FOUND)
+        return stored
+
+    def _send_opt_in(self, case: Case, municipality: Municipality, subscription: Subscription,
+                     claimed_at: datetime) -> None:
+        try:
+            self._mailer.send(self._opt_in_mail(case, municipality, subscription))
+        except RecipientSuppressed as suppressed:
+            # Answered like any other request: the answer must not tell what an address is.
+            logger.info("opt-in mail not sent: the address is suppressed",
+                        extra={"case_number": case.number, "subscription": subscription.id,
+                               "reason": suppressed.reason})
+        except Exception:
+            # Not sent: free the window, so that asking again (after the error) sends at once.
+            self._subscriptions.release_opt_in(case.number, subscription.id, claimed_at)
+            raise
+
+    def _opt_in_mail(self, case: Case, municipality: Municipality,
+                     subscription: Subscription) -> OutgoingMail:
+        # Jinja2 is imported only here: confirming and unsubscribing never pay for it.
+        from ..templating import render_mail
+
+        language = municipality.language_or_default(subscription.language)
+        service = case_mailbox(case, municipality)
+        municipality_name = tr_text(municipality.name, language)
+        category = municipality.categories.get(case.category)
+        department = municipality.departments.get(case.department)
+        # The case's public page: a follower never gets the requester's private link.
+        public_page = (f"{self._public_url}/track.html?"
+                       f"{urlencode({'number': case.number, 'lang': language}, quote_via=quote)}")
+        rendered = render_mail("follow_confirm", language, {
+            "municipality": municipality_name, "number": case.number, "name": None,
+            "tracking_url": public_page, "unsubscribe_url": None,  # nothing to end yet
+            "signature": tr_text(service.name, language),
+            "type_name": translate(language, f"type.{case.type.value}"),
+            "category_name": tr_text(category.name, language) if category else case.category,
+            "department_name": tr_text(department.name, language) if department else case.department,
+            "status_name": translate(language, f"status.{case.status.value}"),
+            "confirm_url": confirm_url(self._public_url, subscription),
+        })
+        # No per-case reply address: a follower is not a party to the case, and an answer to
+        # this mail goes to the service like any new message.
+        return OutgoingMail(
+            sender=service.address, sender_name=municipality_name, to=(subscription.email,),
+            subject=f"{subject_tag(case.number)} {rendered.subject}", text=rendered.text,
+            headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All",
+                     "X-CivicDesk-Case": case.number, "Content-Language": language},
+            case_number=case.number, kind="follow_confirm")
