@@ -15,26 +15,33 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
 
 @pytest.fixture
-def aws_env(monkeypatch):
-    """moto in-process with the template's tables, the SES identity, the demo municipality
-    seeded and the API function's environment set."""
+def moto_account(monkeypatch):
+    """An empty AWS account of moto in-process, with test credentials (never the machine's
+    endpoint or profile)."""
     from moto import mock_aws
 
     for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def aws_env(monkeypatch, moto_account):
+    """moto in-process with the template's tables, the SES identity, the demo municipality
+    seeded and the API function's environment set."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", aws.REGION)
     monkeypatch.setenv("AWS_REGION", aws.REGION)
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
-    with mock_aws():
-        resources, environment = aws.provision_all()
-        for key, value in environment.items():
-            monkeypatch.setenv(key, value)
-        from civicdesk import seed, wiring
+    resources, environment = aws.provision_all()
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    from civicdesk import seed, wiring
 
-        wiring.reset()
-        seed.seed(str(aws.CONFIG_DIR))
-        yield resources
-        wiring.reset()
+    wiring.reset()
+    seed.seed(str(aws.CONFIG_DIR))
+    yield resources
+    wiring.reset()

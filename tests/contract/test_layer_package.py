@@ -37,7 +37,7 @@ def test_the_layer_build_ships_the_templates_and_catalogues(tmp_path):
     code = ("import civicdesk.templating as t; "
             "assert t.TEMPLATES.is_relative_to(__import__('pathlib').Path(r'%s')); "
             "print(t.render_sms('resolved', 'en', {'municipality': 'Demo', 'number': '2026-000001',"
-            " 'tracking_url': None, 'status_name': 'Resolved'}))" % package)
+            " 'tracking_url': None, 'status_name': 'Resolved', 'message': None}))" % package)
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
                          cwd=tmp_path, env={**env, "PYTHONPATH": str(tmp_path / "python")}).stdout
     assert out.strip() == "Demo: your case 2026-000001 has been resolved."

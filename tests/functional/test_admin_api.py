@@ -14,6 +14,7 @@ import pytest
 
 from tests.support import aws
 from tests.support.admin import AdminApi, Staff
+from tests.support.aws import dynamodb_calls
 
 PHONE_CALL = {
     "type": "signal", "channel": "phone", "category": "road_damage",
@@ -52,18 +53,6 @@ def sms_messages():
     from moto.sns.models import sns_backends
 
     return list(sns_backends[DEFAULT_ACCOUNT_ID][aws.REGION].sms_messages.values())
-
-
-def count_calls():
-    """DynamoDB calls made through the shared connection, by operation name."""
-    from civicdesk import wiring
-    from civicdesk.adapters import dynamodb
-
-    wiring.case_repository()
-    calls: list[str] = []
-    dynamodb.connection_client().meta.events.register(
-        "before-call.dynamodb", lambda model, **_: calls.append(model.name))
-    return calls
 
 
 # -- sign-in -------------------------------------------------------------------------------------
@@ -189,7 +178,7 @@ def test_queues_filter_by_every_criterion_one_query_per_page(team):
     # An agent's default queue is their one department.
     assert numbers("", team["roads"]) == [a, b]
 
-    calls = count_calls()
+    calls = dynamodb_calls()
     first = team["supervisor"].get("/v1/admin/cases", "state=all&limit=2").body
     assert calls == ["Query"]
     second = team["supervisor"].get("/v1/admin/cases", f"state=all&limit=2&cursor={first['next_cursor']}").body
@@ -222,7 +211,7 @@ def test_agents_see_only_their_departments(team):
 def test_a_case_with_its_whole_timeline_is_one_query(team):
     number = open_case(team["operator"])["number"]
     team["operator"].post(f"/v1/admin/cases/{number}/notes", {"text": "Позвати поново сутра"})
-    calls = count_calls()
+    calls = dynamodb_calls()
     case = team["operator"].get(f"/v1/admin/cases/{number}").body
     assert calls == ["Query"]
     assert [e["kind"] for e in case["timeline"]] == ["case_opened", "note"]

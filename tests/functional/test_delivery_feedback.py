@@ -16,6 +16,7 @@ import pytest
 from infra.local.streams import lambda_sqs_record
 from tests.support import aws
 from tests.support.admin import AdminApi, Staff
+from tests.support.aws import mails_to, sms_to
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "ses"
 REQUESTER = "marko.petrovic@example.rs"
@@ -74,18 +75,6 @@ class DeliveryQueue:
         records = self.receive()
         assert len(records) == 1, records
         return self.invoke(records), records
-
-
-def sms_to(number: str) -> list[str]:
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.sns.models import sns_backends
-
-    return [text for to, text in sns_backends[DEFAULT_ACCOUNT_ID][aws.REGION].sms_messages.values()
-            if to == number]
-
-
-def mails_to(address: str) -> list:
-    return [m for m in aws.sent_mails() if address in m["X-Test-Destinations"]]
 
 
 @pytest.fixture

@@ -132,6 +132,36 @@ def test_notifications_and_automatic_mail_are_not_events(aws_env, topic_queue):
     reply = domain_event(TimelineEvent("2026-000001", at, EventKind.MESSAGE_OUT, "staff:ana", True,
                                        {"public_text": "Popravljeno.", "to": "x@example.rs"}), facts)
     assert reply.type.value == "case.public_reply" and reply.data == {"public_text": "Popravljeno."}
+    # The message was written to one person: what it says of anyone's contact stays in the case.
+    reply = domain_event(TimelineEvent("2026-000001", at, EventKind.MESSAGE_OUT, "staff:ana", True,
+                                       {"public_text": "Pozovite 064 987 6543 ili ana@primer.rs."}),
+                         facts)
+    assert reply.data == {"public_text": "Pozovite […] ili […]."}
+
+
+def test_a_batch_without_events_reads_no_case():
+    from datetime import datetime, timezone
+
+    from civicdesk.domain.cases import EventKind, TimelineEvent
+    from civicdesk.services.events import EventPublisher
+
+    class Cases:
+        def __init__(self):
+            self.asked = []
+
+        def case_facts(self, numbers):
+            self.asked.append(set(numbers))
+            return {}
+
+    at = datetime(2026, 11, 21, tzinfo=timezone.utc)
+    cases = Cases()
+    publisher = EventPublisher(cases, bus=None)
+    entries = [TimelineEvent("2026-000001", at, EventKind.NOTIFICATION, "system:notify", False, {}),
+               TimelineEvent("2026-000002", at, EventKind.DELIVERY_REPORT, "system:ses", False, {})]
+    publisher.prepare(entries)
+    assert cases.asked == [] and [publisher.publish(e) for e in entries] == [None, None]
+    publisher.prepare([*entries, TimelineEvent("2026-000003", at, EventKind.NOTE, "staff:a", False, {})])
+    assert cases.asked == [{"2026-000003"}]
 
 
 def test_a_citizen_is_named_by_channel_only():

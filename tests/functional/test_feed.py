@@ -18,6 +18,7 @@ import pytest
 from civicdesk.i18n import translate
 from tests.support import aws
 from tests.support.admin import AdminApi, Staff
+from tests.support.aws import dynamodb_calls
 
 CALL = {"type": "signal", "channel": "phone", "category": "road_damage",
         "description": "Рупа на коловозу у Улици Вука Караџића 5.",
@@ -45,18 +46,6 @@ def open_case(caller, **changes) -> dict:
     return answer.body
 
 
-def count_calls():
-    """DynamoDB calls made through the shared connection, by operation name."""
-    from civicdesk import wiring
-    from civicdesk.adapters import dynamodb
-
-    wiring.case_repository()
-    calls: list[str] = []
-    dynamodb.connection_client().meta.events.register(
-        "before-call.dynamodb", lambda model, **_: calls.append(model.name))
-    return calls
-
-
 def test_a_status_change_shows_in_the_next_poll_and_only_once(team):
     # GIVEN a supervisor's console that has polled once
     started = poll(team["supervisor"])
@@ -67,7 +56,7 @@ def test_a_status_change_shows_in_the_next_poll_and_only_once(team):
     changed = team["roads"].post(f"/v1/admin/cases/{number}/status",
                                  {"status": "in_progress", "reason": "Екипа је на терену.", "version": 1})
     assert changed.status == 200, changed.body
-    calls = count_calls()
+    calls = dynamodb_calls()
     answer = poll(team["supervisor"], cursor=started["cursor"], lang="sr-Latn")
     # THEN
     assert calls == ["Query"]
@@ -180,7 +169,7 @@ def test_a_poll_across_midnight_reads_the_new_day(team, monkeypatch):
     assert team["roads"].post(f"/v1/admin/cases/{number}/status",
                               {"status": "in_progress", "reason": "Почињемо", "version": 1}).status == 200
     now[0] = datetime(2026, 11, 22, 0, 0, 5, tzinfo=timezone.utc)
-    calls = count_calls()
+    calls = dynamodb_calls()
     answer = poll(team["supervisor"], cursor=cursor)
     assert [(c["kind"], c["at"][:10]) for c in answer["changes"]] == [
         ("case_opened", "2026-11-21"), ("status_changed", "2026-11-22")]
@@ -209,7 +198,7 @@ def test_without_a_token_the_feed_is_401(team):
                                      ["1open#2026-11-21T08:00:00.000000Z#2026-000001", "2026-000001"]])
 def test_a_forged_cursor_is_400_and_reads_nothing(team, payload):
     forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
-    calls = count_calls()
+    calls = dynamodb_calls()
     answer = team["supervisor"].get("/v1/admin/feed", urlencode({"cursor": forged}))
     assert answer.status == 400 and answer.error_code == "bad_request"
     assert "Query" not in calls

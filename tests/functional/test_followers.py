@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.support import aws
 from tests.support.admin import AdminApi, Staff
+from tests.support.aws import mails_to
 from tests.support.fakes import FakeMailer
 
 PUBLIC_CASE = {
@@ -42,10 +42,6 @@ def open_case(api, body=PUBLIC_CASE) -> str:
 
 def follow(api, number, email=FOLLOWER, **extra):
     return api.call("POST", f"/v1/public/cases/{number}/subscriptions", {"email": email, **extra})
-
-
-def mails_to(address):
-    return [m for m in aws.sent_mails() if m["X-Test-Destinations"] == address]
 
 
 def link_in(mail) -> dict[str, str]:

@@ -9,7 +9,6 @@ import json
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from infra.local import aws
 from infra.local.aws import StartupError
@@ -19,13 +18,8 @@ REGION = "eu-central-1"
 
 
 @pytest.fixture
-def account(monkeypatch):
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield boto3.client("sqs", region_name=REGION), boto3.client("sns", region_name=REGION)
+def account(moto_account):
+    return boto3.client("sqs", region_name=REGION), boto3.client("sns", region_name=REGION)
 
 
 def document() -> dict:

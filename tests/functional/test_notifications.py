@@ -16,6 +16,7 @@ import pytest
 
 from tests.support import aws
 from tests.support.admin import AdminApi, Staff
+from tests.support.aws import mails_to, sms_to
 from tests.support.pipeline import Pipeline
 
 WEB_CASE = {"type": "signal", "category": "road_damage", "language": "sr-Latn",
@@ -37,18 +38,6 @@ def team(aws_env):
         "supervisor": staff.add("supervisor.mira", "supervisor"),
         "supervisor2": staff.add("supervisor.vuk", "supervisor"),
     }
-
-
-def mails_to(address: str):
-    return [m for m in aws.sent_mails() if address in m["X-Test-Destinations"]]
-
-
-def sms_to(number: str) -> list[str]:
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.sns.models import sns_backends
-
-    return [m[1] for m in sns_backends[DEFAULT_ACCOUNT_ID][aws.REGION].sms_messages.values()
-            if m[0] == number]
 
 
 def timeline(number: str) -> list:
@@ -125,6 +114,37 @@ def test_operator_intake_with_only_a_mobile_number_is_confirmed_by_sms(pipeline,
 
 
 # -- status changes ------------------------------------------------------------------------------
+
+def test_a_status_change_is_threaded_into_the_citizens_mail_conversation(aws_env, pipeline, team):
+    from email.message import EmailMessage
+    from email.utils import make_msgid
+
+    from civicdesk.adapters.ses_inbound import ses_event
+
+    message = EmailMessage()
+    message["From"], message["To"] = "Marko <marko@example.rs>", "kjs@demo.civicdesk.rs"
+    message["Subject"], message["Message-ID"] = "Smeće", make_msgid(domain="example.rs")
+    message.set_content("Poštovani, u Ulici Nikole Tesle 5 smeće nije odvezeno nedelju dana.")
+    boto3.client("s3", region_name=aws.REGION).put_object(
+        Bucket=aws_env.buckets["MailBucket"], Key="inbound/" + "b" * 32, Body=message.as_bytes())
+    opened = aws.load_function("IngestEmailFunction").handler(
+        ses_event("b" * 32, ["kjs@demo.civicdesk.rs"], "marko@example.rs",
+                  timestamp="2026-11-25T09:00:00.000Z"),
+        aws.context("IngestEmailFunction"))["results"][0]
+    pipeline.run()
+    before = len(mails_to("marko@example.rs"))  # the mail channel's own auto-reply
+    # WHEN
+    change_status(team["supervisor"], opened["case_number"], "in_progress",
+                  message_to_citizen="Komunalno preduzeće je obavešteno.")
+    pipeline.run()
+    # THEN the requester's mail answers their message, from the case's mailbox, with its tag
+    [update] = mails_to("marko@example.rs")[before:]
+    assert update["In-Reply-To"] == str(message["Message-ID"])
+    assert str(message["Message-ID"]) in update["References"]
+    assert update["From"].endswith("<kjs@demo.civicdesk.rs>")
+    assert update["Reply-To"].startswith(f"kjs+{opened['case_number']}.")
+    assert update["Subject"].startswith(f"[#{opened['case_number']}] ")
+
 
 def test_status_change_tells_the_requester_once_even_from_duplicate_stream_records(pipeline, team):
     answer = open_web_case()
@@ -227,6 +247,7 @@ def test_a_follower_gets_public_changes_only_never_internal_notes_or_personal_da
     text = mail.get_content()
     assert "INTERNO" not in text and "direktora" not in text
     assert "064 987 6543" not in text  # the official's message is redacted for strangers
+    assert "Petar" not in text and "Petrović" not in text and "ekipa dolazi" in text
     assert "petar@example.rs" not in text and mail["Reply-To"] is None
     assert "List-Unsubscribe" in mail
     recorded = [n for n in notifications(number) if n["audience"] == "follower"]
@@ -263,7 +284,10 @@ def test_an_unsubscribed_requester_gets_only_required_mails(pipeline, team):
     assert len(requester_updates) == 2  # the first in_progress and the question, nothing since
 
 
-def test_assignment_mails_the_assignee_and_escalation_mails_every_supervisor(pipeline, team):
+def test_assignment_mails_the_assignee_and_escalation_mails_every_supervisor(pipeline, team,
+                                                                           monkeypatch):
+    from civicdesk import wiring
+
     answer = open_web_case()
     number = answer["number"]
     case = team["supervisor"].get(f"/v1/admin/cases/{number}").body
@@ -283,7 +307,12 @@ def test_assignment_mails_the_assignee_and_escalation_mails_every_supervisor(pip
                                    {"reason": "Izvođač ne odgovara dve nedelje.",
                                     "version": case["version"] + 3})
     assert escalated.status == 200, escalated.body
+    directory = wiring.staff_directory()
+    looked_up, real_get = [], directory.get
+    monkeypatch.setattr(directory, "get", lambda name: looked_up.append(name) or real_get(name))
     pipeline.run()
     for supervisor in ("supervisor.mira", "supervisor.vuk"):
         [mail] = mails_to(f"{supervisor}@demo.civicdesk.rs")
         assert "Izvođač ne odgovara" in mail.get_content()
+    # The escalating agent is looked up once for both supervisors' mails.
+    assert looked_up == ["agent.roads"]

@@ -92,10 +92,12 @@ def test_tracking_with_token_shows_everything_but_contact(client):
 
 
 def test_public_case_without_token_is_redacted(client):
-    body = dict(VALID, description="Lampa ne radi, zovite me na 064/123-4567 ili ana@primer.rs")
+    body = dict(VALID, description="Lampa ne radi, zovite me na 064/123-4567 ili ana@primer.rs. "
+                                   "Петар Петровић")
     created = post_case(client, body).json_body
     view = client.http.get(f"/v1/public/cases/{created['number']}").json_body
     assert "064/123-4567" not in view["description"] and "ana@primer.rs" not in view["description"]
+    assert "Петар" not in view["description"] and "Петровић" not in view["description"]
     assert "address" not in view.get("location", {})
 
 

@@ -70,4 +70,31 @@ def sent_mails() -> list[EmailMessage]:
     return parsed
 
 
-__all__ = ["REGION", "CONFIG_DIR", "provision_all", "load_function", "context", "sent_mails", "Path"]
+def mails_to(address: str) -> list[EmailMessage]:
+    """The sent messages ``address`` was an envelope recipient of, oldest first."""
+    return [m for m in sent_mails() if address in m["X-Test-Destinations"].split(", ")]
+
+
+def sms_to(number: str) -> list[str]:
+    """The texts moto's SNS sent to ``number``, oldest first."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    return [text for to, text in sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values()
+            if to == number]
+
+
+def dynamodb_calls() -> list[str]:
+    """From now on, the DynamoDB calls made through the shared connection, by operation name."""
+    from civicdesk import wiring
+    from civicdesk.adapters import dynamodb
+
+    wiring.case_repository()
+    calls: list[str] = []
+    dynamodb.connection_client().meta.events.register(
+        "before-call.dynamodb", lambda model, **_: calls.append(model.name))
+    return calls
+
+
+__all__ = ["REGION", "CONFIG_DIR", "provision_all", "load_function", "context", "sent_mails",
+           "mails_to", "sms_to", "dynamodb_calls", "Path"]

@@ -273,6 +273,29 @@ def test_the_feed_record_never_holds_a_message():
         {"department": "d" * 5000, "status": "s" * 5000, "case": "c" * 5000}))).encode()) < 500
 
 
+def test_notifications_and_delivery_reports_read_as_on_the_timeline_without_an_address(world):
+    service, index, clock = world
+    sent = TimelineEvent("2026-000001", NOON - timedelta(minutes=2), EventKind.NOTIFICATION,
+                         "system:notify", False,
+                         {"kind": "status_changed", "audience": "requester", "channel": "email",
+                          "outcome": "sent", "recipient": "petar@example.rs", "event": "x/y"})
+    report = TimelineEvent("2026-000001", NOON - timedelta(minutes=1), EventKind.DELIVERY_REPORT,
+                           "system:ses", False,
+                           {"status": "bounced", "to": "petar@example.rs", "message_id": "m-1"})
+    for entry in (sent, report):
+        record = feed_record(entry, department="roads_traffic", status="in_progress")
+        index.entries.append((entry.at, FeedEntry(
+            position_of(entry.at, entry.case_number, entry.event_id), entry.case_number, entry.at,
+            entry.kind.value, entry.actor, entry.public, entry.event_id,
+            department="roads_traffic", status="in_progress", params=record["params"])))
+    # WHEN
+    changes = poll(service)["changes"]
+    # THEN the texts are the timeline's, and no recipient's address reaches the feed
+    assert [c["text"] for c in changes] == ["Notification sent (requester, E-mail).",
+                                            "Delivery report for […]: bounced."]
+    assert "petar" not in json.dumps(changes)
+
+
 # -- property: nothing lost, nothing twice -------------------------------------------------------
 
 ARRIVALS = st.lists(st.tuples(st.floats(0, 600), st.floats(0, LATE_WINDOW.total_seconds() - 0.01)),

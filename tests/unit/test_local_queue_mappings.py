@@ -17,7 +17,6 @@ import time
 
 import boto3
 import pytest
-from moto import mock_aws
 
 # Importing infra.local.aws applies its moto patches (transactions roll back in place).
 from infra.local.aws import StartupError
@@ -32,14 +31,8 @@ FUNCTION_ARN = "arn:aws:lambda:eu-central-1:123456789012:function:civicdesk-loca
 
 
 @pytest.fixture
-def account(monkeypatch):
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield (boto3.client("sqs", region_name=REGION),
-               boto3.client("dynamodb", region_name=REGION))
+def account(moto_account):
+    return boto3.client("sqs", region_name=REGION), boto3.client("dynamodb", region_name=REGION)
 
 
 def spec(**properties) -> EventSourceSpec:

@@ -106,6 +106,8 @@ def mail_context(kind: str, language: str, *, unsubscribe: bool = True, filled: 
 def sms_context(kind: str, language: str) -> dict:
     context = mail_context("merged" if kind == "merged" else "referred", language)
     context["status_name"] = translate(language, "status.in_progress")
+    if kind in ("status_changed", "resolved", "reopened"):
+        context["message"] = None
     return context
 
 
@@ -330,6 +332,14 @@ def test_every_sms_kind_renders_in_every_language(kind, language):
         assert segments(text)[1] <= 2, (text, segments(text))
     if language == "en" and kind != "referred":  # the demo's body name has an en dash
         assert segments(text) <= (GSM7, 2), (text, segments(text))
+
+
+def test_a_status_sms_carries_the_officials_message():
+    context = {**sms_context("resolved", "sr-Cyrl"), "message": "Рупа је санирана."}
+    assert render_sms("resolved", "sr-Cyrl", context) == \
+        "Општина Демо: Ваш предмет 2026-000123 је решен. Рупа је санирана."
+    context = {**sms_context("status_changed", "en"), "message": "The crew comes tomorrow."}
+    assert render_sms("status_changed", "en", context).endswith(". The crew comes tomorrow.")
 
 
 def test_sms_links_point_where_the_case_continues():

@@ -35,7 +35,7 @@ Examples
 >>> print(mail.text.splitlines()[2])
 Your case 2026-000123 (Street lighting) has been resolved.
 >>> render_sms("resolved", "en", {"municipality": "Municipality of Demo",
-...     "number": "2026-000123", "tracking_url": None, "status_name": "Resolved"})
+...     "number": "2026-000123", "tracking_url": None, "status_name": "Resolved", "message": None})
 'Municipality of Demo: your case 2026-000123 has been resolved.'
 """
 
@@ -92,7 +92,9 @@ _MAIL_OWN: dict[str, dict[str, bool]] = {
 }
 _SMS_COMMON = {"municipality": False, "number": False, "tracking_url": True, "status_name": False}
 _SMS_OWN: dict[str, dict[str, bool]] = {
-    "confirmation": {}, "status_changed": {}, "resolved": {}, "reopened": {},
+    # The official's message to the citizen comes along (the SMS is their only answer).
+    "confirmation": {}, "status_changed": {"message": True}, "resolved": {"message": True},
+    "reopened": {"message": True},
     "merged": {"into_number": False, "into_tracking_url": True},
     "referred": {"body_name": False},
     "email_bounced": {},

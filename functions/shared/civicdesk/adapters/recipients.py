@@ -23,15 +23,16 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.cases import Case, TimelineEvent, iso
 from ..domain.delivery import (DeliveryReport, DeliveryStatus, Recipient, Suppression,
                                SuppressionReason, address_key, normalise_address)
 from ..domain.errors import BadRequestError
-from .dynamodb import (CASE_SK, CaseItem, MessageIdItem, NotificationItem, TableItem, case_pk,
-                       event_to_item, item_to_case, notification_sk)
+from .dynamodb import (CASE_SK, CaseItem, MessageIdItem, TableItem, _dt as _parse_dt, case_pk,
+                       event_to_item, item_to_case)
+from .claims import NotificationClaims, condition_failed
 
 RECIPIENT_SK = "#RECIPIENT"
 #: The ``GSI3`` partition of suppressed addresses (the index's other partitions hold cases).
@@ -39,8 +40,6 @@ SUPPRESSED_PK = "SUPPRESSED"
 SUPPRESSION_INDEX = "GSI3"
 #: How long a recipient's individual reports are kept (the counters stay).
 REPORT_DAYS = 400
-#: The ``NotificationItem`` states (shared with the notify function).
-SENDING, SENT, FAILED = "sending", "sent", "failed"
 
 _COUNTERS = {status: f"{status.value}_count" for status in DeliveryStatus}
 
@@ -92,9 +91,7 @@ class DeliveryReportItem(TableItem, discriminator="delivery_report"):
 
 
 def _dt(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return _parse_dt(value) if value else None
 
 
 def item_to_recipient(item: RecipientItem) -> Recipient:
@@ -113,8 +110,9 @@ def item_to_recipient(item: RecipientItem) -> Recipient:
                      lift_reason=item.lift_reason, lifted_suppression=item.lifted_suppression)
 
 
-class DynamoDeliveryRepository:
-    """The delivery feedback function's and the suppression list's access to the table."""
+class DynamoDeliveryRepository(NotificationClaims):
+    """The delivery feedback function's and the suppression list's access to the table; the
+    SMS after a hard bounce is claimed and completed like any notification."""
 
     # -- what a report is about -----------------------------------------------------------------
 
@@ -236,48 +234,10 @@ class DynamoDeliveryRepository:
                 R.GSI3PK.remove(), R.GSI3SK.remove()],
                 condition=R.suppression_reason.exists(), add_version_condition=False)
         except UpdateError as error:
-            if _conditional(error):
+            if condition_failed(error):
                 return None
             raise
         return item_to_recipient(item)
-
-    # -- the SMS fallback, at most once per bounce ---------------------------------------------
-
-    def claim_notification(self, number: str, event_id: str, recipient_key: str, *,
-                           channel: str, at: datetime) -> bool:
-        """Claim sending one message (``sending``); ``False`` when it is claimed or sent
-        already. A claim whose send failed (``failed``) may be taken again."""
-        item = NotificationItem(PK=case_pk(number), SK=notification_sk(event_id, recipient_key),
-                                number=number, event_id=event_id, recipient=recipient_key,
-                                state=SENDING, claimed_at=iso(at), channel=channel)
-        try:
-            item.save(condition=NotificationItem.PK.does_not_exist()
-                      | (NotificationItem.state == FAILED))
-        except PutError as error:
-            if _conditional(error):
-                return False
-            raise
-        return True
-
-    def notification_sent(self, number: str, event_id: str, recipient_key: str,
-                          message_id: str, entry: TimelineEvent) -> None:
-        """Mark the claim ``sent`` and record the message on the timeline, together."""
-        N = NotificationItem
-        with TransactWrite(connection=TableItem._get_connection().connection) as tx:
-            tx.update(N(PK=case_pk(number), SK=notification_sk(event_id, recipient_key)),
-                      actions=[N.state.set(SENT), N.message_id.set(message_id), N.error.remove()])
-            tx.save(event_to_item(entry), condition=TableItem.PK.does_not_exist())
-
-    def notification_failed(self, number: str, event_id: str, recipient_key: str,
-                            error: str) -> None:
-        N = NotificationItem
-        N(PK=case_pk(number), SK=notification_sk(event_id, recipient_key)).update(
-            actions=[N.state.set(FAILED), N.error.set(error[:500])], add_version_condition=False)
-
-
-def _conditional(error: Exception) -> bool:
-    cause = getattr(error, "cause_response_code", None)
-    return cause == "ConditionalCheckFailedException"
 
 
 _CURSOR = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{15}Z#[0-9a-f]{32}$")

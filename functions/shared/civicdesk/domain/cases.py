@@ -131,15 +131,19 @@ def token_matches(token: str | None, token_hash: str | None) -> bool:
     return hmac.compare_digest(hash_token(token), token_hash)
 
 
-def tracking_url(public_url: str, number: str, token: str, language: str) -> str:
-    """The citizen's private link to a case on the portal.
+def tracking_url(public_url: str, number: str, token: str | None, language: str) -> str:
+    """The citizen's private link to a case on the portal; without a token, the case's public
+    page (what anyone may see of a public case).
 
     Examples
     --------
     >>> tracking_url("https://prijave.demo.rs/", "2026-000001", "t0k", "sr-Latn")
     'https://prijave.demo.rs/track.html?number=2026-000001&token=t0k&lang=sr-Latn'
+    >>> tracking_url("https://prijave.demo.rs/", "2026-000001", None, "en")
+    'https://prijave.demo.rs/track.html?number=2026-000001&lang=en'
     """
-    query = urlencode({"number": number, "token": token, "lang": language}, quote_via=quote)
+    params = {"number": number, "token": token, "lang": language}
+    query = urlencode({k: v for k, v in params.items() if v is not None}, quote_via=quote)
     return f"{public_url.rstrip('/')}/track.html?{query}"
 
 

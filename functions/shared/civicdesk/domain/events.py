@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import Enum
 
 from .cases import EventKind, TimelineEvent, iso
+from .redaction import redact
 
 #: The version of the message schema in ``docs/events.md``; a breaking change raises it.
 SCHEMA_VERSION = "1"
@@ -152,7 +153,8 @@ def domain_event(entry: TimelineEvent, facts: CaseFacts) -> DomainEvent | None:
     if entry.kind is not EventKind.STATUS_CHANGED:
         data.pop("from", None)  # elsewhere ``from`` is a sender's address
     if entry.public and isinstance((entry.data or {}).get("public_text"), str):
-        data["public_text"] = entry.data["public_text"]
+        # Redacted as on the public page: the message was written to one person.
+        data["public_text"] = redact(entry.data["public_text"])
     # A citizen is named by channel only (``citizen:email:<address>`` -> ``citizen:email``).
     actor = ":".join(entry.actor.split(":")[:2]) if entry.actor.startswith("citizen:") else entry.actor
     return DomainEvent(type=kind, case_number=entry.case_number, entry_id=entry.event_id,

@@ -36,6 +36,7 @@ from typing import Iterable, Sequence
 
 from .cases import EventKind, TimelineEvent, iso
 from .errors import BadRequestError
+from .redaction import MARK
 
 #: How far back the feed reaches (``since`` and a cursor's watermark).
 FEED_DAYS = 7
@@ -52,7 +53,11 @@ MAX_TEXT_FIELD = 100
 #: catalogues); the feed keeps only these, short, never a message, a note or a staff reason.
 TEXT_FIELDS = ("channel", "status", "department", "case", "body_id", "body", "level")
 #: Fields that only some kinds may keep (elsewhere they are free text).
-KIND_TEXT_FIELDS = {EventKind.ATTACHMENT_REFUSED: ("reason",), EventKind.REFERRED: ("email",)}
+KIND_TEXT_FIELDS = {EventKind.ATTACHMENT_REFUSED: ("reason",), EventKind.REFERRED: ("email",),
+                    EventKind.NOTIFICATION: ("outcome", "audience")}
+#: Fields a kind's text names that the feed never keeps (a recipient's address): the text shows
+#: the redaction mark in their place.
+KIND_HIDDEN_FIELDS = {EventKind.DELIVERY_REPORT: ("to",)}
 #: Kinds whose ``from`` is the status the case had before.
 STATUS_FROM_KINDS = frozenset({EventKind.STATUS_CHANGED, EventKind.MERGED})
 
@@ -99,6 +104,9 @@ def feed_record(event: TimelineEvent, *, department: str | None = None, status: 
             params[name] = value[:MAX_TEXT_FIELD]
         elif isinstance(value, (int, float)):
             params[name] = value
+    for name in KIND_HIDDEN_FIELDS.get(event.kind, ()):
+        if name in data:
+            params[name] = MARK
     previous = data.get("from") if event.kind in STATUS_FROM_KINDS else None
     record = {"department": department, "status": status,
               "previous_status": previous[:MAX_TEXT_FIELD] if isinstance(previous, str) else None,

@@ -1,13 +1,15 @@
 """Redaction of personal data from free text before anything is published.
 
 E-mail addresses, phone numbers and national identity numbers (Serbian JMBG, Bulgarian EGN,
-Czech birth number) are replaced by a neutral marker. Conservative by design: a false positive
-hides a few digits, a false negative would publish personal data.
+Czech birth number) are replaced by a neutral marker, and so are the names the caller knows (the
+requester's). Conservative by design: a false positive hides a few digits, a false negative would
+publish personal data.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 MARK = "[…]"
 
@@ -19,8 +21,10 @@ _CZ_BIRTH = re.compile(r"(?<!\d)\d{6}\s?/\s?\d{3,4}(?!\d)")
 _LONG_DIGITS = re.compile(r"(?<!\w)\+?\d[\d\s\-./()]{7,}\d(?!\w)")
 
 
-def redact(text: str) -> str:
-    """Remove e-mail addresses, phone numbers and identity numbers from ``text``.
+def redact(text: str, names: Iterable[str | None] = ()) -> str:
+    """Remove e-mail addresses, phone numbers and identity numbers from ``text``, and each of
+    ``names`` (people's names as they gave them): whole, and each of its words of three letters
+    or more, in any letter case.
 
     Examples
     --------
@@ -30,7 +34,13 @@ def redact(text: str) -> str:
     'Rodné číslo […]'
     >>> redact("Lampa broj 12 ne radi od 3. novembra")
     'Lampa broj 12 ne radi od 3. novembra'
+    >>> redact("Poštovani Petar Petrović, gospodine PETROVIĆ, ekipa dolazi.", ["Petar Petrović"])
+    'Poštovani […], gospodine […], ekipa dolazi.'
     """
+    for name in names:
+        words = {(name or "").strip(), *(w for w in (name or "").split() if len(w) >= 3)} - {""}
+        for word in sorted(words, key=len, reverse=True):  # the whole name before its parts
+            text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", MARK, text, flags=re.IGNORECASE)
     text = _EMAIL.sub(MARK, text)
     text = _CZ_BIRTH.sub(MARK, text)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -19,8 +18,6 @@ from ..domain.redaction import redact
 from ..i18n import translate
 from .municipality import MunicipalityProvider
 from .ports import CaseRepository, DuplicateSubmission, MetricsSink
-
-logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 
@@ -132,6 +129,7 @@ class CaseService:
             raise NotFoundError("error.case_not_found")
         language = municipality.language_or_default(language or case.language)
         category = municipality.categories.get(case.category)
+        names = (case.contact.name,) if case.contact else ()  # hidden from strangers
         view = {
             "number": case.number, "type": case.type.value,
             "type_name": translate(language, f"type.{case.type.value}"),
@@ -141,8 +139,8 @@ class CaseService:
             "status_name": translate(language, f"status.{case.status.value}"),
             "public": case.public, "created_at": _z(case.created_at),
             "updated_at": _z(case.updated_at), "language": case.language,
-            "description": case.description if authorised else redact(case.description),
-            "history": [self._history_entry(event, municipality, language, authorised)
+            "description": case.description if authorised else redact(case.description, names),
+            "history": [self._history_entry(event, municipality, language, authorised, names)
                         for event in events if event.public],
         }
         if case.location:
@@ -155,7 +153,7 @@ class CaseService:
 
     @staticmethod
     def _history_entry(event: TimelineEvent, municipality: Municipality, language: str,
-                       authorised: bool) -> dict:
+                       authorised: bool, names: tuple[str | None, ...] = ()) -> dict:
         data = event.data or {}
         params = {key: value for key, value in data.items() if isinstance(value, (str, int, float))}
         if "channel" in data:
@@ -175,7 +173,7 @@ class CaseService:
         entry["text"] = translate(language, f"event.{event.kind.value}", **params)
         public_text = data.get("public_text")
         if isinstance(public_text, str):
-            entry["message"] = public_text if authorised else redact(public_text)
+            entry["message"] = public_text if authorised else redact(public_text, names)
         return entry
 
 

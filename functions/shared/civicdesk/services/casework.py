@@ -20,7 +20,9 @@ from ..domain.escalation import escalate as escalated_case
 from ..domain.municipality import Municipality, translate as tr_text
 from ..domain.policy import Action, Principal, Scope, authorise, authorise_case
 from ..i18n import translate
+from ..phones import can_receive_sms
 from . import notices
+from .feed import timeline_text
 from .municipality import MunicipalityProvider
 from .ports import (CaseworkRepository, DuplicateSubmission, Mailer, MetricsSink, QueueQuery,
                     RecipientSuppressed, SmsSender, StaffDirectory)
@@ -179,7 +181,7 @@ class CaseworkService:
         the ``case.opened`` event): by e-mail, else by SMS to a mobile number, else not at all."""
         if contact and contact.email:
             return "email"
-        if contact and contact.phone and self._can_text(contact.phone):
+        if contact and contact.phone and can_receive_sms(contact.phone):
             return "sms"
         return "none"
 
@@ -300,27 +302,9 @@ class CaseworkService:
 
     def _timeline_entry(self, event: TimelineEvent, municipality: Municipality, language: str) -> dict:
         data = event.data or {}
-        params = {k: v for k, v in data.items() if isinstance(v, (str, int, float))}
-        if "channel" in data:
-            params["channel"] = translate(language, f"channel.{data['channel']}")
-        if data.get("department") in municipality.departments:
-            params["department"] = tr_text(municipality.departments[data["department"]].name, language)
-        if event.kind is EventKind.DELIVERY_REPORT:  # what SES said, not the case's status
-            params["status"] = translate(language, f"delivery.{data.get('status')}")
-        elif "status" in data:
-            params["status"] = translate(language, f"status.{data['status']}")
-        bodies = getattr(municipality, "external_bodies", {}) or {}
-        if data.get("body_id") in bodies:
-            params["body"] = tr_text(bodies[data["body_id"]].name, language)
-        params.setdefault("body", data.get("email", ""))
-        params.setdefault("case", data.get("case", ""))
-        key = f"event.{event.kind.value}"
-        if event.kind is EventKind.NOTIFICATION:
-            key = f"event.notification.{data.get('outcome', 'sent')}"
-            params["audience"] = translate(language, f"audience.{data.get('audience', 'requester')}")
         return {"id": event.event_id, "at": _z(event.at), "kind": event.kind.value,
                 "actor": event.actor, "public": event.public,
-                "text": translate(language, key, **params), "data": data}
+                "text": timeline_text(event.kind.value, data, municipality, language), "data": data}
 
     # -- changes -----------------------------------------------------------------------------
 
@@ -435,7 +419,7 @@ class CaseworkService:
         wanted = cleaned.get("channel", "auto")
         if wanted in ("auto", "email") and contact.email:
             channel = "email"
-        elif wanted in ("auto", "sms") and contact.phone and self._can_text(contact.phone):
+        elif wanted in ("auto", "sms") and contact.phone and can_receive_sms(contact.phone):
             channel = "sms"
         else:
             raise ValidationError([FieldError("channel", "no_contact_for_channel",
@@ -507,7 +491,7 @@ class CaseworkService:
                                   "suppression": suppressed.reason})]
         delivery, message_id = "suppressed", None
         phone = case.contact.phone if case.contact else None
-        if phone and self._can_text(phone):
+        if phone and can_receive_sms(phone):
             try:
                 message_id = self._send_sms(case, notices.reply_sms_text(case, municipality, text),
                                             kind="reply")
@@ -660,15 +644,6 @@ class CaseworkService:
         return self._result(saved, [event], deleted=True)
 
     # -- SMS ---------------------------------------------------------------------------------
-
-    @staticmethod
-    def _can_text(phone: str) -> bool:
-        from ..phones import can_receive_sms
-
-        try:
-            return can_receive_sms(phone)
-        except ValueError:
-            return False
 
     def _send_sms(self, case: Case, text: str, *, kind: str) -> str:
         from ..domain.sms import OutgoingSms, fit

@@ -23,12 +23,12 @@ from ..domain.delivery import (DeliveryReport, Recipient, address_key, new_recip
                                normalise_address, parse_delivery_events, report_key)
 from ..domain.errors import FieldError, NotFoundError, ValidationError
 from ..domain.mail import OutgoingMail
-from ..domain.municipality import translate as tr_text
 from ..domain.policy import Action, Principal, authorise
 from ..domain.redaction import redact
-from ..i18n import translate
+from ..phones import can_receive_sms
 from .municipality import MunicipalityProvider
-from .ports import Mailer, RecipientSuppressed, SmsSender
+from .notices import case_context
+from .ports import Mailer, NotificationClaims, RecipientSuppressed, SmsSender
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +40,6 @@ FALLBACK_ACTOR = "system:delivery"
 FALLBACK_TEMPLATE = "email_bounced"
 FALLBACK_RECIPIENT = "requester-sms"
 
-SmsRenderer = Callable[[str, str, dict], str]
-
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[^@\s<>()\[\],;:\"]{1,253}\.[^@\s<>()\[\],;:\"]{1,63}$")
 
 
@@ -50,7 +48,7 @@ class SuppressionList(Protocol):
         """``{address: reason}`` of the suppressed among ``addresses`` (lower case)."""
 
 
-class DeliveryRepository(SuppressionList, Protocol):
+class DeliveryRepository(SuppressionList, NotificationClaims, Protocol):
     def message_origin(self, message_id: str) -> tuple[str, str | None, str | None] | None: ...
 
     def get_case(self, number: str) -> Case | None: ...
@@ -65,43 +63,15 @@ class DeliveryRepository(SuppressionList, Protocol):
 
     def lift(self, address: str, *, at: datetime, by: str, reason: str) -> Recipient | None: ...
 
-    def claim_notification(self, number: str, event_id: str, recipient_key: str, *,
-                           channel: str, at: datetime) -> bool: ...
-
-    def notification_sent(self, number: str, event_id: str, recipient_key: str,
-                          message_id: str, entry: TimelineEvent) -> None: ...
-
-    def notification_failed(self, number: str, event_id: str, recipient_key: str,
-                            error: str) -> None: ...
-
-
-def _render_sms(kind: str, language: str, context: dict) -> str:
-    from ..templating import render_sms
-
-    return render_sms(kind, language, context)
-
-
-def _can_text(phone: str) -> bool:
-    from ..phones import can_receive_sms
-
-    try:
-        return can_receive_sms(phone)
-    except ValueError:
-        return False
-
 
 class DeliveryFeedbackService:
     """One SQS message of the delivery events queue at a time (``handle``)."""
 
     def __init__(self, repository: DeliveryRepository, sms: SmsSender,
-                 municipality: MunicipalityProvider, *, render_sms: SmsRenderer = _render_sms,
-                 can_text: Callable[[str], bool] = _can_text,
-                 clock: Callable[[], datetime] = utc_now):
+                 municipality: MunicipalityProvider, *, clock: Callable[[], datetime] = utc_now):
         self._repo = repository
         self._sms = sms
         self._municipality = municipality
-        self._render_sms = render_sms
-        self._can_text = can_text
         self._clock = clock
 
     def handle(self, body: str | bytes | dict) -> list[str]:
@@ -177,29 +147,27 @@ class DeliveryFeedbackService:
         report (or a retry after a crash) never sends it twice; a failed send is marked and
         raised, so the queue message is retried and the claim taken again."""
         from ..domain.sms import OutgoingSms, fit
+        from ..templating import render_sms
 
         phone = case.contact.phone if case.contact else None
-        if not phone or not self._can_text(phone):
+        if not phone or not can_receive_sms(phone):
             return
         municipality = self._municipality.get()
         language = municipality.language_or_default(case.language)
         # Rendered before the claim: a template error must not leave a claim that never sends.
         # No tracking link: only its hash is stored, and a new one would void the citizen's.
-        text = fit(self._render_sms(FALLBACK_TEMPLATE, language, {
-            "municipality": tr_text(municipality.name, language), "number": case.number,
-            "tracking_url": None,
-            "status_name": translate(language, f"status.{case.status.value}")}))
+        text = fit(render_sms(FALLBACK_TEMPLATE, language, {
+            **case_context(case, municipality, language), "tracking_url": None}))
         event_id = f"bounce/{report.message_id}"
         now = self._clock()
-        if not self._repo.claim_notification(case.number, event_id, FALLBACK_RECIPIENT,
-                                             channel="sms", at=now):
+        if not self._repo.claim(case.number, event_id, FALLBACK_RECIPIENT, now):
             return
         try:
             message_id = self._sms.send(OutgoingSms(to=phone, text=text, case_number=case.number,
                                                     kind=FALLBACK_TEMPLATE, language=language))
         except Exception as error:
-            self._repo.notification_failed(case.number, event_id, FALLBACK_RECIPIENT,
-                                           redact(f"{type(error).__name__}: {error}"))
+            self._repo.release(case.number, event_id, FALLBACK_RECIPIENT,
+                               redact(f"{type(error).__name__}: {error}"))
             raise
         entry = TimelineEvent(case.number, now, EventKind.NOTIFICATION, FALLBACK_ACTOR, False,
                               {"channel": "sms", "kind": FALLBACK_TEMPLATE, "to": phone,
@@ -207,7 +175,8 @@ class DeliveryFeedbackService:
                                "cause": report.message_id},
                               event_id=report_key(report.message_id, report.address,
                                                   report.event_type, "sms"))
-        self._repo.notification_sent(case.number, event_id, FALLBACK_RECIPIENT, message_id, entry)
+        self._repo.complete(case.number, event_id, FALLBACK_RECIPIENT, state="sent", channel="sms",
+                            message_id=message_id, entry=entry, case=case)
 
 
 class SuppressionCheckingMailer:

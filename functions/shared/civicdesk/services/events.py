@@ -6,7 +6,7 @@ import logging
 from typing import Iterable, Protocol
 
 from ..domain.cases import TimelineEvent
-from ..domain.events import CaseFacts, DomainEvent, domain_event
+from ..domain.events import CaseFacts, DomainEvent, domain_event, event_type
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +28,10 @@ class EventPublisher:
         self._facts: dict[str, CaseFacts] = {}
 
     def prepare(self, entries: Iterable[TimelineEvent | None]) -> None:
-        """Read the facts of every case the batch is about, in one go."""
-        numbers = {entry.case_number for entry in entries if entry is not None}
+        """Read the facts of every case the batch has an event of, in one go (a batch of
+        notifications and delivery reports only reads nothing)."""
+        numbers = {entry.case_number for entry in entries
+                   if entry is not None and event_type(entry) is not None}
         self._facts = self._cases.case_facts(numbers) if numbers else {}
 
     def publish(self, entry: TimelineEvent | None) -> DomainEvent | None:
@@ -37,7 +39,7 @@ class EventPublisher:
 
         Raises when publishing fails, so that the record is retried (and only that record and
         those after it, by the partial batch response)."""
-        if entry is None:
+        if entry is None or event_type(entry) is None:
             return None
         facts = self._facts.get(entry.case_number)
         if facts is None:

@@ -35,20 +35,27 @@ def _csv(value: str | None) -> tuple[str, ...]:
 
 
 def timeline_text(kind: str, data: dict, municipality: Municipality, language: str) -> str:
-    """The translated text of a timeline entry (``event.<kind>``), its data's names translated."""
+    """The translated text of a timeline entry (``event.<kind>``), its data's names translated:
+    the staff case view's timeline and the feed say the same."""
     params = {k: v for k, v in data.items() if isinstance(v, (str, int, float))}
     if "channel" in data:
         params["channel"] = translate(language, f"channel.{data['channel']}")
     if data.get("department") in municipality.departments:
         params["department"] = tr_text(municipality.departments[data["department"]].name, language)
-    if "status" in data:
+    if kind == EventKind.DELIVERY_REPORT.value:  # what SES said, not the case's status
+        params["status"] = translate(language, f"delivery.{data.get('status')}")
+    elif "status" in data:
         params["status"] = translate(language, f"status.{data['status']}")
     bodies = getattr(municipality, "external_bodies", {}) or {}
     if data.get("body_id") in bodies:
         params["body"] = tr_text(bodies[data["body_id"]].name, language)
     params.setdefault("body", data.get("email", ""))
     params.setdefault("case", data.get("case", ""))
-    return translate(language, f"event.{kind}", **params)
+    key = f"event.{kind}"
+    if kind == EventKind.NOTIFICATION.value:
+        key = f"event.notification.{data.get('outcome', 'sent')}"
+        params["audience"] = translate(language, f"audience.{data.get('audience', 'requester')}")
+    return translate(language, key, **params)
 
 
 class FeedService:

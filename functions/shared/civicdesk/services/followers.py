@@ -13,18 +13,16 @@ import logging
 import re
 from datetime import datetime, timedelta
 from typing import Callable
-from urllib.parse import quote, urlencode
 
 from ..api_schemas import FOLLOW, SUBSCRIPTION_CONFIRMATION, SUBSCRIPTION_ID_PATTERN, UNSUBSCRIPTION
-from ..domain.cases import Case, parse_number, utc_now
+from ..domain.cases import Case, parse_number, tracking_url, utc_now
 from ..domain.errors import FieldError, NotFoundError, ValidationError
 from ..domain.mail import OutgoingMail, subject_tag
 from ..domain.municipality import Municipality, translate as tr_text
 from ..domain.subscriptions import (Subscription, SubscriptionRole, SubscriptionState,
                                     confirm_url, new_subscription_token)
-from ..i18n import translate
 from .municipality import MunicipalityProvider
-from .notices import case_mailbox
+from .notices import case_context, case_mailbox
 from .ports import Mailer, MailCaseRepository, RecipientSuppressed, SubscriptionRepository
 
 logger = logging.getLogger(__name__)
@@ -152,19 +150,11 @@ class FollowerService:
         language = municipality.language_or_default(subscription.language)
         service = case_mailbox(case, municipality)
         municipality_name = tr_text(municipality.name, language)
-        category = municipality.categories.get(case.category)
-        department = municipality.departments.get(case.department)
-        # The case's public page: a follower never gets the requester's private link.
-        public_page = (f"{self._public_url}/track.html?"
-                       f"{urlencode({'number': case.number, 'lang': language}, quote_via=quote)}")
         rendered = render_mail("follow_confirm", language, {
-            "municipality": municipality_name, "number": case.number, "name": None,
-            "tracking_url": public_page, "unsubscribe_url": None,  # nothing to end yet
-            "signature": tr_text(service.name, language),
-            "type_name": translate(language, f"type.{case.type.value}"),
-            "category_name": tr_text(category.name, language) if category else case.category,
-            "department_name": tr_text(department.name, language) if department else case.department,
-            "status_name": translate(language, f"status.{case.status.value}"),
+            **case_context(case, municipality, language), "name": None,
+            # The case's public page: a follower never gets the requester's private link.
+            "tracking_url": tracking_url(self._public_url, case.number, None, language),
+            "unsubscribe_url": None,  # nothing to end yet
             "confirm_url": confirm_url(self._public_url, subscription),
         })
         # No per-case reply address: a follower is not a party to the case, and an answer to

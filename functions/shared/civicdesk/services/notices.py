@@ -3,7 +3,7 @@ that every channel (web form, operators, mail) words and threads them alike."""
 
 from __future__ import annotations
 
-from ..domain.cases import Case, TimelineEvent, EventKind
+from ..domain.cases import Case, EventKind, Status, TimelineEvent
 from ..domain.mail import OutgoingMail, subject_tag
 from ..domain.municipality import Municipality, translate as tr_text
 from ..domain.threading import case_reply_address
@@ -19,6 +19,34 @@ def case_mailbox(case: Case, municipality: Municipality):
     return municipality.general_service
 
 
+def case_context(case: Case, municipality: Municipality, language: str,
+                 status: Status | None = None) -> dict:
+    """What every notification text (``civicdesk.templating``) says of its case, in
+    ``language``: the keys all mails and SMS share but the recipient's name and links."""
+    category = municipality.categories.get(case.category)
+    department = municipality.departments.get(case.department)
+    return {
+        "municipality": tr_text(municipality.name, language),
+        "number": case.number,
+        "signature": tr_text(case_mailbox(case, municipality).name, language),
+        "type_name": translate(language, f"type.{case.type.value}"),
+        "category_name": tr_text(category.name, language) if category else case.category,
+        "department_name": tr_text(department.name, language) if department else case.department,
+        "status_name": translate(language, f"status.{(status or case.status).value}"),
+    }
+
+
+def thread_headers(events: list[TimelineEvent]) -> dict[str, str]:
+    """``In-Reply-To`` and ``References`` of a mail to the citizen: it answers their last
+    message on the case (none when they never wrote)."""
+    incoming = [e.data.get("message_id") for e in events
+                if e.kind is EventKind.MESSAGE_IN and e.data.get("message_id")]
+    if not incoming:
+        return {}
+    return {"In-Reply-To": f"<{incoming[-1]}>",
+            "References": " ".join(f"<{m}>" for m in incoming[-10:])}
+
+
 def reply_mail(case: Case, events: list[TimelineEvent], municipality: Municipality, text: str,
                staff_name: str | None) -> OutgoingMail:
     """A staff member's answer, threaded like the mail channel: from the case's mailbox, with
@@ -27,12 +55,8 @@ def reply_mail(case: Case, events: list[TimelineEvent], municipality: Municipali
     service = case_mailbox(case, municipality)
     municipality_name = tr_text(municipality.name, language)
     name = case.contact.name if case.contact else None
-    headers = {"X-CivicDesk-Case": case.number, "Content-Language": language}
-    incoming = [e.data.get("message_id") for e in events
-                if e.kind is EventKind.MESSAGE_IN and e.data.get("message_id")]
-    if incoming:
-        headers["In-Reply-To"] = f"<{incoming[-1]}>"
-        headers["References"] = " ".join(f"<{m}>" for m in incoming[-10:])
+    headers = {"X-CivicDesk-Case": case.number, "Content-Language": language,
+               **thread_headers(events)}
     topic = (case.subject or "").strip()
     subject = (f"{subject_tag(case.number)} Re: {topic[:150]}" if topic else
                f"{subject_tag(case.number)} {translate(language, 'mail.reply.subject', number=case.number)}")

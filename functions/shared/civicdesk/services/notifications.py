@@ -23,9 +23,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Iterable, Mapping, Protocol
-from urllib.parse import quote, urlencode
 
-from ..domain.cases import Case, EventKind, Status, TimelineEvent, utc_now
+from ..domain.cases import Case, EventKind, Status, TimelineEvent, tracking_url, utc_now
 from ..domain.events import SCHEMA_VERSION, EventType
 from ..domain.mail import OutgoingMail, subject_tag
 from ..domain.municipality import Municipality, translate as tr_text
@@ -36,9 +35,11 @@ from ..domain.subscriptions import (Subscription, SubscriptionRole, Subscription
                                     subscription_id, unsubscribe_url)
 from ..domain.threading import case_reply_address
 from ..i18n import translate
+from ..phones import can_receive_sms
 from .municipality import MunicipalityProvider
-from .notices import case_mailbox
-from .ports import Mailer, MetricsSink, RecipientSuppressed, SmsSender, StaffDirectory
+from .notices import case_context, case_mailbox, thread_headers
+from .ports import (Mailer, MetricsSink, NotificationClaims, RecipientSuppressed, SmsSender,
+                    StaffDirectory)
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class InvalidEvent(ValueError):
 
 @dataclass(frozen=True)
 class Claim:
-    state: str  # sending | sent | failed | suppressed | uncertain | skipped
+    state: str  # sending | sent | failed | suppressed | uncertain
     claimed_at: datetime
 
 
@@ -69,6 +70,9 @@ class NotificationContext:
     subscriptions: list[Subscription]
     claims: dict[str, Claim] = field(default_factory=dict)  # recipient key -> claim (this event)
     pending_link: str | None = None
+    #: Staff names looked up for this event's texts: one directory read per actor, however
+    #: many recipients (every supervisor of an escalation) name them.
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,6 @@ class IncomingEvent:
     type: EventType
     case_number: str
     entry_id: str
-    actor: str
 
 
 @dataclass(frozen=True)
@@ -102,17 +105,8 @@ class Outcome:
     message_id: str | None = None
 
 
-class NotificationRepository(Protocol):
+class NotificationRepository(NotificationClaims, Protocol):
     def context(self, number: str, event_id: str) -> NotificationContext | None: ...
-
-    def claim(self, number: str, event_id: str, key: str, at: datetime) -> bool: ...
-
-    def release(self, number: str, event_id: str, key: str, error: str) -> None: ...
-
-    def complete(self, number: str, event_id: str, key: str, *, state: str, channel: str | None,
-                 message_id: str | None, entry: TimelineEvent,
-                 consume_pending_link: bool = False, case: Case | None = None,
-                 message_kind: str | None = None, to: str | None = None) -> None: ...
 
     def add_subscription(self, subscription: Subscription) -> Subscription: ...
 
@@ -130,7 +124,7 @@ def parse_event(body: str | Mapping) -> IncomingEvent:
         if not number or not entry_id or document["case"]["number"] != number:
             raise InvalidEvent(f"malformed event id {event_id!r}")
         return IncomingEvent(id=event_id, type=EventType(document["type"]), case_number=number,
-                             entry_id=entry_id, actor=str(document.get("actor", "")))
+                             entry_id=entry_id)
     except InvalidEvent:
         raise
     except (ValueError, KeyError, TypeError) as exc:
@@ -145,8 +139,7 @@ def _excerpt(text: str | None, limit: int = EXCERPT) -> str:
 class NotificationService:
     def __init__(self, repository: NotificationRepository, municipality: MunicipalityProvider,
                  mailer: Mailer, sms: SmsSender, directory: StaffDirectory, metrics: MetricsSink,
-                 public_url: str, *, clock: Callable[[], datetime] = utc_now,
-                 can_text: Callable[[str], bool] | None = None):
+                 public_url: str, *, clock: Callable[[], datetime] = utc_now):
         self._repo = repository
         self._municipality = municipality
         self._mailer = mailer
@@ -155,7 +148,6 @@ class NotificationService:
         self._metrics = metrics
         self._public_url = public_url.rstrip("/")
         self._clock = clock
-        self._can_text = can_text or _can_receive_sms
 
     # -- entry point -------------------------------------------------------------------------
 
@@ -197,7 +189,7 @@ class NotificationService:
         case = context.case
         if intent.audience is Audience.REQUESTER:
             contact = case.contact
-            phone = contact.phone if contact and contact.phone and self._can_text(contact.phone) else None
+            phone = contact.phone if contact and contact.phone and can_receive_sms(contact.phone) else None
             if contact and contact.email:
                 subscription = self._requester_subscription(intent, context)
                 if subscription is not None and not intent.required and _opted_out(subscription):
@@ -324,25 +316,16 @@ class NotificationService:
         case = context.case
         language = delivery.language
         data = entry.data or {}
-        category = municipality.categories.get(case.category)
-        department = municipality.departments.get(case.department)
-        service = case_mailbox(case, municipality)
         audience = delivery.intent.audience
         citizen = audience in (Audience.REQUESTER, Audience.FOLLOWER)
         status = Status(data["status"]) if data.get("status") in Status._value2member_map_ else case.status
         values = {
-            "municipality": tr_text(municipality.name, language),
-            "number": case.number,
+            **case_context(case, municipality, language, status),
             "name": delivery.name if audience is not Audience.FOLLOWER else None,
             "tracking_url": self._tracking_link(delivery, context),
             "unsubscribe_url": (unsubscribe_url(self._public_url, delivery.subscription)
                                 if delivery.subscription is not None and not delivery.intent.required
                                 else None),
-            "signature": tr_text(service.name, language),
-            "type_name": translate(language, f"type.{case.type.value}"),
-            "category_name": tr_text(category.name, language) if category else case.category,
-            "department_name": tr_text(department.name, language) if department else case.department,
-            "status_name": translate(language, f"status.{status.value}"),
         }
         message = data.get("public_text") if entry.public else None
         template = delivery.intent.template
@@ -368,7 +351,9 @@ class NotificationService:
             values["change"] = ("resolved" if data.get("status") == "resolved" else
                                 "reopened" if data.get("from") in ("resolved", "closed", "cancelled")
                                 else "status_changed")
-            values["message"] = redact(message) if message else None
+            # To a stranger: nobody's address or number, and not the requester's name.
+            names = (case.contact.name,) if case.contact else ()
+            values["message"] = redact(message, names) if message else None
         elif template in ("assigned", "routed", "escalated"):
             values["excerpt"] = _excerpt(case.description)
             values["address"] = case.location.address if case.location else None
@@ -376,10 +361,10 @@ class NotificationService:
                                                  municipality)
             if template == "assigned":
                 values["assignee_name"] = delivery.name or delivery.key.split(":", 1)[-1]
-                values["assigned_by"] = _actor_name(entry.actor, self._directory)
+                values["assigned_by"] = _actor_name(entry.actor, self._directory, context.names)
             if template == "escalated":
                 values["reason"] = str(data.get("reason") or "")
-                values["escalated_by"] = _actor_name(entry.actor, self._directory)
+                values["escalated_by"] = _actor_name(entry.actor, self._directory, context.names)
                 values["level"] = int(data.get("level") or 1)
         if not citizen:
             values["tracking_url"] = None
@@ -399,8 +384,7 @@ class NotificationService:
     def _public_link(self, number: str, language: str) -> str:
         """The tracking page without a token: the public view of a public case (a private one
         asks for the token from the confirmation)."""
-        query = urlencode({"number": number, "lang": language}, quote_via=quote)
-        return f"{self._public_url}/track.html?{query}"
+        return tracking_url(self._public_url, number, None, language)
 
     def _mail(self, delivery: Delivery, entry: TimelineEvent, context: NotificationContext,
               municipality: Municipality) -> OutgoingMail:
@@ -417,11 +401,7 @@ class NotificationService:
         if delivery.intent.audience is Audience.REQUESTER:
             # Threaded into the case's conversation: an answer lands in the case.
             reply_to = case_reply_address(service.address, case.number, case.token_hash)
-            incoming = [e.data.get("message_id") for e in context.timeline
-                        if e.kind is EventKind.MESSAGE_IN and e.data.get("message_id")]
-            if incoming:
-                headers["In-Reply-To"] = f"<{incoming[-1]}>"
-                headers["References"] = " ".join(f"<{m}>" for m in incoming[-10:])
+            headers.update(thread_headers(context.timeline))
         if values.get("unsubscribe_url") and delivery.subscription is not None:
             headers["List-Unsubscribe"] = f"<{one_click_unsubscribe_url(self._public_url, delivery.subscription)}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -456,27 +436,20 @@ def _opted_out(subscription: Subscription) -> bool:
             and subscription.state is not SubscriptionState.CONFIRMED)
 
 
-def _actor_name(actor: str, directory: StaffDirectory) -> str:
-    if actor.startswith("staff:"):
-        username = actor.split(":", 1)[1]
-        member = directory.get(username)
-        return (member.name or username) if member else username
-    return actor.split(":", 1)[-1]
+def _actor_name(actor: str, directory: StaffDirectory, known: dict[str, str]) -> str:
+    if actor not in known:
+        name = actor.split(":", 1)[-1]
+        if actor.startswith("staff:"):
+            member = directory.get(name)
+            name = (member.name or name) if member else name
+        known[actor] = name
+    return known[actor]
 
 
 def _format_time(moment: datetime, municipality: Municipality) -> str:
     from zoneinfo import ZoneInfo
 
     return moment.astimezone(ZoneInfo(municipality.time_zone)).strftime("%d.%m.%Y %H:%M")
-
-
-def _can_receive_sms(phone: str) -> bool:
-    from ..phones import can_receive_sms
-
-    try:
-        return can_receive_sms(phone)
-    except ValueError:
-        return False
 
 
 def notification_entry_id(event_id: str, key: str) -> str:

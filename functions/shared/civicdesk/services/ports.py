@@ -153,6 +153,20 @@ class CaseworkRepository(MailCaseRepository, Protocol):
                           to: str | None = None) -> None: ...
 
 
+class NotificationClaims(Protocol):
+    """Each message claimed before it is sent and completed after (also the delivery feedback
+    function's SMS after a hard bounce)."""
+
+    def claim(self, number: str, event_id: str, key: str, at: datetime) -> bool: ...
+
+    def release(self, number: str, event_id: str, key: str, error: str) -> None: ...
+
+    def complete(self, number: str, event_id: str, key: str, *, state: str, channel: str | None,
+                 message_id: str | None, entry: TimelineEvent,
+                 consume_pending_link: bool = False, case: Case | None = None,
+                 message_kind: str | None = None, to: str | None = None) -> None: ...
+
+
 class BlobStore(Protocol):
     """Raw mail and attachments (S3)."""
 
