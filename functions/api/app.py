@@ -12,8 +12,9 @@ import json
 from aws_lambda_powertools.logging import correlation_paths
 from chalice import Chalice, ConvertToMiddleware, Response
 
-from civicdesk import http, wiring
-from civicdesk.api_schemas import IDEMPOTENCY_KEY_PATTERN, MAX_BODY_BYTES
+from civicdesk import wiring
+from civicdesk.api import http
+from civicdesk.api.schemas import IDEMPOTENCY_KEY_PATTERN, MAX_BODY_BYTES
 from civicdesk.domain.errors import BadRequestError, CivicDeskError
 from civicdesk.domain.policy import Principal, principal_from_claims
 from civicdesk.observability import logger, metrics, tracer
@@ -268,6 +269,6 @@ def admin_lift_suppression(address):
 @app.route("/v1/openapi.json", methods=["GET"])
 @api_view
 def openapi_document():
-    from civicdesk import openapi
+    from civicdesk.api import openapi
 
     return _json(openapi.document(app.routes), headers={"Cache-Control": "public, max-age=300"})

@@ -2,7 +2,7 @@
 
 from openapi_spec_validator import validate
 
-from civicdesk import openapi
+from civicdesk.api import openapi
 from tests.support import aws
 
 
@@ -31,7 +31,7 @@ def test_staff_operations_and_only_they_require_the_authorizer():
 
 
 def test_request_bodies_are_the_validating_schemas():
-    from civicdesk import api_schemas
+    from civicdesk.api import schemas as api_schemas
 
     document = openapi.document()
     body = document["paths"]["/v1/admin/cases"]["post"]["requestBody"]["content"]["application/json"]["schema"]

@@ -74,7 +74,7 @@ def api_schema(runtime):
 
 
 def _operations():
-    from civicdesk.openapi import OPERATIONS
+    from civicdesk.api.openapi import OPERATIONS
 
     return [f"{op.method} {op.path}" for op in OPERATIONS]
 

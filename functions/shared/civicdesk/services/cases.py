@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from ..api_schemas import PUBLIC_CASE
+from ..api.schemas import PUBLIC_CASE
 from ..domain.cases import (Case, CaseType, Channel, Contact, EventKind, Location, Status,
                             TimelineEvent, hash_token, new_tracking_token, parse_number,
                             token_matches, tracking_url, utc_now)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Sequence
 from zoneinfo import ZoneInfo
 
-from .. import api_schemas as schemas
+from ..api import schemas
 from ..domain.cases import (ALWAYS_PRIVATE_TYPES, OPEN_STATUSES, Case, CaseType, Channel, Contact, EventKind,
                             Location, Status, TimelineEvent, check_transition, hash_token,
                             new_tracking_token, parse_number, tracking_url, utc_now)

@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Callable, Iterable, Protocol
 
-from .. import api_schemas as schemas
+from ..api import schemas
 from ..domain.cases import Case, EventKind, TimelineEvent, iso, utc_now
 from ..domain.delivery import (DeliveryReport, Recipient, address_key, new_recipient,
                                normalise_address, parse_delivery_events, report_key)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Callable, Protocol
 
-from .. import api_schemas as schemas
+from ..api import schemas
 from ..domain.cases import EventKind, iso, utc_now
 from ..domain.errors import BadRequestError, FieldError, ForbiddenError, ValidationError
 from ..domain.feed import (FEED_DAYS, LATE_WINDOW, FeedCursor, FeedEntry, advance, feed_day,

@@ -14,7 +14,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Callable
 
-from ..api_schemas import FOLLOW, SUBSCRIPTION_CONFIRMATION, SUBSCRIPTION_ID_PATTERN, UNSUBSCRIPTION
+from ..api.schemas import FOLLOW, SUBSCRIPTION_CONFIRMATION, SUBSCRIPTION_ID_PATTERN, UNSUBSCRIPTION
 from ..domain.cases import Case, parse_number, tracking_url, utc_now
 from ..domain.errors import FieldError, NotFoundError, ValidationError
 from ..domain.mail import OutgoingMail, subject_tag

@@ -3,7 +3,7 @@ quarantine."""
 
 from __future__ import annotations
 
-from .. import api_schemas as schemas
+from ..api import schemas
 from ..domain.cases import iso
 from ..domain.municipality import translate as tr_text
 from ..domain.policy import Action, POLICY, Principal, Role, Scope, authorise

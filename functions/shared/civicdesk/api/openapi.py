@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from . import api_schemas as s
-from .schema import Arr, Bool, Field, Int, Obj, Str
+from . import schemas as s
+from .validation import Arr, Bool, Field, Int, Obj, Str
 
 VERSION = "1.2.0"
 AUTHORIZER = "StaffAuthorizer"  # the authorizer's name in template.yaml

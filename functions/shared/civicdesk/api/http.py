@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Mapping
 
-from .domain import errors
-from .i18n import normalise_language, pick_language, translate
+from ..domain import errors
+from ..i18n import normalise_language, pick_language, translate
 
 #: The only place where domain errors become HTTP status codes.
 STATUS_BY_ERROR: dict[type[errors.CivicDeskError], int] = {

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .domain.cases import LANGUAGES
-from .schema import Bool, DateTime, Int, Num, Obj, Str
+from ..domain.cases import LANGUAGES
+from .validation import Bool, DateTime, Int, Num, Obj, Str
 
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()./-]{4,38}$"
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9-]{8,100}$"

@@ -24,7 +24,7 @@ import re
 from abc import ABC, abstractmethod
 from typing import Any, Mapping
 
-from .domain.errors import FieldError, ValidationError
+from ..domain.errors import FieldError, ValidationError
 
 _EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
