@@ -11,6 +11,8 @@
 4. The local runtime's event pipeline (``make run``): from an operator's status change through
    the admin API until the requester's mail is listed in ``/_local/outbox`` (stream, publisher,
    topic, queue, notify function, SES), median of ``BENCH_ROUNDS`` changes.
+5. The newcomer's walks (``bench/walks.py``): the files one e-mail passes through from SMTP to
+   its auto-reply, and one status change from the route to the SMS.
 
 Writes ``bench/results/latest.json``.
 """
@@ -362,7 +364,10 @@ def local_notify_latency() -> dict:
 
 def main() -> int:
     started = time.time()
-    figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency()}
+    from bench.walks import walks
+
+    figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency(),
+               **walks()}
     met = {key: figures[key] <= target for key, target in TARGETS.items()}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
               "machine": {"python": platform.python_version(), "platform": platform.platform(),
@@ -391,6 +396,11 @@ def main() -> int:
     print(f"  change -> outbox: {f['change_to_outbox_seconds_median']:.2f} s (target <= 2 s; median "
           f"of {len(f['change_to_outbox_seconds'])} status changes in the local runtime, of which "
           f"{f['events_batching_window_seconds']:g} s is the events mapping's batching window)")
+    for key, label in (("walk_email_to_auto_reply", "e-mail -> auto-reply"),
+                       ("walk_status_change_to_sms", "status change -> SMS")):
+        walk = f[key]
+        print(f"  walk {label}: {walk['files']} files ({len(walk['application_files'])} of the "
+              f"application, {len(walk['runtime_files'])} of the local runtime; docs/architecture.md)")
     print(f"  written to {RESULTS.relative_to(ROOT)}; targets met: "
           f"{', '.join(k for k, v in met.items() if v)}; missed: {', '.join(k for k, v in met.items() if not v) or 'none'}")
     return 0
