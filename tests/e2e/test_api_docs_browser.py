@@ -718,6 +718,9 @@ def test_page_strings_complete_and_serbian_scripts_match(b, server):
     source = (WEB_DIR / "assets" / "api-docs.js").read_text(encoding="utf-8")
     used = set(re.findall(r"tr\('(\w+)'", source)) | set(re.findall(r"constraint\('(\w+)'", source))
     html = (WEB_DIR / "api.html").read_text(encoding="utf-8")
+    layout = (WEB_DIR / "assets" / "layout.js").read_text(encoding="utf-8")
+    used |= set(re.findall(r"'data-i18n(?:-aria-label)?': '(\w+)'", layout))
+    used |= set(re.findall(r"key: '(\w+)'", layout))
     portal = module_export(b, "i18n.js", "Object.keys(m.STRINGS.en)")
     for key in used | set(re.findall(r'data-i18n(?:-aria-label)?="(\w+)"', html)):
         assert key in keys or key in portal, key

@@ -607,6 +607,61 @@ def test_ui_strings_complete_and_serbian_scripts_match(b, stub):
         assert not untranslated, (lang, untranslated)
 
 
+def test_every_page_is_drawn_in_the_one_shared_frame(b, stub):
+    """assets/layout.js draws the frame of every page: the skip link first, the brand, the main
+    menu with the page marked, the language menu, the footer and the live region, translated
+    like the rest of the page."""
+    open_page(b, f"{stub.base}/index.html?lang=cs")
+    texts = module_export(b, "i18n.js", "m.STRINGS.cs")
+    for name, current in (("index.html", "index.html"), ("track.html", "track.html"),
+                          ("subscription.html", None)):
+        open_page(b, f"{stub.base}/{name}?lang=cs")
+        frame = b.execute_script("""
+            const menu = document.querySelector('body > header.site-header nav.site-nav');
+            return {
+              first: document.querySelector('a[href], button, input, select, textarea').className,
+              skip: document.querySelector('.skip-link').textContent,
+              brand: document.querySelector('.brand a').textContent,
+              menu: menu.getAttribute('aria-label'),
+              links: [...menu.querySelectorAll('a')].map((a) =>
+                [a.getAttribute('href'), a.textContent, a.getAttribute('aria-current')]),
+              language: document.querySelector("label[for='lang-select']").textContent,
+              languages: document.getElementById('lang-select').options.length,
+              footers: document.querySelectorAll('body > footer.site-footer').length,
+              footer: document.querySelector('body > footer.site-footer').textContent.trim(),
+              live: document.querySelectorAll('body > #live[role=status][aria-live=polite]').length,
+            };
+        """)
+        assert frame == {
+            "first": "skip-link", "skip": texts["skipLink"], "brand": "Obec Demo", "menu": texts["navLabel"],
+            "links": [["index.html?lang=cs", texts["navReport"], "page" if current == "index.html" else None],
+                      ["track.html?lang=cs", texts["navTrack"], "page" if current == "track.html" else None]],
+            "language": texts["langLabel"], "languages": len(LANGS),
+            "footers": 1, "footer": texts["footerText"], "live": 1,
+        }, name
+
+
+def test_pages_share_one_head_and_hold_no_copy_of_the_frame():
+    """The head has to be in each page (the CSP and charset apply only from where they stand,
+    before any script): every page has index.html's, but for its own title and script. The
+    frame is not in the pages: they name themselves and leave their landmarks to layout.js."""
+    def head(name):
+        html = (WEB_DIR / name).read_text(encoding="utf-8")
+        return [line.strip() for line in html[html.index("<head>"):html.index("</head>")].splitlines()]
+
+    shared = [line for line in head("index.html")[1:] if not line.startswith(("<title>", "<script"))]
+    pages = sorted(path.name for path in WEB_DIR.glob("*.html"))
+    assert pages == ["api.html", "index.html", "subscription.html", "track.html"]
+    for name in pages:
+        lines = head(name)
+        assert [line for line in lines if line in shared] == shared, name
+        html = (WEB_DIR / name).read_text(encoding="utf-8")
+        assert f'<body data-page="{name}">' in html, name
+        assert '<header class="site-header"></header>' in html, name
+        assert '<footer class="site-footer"></footer>' in html, name
+        assert "skip-link" not in html and "site-nav" not in html and 'id="live"' not in html, name
+
+
 def test_pages_are_static_and_safe():
     """No inline handlers, scripts or styles; a self-only CSP; API texts never through innerHTML."""
     for name in ("index.html", "track.html"):
