@@ -7,36 +7,39 @@ api.html?spec=/openapi-sample.json. The thread is a daemon and the module's fixt
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import re
 import shlex
-import shutil
-import tempfile
 import threading
-import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
+
+from infra.local.template import ROOT
+from tests.support.browser import (
+    LANGS,
+    WEB_DIR,
+    WebHandler,
+    by_id,
+    check_translations,
+    chromium,
+    clean_console,
+    module_export,
+    no_horizontal_scroll,
+    open_page,
+    phone,
+    screenshot,
+    serve_web,
+    skip_without_chromium,
+    wait,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("api-docs-browser")]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-ROOT = Path(__file__).resolve().parents[2]
-WEB_DIR = ROOT / "web"
 FIXTURE = ROOT / "tests" / "fixtures" / "openapi-sample.json"
-SCREENSHOT_DIR = os.environ.get("CIVICDESK_SCREENSHOT_DIR")  # set it to look at the layout
-WAIT = 15
-LANGS = ["sr-Cyrl", "sr-Latn", "bg", "cs", "en"]
 METHODS = ["get", "put", "post", "patch", "delete", "head", "options", "trace"]
 SPEC = json.loads(FIXTURE.read_text(encoding="utf-8"))
 
@@ -111,86 +114,45 @@ class DocsState:
             self.flaky_calls = 0
 
 
-class DocsHandler(SimpleHTTPRequestHandler):
-    state: DocsState = None  # set on the subclass the fixture makes
-
-    def log_message(self, format, *args):  # keep pytest output clean
-        pass
-
-    def end_headers(self):
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-    def _send(self, status, body, content_type):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+class DocsHandler(WebHandler):
+    state: DocsState
 
     def do_GET(self):
         path = urlsplit(self.path).path
         with self.state.lock:
             self.state.requests.append(self.path)
         if path == "/openapi-sample.json":
-            return self._send(200, FIXTURE.read_bytes(), "application/json")
+            return self.send_body(200, FIXTURE.read_bytes(), "application/json")
         if path == "/flaky.json":  # fails once, then answers
             with self.state.lock:
                 self.state.flaky_calls += 1
                 first = self.state.flaky_calls == 1
             if first:
-                return self._send(503, b'{"error": {"code": "internal_error"}}', "application/json")
-            return self._send(200, FIXTURE.read_bytes(), "application/json")
+                return self.send_body(503, b'{"error": {"code": "internal_error"}}', "application/json")
+            return self.send_body(200, FIXTURE.read_bytes(), "application/json")
         if path == "/not-json.json":
-            return self._send(200, b"<!doctype html><title>Oops</title>", "text/html")
+            return self.send_body(200, b"<!doctype html><title>Oops</title>", "text/html")
         if path == "/not-openapi.json":
-            return self._send(200, b'{"swagger": "2.0", "paths": {}}', "application/json")
+            return self.send_body(200, b'{"swagger": "2.0", "paths": {}}', "application/json")
         if path == "/drop.json":  # no answer at all: the connection just closes
             self.close_connection = True
             return None
         if path.startswith("/v1/"):  # no API behind this server
-            return self._send(404, b'{"error": {"code": "not_found", "message": "Not found."}}', "application/json")
+            return self.send_body(404, b'{"error": {"code": "not_found", "message": "Not found."}}', "application/json")
         return super().do_GET()
 
 
 @pytest.fixture(scope="module")
 def server():
-    state = DocsState()
-    handler = type("Handler", (DocsHandler,), {"state": state})
-    handler.extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
-                              ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(WEB_DIR)))
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, name="api-docs-server", daemon=True)
-    thread.start()
-    state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    try:
+    with serve_web(DocsHandler, DocsState(), "api-docs-server") as state:
         yield state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver): browser tests skipped")
-    profile = tempfile.mkdtemp(prefix="civicdesk-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1280,900"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    try:
+    skip_without_chromium()
+    with chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture
@@ -203,32 +165,14 @@ def expected_console():
 def b(browser, server, expected_console):
     """The browser at desktop size, no stored language; no console error may be left over."""
     server.reset()
-    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    browser.get_log("browser")  # drop messages of earlier tests
-    yield browser
-    problems = [e["message"] for e in browser.get_log("browser")
-                if (e["level"] == "SEVERE" or "Content Security Policy" in e["message"]
-                    or "Uncaught" in e["message"])
-                and not any(allowed in e["message"] for allowed in expected_console)]
-    if browser.current_url.startswith(server.base):
-        browser.execute_script("localStorage.clear()")
-    assert not problems, problems
+    with clean_console(browser, server.base, severe=True, expected=expected_console):
+        yield browser
 
 
 # --------------------------------------------------------------------------- helpers
 
-def wait(driver, condition, message=""):
-    return WebDriverWait(driver, WAIT, poll_frequency=0.05).until(lambda d: condition(d), message)
-
-
 def open_docs(driver, base, query="spec=/openapi-sample.json&lang=en"):
-    driver.get(f"{base}/api.html?{query}")
-    wait(driver, lambda d: d.execute_script(
-        "return document.getElementById('main').getAttribute('aria-busy') === 'false'"), "page did not load")
-
-
-def by_id(driver, element_id):
-    return driver.find_element(By.ID, element_id)
+    open_page(driver, f"{base}/api.html?{query}")
 
 
 def article(driver, method, path):
@@ -272,24 +216,6 @@ def active_element_info(driver):
         return {id: el.id, tag: el.tagName, href: el.getAttribute('href'), outline: style.outlineStyle,
                 outlineWidth: parseFloat(style.outlineWidth), boxShadow: style.boxShadow};
     """)
-
-
-def screenshot(driver, name):
-    """The full page as PNGs into $CIVICDESK_SCREENSHOT_DIR (only when set)."""
-    if not SCREENSHOT_DIR:
-        return
-    import base64
-
-    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-    top, part = 0, 1
-    while top < size["height"]:
-        height = min(1600, size["height"] - top)
-        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": top, "width": size["width"], "height": height, "scale": 1},
-        })
-        Path(SCREENSHOT_DIR, f"{name}-{part}.png").write_bytes(base64.b64decode(shot["data"]))
-        top, part = top + height, part + 1
 
 
 def curl_words(text):
@@ -762,13 +688,11 @@ def test_landmarks_headings_and_visible_keyboard_focus(b, server):
 
 def test_phone_width_has_no_horizontal_scroll_and_big_enough_targets(b, server, expected_console):
     expected_console.append("/missing.json")
-    b.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                      {"width": 375, "height": 812, "deviceScaleFactor": 2, "mobile": True})
+    phone(b)
     open_docs(b, server.base, "spec=/openapi-sample.json&lang=sr-Cyrl")
     for details in b.find_elements(By.CSS_SELECTOR, "details"):  # the widest content too
         b.execute_script("arguments[0].open = true", details)
-    scroll_width, inner_width, body_width = b.execute_script(
-        "return [document.documentElement.scrollWidth, window.innerWidth, document.body.scrollWidth]")
+    scroll_width, inner_width, body_width = no_horizontal_scroll(b)
     assert inner_width == 375
     assert scroll_width <= inner_width and body_width <= inner_width, (scroll_width, body_width)
     for element in (by_id(b, "lang-select"), by_id(b, "filter"), b.find_element(By.CSS_SELECTOR, ".copy-button"),
@@ -778,26 +702,13 @@ def test_phone_width_has_no_horizontal_scroll_and_big_enough_targets(b, server, 
     screenshot(b, "civicdesk-api-phone")
 
     open_docs(b, server.base, "spec=/missing.json&lang=bg")
-    assert b.execute_script("return document.documentElement.scrollWidth") <= 375
+    assert no_horizontal_scroll(b)[0] <= 375
 
 
 def test_page_strings_complete_and_serbian_scripts_match(b, server):
-    from tests.e2e.test_web_browser import serbian_latin  # the portal's one transliteration rule
-
     open_docs(b, server.base)
-    strings = b.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "import('./assets/api-docs.js').then((m) => done(m.DOC_STRINGS), (e) => done(String(e)));")
-    assert isinstance(strings, dict), strings
-    assert sorted(strings) == sorted(LANGS)
-    keys = set(strings["en"])
-    for lang in LANGS:
-        assert set(strings[lang]) == keys, (lang, set(strings[lang]) ^ keys)
-        for key, text in strings[lang].items():
-            assert text.strip(), (lang, key)
-            assert re.findall(r"\{\w+\}", text) == re.findall(r"\{\w+\}", strings["en"][key]), (lang, key)
-    for key, text in strings["sr-Cyrl"].items():
-        assert strings["sr-Latn"][key] == serbian_latin(text), key
+    strings = module_export(b, "api-docs.js", "m.DOC_STRINGS")
+    keys = check_translations(strings)
     # Not left in English by mistake (a few words are the same on purpose).
     same = {"navApi", "metaLicence", "metaFormat", "c_format", "in_cookie"}
     for lang in ("sr-Latn", "cs", "bg"):
@@ -807,8 +718,9 @@ def test_page_strings_complete_and_serbian_scripts_match(b, server):
     source = (WEB_DIR / "assets" / "api-docs.js").read_text(encoding="utf-8")
     used = set(re.findall(r"tr\('(\w+)'", source)) | set(re.findall(r"constraint\('(\w+)'", source))
     html = (WEB_DIR / "api.html").read_text(encoding="utf-8")
-    portal = b.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "import('./assets/i18n.js').then((m) => done(Object.keys(m.STRINGS.en)), (e) => done(String(e)));")
+    layout = (WEB_DIR / "assets" / "layout.js").read_text(encoding="utf-8")
+    used |= set(re.findall(r"'data-i18n(?:-aria-label)?': '(\w+)'", layout))
+    used |= set(re.findall(r"key: '(\w+)'", layout))
+    portal = module_export(b, "i18n.js", "Object.keys(m.STRINGS.en)")
     for key in used | set(re.findall(r'data-i18n(?:-aria-label)?="(\w+)"', html)):
         assert key in keys or key in portal, key

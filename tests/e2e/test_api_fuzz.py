@@ -4,9 +4,6 @@ the API never answers 5xx, answers only statuses the document lists, and always 
 
 from __future__ import annotations
 
-import json
-
-import boto3
 import pytest
 import requests
 import schemathesis
@@ -15,39 +12,25 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
-from tests.support.runtime import RuntimeProcess
+from tests.support.runtime import running
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("api-fuzz")]
 
 
 @pytest.fixture(scope="module")
 def runtime(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("fuzz")
-    process = RuntimeProcess(directory / "state", directory / "runtime.log")
-    try:
-        process.wait_until_healthy()
+    with running(tmp_path_factory.mktemp("fuzz")) as process:
         yield process
-    finally:
-        process.kill()
 
 
 @pytest.fixture(scope="module")
 def tokens(runtime):
     """An ID token per role, from the embedded Cognito pool, as a console would sign in."""
-    info = json.loads((runtime.state_dir / "local.json").read_text(encoding="utf-8"))
-    cognito = boto3.client("cognito-idp", region_name=info["cognito"]["region"],
-                           endpoint_url=info["cognito"]["endpoint"],
-                           aws_access_key_id="testing", aws_secret_access_key="testing")
     found = {}
-    for user in info["users"]:
+    for user in runtime.settings()["users"]:
         role = user["roles"][0]
-        if role in found:
-            continue
-        answer = cognito.initiate_auth(ClientId=info["cognito"]["client_id"],
-                                       AuthFlow="USER_PASSWORD_AUTH",
-                                       AuthParameters={"USERNAME": user["username"],
-                                                       "PASSWORD": user["password"]})
-        found[role] = answer["AuthenticationResult"]["IdToken"]
+        if role not in found:
+            found[role] = runtime.id_token(user)
     return found
 
 

@@ -16,6 +16,7 @@ import requests
 
 from infra.local.runtime import LocalRuntime
 from tests.support.local_staff import change_status, id_token, register_call, wait_for
+from tests.support.runtime import in_process
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local_feed")]
 
@@ -27,8 +28,7 @@ INTERVAL = 0.5
 
 @pytest.fixture(scope="module")
 def runtime(tmp_path_factory):
-    state_dir = tmp_path_factory.mktemp("local-feed") / "state"
-    with LocalRuntime(http_port=0, aws_port=0, smtp_port=0, state_dir=state_dir) as started:
+    with in_process(tmp_path_factory.mktemp("local-feed")) as started:
         yield started
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from infra.local.runtime import LocalRuntime
 from tests.support.local_staff import change_status, id_token, outbox, register_call, wait_for
+from tests.support.runtime import in_process
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local_notify")]
 
@@ -23,8 +24,7 @@ DEADLINE = 15
 
 @pytest.fixture(scope="module")
 def runtime(tmp_path_factory):
-    state_dir = tmp_path_factory.mktemp("local-notify") / "state"
-    with LocalRuntime(http_port=0, aws_port=0, smtp_port=0, state_dir=state_dir) as started:
+    with in_process(tmp_path_factory.mktemp("local-notify")) as started:
         yield started
 
 

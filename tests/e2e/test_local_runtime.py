@@ -6,14 +6,13 @@ directory. Slow-ish (two starts of the runtime), hence the ``e2e`` mark.
 
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
 from infra.local.template import ROOT
-from tests.support.runtime import RuntimeProcess
+from tests.support.runtime import restartable
 
 pytestmark = pytest.mark.e2e
 
@@ -29,17 +28,8 @@ CASE = {
 @pytest.fixture
 def start_runtime(tmp_path):
     """Starts the runtime on ``tmp_path / "state"`` (as often as asked); always kills it."""
-    started: list[RuntimeProcess] = []
-
-    def start() -> RuntimeProcess:
-        runtime = RuntimeProcess(tmp_path / "state", tmp_path / f"runtime-{len(started)}.log")
-        started.append(runtime)
-        runtime.wait_until_healthy()
-        return runtime
-
-    yield start
-    for runtime in started:
-        runtime.kill()
+    with restartable(tmp_path) as start:
+        yield start
 
 
 def api_equivalent(tracking_url: str) -> tuple[str, str, str]:
@@ -84,13 +74,9 @@ def test_make_run_serves_api_portal_and_outbox_and_keeps_state(start_runtime, tm
 
     # AND the confirmation mail (sent by the notify function from the case.opened event) is in
     # the outbox, and on disk
-    deadline = time.monotonic() + 20
-    to_citizen = []
-    while not to_citizen and time.monotonic() < deadline:
-        outbox = requests.get(f"{url}/_local/outbox", timeout=10).json()
-        to_citizen = [mail for mail in outbox if ADDRESS in mail["to"]]
-        time.sleep(0.2)
-    assert len(to_citizen) == 1, outbox
+    to_citizen = runtime.wait_for(lambda: [m for m in runtime.outbox() if ADDRESS in m["to"]],
+                                  f"mail to {ADDRESS}", timeout=20)
+    assert len(to_citizen) == 1, to_citizen
     mail = to_citizen[0]
     assert f"[#{number}]" in mail["subject"]
     assert case["tracking_url"] in mail["text"]
@@ -119,8 +105,7 @@ def test_make_run_serves_api_portal_and_outbox_and_keeps_state(start_runtime, tm
     again = requests.get(url + track_path, timeout=10)
     assert again.status_code == 200, again.text
     assert again.json()["number"] == number and again.json()["status"] == "new"
-    outbox = requests.get(f"{url}/_local/outbox", timeout=10).json()
-    assert [m["id"] for m in outbox if ADDRESS in m["to"]] == [mail["id"]]
+    assert [m["id"] for m in restarted.outbox() if ADDRESS in m["to"]] == [mail["id"]]
     # AND the numbering goes on where it stopped
     second = requests.post(f"{url}/v1/public/cases", json=CASE, timeout=10)
     assert second.status_code == 201, second.text

@@ -22,7 +22,7 @@ from joserfc.jwk import RSAKey
 from infra.local.cognito import load_demo_staff
 from infra.local.runtime import LocalRuntime
 from infra.local.template import ROOT, Template
-from tests.support.runtime import RuntimeProcess
+from tests.support.runtime import RuntimeProcess, in_process
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local_cognito")]
 
@@ -32,8 +32,7 @@ UNAUTHORIZED = Template().gateway_responses("CivicDeskApi")["UNAUTHORIZED"]
 
 @pytest.fixture(scope="module")
 def runtime(tmp_path_factory):
-    state_dir = tmp_path_factory.mktemp("staff-signin") / "state"
-    with LocalRuntime(http_port=0, aws_port=0, smtp_port=0, state_dir=state_dir) as started:
+    with in_process(tmp_path_factory.mktemp("staff-signin")) as started:
         yield started
 
 

@@ -21,11 +21,10 @@ import boto3
 import pytest
 import requests
 
-from tests.support.runtime import RuntimeProcess
+from tests.support.runtime import RuntimeProcess, restartable, running
 
 pytestmark = pytest.mark.e2e
 
-PROCESS_TIMEOUT = 15
 DOMAIN = "demo.civicdesk.rs"
 MAIL_BUCKET = "civicdesk-local-mailbucket"
 TAG = re.compile(r"\[#(\d{4}-\d{6,})\]")
@@ -49,9 +48,6 @@ class Runtime(RuntimeProcess):
         assert code == 250, reply
         return reply.decode().split()[-1]
 
-    def outbox(self) -> list[dict]:
-        return requests.get(f"{self.url}/_local/outbox", timeout=10).json()
-
     def case(self, number: str) -> dict | None:
         answer = requests.get(f"{self.url}/_local/cases/{number}", timeout=10)
         if answer.status_code == 404:
@@ -72,15 +68,6 @@ class Runtime(RuntimeProcess):
             return None
         return self.wait_for(find, f"a case with the message {ses_message_id}")
 
-    def wait_for(self, condition, what: str, timeout: float = PROCESS_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = condition()
-            if value:
-                return value
-            time.sleep(0.2)
-        pytest.fail(f"no {what} within {timeout} s:\n{self.output()[-5000:]}")
-
     def aws(self, service: str):
         return boto3.client(service, region_name="eu-central-1",
                             endpoint_url=f"http://127.0.0.1:{self.aws_port}",
@@ -89,27 +76,15 @@ class Runtime(RuntimeProcess):
 
 @pytest.fixture
 def start_runtime(tmp_path):
-    started: list[Runtime] = []
-
-    def start() -> Runtime:
-        runtime = Runtime(tmp_path / "state", tmp_path / f"runtime-{len(started)}.log")
-        started.append(runtime)
-        return runtime.wait_until_healthy()
-
-    yield start
-    for runtime in started:
-        runtime.kill()
+    with restartable(tmp_path, Runtime) as start:
+        yield start
 
 
 @pytest.fixture(scope="module")
 def runtime(tmp_path_factory):
     """One runtime for the tests that do not restart it (each uses its own sender)."""
-    directory = tmp_path_factory.mktemp("mail-local")
-    started = Runtime(directory / "state", directory / "runtime.log")
-    try:
-        yield started.wait_until_healthy()
-    finally:
-        started.kill()
+    with running(tmp_path_factory.mktemp("mail-local"), Runtime) as started:
+        yield started
 
 
 def mail(sender: tuple[str, str], to: str, subject: str, text: str, **headers: str) -> EmailMessage:

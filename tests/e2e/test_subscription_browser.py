@@ -7,33 +7,24 @@ What the page did is checked through the staff API: a case's view counts its con
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
-import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import boto3
 import pytest
 import requests
 
-from tests.support.runtime import RuntimeProcess
+from tests.support.browser import (
+    by_id,
+    chromium,
+    clean_console,
+    open_page,
+    skip_without_chromium,
+    wait,
+)
+from tests.support.runtime import running
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver): "
-                "browser tests skipped", allow_module_level=True)
-
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
+skip_without_chromium(module=True)
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.xdist_group("subscription-browser")]
 
-WAIT = 15
 FOLLOWER = "mila.follower@example.org"
 CASE = {"type": "signal", "category": "street_lighting", "language": "sr-Cyrl",
         "description": "Не ради улична расвета у Улици краља Петра код броја 12.",
@@ -42,74 +33,35 @@ CASE = {"type": "signal", "category": "street_lighting", "language": "sr-Cyrl",
 
 @pytest.fixture(scope="module")
 def runtime(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("subscriptions")
-    process = RuntimeProcess(directory / "state", directory / "runtime.log")
-    try:
-        process.wait_until_healthy()
+    with running(tmp_path_factory.mktemp("subscriptions")) as process:
         yield process
-    finally:
-        process.kill()
 
 
 @pytest.fixture(scope="module")
 def staff_token(runtime):
     """An administrator's ID token from the embedded Cognito pool, as a console signs in."""
-    info = json.loads((runtime.state_dir / "local.json").read_text(encoding="utf-8"))
-    cognito = boto3.client("cognito-idp", region_name=info["cognito"]["region"],
-                           endpoint_url=info["cognito"]["endpoint"],
-                           aws_access_key_id="testing", aws_secret_access_key="testing")
-    admin = next(u for u in info["users"] if "administrator" in u["roles"])
-    answer = cognito.initiate_auth(ClientId=info["cognito"]["client_id"], AuthFlow="USER_PASSWORD_AUTH",
-                                   AuthParameters={"USERNAME": admin["username"],
-                                                   "PASSWORD": admin["password"]})
-    return answer["AuthenticationResult"]["IdToken"]
+    admin = next(u for u in runtime.settings()["users"] if "administrator" in u["roles"])
+    return runtime.id_token(admin)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    profile = tempfile.mkdtemp(prefix="civicdesk-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1280,900"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    try:
+    with chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture
 def b(browser):
-    browser.get_log("browser")  # drop earlier messages
-    yield browser
-    problems = [e["message"] for e in browser.get_log("browser")
-                if "Content Security Policy" in e["message"] or "Uncaught" in e["message"]]
-    assert not problems, problems
-
-
-def wait(driver, condition, message):
-    return WebDriverWait(driver, WAIT, poll_frequency=0.05).until(lambda d: condition(d), message)
-
-
-def open_page(driver, url):
-    driver.get(url)
-    wait(driver, lambda d: d.execute_script(
-        "return document.getElementById('main').getAttribute('aria-busy') === 'false'"),
-         f"{url} did not load")
+    with clean_console(browser):
+        yield browser
 
 
 def shown(driver, element_id) -> bool:
-    return driver.find_element("id", element_id).is_displayed()
+    return by_id(driver, element_id).is_displayed()
 
 
 def text(driver, element_id) -> str:
-    return driver.find_element("id", element_id).text
+    return by_id(driver, element_id).text
 
 
 def open_case(runtime, body=CASE) -> str:
@@ -128,14 +80,14 @@ def followers(runtime, staff_token, number) -> int:
 def opt_in_link(runtime, number) -> str:
     """The confirmation link of the opt-in mail to FOLLOWER about ``number``, from the outbox
     (which captures what SES accepted in the background)."""
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        for mail in requests.get(f"{runtime.url}/_local/outbox", timeout=10).json():
+    def link() -> str | None:
+        for mail in runtime.outbox():
             if (mail.get("channel") == "email" and FOLLOWER in mail["to"]
                     and mail.get("case_number") == number):
                 return next(word for word in mail["text"].split() if "/subscription.html?" in word)
-        time.sleep(0.2)
-    pytest.fail(f"no opt-in mail to {FOLLOWER} about {number} in the outbox")
+        return None
+
+    return runtime.wait_for(link, f"opt-in mail to {FOLLOWER} about {number} in the outbox")
 
 
 def with_params(link: str, **changes) -> str:

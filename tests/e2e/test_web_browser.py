@@ -6,42 +6,38 @@ answers the four public API calls of docs/api.md with canned JSON.
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import re
-import shutil
-import tempfile
 import threading
 import time
-import unicodedata
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
+from tests.support.browser import (
+    LANGS,
+    SCREENSHOT_DIR,
+    WEB_DIR,
+    WebHandler,
+    by_id,
+    check_translations,
+    chromium,
+    clean_console,
+    module_export,
+    no_horizontal_scroll,
+    open_page,
+    phone,
+    screenshot,
+    serve_web,
+    skip_without_chromium,
+    wait,
+)
+
+skip_without_chromium(module=True)
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
-if not os.path.exists(CHROMIUM):
-    pytest.skip(
-        f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver): browser tests skipped",
-        allow_module_level=True,
-    )
-
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
-
-WEB_DIR = Path(__file__).resolve().parents[2] / "web"
-SCREENSHOT_DIR = os.environ.get("CIVICDESK_SCREENSHOT_DIR")  # set it to look at the layout
-WAIT = 15
-
-LANGS = ["sr-Cyrl", "sr-Latn", "bg", "cs", "en"]
 TOKEN = "tok_4f9d0c2a8b7e6d5c4b3a29180f7e6d5c"
 NUMBER = "2026-000123"
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -193,23 +189,8 @@ class StubState:
             self.sequence = 122
 
 
-class StubHandler(SimpleHTTPRequestHandler):
-    state: StubState = None  # set on the subclass the fixture makes
-
-    def log_message(self, format, *args):  # keep pytest output clean
-        pass
-
-    def end_headers(self):
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-    def _json(self, status, body):
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+class StubHandler(WebHandler):
+    state: StubState
 
     def _lang(self, query):
         lang = (query.get("lang") or ["sr-Cyrl"])[0]
@@ -224,24 +205,24 @@ class StubHandler(SimpleHTTPRequestHandler):
         with self.state.lock:
             self.state.gets.append(self.path)
         if url.path == "/v1/public/municipality":
-            return self._json(200, municipality(lang))
+            return self.send_json(200, municipality(lang))
         if url.path == "/v1/public/categories":
-            return self._json(200, categories(lang))
+            return self.send_json(200, categories(lang))
         match = re.fullmatch(r"/v1/public/cases/([^/]+)", url.path)
         if match:
             number = unquote(match.group(1))
             token = (query.get("token") or [""])[0]
             if number == NUMBER:
-                return self._json(200, case_detail(lang, token == TOKEN))
-            return self._json(404, error_body("not_found", "Not found."))
-        return self._json(404, error_body("not_found", "Not found."))
+                return self.send_json(200, case_detail(lang, token == TOKEN))
+            return self.send_json(404, error_body("not_found", "Not found."))
+        return self.send_json(404, error_body("not_found", "Not found."))
 
     def do_POST(self):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
         if url.path != "/v1/public/cases":
-            return self._json(404, error_body("not_found", "Not found."))
+            return self.send_json(404, error_body("not_found", "Not found."))
         state = self.state
         with state.lock:
             state.posts.append(({k.lower(): v for k, v in self.headers.items()}, raw))
@@ -250,15 +231,15 @@ class StubHandler(SimpleHTTPRequestHandler):
                 state.fail_next_posts -= 1
         time.sleep(0.4)  # long enough for a double click to land while the first is in flight
         if fail:
-            return self._json(503, error_body("internal_error", "Service temporarily unavailable."))
+            return self.send_json(503, error_body("internal_error", "Service temporarily unavailable."))
         try:
             body = json.loads(raw.decode("utf-8"))
         except ValueError:
-            return self._json(400, error_body("bad_request", "Body is not JSON."))
+            return self.send_json(400, error_body("bad_request", "Body is not JSON."))
         key = self.headers.get("Idempotency-Key")
         with state.lock:
             if key and key in state.answers:
-                return self._json(*state.answers[key])
+                return self.send_json(*state.answers[key])
         lang = body.get("language") if body.get("language") in LANGS else "sr-Cyrl"
         fields = []
         allowed = {"type", "category", "description", "language", "channel", "location", "contact"}
@@ -275,7 +256,7 @@ class StubHandler(SimpleHTTPRequestHandler):
         elif len(description) > 5000:
             fields.append({"field": "description", "code": "too_long", "message": "Too long."})
         if fields:
-            return self._json(400, error_body("validation_failed", "Some fields are not valid.", fields))
+            return self.send_json(400, error_body("validation_failed", "Some fields are not valid.", fields))
         with state.lock:
             state.sequence += 1
             number = f"2026-{state.sequence:06d}"
@@ -290,76 +271,30 @@ class StubHandler(SimpleHTTPRequestHandler):
         with state.lock:
             if key:
                 state.answers[key] = answer
-        return self._json(*answer)
+        return self.send_json(*answer)
 
 
 @pytest.fixture(scope="module")
 def stub():
-    state = StubState()
-    handler = type("Handler", (StubHandler,), {"state": state})
-    handler.extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
-                              ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(WEB_DIR)))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="web-stub", daemon=True)
-    thread.start()
-    state.base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serve_web(StubHandler, StubState(), "web-stub") as state:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    profile = tempfile.mkdtemp(prefix="civicdesk-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1280,900"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    try:
+    with chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture
 def b(browser, stub):
     """The browser at desktop size with a clean stub and no stored language."""
     stub.reset()
-    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    browser.get_log("browser")  # drop messages of earlier tests
-    yield browser
-    problems = [e["message"] for e in browser.get_log("browser")
-                if "Content Security Policy" in e["message"] or "Uncaught" in e["message"]]
-    if browser.current_url.startswith(stub.base):
-        browser.execute_script("localStorage.clear()")
-    assert not problems, problems
+    with clean_console(browser, stub.base):
+        yield browser
 
 
 # --------------------------------------------------------------------------- helpers
-
-def wait(driver, condition, message=""):
-    return WebDriverWait(driver, WAIT, poll_frequency=0.05).until(lambda d: condition(d), message)
-
-
-def open_page(driver, url):
-    driver.get(url)
-    wait(driver, lambda d: d.execute_script(
-        "return document.getElementById('main').getAttribute('aria-busy') === 'false'"), f"{url} did not load")
-
-
-def by_id(driver, element_id):
-    return driver.find_element(By.ID, element_id)
-
 
 def label_text(driver, input_id):
     return driver.find_element(By.CSS_SELECTOR, f"label[for='{input_id}']").text.replace("*", "").strip()
@@ -373,35 +308,6 @@ def fill_required(driver, description):
     Select(by_id(driver, "f-type")).select_by_value("signal")
     Select(by_id(driver, "f-category")).select_by_value("street_lighting")
     by_id(driver, "f-description").send_keys(description)
-
-
-def screenshot(driver, name):
-    """The full page as PNGs into $CIVICDESK_SCREENSHOT_DIR (only when set), in slices of
-    at most 1600 CSS pixels so that each stays readable: NAME-1.png, NAME-2.png, ..."""
-    if not SCREENSHOT_DIR:
-        return
-    import base64
-
-    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-    top, part = 0, 1
-    while top < size["height"]:
-        height = min(1600, size["height"] - top)
-        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": top, "width": size["width"], "height": height, "scale": 1},
-        })
-        Path(SCREENSHOT_DIR, f"{name}-{part}.png").write_bytes(base64.b64decode(shot["data"]))
-        top, part = top + height, part + 1
-
-
-def phone(driver):
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": 375, "height": 812, "deviceScaleFactor": 2, "mobile": True})
-
-
-def no_horizontal_scroll(driver):
-    return driver.execute_script(
-        "return [document.documentElement.scrollWidth, window.innerWidth, document.body.scrollWidth]")
 
 
 # --------------------------------------------------------------------------- tests
@@ -690,44 +596,70 @@ def test_e_phone_width_has_no_horizontal_scroll(b, stub):
         screenshot(b, "civicdesk-track-desktop")
 
 
-CYRILLIC_TO_LATIN = dict(zip(
-    "абвгдђежзијклљмнњопрстћуфхцчџш",
-    ["a", "b", "v", "g", "d", "đ", "e", "ž", "z", "i", "j", "k", "l", "lj", "m", "n", "nj", "o", "p", "r",
-     "s", "t", "ć", "u", "f", "h", "c", "č", "dž", "š"]))
-
-
-def serbian_latin(text):
-    out = []
-    for ch in text:
-        latin = CYRILLIC_TO_LATIN.get(ch.lower())
-        if latin is None:
-            assert not unicodedata.name(ch, "").startswith("CYRILLIC"), f"not a Serbian letter: {ch!r} in {text!r}"
-            out.append(ch)
-        else:
-            out.append(latin if ch.islower() else latin[0].upper() + latin[1:])
-    return "".join(out)
-
-
 def test_ui_strings_complete_and_serbian_scripts_match(b, stub):
     open_page(b, f"{stub.base}/index.html?lang=en")
-    strings = b.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "import('./assets/i18n.js').then((m) => done(m.STRINGS), (e) => done(String(e)));")
-    assert isinstance(strings, dict), strings
-    assert sorted(strings) == sorted(LANGS)
-    keys = set(strings["en"])
-    for lang in LANGS:
-        assert set(strings[lang]) == keys, (lang, set(strings[lang]) ^ keys)
-        for key, text in strings[lang].items():
-            assert text.strip(), (lang, key)
-            assert re.findall(r"\{\w+\}", text) == re.findall(r"\{\w+\}", strings["en"][key]), (lang, key)
-    for key, text in strings["sr-Cyrl"].items():
-        assert strings["sr-Latn"][key] == serbian_latin(text), key
+    strings = module_export(b, "i18n.js", "m.STRINGS")
+    keys = check_translations(strings)
     # Not left in English by mistake (a few words are the same on purpose).
     same = {"emailLabel", "statusLabel"}  # "E-mail", "Status": the same word
     for lang in ("sr-Latn", "cs"):
         untranslated = {k for k in keys if strings[lang][k] == strings["en"][k]} - same
         assert not untranslated, (lang, untranslated)
+
+
+def test_every_page_is_drawn_in_the_one_shared_frame(b, stub):
+    """assets/layout.js draws the frame of every page: the skip link first, the brand, the main
+    menu with the page marked, the language menu, the footer and the live region, translated
+    like the rest of the page."""
+    open_page(b, f"{stub.base}/index.html?lang=cs")
+    texts = module_export(b, "i18n.js", "m.STRINGS.cs")
+    for name, current in (("index.html", "index.html"), ("track.html", "track.html"),
+                          ("subscription.html", None)):
+        open_page(b, f"{stub.base}/{name}?lang=cs")
+        frame = b.execute_script("""
+            const menu = document.querySelector('body > header.site-header nav.site-nav');
+            return {
+              first: document.querySelector('a[href], button, input, select, textarea').className,
+              skip: document.querySelector('.skip-link').textContent,
+              brand: document.querySelector('.brand a').textContent,
+              menu: menu.getAttribute('aria-label'),
+              links: [...menu.querySelectorAll('a')].map((a) =>
+                [a.getAttribute('href'), a.textContent, a.getAttribute('aria-current')]),
+              language: document.querySelector("label[for='lang-select']").textContent,
+              languages: document.getElementById('lang-select').options.length,
+              footers: document.querySelectorAll('body > footer.site-footer').length,
+              footer: document.querySelector('body > footer.site-footer').textContent.trim(),
+              live: document.querySelectorAll('body > #live[role=status][aria-live=polite]').length,
+            };
+        """)
+        assert frame == {
+            "first": "skip-link", "skip": texts["skipLink"], "brand": "Obec Demo", "menu": texts["navLabel"],
+            "links": [["index.html?lang=cs", texts["navReport"], "page" if current == "index.html" else None],
+                      ["track.html?lang=cs", texts["navTrack"], "page" if current == "track.html" else None]],
+            "language": texts["langLabel"], "languages": len(LANGS),
+            "footers": 1, "footer": texts["footerText"], "live": 1,
+        }, name
+
+
+def test_pages_share_one_head_and_hold_no_copy_of_the_frame():
+    """The head has to be in each page (the CSP and charset apply only from where they stand,
+    before any script): every page has index.html's, but for its own title and script. The
+    frame is not in the pages: they name themselves and leave their landmarks to layout.js."""
+    def head(name):
+        html = (WEB_DIR / name).read_text(encoding="utf-8")
+        return [line.strip() for line in html[html.index("<head>"):html.index("</head>")].splitlines()]
+
+    shared = [line for line in head("index.html")[1:] if not line.startswith(("<title>", "<script"))]
+    pages = sorted(path.name for path in WEB_DIR.glob("*.html"))
+    assert pages == ["api.html", "index.html", "subscription.html", "track.html"]
+    for name in pages:
+        lines = head(name)
+        assert [line for line in lines if line in shared] == shared, name
+        html = (WEB_DIR / name).read_text(encoding="utf-8")
+        assert f'<body data-page="{name}">' in html, name
+        assert '<header class="site-header"></header>' in html, name
+        assert '<footer class="site-footer"></footer>' in html, name
+        assert "skip-link" not in html and "site-nav" not in html and 'id="live"' not in html, name
 
 
 def test_pages_are_static_and_safe():

@@ -7,7 +7,9 @@
 // i18n.js (skip link, menu, language label, footer, "Try again") are reused from there.
 
 import { LANGUAGES, STORAGE_KEY, t as portalText, normalizeLanguage, pickInitialLanguage } from './i18n.js';
-import { h, announce } from './page.js';
+import { h } from './dom.js';
+import { renderLayout } from './layout.js';
+import { announce } from './page.js';
 
 const DEFAULT_SPEC = '/v1/openapi.json';
 const TIMEOUT_MS = 30000;
@@ -1622,6 +1624,7 @@ function applyFilter(speak) {
 // --------------------------------------------------------------------------- start
 
 function start() {
+  renderLayout();
   const initial = pickInitialLanguage({
     query: new URLSearchParams(window.location.search).get('lang'),
     stored: readStoredLanguage(),

@@ -1,6 +1,7 @@
 // index.html: the "report a problem / ask a question" form.
 
-import { page, h, startPage, announce, focusElement, pageUrl } from './page.js';
+import { h } from './dom.js';
+import { page, startPage, announce, focusElement, pageUrl } from './page.js';
 import { has, intlLocale } from './i18n.js';
 import { getCategories, createCase, newIdempotencyKey } from './api.js';
 

@@ -1,8 +1,11 @@
-// What both pages share: the language choice and switcher, the municipality header,
+// What the citizens' pages share: the language choice and switcher, the municipality header,
 // static texts (elements with data-i18n), the loading/error state and the live region.
+// The frame they are in (header, menu, footer) is drawn by layout.js.
 
 import { LANGUAGES, STORAGE_KEY, t, normalizeLanguage, pickInitialLanguage } from './i18n.js';
 import { getMunicipality } from './api.js';
+import { h } from './dom.js';
+import { renderLayout } from './layout.js';
 
 export const page = {
   lang: 'en',
@@ -11,23 +14,6 @@ export const page = {
     return t(page.lang, key, params);
   },
 };
-
-/** document.createElement with properties and children; text always goes in as text. */
-export function h(tag, props, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(props || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === 'class') el.className = value;
-    else if (name === 'text') el.textContent = value;
-    else if (name in el && !name.startsWith('aria') && name !== 'role') el[name] = value;
-    else el.setAttribute(name, value);
-  }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
 
 function readStoredLanguage() {
   try {
@@ -131,6 +117,7 @@ function showLoadError(retry) {
  * whenever the language changes, before the new data arrives, to re-translate dynamic texts.
  */
 export function startPage({ titleKey, loadData, render, onTexts }) {
+  renderLayout();
   const initial = pickInitialLanguage({
     query: new URLSearchParams(window.location.search).get('lang'),
     stored: readStoredLanguage(),

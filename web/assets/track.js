@@ -1,6 +1,7 @@
 // track.html: one case's status and history, by number and (for private cases) token.
 
-import { page, h, startPage, announce, focusElement, pageUrl } from './page.js';
+import { h } from './dom.js';
+import { page, startPage, announce, focusElement, pageUrl } from './page.js';
 import { has, intlLocale } from './i18n.js';
 import { followCase, getCase } from './api.js';
 
