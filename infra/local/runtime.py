@@ -30,7 +30,7 @@ from infra.local.server import Frontend, LocalHttpServer, LocalTools, RequestHan
 from infra.local.smtp import ReceiptRule, SesReceiver, SmtpServer, receipt_rules
 from infra.local.static import StaticSite
 from infra.local.state import RestoreSummary, Snapshotter, StateStore
-from infra.local.streams import EventSources
+from infra.local.event_sources import EventSources
 from infra.local.template import ROOT, Route, Template
 
 log = logging.getLogger("civicdesk.local")
