@@ -1,5 +1,5 @@
-"""What every poller shares: a thread that polls until stopped (``Worker``), the stop signal
-its retries wait on (``StopSignal``), and the call after each invocation that must not stop it.
+"""What every poller shares: a thread that polls until stopped (``Worker``) and the stop signal
+its retries wait on (``StopSignal``).
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from typing import Callable
 
 log = logging.getLogger("civicdesk.local")
 
@@ -114,11 +113,3 @@ class Worker(ABC):
     def finish(self) -> None:
         """Deliver what is pending before the thread ends (bounded by ``stop``'s timeout)."""
 
-
-def after_invocation(after_invoke: Callable[[], None], source: str) -> None:
-    """Run ``after_invoke`` (the runtime's snapshot request) after an invocation by a
-    ``source`` poller; a failure is logged, never raised into the poller."""
-    try:
-        after_invoke()
-    except Exception:  # noqa: BLE001 - the periodic snapshot will try again
-        log.exception("state: snapshot after a %s invocation failed", source)
