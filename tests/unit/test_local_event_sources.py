@@ -19,7 +19,6 @@ from aws_lambda_powertools.utilities.parser.models import (
     DynamoDBStreamLambdaOnFailureDestinationModel,
     DynamoDBStreamModel,
 )
-from moto import mock_aws
 
 from infra.local.aws import StartupError
 from infra.local.event_sources import EventSources
@@ -44,19 +43,14 @@ def clients(moto_account):
 # -- the whole path, with moto's DynamoDB streams -----------------------------------------------
 
 @pytest.fixture
-def account(monkeypatch):
+def account(moto_account):
     """moto in-process with the cases table and the events dead-letter queue of template.yaml."""
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        definition = Template().table_definitions()["CasesTable"]
-        dynamodb.create_table(TableName="cases", **definition)
-        sqs = boto3.client("sqs", region_name=REGION)
-        dlq = sqs.create_queue(QueueName="events-dlq")["QueueUrl"]
-        yield dynamodb, sqs, {"CasesTable": "cases"}, {"EventsDeadLetterQueue": dlq}
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    definition = Template().table_definitions()["CasesTable"]
+    dynamodb.create_table(TableName="cases", **definition)
+    sqs = boto3.client("sqs", region_name=REGION)
+    dlq = sqs.create_queue(QueueName="events-dlq")["QueueUrl"]
+    return dynamodb, sqs, {"CasesTable": "cases"}, {"EventsDeadLetterQueue": dlq}
 
 
 class RecordingHandler:
