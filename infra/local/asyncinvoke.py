@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from infra.local.state import snapshot_after
 from infra.local.template import Template, reference_target
 
 log = logging.getLogger("civicdesk.local")
@@ -242,10 +243,10 @@ class AsyncInvoker:
             log.error("%s: asynchronous invocation %s failed (attempt %d of %d):\n%s",
                       self._name, job.request_id, job.attempts,
                       self.config.maximum_retry_attempts + 1, traceback.format_exc())
-            self._after_write()
+            snapshot_after(self._after_invoke, "an asynchronous invocation")
             self._failed(job, error)
             return
-        self._after_write()
+        snapshot_after(self._after_invoke, "an asynchronous invocation")
 
     def _failed(self, job: _Job, error: BaseException) -> None:
         retries_done = job.attempts - 1
@@ -279,8 +280,3 @@ class AsyncInvoker:
                     "replay with POST /_local/redrive", self._name, job.request_id,
                     job.attempts, condition)
 
-    def _after_write(self) -> None:
-        try:
-            self._after_invoke()
-        except Exception:  # noqa: BLE001 - the periodic snapshot will try again
-            log.exception("state: snapshot after an asynchronous invocation failed")

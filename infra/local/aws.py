@@ -76,12 +76,13 @@ def clear_conflicting_environment(environ: Any = os.environ) -> None:
 
 
 #: Held around every DynamoDB (and DynamoDB Streams) request moto serves, and by whatever in
-#: this process touches moto's DynamoDB backend directly (``infra.local.streams``). moto's
-#: DynamoDB is not thread-safe: a transaction deep-copies the table and, when a condition fails,
-#: puts that copy back, dropping what other threads wrote meanwhile (and the copy itself fails
-#: with "dictionary changed size during iteration" when another thread writes). The runtime's
-#: functions run in parallel threads (the API, the stream and queue pollers), so DynamoDB calls
-#: are served one at a time, as a single-node DynamoDB Local would.
+#: this process touches moto's DynamoDB backend directly
+#: (``infra.local.event_sources.moto_housekeeping``). moto's DynamoDB is not thread-safe: a
+#: transaction deep-copies the table and, when a condition fails, puts that copy back, dropping
+#: what other threads wrote meanwhile (and the copy itself fails with "dictionary changed size
+#: during iteration" when another thread writes). The runtime's functions run in parallel
+#: threads (the API, the stream and queue pollers), so DynamoDB calls are served one at a time,
+#: as a single-node DynamoDB Local would.
 DYNAMODB_LOCK = threading.RLock()
 
 

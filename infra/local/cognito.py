@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Collection
 
-from infra.local.state import atomic_write
 from infra.local.template import Template
 
 log = logging.getLogger("civicdesk.local")
@@ -376,39 +375,21 @@ def create_demo_staff(client: Any, pool: UserPool, users: tuple[DemoUser, ...],
         create_staff_member(client, pool.pool_id, member, password=password)
 
 
-# -- what the runtime tells the user ---------------------------------------------------------------
+def seed_demo_staff(client: Any, path: Path, pools: dict[str, UserPool],
+                    clients: dict[str, UserPoolClient], config_dir: Path
+                    ) -> tuple[UserPool | None, UserPoolClient | None, tuple[DemoUser, ...]]:
+    """The demo staff of ``path``, created in the pool they belong in; that pool, the app client
+    they sign in with (one allowing password sign-in, else the pool's first) and the users.
+    Nothing when the template declares no pool."""
+    from civicdesk.staff import known_departments
 
-def token_command(username: str, state_dir: Path | None = None) -> str:
-    """The one-line command that prints a user's ID token."""
-    option = f" --state-dir {state_dir}" if state_dir is not None else ""
-    return f"python -m infra.local.token {username}{option}"
-
-
-def cli_token_command(endpoint: str, region: str, client_id: str, username: str,
-                      password: str) -> str:
-    """The AWS CLI's equivalent of ``token_command`` (InitiateAuth needs no credentials)."""
-    return (f"aws cognito-idp initiate-auth --endpoint-url {endpoint} --region {region} "
-            f"--client-id {client_id} --auth-flow USER_PASSWORD_AUTH --auth-parameters "
-            f"USERNAME={username},PASSWORD={password} --query AuthenticationResult.IdToken "
-            f"--output text")
-
-
-def local_info(pool: UserPool | None, client: UserPoolClient | None, endpoint: str,
-               users: tuple[DemoUser, ...], urls: dict[str, str],
-               config_dir: str | None = None) -> dict:
-    """The document written to ``<state dir>/local.json``: what a tool (``infra.local.token``,
-    ``civicdesk.staff --local``) or a person needs to sign in to this runtime."""
-    cognito = None
-    if pool is not None:
-        cognito = {"user_pool_id": pool.pool_id, "user_pool_arn": pool.arn,
-                   "client_id": client.client_id if client else None, "endpoint": endpoint,
-                   "region": pool.region, "issuer": pool.issuer,
-                   "jwks_url": f"{endpoint}/{pool.pool_id}/.well-known/jwks.json",
-                   "username_case_sensitive": pool.username_case_sensitive}
-    return {"cognito": cognito, "users": [user.as_json() for user in users], "urls": urls,
-            "config_dir": config_dir}
-
-
-def write_local_info(path: Path, document: dict) -> None:
-    """Write ``document`` as JSON, atomically (a tool reading it never sees half a file)."""
-    atomic_write(path, (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    demo = load_demo_staff(path)
+    pool = demo_pool(demo, pools)
+    if pool is None:
+        return None, None, ()
+    candidates = [c for c in clients.values() if c.user_pool_id == pool.pool_id]
+    app_client = next((c for c in candidates
+                       if {"ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"} & set(c.auth_flows)),
+                      candidates[0] if candidates else None)
+    create_demo_staff(client, pool, demo.users, known_departments(config_dir))
+    return pool, app_client, demo.users

@@ -25,6 +25,7 @@ from infra.local.apigateway import (MAX_PAYLOAD_BYTES, ApiRoute, GatewayResponse
                                     translate_response)
 from infra.local.authorizer import Unauthorized
 from infra.local.lambdas import LocalFunction
+from infra.local.state import snapshot_after
 from infra.local.outbox import Outbox
 from infra.local.static import StaticSite
 
@@ -132,10 +133,7 @@ class Frontend:
             log.error("%s raised:\n%s", match.route.function, traceback.format_exc())
             response = error_response(502, "internal_error", "Internal server error.")
         if request.method.upper() not in _READ_METHODS:
-            try:
-                self._after_write()
-            except Exception:  # noqa: BLE001 - the periodic snapshot will try again
-                log.exception("state: snapshot after %s %s failed", request.method, request.path)
+            snapshot_after(self._after_write, f"{request.method} {request.path}")
         return response
 
     # -- the runtime's own pages ---------------------------------------------------------------
@@ -198,10 +196,7 @@ class Frontend:
             report = self._tools.redrive(max_messages, dry_run)
         except LookupError:
             return error_response(404, "not_found", "Not found.")
-        try:
-            self._after_write()
-        except Exception:  # noqa: BLE001 - the periodic snapshot will try again
-            log.exception("state: snapshot after the redrive failed")
+        snapshot_after(self._after_write, "the redrive")
         return json_response(200, report)
 
     def _ses_event(self, request: HttpRequest) -> HttpResponse:

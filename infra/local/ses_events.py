@@ -268,6 +268,15 @@ class SesEventPublisher:
             raise SesEventError("template.yaml declares no SNS event destination")
         return self._emit(REPORT_TYPES[event_type], mail, recipients, self._clock())
 
+    def report_request(self, body: bytes, outbox_entries: list[dict]) -> dict:
+        """``POST /_local/ses-events``: make a mail of the outbox (``Outbox.messages()``)
+        bounce, complain or be delivered."""
+        message_id, event_type, recipient = parse_request(body)
+        entry = next((e for e in outbox_entries if e["id"] == message_id), None)
+        if entry is None:
+            raise LookupError(f"no mail {message_id} in the outbox")
+        return {"published": self.report(sent_mail_of_entry(entry), event_type, recipient)}
+
     def _emit(self, event_type: str, mail: SentMail, recipients: list[str],
               at: datetime) -> list[dict]:
         with self._lock:

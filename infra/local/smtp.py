@@ -10,7 +10,8 @@ For every ``AWS::SES::ReceiptRule`` of ``template.yaml`` (``InboundRule``):
   at ``<ObjectKeyPrefix><id>`` in the ``S3Action``'s bucket, the client gets ``250``, and then the
   ``LambdaAction``'s function is invoked asynchronously (``InvocationType: Event``) with the SES
   receipt event, through the same retries and on-failure destination as Lambda
-  (``infra.local.asyncinvoke``).
+  (``infra.local.asyncinvoke``). The event is SES's recorded one with this message's values
+  (``infra.local.ses_receipt``).
 
 Verdicts are ``PASS`` (nothing scans locally). To try the quarantine or the DMARC rule, a test
 mail may carry ``X-CivicDesk-Local-Verdicts: spam=FAIL, dmarc=FAIL`` (virus, spf and dkim too);
@@ -26,13 +27,13 @@ import secrets
 import string
 import time
 from dataclasses import dataclass
-from email import policy
-from email.parser import BytesParser
+from email.message import EmailMessage
 from typing import Any, Callable
 
 from aiosmtpd.controller import Controller
 
 from infra.local.asyncinvoke import iso_now
+from infra.local.ses_receipt import VERDICT_NAMES, read_headers, receipt_event
 from infra.local.template import Template, reference_target
 
 log = logging.getLogger("civicdesk.local")
@@ -42,7 +43,6 @@ MAX_MESSAGE_BYTES = 40 * 1024 * 1024
 #: SES accepts at most 50 recipients per message.
 MAX_RECIPIENTS = 50
 LOCAL_VERDICTS_HEADER = "X-CivicDesk-Local-Verdicts"
-_VERDICT_NAMES = ("spam", "virus", "spf", "dkim", "dmarc")
 _VERDICT_VALUES = ("PASS", "FAIL", "GRAY", "PROCESSING_FAILED", "DISABLED")
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -135,7 +135,7 @@ def local_verdicts(value: str | None) -> dict[str, str]:
     verdicts = {}
     for name, verdict in re.findall(r"([A-Za-z]+)\s*=\s*([A-Za-z_]+)", value or ""):
         name, verdict = name.lower(), verdict.upper()
-        if name in _VERDICT_NAMES and verdict in _VERDICT_VALUES:
+        if name in VERDICT_NAMES and verdict in _VERDICT_VALUES:
             verdicts[name] = verdict
     return verdicts
 
@@ -168,11 +168,11 @@ class SesReceiver:
 
     def receive(self, sender: str, recipients: list[str], raw: bytes) -> str:
         """Apply the matching rules to one message; returns its SES message id."""
-        from civicdesk.adapters.ses_inbound import ses_event
-
+        started = self._clock()
         message_id = self._new_id()
         timestamp = iso_now(self._clock)
-        subject, verdicts = _summary(raw)
+        headers = read_headers(raw)
+        subject, verdicts = _summary(headers)
         matched = [(rule, [r for r in recipients if rule.matches(r)]) for rule in self.rules]
         matched = [(rule, found) for rule, found in matched if found]
         for rule, _ in matched:
@@ -182,12 +182,12 @@ class SesReceiver:
         for rule, found in matched:
             if rule.function is None:
                 continue
-            event = ses_event(message_id, found, sender, timestamp=timestamp, verdicts=verdicts,
-                              subject=subject)
-            for record in event["Records"]:
-                action = record["ses"]["receipt"]["action"]
-                action["functionArn"] = self._function_arn(rule.function)
-                action["invocationType"] = rule.invocation_type
+            event = receipt_event(
+                message_id=message_id, sender=sender, envelope_recipients=recipients,
+                rule_recipients=found, headers=headers, timestamp=timestamp,
+                processing_millis=max(1, round((self._clock() - started) * 1000)),
+                verdicts=verdicts, function_arn=self._function_arn(rule.function),
+                invocation_type=rule.invocation_type)
             self._deliver(rule.function, event)
         log.info("SMTP: %s from <%s> to %s stored as %s (%d bytes)", subject[:60] or "(no subject)",
                  sender, ", ".join(recipients), message_id, len(raw))
@@ -218,10 +218,11 @@ class SesReceiver:
         return f"250 2.0.0 Ok {message_id}"
 
 
-def _summary(raw: bytes) -> tuple[str, dict[str, str]]:
+def _summary(headers: EmailMessage | None) -> tuple[str, dict[str, str]]:
     """The decoded Subject (SES's ``commonHeaders.subject``) and any local verdicts."""
+    if headers is None:
+        return "", {}
     try:
-        headers = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
         subject = str(headers.get("Subject", "") or "")
         verdicts = local_verdicts(str(headers.get(LOCAL_VERDICTS_HEADER, "") or ""))
     except Exception:  # noqa: BLE001 - a broken header block still gets stored and processed

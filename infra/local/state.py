@@ -11,7 +11,7 @@ Layout (every file replaced atomically: written to a temporary file, then ``os.r
     <state>/s3/<BucketLogicalId>/manifest.json {"format": 1, "objects": {key: {...}}}
     <state>/s3/<BucketLogicalId>/objects/<sha256 of the key>
     <state>/local.json                          sign-in details, rewritten at each start
-                                                (``infra.local.cognito.local_info``)
+                                                (``infra.local.banner.local_info``)
 
 Files are keyed by the template's logical ids, so a changed name prefix does not lose data.
 """
@@ -30,6 +30,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 log = logging.getLogger("civicdesk.local")
+
+
+def snapshot_after(save: Callable[[], None], what: str) -> None:
+    """Call ``save`` (a snapshot, or a request for one) after ``what`` may have written; a
+    failure is logged, never raised into the caller: the periodic snapshot will try again."""
+    try:
+        save()
+    except Exception:  # noqa: BLE001 - the periodic snapshot will try again
+        log.exception("state: snapshot after %s failed", what)
 
 #: Where ``make run`` keeps its state; here rather than in ``runtime`` so that the small tools
 #: (``infra.local.token``) find it without importing moto.

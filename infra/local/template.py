@@ -112,7 +112,7 @@ class FunctionSpec:
         return self.handler.rpartition(".")[2]
 
 
-#: SAM event types that Lambda *polls* through an event source mapping (``infra.local.streams``).
+#: SAM event types that Lambda *polls* through an event source mapping (``infra.local.event_sources``).
 POLLED_EVENT_TYPES = ("DynamoDB", "SQS")
 
 
@@ -122,7 +122,7 @@ class EventSourceSpec:
     an ``AWS::Lambda::EventSourceMapping`` when SAM transforms the template.
 
     ``properties`` are the event's ``Properties``, references unresolved (``Stream: !GetAtt
-    CasesTable.StreamArn``); ``infra.local.streams`` reads and checks them.
+    CasesTable.StreamArn``); ``infra.local.event_sources.mappings`` reads and checks them.
     """
 
     function: str

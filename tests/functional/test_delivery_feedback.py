@@ -13,7 +13,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from infra.local.streams import lambda_sqs_record
+from infra.local.event_sources import lambda_sqs_record
 from tests.support import aws
 from tests.support.admin import AdminApi, Staff
 from tests.support.aws import mails_to, sms_to

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import boto3
 
-from infra.local.streams import lambda_sqs_record
+from infra.local.event_sources import lambda_sqs_record
 from infra.local.template import Template
 from tests.support import aws
 

@@ -13,7 +13,6 @@ import threading
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from infra.local import aws as local_aws
 from infra.local import redrive
@@ -66,18 +65,13 @@ def local_function(handler: Handler) -> LocalFunction:
 
 
 @pytest.fixture
-def account(monkeypatch):
+def account(moto_account):
     """S3 and SQS in moto (in-process): the mail bucket and the dead-letter queue."""
-    for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-        sqs = boto3.client("sqs", region_name=REGION)
-        queue_url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
-        yield s3, sqs, queue_url
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    return s3, sqs, queue_url
 
 
 @pytest.fixture
