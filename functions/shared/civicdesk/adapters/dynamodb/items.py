@@ -7,25 +7,11 @@ attributes. Every kind derives from ``table.TableItem`` and is declared here, so
 
 from __future__ import annotations
 
-from pynamodb.attributes import (
-    BinaryAttribute,
-    BooleanAttribute,
-    ListAttribute,
-    MapAttribute,
-    NumberAttribute,
-    TTLAttribute,
-    UnicodeAttribute,
-    UnicodeSetAttribute,
-    VersionAttribute,
-)
+from pynamodb.attributes import (BinaryAttribute, BooleanAttribute, ListAttribute, MapAttribute,
+                                 NumberAttribute, TTLAttribute, UnicodeAttribute,
+                                 UnicodeSetAttribute, VersionAttribute)
 
-from .table import (
-    AllCasesIndex,
-    AssigneeQueueIndex,
-    DepartmentQueueIndex,
-    FeedIndex,
-    TableItem,
-)
+from .table import AllCasesIndex, AssigneeQueueIndex, DepartmentQueueIndex, FeedIndex, TableItem
 
 
 class CaseItem(TableItem, discriminator="case"):

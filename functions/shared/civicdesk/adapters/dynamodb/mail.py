@@ -15,25 +15,10 @@ from ...domain.inbound import InboundMarker
 from ...services.ports import CaseUpdate, DuplicateInbound, RateLimit, RateLimited
 from .conditions import failed_conditions, old_image
 from .items import CaseItem, InboundItem, MessageIdItem, RateItem
-from .keys import (
-    CASE_SK,
-    INBOUND_SK,
-    MESSAGE_ID_SK,
-    RATE_SK,
-    case_pk,
-    inbound_pk,
-    message_id_of,
-    message_id_pk,
-)
-from .mappers import (
-    case_to_item,
-    case_update_actions,
-    event_to_item,
-    feed_facts,
-    marker_from_image,
-    marker_to_item,
-    message_id_item,
-)
+from .keys import (CASE_SK, INBOUND_SK, MESSAGE_ID_SK, RATE_SK, case_pk, inbound_pk, message_id_of,
+                   message_id_pk)
+from .mappers import (case_to_item, case_update_actions, event_to_item, feed_facts,
+                      marker_from_image, marker_to_item, message_id_item)
 from .session import table_connection
 
 
@@ -46,8 +31,8 @@ class DynamoMailRepository:
         wanted = list(dict.fromkeys(m for m in message_ids if m))[:100]
         if not wanted:
             return None
-        found = {message_id_of(item.PK): item.number
-                 for item in MessageIdItem.batch_get([(message_id_pk(m), MESSAGE_ID_SK) for m in wanted])}
+        keys = [(message_id_pk(m), MESSAGE_ID_SK) for m in wanted]
+        found = {message_id_of(item.PK): item.number for item in MessageIdItem.batch_get(keys)}
         for message_id in wanted:
             if message_id in found:
                 return found[message_id]
@@ -77,8 +62,8 @@ class DynamoMailRepository:
         operations = ["marker"]
         try:
             with TransactWrite(connection=table_connection().connection) as tx:
-                tx.save(marker_to_item(marker, expires_at), condition=InboundItem.PK.does_not_exist(),
-                        return_values="ALL_OLD")
+                tx.save(marker_to_item(marker, expires_at),
+                        condition=InboundItem.PK.does_not_exist(), return_values="ALL_OLD")
                 if new_case is not None:
                     tx.save(case_to_item(new_case), condition=CaseItem.PK.does_not_exist())
                     operations.append("case")

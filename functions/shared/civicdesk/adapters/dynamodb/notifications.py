@@ -20,23 +20,10 @@ from ...domain.cases import Case, TimelineEvent, iso
 from ...domain.subscriptions import Subscription
 from ...services.notifications import Claim, NotificationContext
 from .conditions import failed_conditions, saved_if
-from .items import (
-    CaseItem,
-    NotificationItem,
-    PendingLinkItem,
-    SubscriptionItem,
-    TimelineItem,
-)
+from .items import CaseItem, NotificationItem, PendingLinkItem, SubscriptionItem, TimelineItem
 from .keys import PENDING_LINK_SK, case_pk, notification_sk
-from .mappers import (
-    event_to_item,
-    feed_facts,
-    item_to_case,
-    item_to_event,
-    item_to_subscription,
-    message_id_item,
-    parse_time,
-)
+from .mappers import (event_to_item, feed_facts, item_to_case, item_to_event, item_to_subscription,
+                      message_id_item, parse_time)
 from .session import table_connection
 from .table import TableItem
 
@@ -76,7 +63,8 @@ class DynamoNotificationRepository:
         item = NotificationItem(PK=case_pk(number), SK=notification_sk(event_id, key),
                                 number=number, event_id=event_id, recipient=key, state="sending",
                                 claimed_at=iso(at), expires_at=at + timedelta(days=CLAIM_DAYS))
-        return saved_if(item, NotificationItem.PK.does_not_exist() | (NotificationItem.state == "failed"))
+        return saved_if(item, NotificationItem.PK.does_not_exist()
+                        | (NotificationItem.state == "failed"))
 
     def release(self, number: str, event_id: str, key: str, error: str) -> None:
         item = NotificationItem(PK=case_pk(number), SK=notification_sk(event_id, key))

@@ -19,15 +19,8 @@ from ...domain.delivery import DeliveryReport, Recipient, normalise_address
 from .conditions import failed_conditions, updated_if
 from .cursors import decode_suppression_cursor, encode_suppression_cursor
 from .items import DeliveryReportItem, RecipientItem
-from .keys import (
-    RECIPIENT_SK,
-    SUPPRESSED_PK,
-    recipient_key_of,
-    recipient_pk,
-    recipient_pk_of_key,
-    report_sk,
-    suppression_sk,
-)
+from .keys import (RECIPIENT_SK, SUPPRESSED_PK, recipient_key_of, recipient_pk, recipient_pk_of_key,
+                   report_sk, suppression_sk)
 from .mappers import DELIVERY_COUNTERS, event_to_item, item_to_recipient
 from .session import table_connection
 from .table import SUPPRESSION_INDEX, TableItem
@@ -89,7 +82,8 @@ class DynamoRecipientRepository:
         if suppress and report.suppression is not None:
             actions += [R.suppression_reason.set(report.suppression.value),
                         R.suppressed_at.set(at), R.suppressed_message_id.set(report.message_id),
-                        R.GSI3PK.set(SUPPRESSED_PK), R.GSI3SK.set(suppression_sk(at, report.address))]
+                        R.GSI3PK.set(SUPPRESSED_PK),
+                        R.GSI3SK.set(suppression_sk(at, report.address))]
             actions.append(R.suppressed_case.set(case_number) if case_number
                            else R.suppressed_case.remove())
         try:

@@ -87,7 +87,8 @@ class DynamoSubscriptionRepository:
             S.unsubscribed_at.remove(),
         ]
         quiet_pending = ((S.state == PENDING)
-                         & (S.opt_in_sent_at.does_not_exist() | (S.opt_in_sent_at <= iso(resend_after))))
+                         & (S.opt_in_sent_at.does_not_exist()
+                            | (S.opt_in_sent_at <= iso(resend_after))))
         return _transition(subscription, actions,
                            S.PK.does_not_exist() | (S.state == UNSUBSCRIBED) | quiet_pending)
 
@@ -102,8 +103,10 @@ class DynamoSubscriptionRepository:
         the stored one is not that pending subscription any more (the caller reads it again)."""
         S = SubscriptionItem
         return _transition(subscription,
-                           [S.state.set(CONFIRMED), S.confirmed_at.set(iso(at)), S.expires_at.remove()],
-                           (S.state == PENDING) & (S.token == subscription.token) & (S.expires_at > at))
+                           [S.state.set(CONFIRMED), S.confirmed_at.set(iso(at)),
+                            S.expires_at.remove()],
+                           (S.state == PENDING) & (S.token == subscription.token)
+                           & (S.expires_at > at))
 
     def unsubscribe(self, subscription: Subscription, at: datetime) -> Subscription | None:
         """Pending or confirmed -> unsubscribed, kept without expiry (the opt-out is remembered:
