@@ -111,10 +111,10 @@ class CallCounter:
 
     def attach(self):
         from civicdesk import wiring
-        from civicdesk.adapters import dynamodb
+        from civicdesk.adapters.dynamodb import session
 
         for client in (wiring.aws_client("sesv2"), wiring.aws_client("s3"),
-                       dynamodb.connection_client()):
+                       session.connection_client()):
             client.meta.events.register("before-call", self.hook)
 
     def measure(self, operation):
@@ -202,7 +202,8 @@ def mail_throughput() -> dict:
     document = load_config_dir(CONFIG_DIR)
     mails = corpus(CORPUS_SIZE, document["mail_domain"])
     blobs, mailer, metrics = InMemoryBlobStore(), FakeMailer(), FakeMetrics()
-    service = EmailIntakeService(InMemoryMailRepository(), blobs, mailer,
+    table = InMemoryMailRepository()
+    service = EmailIntakeService(table, table, table, blobs, mailer,
                                  MunicipalityProvider(InMemoryConfigRepository(document)),
                                  metrics, "https://prijave.example")
     inbound = []

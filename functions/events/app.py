@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.batch import (BatchProcessor, EventType,
                                                    process_partial_response)
 
 from civicdesk import wiring
-from civicdesk.adapters.dynamodb import timeline_entry_from_image
+from civicdesk.adapters.dynamodb.mappers import timeline_entry_from_image
 from civicdesk.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)

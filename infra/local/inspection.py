@@ -1,7 +1,7 @@
 """Read-only views of the local data, until the admin API exists: a case with its whole timeline
 (``GET /_local/cases/<number>``) and the mail quarantine (``GET /_local/quarantine``).
 
-They read through the application's own repository (``civicdesk.wiring.case_repository()``),
+They read through the application's own repositories (``civicdesk.wiring``),
 so what they show is what the functions see. Local only: the runtime listens on 127.0.0.1.
 """
 
@@ -65,7 +65,7 @@ def quarantine(limit: int = 50, cursor: str | None = None) -> dict:
     """``{"items": [...], "next": cursor or null}``, newest first."""
     from civicdesk import wiring
 
-    entries, next_cursor = wiring.case_repository().quarantined(limit=limit, cursor=cursor)
+    entries, next_cursor = wiring.quarantine_repository().quarantined(limit=limit, cursor=cursor)
     items = []
     for entry in entries:
         item = to_json(entry)

@@ -1,6 +1,8 @@
 """template.yaml <-> code for the live feed's index (GSI4): keys, projection, the route."""
 
-from civicdesk.adapters import dynamodb
+from civicdesk.adapters.dynamodb import session
+from civicdesk.adapters.dynamodb.items import TimelineItem
+from civicdesk.adapters.dynamodb.table import FEED_PROJECTION, FeedIndex, TableItem
 from infra.local.template import Template
 
 TEMPLATE = Template()
@@ -13,8 +15,8 @@ def _feed_index() -> dict:
 
 def test_the_feed_index_is_the_one_the_model_declares():
     index = _feed_index()
-    schema = next(i for i in dynamodb.TimelineItem._get_schema()["global_secondary_indexes"]
-                  if i["index_name"] == dynamodb.FeedIndex.Meta.index_name)
+    schema = next(i for i in TimelineItem._get_schema()["global_secondary_indexes"]
+                  if i["index_name"] == FeedIndex.Meta.index_name)
     assert index["KeySchema"] == schema["key_schema"]
     assert index["Projection"] == schema["projection"]
     defined = {d["AttributeName"]: d["AttributeType"]
@@ -24,7 +26,7 @@ def test_the_feed_index_is_the_one_the_model_declares():
 
 def test_the_feed_index_projects_what_the_feed_reads_and_never_the_entry_data():
     projected = set(_feed_index()["Projection"]["NonKeyAttributes"])
-    assert projected == set(dynamodb.FEED_PROJECTION)
+    assert projected == set(FEED_PROJECTION)
     assert "data" not in projected
     # every attribute the adapter turns into a feed entry is there
     read = {"entity", "number", "at", "kind", "actor", "public", "event_id", "feed"}
@@ -32,12 +34,12 @@ def test_the_feed_index_projects_what_the_feed_reads_and_never_the_entry_data():
 
 
 def test_the_shared_connection_knows_the_feed_index():
-    models = (dynamodb.TableItem, *dynamodb.TableItem.__subclasses__())
+    models = (TableItem, *TableItem.__subclasses__())
     saved = [(m, m.Meta.table_name, m.Meta.region, getattr(m.Meta, "host", None), m._connection)
              for m in models]
     try:
-        dynamodb.configure("civicdesk-contract", "eu-central-1")
-        meta = dynamodb.TableItem._get_connection().get_meta_table()
+        session.configure("civicdesk-contract", "eu-central-1")
+        meta = session.table_connection().get_meta_table()
         assert meta.has_index_name("GSI4") and meta.get_index_hash_keyname("GSI4") == "GSI4PK"
         assert meta.get_attribute_type("GSI4SK") == "S"
         assert meta.has_index_name("GSI1")  # and still the queue indexes

@@ -90,19 +90,20 @@ def test_no_scan_on_any_request_path():
 
 
 def test_models_match_the_table_keys_and_indexes():
-    from civicdesk.adapters import dynamodb
+    from civicdesk.adapters.dynamodb.items import IdempotencyItem
+    from civicdesk.adapters.dynamodb.table import DepartmentQueueIndex, TableItem
 
     table = TEMPLATE.resources["CasesTable"]["Properties"]
     keys = {k["KeyType"]: k["AttributeName"] for k in table["KeySchema"]}
-    assert keys == {"HASH": dynamodb.TableItem._hash_keyname, "RANGE": dynamodb.TableItem._range_keyname}
+    assert keys == {"HASH": TableItem._hash_keyname, "RANGE": TableItem._range_keyname}
     indexes = {i["IndexName"]: {k["KeyType"]: k["AttributeName"] for k in i["KeySchema"]}
                for i in table["GlobalSecondaryIndexes"]}
-    index = dynamodb.DepartmentQueueIndex
+    index = DepartmentQueueIndex
     schema = index._get_schema()
     assert indexes[index.Meta.index_name] == {k["KeyType"]: k["AttributeName"]
                                               for k in schema["key_schema"]}
     ttl = table["TimeToLiveSpecification"]["AttributeName"]
-    assert dynamodb.IdempotencyItem.expires_at.attr_name == ttl
+    assert IdempotencyItem.expires_at.attr_name == ttl
     assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
 
 

@@ -319,7 +319,7 @@ def test_reply_by_email_is_threaded_into_the_case(team):
     assert "Рупа ће бити санирана до петка." in mail.get_content()
     from civicdesk import wiring
 
-    assert wiring.case_repository().case_for_message_ids([answer.body["message_id"]]) == number
+    assert wiring.mail_repository().case_for_message_ids([answer.body["message_id"]]) == number
     # A second click with the same version sends nothing more.
     again = team["roads"].post(f"/v1/admin/cases/{number}/replies",
                                {"text": "Рупа ће бити санирана до петка.", "version": 1})

@@ -279,7 +279,7 @@ def test_a_delivery_is_counted_on_the_recipient_and_recorded_on_the_case(setting
 
     [report] = timeline(operator, number, "delivery_report")
     assert report["data"]["status"] == "delivered"
-    recipient = wiring.delivery_repository().recipient(REQUESTER)
+    recipient = wiring.recipient_repository().recipient(REQUESTER)
     assert recipient.counts["delivered"] == 1 and recipient.suppression is None
     assert recipient.last_case == number and recipient.last_message_id == message_id
 
@@ -290,7 +290,7 @@ def test_a_report_about_mail_of_no_known_case_is_kept_on_the_recipient_only(sett
     answer, _ = setting["queue"].deliver(ses_event("bounce_permanent", "0102-unknown-000000",
                                                    "nekome@example.rs"))
     assert answer == {"batchItemFailures": []}
-    recipient = wiring.delivery_repository().recipient("nekome@example.rs")
+    recipient = wiring.recipient_repository().recipient("nekome@example.rs")
     assert recipient.counts["bounced"] == 1 and recipient.suppression.reason.value == "bounce"
     assert recipient.suppression.case_number is None
 
@@ -410,7 +410,7 @@ def test_an_auto_reply_records_what_it_was_and_to_whom(setting, aws_env):
     assert result["replied"] is True
     _, entries = wiring.case_repository().get_with_timeline(result["case_number"])
     reply_id = next(e.data["message_id"] for e in entries if e.data.get("kind") == "auto_reply")
-    assert wiring.delivery_repository().message_origin(reply_id) == (
+    assert wiring.mail_repository().message_origin(reply_id) == (
         result["case_number"], "auto_reply", "petar@example.rs")
 
 
@@ -421,7 +421,7 @@ def test_a_followers_bounce_keeps_the_address_off_the_case_and_fails_nothing(set
     number = open_case(operator)
     follower = "pratilac@example.rs"
     # a notification mailed to a follower of the case (what the notify function records)
-    wiring.case_repository().record_message_id("0102-follower-000000", number,
+    wiring.mail_repository().record_message_id("0102-follower-000000", number,
                                                kind="follower_update", to=follower)
 
     queue.deliver(ses_event("bounce_permanent", "0102-follower-000000", follower))

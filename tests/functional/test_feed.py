@@ -156,10 +156,11 @@ def test_a_poll_across_midnight_reads_the_new_day(team, monkeypatch):
     from civicdesk.services.feed import FeedService
 
     now = [datetime(2026, 11, 21, 23, 59, 50, tzinfo=timezone.utc)]
-    casework = CaseworkService(wiring.case_repository(), wiring.municipality_provider(),
+    casework = CaseworkService(wiring.case_repository(), wiring.queue_repository(),
+                               wiring.mail_repository(), wiring.municipality_provider(),
                                wiring.mailer(), wiring.sms_sender(), wiring.staff_directory(),
                                PowertoolsMetricsSink(), "http://portal.test", clock=lambda: now[0])
-    feed = FeedService(wiring.case_repository(), wiring.municipality_provider(), clock=lambda: now[0])
+    feed = FeedService(wiring.queue_repository(), wiring.municipality_provider(), clock=lambda: now[0])
     monkeypatch.setattr(wiring, "casework_service", lru_cache(maxsize=1)(lambda: casework))
     monkeypatch.setattr(wiring, "feed_service", lru_cache(maxsize=1)(lambda: feed))
     cursor = poll(team["supervisor"])["cursor"]

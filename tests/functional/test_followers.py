@@ -51,7 +51,8 @@ def link_in(mail) -> dict[str, str]:
 
 
 def stored(number, subscription_id):
-    from civicdesk.adapters.dynamodb import SubscriptionItem, case_pk, subscription_sk
+    from civicdesk.adapters.dynamodb.items import SubscriptionItem
+    from civicdesk.adapters.dynamodb.keys import case_pk, subscription_sk
 
     return SubscriptionItem.get(case_pk(number), subscription_sk(subscription_id), consistent_read=True)
 
@@ -193,7 +194,7 @@ def test_an_unconfirmed_subscription_expires(aws_env):
 
 
 def test_one_click_unsubscribe_and_following_again(api):
-    from civicdesk.adapters.dynamodb import item_to_subscription
+    from civicdesk.adapters.dynamodb.mappers import item_to_subscription
     from civicdesk.domain.subscriptions import one_click_unsubscribe_url
 
     number = open_case(api)
@@ -236,7 +237,7 @@ def test_a_pending_subscription_can_be_ended_before_it_is_confirmed(api):
 
 
 def test_the_requesters_subscription_ends_the_same_way(api):
-    from civicdesk.adapters.dynamodb import subscription_to_item
+    from civicdesk.adapters.dynamodb.mappers import subscription_to_item
     from civicdesk.domain.subscriptions import (Subscription, SubscriptionRole, SubscriptionState,
                                                 new_subscription_token)
 

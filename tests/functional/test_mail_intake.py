@@ -145,7 +145,8 @@ def test_a_wrong_reply_tag_does_not_reach_the_case(ingest):
 
 def test_reply_to_a_closed_case_reopens_it_within_the_window_else_links(ingest, monkeypatch):
     from civicdesk.domain.cases import Status
-    from civicdesk.adapters.dynamodb import CaseItem, case_pk, CASE_SK
+    from civicdesk.adapters.dynamodb.items import CaseItem
+    from civicdesk.adapters.dynamodb.keys import CASE_SK, case_pk
 
     first, _ = ingest(build_mail())
     number = first["case_number"]
@@ -190,13 +191,13 @@ def test_spam_and_viruses_are_quarantined_and_can_be_released(ingest):
     assert result == {**result, "outcome": "quarantined", "reason": "spam", "case_number": None}
     virus, _ = ingest(build_mail(subject="фактура"), verdicts={"virus": "FAIL"})
     assert virus["reason"] == "virus"
-    entries, _ = repo().quarantined()
+    entries, _ = wiring.quarantine_repository().quarantined()
     assert {e.reason for e in entries} == {"spam", "virus"}
     assert aws.sent_mails() == []
     spam = next(e for e in entries if e.reason == "spam")
     released = wiring.email_intake_service().release(spam.quarantine_id)
     assert released.outcome.value == "new_case"
-    assert repo().quarantine_entry(spam.quarantine_id).released_at is not None
+    assert wiring.quarantine_repository().quarantine_entry(spam.quarantine_id).released_at is not None
 
 
 def test_a_bounce_is_recorded_on_the_case_it_bounces_for(ingest):
@@ -255,7 +256,8 @@ def test_outside_office_hours_the_reply_says_when_we_answer(aws_env):
     from civicdesk.services.email_intake import EmailIntakeService
 
     saturday_night = datetime(2026, 11, 28, 22, 0, tzinfo=timezone.utc)
-    service = EmailIntakeService(wiring.case_repository(), wiring.blob_store(), wiring.mailer(),
+    service = EmailIntakeService(wiring.case_repository(), wiring.mail_repository(),
+                                 wiring.quarantine_repository(), wiring.blob_store(), wiring.mailer(),
                                  wiring.municipality_provider(), PowertoolsMetricsSink(),
                                  "http://portal.test", clock=lambda: saturday_night)
     bucket = aws_env.buckets["MailBucket"]

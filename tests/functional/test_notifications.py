@@ -66,12 +66,12 @@ def change_status(caller, number: str, status: str, **extra):
 
 def follow(number: str, email: str, language: str = "en"):
     """A confirmed follower (the opt-in itself is tested with the public routes)."""
-    from civicdesk.adapters.notifications import DynamoNotificationRepository
+    from civicdesk import wiring
     from civicdesk.domain.subscriptions import (Subscription, SubscriptionRole,
                                                 SubscriptionState)
 
     now = datetime.now(timezone.utc)
-    return DynamoNotificationRepository().add_subscription(Subscription(
+    return wiring.subscription_repository().add_subscription(Subscription(
         number, email, SubscriptionRole.FOLLOWER, language, SubscriptionState.CONFIRMED,
         "follower-token", now, confirmed_at=now))
 
@@ -204,7 +204,8 @@ def test_a_crash_between_saving_and_sending_still_sends_exactly_once_after_the_r
 
 
 def test_an_invocation_that_died_mid_send_is_recorded_as_uncertain_and_not_resent(pipeline, team):
-    from civicdesk.adapters.dynamodb import NotificationItem, case_pk, notification_sk
+    from civicdesk.adapters.dynamodb.items import NotificationItem
+    from civicdesk.adapters.dynamodb.keys import case_pk, notification_sk
 
     answer = open_web_case()
     pipeline.run()
@@ -255,7 +256,8 @@ def test_a_follower_gets_public_changes_only_never_internal_notes_or_personal_da
 
 
 def test_an_unsubscribed_requester_gets_only_required_mails(pipeline, team):
-    from civicdesk.adapters.dynamodb import SubscriptionItem, case_pk, subscription_sk
+    from civicdesk.adapters.dynamodb.items import SubscriptionItem
+    from civicdesk.adapters.dynamodb.keys import case_pk, subscription_sk
     from civicdesk.domain.subscriptions import subscription_id
 
     answer = open_web_case()

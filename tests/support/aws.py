@@ -87,11 +87,11 @@ def sms_to(number: str) -> list[str]:
 def dynamodb_calls() -> list[str]:
     """From now on, the DynamoDB calls made through the shared connection, by operation name."""
     from civicdesk import wiring
-    from civicdesk.adapters import dynamodb
+    from civicdesk.adapters.dynamodb import session
 
     wiring.case_repository()
     calls: list[str] = []
-    dynamodb.connection_client().meta.events.register(
+    session.connection_client().meta.events.register(
         "before-call.dynamodb", lambda model, **_: calls.append(model.name))
     return calls
 

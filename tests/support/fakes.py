@@ -11,6 +11,8 @@ from civicdesk.services.ports import DuplicateSubmission
 
 
 class InMemoryCaseRepository:
+    """``PublicCases``, ``MailCases`` and ``CaseReader`` in memory."""
+
     def __init__(self):
         self.cases: dict[str, Case] = {}
         self.events: dict[str, list[TimelineEvent]] = {}
@@ -38,6 +40,9 @@ class InMemoryCaseRepository:
             self.idempotency[idempotency[0]] = (idempotency[1], copy.deepcopy(idempotency[2]))
         if pending_link:
             self.pending_links[case.number] = pending_link
+
+    def get_case(self, number):
+        return self.cases.get(number)
 
     def get_with_timeline(self, number):
         if number not in self.cases:
@@ -90,7 +95,10 @@ class FakeMetrics:
 
 
 class InMemoryMailRepository(InMemoryCaseRepository):
-    """``MailCaseRepository`` in memory: markers, Message-IDs, rate counters, quarantine."""
+    """The mail intake's table in memory: its cases (``MailCases``), markers, Message-IDs and
+    rate counters (``MailIntakeLog``), and the quarantine (``Quarantine``, ``QuarantineList``).
+    One object for the three ports, as one table serves them: the intake writes cases and
+    timeline entries together with its markers."""
 
     def __init__(self):
         super().__init__()
@@ -98,9 +106,6 @@ class InMemoryMailRepository(InMemoryCaseRepository):
         self.message_ids: dict[str, str] = {}
         self.rates: dict[str, int] = {}
         self.quarantine_items: dict = {}
-
-    def get_case(self, number):
-        return self.cases.get(number)
 
     def case_for_message_ids(self, message_ids):
         return next((self.message_ids[m] for m in message_ids if m in self.message_ids), None)

@@ -22,7 +22,7 @@ SEEDS = [p.read_bytes() for p in FIXTURES if p.stat().st_size < 200_000]
 
 def run(raw: bytes):
     repo, blobs = InMemoryMailRepository(), InMemoryBlobStore()
-    service = EmailIntakeService(repo, blobs, FakeMailer(),
+    service = EmailIntakeService(repo, repo, repo, blobs, FakeMailer(),
                                  MunicipalityProvider(InMemoryConfigRepository(DOCUMENT)),
                                  FakeMetrics(), "https://portal.test")
     blobs.objects[("mail", "inbound/x")] = raw

@@ -13,35 +13,95 @@ def aws_client(service: str):
     """A botocore client from the same session as the DynamoDB connection: the session's
     endpoint, partition and retry data are loaded once, and boto3 is never imported (together
     about a third of a cold start otherwise)."""
-    from .adapters import dynamodb
+    from .adapters.dynamodb import session
 
     _tables_configured()
-    return dynamodb.botocore_session().create_client(service, region_name=settings().region)
+    return session.botocore_session().create_client(service, region_name=settings().region)
 
 
 @lru_cache(maxsize=1)
 def _tables_configured() -> bool:
-    from .adapters import dynamodb
+    from .adapters.dynamodb import session
 
-    dynamodb.configure(settings().cases_table, settings().region)
+    session.configure(settings().cases_table, settings().region)
     return True
 
 
+# -- repositories of the cases table, one per aggregate ------------------------------------------
+
 @lru_cache(maxsize=1)
 def case_repository():
-    from .adapters.dynamodb import DynamoCaseRepository
+    from .adapters.dynamodb.cases import DynamoCaseRepository
 
     _tables_configured()
     return DynamoCaseRepository()
 
 
 @lru_cache(maxsize=1)
+def queue_repository():
+    from .adapters.dynamodb.queues import DynamoQueueRepository
+
+    _tables_configured()
+    return DynamoQueueRepository()
+
+
+@lru_cache(maxsize=1)
+def mail_repository():
+    from .adapters.dynamodb.mail import DynamoMailRepository
+
+    _tables_configured()
+    return DynamoMailRepository()
+
+
+@lru_cache(maxsize=1)
+def quarantine_repository():
+    from .adapters.dynamodb.quarantine import DynamoQuarantineRepository
+
+    _tables_configured()
+    return DynamoQuarantineRepository()
+
+
+@lru_cache(maxsize=1)
 def config_repository():
-    from .adapters.dynamodb import DynamoConfigRepository
+    from .adapters.dynamodb.configuration import DynamoConfigRepository
 
     _tables_configured()
     return DynamoConfigRepository()
 
+
+@lru_cache(maxsize=1)
+def case_facts():
+    from .adapters.dynamodb.case_facts import DynamoCaseFacts
+
+    _tables_configured()
+    return DynamoCaseFacts()
+
+
+@lru_cache(maxsize=1)
+def recipient_repository():
+    from .adapters.dynamodb.recipients import DynamoRecipientRepository
+
+    _tables_configured()
+    return DynamoRecipientRepository()
+
+
+@lru_cache(maxsize=1)
+def subscription_repository():
+    from .adapters.dynamodb.subscriptions import DynamoSubscriptionRepository
+
+    _tables_configured()
+    return DynamoSubscriptionRepository()
+
+
+@lru_cache(maxsize=1)
+def notification_repository():
+    from .adapters.dynamodb.notifications import DynamoNotificationRepository
+
+    _tables_configured()
+    return DynamoNotificationRepository()
+
+
+# -- services ------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
 def municipality_provider():
@@ -59,29 +119,22 @@ def mailer():
 
     ses = SesMailer(lambda: aws_client("sesv2"), settings().mail_domain,
                     configuration_set=settings().ses_configuration_set)
-    return SuppressionCheckingMailer(ses, delivery_repository())
-
-
-@lru_cache(maxsize=1)
-def delivery_repository():
-    from .adapters.recipients import DynamoDeliveryRepository
-
-    _tables_configured()
-    return DynamoDeliveryRepository()
+    return SuppressionCheckingMailer(ses, recipient_repository())
 
 
 @lru_cache(maxsize=1)
 def delivery_feedback_service():
     from .services.delivery import DeliveryFeedbackService
 
-    return DeliveryFeedbackService(delivery_repository(), sms_sender(), municipality_provider())
+    return DeliveryFeedbackService(recipient_repository(), case_repository(), mail_repository(),
+                                   notification_repository(), sms_sender(), municipality_provider())
 
 
 @lru_cache(maxsize=1)
 def suppression_admin():
     from .services.delivery import SuppressionAdmin
 
-    return SuppressionAdmin(delivery_repository())
+    return SuppressionAdmin(recipient_repository())
 
 
 @lru_cache(maxsize=1)
@@ -98,14 +151,6 @@ def public_info_service():
     from .services.public import PublicInfoService
 
     return PublicInfoService(municipality_provider())
-
-
-@lru_cache(maxsize=1)
-def subscription_repository():
-    from .adapters.subscriptions import DynamoSubscriptionRepository
-
-    _tables_configured()
-    return DynamoSubscriptionRepository()
 
 
 @lru_cache(maxsize=1)
@@ -128,7 +173,8 @@ def email_intake_service():
     from .observability import PowertoolsMetricsSink
     from .services.email_intake import EmailIntakeService
 
-    return EmailIntakeService(case_repository(), blob_store(), mailer(), municipality_provider(),
+    return EmailIntakeService(case_repository(), mail_repository(), quarantine_repository(),
+                              blob_store(), mailer(), municipality_provider(),
                               PowertoolsMetricsSink(), settings().public_url,
                               max_attachment_bytes=settings().max_attachment_bytes)
 
@@ -157,9 +203,9 @@ def casework_service():
 
         return areas_containing(municipality, lat, lon)
 
-    return CaseworkService(case_repository(), municipality_provider(), mailer(), sms_sender(),
-                           staff_directory(), PowertoolsMetricsSink(), settings().public_url,
-                           area_locator=locate)
+    return CaseworkService(case_repository(), queue_repository(), mail_repository(),
+                           municipality_provider(), mailer(), sms_sender(), staff_directory(),
+                           PowertoolsMetricsSink(), settings().public_url, area_locator=locate)
 
 
 @lru_cache(maxsize=1)
@@ -173,47 +219,44 @@ def staff_service():
 def feed_service():
     from .services.feed import FeedService
 
-    return FeedService(case_repository(), municipality_provider())
+    return FeedService(queue_repository(), municipality_provider())
 
 
 @lru_cache(maxsize=1)
 def quarantine_admin():
     from .services.staff import QuarantineAdmin
 
-    return QuarantineAdmin(case_repository(), email_intake_service())
+    return QuarantineAdmin(quarantine_repository(), email_intake_service())
 
 
 @lru_cache(maxsize=1)
 def event_publisher():
-    from .adapters.dynamodb import DynamoCaseFacts
     from .adapters.sns_events import SnsEventBus
     from .services.events import EventPublisher
 
-    _tables_configured()
-    return EventPublisher(DynamoCaseFacts(),
+    return EventPublisher(case_facts(),
                           SnsEventBus(lambda: aws_client("sns"), settings().events_topic_arn or ""))
 
 
 @lru_cache(maxsize=1)
 def notification_service():
-    from .adapters.notifications import DynamoNotificationRepository
     from .observability import PowertoolsMetricsSink
     from .services.notifications import NotificationService
 
-    _tables_configured()
-    return NotificationService(DynamoNotificationRepository(), municipality_provider(), mailer(),
-                               sms_sender(), staff_directory(), PowertoolsMetricsSink(),
-                               settings().public_url)
+    notifications = notification_repository()
+    return NotificationService(notifications, notifications, subscription_repository(),
+                               municipality_provider(), mailer(), sms_sender(), staff_directory(),
+                               PowertoolsMetricsSink(), settings().public_url)
 
 
 def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding)."""
     settings.cache_clear()
-    for factory in (aws_client, _tables_configured, case_repository, config_repository,
+    for factory in (aws_client, _tables_configured, case_repository, queue_repository,
+                    mail_repository, quarantine_repository, config_repository, case_facts,
+                    recipient_repository, subscription_repository, notification_repository,
                     municipality_provider, mailer, case_service, public_info_service,
-                    feed_service,
-                    subscription_repository, follower_service,
-                    delivery_repository, delivery_feedback_service, suppression_admin,
+                    feed_service, follower_service, delivery_feedback_service, suppression_admin,
                     blob_store, email_intake_service, staff_directory, sms_sender,
                     casework_service, staff_service, quarantine_admin, event_publisher,
                     notification_service):

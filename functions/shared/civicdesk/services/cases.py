@@ -17,7 +17,7 @@ from ..domain.municipality import Municipality, translate as tr_text
 from ..domain.redaction import redact
 from ..i18n import translate
 from .municipality import MunicipalityProvider
-from .ports import CaseRepository, DuplicateSubmission, MetricsSink
+from .ports import DuplicateSubmission, MetricsSink, PublicCases
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 
@@ -28,7 +28,7 @@ def _request_hash(cleaned: dict) -> str:
 
 
 class CaseService:
-    def __init__(self, repository: CaseRepository, municipality: MunicipalityProvider,
+    def __init__(self, repository: PublicCases, municipality: MunicipalityProvider,
                  metrics: MetricsSink, public_url: str,
                  clock: Callable[[], datetime] = utc_now):
         self._repo = repository

@@ -24,8 +24,8 @@ from ..phones import can_receive_sms
 from . import notices
 from .feed import timeline_text
 from .municipality import MunicipalityProvider
-from .ports import (CaseworkRepository, DuplicateSubmission, Mailer, MetricsSink, QueueQuery,
-                    RecipientSuppressed, SmsSender, StaffDirectory)
+from .ports import (CaseQueues, CaseworkCases, DuplicateSubmission, Mailer, MessageIdLog,
+                    MetricsSink, QueueQuery, RecipientSuppressed, SmsSender, StaffDirectory)
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +51,13 @@ def _csv(value: str | None) -> tuple[str, ...]:
 
 
 class CaseworkService:
-    def __init__(self, repository: CaseworkRepository, municipality: MunicipalityProvider,
-                 mailer: Mailer, sms: SmsSender, directory: StaffDirectory, metrics: MetricsSink,
-                 public_url: str, *, area_locator: AreaLocator = _no_areas,
-                 clock: Callable[[], datetime] = utc_now):
-        self._repo = repository
+    def __init__(self, cases: CaseworkCases, queues: CaseQueues, message_ids: MessageIdLog,
+                 municipality: MunicipalityProvider, mailer: Mailer, sms: SmsSender,
+                 directory: StaffDirectory, metrics: MetricsSink, public_url: str, *,
+                 area_locator: AreaLocator = _no_areas, clock: Callable[[], datetime] = utc_now):
+        self._cases = cases
+        self._queues = queues
+        self._message_ids = message_ids
         self._municipality = municipality
         self._mailer = mailer
         self._sms = sms
@@ -96,7 +98,7 @@ class CaseworkService:
         contact = Contact(**requester) if requester else None
         token = new_tracking_token()
         year = now.astimezone(ZoneInfo(municipality.time_zone)).year
-        number = self._repo.next_number(year)
+        number = self._cases.next_number(year)
         received = cleaned.get("received_at")
         case = Case(number=number, type=case_type, channel=channel, category=cleaned["category"],
                     department=department, description=cleaned["description"], language=language,
@@ -123,7 +125,7 @@ class CaseworkService:
         confirmation = self._confirmation_channel(contact)
         answer["confirmation"] = confirmation
         try:
-            self._repo.create(case, events, idempotency,
+            self._cases.create(case, events, idempotency,
                               pending_link=link if confirmation != "none" else None)
         except DuplicateSubmission as duplicate:
             if idempotency and duplicate.request_hash != idempotency[1]:
@@ -251,14 +253,14 @@ class CaseworkService:
                            departments=departments, created_from=cleaned.get("from"),
                            created_to=cleaned.get("to"), descending=cleaned.get("order") == "desc",
                            limit=cleaned.get("limit", 25), cursor=cleaned.get("cursor"))
-        cases, cursor = self._repo.queue(query)
+        cases, cursor = self._queues.queue(query)
         return {"items": [self._summary(case, municipality, language) for case in cases],
                 "next_cursor": cursor, "count": len(cases)}
 
     def case(self, principal: Principal | None, number: str, language: str) -> dict:
         """The case with its whole timeline (one ``Query``), internal entries included."""
         authorise(principal, Action.VIEW_CASES)
-        found = self._repo.get_with_followers(number) if parse_number(number) else None
+        found = self._cases.get_with_followers(number) if parse_number(number) else None
         case = found[0] if found else None
         authorise_case(principal, Action.VIEW_CASES, case.department if case else None,
                        deleted=bool(case and case.deleted))
@@ -316,11 +318,11 @@ class CaseworkService:
         case = None
         if parse_number(number):
             if with_timeline:
-                found = self._repo.get_with_timeline(number)
+                found = self._cases.get_with_timeline(number)
                 if found:
                     case, events = found
             else:
-                case = self._repo.get_case(number)
+                case = self._cases.get_case(number)
         authorise_case(principal, action, case.department if case else None,
                        deleted=bool(case and case.deleted))
         assert case is not None
@@ -336,7 +338,7 @@ class CaseworkService:
 
     def _save(self, case: Case, version: int, events: list[TimelineEvent],
               also: tuple[tuple[Case, int], ...] = ()) -> Case:
-        self._repo.save_change(case, version, events, also=also)
+        self._cases.save_change(case, version, events, also=also)
         return case.with_changes(version=version + 1)
 
     def _result(self, case: Case, events: list[TimelineEvent], **extra) -> dict:
@@ -463,7 +465,7 @@ class CaseworkService:
             if channel == "email":
                 mail = notices.reply_mail(case, events, municipality, text, principal.name)
                 message_id = self._mailer.send(mail)
-                self._repo.record_message_id(message_id, case.number, kind="reply",
+                self._message_ids.record_message_id(message_id, case.number, kind="reply",
                                              to=case.contact.email if case.contact else None)
             else:
                 message_id = self._send_sms(case, notices.reply_sms_text(case, municipality, text),
@@ -548,7 +550,7 @@ class CaseworkService:
                                      staff_name=principal.name)  # type: ignore[union-attr]
         try:
             message_id = self._mailer.send(mail)
-            self._repo.record_message_id(message_id, case.number, kind="referral", to=to)
+            self._message_ids.record_message_id(message_id, case.number, kind="referral", to=to)
             delivery = "sent"
         except Exception as error:
             failed = {"channel": "email", "to": to, "event": event.event_id}

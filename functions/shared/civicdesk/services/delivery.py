@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Protocol
+from typing import Callable
 
 from ..api import schemas
 from ..domain.cases import Case, EventKind, TimelineEvent, iso, utc_now
@@ -28,7 +28,8 @@ from ..domain.redaction import redact
 from ..phones import can_receive_sms
 from .municipality import MunicipalityProvider
 from .notices import case_context
-from .ports import Mailer, NotificationClaims, RecipientSuppressed, SmsSender
+from .ports import (CaseReader, DeliveryRecords, Mailer, MessageOrigins, NotificationClaims,
+                    RecipientSuppressed, SmsSender, SuppressionList, SuppressionRegister)
 
 logger = logging.getLogger(__name__)
 
@@ -43,33 +44,16 @@ FALLBACK_RECIPIENT = "requester-sms"
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[^@\s<>()\[\],;:\"]{1,253}\.[^@\s<>()\[\],;:\"]{1,63}$")
 
 
-class SuppressionList(Protocol):
-    def suppressed(self, addresses: Iterable[str]) -> dict[str, str]:
-        """``{address: reason}`` of the suppressed among ``addresses`` (lower case)."""
-
-
-class DeliveryRepository(SuppressionList, NotificationClaims, Protocol):
-    def message_origin(self, message_id: str) -> tuple[str, str | None, str | None] | None: ...
-
-    def get_case(self, number: str) -> Case | None: ...
-
-    def recipient(self, address: str) -> Recipient | None: ...
-
-    def record(self, report: DeliveryReport, *, case_number: str | None, mail_kind: str | None,
-               suppress: bool, update_last: bool, events: list[TimelineEvent]) -> bool: ...
-
-    def suppressed_page(self, limit: int = 50, cursor: str | None = None
-                        ) -> tuple[list[Recipient], str | None]: ...
-
-    def lift(self, address: str, *, at: datetime, by: str, reason: str) -> Recipient | None: ...
-
-
 class DeliveryFeedbackService:
     """One SQS message of the delivery events queue at a time (``handle``)."""
 
-    def __init__(self, repository: DeliveryRepository, sms: SmsSender,
-                 municipality: MunicipalityProvider, *, clock: Callable[[], datetime] = utc_now):
-        self._repo = repository
+    def __init__(self, recipients: DeliveryRecords, cases: CaseReader, messages: MessageOrigins,
+                 claims: NotificationClaims, sms: SmsSender, municipality: MunicipalityProvider, *,
+                 clock: Callable[[], datetime] = utc_now):
+        self._recipients = recipients
+        self._cases = cases
+        self._messages = messages
+        self._claims = claims
         self._sms = sms
         self._municipality = municipality
         self._clock = clock
@@ -81,13 +65,13 @@ class DeliveryFeedbackService:
         return [self.record(report) for report in parse_delivery_events(body)]
 
     def record(self, report: DeliveryReport) -> str:
-        origin = self._repo.message_origin(report.message_id)
+        origin = self._messages.message_origin(report.message_id)
         number, mail_kind = (origin[0], origin[1]) if origin else (None, None)
-        case = self._repo.get_case(number) if number else None
-        recipient = self._repo.recipient(report.address) or new_recipient(report.address)
+        case = self._cases.get_case(number) if number else None
+        recipient = self._recipients.recipient(report.address) or new_recipient(report.address)
         suppress = recipient.suppresses_after(report)
         events = self._entries(case, report, mail_kind, suppress) if case else []
-        new = self._repo.record(report, case_number=case.number if case else None,
+        new = self._recipients.record(report, case_number=case.number if case else None,
                                 mail_kind=mail_kind, suppress=suppress,
                                 update_last=recipient.is_newer(report), events=events)
         if case is None:
@@ -160,13 +144,13 @@ class DeliveryFeedbackService:
             **case_context(case, municipality, language), "tracking_url": None}))
         event_id = f"bounce/{report.message_id}"
         now = self._clock()
-        if not self._repo.claim(case.number, event_id, FALLBACK_RECIPIENT, now):
+        if not self._claims.claim(case.number, event_id, FALLBACK_RECIPIENT, now):
             return
         try:
             message_id = self._sms.send(OutgoingSms(to=phone, text=text, case_number=case.number,
                                                     kind=FALLBACK_TEMPLATE, language=language))
         except Exception as error:
-            self._repo.release(case.number, event_id, FALLBACK_RECIPIENT,
+            self._claims.release(case.number, event_id, FALLBACK_RECIPIENT,
                                redact(f"{type(error).__name__}: {error}"))
             raise
         entry = TimelineEvent(case.number, now, EventKind.NOTIFICATION, FALLBACK_ACTOR, False,
@@ -175,7 +159,7 @@ class DeliveryFeedbackService:
                                "cause": report.message_id},
                               event_id=report_key(report.message_id, report.address,
                                                   report.event_type, "sms"))
-        self._repo.complete(case.number, event_id, FALLBACK_RECIPIENT, state="sent", channel="sms",
+        self._claims.complete(case.number, event_id, FALLBACK_RECIPIENT, state="sent", channel="sms",
                             message_id=message_id, entry=entry, case=case)
 
 
@@ -217,7 +201,7 @@ class SuppressionCheckingMailer:
 class SuppressionAdmin:
     """The suppression list for supervisors and administrators."""
 
-    def __init__(self, repository: DeliveryRepository, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, repository: SuppressionRegister, clock: Callable[[], datetime] = utc_now):
         self._repo = repository
         self._clock = clock
 

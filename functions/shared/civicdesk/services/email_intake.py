@@ -32,8 +32,8 @@ from ..domain.municipality import Municipality, Service, translate as tr_text
 from ..domain.threading import base_mailbox, case_reply_address, parse_reply_address, reply_tag
 from ..i18n import translate
 from .municipality import MunicipalityProvider
-from .ports import (BlobStore, CaseUpdate, DuplicateInbound, MailCaseRepository,
-                    Mailer, MetricsSink, QuarantineEntry, RateLimit, RateLimited,
+from .ports import (BlobStore, CaseUpdate, DuplicateInbound, MailCases, MailIntakeLog, Mailer,
+                    MetricsSink, Quarantine, QuarantineEntry, RateLimit, RateLimited,
                     RecipientSuppressed)
 
 logger = logging.getLogger(__name__)
@@ -58,11 +58,14 @@ class _Target:
 
 
 class EmailIntakeService:
-    def __init__(self, repository: MailCaseRepository, blobs: BlobStore, mailer: Mailer,
-                 municipality: MunicipalityProvider, metrics: MetricsSink, public_url: str,
+    def __init__(self, cases: MailCases, intake: MailIntakeLog, quarantine: Quarantine,
+                 blobs: BlobStore, mailer: Mailer, municipality: MunicipalityProvider,
+                 metrics: MetricsSink, public_url: str,
                  clock: Callable[[], datetime] = utc_now, parser: Callable | None = None,
                  max_attachment_bytes: int = 10 * 1024 * 1024):
-        self._repo = repository
+        self._cases = cases
+        self._intake = intake
+        self._quarantine_store = quarantine
         self._blobs = blobs
         self._mailer = mailer
         self._municipality = municipality
@@ -134,7 +137,7 @@ class EmailIntakeService:
             parsed = parse_reply_address(recipient)
             if parsed is None or not parsed[0].endswith("@" + municipality.mail_domain):
                 continue
-            case = self._repo.get_case(parsed[1])
+            case = self._cases.get_case(parsed[1])
             if case is not None and reply_tag(case.token_hash) == parsed[2]:
                 live = self._live(case)
                 if live is not None:
@@ -142,7 +145,7 @@ class EmailIntakeService:
         # 2. the subject tag, only from the requester or a participant
         tagged = find_subject_tag(mail.subject)
         if tagged:
-            case = self._live(self._repo.get_case(tagged))
+            case = self._live(self._cases.get_case(tagged))
             if case is not None:
                 if case.may_write(sender):
                     return _Target(case, "subject_tag")
@@ -156,9 +159,9 @@ class EmailIntakeService:
             if domain.endswith("amazonses.com"):
                 ids.append(local)
         if ids:
-            number = self._repo.case_for_message_ids(ids)
+            number = self._intake.case_for_message_ids(ids)
             if number:
-                case = self._live(self._repo.get_case(number))
+                case = self._live(self._cases.get_case(number))
                 if case is not None:
                     return _Target(case, "in_reply_to")
         return _Target(None)
@@ -169,7 +172,7 @@ class EmailIntakeService:
         for _ in range(5):
             if case is None or not case.merged_into:
                 break
-            case = self._repo.get_case(case.merged_into)
+            case = self._cases.get_case(case.merged_into)
         return None if case is None or case.deleted else case
 
     # -- continuing a case ---------------------------------------------------------------------
@@ -205,7 +208,7 @@ class EmailIntakeService:
                             department=case.department, current_status=case.status)
         marker = InboundMarker(inbound.ses_message_id, case.number, reply_wanted=False, replied=False)
         try:
-            self._repo.save_inbound(marker, update=update, events=events,
+            self._intake.save_inbound(marker, update=update, events=events,
                                     expires_at=now + timedelta(days=MARKER_DAYS))
         except DuplicateInbound as duplicate:
             return IntakeResult(Outcome.DUPLICATE, duplicate.marker.number)
@@ -220,7 +223,7 @@ class EmailIntakeService:
         case_type = next((t for t in MAIL_TYPE_PREFERENCE if t in category.types), category.types[0])
         language = self._language(mail, service, municipality)
         year = now.astimezone(ZoneInfo(municipality.time_zone)).year
-        number = self._repo.next_number(year)
+        number = self._cases.next_number(year)
         token = new_tracking_token()
         text = (mail.new_text or mail.text or "").strip()
         description = text[:MAX_DESCRIPTION] or (mail.subject or "")[:MAX_DESCRIPTION] or "—"
@@ -259,12 +262,12 @@ class EmailIntakeService:
         expires = now + timedelta(days=MARKER_DAYS)
         try:
             try:
-                self._repo.save_inbound(marker, new_case=case, events=events, rate_limit=rate,
+                self._intake.save_inbound(marker, new_case=case, events=events, rate_limit=rate,
                                         expires_at=expires)
             except RateLimited:
                 reasons = ("rate_limited",)
                 marker = InboundMarker(inbound.ses_message_id, number, False, False)
-                self._repo.save_inbound(marker, new_case=case, events=events, expires_at=expires)
+                self._intake.save_inbound(marker, new_case=case, events=events, expires_at=expires)
         except DuplicateInbound as duplicate:
             return self._finish_duplicate(duplicate.marker, mail, service, municipality)
         self._metrics.case_opened(Channel.EMAIL.value, case_type.value)
@@ -278,7 +281,7 @@ class EmailIntakeService:
     def _finish_duplicate(self, marker: InboundMarker, mail, service, municipality) -> IntakeResult:
         """A second delivery: nothing new is written; a reply a crash left unsent goes now."""
         if marker.reply_wanted and not marker.replied and marker.pending_token and marker.number:
-            case = self._repo.get_case(marker.number)
+            case = self._cases.get_case(marker.number)
             if case is not None:
                 self._auto_reply(case, marker.pending_token, mail, service, municipality,
                                  marker.ses_message_id)
@@ -388,7 +391,7 @@ class EmailIntakeService:
             # retry. The marker stops wanting one; the timeline says why.
             logger.info("auto-reply not sent: the address is suppressed",
                         extra={"case_number": case.number, "suppression": suppressed.reason})
-            self._repo.mark_reply_skipped(ses_message_id, TimelineEvent(
+            self._intake.mark_reply_skipped(ses_message_id, TimelineEvent(
                 case.number, self._clock(), EventKind.DELIVERY_FAILED, "system:auto_reply", False,
                 {"channel": "email", "kind": "auto_reply", "to": suppressed.address,
                  "reason": "suppressed", "suppression": suppressed.reason}))
@@ -400,7 +403,7 @@ class EmailIntakeService:
         event = TimelineEvent(case.number, self._clock(), EventKind.MESSAGE_OUT, "system:auto_reply", True,
                               {"kind": "auto_reply", "to": case.contact.email,  # type: ignore[union-attr]
                                "subject": subject, "message_id": message_id})
-        self._repo.mark_replied(ses_message_id, case.number, message_id, event)
+        self._intake.mark_replied(ses_message_id, case.number, message_id, event)
         return True
 
     # -- bounces and quarantine ----------------------------------------------------------------
@@ -408,7 +411,7 @@ class EmailIntakeService:
     def _record_bounce(self, inbound: InboundMail, mail) -> IntakeResult:
         bounce = mail.bounce
         original = bounce.original_message_id or ""
-        number = self._repo.case_for_message_ids([original, original.partition("@")[0]]) \
+        number = self._intake.case_for_message_ids([original, original.partition("@")[0]]) \
             if original else None
         if number is None:
             return self._quarantine(inbound, QuarantineReason.UNMATCHED_BOUNCE, mail)
@@ -421,7 +424,7 @@ class EmailIntakeService:
                                "raw": {"bucket": inbound.bucket, "key": inbound.key}})
         marker = InboundMarker(inbound.ses_message_id, number, reply_wanted=False, replied=False)
         try:
-            self._repo.save_inbound(marker, events=[event], expires_at=now + timedelta(days=MARKER_DAYS))
+            self._intake.save_inbound(marker, events=[event], expires_at=now + timedelta(days=MARKER_DAYS))
         except DuplicateInbound:
             return IntakeResult(Outcome.DUPLICATE, number)
         return IntakeResult(Outcome.BOUNCE_RECORDED, number, reason=bounce.status)
@@ -434,7 +437,7 @@ class EmailIntakeService:
             recipients=inbound.recipients,
             verdicts={"spam": inbound.spam_verdict, "virus": inbound.virus_verdict,
                       "dmarc": inbound.dmarc_verdict, "spf": inbound.spf_verdict})
-        self._repo.quarantine(entry)  # idempotent: the same message gives the same item
+        self._quarantine_store.quarantine(entry)  # idempotent: the same message gives the same item
         return IntakeResult(Outcome.QUARANTINED, reason=reason.value)
 
     # -- administration ------------------------------------------------------------------------
@@ -444,14 +447,14 @@ class EmailIntakeService:
         of the same message is a duplicate, by the message's marker)."""
         from ..domain.errors import NotFoundError
 
-        entry = self._repo.quarantine_entry(quarantine_id)
+        entry = self._quarantine_store.quarantine_entry(quarantine_id)
         if entry is None:
             raise NotFoundError("error.not_found")
         inbound = InboundMail(ses_message_id=entry.ses_message_id, bucket=entry.bucket,
                               key=entry.key, recipients=entry.recipients,
                               received_at=entry.received_at, released=True)
         result = self._process(inbound)
-        self._repo.mark_released(entry, self._clock(), released_by)
+        self._quarantine_store.mark_released(entry, self._clock(), released_by)
         return result
 
 

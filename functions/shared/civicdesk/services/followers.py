@@ -23,7 +23,7 @@ from ..domain.subscriptions import (Subscription, SubscriptionRole, Subscription
                                     confirm_url, new_subscription_token)
 from .municipality import MunicipalityProvider
 from .notices import case_context, case_mailbox
-from .ports import Mailer, MailCaseRepository, RecipientSuppressed, SubscriptionRepository
+from .ports import CaseReader, Mailer, RecipientSuppressed, SubscriptionRepository
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ _NO_TOKEN = new_subscription_token()
 
 
 class FollowerService:
-    def __init__(self, cases: MailCaseRepository, subscriptions: SubscriptionRepository,
+    def __init__(self, cases: CaseReader, subscriptions: SubscriptionRepository,
                  municipality: MunicipalityProvider, mailer: Mailer, public_url: str,
                  clock: Callable[[], datetime] = utc_now):
         self._cases = cases

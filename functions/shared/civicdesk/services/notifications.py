@@ -22,7 +22,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Mapping, Protocol
+from typing import Callable, Iterable, Mapping
 
 from ..domain.cases import Case, EventKind, Status, TimelineEvent, tracking_url, utc_now
 from ..domain.events import SCHEMA_VERSION, EventType
@@ -38,8 +38,8 @@ from ..i18n import translate
 from ..phones import can_receive_sms
 from .municipality import MunicipalityProvider
 from .notices import case_context, case_mailbox, thread_headers
-from .ports import (Mailer, MetricsSink, NotificationClaims, RecipientSuppressed, SmsSender,
-                    StaffDirectory)
+from .ports import (Mailer, MetricsSink, NotificationClaims, NotificationContexts,
+                    RecipientSuppressed, SmsSender, StaffDirectory, SubscriptionWriter)
 
 logger = logging.getLogger(__name__)
 
@@ -105,12 +105,6 @@ class Outcome:
     message_id: str | None = None
 
 
-class NotificationRepository(NotificationClaims, Protocol):
-    def context(self, number: str, event_id: str) -> NotificationContext | None: ...
-
-    def add_subscription(self, subscription: Subscription) -> Subscription: ...
-
-
 def parse_event(body: str | Mapping) -> IncomingEvent:
     """The domain event in an SQS message body (raw SNS delivery, or the SNS envelope)."""
     try:
@@ -137,10 +131,13 @@ def _excerpt(text: str | None, limit: int = EXCERPT) -> str:
 
 
 class NotificationService:
-    def __init__(self, repository: NotificationRepository, municipality: MunicipalityProvider,
+    def __init__(self, contexts: NotificationContexts, claims: NotificationClaims,
+                 subscriptions: SubscriptionWriter, municipality: MunicipalityProvider,
                  mailer: Mailer, sms: SmsSender, directory: StaffDirectory, metrics: MetricsSink,
                  public_url: str, *, clock: Callable[[], datetime] = utc_now):
-        self._repo = repository
+        self._contexts = contexts
+        self._claims = claims
+        self._subscriptions = subscriptions
         self._municipality = municipality
         self._mailer = mailer
         self._sms = sms
@@ -156,7 +153,7 @@ class NotificationService:
         event = parse_event(body)
         if event.type not in NOTIFIED_TYPES:
             return []
-        context = self._repo.context(event.case_number, event.id)
+        context = self._contexts.context(event.case_number, event.id)
         if context is None:
             logger.warning("event of an unknown case", extra={"event_id": event.id})
             return []
@@ -237,7 +234,7 @@ class NotificationService:
                 return subscription
         if intent.required:
             return None
-        return self._repo.add_subscription(Subscription(
+        return self._subscriptions.add_subscription(Subscription(
             case_number=context.case.number, email=email.lower(), role=SubscriptionRole.REQUESTER,
             language=context.case.language, state=SubscriptionState.CONFIRMED,
             token=new_subscription_token(), created_at=self._clock(), confirmed_at=self._clock()))
@@ -258,12 +255,12 @@ class NotificationService:
             self._complete(event, delivery, context, state="uncertain", channel=delivery.channel,
                            message_id=None)
             return Outcome(delivery.key, "uncertain", delivery.channel)
-        if not self._repo.claim(number, event.id, delivery.key, now):
+        if not self._claims.claim(number, event.id, delivery.key, now):
             return Outcome(delivery.key, "duplicate")
         try:
             channel, message_id, state = self._send(delivery, entry, context, municipality)
         except BaseException as exc:
-            self._repo.release(number, event.id, delivery.key, type(exc).__name__)
+            self._claims.release(number, event.id, delivery.key, type(exc).__name__)
             raise
         self._complete(event, delivery, context, state=state, channel=channel,
                        message_id=message_id)
@@ -303,7 +300,7 @@ class NotificationService:
                               False, data, event_id=notification_entry_id(event.id, delivery.key))
         consume = (delivery.intent.template == "confirmation" and state == "sent"
                    and context.pending_link is not None)
-        self._repo.complete(context.case.number, event.id, delivery.key, state=state,
+        self._claims.complete(context.case.number, event.id, delivery.key, state=state,
                             channel=channel, message_id=message_id, entry=entry,
                             consume_pending_link=consume, case=context.case,
                             message_kind=f"notify_{delivery.intent.template}",

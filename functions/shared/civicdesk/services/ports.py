@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Iterable, Protocol
 
 from ..domain.cases import Case, Status, TimelineEvent, iso
+from ..domain.delivery import DeliveryReport, Recipient
 from ..domain.inbound import InboundMarker
 from ..domain.mail import OutgoingMail
 from ..domain.subscriptions import Subscription
+
+if TYPE_CHECKING:  # defined beside the service that uses it, which imports this module
+    from .notifications import NotificationContext
 
 
 class DuplicateSubmission(Exception):
@@ -107,17 +111,63 @@ class QuarantineEntry:
         return f"{iso(self.received_at)}#{self.ses_message_id}"
 
 
-class CaseRepository(Protocol):
+# -- the cases table: one port per service and repository, each with only what it calls --------
+
+class PublicCases(Protocol):
+    """The cases the public API opens and tracks (``CaseService``)."""
+
     def next_number(self, year: int) -> str: ...
 
     def create(self, case: Case, events: list[TimelineEvent],
-               idempotency: tuple[str, str, dict, int] | None = None) -> None: ...
+               idempotency: tuple[str, str, dict, int] | None = None, *,
+               pending_link: str | None = None) -> None: ...
 
     def get_with_timeline(self, number: str) -> tuple[Case, list[TimelineEvent]] | None: ...
 
 
-class MailCaseRepository(CaseRepository, Protocol):
+class CaseworkCases(Protocol):
+    """The cases staff open, read and change (``CaseworkService``)."""
+
+    def next_number(self, year: int) -> str: ...
+
+    def create(self, case: Case, events: list[TimelineEvent],
+               idempotency: tuple[str, str, dict, int] | None = None, *,
+               pending_link: str | None = None) -> None: ...
+
     def get_case(self, number: str) -> Case | None: ...
+
+    def get_with_timeline(self, number: str) -> tuple[Case, list[TimelineEvent]] | None: ...
+
+    def get_with_followers(self, number: str) -> tuple[Case, list[TimelineEvent], int] | None:
+        """The case, its timeline and its number of confirmed followers (one read)."""
+
+    def save_change(self, case: Case, expected_version: int, events: list[TimelineEvent],
+                    *, also: tuple[tuple[Case, int], ...] = ()) -> None: ...
+
+
+class MailCases(Protocol):
+    """The cases incoming mail opens or finds (``EmailIntakeService``)."""
+
+    def next_number(self, year: int) -> str: ...
+
+    def get_case(self, number: str) -> Case | None: ...
+
+
+class CaseReader(Protocol):
+    """One case by its number (``FollowerService``, ``DeliveryFeedbackService``)."""
+
+    def get_case(self, number: str) -> Case | None: ...
+
+
+class CaseQueues(Protocol):
+    """The staff's queue pages (``CaseworkService``)."""
+
+    def queue(self, query: QueueQuery) -> tuple[list[Case], str | None]: ...
+
+
+class MailIntakeLog(Protocol):
+    """What incoming mail records: its marker and effect, threading, the auto-reply
+    (``EmailIntakeService``)."""
 
     def case_for_message_ids(self, message_ids: list[str]) -> str | None: ...
 
@@ -130,32 +180,48 @@ class MailCaseRepository(CaseRepository, Protocol):
 
     def mark_reply_skipped(self, ses_message_id: str, event: TimelineEvent) -> None: ...
 
-    def quarantine(self, entry: QuarantineEntry) -> None: ...
 
-    def quarantined(self, limit: int = 50, cursor: str | None = None
-                    ) -> tuple[list[QuarantineEntry], str | None]: ...
+class MessageIdLog(Protocol):
+    """The Message-ID of a mail staff sent about a case (``CaseworkService``)."""
+
+    def record_message_id(self, outgoing_message_id: str, number: str, *, kind: str | None = None,
+                          to: str | None = None) -> None: ...
+
+
+class MessageOrigins(Protocol):
+    """What a mail we sent was about (``DeliveryFeedbackService``)."""
+
+    def message_origin(self, message_id: str) -> tuple[str, str | None, str | None] | None:
+        """``(case number, kind of mail, recipient)``, ``None`` for a Message-ID not ours."""
+
+
+class Quarantine(Protocol):
+    """Mail held back, and its release (``EmailIntakeService``)."""
+
+    def quarantine(self, entry: QuarantineEntry) -> None: ...
 
     def quarantine_entry(self, quarantine_id: str) -> QuarantineEntry | None: ...
 
     def mark_released(self, entry: QuarantineEntry, at: datetime, by: str | None = None) -> None: ...
 
 
-class CaseworkRepository(MailCaseRepository, Protocol):
-    def save_change(self, case: Case, expected_version: int, events: list[TimelineEvent],
-                    *, also: tuple[tuple[Case, int], ...] = ()) -> None: ...
+class QuarantineList(Protocol):
+    """The staff's list of quarantined mail (``QuarantineAdmin``)."""
 
-    def queue(self, query: QueueQuery) -> tuple[list[Case], str | None]: ...
+    def quarantined(self, limit: int = 50, cursor: str | None = None
+                    ) -> tuple[list[QuarantineEntry], str | None]: ...
 
-    def get_with_followers(self, number: str) -> tuple[Case, list[TimelineEvent], int] | None:
-        """The case, its timeline and its number of confirmed followers (one read)."""
 
-    def record_message_id(self, outgoing_message_id: str, number: str, *, kind: str | None = None,
-                          to: str | None = None) -> None: ...
+class NotificationContexts(Protocol):
+    """Everything a notification about a case's event needs, in one read
+    (``NotificationService``)."""
+
+    def context(self, number: str, event_id: str) -> NotificationContext | None: ...
 
 
 class NotificationClaims(Protocol):
-    """Each message claimed before it is sent and completed after (also the delivery feedback
-    function's SMS after a hard bounce)."""
+    """Each message claimed before it is sent and completed after (``NotificationService``, and
+    ``DeliveryFeedbackService`` for its SMS after a hard bounce)."""
 
     def claim(self, number: str, event_id: str, key: str, at: datetime) -> bool: ...
 
@@ -165,6 +231,39 @@ class NotificationClaims(Protocol):
                  message_id: str | None, entry: TimelineEvent,
                  consume_pending_link: bool = False, case: Case | None = None,
                  message_kind: str | None = None, to: str | None = None) -> None: ...
+
+
+class SubscriptionWriter(Protocol):
+    """The requester's subscription, added when a notification needs it
+    (``NotificationService``)."""
+
+    def add_subscription(self, subscription: Subscription) -> Subscription:
+        """Store it unless the address has one for the case; return the stored one."""
+
+
+class DeliveryRecords(Protocol):
+    """Delivery reports per recipient (``DeliveryFeedbackService``)."""
+
+    def recipient(self, address: str) -> Recipient | None: ...
+
+    def record(self, report: DeliveryReport, *, case_number: str | None, mail_kind: str | None,
+               suppress: bool, update_last: bool, events: list[TimelineEvent]) -> bool: ...
+
+
+class SuppressionList(Protocol):
+    """Which addresses are not to be mailed (``SuppressionCheckingMailer``)."""
+
+    def suppressed(self, addresses: Iterable[str]) -> dict[str, str]:
+        """``{address: reason}`` of the suppressed among ``addresses`` (lower case)."""
+
+
+class SuppressionRegister(Protocol):
+    """The staff's suppression list (``SuppressionAdmin``)."""
+
+    def suppressed_page(self, limit: int = 50, cursor: str | None = None
+                        ) -> tuple[list[Recipient], str | None]: ...
+
+    def lift(self, address: str, *, at: datetime, by: str, reason: str) -> Recipient | None: ...
 
 
 class BlobStore(Protocol):

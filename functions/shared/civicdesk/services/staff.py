@@ -9,7 +9,7 @@ from ..domain.municipality import translate as tr_text
 from ..domain.policy import Action, POLICY, Principal, Role, Scope, authorise
 from ..i18n import translate
 from .municipality import MunicipalityProvider
-from .ports import StaffDirectory, StaffMember
+from .ports import QuarantineList, StaffDirectory, StaffMember
 
 
 class StaffService:
@@ -65,7 +65,7 @@ class StaffService:
 class QuarantineAdmin:
     """Quarantined mail (spam, viruses): listed with the reason, released by a person."""
 
-    def __init__(self, repository, intake):
+    def __init__(self, repository: QuarantineList, intake):
         self._repo = repository
         self._intake = intake
 

@@ -1,0 +1,21 @@
+"""What events say of their cases, read for a batch of stream records."""
+
+from __future__ import annotations
+
+from .items import CaseItem
+from .keys import CASE_SK, case_pk
+
+
+class DynamoCaseFacts:
+    """``CaseFactsSource`` on the cases table (one ``BatchGetItem`` per batch)."""
+
+    def case_facts(self, numbers) -> dict:
+        from ...domain.events import CaseFacts
+
+        keys = [(case_pk(number), CASE_SK) for number in sorted(set(numbers))]
+        facts = {}
+        for item in CaseItem.batch_get(keys):
+            facts[item.number] = CaseFacts(department=item.department, category=item.category,
+                                           case_type=item.type, status=item.status,
+                                           public=item.public, language=item.language)
+        return facts

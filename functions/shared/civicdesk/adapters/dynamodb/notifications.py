@@ -1,0 +1,98 @@
+"""What the notify function reads and writes on a case's partition, and the claims every sender
+makes: at most one message per (event, recipient).
+
+One ``Query`` of the case's partition gives everything a notification needs (the case, its
+timeline, its subscriptions, the claims already made, the pending tracking link). Each message
+is claimed (``NOTIFY#<event id>#<recipient key>``, state ``sending``) with a conditional put
+before it is sent and completed after it, together with its timeline entry, in one transaction.
+The notify function's messages and the delivery feedback function's SMS after a hard bounce
+share these claims.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ...domain.cases import Case, TimelineEvent, iso
+from ...domain.subscriptions import Subscription
+from ...services.notifications import Claim, NotificationContext
+from .conditions import failed_conditions, saved_if
+from .items import CaseItem, NotificationItem, PendingLinkItem, SubscriptionItem, TimelineItem
+from .keys import PENDING_LINK_SK, case_pk, notification_sk
+from .mappers import (event_to_item, feed_facts, item_to_case, item_to_event, item_to_subscription,
+                      message_id_item, parse_time)
+from .session import table_connection
+from .table import TableItem
+
+#: Claims are kept long enough to outlive every redelivery (SQS keeps a message 4 days at most,
+#: the stream 24 hours), then expire.
+CLAIM_DAYS = 30
+
+
+class DynamoNotificationRepository:
+    """``NotificationContexts`` and ``NotificationClaims`` on the cases table."""
+
+    def context(self, number: str, event_id: str) -> NotificationContext | None:
+        case = None
+        timeline: list[TimelineEvent] = []
+        subscriptions: list[Subscription] = []
+        claims: dict[str, Claim] = {}
+        pending_link = None
+        prefix = notification_sk(event_id, "")
+        for item in TableItem.query(case_pk(number)):
+            if isinstance(item, CaseItem):
+                case = item_to_case(item)
+            elif isinstance(item, TimelineItem):
+                timeline.append(item_to_event(item))
+            elif isinstance(item, SubscriptionItem):
+                subscriptions.append(item_to_subscription(item))
+            elif isinstance(item, NotificationItem) and item.SK.startswith(prefix):
+                claims[item.recipient] = Claim(item.state, parse_time(item.claimed_at))
+            elif isinstance(item, PendingLinkItem):
+                pending_link = item.link
+        if case is None:
+            return None
+        return NotificationContext(case, timeline, subscriptions, claims, pending_link)
+
+    def claim(self, number: str, event_id: str, key: str, at: datetime) -> bool:
+        """Claim sending one message (``sending``); ``False`` when it is claimed or done
+        already. A claim whose send failed (``failed``) may be taken again."""
+        item = NotificationItem(PK=case_pk(number), SK=notification_sk(event_id, key),
+                                number=number, event_id=event_id, recipient=key, state="sending",
+                                claimed_at=iso(at), expires_at=at + timedelta(days=CLAIM_DAYS))
+        return saved_if(item, NotificationItem.PK.does_not_exist()
+                        | (NotificationItem.state == "failed"))
+
+    def release(self, number: str, event_id: str, key: str, error: str) -> None:
+        item = NotificationItem(PK=case_pk(number), SK=notification_sk(event_id, key))
+        item.update(actions=[NotificationItem.state.set("failed"),
+                             NotificationItem.error.set(error[:500])])
+
+    def complete(self, number: str, event_id: str, key: str, *, state: str, channel: str | None,
+                 message_id: str | None, entry: TimelineEvent,
+                 consume_pending_link: bool = False, case: Case | None = None,
+                 message_kind: str | None = None, to: str | None = None) -> None:
+        """Mark the claim done and record the notification on the timeline, atomically; the
+        Message-ID is kept so that replies thread and delivery reports find the case."""
+        claim = NotificationItem(PK=case_pk(number), SK=notification_sk(event_id, key))
+        actions = [NotificationItem.state.set(state), NotificationItem.error.remove()]
+        if channel:
+            actions.append(NotificationItem.channel.set(channel))
+        if message_id:
+            actions.append(NotificationItem.message_id.set(message_id))
+        try:
+            with TransactWrite(connection=table_connection().connection) as tx:
+                tx.update(claim, actions=actions)
+                tx.save(event_to_item(entry, **(feed_facts(case) if case else {})),
+                        condition=TimelineItem.PK.does_not_exist())
+                if message_id and channel == "email":
+                    tx.save(message_id_item(message_id, number, kind=message_kind, to=to))
+                if consume_pending_link:
+                    tx.delete(PendingLinkItem(PK=case_pk(number), SK=PENDING_LINK_SK))
+        except TransactWriteError as exc:
+            if 1 in failed_conditions(exc):
+                return  # completed before (a retry after the transaction went through)
+            raise
