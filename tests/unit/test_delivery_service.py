@@ -108,7 +108,8 @@ class World:
 def world() -> World:
     repo, sms, clock = InMemoryDeliveryRepository(), FakeSmsSender(), FakeClock()
     municipality = MunicipalityProvider(InMemoryConfigRepository(copy.deepcopy(CONFIG)))
-    world = World(DeliveryFeedbackService(repo, sms, municipality, clock=clock),
+    world = World(DeliveryFeedbackService(repo, repo, repo, repo, sms, municipality,
+                                          clock=clock),
                   SuppressionAdmin(repo, clock=clock), repo, sms, clock)
     # GIVEN (for every test) a case whose reply to the requester was mailed
     repo.add_case(a_case())

@@ -66,7 +66,7 @@ def make_world(config: dict = CONFIG) -> World:
     repo, mailer, sms = InMemoryNotificationRepository(), SelectiveMailer(), FakeSmsSender()
     directory, metrics, clock = FakeStaffDirectory(), FakeMetrics(), FakeClock()
     municipality = MunicipalityProvider(InMemoryConfigRepository(copy.deepcopy(config)))
-    service = NotificationService(repo, municipality, mailer, sms, directory, metrics, PUBLIC_URL,
+    service = NotificationService(repo, repo, repo, municipality, mailer, sms, directory, metrics, PUBLIC_URL,
                                   clock=clock)
     return World(service, repo, mailer, sms, directory, metrics, clock)
 
