@@ -147,13 +147,15 @@ def count_calls() -> dict:
         _, queue_log = counter.measure(lambda: casework.queue(
             supervisor, {"department": "public_utilities", "limit": "2"}, "en"))
         _, case_log = counter.measure(lambda: casework.case(supervisor, created["number"], "en"))
+        from civicdesk.api.commands import feed_query
+
         feed = wiring.feed_service()
-        console = feed.feed(supervisor, {}, "en")  # a supervisor's console, polling
+        console = feed.feed(supervisor, feed_query({}))  # a supervisor's console, polling
         _, status_log = counter.measure(lambda: casework.change_status(
             supervisor, created["number"], {"status": "in_progress", "reason": "Bench", "version": 1}))
-        polled, feed_log = counter.measure(lambda: feed.feed(supervisor, {"cursor": console["cursor"]}, "en"))
-        assert any(c["kind"] == "status_changed" for c in polled["changes"]), polled
-        _, empty_feed_log = counter.measure(lambda: feed.feed(supervisor, {"cursor": polled["cursor"]}, "en"))
+        polled, feed_log = counter.measure(lambda: feed.feed(supervisor, feed_query({"cursor": console.cursor})))
+        assert any(c.kind == "status_changed" for c in polled.changes), polled
+        _, empty_feed_log = counter.measure(lambda: feed.feed(supervisor, feed_query({"cursor": polled.cursor})))
 
         ingest = aws.load_function("IngestEmailFunction")
         import boto3

@@ -13,7 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from chalice import Chalice, ConvertToMiddleware, Response
 
 from civicdesk import wiring
-from civicdesk.api import http
+from civicdesk.api import commands, errors, requests, views
 from civicdesk.api.schemas import IDEMPOTENCY_KEY_PATTERN, MAX_BODY_BYTES
 from civicdesk.domain.errors import BadRequestError, CivicDeskError
 from civicdesk.domain.policy import Principal, principal_from_claims
@@ -35,13 +35,13 @@ def _language() -> str:
         available, default = municipality.languages, municipality.default_language
     except CivicDeskError:
         available, default = ("sr-Cyrl", "sr-Latn", "bg", "cs", "en"), "en"
-    return http.request_language(request.query_params if request else None,
-                                 request.headers if request else None, available, default)
+    return requests.request_language(request.query_params if request else None,
+                                     request.headers if request else None, available, default)
 
 
 def _json(body: object, status: int = 200, headers: dict | None = None) -> Response:
     return Response(body=json.dumps(body, ensure_ascii=False),
-                    status_code=status, headers={**http.JSON_HEADERS, **(headers or {})})
+                    status_code=status, headers={**views.JSON_HEADERS, **(headers or {})})
 
 
 def api_view(view):
@@ -52,12 +52,12 @@ def api_view(view):
         try:
             return view(*args, **kwargs)
         except CivicDeskError as error:
-            if http.status_of(error) >= 500:
+            if errors.status_of(error) >= 500:
                 logger.exception("server-side error")
-            return _json(http.error_body(error, _language()), http.status_of(error))
+            return _json(errors.error_body(error, _language()), errors.status_of(error))
         except Exception:
             logger.exception("unhandled error")
-            return _json(http.generic_error_body("internal_error", _language()), 500)
+            return _json(errors.generic_error_body("internal_error", _language()), 500)
 
     return wrapper
 
@@ -68,9 +68,9 @@ def uniform_errors(event, get_response):
     response = get_response(event)
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
-        code = http.CHALICE_CODES.get(body["Code"], "bad_request")
-        response.body = json.dumps(http.generic_error_body(code, _language()), ensure_ascii=False)
-        response.headers = {**(response.headers or {}), **http.JSON_HEADERS}
+        code = errors.CHALICE_CODES.get(body["Code"], "bad_request")
+        response.body = json.dumps(errors.generic_error_body(code, _language()), ensure_ascii=False)
+        response.headers = {**(response.headers or {}), **views.JSON_HEADERS}
     return response
 
 
@@ -79,15 +79,17 @@ def uniform_errors(event, get_response):
 @app.route("/v1/public/municipality", methods=["GET"])
 @api_view
 def public_municipality():
-    service = wiring.public_info_service()
-    return _json(service.municipality(_language()), headers={"Cache-Control": "public, max-age=60"})
+    municipality = wiring.public_info_service().municipality()
+    return _json(views.municipality_view(municipality, _language()),
+                 headers={"Cache-Control": "public, max-age=60"})
 
 
 @app.route("/v1/public/categories", methods=["GET"])
 @api_view
 def public_categories():
-    service = wiring.public_info_service()
-    return _json(service.categories(_language()), headers={"Cache-Control": "public, max-age=60"})
+    municipality = wiring.public_info_service().municipality()
+    return _json(views.categories_view(municipality, _language()),
+                 headers={"Cache-Control": "public, max-age=60"})
 
 
 @app.route("/v1/public/cases", methods=["POST"],
@@ -95,7 +97,7 @@ def public_categories():
 @api_view
 def public_open_case():
     request = app.current_request
-    payload = http.parse_json_body(request.raw_body, MAX_BODY_BYTES)
+    payload = requests.parse_json_body(request.raw_body, MAX_BODY_BYTES)
     key = request.headers.get("idempotency-key")
     if key is not None and not _IDEMPOTENCY_KEY.match(key):
         raise BadRequestError("error.idempotency_key")
@@ -119,18 +121,18 @@ def public_track_case(number):
 def public_follow_case(number):
     request = app.current_request
     asked = request.headers.get("accept-language") or (request.query_params or {}).get("lang")
-    answer = wiring.follower_service().follow(
-        number, http.parse_json_body(request.raw_body, MAX_BODY_BYTES),
-        language_hint=_language() if asked else None)
-    return _json(answer, 202)
+    payload = requests.parse_json_body(request.raw_body, MAX_BODY_BYTES)
+    command = commands.follow_case(number, payload, language_hint=_language() if asked else None)
+    return _json(views.follow_view(wiring.follower_service().follow(command)), 202)
 
 
 @app.route("/v1/public/cases/{number}/subscriptions/{subscription_id}/confirm", methods=["POST"],
            content_types=["application/json", "text/plain"])
 @api_view
 def public_confirm_subscription(number, subscription_id):
-    payload = http.parse_json_body(app.current_request.raw_body, MAX_BODY_BYTES)
-    return _json(wiring.follower_service().confirm(number, subscription_id, payload))
+    payload = requests.parse_json_body(app.current_request.raw_body, MAX_BODY_BYTES)
+    command = commands.confirm_subscription(number, subscription_id, payload)
+    return _json(views.subscription_view(wiring.follower_service().confirm(command)))
 
 
 #: RFC 8058: a mail client's one-click unsubscribe POSTs ``List-Unsubscribe=One-Click`` as a form
@@ -146,10 +148,10 @@ def public_unsubscribe(number, subscription_id):
     media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     payload = None
     if media_type not in _ONE_CLICK_TYPES and request.raw_body:
-        payload = http.parse_json_body(request.raw_body, MAX_BODY_BYTES)
-    answer = wiring.follower_service().unsubscribe(
-        number, subscription_id, payload, (request.query_params or {}).get("token"))
-    return _json(answer)
+        payload = requests.parse_json_body(request.raw_body, MAX_BODY_BYTES)
+    command = commands.unsubscribe(number, subscription_id, payload,
+                                   (request.query_params or {}).get("token"))
+    return _json(views.subscription_view(wiring.follower_service().unsubscribe(command)))
 
 
 # -- staff (admin API; every route has the Cognito authorizer in template.yaml) ------------------
@@ -161,7 +163,7 @@ def _principal() -> Principal:
 
 
 def _body() -> object:
-    return http.parse_json_body(app.current_request.raw_body, MAX_BODY_BYTES)
+    return requests.parse_json_body(app.current_request.raw_body, MAX_BODY_BYTES)
 
 
 def _idempotency_key() -> str | None:
@@ -174,14 +176,16 @@ def _idempotency_key() -> str | None:
 @app.route("/v1/admin/me", methods=["GET"])
 @api_view
 def admin_me():
-    return _json(wiring.staff_service().me(_principal(), _language()))
+    profile = wiring.staff_service().me(_principal())
+    return _json(views.me_view(profile, wiring.municipality_provider().get(), _language()))
 
 
 @app.route("/v1/admin/staff", methods=["GET"])
 @api_view
 def admin_staff():
-    return _json(wiring.staff_service().colleagues(_principal(), app.current_request.query_params,
-                                                   _language()))
+    query = commands.colleague_query(app.current_request.query_params)
+    members = wiring.staff_service().colleagues(_principal(), query)
+    return _json(views.colleagues_view(members, _language()))
 
 
 @app.route("/v1/admin/cases", methods=["GET"])
@@ -237,33 +241,37 @@ for _segment, _use_case in _CHANGES:
 @app.route("/v1/admin/feed", methods=["GET"])
 @api_view
 def admin_feed():
-    return _json(wiring.feed_service().feed(_principal(), app.current_request.query_params,
-                                            _language()))
+    query = commands.feed_query(app.current_request.query_params)
+    page = wiring.feed_service().feed(_principal(), query)
+    return _json(views.feed_view(page, wiring.municipality_provider().get(), _language()))
 
 
 @app.route("/v1/admin/quarantine", methods=["GET"])
 @api_view
 def admin_quarantine():
-    return _json(wiring.quarantine_admin().list(_principal(), app.current_request.query_params))
+    query = commands.page_query(app.current_request.query_params)
+    return _json(views.quarantine_view(wiring.quarantine_admin().list(_principal(), query)))
 
 
 @app.route("/v1/admin/quarantine/{quarantine_id}/release", methods=["POST"])
 @api_view
 def admin_release_quarantined(quarantine_id):
-    return _json(wiring.quarantine_admin().release(_principal(), quarantine_id))
+    return _json(views.release_view(wiring.quarantine_admin().release(_principal(), quarantine_id)))
 
 
 @app.route("/v1/admin/suppressions", methods=["GET"])
 @api_view
 def admin_suppressions():
-    return _json(wiring.suppression_admin().list(_principal(), app.current_request.query_params))
+    query = commands.page_query(app.current_request.query_params)
+    return _json(views.suppressions_view(wiring.suppression_admin().list(_principal(), query)))
 
 
 @app.route("/v1/admin/suppressions/{address}", methods=["DELETE"], content_types=["application/json"])
 @api_view
 def admin_lift_suppression(address):
     principal = _principal()
-    return _json(wiring.suppression_admin().lift(principal, address, _body()))
+    command = commands.lift_suppression(address, _body())
+    return _json(views.suppression_view(wiring.suppression_admin().lift(principal, command)))
 
 
 @app.route("/v1/openapi.json", methods=["GET"])

@@ -154,7 +154,7 @@ def test_asking_again_answers_the_same_and_sends_at_most_one_mail_in_ten_minutes
 
 def test_after_ten_minutes_the_link_is_sent_again_with_the_same_token(aws_env):
     from civicdesk import wiring
-    from civicdesk.services.followers import FollowerService
+    from civicdesk.services.followers import FollowCase, FollowerService
 
     api = AdminApi()
     number = open_case(api)
@@ -163,12 +163,12 @@ def test_after_ten_minutes_the_link_is_sent_again_with_the_same_token(aws_env):
     service = FollowerService(wiring.case_repository(), wiring.subscription_repository(),
                               wiring.municipality_provider(), mailer, "http://portal.test",
                               clock=lambda: now[0])
-    service.follow(number, {"email": FOLLOWER})
+    service.follow(FollowCase(number, FOLLOWER))
     now[0] += timedelta(minutes=9, seconds=59)
-    service.follow(number, {"email": FOLLOWER})
+    service.follow(FollowCase(number, FOLLOWER))
     assert len(mailer.outbox) == 1
     now[0] += timedelta(seconds=2)
-    service.follow(number, {"email": FOLLOWER, "language": "cs"})
+    service.follow(FollowCase(number, FOLLOWER, language="cs"))
     first, second = mailer.outbox
     assert LINK.search(first.text).group(0).replace("lang=sr-Cyrl", "lang=cs") == \
         LINK.search(second.text).group(0)
@@ -178,7 +178,8 @@ def test_after_ten_minutes_the_link_is_sent_again_with_the_same_token(aws_env):
 def test_an_unconfirmed_subscription_expires(aws_env):
     from civicdesk import wiring
     from civicdesk.domain.errors import NotFoundError
-    from civicdesk.services.followers import PENDING_LIFETIME, FollowerService
+    from civicdesk.services.followers import (PENDING_LIFETIME, ConfirmSubscription, FollowCase,
+                                              FollowerService)
 
     number = open_case(AdminApi())
     now = [datetime.now(timezone.utc)]
@@ -186,11 +187,11 @@ def test_an_unconfirmed_subscription_expires(aws_env):
     service = FollowerService(wiring.case_repository(), wiring.subscription_repository(),
                               wiring.municipality_provider(), mailer, "http://portal.test",
                               clock=lambda: now[0])
-    service.follow(number, {"email": FOLLOWER})
+    service.follow(FollowCase(number, FOLLOWER))
     query = parse_qs(urlsplit(LINK.search(mailer.outbox[0].text).group(0)).query)
     now[0] += PENDING_LIFETIME + timedelta(seconds=1)  # DynamoDB's TTL may not have run yet
     with pytest.raises(NotFoundError):
-        service.confirm(number, query["id"][0], {"token": query["token"][0]})
+        service.confirm(ConfirmSubscription(number, query["id"][0], query["token"][0]))
 
 
 def test_one_click_unsubscribe_and_following_again(api):
@@ -257,7 +258,8 @@ def test_the_requesters_subscription_ends_the_same_way(api):
 
 def test_a_suppressed_address_gets_the_same_answer_and_a_failed_send_can_be_retried(aws_env):
     from civicdesk import wiring
-    from civicdesk.services.followers import FollowerService
+    from civicdesk.domain.subscriptions import SubscriptionState
+    from civicdesk.services.followers import FollowCase, FollowerService
     from civicdesk.services.ports import RecipientSuppressed
 
     number = open_case(AdminApi())
@@ -265,13 +267,13 @@ def test_a_suppressed_address_gets_the_same_answer_and_a_failed_send_can_be_retr
     service = FollowerService(wiring.case_repository(), wiring.subscription_repository(),
                               wiring.municipality_provider(), mailer, "http://portal.test")
     mailer.fail_with = RecipientSuppressed("bounced@example.org", "bounce")
-    assert service.follow(number, {"email": "bounced@example.org"}) == {"status": "pending"}
+    assert service.follow(FollowCase(number, "bounced@example.org")) is SubscriptionState.PENDING
 
     mailer.fail_with = ConnectionError("SES unreachable")
     with pytest.raises(ConnectionError):
-        service.follow(number, {"email": FOLLOWER})
+        service.follow(FollowCase(number, FOLLOWER))
     mailer.fail_with = None
-    assert service.follow(number, {"email": FOLLOWER}) == {"status": "pending"}
+    assert service.follow(FollowCase(number, FOLLOWER)) is SubscriptionState.PENDING
     assert [m.to for m in mailer.outbox] == [(FOLLOWER,)]
 
 

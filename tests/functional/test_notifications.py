@@ -277,8 +277,9 @@ def test_an_unsubscribed_requester_gets_only_required_mails(pipeline, team):
     # Anyone may ask to follow the case with the requester's address: that alone (unconfirmed)
     # must not bring back the mails the requester declined.
     from civicdesk import wiring
+    from civicdesk.services.followers import FollowCase
 
-    wiring.follower_service().follow(number, {"email": "petar@example.rs"})
+    wiring.follower_service().follow(FollowCase(number, "petar@example.rs"))
     change_status(team["roads"], number, "in_progress")
     pipeline.run()
     requester_updates = [n for n in notifications(number)

@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civicdesk.adapters.config_files import load_config_dir
+from civicdesk.api.commands import feed_query
+from civicdesk.api.views import feed_view
 from civicdesk.domain import policy
 from civicdesk.domain.cases import EventKind, TimelineEvent
 from civicdesk.domain.errors import BadRequestError, ForbiddenError, ValidationError
@@ -28,6 +30,7 @@ from tests.support.aws import CONFIG_DIR
 from tests.support.fakes import InMemoryConfigRepository
 
 DOCUMENT = load_config_dir(CONFIG_DIR)
+MUNICIPALITY = MunicipalityProvider(InMemoryConfigRepository(DOCUMENT)).get()
 NOON = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 SUPERVISOR = Principal("s1", "mira", frozenset({Role.SUPERVISOR}))
 AGENT = Principal("a1", "dragan", frozenset({Role.DEPARTMENT_AGENT}), frozenset({"roads_traffic"}))
@@ -85,9 +88,12 @@ def world():
 
 
 def poll(service, cursor=None, principal=SUPERVISOR, language="en", **params):
+    """One poll the way the API makes it: the query string as the edge's query, the page as its
+    JSON view."""
     if cursor:
         params["cursor"] = cursor
-    return service.feed(principal, {k: str(v) for k, v in params.items()}, language)
+    page = service.feed(principal, feed_query({k: str(v) for k, v in params.items()}))
+    return feed_view(page, MUNICIPALITY, language)
 
 
 # -- polling -------------------------------------------------------------------------------------

@@ -59,6 +59,10 @@ UNSUBSCRIPTION_QUERY = Obj({
     "lang": Str(max_length=8),
 }, description="RFC 8058 one-click unsubscribe (the body is then List-Unsubscribe=One-Click)")
 
+#: Documentation only: the form a mail client posts; the route reads the token from the query.
+ONE_CLICK_FORM = Obj({"List-Unsubscribe": Str(max_length=20, enum=("One-Click",))},
+                     description="RFC 8058 one-click unsubscribe, as mail clients send it")
+
 # -- staff (admin API) --------------------------------------------------------------------------
 
 STAFF_CHANNELS = ("phone", "letter", "in_person", "sms")

@@ -22,7 +22,7 @@ from ..domain.policy import Action, Principal, Scope, authorise, authorise_case
 from ..i18n import translate
 from ..phones import can_receive_sms
 from . import notices
-from .feed import timeline_text
+from ..api.views import timeline_text
 from .municipality import MunicipalityProvider
 from .ports import (CaseQueues, CaseworkCases, DuplicateSubmission, Mailer, MessageIdLog,
                     MetricsSink, QueueQuery, RecipientSuppressed, SmsSender, StaffDirectory)

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Callable
 
-from ..api import schemas
-from ..domain.cases import Case, EventKind, TimelineEvent, iso, utc_now
+from ..domain.cases import Case, EventKind, TimelineEvent, utc_now
 from ..domain.delivery import (DeliveryReport, Recipient, address_key, new_recipient,
                                normalise_address, parse_delivery_events, report_key)
 from ..domain.errors import FieldError, NotFoundError, ValidationError
@@ -26,6 +25,7 @@ from ..domain.mail import OutgoingMail
 from ..domain.policy import Action, Principal, authorise
 from ..domain.redaction import redact
 from ..phones import can_receive_sms
+from .commands import Page, PageQuery, StaffCommand
 from .municipality import MunicipalityProvider
 from .notices import case_context
 from .ports import (CaseReader, DeliveryRecords, Mailer, MessageOrigins, NotificationClaims,
@@ -40,6 +40,9 @@ FALLBACK_ACTOR = "system:delivery"
 #: ``NOTIFY#bounce/<SES message id>#requester-sms`` claim.
 FALLBACK_TEMPLATE = "email_bounced"
 FALLBACK_RECIPIENT = "requester-sms"
+
+#: A page of the suppression list when the query names no limit.
+SUPPRESSIONS_PAGE = 50
 
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[^@\s<>()\[\],;:\"]{1,253}\.[^@\s<>()\[\],;:\"]{1,63}$")
 
@@ -198,6 +201,14 @@ class SuppressionCheckingMailer:
         return self._mailer.send(replace(mail, to=remaining))
 
 
+@dataclass(frozen=True, kw_only=True)
+class LiftSuppression(StaffCommand):
+    """Take ``address`` (as the path names it) off the suppression list, for ``reason``."""
+
+    address: str
+    reason: str = ""
+
+
 class SuppressionAdmin:
     """The suppression list for supervisors and administrators."""
 
@@ -205,40 +216,23 @@ class SuppressionAdmin:
         self._repo = repository
         self._clock = clock
 
-    def list(self, principal: Principal | None, params: dict | None) -> dict:
+    def list(self, principal: Principal | None, query: PageQuery) -> Page[Recipient]:
         authorise(principal, Action.MANAGE_SUPPRESSIONS)
-        cleaned = schemas.PAGE_QUERY.validate(dict(params or {}))
-        recipients, cursor = self._repo.suppressed_page(limit=cleaned.get("limit", 50),
-                                                        cursor=cleaned.get("cursor"))
-        return {"items": [suppression_view(r) for r in recipients], "next_cursor": cursor}
+        query.raise_invalid()
+        recipients, cursor = self._repo.suppressed_page(
+            limit=query.limit if query.limit is not None else SUPPRESSIONS_PAGE, cursor=query.cursor)
+        return Page(list(recipients), cursor)
 
-    def lift(self, principal: Principal | None, address: str, payload: object) -> dict:
+    def lift(self, principal: Principal | None, command: LiftSuppression) -> Recipient:
+        """The address's recipient, lifted; 404 when it is not on the list."""
         authorise(principal, Action.MANAGE_SUPPRESSIONS)
         assert principal is not None
-        address = normalise_address(address or "")
-        cleaned = schemas.SUPPRESSION_LIFT.validate(payload)
+        address = normalise_address(command.address or "")
+        command.raise_invalid()
         if len(address) > 254 or not _ADDRESS.match(address):
             raise ValidationError([FieldError("address", "invalid_email")])
         lifted = self._repo.lift(address, at=self._clock(), by=principal.actor,
-                                 reason=cleaned["reason"])
+                                 reason=command.reason)
         if lifted is None:
             raise NotFoundError("error.suppression_not_found")
-        return suppression_view(lifted)
-
-
-def suppression_view(recipient: Recipient) -> dict:
-    suppression = recipient.suppression
-    return {
-        "address": recipient.address,
-        "reason": suppression.reason.value if suppression else None,
-        "suppressed_at": iso(suppression.at) if suppression else None,
-        "message_id": suppression.message_id if suppression else None,
-        "case": suppression.case_number if suppression else None,
-        "counts": dict(recipient.counts),
-        "last_status": recipient.last_status.value if recipient.last_status else None,
-        "last_at": iso(recipient.last_at) if recipient.last_at else None,
-        "lifted_at": iso(recipient.lifted_at) if recipient.lifted_at else None,
-        "lifted_by": recipient.lifted_by,
-        "lift_reason": recipient.lift_reason,
-        "lifted_suppression": recipient.lifted_suppression,
-    }
+        return lifted

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from ..api.schemas import FOLLOW, SUBSCRIPTION_CONFIRMATION, SUBSCRIPTION_ID_PATTERN, UNSUBSCRIPTION
 from ..domain.cases import Case, parse_number, tracking_url, utc_now
 from ..domain.errors import FieldError, NotFoundError, ValidationError
 from ..domain.mail import OutgoingMail, subject_tag
@@ -33,10 +33,43 @@ OPT_IN_INTERVAL = timedelta(minutes=10)
 PENDING_LIFETIME = timedelta(days=7)
 
 NOT_FOUND = "error.subscription_not_found"
-_SUBSCRIPTION_ID = re.compile(SUBSCRIPTION_ID_PATTERN)
+#: The form of ``domain.subscriptions.subscription_id``: anything else names no subscription
+#: and is not looked up.
+_SUBSCRIPTION_ID = re.compile(r"^[0-9a-f]{24}$")
 #: Compared against when there is no stored token, so that an unknown subscription and a wrong
 #: token cost the same comparison.
 _NO_TOKEN = new_subscription_token()
+
+
+@dataclass(frozen=True)
+class FollowCase:
+    """Follow the public case ``number`` at ``email`` (a valid address): the mails in
+    ``language`` if given (checked against the municipality's), else in ``language_hint`` (the
+    request's), else the municipality's default."""
+
+    number: str
+    email: str
+    language: str | None = None
+    language_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class ConfirmSubscription:
+    """The opt-in mail's link: the subscription ``subscription_id`` of case ``number``, with the
+    token the link carries."""
+
+    number: str
+    subscription_id: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    """End the subscription ``subscription_id`` of case ``number``, with the token of the link."""
+
+    number: str
+    subscription_id: str
+    token: str
 
 
 class FollowerService:
@@ -50,26 +83,27 @@ class FollowerService:
         self._public_url = public_url.rstrip("/")
         self._clock = clock
 
-    def follow(self, number: str, payload: object, language_hint: str | None = None) -> dict:
+    def follow(self, command: FollowCase) -> SubscriptionState:
         """Ask to follow a public case: a pending subscription and the opt-in mail with its
         confirmation link (again at most every ``OPT_IN_INTERVAL``; never to a confirmed one).
 
-        The answer is always ``{"status": "pending"}``; 404 ``error.case_not_found`` when the
-        case does not exist, is private, deleted or merged (as the tracking page answers).
+        Always answers ``PENDING``, whatever the address's subscription was; 404
+        ``error.case_not_found`` when the case does not exist, is private, deleted or merged (as
+        the tracking page answers).
         """
         municipality = self._municipality.get()
-        cleaned = FOLLOW.validate(payload)
-        language = cleaned.get("language")
+        language = command.language
         if language and language not in municipality.languages:
             raise ValidationError([FieldError("language", "not_allowed",
                                               {"allowed": ", ".join(municipality.languages)})])
-        case = self._followable_case(number)
+        case = self._followable_case(command.number)
         if case is None:
             raise NotFoundError("error.case_not_found")
         now = self._clock()
-        wanted = Subscription(case_number=case.number, email=cleaned["email"],
+        wanted = Subscription(case_number=case.number, email=command.email,
                               role=SubscriptionRole.FOLLOWER,
-                              language=municipality.language_or_default(language or language_hint),
+                              language=municipality.language_or_default(
+                                  language or command.language_hint),
                               state=SubscriptionState.PENDING, token=new_subscription_token(),
                               created_at=now)
         claimed = self._subscriptions.request_opt_in(wanted, now=now,
@@ -77,12 +111,13 @@ class FollowerService:
                                                      expires_at=now + PENDING_LIFETIME)
         if claimed is not None:
             self._send_opt_in(case, municipality, claimed, now)
-        return {"status": SubscriptionState.PENDING.value}
+        return SubscriptionState.PENDING
 
-    def confirm(self, number: str, subscription_id: str, payload: object) -> dict:
-        """The link in the opt-in mail, clicked: pending -> confirmed. Confirming again answers
-        ``confirmed``; an ended subscription stays ended (following again asks anew)."""
-        token = SUBSCRIPTION_CONFIRMATION.validate(payload)["token"]
+    def confirm(self, command: ConfirmSubscription) -> SubscriptionState:
+        """The link in the opt-in mail, clicked: pending -> confirmed; the subscription's state
+        after it. Confirming again answers ``CONFIRMED``; an ended subscription stays ended
+        (following again asks anew)."""
+        number, subscription_id, token = command.number, command.subscription_id, command.token
         now = self._clock()
         subscription = self._authentic(number, subscription_id, token, now)
         if subscription.state is SubscriptionState.PENDING:
@@ -90,24 +125,18 @@ class FollowerService:
                 raise NotFoundError(NOT_FOUND)
             subscription = (self._subscriptions.confirm(subscription, now)
                             or self._authentic(number, subscription_id, token, now))
-        return {"state": subscription.state.value}
+        return subscription.state
 
-    def unsubscribe(self, number: str, subscription_id: str, payload: object | None,
-                    query_token: str | None = None) -> dict:
-        """End a follower's or the requester's subscription, from the page behind a mail's link
-        (the token in the JSON body) or a mail client's RFC 8058 one-click POST (the token in
-        the query string). Works whatever became of the case; ending twice answers the same."""
-        body = UNSUBSCRIPTION.validate({} if payload is None else payload)
-        query = UNSUBSCRIPTION.validate({"token": query_token})
-        token = body.get("token") or query.get("token")
-        if not token:
-            raise ValidationError([FieldError("token", "required")])
+    def unsubscribe(self, command: Unsubscribe) -> SubscriptionState:
+        """End a follower's or the requester's subscription; its state after it
+        (``UNSUBSCRIBED``). Works whatever became of the case; ending twice answers the same."""
+        number, subscription_id, token = command.number, command.subscription_id, command.token
         now = self._clock()
         subscription = self._authentic(number, subscription_id, token, now)
         if subscription.state is not SubscriptionState.UNSUBSCRIBED:
             subscription = (self._subscriptions.unsubscribe(subscription, now)
                             or self._authentic(number, subscription_id, token, now))
-        return {"state": subscription.state.value}
+        return subscription.state
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -3,13 +3,33 @@ quarantine."""
 
 from __future__ import annotations
 
-from ..api import schemas
-from ..domain.cases import iso
-from ..domain.municipality import translate as tr_text
-from ..domain.policy import Action, POLICY, Principal, Role, Scope, authorise
-from ..i18n import translate
+from dataclasses import dataclass
+
+from ..domain.inbound import IntakeResult
+from ..domain.policy import Action, POLICY, Principal, Scope, authorise
+from .commands import Page, PageQuery, StaffCommand
 from .municipality import MunicipalityProvider
-from .ports import QuarantineList, StaffDirectory, StaffMember
+from .ports import QuarantineEntry, QuarantineList, StaffDirectory, StaffMember
+
+#: A page of the quarantine when the query names no limit.
+QUARANTINE_PAGE = 50
+
+
+@dataclass(frozen=True)
+class StaffProfile:
+    """The caller as the API sees them; ``permissions``: each action they may take, with its
+    scope, in the policy table's order."""
+
+    principal: Principal
+    permissions: tuple[tuple[Action, Scope], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ColleagueQuery(StaffCommand):
+    """Colleagues with ``role``, and only those who work on ``department``'s cases, if given."""
+
+    role: str | None = None
+    department: str | None = None
 
 
 class StaffService:
@@ -17,49 +37,32 @@ class StaffService:
         self._directory = directory
         self._municipality = municipality
 
-    def me(self, principal: Principal | None, language: str) -> dict:
-        """The caller as the API sees them: roles, departments and what they may do."""
+    def me(self, principal: Principal | None) -> StaffProfile:
+        """The caller: roles, departments and what they may do."""
         if principal is None:
             authorise(principal, Action.VIEW_CASES)  # 401
         assert principal is not None
-        municipality = self._municipality.get()
-        permissions = {}
+        permissions = []
         for action in POLICY:
             scope = principal.scope(action)
             if scope is not None:
-                permissions[action.value] = scope.value
-        return {
-            "user_id": principal.user_id, "username": principal.username, "name": principal.name,
-            "email": principal.email, "language": principal.language,
-            "roles": [{"id": role.value, "name": translate(language, f"role.{role.value}")}
-                      for role in sorted(principal.roles, key=lambda r: r.value)],
-            "departments": [{"id": d, "name": tr_text(municipality.departments[d].name, language)
-                             if d in municipality.departments else d}
-                            for d in sorted(principal.departments)],
-            "permissions": permissions,
-        }
+                permissions.append((action, scope))
+        return StaffProfile(principal, tuple(permissions))
 
-    def colleagues(self, principal: Principal | None, params: dict | None, language: str) -> dict:
-        """Staff to assign cases to; a department agent sees the people of their departments."""
+    def colleagues(self, principal: Principal | None, query: ColleagueQuery) -> list[StaffMember]:
+        """Staff to assign cases to (enabled accounts); a department agent sees the people of
+        their departments."""
         scope = authorise(principal, Action.LIST_STAFF)
         assert principal is not None
-        cleaned = schemas.STAFF_QUERY.validate(dict(params or {}))
-        members = self._directory.list(cleaned.get("role"))
-        department = cleaned.get("department")
+        query.raise_invalid()
+        members = self._directory.list(query.role)
+        department = query.department
         if department:
             members = [m for m in members if department in m.departments
                        or m.to_principal().may_act_on(Action.VIEW_CASES, department)]
         if scope is Scope.OWN_DEPARTMENTS:
             members = [m for m in members if m.departments & principal.departments]
-        return {"items": [self._member(m, language) for m in members if m.enabled]}
-
-    @staticmethod
-    def _member(member: StaffMember, language: str) -> dict:
-        return {"username": member.username, "name": member.name, "email": member.email,
-                "roles": sorted(r.value if isinstance(r, Role) else str(r) for r in member.roles),
-                "role_names": [translate(language, f"role.{r.value if isinstance(r, Role) else r}")
-                               for r in sorted(member.roles, key=str)],
-                "departments": sorted(member.departments)}
+        return [m for m in members if m.enabled]
 
 
 class QuarantineAdmin:
@@ -69,21 +72,15 @@ class QuarantineAdmin:
         self._repo = repository
         self._intake = intake
 
-    def list(self, principal: Principal | None, params: dict | None) -> dict:
+    def list(self, principal: Principal | None, query: PageQuery) -> Page[QuarantineEntry]:
         authorise(principal, Action.VIEW_QUARANTINE)
-        cleaned = schemas.PAGE_QUERY.validate(dict(params or {}))
-        entries, cursor = self._repo.quarantined(limit=cleaned.get("limit", 50),
-                                                 cursor=cleaned.get("cursor"))
-        return {"items": [{"id": e.quarantine_id, "reason": e.reason, "sender": e.sender,
-                           "subject": e.subject, "recipients": list(e.recipients),
-                           "received_at": iso(e.received_at), "verdicts": e.verdicts,
-                           "released_at": iso(e.released_at) if e.released_at else None,
-                           "released_by": getattr(e, "released_by", None)}
-                          for e in entries], "next_cursor": cursor}
+        query.raise_invalid()
+        entries, cursor = self._repo.quarantined(
+            limit=query.limit if query.limit is not None else QUARANTINE_PAGE, cursor=query.cursor)
+        return Page(list(entries), cursor)
 
-    def release(self, principal: Principal | None, quarantine_id: str) -> dict:
+    def release(self, principal: Principal | None, quarantine_id: str) -> IntakeResult:
+        """Process the quarantined message as if its verdicts had passed; the intake's result."""
         authorise(principal, Action.RELEASE_QUARANTINE)
         assert principal is not None
-        result = self._intake.release(quarantine_id, released_by=principal.actor)
-        return {"outcome": result.outcome.value, "number": result.number, "replied": result.replied,
-                "reason": result.reason}
+        return self._intake.release(quarantine_id, released_by=principal.actor)

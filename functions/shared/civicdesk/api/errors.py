@@ -1,13 +1,10 @@
-"""HTTP <-> services translation shared by the API: JSON bodies, languages, and the one table
-that turns domain errors into status codes."""
+"""Domain errors as HTTP answers: the one table of status codes, the error bodies in the
+caller's language, and the codes of the errors Chalice answers by itself."""
 
 from __future__ import annotations
 
-import json
-from typing import Mapping
-
 from ..domain import errors
-from ..i18n import normalise_language, pick_language, translate
+from ..i18n import translate
 
 #: The only place where domain errors become HTTP status codes.
 STATUS_BY_ERROR: dict[type[errors.CivicDeskError], int] = {
@@ -32,10 +29,8 @@ CHALICE_CODES = {
     "TooManyRequestsError": "too_many_requests",
 }
 
-JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
-
-
 def status_of(error: errors.CivicDeskError) -> int:
+    """The HTTP status of ``error``: its class's in ``STATUS_BY_ERROR``, or its nearest base's."""
     for cls in type(error).__mro__:
         if cls in STATUS_BY_ERROR:
             return STATUS_BY_ERROR[cls]  # type: ignore[index]
@@ -61,25 +56,5 @@ def _field_message_id(error: errors.FieldError) -> str:
 
 
 def generic_error_body(code: str, language: str, message_id: str | None = None) -> dict:
+    """The error shape for an error that is no domain error (Chalice's own, an unhandled one)."""
     return {"error": {"code": code, "message": translate(language, message_id or f"error.{code}")}}
-
-
-def parse_json_body(raw: bytes | None, max_bytes: int) -> object:
-    """The decoded JSON body; 413 when too large, 400 when not JSON."""
-    if raw is None or raw == b"":
-        raise errors.BadRequestError("error.body_not_json")
-    if len(raw) > max_bytes:
-        raise errors.PayloadTooLargeError("error.payload_too_large", max=max_bytes)
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise errors.BadRequestError("error.body_not_json") from None
-
-
-def request_language(query: Mapping[str, str] | None, headers: Mapping[str, str] | None,
-                     available: tuple[str, ...], default: str) -> str:
-    """``?lang=`` if it names an available language, else ``Accept-Language``, else default."""
-    requested = normalise_language((query or {}).get("lang"))
-    if requested in available:
-        return requested  # type: ignore[return-value]
-    return pick_language((headers or {}).get("accept-language"), available, default)

@@ -1,0 +1,141 @@
+"""The answers of the HTTP API as JSON Schema, for the OpenAPI document (``openapi.py``): the
+shapes ``views.py`` and ``case_views.py`` build. Documentation only; requests are validated
+against ``schemas.py``."""
+
+from __future__ import annotations
+
+from . import schemas as s
+from .validation import Arr, Bool, Int, Obj, Str
+
+ERROR = Obj({
+    "error": Obj({
+        "code": Str(required=True, description="Machine-readable: validation_failed, bad_request, "
+                    "unauthorized, forbidden, not_found, conflict, invalid_transition, "
+                    "payload_too_large, too_many_requests, internal_error"),
+        "message": Str(required=True, description="Translated into the request's language"),
+        "fields": Arr(Obj({"field": Str(required=True), "code": Str(required=True),
+                           "message": Str(required=True)}),
+                      description="Every invalid field (validation_failed only)"),
+        "current_version": Int(description="The case's version now (conflict only)"),
+    }, required=True),
+}, description="The one error shape of the API")
+
+_TEXT = Str(description="Translated into the request's language")
+CASE_SUMMARY = Obj({
+    "number": Str(required=True), "version": Int(required=True), "type": Str(required=True),
+    "type_name": _TEXT, "channel": Str(required=True), "channel_name": _TEXT,
+    "category": Str(required=True), "category_name": _TEXT, "department": Str(required=True),
+    "department_name": _TEXT, "status": Str(required=True), "status_name": _TEXT,
+    "state": Str(enum=("open", "closed")), "public": Bool(), "language": Str(),
+    "assignee": Str(), "created_at": Str(format="date-time"), "updated_at": Str(format="date-time"),
+    "received_at": Str(format="date-time"), "requester_name": Str(), "location": s.LOCATION,
+    "excerpt": Str(), "deleted": Bool(),
+    "escalation_level": Int(description="How often the case was escalated to the supervisors "
+                                        "(0: never)"),
+}, description="A case in a queue")
+
+TIMELINE_ENTRY = Obj({
+    "id": Str(required=True), "at": Str(required=True, format="date-time"),
+    "kind": Str(required=True, description="case_opened, status_changed, message_in, message_out, "
+                "note, assigned, routed, referred, linked, merged, merged_from, deleted, escalated, ..."),
+    "actor": Str(required=True, description="staff:<username>, citizen:<channel>, system..."),
+    "public": Bool(required=True, description="Shown on the citizen's tracking page"),
+    "text": _TEXT,
+    "data": Obj({}, description="What the entry records (depends on kind)"),
+})
+
+CASE_DETAIL = Obj({
+    **CASE_SUMMARY.fields,
+    "description": Str(), "subject": Str(), "requester": s.REQUESTER, "mailbox": Str(),
+    "participants": Arr(Str()), "linked_cases": Arr(Str()), "merged_into": Str(),
+    "routing": Obj({}, description="rule (category, area, override), department, area, by, reason"),
+    "deleted_at": Str(format="date-time"), "deleted_by": Str(),
+    "timeline": Arr(TIMELINE_ENTRY, max_items=100000, description="Oldest first; internal entries included"),
+    "followers": Int(description="How many people follow the case by e-mail (confirmed; who they "
+                                 "are is not shown)"),
+}, description="A case with its whole timeline")
+
+QUEUE_PAGE = Obj({
+    "items": Arr(CASE_SUMMARY, required=True),
+    "next_cursor": Str(description="Pass as ?cursor= for the next page; null on the last page"),
+    "count": Int(),
+})
+
+CHANGE_RESULT = Obj({
+    "number": Str(required=True), "version": Int(required=True, description="The new version"),
+    "status": Str(), "department": Str(), "assignee": Str(),
+    "events": Arr(Str(), description="Ids of the timeline entries written"),
+    "channel": Str(), "delivery": Str(enum=("sent", "failed", "suppressed", "sms_fallback"),
+                                     description="suppressed: the address is on the suppression "
+                                                 "list, nothing was mailed; sms_fallback: so the "
+                                                 "reply went by SMS"), "message_id": Str(),
+    "merged_into": Str(), "deleted": Bool(),
+    "escalation_level": Int(description="The case's escalation level after an escalation"),
+})
+
+OPENED = Obj({
+    "number": Str(required=True), "token": Str(required=True, description="Shown once"),
+    "tracking_url": Str(required=True), "status": Str(), "language": Str(),
+    "department": Str(), "routing": Obj({}), "public": Bool(), "version": Int(),
+    "confirmation": Str(enum=("email", "sms", "none", "failed")),
+})
+
+PUBLIC_CASE_VIEW = Obj({
+    "number": Str(required=True), "type": Str(), "type_name": _TEXT, "category": Str(),
+    "category_name": _TEXT, "status": Str(), "status_name": _TEXT, "public": Bool(),
+    "created_at": Str(format="date-time"), "updated_at": Str(format="date-time"),
+    "language": Str(), "description": Str(description="Redacted without the token"),
+    "location": s.LOCATION,
+    "history": Arr(Obj({"at": Str(), "kind": Str(), "status": Str(), "status_name": _TEXT,
+                        "text": _TEXT, "message": Str()})),
+})
+
+ME = Obj({
+    "user_id": Str(required=True), "username": Str(required=True), "name": Str(), "email": Str(),
+    "language": Str(),
+    "roles": Arr(Obj({"id": Str(), "name": _TEXT})),
+    "departments": Arr(Obj({"id": Str(), "name": _TEXT})),
+    "permissions": Obj({}, description="action -> scope (all, own_departments)"),
+})
+
+STAFF_LIST = Obj({"items": Arr(Obj({"username": Str(), "name": Str(), "email": Str(),
+                                    "roles": Arr(Str()), "role_names": Arr(Str()),
+                                    "departments": Arr(Str())}))})
+
+FEED_PAGE = Obj({
+    "changes": Arr(Obj({
+        "id": Str(required=True, description="The timeline entry's id"),
+        "at": Str(required=True, format="date-time"), "number": Str(required=True),
+        "kind": Str(required=True, description="The timeline entry's kind (status_changed, ...)"),
+        "actor": Str(required=True), "public": Bool(required=True),
+        "status": Str(description="The case's status after the change"), "status_name": _TEXT,
+        "previous_status": Str(description="The status before (status changes and merges)"),
+        "department": Str(description="The case's department after the change"),
+        "department_name": _TEXT, "assignee": Str(), "text": _TEXT,
+    }), max_items=200, required=True, description="Oldest first"),
+    "cursor": Str(required=True, description="Poll with it again (`?cursor=`); always present"),
+    "more": Bool(description="Cut at `limit`: poll again at once"),
+})
+
+QUARANTINE_PAGE = Obj({"items": Arr(Obj({
+    "id": Str(), "reason": Str(), "sender": Str(), "subject": Str(), "recipients": Arr(Str()),
+    "received_at": Str(format="date-time"), "verdicts": Obj({}), "released_at": Str(),
+    "released_by": Str()})), "next_cursor": Str()})
+
+RELEASE_RESULT = Obj({"outcome": Str(), "number": Str(), "replied": Bool(), "reason": Str()})
+SUPPRESSION = Obj({
+    "address": Str(required=True), "reason": Str(enum=("bounce", "complaint"),
+                                                 description="null once lifted"),
+    "suppressed_at": Str(format="date-time"), "message_id": Str(description="SES id of the mail"),
+    "case": Str(description="The case that mail was about"),
+    "counts": Obj({}, description="Reports per status: delivered, bounced, complained, rejected, delayed"),
+    "last_status": Str(), "last_at": Str(format="date-time"),
+    "lifted_at": Str(format="date-time"), "lifted_by": Str(), "lift_reason": Str(),
+    "lifted_suppression": Str(description="The reason of the suppression last lifted"),
+}, description="An address CivicDesk mails no more (a hard bounce or a complaint)")
+SUPPRESSION_PAGE = Obj({"items": Arr(SUPPRESSION), "next_cursor": Str()})
+MUNICIPALITY = Obj({}, description="The municipality: names, languages, hours, services, case types")
+FOLLOW_ACCEPTED = Obj({"status": Str(required=True, enum=("pending",))},
+                      description="Always the same, whatever the address's subscription was")
+SUBSCRIPTION_STATE = Obj({"state": Str(required=True, enum=("pending", "confirmed", "unsubscribed"))})
+CATEGORIES = Obj({"language": Str(), "categories": Arr(Obj({}))})

@@ -1,0 +1,189 @@
+"""The API's answers: the services' typed results as JSON bodies, with every name (statuses,
+roles, departments, categories, ...) translated into the caller's language.
+(Case answers: ``case_views.py``.)
+"""
+
+from __future__ import annotations
+
+from ..domain.cases import CaseType, EventKind, iso
+from ..domain.delivery import Recipient
+from ..domain.feed import FeedEntry
+from ..domain.inbound import IntakeResult
+from ..domain.municipality import Municipality, translate as tr_text
+from ..domain.policy import Role
+from ..domain.subscriptions import SubscriptionState
+from ..i18n import translate
+from ..services.commands import Page
+from ..services.feed import FeedPage
+from ..services.ports import QuarantineEntry, StaffMember
+from ..services.staff import StaffProfile
+
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
+
+
+def timeline_text(kind: str, data: dict, municipality: Municipality, language: str) -> str:
+    """The translated text of a timeline entry (``event.<kind>``), its data's names translated:
+    the staff case view's timeline and the feed say the same."""
+    params = {k: v for k, v in data.items() if isinstance(v, (str, int, float))}
+    if "channel" in data:
+        params["channel"] = translate(language, f"channel.{data['channel']}")
+    if data.get("department") in municipality.departments:
+        params["department"] = tr_text(municipality.departments[data["department"]].name, language)
+    if kind == EventKind.DELIVERY_REPORT.value:  # what SES said, not the case's status
+        params["status"] = translate(language, f"delivery.{data.get('status')}")
+    elif "status" in data:
+        params["status"] = translate(language, f"status.{data['status']}")
+    bodies = getattr(municipality, "external_bodies", {}) or {}
+    if data.get("body_id") in bodies:
+        params["body"] = tr_text(bodies[data["body_id"]].name, language)
+    params.setdefault("body", data.get("email", ""))
+    params.setdefault("case", data.get("case", ""))
+    key = f"event.{kind}"
+    if kind == EventKind.NOTIFICATION.value:
+        key = f"event.notification.{data.get('outcome', 'sent')}"
+        params["audience"] = translate(language, f"audience.{data.get('audience', 'requester')}")
+    return translate(language, key, **params)
+
+
+def _department_name(municipality: Municipality, department: str, language: str) -> str:
+    """The department's name, or its id when the configuration no longer knows it."""
+    known = municipality.departments.get(department)
+    return tr_text(known.name, language) if known else department
+
+
+# -- public --------------------------------------------------------------------------------------
+
+def municipality_view(m: Municipality, language: str) -> dict:
+    """``GET /v1/public/municipality``."""
+    return {
+        "id": m.id, "name": tr_text(m.name, language), "language": language,
+        "languages": list(m.languages), "default_language": m.default_language,
+        "country": m.country, "time_zone": m.time_zone,
+        "working_hours": {day: [list(span) for span in spans]
+                          for day, spans in m.working_hours.items()},
+        "general_address": m.general_address,
+        "services": [{"id": s.id, "name": tr_text(s.name, language), "address": s.address,
+                      "department": s.department,
+                      "department_name": tr_text(m.departments[s.department].name, language)}
+                     for s in m.services.values()],
+        "public_form_types": [t.value for t in m.public_form_types],
+        "case_types": [{"id": t.value, "name": translate(language, f"type.{t.value}"),
+                        "public": m.is_public(t)} for t in CaseType],
+    }
+
+
+def categories_view(m: Municipality, language: str) -> dict:
+    """``GET /v1/public/categories``."""
+    return {
+        "language": language,
+        "groups": [{"id": g.id, "name": tr_text(g.name, language)} for g in m.groups.values()],
+        "categories": [{"id": c.id, "name": tr_text(c.name, language),
+                        "description": tr_text(c.description, language), "group": c.group,
+                        "group_name": tr_text(m.groups[c.group].name, language),
+                        "department": c.department,
+                        "department_name": tr_text(m.departments[c.department].name, language),
+                        "types": [t.value for t in c.types],
+                        "keywords": c.keywords.get(language, "")}
+                       for c in m.categories.values()],
+    }
+
+
+def follow_view(state: SubscriptionState) -> dict:
+    """``POST .../subscriptions`` (always ``pending``: it never tells what an address is)."""
+    return {"status": state.value}
+
+
+def subscription_view(state: SubscriptionState) -> dict:
+    """``POST .../confirm`` and ``POST .../unsubscribe``."""
+    return {"state": state.value}
+
+
+# -- staff ---------------------------------------------------------------------------------------
+
+def me_view(profile: StaffProfile, municipality: Municipality, language: str) -> dict:
+    """``GET /v1/admin/me``."""
+    principal = profile.principal
+    return {
+        "user_id": principal.user_id, "username": principal.username, "name": principal.name,
+        "email": principal.email, "language": principal.language,
+        "roles": [{"id": role.value, "name": translate(language, f"role.{role.value}")}
+                  for role in sorted(principal.roles, key=lambda r: r.value)],
+        "departments": [{"id": d, "name": _department_name(municipality, d, language)}
+                        for d in sorted(principal.departments)],
+        "permissions": {action.value: scope.value for action, scope in profile.permissions},
+    }
+
+
+def _role_id(role: Role | str) -> str:
+    # The directory may hold a role this version of the code does not know.
+    return role.value if isinstance(role, Role) else str(role)
+
+
+def colleagues_view(members: list[StaffMember], language: str) -> dict:
+    """``GET /v1/admin/staff``."""
+    return {"items": [{"username": m.username, "name": m.name, "email": m.email,
+                       "roles": sorted(_role_id(r) for r in m.roles),
+                       "role_names": [translate(language, f"role.{_role_id(r)}")
+                                      for r in sorted(m.roles, key=str)],
+                       "departments": sorted(m.departments)} for m in members]}
+
+
+def feed_view(page: FeedPage, municipality: Municipality, language: str) -> dict:
+    """``GET /v1/admin/feed``."""
+    return {"changes": [_change(entry, municipality, language) for entry in page.changes],
+            "cursor": page.cursor, "more": page.more}
+
+
+def _change(entry: FeedEntry, municipality: Municipality, language: str) -> dict:
+    department = municipality.departments.get(entry.department or "")
+    return {
+        "id": entry.event_id, "at": iso(entry.at), "number": entry.case_number,
+        "kind": entry.kind, "actor": entry.actor, "public": entry.public,
+        "status": entry.status,
+        "status_name": translate(language, f"status.{entry.status}") if entry.status else None,
+        "previous_status": entry.previous_status,
+        "department": entry.department,
+        "department_name": tr_text(department.name, language) if department else entry.department,
+        "assignee": entry.assignee,
+        "text": timeline_text(entry.kind, entry.params, municipality, language),
+    }
+
+
+def quarantine_view(page: Page[QuarantineEntry]) -> dict:
+    """``GET /v1/admin/quarantine``."""
+    return {"items": [{"id": e.quarantine_id, "reason": e.reason, "sender": e.sender,
+                       "subject": e.subject, "recipients": list(e.recipients),
+                       "received_at": iso(e.received_at), "verdicts": e.verdicts,
+                       "released_at": iso(e.released_at) if e.released_at else None,
+                       "released_by": getattr(e, "released_by", None)}
+                      for e in page.items], "next_cursor": page.next_cursor}
+
+
+def release_view(result: IntakeResult) -> dict:
+    """``POST /v1/admin/quarantine/{id}/release``: what the intake did with the message."""
+    return {"outcome": result.outcome.value, "number": result.number, "replied": result.replied,
+            "reason": result.reason}
+
+
+def suppressions_view(page: Page[Recipient]) -> dict:
+    """``GET /v1/admin/suppressions``."""
+    return {"items": [suppression_view(r) for r in page.items], "next_cursor": page.next_cursor}
+
+
+def suppression_view(recipient: Recipient) -> dict:
+    """One address of the suppression list (also the answer of lifting it)."""
+    suppression = recipient.suppression
+    return {
+        "address": recipient.address,
+        "reason": suppression.reason.value if suppression else None,
+        "suppressed_at": iso(suppression.at) if suppression else None,
+        "message_id": suppression.message_id if suppression else None,
+        "case": suppression.case_number if suppression else None,
+        "counts": dict(recipient.counts),
+        "last_status": recipient.last_status.value if recipient.last_status else None,
+        "last_at": iso(recipient.last_at) if recipient.last_at else None,
+        "lifted_at": iso(recipient.lifted_at) if recipient.lifted_at else None,
+        "lifted_by": recipient.lifted_by,
+        "lift_reason": recipient.lift_reason,
+        "lifted_suppression": recipient.lifted_suppression,
+    }
