@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from civicdesk.adapters.config_files import load_config_dir
+from civicdesk.api.commands import lift_suppression, page_query
+from civicdesk.api.views import suppression_view, suppressions_view
 from civicdesk.domain.cases import Case, CaseType, Channel, Contact, EventKind, Status
 from civicdesk.domain.delivery import DeliveryEventError, SuppressionReason, address_key
 from civicdesk.domain.errors import (ForbiddenError, NotFoundError, UnauthorizedError,
@@ -85,10 +87,24 @@ AGENT = Principal("sub-agent", "agent.roads", frozenset({Role.DEPARTMENT_AGENT})
                   frozenset({"roads_traffic"}))
 
 
+class SuppressionList:
+    """The suppression list as the admin API's routes drive it: the edge builds the command
+    from the request and shapes the answer, the service decides."""
+
+    def __init__(self, admin: SuppressionAdmin):
+        self._admin = admin
+
+    def list(self, principal, params: dict) -> dict:
+        return suppressions_view(self._admin.list(principal, page_query(params)))
+
+    def lift(self, principal, address: str, payload: object) -> dict:
+        return suppression_view(self._admin.lift(principal, lift_suppression(address, payload)))
+
+
 @dataclass
 class World:
     service: DeliveryFeedbackService
-    admin: SuppressionAdmin
+    admin: SuppressionList
     repo: InMemoryDeliveryRepository
     sms: FakeSmsSender
     clock: FakeClock
@@ -110,7 +126,7 @@ def world() -> World:
     municipality = MunicipalityProvider(InMemoryConfigRepository(copy.deepcopy(CONFIG)))
     world = World(DeliveryFeedbackService(repo, repo, repo, repo, sms, municipality,
                                           clock=clock),
-                  SuppressionAdmin(repo, clock=clock), repo, sms, clock)
+                  SuppressionList(SuppressionAdmin(repo, clock=clock)), repo, sms, clock)
     # GIVEN (for every test) a case whose reply to the requester was mailed
     repo.add_case(a_case())
     repo.mail_sent(MESSAGE_ID, NUMBER, "reply", REQUESTER)
