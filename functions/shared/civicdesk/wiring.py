@@ -74,7 +74,8 @@ def delivery_repository():
 def delivery_feedback_service():
     from .services.delivery import DeliveryFeedbackService
 
-    return DeliveryFeedbackService(delivery_repository(), sms_sender(), municipality_provider())
+    return DeliveryFeedbackService(delivery_repository(), sms_sender(), municipality_provider(),
+                                   phones=phone_numbers())
 
 
 @lru_cache(maxsize=1)
@@ -148,18 +149,25 @@ def sms_sender():
 
 
 @lru_cache(maxsize=1)
+def phone_numbers():
+    from .adapters.phones import LibPhoneNumbers
+
+    return LibPhoneNumbers()
+
+
+@lru_cache(maxsize=1)
 def casework_service():
     from .observability import PowertoolsMetricsSink
     from .services.casework import CaseworkService
 
     def locate(municipality, lat, lon):
-        from .geo import areas_containing
+        from .adapters.geo import areas_containing
 
         return areas_containing(municipality, lat, lon)
 
     return CaseworkService(case_repository(), municipality_provider(), mailer(), sms_sender(),
                            staff_directory(), PowertoolsMetricsSink(), settings().public_url,
-                           area_locator=locate)
+                           phones=phone_numbers(), area_locator=locate)
 
 
 @lru_cache(maxsize=1)
@@ -203,7 +211,7 @@ def notification_service():
     _tables_configured()
     return NotificationService(DynamoNotificationRepository(), municipality_provider(), mailer(),
                                sms_sender(), staff_directory(), PowertoolsMetricsSink(),
-                               settings().public_url)
+                               settings().public_url, phones=phone_numbers())
 
 
 def reset() -> None:
@@ -215,6 +223,6 @@ def reset() -> None:
                     subscription_repository, follower_service,
                     delivery_repository, delivery_feedback_service, suppression_admin,
                     blob_store, email_intake_service, staff_directory, sms_sender,
-                    casework_service, staff_service, quarantine_admin, event_publisher,
+                    phone_numbers, casework_service, staff_service, quarantine_admin, event_publisher,
                     notification_service):
         factory.cache_clear()

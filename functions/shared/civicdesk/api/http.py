@@ -7,7 +7,7 @@ import json
 from typing import Mapping
 
 from ..domain import errors
-from ..i18n import normalise_language, pick_language, translate
+from ..rendering import normalise_language, pick_language, translate
 
 #: The only place where domain errors become HTTP status codes.
 STATUS_BY_ERROR: dict[type[errors.CivicDeskError], int] = {

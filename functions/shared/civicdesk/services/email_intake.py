@@ -28,9 +28,9 @@ from ..domain.cases import (Case, CaseType, Channel, Contact, EventKind, Locatio
 from ..domain.inbound import (InboundMail, InboundMarker, IntakeResult, Outcome,
                               QuarantineReason)
 from ..domain.mail import OutgoingMail, find_subject_tag, subject_tag
-from ..domain.municipality import Municipality, Service, translate as tr_text
+from ..domain.municipality import Municipality, Service, localised as tr_text
 from ..domain.threading import base_mailbox, case_reply_address, parse_reply_address, reply_tag
-from ..i18n import translate
+from ..rendering import translate
 from .municipality import MunicipalityProvider
 from .ports import (BlobStore, CaseUpdate, DuplicateInbound, MailCaseRepository,
                     Mailer, MetricsSink, QuarantineEntry, RateLimit, RateLimited,

@@ -11,9 +11,9 @@ from ..domain.cases import EventKind, iso, utc_now
 from ..domain.errors import BadRequestError, FieldError, ForbiddenError, ValidationError
 from ..domain.feed import (FEED_DAYS, LATE_WINDOW, FeedCursor, FeedEntry, advance, feed_day,
                            window_start)
-from ..domain.municipality import Municipality, translate as tr_text
+from ..domain.municipality import Municipality, localised as tr_text
 from ..domain.policy import Action, Principal, Scope, authorise
-from ..i18n import translate
+from ..rendering import translate
 from .municipality import MunicipalityProvider
 
 #: Without a cursor or ``since``, a console starts with the last quarter of an hour.

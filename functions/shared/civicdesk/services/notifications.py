@@ -27,19 +27,17 @@ from typing import Callable, Iterable, Mapping, Protocol
 from ..domain.cases import Case, EventKind, Status, TimelineEvent, tracking_url, utc_now
 from ..domain.events import SCHEMA_VERSION, EventType
 from ..domain.mail import OutgoingMail, subject_tag
-from ..domain.municipality import Municipality, translate as tr_text
+from ..domain.municipality import Municipality, localised as tr_text
 from ..domain.notifications import NOTIFIED_TYPES, Audience, Intent, plan
 from ..domain.redaction import redact
 from ..domain.subscriptions import (Subscription, SubscriptionRole, SubscriptionState,
                                     new_subscription_token, one_click_unsubscribe_url,
                                     subscription_id, unsubscribe_url)
 from ..domain.threading import case_reply_address
-from ..i18n import translate
-from ..phones import can_receive_sms
+from ..rendering import case_context, case_mailbox, thread_headers, translate
 from .municipality import MunicipalityProvider
-from .notices import case_context, case_mailbox, thread_headers
-from .ports import (Mailer, MetricsSink, NotificationClaims, RecipientSuppressed, SmsSender,
-                    StaffDirectory)
+from .ports import (Mailer, MetricsSink, NotificationClaims, PhoneNumbers, RecipientSuppressed,
+                    SmsSender, StaffDirectory)
 
 logger = logging.getLogger(__name__)
 
@@ -139,11 +137,13 @@ def _excerpt(text: str | None, limit: int = EXCERPT) -> str:
 class NotificationService:
     def __init__(self, repository: NotificationRepository, municipality: MunicipalityProvider,
                  mailer: Mailer, sms: SmsSender, directory: StaffDirectory, metrics: MetricsSink,
-                 public_url: str, *, clock: Callable[[], datetime] = utc_now):
+                 public_url: str, *, phones: PhoneNumbers,
+                 clock: Callable[[], datetime] = utc_now):
         self._repo = repository
         self._municipality = municipality
         self._mailer = mailer
         self._sms = sms
+        self._phones = phones
         self._directory = directory
         self._metrics = metrics
         self._public_url = public_url.rstrip("/")
@@ -189,7 +189,7 @@ class NotificationService:
         case = context.case
         if intent.audience is Audience.REQUESTER:
             contact = case.contact
-            phone = contact.phone if contact and contact.phone and can_receive_sms(contact.phone) else None
+            phone = contact.phone if contact and contact.phone and self._phones.can_receive_sms(contact.phone) else None
             if contact and contact.email:
                 subscription = self._requester_subscription(intent, context)
                 if subscription is not None and not intent.required and _opted_out(subscription):
@@ -388,7 +388,7 @@ class NotificationService:
 
     def _mail(self, delivery: Delivery, entry: TimelineEvent, context: NotificationContext,
               municipality: Municipality) -> OutgoingMail:
-        from ..templating import render_mail
+        from ..rendering import render_mail
 
         case = context.case
         values = self._template_context(delivery, entry, context, municipality)
@@ -415,7 +415,7 @@ class NotificationService:
     def _send_sms(self, phone: str, delivery: Delivery, entry: TimelineEvent,
                   context: NotificationContext, municipality: Municipality) -> str:
         from ..domain.sms import OutgoingSms, fit
-        from ..templating import render_sms
+        from ..rendering import render_sms
 
         case = context.case
         values = self._template_context(delivery, entry, context, municipality)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..domain.cases import CaseType
-from ..domain.municipality import translate as tr_text
-from ..i18n import normalise_language, pick_language, translate
+from ..domain.municipality import localised as tr_text
+from ..rendering import normalise_language, pick_language, translate
 from .municipality import MunicipalityProvider
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ..api import schemas
 from ..domain.cases import iso
-from ..domain.municipality import translate as tr_text
+from ..domain.municipality import localised as tr_text
 from ..domain.policy import Action, POLICY, Principal, Role, Scope, authorise
-from ..i18n import translate
+from ..rendering import translate
 from .municipality import MunicipalityProvider
 from .ports import StaffDirectory, StaffMember
 
