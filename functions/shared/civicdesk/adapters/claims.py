@@ -27,7 +27,7 @@ def condition_failed(exc: Exception) -> bool:
     return cause == "ConditionalCheckFailedException"
 
 
-class NotificationClaims:
+class DynamoNotificationClaims:
     """``claim``, ``release`` and ``complete`` (``civicdesk.services.ports.NotificationClaims``)
     for the repositories of the functions that send."""
 

@@ -13,14 +13,14 @@ from pynamodb.exceptions import PutError
 from ..domain.cases import TimelineEvent
 from ..domain.subscriptions import Subscription
 from ..services.notifications import Claim, NotificationContext
-from .claims import NotificationClaims, condition_failed
+from .claims import DynamoNotificationClaims, condition_failed
 from .dynamodb import (CaseItem, NotificationItem, PendingLinkItem, SubscriptionItem, TableItem,
                        TimelineItem, _dt, case_pk, item_to_case, item_to_event,
                        item_to_subscription, notification_sk, subscription_sk,
                        subscription_to_item)
 
 
-class DynamoNotificationRepository(NotificationClaims):
+class DynamoNotificationRepository(DynamoNotificationClaims):
     def context(self, number: str, event_id: str) -> NotificationContext | None:
         case = None
         timeline: list[TimelineEvent] = []

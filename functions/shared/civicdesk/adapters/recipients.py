@@ -32,7 +32,7 @@ from ..domain.delivery import (DeliveryReport, DeliveryStatus, Recipient, Suppre
 from ..domain.errors import BadRequestError
 from .dynamodb import (CASE_SK, CaseItem, MessageIdItem, TableItem, _dt as _parse_dt, case_pk,
                        event_to_item, item_to_case)
-from .claims import NotificationClaims, condition_failed
+from .claims import DynamoNotificationClaims, condition_failed
 
 RECIPIENT_SK = "#RECIPIENT"
 #: The ``GSI3`` partition of suppressed addresses (the index's other partitions hold cases).
@@ -110,7 +110,7 @@ def item_to_recipient(item: RecipientItem) -> Recipient:
                      lift_reason=item.lift_reason, lifted_suppression=item.lifted_suppression)
 
 
-class DynamoDeliveryRepository(NotificationClaims):
+class DynamoDeliveryRepository(DynamoNotificationClaims):
     """The delivery feedback function's and the suppression list's access to the table; the
     SMS after a hard bounce is claimed and completed like any notification."""
 
