@@ -103,7 +103,7 @@ class LocalRuntime:
     @property
     def local_info_path(self) -> Path:
         """``local.json``: the sign-in details (``infra.local.token`` and
-        ``civicdesk.staff --local`` read it)."""
+        ``civicdesk.cli.staff --local`` read it)."""
         return self.state_dir / "local.json"
 
     @property
@@ -302,7 +302,7 @@ class LocalRuntime:
         not in the state directory)."""
         import boto3
 
-        from civicdesk.staff import known_departments
+        from civicdesk.cli.staff import known_departments
 
         demo = cognito.load_demo_staff(self._demo_users_file)
         try:
@@ -373,7 +373,8 @@ class LocalRuntime:
     def _seed(self) -> None:
         # Imported here: ``civicdesk`` lives in the layer folder just put on sys.path, and its
         # settings are read from the environment just set.
-        from civicdesk import seed, wiring
+        from civicdesk import wiring
+        from civicdesk.cli import seed
 
         wiring.reset()
         seed.seed(str(self._config_dir))
@@ -460,7 +461,7 @@ class LocalRuntime:
                 lines.append("                   or: " + cognito.cli_token_command(
                     self.aws_url, pool.region, client.client_id, first.username, first.password))
         state_option = f" --state-dir {other_dir}" if other_dir is not None else ""
-        lines += [f"  New staff        PYTHONPATH=functions/shared python -m civicdesk.staff "
+        lines += [f"  New staff        PYTHONPATH=functions/shared python -m civicdesk.cli.staff "
                   f"create --local{state_option} --username U --email E --name N --role R "
                   f"[--department D] [--password P]   (until the runtime stops)",
                   f"  Sign-in details  {self.local_info_path}"]
