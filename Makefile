@@ -41,7 +41,7 @@ seed: $(STAMP)
 	@test -n "$(STACK)" || (echo "usage: make seed STACK=<stack name>" && exit 2)
 	CIVICDESK_CASES_TABLE=$$($(VENV)/bin/python -c "import boto3,sys; o=boto3.client('cloudformation').describe_stacks(StackName='$(STACK)')['Stacks'][0]['Outputs']; print(next(x['OutputValue'] for x in o if x['OutputKey']=='CasesTableName'))") \
 	CIVICDESK_PUBLIC_URL=unused CIVICDESK_MAIL_DOMAIN=unused \
-	PYTHONPATH=functions/shared $(PY) -m civicdesk.seed infra/config
+	PYTHONPATH=functions/shared $(PY) -m civicdesk.cli.seed infra/config
 
 clean:
 	rm -rf .aws-sam .pytest_cache .hypothesis

@@ -90,7 +90,8 @@ def in_process_aws():
         with mock_aws():
             resources, environment = aws.provision_all()
             os.environ.update(environment)
-            from civicdesk import seed, wiring
+            from civicdesk import wiring
+            from civicdesk.cli import seed
 
             wiring.reset()
             seed.seed(str(aws.CONFIG_DIR))
@@ -240,7 +241,8 @@ def cold_starts() -> dict:
         os.environ.update(env)
         import boto3
 
-        from civicdesk import seed, wiring
+        from civicdesk import wiring
+        from civicdesk.cli import seed
 
         resources, fn_env = aws.provision_all()
         os.environ.update(fn_env)

@@ -39,7 +39,8 @@ def aws_env(monkeypatch, moto_account):
     resources, environment = aws.provision_all()
     for key, value in environment.items():
         monkeypatch.setenv(key, value)
-    from civicdesk import seed, wiring
+    from civicdesk import wiring
+    from civicdesk.cli import seed
 
     wiring.reset()
     seed.seed(str(aws.CONFIG_DIR))

@@ -2,7 +2,7 @@
 
 SES has already stored the raw message in the mail bucket (the rule's S3 action) before it
 invokes this function asynchronously; a failure is retried by Lambda and then lands in the
-dead-letter queue with the event, from which ``python -m civicdesk.redrive`` replays it.
+dead-letter queue with the event, from which ``python -m civicdesk.cli.redrive`` replays it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What the runtime tells the user: the summary ``make run`` prints once it is up (the
 addresses, the sign-in details, the commands to try) and ``local.json``, the sign-in details for
-tools (``infra.local.token``, ``civicdesk.staff --local``).
+tools (``infra.local.token``, ``civicdesk.cli.staff --local``).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def _staff_lines(runtime: LocalRuntime) -> list[str]:
             lines.append("                   or: " + cli_token_command(
                 runtime.aws_url, pool.region, client.client_id, first.username, first.password))
     state_option = f" --state-dir {other_dir}" if other_dir is not None else ""
-    lines += [f"  New staff        PYTHONPATH=functions/shared python -m civicdesk.staff "
+    lines += [f"  New staff        PYTHONPATH=functions/shared python -m civicdesk.cli.staff "
               f"create --local{state_option} --username U --email E --name N --role R "
               f"[--department D] [--password P]   (until the runtime stops)",
               f"  Sign-in details  {runtime.local_info_path}"]
@@ -129,7 +129,7 @@ def local_info(pool: UserPool | None, client: UserPoolClient | None, endpoint: s
                users: tuple[DemoUser, ...], urls: dict[str, str],
                config_dir: str | None = None) -> dict:
     """The document written to ``<state dir>/local.json``: what a tool (``infra.local.token``,
-    ``civicdesk.staff --local``) or a person needs to sign in to this runtime."""
+    ``civicdesk.cli.staff --local``) or a person needs to sign in to this runtime."""
     cognito = None
     if pool is not None:
         cognito = {"user_pool_id": pool.pool_id, "user_pool_arn": pool.arn,

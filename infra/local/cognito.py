@@ -8,7 +8,7 @@ which CloudFormation applies with ``SetUserPoolMfaConfig``. A property that is n
 reported, not silently dropped. Nothing about the staff pool itself is written here.
 
 moto, not this module, is the limit of the emulation: it keeps usernames case-sensitive whatever
-``UsernameConfiguration`` says (``civicdesk.staff`` stores them in lower case, and
+``UsernameConfiguration`` says (``civicdesk.cli.staff`` stores them in lower case, and
 ``infra.local.token`` lower-cases what it sends to a case-insensitive pool), issues tokens valid
 for one hour whatever the client's validity, signs every pool's tokens with one fixed key
 (``kid`` ``dummy``), and does not check a client's ``ExplicitAuthFlows``.
@@ -354,10 +354,11 @@ def password_problems(password: str, policy: dict) -> list[str]:
 
 def create_demo_staff(client: Any, pool: UserPool, users: tuple[DemoUser, ...],
                       known_departments: Collection[str] | None = None) -> None:
-    """Create the demo accounts with ``civicdesk.staff`` (the tool staff accounts are made with
-    in AWS), with their passwords confirmed. Checked first, so that a bad entry stops the start
+    """Create the demo accounts with the code of ``civicdesk.cli.staff`` (the tool staff accounts
+    are made with in AWS), with their passwords confirmed. Checked first, so that a bad entry stops the start
     with a clear message instead of leaving some users made."""
-    from civicdesk.staff import StaffInputError, create_staff_member, validate
+    from civicdesk.adapters.cognito_admin import CognitoStaffPool
+    from civicdesk.services.staff_accounts import StaffInputError, validate
 
     members = []
     for user in users:
@@ -372,7 +373,7 @@ def create_demo_staff(client: Any, pool: UserPool, users: tuple[DemoUser, ...],
                                        f"{', '.join(problems)} ({pool.logical_id}'s policy)")
         members.append((member, user.password))
     for member, password in members:
-        create_staff_member(client, pool.pool_id, member, password=password)
+        CognitoStaffPool(client, pool.pool_id).create(member, password=password)
 
 
 def seed_demo_staff(client: Any, path: Path, pools: dict[str, UserPool],
@@ -381,7 +382,7 @@ def seed_demo_staff(client: Any, path: Path, pools: dict[str, UserPool],
     """The demo staff of ``path``, created in the pool they belong in; that pool, the app client
     they sign in with (one allowing password sign-in, else the pool's first) and the users.
     Nothing when the template declares no pool."""
-    from civicdesk.staff import known_departments
+    from civicdesk.cli.staff import known_departments
 
     demo = load_demo_staff(path)
     pool = demo_pool(demo, pools)

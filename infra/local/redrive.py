@@ -8,7 +8,8 @@ the cause is fixed (and the runtime restarted with the fix), replay it::
     python -m infra.local.redrive --url http://127.0.0.1:8123 --dry-run
 
 which asks the runtime (``POST /_local/redrive``) to hand every queued event to the function's
-handler in its process, with ``civicdesk.redrive.redrive``, the same code the AWS command uses.
+handler in its process, with ``civicdesk.services.redrive.redrive``, the same code the AWS
+command uses.
 An event is deleted from the queue only once the handler returned; one that fails again stays
 on the queue, visible again at once for the next replay (as are the ones a ``--dry-run`` lists).
 The queue lives in moto's memory: it does not survive a restart of the runtime (the raw mails
@@ -16,7 +17,7 @@ do, in the mail bucket).
 
 In AWS the same is done with the stack's outputs::
 
-    python -m civicdesk.redrive --queue-url <IngestDeadLetterQueueUrl> \\
+    python -m civicdesk.cli.redrive --queue-url <IngestDeadLetterQueueUrl> \\
         --function-name <IngestEmailFunctionName> [--max N] [--dry-run]
 """
 
@@ -73,7 +74,8 @@ def replay(sqs_client: Any, targets: Iterable[tuple[Any, str]], *, max_messages:
     """Replay each ``(function, queue_url)``'s queue into ``function.invoke`` (synchronously,
     in this process); returns ``{"replayed", "failed", "skipped"}`` over all queues. Messages
     that failed or were skipped are visible again afterwards."""
-    from civicdesk.redrive import redrive
+    from civicdesk.adapters.sqs_redrive import SqsDeadLetterQueue
+    from civicdesk.services.redrive import redrive
 
     total = {"replayed": 0, "failed": 0, "skipped": 0}
     tracker = _ReceiptTracker(sqs_client)
@@ -84,7 +86,7 @@ def replay(sqs_client: Any, targets: Iterable[tuple[Any, str]], *, max_messages:
             def invoke(event: dict, function: Any = function) -> None:
                 function.invoke(event)
 
-            report = redrive(tracker, queue_url, invoke, dry_run=dry_run,
+            report = redrive(SqsDeadLetterQueue(tracker, queue_url), invoke, dry_run=dry_run,
                              max_messages=max(0, max_messages - sum(total.values())),
                              log=lambda line, name=name: log.info("redrive %s: %s", name, line))
             total["replayed"] += report.replayed
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m infra.local.redrive", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Replay failed incoming mail events of a running local runtime.",
-        epilog="In AWS: python -m civicdesk.redrive --queue-url <IngestDeadLetterQueueUrl> "
+        epilog="In AWS: python -m civicdesk.cli.redrive --queue-url <IngestDeadLetterQueueUrl> "
                "--function-name <IngestEmailFunctionName> (the stack's outputs).")
     parser.add_argument("--url", default=default_url,
                         help="the local runtime (default %(default)s)")

@@ -114,7 +114,7 @@ class LocalRuntime:
     @property
     def local_info_path(self) -> Path:
         """``local.json``: the sign-in details (``infra.local.token`` and
-        ``civicdesk.staff --local`` read it)."""
+        ``civicdesk.cli.staff --local`` read it)."""
         return self.state_dir / "local.json"
 
     @property

@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         if password is None:
             raise SignInError(f"{args.username} is not a demo user: pass --password")
         # The pool is case-insensitive in AWS; moto is not, and staff usernames are stored
-        # in lower case (civicdesk.staff).
+        # in lower case (civicdesk.cli.staff).
         username = (args.username if cognito.get("username_case_sensitive", True)
                     else args.username.lower())
         # InitiateAuth is unsigned; moto needs no real credentials anyway.

@@ -28,13 +28,13 @@ def test_the_layer_build_ships_the_templates_and_catalogues(tmp_path):
     subprocess.run(["bash", "-euc", "\n".join(local)], cwd=SHARED, check=True, env=env)
     # THEN every template and catalogue is in the layer, byte for byte
     package = tmp_path / "python" / "civicdesk"
-    for folder, pattern in (("templates", "*.j2"), ("i18n", "*.json")):
+    for folder, pattern in (("rendering/templates", "*.j2"), ("rendering/catalogues", "*.json")):
         sources = sorted((SHARED / "civicdesk" / folder).glob(pattern))
         assert sources, folder
         for source in sources:
             assert (package / folder / source.name).read_bytes() == source.read_bytes()
     # AND the built package renders a notification from its own files
-    code = ("import civicdesk.templating as t; "
+    code = ("import civicdesk.rendering.templating as t; "
             "assert t.TEMPLATES.is_relative_to(__import__('pathlib').Path(r'%s')); "
             "print(t.render_sms('resolved', 'en', {'municipality': 'Demo', 'number': '2026-000001',"
             " 'tracking_url': None, 'status_name': 'Resolved', 'message': None}))" % package)

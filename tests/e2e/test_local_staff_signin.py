@@ -168,7 +168,7 @@ def test_local_json_tells_where_and_as_whom_to_sign_in(runtime):
     summary = runtime.summary()
     for expected in (pool.pool_id, info["cognito"]["client_id"], runtime.aws_url,
                      "python -m infra.local.token", "aws cognito-idp initiate-auth",
-                     "python -m civicdesk.staff create --local",
+                     "python -m civicdesk.cli.staff create --local",
                      *(u.password for u in DEMO)):
         assert expected in summary
 
@@ -186,7 +186,7 @@ def test_the_staff_command_creates_a_user_who_can_sign_in(runtime):
     env = {**clean_environment(), "PYTHONPATH": str(ROOT / "functions" / "shared")}
     state = ["--local", "--state-dir", str(runtime.state_dir)]
     # WHEN it creates a department agent of two departments, with a password
-    created = run("-m", "civicdesk.staff", "create", *state, "--username", "Vesna.Ilic",
+    created = run("-m", "civicdesk.cli.staff", "create", *state, "--username", "Vesna.Ilic",
                   "--email", "vesna.ilic@demo.civicdesk.rs", "--name", "Vesna Ilić",
                   "--role", "department_agent", "--department", "roads_traffic",
                   "--department", "water_sewage", "--language", "sr-Cyrl",
@@ -202,7 +202,7 @@ def test_the_staff_command_creates_a_user_who_can_sign_in(runtime):
     assert sorted(d["id"] for d in answer.json()["departments"]) == ["roads_traffic",
                                                                      "water_sewage"]
     # AND she is listed with her role
-    listed = run("-m", "civicdesk.staff", "list", *state, "--json", env=env)
+    listed = run("-m", "civicdesk.cli.staff", "list", *state, "--json", env=env)
     assert listed.returncode == 0, listed.stderr
     vesna = next(m for m in json.loads(listed.stdout) if m["username"] == "vesna.ilic")
     assert vesna["roles"] == ["department_agent"] and vesna["status"] == "CONFIRMED"
@@ -210,7 +210,7 @@ def test_the_staff_command_creates_a_user_who_can_sign_in(runtime):
 
 def test_a_user_created_without_a_password_chooses_one_at_first_sign_in(runtime):
     env = {**clean_environment(), "PYTHONPATH": str(ROOT / "functions" / "shared")}
-    created = run("-m", "civicdesk.staff", "create", "--local", "--state-dir",
+    created = run("-m", "civicdesk.cli.staff", "create", "--local", "--state-dir",
                   str(runtime.state_dir), "--username", "goran.savic",
                   "--email", "goran.savic@demo.civicdesk.rs", "--name", "Goran Savić",
                   "--role", "operator", env=env)
@@ -231,7 +231,7 @@ def test_a_user_created_without_a_password_chooses_one_at_first_sign_in(runtime)
 
 def test_the_staff_command_refuses_an_agent_without_departments(runtime):
     env = {**clean_environment(), "PYTHONPATH": str(ROOT / "functions" / "shared")}
-    refused = run("-m", "civicdesk.staff", "create", "--local", "--state-dir",
+    refused = run("-m", "civicdesk.cli.staff", "create", "--local", "--state-dir",
                   str(runtime.state_dir), "--username", "nobody", "--email",
                   "nobody@demo.civicdesk.rs", "--name", "Nobody", "--role", "department_agent",
                   env=env)

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from civicdesk.i18n import translate
+from civicdesk.rendering import translate
 from tests.support.admin import AdminApi, Staff
 
 PHONE_CALL = {

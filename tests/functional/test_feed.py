@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
-from civicdesk.i18n import translate
+from civicdesk.rendering import translate
 from tests.support import aws
 from tests.support.admin import AdminApi, Staff
 from tests.support.aws import dynamodb_calls
@@ -159,7 +159,8 @@ def test_a_poll_across_midnight_reads_the_new_day(team, monkeypatch):
     casework = CaseworkService(wiring.case_repository(), wiring.queue_repository(),
                                wiring.mail_repository(), wiring.municipality_provider(),
                                wiring.mailer(), wiring.sms_sender(), wiring.staff_directory(),
-                               PowertoolsMetricsSink(), "http://portal.test", clock=lambda: now[0])
+                               PowertoolsMetricsSink(), "http://portal.test",
+                               phones=wiring.phone_numbers(), clock=lambda: now[0])
     feed = FeedService(wiring.queue_repository(), wiring.municipality_provider(), clock=lambda: now[0])
     monkeypatch.setattr(wiring, "casework_service", lru_cache(maxsize=1)(lambda: casework))
     monkeypatch.setattr(wiring, "feed_service", lru_cache(maxsize=1)(lambda: feed))

@@ -293,7 +293,8 @@ def test_long_cyrillic_subjects_survive_encoding(ingest):
 def test_failed_events_are_replayed_from_the_dead_letter_queue(ingest, aws_env):
     import json
 
-    from civicdesk.redrive import redrive
+    from civicdesk.adapters.sqs_redrive import SqsDeadLetterQueue
+    from civicdesk.services.redrive import redrive
 
     _, event = ingest(build_mail(), ses_id="c" * 32)
     sqs = boto3.client("sqs", region_name=aws.REGION)
@@ -310,7 +311,7 @@ def test_failed_events_are_replayed_from_the_dead_letter_queue(ingest, aws_env):
     sqs.send_message(QueueUrl=queue, MessageBody="not json")
     module = aws.load_function("IngestEmailFunction")
     outcomes = []
-    report = redrive(sqs, queue, lambda e: outcomes.append(
+    report = redrive(SqsDeadLetterQueue(sqs, queue), lambda e: outcomes.append(
         module.handler(e, aws.context("IngestEmailFunction"))["results"][0]["outcome"]), log=lambda _: None)
     assert (report.replayed, report.failed, report.skipped) == (2, 0, 1)
     assert sorted(outcomes) == ["duplicate", "new_case"]

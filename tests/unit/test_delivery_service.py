@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from civicdesk.adapters.phones import LibPhoneNumbers
 from civicdesk.adapters.config_files import load_config_dir
 from civicdesk.api.commands import lift_suppression, page_query
 from civicdesk.api.views import suppression_view, suppressions_view
@@ -125,7 +126,7 @@ def world() -> World:
     repo, sms, clock = InMemoryDeliveryRepository(), FakeSmsSender(), FakeClock()
     municipality = MunicipalityProvider(InMemoryConfigRepository(copy.deepcopy(CONFIG)))
     world = World(DeliveryFeedbackService(repo, repo, repo, repo, sms, municipality,
-                                          clock=clock),
+                                          phones=LibPhoneNumbers(), clock=clock),
                   SuppressionList(SuppressionAdmin(repo, clock=clock)), repo, sms, clock)
     # GIVEN (for every test) a case whose reply to the requester was mailed
     repo.add_case(a_case())

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civicdesk.adapters.config_files import load_config_dir
-from civicdesk.domain.inbound import InboundMail, Outcome
+from civicdesk.domain.inbound import InboundMail, IntakeOutcome
 from civicdesk.services.email_intake import EmailIntakeService
 from civicdesk.services.municipality import MunicipalityProvider
 from tests.support.aws import CONFIG_DIR
@@ -33,11 +33,12 @@ def run(raw: bytes):
 
 def check(raw: bytes) -> None:
     result, repo = run(raw)
-    if result.outcome == Outcome.QUARANTINED:
+    if result.outcome == IntakeOutcome.QUARANTINED:
         assert result.reason
         assert list(repo.quarantine_items.values())[0].key == "inbound/x"
     else:
-        assert result.outcome in (Outcome.NEW_CASE, Outcome.LINKED_CASE, Outcome.BOUNCE_RECORDED)
+        assert result.outcome in (IntakeOutcome.NEW_CASE, IntakeOutcome.LINKED_CASE,
+                                  IntakeOutcome.BOUNCE_RECORDED)
         assert result.number in repo.cases
         kinds = [e.kind.value for e in repo.events[result.number]]
         assert "message_in" in kinds
@@ -62,4 +63,4 @@ def test_damaged_real_mail_ends_as_a_case_or_in_quarantine(seed, flips, cut):
 
 def test_empty_input_is_quarantined_as_unreadable():
     result, _ = run(b"")
-    assert result.outcome == Outcome.QUARANTINED and result.reason == "unreadable"
+    assert result.outcome == IntakeOutcome.QUARANTINED and result.reason == "unreadable"

@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 from civicdesk.domain.cases import LANGUAGES, CaseType, Channel, EventKind, Status
-from civicdesk.i18n import catalogue, normalise_language, pick_language, translate
+from civicdesk.rendering import catalogue, normalise_language, pick_language, translate
 
-I18N = Path(__file__).resolve().parents[2] / "functions" / "shared" / "civicdesk" / "i18n"
+I18N = (Path(__file__).resolve().parents[2] / "functions" / "shared" / "civicdesk" / "rendering"
+        / "catalogues")
 
 
 def placeholders(text: str) -> set[str]:

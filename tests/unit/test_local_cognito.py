@@ -142,7 +142,8 @@ def test_the_demo_staff_cover_every_role_and_one_and_two_departments():
 
 
 def test_the_demo_users_file_is_valid_for_the_staff_tool():
-    from civicdesk.staff import known_departments, validate
+    from civicdesk.cli.staff import known_departments
+    from civicdesk.services.staff_accounts import validate
 
     known = known_departments(ROOT / "infra/config")
     for user in load_demo_staff(DEMO_USERS).users:

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import pytest
 
+from civicdesk.adapters.phones import LibPhoneNumbers
 from civicdesk.adapters.config_files import load_config_dir
 from civicdesk.domain.cases import (Case, CaseType, Channel, Contact, EventKind, Status,
                                     TimelineEvent)
@@ -66,8 +67,8 @@ def make_world(config: dict = CONFIG) -> World:
     repo, mailer, sms = InMemoryNotificationRepository(), SelectiveMailer(), FakeSmsSender()
     directory, metrics, clock = FakeStaffDirectory(), FakeMetrics(), FakeClock()
     municipality = MunicipalityProvider(InMemoryConfigRepository(copy.deepcopy(config)))
-    service = NotificationService(repo, repo, repo, municipality, mailer, sms, directory, metrics, PUBLIC_URL,
-                                  clock=clock)
+    service = NotificationService(repo, repo, repo, municipality, mailer, sms, directory, metrics,
+                                  PUBLIC_URL, phones=LibPhoneNumbers(), clock=clock)
     return World(service, repo, mailer, sms, directory, metrics, clock)
 
 

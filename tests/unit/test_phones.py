@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from civicdesk.phones import InvalidPhoneNumber, can_receive_sms, display, normalise_phone
+from civicdesk.adapters.phones import can_receive_sms, display, normalise_phone
+from civicdesk.services.ports import InvalidPhoneNumber
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,6 +100,6 @@ def test_normalised_numbers_round_trip_through_display():
 
 
 def test_importing_the_module_does_not_import_phonenumbers():
-    code = "import sys, civicdesk.phones; assert 'phonenumbers' not in sys.modules"
+    code = "import sys, civicdesk.adapters.phones; assert 'phonenumbers' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True,
                    env={"PYTHONPATH": str(ROOT / "functions" / "shared")})

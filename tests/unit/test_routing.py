@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from civicdesk import geo
+from civicdesk.adapters import geo
 from civicdesk.adapters.config_files import load_config_dir
+from civicdesk.adapters.geo import areas_containing
 from civicdesk.domain.municipality import parse_municipality
 from civicdesk.domain.routing import RoutingDecision, route
-from civicdesk.geo import areas_containing
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = ROOT / "infra" / "config"
@@ -114,7 +114,7 @@ def test_the_index_is_built_once_per_municipality_object_and_dropped_with_it(dem
 
 
 def test_importing_geo_and_routing_does_not_import_shapely():
-    code = ("import sys, civicdesk.geo, civicdesk.domain.routing; "
+    code = ("import sys, civicdesk.adapters.geo, civicdesk.domain.routing; "
             "assert 'shapely' not in sys.modules and 'numpy' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True,
                    env={"PYTHONPATH": str(ROOT / "functions" / "shared")})

@@ -16,7 +16,7 @@ from civicdesk.domain.errors import CivicDeskError
 from civicdesk.domain.sms import (GSM_BASIC, GSM_EXTENSION, OutgoingSms, SmsDeliveryError,
                                   SmsFailure, encoding, find_case_number, fit, is_e164,
                                   is_sender_id, segments, to_gsm)
-from civicdesk.i18n import catalogue
+from civicdesk.rendering import catalogue
 
 def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}

@@ -1,5 +1,5 @@
 """Notification texts: every mail and SMS kind in every language, from the templates and the
-catalogues (civicdesk.templating)."""
+catalogues (civicdesk.rendering)."""
 
 import re
 import subprocess
@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from civicdesk import templating
 from civicdesk.domain.cases import LANGUAGES, tracking_url
 from civicdesk.domain.sms import GSM7, fit, segments
 from civicdesk.domain.subscriptions import (Subscription, SubscriptionRole, SubscriptionState,
                                             confirm_url, new_subscription_token, unsubscribe_url)
-from civicdesk.i18n import catalogue, translate
-from civicdesk.templating import MAIL_KINDS, SMS_KINDS, RenderedMail, render_mail, render_sms
+from civicdesk.rendering import templating
+from civicdesk.rendering.i18n import catalogue, translate
+from civicdesk.rendering.templating import MAIL_KINDS, SMS_KINDS, RenderedMail, render_mail, render_sms
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_URL = "https://prijave.demo.civicdesk.rs"
@@ -373,7 +373,7 @@ def test_a_link_that_would_not_fit_is_left_out_rather_than_cut():
 
 # -- catalogues and templates -----------------------------------------------------------------
 
-TEMPLATES = ROOT / "functions" / "shared" / "civicdesk" / "templates"
+TEMPLATES = ROOT / "functions" / "shared" / "civicdesk" / "rendering" / "templates"
 
 
 def test_every_catalogue_key_a_template_uses_exists_and_every_notify_key_is_used():
@@ -396,7 +396,7 @@ def test_every_catalogue_key_a_template_uses_exists_and_every_notify_key_is_used
 
 
 def test_importing_the_module_does_not_import_jinja2():
-    code = ("import sys, civicdesk.templating, civicdesk.services.notices; "
+    code = ("import sys, civicdesk.rendering; "
             "assert 'jinja2' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True,
                    env={"PYTHONPATH": str(ROOT / "functions" / "shared")})

@@ -127,7 +127,8 @@ def delivery_feedback_service():
     from .services.delivery import DeliveryFeedbackService
 
     return DeliveryFeedbackService(recipient_repository(), case_repository(), mail_repository(),
-                                   notification_repository(), sms_sender(), municipality_provider())
+                                   notification_repository(), sms_sender(), municipality_provider(),
+                                   phones=phone_numbers())
 
 
 @lru_cache(maxsize=1)
@@ -194,18 +195,26 @@ def sms_sender():
 
 
 @lru_cache(maxsize=1)
+def phone_numbers():
+    from .adapters.phones import LibPhoneNumbers
+
+    return LibPhoneNumbers()
+
+
+@lru_cache(maxsize=1)
 def casework_service():
     from .observability import PowertoolsMetricsSink
     from .services.casework import CaseworkService
 
     def locate(municipality, lat, lon):
-        from .geo import areas_containing
+        from .adapters.geo import areas_containing
 
         return areas_containing(municipality, lat, lon)
 
     return CaseworkService(case_repository(), queue_repository(), mail_repository(),
                            municipality_provider(), mailer(), sms_sender(), staff_directory(),
-                           PowertoolsMetricsSink(), settings().public_url, area_locator=locate)
+                           PowertoolsMetricsSink(), settings().public_url, phones=phone_numbers(),
+                           area_locator=locate)
 
 
 @lru_cache(maxsize=1)
@@ -246,7 +255,35 @@ def notification_service():
     notifications = notification_repository()
     return NotificationService(notifications, notifications, subscription_repository(),
                                municipality_provider(), mailer(), sms_sender(), staff_directory(),
-                               PowertoolsMetricsSink(), settings().public_url)
+                               PowertoolsMetricsSink(), settings().public_url,
+                               phones=phone_numbers())
+
+
+# -- the operator tools (civicdesk.cli): a resource named on the command line, not in settings ----
+
+def staff_pool(user_pool_id: str, *, region: str | None = None, endpoint_url: str | None = None,
+               local: bool = False):
+    """The staff user pool administered (``python -m civicdesk.cli.staff``)."""
+    from .adapters.cognito_admin import CognitoStaffPool
+
+    return CognitoStaffPool.connect(user_pool_id, region=region, endpoint_url=endpoint_url,
+                                    local=local)
+
+
+def dead_letter_queue(queue_url: str):
+    """An on-failure queue to replay (``python -m civicdesk.cli.redrive``)."""
+    from .adapters.operator_clients import operator_client
+    from .adapters.sqs_redrive import SqsDeadLetterQueue
+
+    return SqsDeadLetterQueue(operator_client("sqs"), queue_url)
+
+
+def event_invoker(function_name: str):
+    """The asynchronous invocation of a function with a replayed event."""
+    from .adapters.operator_clients import operator_client
+    from .adapters.sqs_redrive import LambdaEventInvoker
+
+    return LambdaEventInvoker(operator_client("lambda"), function_name)
 
 
 def reset() -> None:
@@ -258,6 +295,6 @@ def reset() -> None:
                     municipality_provider, mailer, case_service, public_info_service,
                     feed_service, follower_service, delivery_feedback_service, suppression_admin,
                     blob_store, email_intake_service, staff_directory, sms_sender,
-                    casework_service, staff_service, quarantine_admin, event_publisher,
+                    phone_numbers, casework_service, staff_service, quarantine_admin, event_publisher,
                     notification_service):
         factory.cache_clear()

@@ -4,7 +4,7 @@ caller's language, and the codes of the errors Chalice answers by itself."""
 from __future__ import annotations
 
 from ..domain import errors
-from ..i18n import translate
+from ..rendering import translate
 
 #: The only place where domain errors become HTTP status codes.
 STATUS_BY_ERROR: dict[type[errors.CivicDeskError], int] = {

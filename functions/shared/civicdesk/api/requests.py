@@ -6,7 +6,7 @@ import json
 from typing import Mapping
 
 from ..domain import errors
-from ..i18n import normalise_language, pick_language
+from ..rendering import normalise_language, pick_language
 
 
 def parse_json_body(raw: bytes | None, max_bytes: int) -> object:

@@ -9,10 +9,10 @@ from ..domain.cases import CaseType, EventKind, iso
 from ..domain.delivery import Recipient
 from ..domain.feed import FeedEntry
 from ..domain.inbound import IntakeResult
-from ..domain.municipality import Municipality, translate as tr_text
+from ..domain.municipality import Municipality, localised as tr_text
 from ..domain.policy import Role
 from ..domain.subscriptions import SubscriptionState
-from ..i18n import translate
+from ..rendering import translate
 from ..services.commands import Page
 from ..services.feed import FeedPage
 from ..services.ports import QuarantineEntry, StaffMember

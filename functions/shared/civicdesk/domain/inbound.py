@@ -23,7 +23,7 @@ class InboundMail:
     released: bool = False  # an administrator released it from quarantine
 
 
-class Outcome(str, Enum):
+class IntakeOutcome(str, Enum):
     NEW_CASE = "new_case"
     APPENDED = "appended"
     REOPENED = "reopened"
@@ -43,7 +43,7 @@ class QuarantineReason(str, Enum):
 
 @dataclass(frozen=True)
 class IntakeResult:
-    outcome: Outcome
+    outcome: IntakeOutcome
     number: str | None = None
     replied: bool = False
     reason: str | None = None

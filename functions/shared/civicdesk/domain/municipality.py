@@ -77,8 +77,8 @@ class Area:
     """A district or a utility's service area, and where it routes cases located in it.
 
     ``geometry`` is the configured GeoJSON ``Polygon`` or ``MultiPolygon`` mapping, unchanged
-    (``civicdesk.geo`` builds the spatial index from it). ``routes`` maps a category id or a
-    category group id to a department id. ``size_km2`` is an approximation used only to prefer
+    (``civicdesk.adapters.geo`` builds the spatial index from it). ``routes`` maps a category id
+    or a category group id to a department id. ``size_km2`` is an approximation used only to prefer
     the smaller of two overlapping areas with the same ``priority``.
     """
 
@@ -148,7 +148,7 @@ class Municipality:
         return service
 
 
-def translate(text: Mapping[str, str], language: str, fallback: str = "en") -> str:
+def localised(text: Mapping[str, str], language: str, fallback: str = "en") -> str:
     """The text in ``language``, else in ``fallback``, else any."""
     return text.get(language) or text.get(fallback) or next(iter(text.values()), "")
 

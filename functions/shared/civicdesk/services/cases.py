@@ -13,9 +13,9 @@ from ..domain.cases import (Case, CaseType, Channel, Contact, EventKind, Locatio
                             TimelineEvent, hash_token, new_tracking_token, parse_number,
                             token_matches, tracking_url, utc_now)
 from ..domain.errors import ConflictError, FieldError, NotFoundError, ValidationError
-from ..domain.municipality import Municipality, translate as tr_text
+from ..domain.municipality import Municipality, localised as tr_text
 from ..domain.redaction import redact
-from ..i18n import translate
+from ..rendering import translate
 from .municipality import MunicipalityProvider
 from .ports import DuplicateSubmission, MetricsSink, PublicCases
 

@@ -17,15 +17,15 @@ from ..domain.cases import (ALWAYS_PRIVATE_TYPES, OPEN_STATUSES, Case, CaseType,
                             new_tracking_token, parse_number, tracking_url, utc_now)
 from ..domain.errors import ConflictError, FieldError, ForbiddenError, ValidationError
 from ..domain.escalation import escalate as escalated_case
-from ..domain.municipality import Municipality, translate as tr_text
+from ..domain.municipality import Municipality, localised as tr_text
 from ..domain.policy import Action, Principal, Scope, authorise, authorise_case
-from ..i18n import translate
-from ..phones import can_receive_sms
-from . import notices
+from .. import rendering
+from ..rendering import translate
 from ..api.views import timeline_text
 from .municipality import MunicipalityProvider
-from .ports import (CaseQueues, CaseworkCases, DuplicateSubmission, Mailer, MessageIdLog,
-                    MetricsSink, QueueQuery, RecipientSuppressed, SmsSender, StaffDirectory)
+from .ports import (CaseQueues, CaseworkCases, DuplicateSubmission, InvalidPhoneNumber, Mailer,
+                    MessageIdLog, MetricsSink, PhoneNumbers, QueueQuery, RecipientSuppressed,
+                    SmsSender, StaffDirectory)
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,8 @@ class CaseworkService:
     def __init__(self, cases: CaseworkCases, queues: CaseQueues, message_ids: MessageIdLog,
                  municipality: MunicipalityProvider, mailer: Mailer, sms: SmsSender,
                  directory: StaffDirectory, metrics: MetricsSink, public_url: str, *,
-                 area_locator: AreaLocator = _no_areas, clock: Callable[[], datetime] = utc_now):
+                 phones: PhoneNumbers, area_locator: AreaLocator = _no_areas,
+                 clock: Callable[[], datetime] = utc_now):
         self._cases = cases
         self._queues = queues
         self._message_ids = message_ids
@@ -64,6 +65,7 @@ class CaseworkService:
         self._directory = directory
         self._metrics = metrics
         self._public_url = public_url.rstrip("/")
+        self._phones = phones
         self._locate = area_locator
         self._clock = clock
 
@@ -158,10 +160,9 @@ class CaseworkService:
                 errors.append(FieldError("received_at", "too_old", {"days": MAX_BACKDATE.days}))
         requester = cleaned.get("requester")
         if requester and requester.get("phone"):
-            from ..phones import InvalidPhoneNumber, normalise_phone
-
             try:
-                requester["phone"] = normalise_phone(requester["phone"], municipality.country)
+                requester["phone"] = self._phones.normalise(requester["phone"],
+                                                            municipality.country)
             except InvalidPhoneNumber as invalid:
                 errors.append(FieldError("requester.phone", getattr(invalid, "code", "invalid_phone")))
         if requester and requester.get("email"):
@@ -183,7 +184,7 @@ class CaseworkService:
         the ``case.opened`` event): by e-mail, else by SMS to a mobile number, else not at all."""
         if contact and contact.email:
             return "email"
-        if contact and contact.phone and can_receive_sms(contact.phone):
+        if contact and contact.phone and self._phones.can_receive_sms(contact.phone):
             return "sms"
         return "none"
 
@@ -421,7 +422,7 @@ class CaseworkService:
         wanted = cleaned.get("channel", "auto")
         if wanted in ("auto", "email") and contact.email:
             channel = "email"
-        elif wanted in ("auto", "sms") and contact.phone and can_receive_sms(contact.phone):
+        elif wanted in ("auto", "sms") and contact.phone and self._phones.can_receive_sms(contact.phone):
             channel = "sms"
         else:
             raise ValidationError([FieldError("channel", "no_contact_for_channel",
@@ -463,12 +464,12 @@ class CaseworkService:
                        channel: str, text: str, principal: Principal) -> tuple[str, str | None]:
         try:
             if channel == "email":
-                mail = notices.reply_mail(case, events, municipality, text, principal.name)
+                mail = rendering.reply_mail(case, events, municipality, text, principal.name)
                 message_id = self._mailer.send(mail)
                 self._message_ids.record_message_id(message_id, case.number, kind="reply",
                                              to=case.contact.email if case.contact else None)
             else:
-                message_id = self._send_sms(case, notices.reply_sms_text(case, municipality, text),
+                message_id = self._send_sms(case, rendering.reply_sms_text(case, municipality, text),
                                             kind="reply")
             return "sent", message_id
         except RecipientSuppressed:
@@ -493,9 +494,9 @@ class CaseworkService:
                                   "suppression": suppressed.reason})]
         delivery, message_id = "suppressed", None
         phone = case.contact.phone if case.contact else None
-        if phone and can_receive_sms(phone):
+        if phone and self._phones.can_receive_sms(phone):
             try:
-                message_id = self._send_sms(case, notices.reply_sms_text(case, municipality, text),
+                message_id = self._send_sms(case, rendering.reply_sms_text(case, municipality, text),
                                             kind="reply")
             except Exception:
                 logger.exception("reply could not be sent by SMS either",
@@ -544,7 +545,7 @@ class CaseworkService:
             changes["status"] = Status.REFERRED
         event = TimelineEvent(case.number, now, EventKind.REFERRED, principal.actor, True, data)  # type: ignore[union-attr]
         saved = self._save(case.with_changes(**changes), version, [event])
-        mail = notices.referral_mail(saved, municipality, to=to, body_name=body_name,
+        mail = rendering.referral_mail(saved, municipality, to=to, body_name=body_name,
                                      message=cleaned["message"],
                                      include_contact=bool(cleaned.get("include_contact")),
                                      staff_name=principal.name)  # type: ignore[union-attr]

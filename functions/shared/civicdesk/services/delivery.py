@@ -24,19 +24,19 @@ from ..domain.errors import FieldError, NotFoundError, ValidationError
 from ..domain.mail import OutgoingMail
 from ..domain.policy import Action, Principal, authorise
 from ..domain.redaction import redact
-from ..phones import can_receive_sms
 from .commands import Page, PageQuery, StaffCommand
 from .municipality import MunicipalityProvider
-from .notices import case_context
+from ..rendering import case_context
 from .ports import (CaseReader, DeliveryRecords, Mailer, MessageOrigins, NotificationClaims,
-                    RecipientSuppressed, SmsSender, SuppressionList, SuppressionRegister)
+                    PhoneNumbers, RecipientSuppressed, SmsSender, SuppressionList,
+                    SuppressionRegister)
 
 logger = logging.getLogger(__name__)
 
 #: Who the timeline says recorded a report, and sent the fallback SMS.
 ACTOR = "system:ses"
 FALLBACK_ACTOR = "system:delivery"
-#: The SMS template of the fallback (``civicdesk.templating``) and the recipient part of its
+#: The SMS template of the fallback (``civicdesk.rendering``) and the recipient part of its
 #: ``NOTIFY#bounce/<SES message id>#requester-sms`` claim.
 FALLBACK_TEMPLATE = "email_bounced"
 FALLBACK_RECIPIENT = "requester-sms"
@@ -52,12 +52,13 @@ class DeliveryFeedbackService:
 
     def __init__(self, recipients: DeliveryRecords, cases: CaseReader, messages: MessageOrigins,
                  claims: NotificationClaims, sms: SmsSender, municipality: MunicipalityProvider, *,
-                 clock: Callable[[], datetime] = utc_now):
+                 phones: PhoneNumbers, clock: Callable[[], datetime] = utc_now):
         self._recipients = recipients
         self._cases = cases
         self._messages = messages
         self._claims = claims
         self._sms = sms
+        self._phones = phones
         self._municipality = municipality
         self._clock = clock
 
@@ -134,10 +135,10 @@ class DeliveryFeedbackService:
         report (or a retry after a crash) never sends it twice; a failed send is marked and
         raised, so the queue message is retried and the claim taken again."""
         from ..domain.sms import OutgoingSms, fit
-        from ..templating import render_sms
+        from ..rendering import render_sms
 
         phone = case.contact.phone if case.contact else None
-        if not phone or not can_receive_sms(phone):
+        if not phone or not self._phones.can_receive_sms(phone):
             return
         municipality = self._municipality.get()
         language = municipality.language_or_default(case.language)

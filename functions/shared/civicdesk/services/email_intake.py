@@ -25,12 +25,12 @@ from ..domain.calendar import OfficeCalendar
 from ..domain.cases import (Case, CaseType, Channel, Contact, EventKind, Location, Status,
                             TimelineEvent, hash_token, new_tracking_token, tracking_url,
                             utc_now)
-from ..domain.inbound import (InboundMail, InboundMarker, IntakeResult, Outcome,
+from ..domain.inbound import (InboundMail, InboundMarker, IntakeOutcome, IntakeResult,
                               QuarantineReason)
 from ..domain.mail import OutgoingMail, find_subject_tag, subject_tag
-from ..domain.municipality import Municipality, Service, translate as tr_text
+from ..domain.municipality import Municipality, Service, localised as tr_text
 from ..domain.threading import base_mailbox, case_reply_address, parse_reply_address, reply_tag
-from ..i18n import translate
+from ..rendering import translate
 from .municipality import MunicipalityProvider
 from .ports import (BlobStore, CaseUpdate, DuplicateInbound, MailCases, MailIntakeLog, Mailer,
                     MetricsSink, Quarantine, QuarantineEntry, RateLimit, RateLimited,
@@ -211,8 +211,8 @@ class EmailIntakeService:
             self._intake.save_inbound(marker, update=update, events=events,
                                     expires_at=now + timedelta(days=MARKER_DAYS))
         except DuplicateInbound as duplicate:
-            return IntakeResult(Outcome.DUPLICATE, duplicate.marker.number)
-        outcome = Outcome.REOPENED if reopen else Outcome.APPENDED
+            return IntakeResult(IntakeOutcome.DUPLICATE, duplicate.marker.number)
+        outcome = IntakeOutcome.REOPENED if reopen else IntakeOutcome.APPENDED
         return IntakeResult(outcome, case.number, reason=target.via)
 
     # -- opening a case ------------------------------------------------------------------------
@@ -274,7 +274,7 @@ class EmailIntakeService:
         replied = False
         if not reasons:
             replied = self._auto_reply(case, token, mail, service, municipality, inbound.ses_message_id)
-        outcome = Outcome.LINKED_CASE if linked_to else Outcome.NEW_CASE
+        outcome = IntakeOutcome.LINKED_CASE if linked_to else IntakeOutcome.NEW_CASE
         return IntakeResult(outcome, number, replied=replied,
                             reason=",".join(reasons) if reasons else None)
 
@@ -285,9 +285,9 @@ class EmailIntakeService:
             if case is not None:
                 self._auto_reply(case, marker.pending_token, mail, service, municipality,
                                  marker.ses_message_id)
-                return IntakeResult(Outcome.DUPLICATE, marker.number, replied=True,
+                return IntakeResult(IntakeOutcome.DUPLICATE, marker.number, replied=True,
                                     reason="reply_completed")
-        return IntakeResult(Outcome.DUPLICATE, marker.number)
+        return IntakeResult(IntakeOutcome.DUPLICATE, marker.number)
 
     @staticmethod
     def _no_reply_reasons(inbound: InboundMail, mail, sender: str | None) -> tuple[str, ...]:
@@ -426,8 +426,8 @@ class EmailIntakeService:
         try:
             self._intake.save_inbound(marker, events=[event], expires_at=now + timedelta(days=MARKER_DAYS))
         except DuplicateInbound:
-            return IntakeResult(Outcome.DUPLICATE, number)
-        return IntakeResult(Outcome.BOUNCE_RECORDED, number, reason=bounce.status)
+            return IntakeResult(IntakeOutcome.DUPLICATE, number)
+        return IntakeResult(IntakeOutcome.BOUNCE_RECORDED, number, reason=bounce.status)
 
     def _quarantine(self, inbound: InboundMail, reason: QuarantineReason, mail=None) -> IntakeResult:
         entry = QuarantineEntry(
@@ -438,7 +438,7 @@ class EmailIntakeService:
             verdicts={"spam": inbound.spam_verdict, "virus": inbound.virus_verdict,
                       "dmarc": inbound.dmarc_verdict, "spf": inbound.spf_verdict})
         self._quarantine_store.quarantine(entry)  # idempotent: the same message gives the same item
-        return IntakeResult(Outcome.QUARANTINED, reason=reason.value)
+        return IntakeResult(IntakeOutcome.QUARANTINED, reason=reason.value)
 
     # -- administration ------------------------------------------------------------------------
 

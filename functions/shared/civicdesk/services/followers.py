@@ -18,11 +18,11 @@ from typing import Callable
 from ..domain.cases import Case, parse_number, tracking_url, utc_now
 from ..domain.errors import FieldError, NotFoundError, ValidationError
 from ..domain.mail import OutgoingMail, subject_tag
-from ..domain.municipality import Municipality, translate as tr_text
+from ..domain.municipality import Municipality, localised as tr_text
 from ..domain.subscriptions import (Subscription, SubscriptionRole, SubscriptionState,
                                     confirm_url, new_subscription_token)
+from ..rendering import case_context, case_mailbox
 from .municipality import MunicipalityProvider
-from .notices import case_context, case_mailbox
 from .ports import CaseReader, Mailer, RecipientSuppressed, SubscriptionRepository
 
 logger = logging.getLogger(__name__)
@@ -174,7 +174,7 @@ class FollowerService:
     def _opt_in_mail(self, case: Case, municipality: Municipality,
                      subscription: Subscription) -> OutgoingMail:
         # Jinja2 is imported only here: confirming and unsubscribing never pay for it.
-        from ..templating import render_mail
+        from ..rendering import render_mail
 
         language = municipality.language_or_default(subscription.language)
         service = case_mailbox(case, municipality)

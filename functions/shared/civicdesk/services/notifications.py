@@ -27,18 +27,16 @@ from typing import Callable, Iterable, Mapping
 from ..domain.cases import Case, EventKind, Status, TimelineEvent, tracking_url, utc_now
 from ..domain.events import SCHEMA_VERSION, EventType
 from ..domain.mail import OutgoingMail, subject_tag
-from ..domain.municipality import Municipality, translate as tr_text
+from ..domain.municipality import Municipality, localised as tr_text
 from ..domain.notifications import NOTIFIED_TYPES, Audience, Intent, plan
 from ..domain.redaction import redact
 from ..domain.subscriptions import (Subscription, SubscriptionRole, SubscriptionState,
                                     new_subscription_token, one_click_unsubscribe_url,
                                     subscription_id, unsubscribe_url)
 from ..domain.threading import case_reply_address
-from ..i18n import translate
-from ..phones import can_receive_sms
+from ..rendering import case_context, case_mailbox, thread_headers, translate
 from .municipality import MunicipalityProvider
-from .notices import case_context, case_mailbox, thread_headers
-from .ports import (Mailer, MetricsSink, NotificationClaims, NotificationContexts,
+from .ports import (Mailer, MetricsSink, NotificationClaims, NotificationContexts, PhoneNumbers,
                     RecipientSuppressed, SmsSender, StaffDirectory, SubscriptionWriter)
 
 logger = logging.getLogger(__name__)
@@ -98,7 +96,7 @@ class Delivery:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class NotificationOutcome:
     key: str
     state: str  # sent | suppressed | duplicate | uncertain | unsubscribed | no_address
     channel: str | None = None
@@ -134,13 +132,15 @@ class NotificationService:
     def __init__(self, contexts: NotificationContexts, claims: NotificationClaims,
                  subscriptions: SubscriptionWriter, municipality: MunicipalityProvider,
                  mailer: Mailer, sms: SmsSender, directory: StaffDirectory, metrics: MetricsSink,
-                 public_url: str, *, clock: Callable[[], datetime] = utc_now):
+                 public_url: str, *, phones: PhoneNumbers,
+                 clock: Callable[[], datetime] = utc_now):
         self._contexts = contexts
         self._claims = claims
         self._subscriptions = subscriptions
         self._municipality = municipality
         self._mailer = mailer
         self._sms = sms
+        self._phones = phones
         self._directory = directory
         self._metrics = metrics
         self._public_url = public_url.rstrip("/")
@@ -148,7 +148,7 @@ class NotificationService:
 
     # -- entry point -------------------------------------------------------------------------
 
-    def handle(self, body: str | Mapping) -> list[Outcome]:
+    def handle(self, body: str | Mapping) -> list[NotificationOutcome]:
         """Tell everyone the event concerns; raise ``NotificationFailed`` if a send failed."""
         event = parse_event(body)
         if event.type not in NOTIFIED_TYPES:
@@ -162,7 +162,7 @@ class NotificationService:
             logger.warning("event of an unknown timeline entry", extra={"event_id": event.id})
             return []
         municipality = self._municipality.get()
-        outcomes: list[Outcome] = []
+        outcomes: list[NotificationOutcome] = []
         failures: list[str] = []
         for intent in plan(event.type, entry, context.case, context.subscriptions):
             for delivery in self._recipients(intent, context, municipality, outcomes):
@@ -182,22 +182,23 @@ class NotificationService:
     # -- recipients --------------------------------------------------------------------------
 
     def _recipients(self, intent: Intent, context: NotificationContext,
-                    municipality: Municipality, outcomes: list[Outcome]) -> Iterable[Delivery]:
+                    municipality: Municipality,
+                    outcomes: list[NotificationOutcome]) -> Iterable[Delivery]:
         case = context.case
         if intent.audience is Audience.REQUESTER:
             contact = case.contact
-            phone = contact.phone if contact and contact.phone and can_receive_sms(contact.phone) else None
+            phone = contact.phone if contact and contact.phone and self._phones.can_receive_sms(contact.phone) else None
             if contact and contact.email:
                 subscription = self._requester_subscription(intent, context)
                 if subscription is not None and not intent.required and _opted_out(subscription):
-                    outcomes.append(Outcome(intent.key, "unsubscribed"))
+                    outcomes.append(NotificationOutcome(intent.key, "unsubscribed"))
                     return
                 yield Delivery(intent.key, intent, "email", contact.email, case.language,
                                contact.name, subscription, phone_fallback=phone)
             elif phone:
                 yield Delivery(intent.key, intent, "sms", phone, case.language, contact.name)  # type: ignore[union-attr]
             else:
-                outcomes.append(Outcome(intent.key, "no_address"))
+                outcomes.append(NotificationOutcome(intent.key, "no_address"))
         elif intent.audience is Audience.FOLLOWER and intent.subscription is not None:
             yield Delivery(intent.key, intent, "email", intent.subscription.email,
                            municipality.language_or_default(intent.subscription.language),
@@ -205,14 +206,14 @@ class NotificationService:
         elif intent.audience is Audience.ASSIGNEE and intent.staff:
             member = self._directory.get(intent.staff)
             if member is None or not member.enabled or not member.email:
-                outcomes.append(Outcome(intent.key, "no_address"))
+                outcomes.append(NotificationOutcome(intent.key, "no_address"))
                 return
             yield Delivery(intent.key, intent, "email", member.email,
                            municipality.language_or_default(member.language), member.name)
         elif intent.audience is Audience.DEPARTMENT and intent.department:
             department = municipality.departments.get(intent.department)
             if department is None or not department.email:
-                outcomes.append(Outcome(intent.key, "no_address"))
+                outcomes.append(NotificationOutcome(intent.key, "no_address"))
                 return
             yield Delivery(intent.key, intent, "email", department.email,
                            municipality.default_language,
@@ -242,21 +243,21 @@ class NotificationService:
     # -- one message ---------------------------------------------------------------------------
 
     def _deliver(self, event: IncomingEvent, entry: TimelineEvent, delivery: Delivery,
-                 context: NotificationContext, municipality: Municipality) -> Outcome:
+                 context: NotificationContext, municipality: Municipality) -> NotificationOutcome:
         number = context.case.number
         now = self._clock()
         earlier = context.claims.get(delivery.key)
         if earlier is not None and earlier.state != "failed":
             if earlier.state != "sending":
-                return Outcome(delivery.key, "duplicate")
+                return NotificationOutcome(delivery.key, "duplicate")
             if now - earlier.claimed_at < CLAIM_LEASE:
                 raise NotificationFailed(f"{delivery.key} is being sent by another invocation")
             # The invocation that claimed it died while sending: the message may have left.
             self._complete(event, delivery, context, state="uncertain", channel=delivery.channel,
                            message_id=None)
-            return Outcome(delivery.key, "uncertain", delivery.channel)
+            return NotificationOutcome(delivery.key, "uncertain", delivery.channel)
         if not self._claims.claim(number, event.id, delivery.key, now):
-            return Outcome(delivery.key, "duplicate")
+            return NotificationOutcome(delivery.key, "duplicate")
         try:
             channel, message_id, state = self._send(delivery, entry, context, municipality)
         except BaseException as exc:
@@ -264,7 +265,7 @@ class NotificationService:
             raise
         self._complete(event, delivery, context, state=state, channel=channel,
                        message_id=message_id)
-        return Outcome(delivery.key, state, channel, message_id)
+        return NotificationOutcome(delivery.key, state, channel, message_id)
 
     def _send(self, delivery: Delivery, entry: TimelineEvent, context: NotificationContext,
               municipality: Municipality) -> tuple[str, str | None, str]:
@@ -385,7 +386,7 @@ class NotificationService:
 
     def _mail(self, delivery: Delivery, entry: TimelineEvent, context: NotificationContext,
               municipality: Municipality) -> OutgoingMail:
-        from ..templating import render_mail
+        from ..rendering import render_mail
 
         case = context.case
         values = self._template_context(delivery, entry, context, municipality)
@@ -412,7 +413,7 @@ class NotificationService:
     def _send_sms(self, phone: str, delivery: Delivery, entry: TimelineEvent,
                   context: NotificationContext, municipality: Municipality) -> str:
         from ..domain.sms import OutgoingSms, fit
-        from ..templating import render_sms
+        from ..rendering import render_sms
 
         case = context.case
         values = self._template_context(delivery, entry, context, municipality)

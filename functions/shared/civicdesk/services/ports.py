@@ -340,3 +340,26 @@ class StaffDirectory(Protocol):
 class SmsSender(Protocol):
     def send(self, sms) -> str:
         """Send an ``OutgoingSms`` and return the id the SMS service assigned."""
+
+
+class InvalidPhoneNumber(ValueError):
+    """The text is not a valid phone number for the given country.
+
+    ``code`` is the machine code of the field error (``invalid_phone``, shown to people as
+    ``field.invalid_phone``).
+    """
+
+    def __init__(self, raw: str, code: str = "invalid_phone") -> None:
+        super().__init__(f"not a valid phone number: {raw!r}")
+        self.code = code
+
+
+class PhoneNumbers(Protocol):
+    """Phone numbers as citizens write them and as SMS need them (libphonenumber's plans)."""
+
+    def normalise(self, raw: str, country: str) -> str:
+        """The E.164 form of ``raw``, a number without a country code read as ``country``
+        (ISO 3166-1 alpha-2) writes it; ``InvalidPhoneNumber`` when it is not a valid one."""
+
+    def can_receive_sms(self, e164: str) -> bool:
+        """Whether the number is a mobile one (or one the plan cannot tell from a mobile one)."""

@@ -12,7 +12,7 @@ from .keys import CONFIG_PK, CONFIG_SK
 
 
 class DynamoConfigRepository:
-    """``ConfigRepository`` on the cases table (written by ``civicdesk.seed``)."""
+    """``ConfigRepository`` on the cases table (written by ``civicdesk.cli.seed``)."""
 
     def load(self) -> dict | None:
         try:

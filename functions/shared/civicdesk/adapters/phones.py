@@ -1,24 +1,26 @@
 """Phone numbers: what citizens type -> E.164 for storage and SMS, and back for display.
 
 Built on ``phonenumbers`` (Google's libphonenumber metadata), imported inside each function:
-most requests carry no phone number, and a cold start should not pay for it.
+most requests carry no phone number, and a cold start should not pay for it. The services see
+these functions through their ``PhoneNumbers`` port (``LibPhoneNumbers``, wired in
+``civicdesk.wiring``).
 """
 
 from __future__ import annotations
 
-__all__ = ["InvalidPhoneNumber", "can_receive_sms", "display", "normalise_phone"]
+from ..services.ports import InvalidPhoneNumber
+
+__all__ = ["LibPhoneNumbers", "can_receive_sms", "display", "normalise_phone"]
 
 
-class InvalidPhoneNumber(ValueError):
-    """The text is not a valid phone number for the given country.
+class LibPhoneNumbers:
+    """The services' ``PhoneNumbers`` (``civicdesk.services.ports``) on libphonenumber."""
 
-    ``code`` is the machine code of the field error (``invalid_phone``, shown to people as
-    ``field.invalid_phone``).
-    """
+    def normalise(self, raw: str, country: str) -> str:
+        return normalise_phone(raw, country)
 
-    def __init__(self, raw: str, code: str = "invalid_phone") -> None:
-        super().__init__(f"not a valid phone number: {raw!r}")
-        self.code = code
+    def can_receive_sms(self, e164: str) -> bool:
+        return can_receive_sms(e164)
 
 
 def normalise_phone(raw: str, country: str) -> str:
@@ -44,7 +46,7 @@ def normalise_phone(raw: str, country: str) -> str:
     >>> normalise_phone("064 123", "RS")
     Traceback (most recent call last):
     ...
-    civicdesk.phones.InvalidPhoneNumber: not a valid phone number: '064 123'
+    civicdesk.services.ports.InvalidPhoneNumber: not a valid phone number: '064 123'
     """
     import phonenumbers
 

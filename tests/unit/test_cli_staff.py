@@ -1,4 +1,4 @@
-"""``python -m civicdesk.staff``: validation, and what it asks Cognito to do (a fake pool)."""
+"""``python -m civicdesk.cli.staff``: validation, and what it asks Cognito to do (a fake pool)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import json
 
 import pytest
 
-from civicdesk import staff
-from civicdesk.staff import StaffInputError, create_staff_member, list_staff, validate
+from civicdesk import wiring
+from civicdesk.adapters.cognito_admin import CognitoStaffPool, cognito_attributes
+from civicdesk.cli import staff
+from civicdesk.services.staff_accounts import StaffInputError, validate
 
 
 class FakeCognitoError(Exception):
@@ -92,9 +94,9 @@ def test_a_valid_agent_is_normalised():
     assert member.name == "Jelena Petrović"
     assert member.departments == ("public_utilities", "green_areas")
     assert {"Name": "custom:departments", "Value": "public_utilities,green_areas"} in \
-        member.attributes()
-    assert {"Name": "custom:language", "Value": "sr-Latn"} in member.attributes()
-    assert {"Name": "email_verified", "Value": "true"} in member.attributes()
+        cognito_attributes(member)
+    assert {"Name": "custom:language", "Value": "sr-Latn"} in cognito_attributes(member)
+    assert {"Name": "email_verified", "Value": "true"} in cognito_attributes(member)
 
 
 @pytest.mark.parametrize("changes, problem", [
@@ -130,7 +132,7 @@ def test_roles_other_than_agent_need_no_department():
 
 def test_create_with_a_password_makes_a_confirmed_account_in_its_groups():
     pool = FakePool()
-    create_staff_member(pool, "pool-1", validate(**AGENT), password="Correct-Horse-9")
+    CognitoStaffPool(pool, "pool-1").create(validate(**AGENT), password="Correct-Horse-9")
     user = pool.users["jelena.petrovic"]
     assert user["UserStatus"] == "CONFIRMED" and not user["Invited"]
     assert user["Groups"] == ["department_agent"]
@@ -140,7 +142,7 @@ def test_create_with_a_password_makes_a_confirmed_account_in_its_groups():
 
 def test_create_without_a_password_lets_cognito_invite_by_mail():
     pool = FakePool()
-    create_staff_member(pool, "pool-1", validate("ana", "ana@opstina.rs", "Ana", ["operator"]))
+    CognitoStaffPool(pool, "pool-1").create(validate("ana", "ana@opstina.rs", "Ana", ["operator"]))
     assert pool.users["ana"]["Invited"]
     assert pool.users["ana"]["UserStatus"] == "FORCE_CHANGE_PASSWORD"
     assert "admin_set_user_password" not in pool.calls
@@ -149,7 +151,7 @@ def test_create_without_a_password_lets_cognito_invite_by_mail():
 def test_a_weak_password_creates_nothing():
     pool = FakePool()
     with pytest.raises(FakeCognitoError):
-        create_staff_member(pool, "pool-1", validate(**AGENT), password="short")
+        CognitoStaffPool(pool, "pool-1").create(validate(**AGENT), password="short")
     assert pool.users == {}
 
 
@@ -159,16 +161,16 @@ def test_a_failing_group_leaves_no_half_made_account():
     member = validate("nenad", "nenad@opstina.rs", "Nenad", ["operator", "supervisor"])
     # WHEN the account is created THEN the error surfaces and the user is gone again
     with pytest.raises(FakeCognitoError):
-        create_staff_member(pool, "pool-1", member, password="Correct-Horse-9")
+        CognitoStaffPool(pool, "pool-1").create(member, password="Correct-Horse-9")
     assert pool.users == {} and pool.calls[-1] == "admin_delete_user"
 
 
 def test_list_shows_roles_departments_and_state():
     pool = FakePool()
-    create_staff_member(pool, "p", validate(**AGENT), password="Correct-Horse-9")
-    create_staff_member(pool, "p", validate("ana", "ana@opstina.rs", "Ana", ["operator"]))
-    staff.disable_staff_member(pool, "p", "ANA")
-    listed = list_staff(pool, "p")
+    CognitoStaffPool(pool, "p").create(validate(**AGENT), password="Correct-Horse-9")
+    CognitoStaffPool(pool, "p").create(validate("ana", "ana@opstina.rs", "Ana", ["operator"]))
+    CognitoStaffPool(pool, "p").disable("ANA")
+    listed = CognitoStaffPool(pool, "p").list()
     assert [m.username for m in listed] == ["ana", "jelena.petrovic"]
     assert listed[0].enabled is False and listed[0].roles == ["operator"]
     assert listed[1].departments == ["public_utilities", "green_areas"]
@@ -197,11 +199,11 @@ def fake_pool(monkeypatch):
     pool = FakePool()
     targets = []
 
-    def client_for(target):
-        targets.append(target)
-        return pool
+    def pool_for(user_pool_id, *, region=None, endpoint_url=None, local=False):
+        targets.append(staff.Target(user_pool_id, region, endpoint_url, local))
+        return CognitoStaffPool(pool, user_pool_id)
 
-    monkeypatch.setattr(staff, "cognito_client", client_for)
+    monkeypatch.setattr(wiring, "staff_pool", pool_for)
     pool.targets = targets
     return pool
 
@@ -242,7 +244,7 @@ def test_a_pool_id_or_local_is_required(capsys):
 
 
 def test_list_as_json(fake_pool, capsys):
-    create_staff_member(fake_pool, "p", validate(**AGENT), password="Correct-Horse-9")
+    CognitoStaffPool(fake_pool, "p").create(validate(**AGENT), password="Correct-Horse-9")
     assert staff.main(["list", "--user-pool-id", "p", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert listed[0]["username"] == "jelena.petrovic"

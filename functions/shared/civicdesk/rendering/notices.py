@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ..domain.cases import Case, EventKind, Status, TimelineEvent
 from ..domain.mail import OutgoingMail, subject_tag
-from ..domain.municipality import Municipality, translate as tr_text
+from ..domain.municipality import Municipality, localised as tr_text
 from ..domain.threading import case_reply_address
-from ..i18n import translate
+from .i18n import translate
 
 
 def case_mailbox(case: Case, municipality: Municipality):
@@ -21,7 +21,7 @@ def case_mailbox(case: Case, municipality: Municipality):
 
 def case_context(case: Case, municipality: Municipality, language: str,
                  status: Status | None = None) -> dict:
-    """What every notification text (``civicdesk.templating``) says of its case, in
+    """What every notification text (``civicdesk.rendering.templating``) says of its case, in
     ``language``: the keys all mails and SMS share but the recipient's name and links."""
     category = municipality.categories.get(case.category)
     department = municipality.departments.get(case.department)

@@ -1,6 +1,6 @@
 """Message catalogues for every text a citizen or operator sees.
 
-One JSON file per language (``sr-Cyrl``, ``sr-Latn``, ``bg``, ``cs``, ``en``) beside this module,
+One JSON file per language (``sr-Cyrl``, ``sr-Latn``, ``bg``, ``cs``, ``en``) in ``catalogues/``,
 loaded on first use. Messages use ``str.format`` placeholders.
 
 Examples
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..domain.cases import LANGUAGES
 
-_DIR = Path(__file__).parent
+CATALOGUES = Path(__file__).parent / "catalogues"
 FALLBACK = "en"
 
 
@@ -29,7 +29,7 @@ FALLBACK = "en"
 def catalogue(language: str) -> dict[str, str]:
     if language not in LANGUAGES:
         language = FALLBACK
-    with (_DIR / f"{language}.json").open(encoding="utf-8") as handle:
+    with (CATALOGUES / f"{language}.json").open(encoding="utf-8") as handle:
         return json.load(handle)
 
 

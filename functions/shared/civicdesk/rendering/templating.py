@@ -48,8 +48,8 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .domain.cases import LANGUAGES
-from .domain.sms import segments
+from ..domain.cases import LANGUAGES
+from ..domain.sms import segments
 from .i18n import FALLBACK, translate
 
 if TYPE_CHECKING:

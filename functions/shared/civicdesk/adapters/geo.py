@@ -14,7 +14,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .domain.municipality import Municipality
+    from ..domain.municipality import Municipality
 
 # id(municipality) -> (weak reference to it, its index). The weak reference's callback drops the
 # entry when the object is collected, so an id that Python reuses never meets a stale index.
@@ -64,7 +64,8 @@ def areas_containing(municipality: Municipality, lat: float, lon: float) -> tupl
     """Ids of the areas whose geometry contains or touches the point, in configuration order.
 
     A point in a hole of an area is outside it; a point on a shared border is in both areas.
-    Feed the result to ``civicdesk.domain.routing.route``.
+    Feed the result to ``civicdesk.domain.routing.route``; this is the casework service's
+    ``AreaLocator`` (wired in ``civicdesk.wiring``).
 
     Parameters
     ----------

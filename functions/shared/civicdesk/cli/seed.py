@@ -1,7 +1,7 @@
 """Store the municipality's configuration in the cases table.
 
 Run after every deploy that changes ``infra/config/`` (``make seed STACK=<name>``), and by the
-local runtime at start. Usage: ``python -m civicdesk.seed infra/config`` with
+local runtime at start. Usage: ``python -m civicdesk.cli.seed infra/config`` with
 ``CIVICDESK_CASES_TABLE`` (and the AWS credentials/region) in the environment.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import wiring
-from .adapters.config_files import load_config_dir
-from .domain.errors import ConfigurationError
+from .. import wiring
+from ..adapters.config_files import load_config_dir
+from ..domain.errors import ConfigurationError
 
 
 def seed(directory: str) -> dict:

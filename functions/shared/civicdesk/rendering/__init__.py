@@ -1,0 +1,24 @@
+"""Every text CivicDesk shows or sends a citizen, an external body or an official, in their
+language: the message catalogues (``catalogues/*.json``, ``i18n``), the notification mails and
+SMS (``templates/*.j2``, ``templating``) and the messages written from a case (``notices``).
+
+This package's namespace is the port the services render through: they import the names below
+from ``civicdesk.rendering``, never from its modules, so catalogues, templates and the template
+engine can change behind it. Rendering is pure (no I/O but reading the package's own files), so
+the services import it rather than receive it. Jinja2 is imported on the first notification
+rendered, not with this package: the API functions never render one and do not pay for it at
+cold start.
+"""
+
+from .i18n import FALLBACK, catalogue, normalise_language, pick_language, translate
+from .notices import (case_context, case_mailbox, referral_mail, reply_mail, reply_sms_text,
+                      thread_headers)
+from .templating import (FOLLOWER_CHANGES, MAIL_KINDS, MAX_SMS_PARTS, SMS_KINDS, RenderedMail,
+                         render_mail, render_sms)
+
+__all__ = [
+    "FALLBACK", "FOLLOWER_CHANGES", "MAIL_KINDS", "MAX_SMS_PARTS", "SMS_KINDS", "RenderedMail",
+    "case_context", "case_mailbox", "catalogue", "normalise_language", "pick_language",
+    "referral_mail", "render_mail", "render_sms", "reply_mail", "reply_sms_text",
+    "thread_headers", "translate",
+]
