@@ -220,8 +220,8 @@ def admin_delete_case(number):
 
 
 def _change(use_case: str, parse, shape):
-    """A case-changing route: the caller's identity (401), the JSON body (400/413) as a
-    command, then the service checks the role (403) before it reads the case."""
+    """A case-changing route: the caller's identity (401), the JSON body (413, 400) checked
+    into a command (400), then the service checks the role (403) before it reads the case."""
 
     def view(number):
         principal = _principal()

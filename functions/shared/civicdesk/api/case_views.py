@@ -132,7 +132,7 @@ def tracked(found: TrackedCase, municipality: Municipality, language: str | None
     language = municipality.language_or_default(language or case.language)
     category = municipality.categories.get(case.category)
     names = (case.contact.name,) if case.contact else ()  # hidden from strangers
-    view = {
+    view: dict = {
         "number": case.number, "type": case.type.value,
         "type_name": translate(language, f"type.{case.type.value}"),
         "category": case.category,
