@@ -15,8 +15,8 @@ from chalice import Chalice, ConvertToMiddleware, Response
 from civicdesk import wiring
 from civicdesk.api import case_commands, case_views, http
 from civicdesk.api.schemas import IDEMPOTENCY_KEY_PATTERN, MAX_BODY_BYTES
-from civicdesk.domain.errors import BadRequestError, CivicDeskError
-from civicdesk.domain.policy import Principal, principal_from_claims
+from civicdesk.domain.errors import BadRequestError, CivicDeskError, ValidationError
+from civicdesk.domain.policy import Action, Principal, principal_from_claims
 from civicdesk.observability import logger, metrics, tracer
 
 app = Chalice(app_name="civicdesk-api", configure_logs=False)
@@ -211,39 +211,46 @@ def admin_case(number):
     return _json(view, headers={"ETag": f'"{view["version"]}"'})
 
 
-@app.route("/v1/admin/cases/{number}", methods=["DELETE"], content_types=["application/json"])
-@api_view
-def admin_delete_case(number):
-    principal = _principal()
-    command = case_commands.delete(number, _body())
-    return _json(case_views.deleted(wiring.casework_service().delete(principal, command)))
-
-
-def _change(use_case: str, parse, shape):
-    """A case-changing route: the caller's identity (401), the JSON body (413, 400) checked
-    into a command (400), then the service checks the role (403) before it reads the case."""
+def _change(use_case: str, action: Action, parse, shape):
+    """A case-changing route: the caller's identity (401), the JSON body (413, 400), then the
+    service checks the role (403) before it reads the case; a body that is no valid command is
+    reported (400) only after the same checks."""
 
     def view(number):
         principal = _principal()
-        command = parse(number, _body())
-        return _json(shape(getattr(wiring.casework_service(), use_case)(principal, command)))
+        body = _body()
+        service = wiring.casework_service()
+        try:
+            command = parse(number, body)
+        except ValidationError:
+            service.check_change(principal, action, number)
+            raise
+        return _json(shape(getattr(service, use_case)(principal, command)))
 
     return view
 
 
-_CHANGES = (("assignment", "assign", case_commands.assign, case_views.changed),
-            ("status", "change_status", case_commands.change_status, case_views.changed),
-            ("routing", "reroute", case_commands.reroute, case_views.changed),
-            ("notes", "add_note", case_commands.add_note, case_views.changed),
-            ("replies", "reply", case_commands.reply, case_views.replied),
-            ("referrals", "refer", case_commands.refer, case_views.referred),
-            ("merge", "merge", case_commands.merge, case_views.merged),
-            ("links", "link", case_commands.link, case_views.changed),
-            ("escalation", "escalate", case_commands.escalate, case_views.escalated))
-for _segment, _use_case, _parse, _shape in _CHANGES:
+@app.route("/v1/admin/cases/{number}", methods=["DELETE"], content_types=["application/json"])
+@api_view
+def admin_delete_case(number):
+    return _change("delete", Action.DELETE, case_commands.delete, case_views.deleted)(number)
+
+
+_CHANGES = (("assignment", "assign", Action.ASSIGN, case_commands.assign, case_views.changed),
+            ("status", "change_status", Action.CHANGE_STATUS, case_commands.change_status,
+             case_views.changed),
+            ("routing", "reroute", Action.ROUTE, case_commands.reroute, case_views.changed),
+            ("notes", "add_note", Action.ADD_NOTE, case_commands.add_note, case_views.changed),
+            ("replies", "reply", Action.REPLY, case_commands.reply, case_views.replied),
+            ("referrals", "refer", Action.REFER, case_commands.refer, case_views.referred),
+            ("merge", "merge", Action.MERGE, case_commands.merge, case_views.merged),
+            ("links", "link", Action.LINK, case_commands.link, case_views.changed),
+            ("escalation", "escalate", Action.ESCALATE, case_commands.escalate,
+             case_views.escalated))
+for _segment, _use_case, _action, _parse, _shape in _CHANGES:
     app.route(f"/v1/admin/cases/{{number}}/{_segment}", methods=["POST"],
               content_types=["application/json"], name=f"admin_{_use_case}")(
-        api_view(_change(_use_case, _parse, _shape)))
+        api_view(_change(_use_case, _action, _parse, _shape)))
 
 
 @app.route("/v1/admin/feed", methods=["GET"])

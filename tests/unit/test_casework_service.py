@@ -10,7 +10,7 @@ from civicdesk.adapters.config_files import load_config_dir
 from civicdesk.api import case_commands
 from civicdesk.domain.errors import (ConflictError, ForbiddenError, InvalidTransitionError,
                                      NotFoundError, UnauthorizedError, ValidationError)
-from civicdesk.domain.policy import Principal, Role
+from civicdesk.domain.policy import Action, Principal, Role
 from civicdesk.services.casework import CaseworkService
 from civicdesk.services.municipality import MunicipalityProvider
 from civicdesk.services.ports import RecipientSuppressed
@@ -308,3 +308,20 @@ def test_a_referral_mails_the_body_and_its_failure_is_recorded(world):
     with pytest.raises(ValidationError):
         world.service.refer(OPERATOR, case_commands.refer(
             number, {"body": "nobody_known", "message": "Молимо поступите", "version": 4}))
+
+
+def test_the_edge_can_check_a_change_before_it_reports_a_malformed_request(world):
+    # GIVEN a case of another department than the agent's, and a deleted one
+    foreign = world.open(category="street_lighting").number
+    deleted = world.open().number
+    world.service.delete(ADMIN, case_commands.delete(deleted, {"reason": "Тест", "version": 1}))
+    # WHEN / THEN: refused as the change itself would be
+    with pytest.raises(ForbiddenError):
+        world.service.check_change(AGENT, Action.CHANGE_STATUS, foreign)
+    with pytest.raises(ForbiddenError):
+        world.service.check_change(OPERATOR, Action.ROUTE, foreign)
+    with pytest.raises(NotFoundError):
+        world.service.check_change(SUPERVISOR, Action.CHANGE_STATUS, "2026-999999")
+    with pytest.raises(ConflictError):
+        world.service.check_change(ADMIN, Action.ADD_NOTE, deleted)
+    assert world.service.check_change(SUPERVISOR, Action.CHANGE_STATUS, foreign) is None

@@ -47,6 +47,12 @@ class CaseworkBase:
             raise ConflictError("error.case_deleted", current_version=case.version)
         return caller, case, events
 
+    def check_change(self, principal: Principal | None, action: Action, number: str) -> None:
+        """Refuse as taking ``action`` on case ``number`` would be refused (401, 403, 404, 409
+        for a deleted case). The edge asks this before it reports a malformed request, so such
+        a request is answered as it was when the service validated it after these checks."""
+        self._for_change(principal, action, number)
+
     @staticmethod
     def _expect(case: Case, version: int | None) -> int:
         if version is not None and version != case.version:
