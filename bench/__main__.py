@@ -127,16 +127,18 @@ class CallCounter:
 def count_calls() -> dict:
     from civicdesk import wiring
     from civicdesk.adapters.ses_inbound import ses_event
+    from civicdesk.api import case_commands
     from tests.support import aws
 
     with in_process_aws() as resources:
         counter = CallCounter()
         counter.attach()
         service = wiring.case_service()
-        created, create_log = counter.measure(lambda: service.open_public_case(CASE))
-        _, track_log = counter.measure(lambda: service.track(created["number"], created["token"], None))
+        created, create_log = counter.measure(
+            lambda: service.open_public_case(case_commands.open_public_case(CASE)))
+        _, track_log = counter.measure(lambda: service.track(created.number, created.token))
         wiring.municipality_provider().invalidate()
-        _, cold_track_log = counter.measure(lambda: service.track(created["number"], created["token"], None))
+        _, cold_track_log = counter.measure(lambda: service.track(created.number, created.token))
         wiring.municipality_provider().get()
 
         from civicdesk.domain.policy import principal_from_claims
@@ -144,16 +146,17 @@ def count_calls() -> dict:
         supervisor = principal_from_claims(SUPERVISOR_CLAIMS)
         casework = wiring.casework_service()
         for _ in range(3):
-            service.open_public_case(CASE)
+            service.open_public_case(case_commands.open_public_case(CASE))
         _, queue_log = counter.measure(lambda: casework.queue(
-            supervisor, {"department": "public_utilities", "limit": "2"}, "en"))
-        _, case_log = counter.measure(lambda: casework.case(supervisor, created["number"], "en"))
+            supervisor, case_commands.queue_filter({"department": "public_utilities", "limit": "2"})))
+        _, case_log = counter.measure(lambda: casework.case(supervisor, created.number))
         from civicdesk.api.commands import feed_query
 
         feed = wiring.feed_service()
         console = feed.feed(supervisor, feed_query({}))  # a supervisor's console, polling
         _, status_log = counter.measure(lambda: casework.change_status(
-            supervisor, created["number"], {"status": "in_progress", "reason": "Bench", "version": 1}))
+            supervisor, case_commands.change_status(
+                created.number, {"status": "in_progress", "reason": "Bench", "version": 1})))
         polled, feed_log = counter.measure(lambda: feed.feed(supervisor, feed_query({"cursor": console.cursor})))
         assert any(c.kind == "status_changed" for c in polled.changes), polled
         _, empty_feed_log = counter.measure(lambda: feed.feed(supervisor, feed_query({"cursor": polled.cursor})))
@@ -242,13 +245,15 @@ def cold_starts() -> dict:
         import boto3
 
         from civicdesk import wiring
+        from civicdesk.api import case_commands
         from civicdesk.cli import seed
 
         resources, fn_env = aws.provision_all()
         os.environ.update(fn_env)
         wiring.reset()
         seed.seed(str(aws.CONFIG_DIR))
-        created = wiring.case_service().open_public_case(dict(CASE, contact=None))
+        created = wiring.case_service().open_public_case(
+            case_commands.open_public_case(dict(CASE, contact=None)))
         wiring.reset()
         s3 = boto3.client("s3", region_name=REGION)
         mail_events = []
@@ -264,14 +269,14 @@ def cold_starts() -> dict:
         os.environ.update(saved)
     functions = Template().functions()
     track_event = {
-        "resource": "/v1/public/cases/{number}", "path": f"/v1/public/cases/{created['number']}",
+        "resource": "/v1/public/cases/{number}", "path": f"/v1/public/cases/{created.number}",
         "httpMethod": "GET", "headers": {"Accept-Language": "sr-Latn"},
         "multiValueHeaders": {"Accept-Language": ["sr-Latn"]},
-        "queryStringParameters": {"token": created["token"]},
-        "multiValueQueryStringParameters": {"token": [created["token"]]},
-        "pathParameters": {"number": created["number"]}, "stageVariables": None,
+        "queryStringParameters": {"token": created.token},
+        "multiValueQueryStringParameters": {"token": [created.token]},
+        "pathParameters": {"number": created.number}, "stageVariables": None,
         "requestContext": {"resourcePath": "/v1/public/cases/{number}", "httpMethod": "GET",
-                           "path": f"/prod/v1/public/cases/{created['number']}", "stage": "prod",
+                           "path": f"/prod/v1/public/cases/{created.number}", "stage": "prod",
                            "requestId": "bench", "identity": {"sourceIp": "127.0.0.1"}},
         "body": None, "isBase64Encoded": False}
     queue_event = {

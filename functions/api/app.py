@@ -13,10 +13,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from chalice import Chalice, ConvertToMiddleware, Response
 
 from civicdesk import wiring
-from civicdesk.api import commands, errors, requests, views
+from civicdesk.api import case_commands, case_views, commands, errors, requests, views
 from civicdesk.api.schemas import IDEMPOTENCY_KEY_PATTERN, MAX_BODY_BYTES
-from civicdesk.domain.errors import BadRequestError, CivicDeskError
-from civicdesk.domain.policy import Principal, principal_from_claims
+from civicdesk.domain.errors import BadRequestError, CivicDeskError, ValidationError
+from civicdesk.domain.policy import Action, Principal, principal_from_claims
 from civicdesk.observability import logger, metrics, tracer
 
 app = Chalice(app_name="civicdesk-api", configure_logs=False)
@@ -101,18 +101,18 @@ def public_open_case():
     key = request.headers.get("idempotency-key")
     if key is not None and not _IDEMPOTENCY_KEY.match(key):
         raise BadRequestError("error.idempotency_key")
-    answer = wiring.case_service().open_public_case(
+    command = case_commands.open_public_case(
         payload, language_hint=_language() if request.headers.get("accept-language") else None,
         idempotency_key=key)
-    return _json(answer, 201)
+    return _json(case_views.opened_public(wiring.case_service().open_public_case(command)), 201)
 
 
 @app.route("/v1/public/cases/{number}", methods=["GET"])
 @api_view
 def public_track_case(number):
     params = app.current_request.query_params or {}
-    view = wiring.case_service().track(number, params.get("token"), params.get("lang"))
-    return _json(view)
+    found = wiring.case_service().track(number, params.get("token"))
+    return _json(case_views.tracked(found, wiring.municipality_provider().get(), params.get("lang")))
 
 
 @app.route("/v1/public/cases/{number}/subscriptions", methods=["POST"],
@@ -191,51 +191,70 @@ def admin_staff():
 @app.route("/v1/admin/cases", methods=["GET"])
 @api_view
 def admin_queue():
-    return _json(wiring.casework_service().queue(_principal(), app.current_request.query_params,
-                                                 _language()))
+    principal, language = _principal(), _language()
+    query = case_commands.queue_filter(app.current_request.query_params)
+    page = wiring.casework_service().queue(principal, query)
+    return _json(case_views.queue_page(page, wiring.municipality_provider().get(), language))
 
 
 @app.route("/v1/admin/cases", methods=["POST"], content_types=["application/json"])
 @api_view
 def admin_open_case():
     principal = _principal()
-    answer = wiring.casework_service().open_case(principal, _body(),
-                                                 idempotency_key=_idempotency_key())
+    command = case_commands.open_staff_case(_body(), idempotency_key=_idempotency_key())
+    answer = case_views.opened_staff(wiring.casework_service().open_case(principal, command))
     return _json(answer, 201, headers={"Location": f"/v1/admin/cases/{answer['number']}"})
 
 
 @app.route("/v1/admin/cases/{number}", methods=["GET"])
 @api_view
 def admin_case(number):
-    view = wiring.casework_service().case(_principal(), number, _language())
+    principal, language = _principal(), _language()
+    found = wiring.casework_service().case(principal, number)
+    view = case_views.case_file(found, wiring.municipality_provider().get(), language)
     return _json(view, headers={"ETag": f'"{view["version"]}"'})
+
+
+def _change(use_case: str, action: Action, parse, shape):
+    """A case-changing route: the caller's identity (401), the JSON body (413, 400), then the
+    service checks the role (403) before it reads the case; a body that is no valid command is
+    reported (400) only after the same checks."""
+
+    def view(number):
+        principal = _principal()
+        body = _body()
+        service = wiring.casework_service()
+        try:
+            command = parse(number, body)
+        except ValidationError:
+            service.check_change(principal, action, number)
+            raise
+        return _json(shape(getattr(service, use_case)(principal, command)))
+
+    return view
 
 
 @app.route("/v1/admin/cases/{number}", methods=["DELETE"], content_types=["application/json"])
 @api_view
 def admin_delete_case(number):
-    return _json(wiring.casework_service().delete(_principal(), number, _body()))
+    return _change("delete", Action.DELETE, case_commands.delete, case_views.deleted)(number)
 
 
-def _change(use_case: str):
-    """A case-changing route: the caller's identity (401), the JSON body (400/413), then the
-    service checks the role (403) before it reads the case."""
-
-    def view(number):
-        principal = _principal()
-        service = wiring.casework_service()
-        return _json(getattr(service, use_case)(principal, number, _body()))
-
-    return view
-
-
-_CHANGES = (("assignment", "assign"), ("status", "change_status"), ("routing", "reroute"),
-            ("notes", "add_note"), ("replies", "reply"), ("referrals", "refer"),
-            ("merge", "merge"), ("links", "link"), ("escalation", "escalate"))
-for _segment, _use_case in _CHANGES:
+_CHANGES = (("assignment", "assign", Action.ASSIGN, case_commands.assign, case_views.changed),
+            ("status", "change_status", Action.CHANGE_STATUS, case_commands.change_status,
+             case_views.changed),
+            ("routing", "reroute", Action.ROUTE, case_commands.reroute, case_views.changed),
+            ("notes", "add_note", Action.ADD_NOTE, case_commands.add_note, case_views.changed),
+            ("replies", "reply", Action.REPLY, case_commands.reply, case_views.replied),
+            ("referrals", "refer", Action.REFER, case_commands.refer, case_views.referred),
+            ("merge", "merge", Action.MERGE, case_commands.merge, case_views.merged),
+            ("links", "link", Action.LINK, case_commands.link, case_views.changed),
+            ("escalation", "escalate", Action.ESCALATE, case_commands.escalate,
+             case_views.escalated))
+for _segment, _use_case, _action, _parse, _shape in _CHANGES:
     app.route(f"/v1/admin/cases/{{number}}/{_segment}", methods=["POST"],
               content_types=["application/json"], name=f"admin_{_use_case}")(
-        api_view(_change(_use_case)))
+        api_view(_change(_use_case, _action, _parse, _shape)))
 
 
 @app.route("/v1/admin/feed", methods=["GET"])

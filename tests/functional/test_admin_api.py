@@ -208,6 +208,18 @@ def test_agents_see_only_their_departments(team):
         "/v1/admin/cases", "department=public_utilities").body["items"]] == [lighting]
 
 
+def test_a_malformed_change_is_refused_for_the_case_before_its_body(team):
+    # GIVEN a case the agent may not work on, and a body that is no valid change
+    lighting = open_case(team["operator"], category="street_lighting")["number"]
+    malformed = {"status": "lost", "version": 0}
+    # WHEN / THEN: the answer is about the case (as for a valid body), not about the body
+    assert team["roads"].post(f"/v1/admin/cases/{lighting}/status", malformed).status == 403
+    assert team["operator"].post(f"/v1/admin/cases/{lighting}/routing", malformed).status == 403
+    assert team["supervisor"].post("/v1/admin/cases/2026-999999/status", malformed).status == 404
+    answer = team["utilities"].post(f"/v1/admin/cases/{lighting}/status", malformed)
+    assert answer.status == 400 and set(answer.fields) == {"status", "reason", "version"}
+
+
 def test_a_case_with_its_whole_timeline_is_one_query(team):
     number = open_case(team["operator"])["number"]
     team["operator"].post(f"/v1/admin/cases/{number}/notes", {"text": "Позвати поново сутра"})

@@ -68,13 +68,14 @@ def publish(records):
 
 def test_a_new_case_and_a_status_change_become_events_with_filterable_attributes(aws_env, topic_queue):
     from civicdesk import wiring
+    from civicdesk.api import case_commands
     from civicdesk.domain.policy import principal_from_claims
 
     sqs, url = topic_queue
-    opened = wiring.case_service().open_public_case(CASE)
+    opened = wiring.case_service().open_public_case(case_commands.open_public_case(CASE))
     supervisor = principal_from_claims({"sub": "s1", "cognito:username": "mira", "cognito:groups": "supervisor"})
-    wiring.casework_service().change_status(supervisor, opened["number"],
-                                            {"status": "resolved", "reason": "Popravljeno", "version": 1})
+    wiring.casework_service().change_status(supervisor, case_commands.change_status(
+        opened.number, {"status": "resolved", "reason": "Popravljeno", "version": 1}))
     # WHEN
     answer = publish(timeline_inserts(stream_records(aws_env.tables["CasesTable"])))
     # THEN
@@ -85,17 +86,18 @@ def test_a_new_case_and_a_status_change_become_events_with_filterable_attributes
     assert attributes == {"type": "case.resolved", "department": "public_utilities",
                           "category": "street_lighting", "status": "resolved",
                           "visibility": "public", "schema_version": "1"}
-    assert body["case"]["number"] == opened["number"] and body["actor"] == "staff:mira"
-    assert body["id"].startswith(opened["number"] + "/")
+    assert body["case"]["number"] == opened.number and body["actor"] == "staff:mira"
+    assert body["id"].startswith(opened.number + "/")
     assert "reason" not in body["data"]  # internal reasons stay in the case
     assert "petar@example.rs" not in json.dumps(events)  # no personal data on the topic
 
 
 def test_a_repeated_record_gives_the_same_event_id(aws_env, topic_queue):
     from civicdesk import wiring
+    from civicdesk.api import case_commands
 
     sqs, url = topic_queue
-    wiring.case_service().open_public_case(CASE)
+    wiring.case_service().open_public_case(case_commands.open_public_case(CASE))
     records = timeline_inserts(stream_records(aws_env.tables["CasesTable"]))
     publish(records)
     publish(records)  # Lambda delivers stream records at least once
@@ -105,10 +107,11 @@ def test_a_repeated_record_gives_the_same_event_id(aws_env, topic_queue):
 
 def test_a_poison_record_is_reported_alone_and_the_others_are_published(aws_env, topic_queue):
     from civicdesk import wiring
+    from civicdesk.api import case_commands
 
     sqs, url = topic_queue
-    wiring.case_service().open_public_case(CASE)
-    wiring.case_service().open_public_case(CASE)
+    wiring.case_service().open_public_case(case_commands.open_public_case(CASE))
+    wiring.case_service().open_public_case(case_commands.open_public_case(CASE))
     good = timeline_inserts(stream_records(aws_env.tables["CasesTable"]))
     poison = json.loads(json.dumps(good[0]))
     poison["dynamodb"]["SequenceNumber"] = "999"
@@ -181,15 +184,18 @@ def test_a_citizen_is_named_by_channel_only():
 
 def test_an_escalation_becomes_an_internal_event_with_its_level_and_without_its_reason(aws_env, topic_queue):
     from civicdesk import wiring
+    from civicdesk.api import case_commands
     from civicdesk.domain.policy import principal_from_claims
 
     sqs, url = topic_queue
-    opened = wiring.case_service().open_public_case(CASE)
+    opened = wiring.case_service().open_public_case(case_commands.open_public_case(CASE))
     agent = principal_from_claims({"sub": "a1", "cognito:username": "jovan", "cognito:groups": "department_agent",
                                    "custom:departments": "public_utilities"})
     casework = wiring.casework_service()
-    casework.escalate(agent, opened["number"], {"reason": "Treći poziv građanina", "version": 1})
-    casework.escalate(agent, opened["number"], {"reason": "I dalje ne radi", "version": 2})
+    casework.escalate(agent, case_commands.escalate(
+        opened.number, {"reason": "Treći poziv građanina", "version": 1}))
+    casework.escalate(agent, case_commands.escalate(
+        opened.number, {"reason": "I dalje ne radi", "version": 2}))
     # WHEN
     answer = publish(timeline_inserts(stream_records(aws_env.tables["CasesTable"])))
     # THEN
@@ -201,5 +207,5 @@ def test_an_escalation_becomes_an_internal_event_with_its_level_and_without_its_
     assert attributes == {"type": "case.escalated", "department": "public_utilities",
                           "category": "street_lighting", "status": "new",
                           "visibility": "internal", "schema_version": "1"}
-    assert body["actor"] == "staff:jovan" and body["case"]["number"] == opened["number"]
+    assert body["actor"] == "staff:jovan" and body["case"]["number"] == opened.number
     assert "Treći poziv" not in json.dumps(escalations)  # the reason stays in the case

@@ -53,7 +53,10 @@ def notifications(number: str) -> list[dict]:
 def open_web_case(**changes) -> dict:
     from civicdesk import wiring
 
-    return wiring.case_service().open_public_case({**WEB_CASE, **changes})
+    from civicdesk.api import case_commands, case_views
+
+    command = case_commands.open_public_case({**WEB_CASE, **changes})
+    return case_views.opened_public(wiring.case_service().open_public_case(command))
 
 
 def change_status(caller, number: str, status: str, **extra):

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from civicdesk.adapters.config_files import load_config_dir
+from civicdesk.api import case_commands, case_views
 from civicdesk.domain.errors import ConflictError, NotFoundError, ValidationError
 from civicdesk.services.cases import CaseService
 from civicdesk.services.municipality import MunicipalityProvider
@@ -23,24 +24,29 @@ def world():
     return service, repo, mailer, metrics, config
 
 
-def submission(**changes):
+def submission(idempotency_key=None, **changes):
     body = {"type": "signal", "category": "road_damage",
             "description": "Velika rupa na kolovozu ispred škole.",
             "contact": {"name": "Jana", "email": "jana@example.cz"}, "language": "cs"}
     body.update(changes)
-    return body
+    return case_commands.open_public_case(body, idempotency_key=idempotency_key)
+
+
+def tracked(service, config, number, token, language):
+    found = service.track(number, token)
+    return case_views.tracked(found, MunicipalityProvider(config).get(), language)
 
 
 def test_case_is_stored_routed_numbered_with_its_link_kept_for_the_confirmation(world):
     service, repo, mailer, metrics, _ = world
     answer = service.open_public_case(submission())
-    case, events = repo.get_with_timeline(answer["number"])
+    case, events = repo.get_with_timeline(answer.number)
     assert case.department == "roads_traffic"
     assert case.public is True and case.language == "cs"
     assert [e.kind.value for e in events] == ["case_opened"]
-    assert answer["tracking_url"].startswith("https://prijave.demo.rs/track.html?number=")
+    assert answer.tracking_url.startswith("https://prijave.demo.rs/track.html?number=")
     # The notify function sends the confirmation from the case.opened event, with this link.
-    assert repo.pending_links[answer["number"]] == answer["tracking_url"]
+    assert repo.pending_links[answer.number] == answer.tracking_url
     assert mailer.outbox == []
     assert metrics.opened == [("web", "signal")]
 
@@ -49,13 +55,13 @@ def test_number_year_follows_the_municipality_time_zone(world):
     _, repo, mailer, metrics, config = world
     service = CaseService(repo, MunicipalityProvider(config), metrics, "https://x",
                           clock=lambda: NEW_YEARS_EVE_BELGRADE)
-    assert service.open_public_case(submission())["number"] == "2027-000001"
+    assert service.open_public_case(submission()).number == "2027-000001"
 
 
 def test_no_link_is_kept_without_any_contact(world):
     service, repo, _, _, _ = world
     answer = service.open_public_case(submission(contact=None))
-    assert answer["number"] not in repo.pending_links
+    assert answer.number not in repo.pending_links
 
 
 def test_type_must_suit_the_category(world):
@@ -68,26 +74,26 @@ def test_type_must_suit_the_category(world):
 
 def test_idempotent_submission(world):
     service, repo, mailer, _, _ = world
-    first = service.open_public_case(submission(), idempotency_key="abcdefgh-1")
-    again = service.open_public_case(submission(), idempotency_key="abcdefgh-1")
+    first = service.open_public_case(submission(idempotency_key="abcdefgh-1"))
+    again = service.open_public_case(submission(idempotency_key="abcdefgh-1"))
     assert first == again and len(repo.cases) == 1 and len(repo.pending_links) == 1
     with pytest.raises(ConflictError):
-        service.open_public_case(submission(description="Jiný popis, dost dlouhý."),
-                                 idempotency_key="abcdefgh-1")
+        service.open_public_case(submission(description="Jiný popis, dost dlouhý.",
+                                            idempotency_key="abcdefgh-1"))
 
 
 def test_tracking_rules(world):
-    service, _, _, _, _ = world
+    service, _, _, _, config = world
     public = service.open_public_case(submission(description="Rupa, volejte 777 123 456 prosím"))
     private = service.open_public_case(submission(type="complaint", category="staff_complaint"))
-    assert service.track(public["number"], public["token"], None)["description"].endswith("prosím")
-    assert "777 123 456" not in service.track(public["number"], None, None)["description"]
-    assert service.track(private["number"], private["token"], "en")["type_name"] == "Complaint"
-    for token in (None, "x" * 32, public["token"]):
+    assert tracked(service, config, public.number, public.token, None)["description"].endswith("prosím")
+    assert "777 123 456" not in tracked(service, config, public.number, None, None)["description"]
+    assert tracked(service, config, private.number, private.token, "en")["type_name"] == "Complaint"
+    for token in (None, "x" * 32, public.token):
         with pytest.raises(NotFoundError):
-            service.track(private["number"], token, None)
+            service.track(private.number, token)
     with pytest.raises(NotFoundError):
-        service.track("../../etc", None, None)
+        service.track("../../etc", None)
 
 
 def test_configuration_is_cached_between_requests(world):

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from .cases import EventKind, TimelineEvent
+
 
 @dataclass(frozen=True)
 class InboundMail:
@@ -59,3 +61,51 @@ class InboundMarker:
     reply_wanted: bool
     replied: bool
     pending_token: str | None = None
+
+
+def message_in(number: str, *, at: datetime, sender: str | None, data: dict) -> TimelineEvent:
+    """The internal entry of a citizen's mail in its case (the whole message: text, headers,
+    where the raw copy and the attachments are, SES's verdicts).
+
+    Examples
+    --------
+    >>> from datetime import timezone
+    >>> at = datetime(2026, 11, 21, 9, 30, tzinfo=timezone.utc)
+    >>> entry = message_in("2026-000123", at=at, sender="ana@example.rs", data={"text": "Hvala"})
+    >>> entry.kind.value, entry.actor, entry.public
+    ('message_in', 'citizen:email:ana@example.rs', False)
+    """
+    return TimelineEvent(number, at, EventKind.MESSAGE_IN, f"citizen:email:{sender}", False, data)
+
+
+def attachment_refused(number: str, *, at: datetime, filename: str, content_type: str, size: int,
+                       reason: str) -> TimelineEvent:
+    """The internal entry for an attachment that was not kept, and why (too large, a type we
+    refuse, ...).
+
+    Examples
+    --------
+    >>> from datetime import timezone
+    >>> at = datetime(2026, 11, 21, 9, 30, tzinfo=timezone.utc)
+    >>> attachment_refused("2026-000123", at=at, filename="a.exe", content_type="application/x",
+    ...                    size=10, reason="type").data["reason"]
+    'type'
+    """
+    return TimelineEvent(number, at, EventKind.ATTACHMENT_REFUSED, "system", False,
+                         {"filename": filename, "content_type": content_type, "size": size,
+                          "reason": reason})
+
+
+def linked_for_stranger(number: str, *, at: datetime, tagged: str) -> TimelineEvent:
+    """The internal entry linking a new case to the case whose tag a stranger's mail carried
+    (a stranger may not write into someone else's case, so the mail opened its own).
+
+    Examples
+    --------
+    >>> from datetime import timezone
+    >>> at = datetime(2026, 11, 21, 9, 30, tzinfo=timezone.utc)
+    >>> linked_for_stranger("2026-000124", at=at, tagged="2026-000123").data
+    {'case': '2026-000123', 'reason': 'subject_tag_from_stranger'}
+    """
+    return TimelineEvent(number, at, EventKind.LINKED, "system", False,
+                         {"case": tagged, "reason": "subject_tag_from_stranger"})

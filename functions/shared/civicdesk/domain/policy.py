@@ -138,6 +138,26 @@ def authorise(principal: Principal | None, action: Action) -> Scope:
     return scope
 
 
+def allowed(principal: Principal | None, action: Action) -> Principal:
+    """``principal``, when it may take ``action`` at all; 401 without one, 403 without a role
+    for it (like ``authorise``, for callers that go on with the principal).
+
+    Examples
+    --------
+    >>> operator = Principal("u2", "ana", frozenset({Role.OPERATOR}))
+    >>> allowed(operator, Action.OPEN_CASE).actor
+    'staff:ana'
+    >>> allowed(None, Action.OPEN_CASE)
+    Traceback (most recent call last):
+    ...
+    civicdesk.domain.errors.UnauthorizedError: error.unauthorized
+    """
+    authorise(principal, action)
+    if principal is None:  # authorise refused it already; this narrows the type
+        raise UnauthorizedError("error.unauthorized")
+    return principal
+
+
 def authorise_case(principal: Principal | None, action: Action, department: str | None,
                    *, deleted: bool = False) -> None:
     """Allow ``action`` on a case of ``department`` (``None``: no such case) or raise.

@@ -22,11 +22,14 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from ..domain.calendar import OfficeCalendar
+from ..domain.case_changes import reopen_by_citizen
 from ..domain.cases import (Case, CaseType, Channel, Contact, EventKind, Location, Status,
                             TimelineEvent, hash_token, new_tracking_token, tracking_url,
                             utc_now)
+from ..domain.intake import NewCase, open_case
 from ..domain.inbound import (InboundMail, InboundMarker, IntakeOutcome, IntakeResult,
-                              QuarantineReason)
+                              QuarantineReason, attachment_refused, linked_for_stranger,
+                              message_in)
 from ..domain.mail import OutgoingMail, find_subject_tag, subject_tag
 from ..domain.municipality import Municipality, Service, localised as tr_text
 from ..domain.threading import base_mailbox, case_reply_address, parse_reply_address, reply_tag
@@ -190,21 +193,13 @@ class EmailIntakeService:
         reopen = case.status in (Status.CLOSED, Status.RESOLVED, Status.CANCELLED)
         events = [self._message_event(case.number, inbound, mail, sender, now, via=target.via)]
         events += self._attachment_events(case.number, inbound, mail, now)
-        new_status = None
-        if reopen:
-            new_status = Status.IN_PROGRESS
-            events.append(TimelineEvent(case.number, now + timedelta(microseconds=1),
-                                        EventKind.STATUS_CHANGED, f"citizen:email:{sender}", True,
-                                        {"status": new_status.value, "from": case.status.value,
-                                         "reason": "reply_reopened"}))
-        elif case.status == Status.WAITING_FOR_CITIZEN:
-            new_status = Status.IN_PROGRESS
-            events.append(TimelineEvent(case.number, now + timedelta(microseconds=1),
-                                        EventKind.STATUS_CHANGED, f"citizen:email:{sender}", True,
-                                        {"status": new_status.value, "from": case.status.value,
-                                         "reason": "citizen_answered"}))
+        answered, status_entry = reopen_by_citizen(case, at=now + timedelta(microseconds=1),
+                                                   actor=f"citizen:email:{sender}")
+        if status_entry is not None:
+            events.append(status_entry)
         update = CaseUpdate(number=case.number, expected_version=case.version,
-                            created_at=case.created_at, updated_at=now, status=new_status,
+                            created_at=case.created_at, updated_at=now,
+                            status=answered.status if status_entry is not None else None,
                             department=case.department, current_status=case.status)
         marker = InboundMarker(inbound.ses_message_id, case.number, reply_wanted=False, replied=False)
         try:
@@ -234,21 +229,19 @@ class EmailIntakeService:
                 if position:
                     location = Location(lat=position[0], lon=position[1])
                     break
-        case = Case(number=number, type=case_type, channel=Channel.EMAIL, category=category.id,
-                    department=service.department, description=description, language=language,
-                    status=Status.NEW, public=False, created_at=now, updated_at=now,
-                    token_hash=hash_token(token), location=location,
-                    contact=Contact(name=(mail.from_name or None), email=sender) if sender else None,
-                    subject=(mail.subject or "")[:500] or None, mailbox=service.address,
-                    linked_cases=(linked_to,) if linked_to else ())
-        events = [TimelineEvent(number, now, EventKind.CASE_OPENED, f"citizen:email:{sender}", True,
-                                {"channel": Channel.EMAIL.value, "department": service.department,
-                                 "status": Status.NEW.value, "mailbox": service.address})]
+        case, events = open_case(NewCase(
+            number=number, type=case_type, channel=Channel.EMAIL, category=category.id,
+            department=service.department, description=description, language=language,
+            public=False, token_hash=hash_token(token), actor=f"citizen:email:{sender}",
+            location=location,
+            contact=Contact(name=(mail.from_name or None), email=sender) if sender else None,
+            subject=(mail.subject or "")[:500] or None, mailbox=service.address,
+            linked_cases=(linked_to,) if linked_to else ()), at=now)
         events.append(self._message_event(number, inbound, mail, sender, now + timedelta(microseconds=1)))
         events += self._attachment_events(number, inbound, mail, now + timedelta(microseconds=2))
         if linked_to:
-            events.append(TimelineEvent(number, now + timedelta(microseconds=3), EventKind.LINKED,
-                                        "system", False, {"case": linked_to, "reason": "subject_tag_from_stranger"}))
+            events.append(linked_for_stranger(number, at=now + timedelta(microseconds=3),
+                                              tagged=linked_to))
         reasons = self._no_reply_reasons(inbound, mail, sender)
         reply_wanted = not reasons
         rate = None
@@ -326,7 +319,7 @@ class EmailIntakeService:
             data["threaded_by"] = via
         if mail.defects:
             data["defects"] = list(mail.defects)[:20]
-        return TimelineEvent(number, at, EventKind.MESSAGE_IN, f"citizen:email:{sender}", False, data)
+        return message_in(number, at=at, sender=sender, data=data)
 
     @staticmethod
     def _attachment_key(number: str, inbound: InboundMail, index: int, attachment) -> str:
@@ -341,11 +334,10 @@ class EmailIntakeService:
                 self._blobs.put(self._attachment_key(number, inbound, index, attachment),
                                 attachment.data, attachment.content_type)
             else:
-                events.append(TimelineEvent(number, at + timedelta(microseconds=index), EventKind.ATTACHMENT_REFUSED,
-                                            "system", False, {"filename": attachment.filename,
-                                                              "content_type": attachment.content_type,
-                                                              "size": attachment.size,
-                                                              "reason": attachment.refused}))
+                events.append(attachment_refused(
+                    number, at=at + timedelta(microseconds=index), filename=attachment.filename,
+                    content_type=attachment.content_type, size=attachment.size,
+                    reason=attachment.refused))
         return events
 
     # -- auto-reply ----------------------------------------------------------------------------

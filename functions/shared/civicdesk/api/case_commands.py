@@ -1,0 +1,137 @@
+"""Requests about cases, checked against their schemas and turned into the services' commands.
+
+A change's request is refused here (400) with every bad field. A request to open a case or
+read a queue is not: what is wrong with it travels in the command's ``invalid``, because the
+service adds what only the municipality can tell (an unknown category, say) and one answer
+lists both.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from ..domain.cases import CaseType, Channel, Contact, Location, Status
+from ..domain.errors import FieldError, ValidationError
+from ..services.case_commands import (AddNote, Assign, ChangeStatus, Delete, Escalate, Link,
+                                      Merge, OpenPublicCase, OpenStaffCase, QueueFilter, Refer,
+                                      Reply, Reroute)
+from . import schemas
+
+
+def _location(value: dict | None) -> Location | None:
+    return Location(**value) if value else None
+
+
+def _contact(value: dict | None) -> Contact | None:
+    return Contact(**value) if value else None
+
+
+def open_public_case(payload: object, *, language_hint: str | None = None,
+                     idempotency_key: str | None = None) -> OpenPublicCase:
+    """A citizen's submission; ``language_hint``: the request's language, if it named one."""
+    errors: list[FieldError] = []
+    cleaned = schemas.PUBLIC_CASE.check(payload, "", errors) or {}
+    return OpenPublicCase(
+        type=cleaned.get("type"), category=cleaned.get("category"),
+        description=cleaned.get("description"), language=cleaned.get("language"),
+        channel=Channel(cleaned.get("channel", "web")), location=_location(cleaned.get("location")),
+        contact=_contact(cleaned.get("contact")), language_hint=language_hint,
+        idempotency_key=idempotency_key, invalid=tuple(errors))
+
+
+def open_staff_case(payload: object, *, idempotency_key: str | None = None) -> OpenStaffCase:
+    """A contact an operator registers."""
+    errors: list[FieldError] = []
+    cleaned = schemas.STAFF_CASE.check(payload, "", errors) or {}
+    return OpenStaffCase(
+        type=CaseType(cleaned["type"]) if "type" in cleaned else None,
+        channel=Channel(cleaned["channel"]) if "channel" in cleaned else None,
+        category=cleaned.get("category"), description=cleaned.get("description"),
+        subject=cleaned.get("subject"), language=cleaned.get("language"),
+        location=_location(cleaned.get("location")), requester=_contact(cleaned.get("requester")),
+        received_at=cleaned.get("received_at"), department=cleaned.get("department"),
+        routing_reason=cleaned.get("routing_reason"), public=cleaned.get("public"),
+        idempotency_key=idempotency_key, invalid=tuple(errors))
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p.strip() for p in (value or "").split(",") if p.strip()))
+
+
+def queue_filter(params: Mapping[str, Any] | None) -> QueueFilter:
+    """A queue's query string."""
+    errors: list[FieldError] = []
+    cleaned = schemas.QUEUE_QUERY.check(dict(params or {}), "", errors) or {}
+    statuses, types = _csv(cleaned.get("status")), _csv(cleaned.get("type"))
+    channels = _csv(cleaned.get("channel"))
+    for name, values, allowed in (("status", statuses, schemas.STATUSES),
+                                  ("type", types, schemas.CASE_TYPES),
+                                  ("channel", channels, tuple(c.value for c in Channel))):
+        if any(v not in allowed for v in values):
+            errors.append(FieldError(name, "not_allowed", {"allowed": ", ".join(allowed)}))
+    return QueueFilter(
+        department=cleaned.get("department"), assignee=cleaned.get("assignee"),
+        state=cleaned.get("state"), statuses=statuses, types=types, channels=channels,
+        categories=_csv(cleaned.get("category")), created_from=cleaned.get("from"),
+        created_to=cleaned.get("to"), descending=cleaned.get("order") == "desc",
+        limit=cleaned.get("limit", 25), cursor=cleaned.get("cursor"), invalid=tuple(errors))
+
+
+# -- changes -------------------------------------------------------------------------------------
+
+def assign(number: str, payload: object) -> Assign:
+    cleaned = schemas.ASSIGNMENT.validate(payload)
+    if not isinstance(payload, dict) or "assignee" not in payload:  # null unassigns: say it
+        raise ValidationError([FieldError("assignee", "required")])
+    return Assign(number, cleaned["version"], cleaned.get("assignee"))
+
+
+def change_status(number: str, payload: object) -> ChangeStatus:
+    cleaned = schemas.STATUS_CHANGE.validate(payload)
+    return ChangeStatus(number, cleaned["version"], Status(cleaned["status"]), cleaned["reason"],
+                        cleaned.get("message_to_citizen"))
+
+
+def reroute(number: str, payload: object) -> Reroute:
+    cleaned = schemas.ROUTING.validate(payload)
+    return Reroute(number, cleaned["version"], cleaned["department"], cleaned["reason"])
+
+
+def add_note(number: str, payload: object) -> AddNote:
+    cleaned = schemas.NOTE.validate(payload)
+    return AddNote(number, cleaned["text"], cleaned.get("version"))
+
+
+def reply(number: str, payload: object) -> Reply:
+    cleaned = schemas.REPLY.validate(payload)
+    status = Status(cleaned["status"]) if cleaned.get("status") else None
+    return Reply(number, cleaned["version"], cleaned["text"], cleaned.get("channel", "auto"),
+                 status)
+
+
+def refer(number: str, payload: object) -> Refer:
+    cleaned = schemas.REFERRAL.validate(payload)
+    if bool(cleaned.get("body")) == bool(cleaned.get("email")):
+        raise ValidationError([FieldError("body", "one_of", {"other": "email"})])
+    return Refer(number, cleaned["version"], cleaned["message"], body=cleaned.get("body"),
+                 email=cleaned.get("email"), include_contact=bool(cleaned.get("include_contact")))
+
+
+def merge(number: str, payload: object) -> Merge:
+    cleaned = schemas.MERGE.validate(payload)
+    return Merge(number, cleaned["version"], cleaned["into"], cleaned.get("reason") or "")
+
+
+def link(number: str, payload: object) -> Link:
+    cleaned = schemas.LINK.validate(payload)
+    return Link(number, cleaned["case"], cleaned.get("version"))
+
+
+def escalate(number: str, payload: object) -> Escalate:
+    cleaned = schemas.ESCALATION.validate(payload)
+    return Escalate(number, cleaned["version"], cleaned["reason"])
+
+
+def delete(number: str, payload: object) -> Delete:
+    cleaned = schemas.DELETION.validate(payload)
+    return Delete(number, cleaned["version"], cleaned["reason"])

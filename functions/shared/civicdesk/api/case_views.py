@@ -1,0 +1,179 @@
+"""The JSON the API answers about cases: the services' results with translated names."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..domain.cases import Case, EventKind, TimelineEvent
+from ..domain.municipality import Municipality, localised as tr_text
+from ..domain.redaction import redact
+from ..rendering import translate
+from ..services.case_commands import (CaseChanged, CaseFile, MessageSent, OpenedCase, QueuePage,
+                                      TrackedCase)
+from .views import timeline_text
+
+EXCERPT = 200
+
+
+def _z(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
+
+
+def _z_seconds(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- opening -------------------------------------------------------------------------------------
+
+def opened_public(opened: OpenedCase) -> dict:
+    """What a citizen learns of their new case."""
+    return {"number": opened.number, "token": opened.token, "tracking_url": opened.tracking_url,
+            "status": opened.status, "language": opened.language}
+
+
+def opened_staff(opened: OpenedCase) -> dict:
+    """What an operator learns of the case they registered, with how it was routed."""
+    return {"number": opened.number, "token": opened.token, "tracking_url": opened.tracking_url,
+            "status": opened.status, "department": opened.department,
+            "routing": opened.routing, "public": opened.public, "version": opened.version,
+            "language": opened.language, "confirmation": opened.confirmation}
+
+
+# -- staff views ---------------------------------------------------------------------------------
+
+def summary(case: Case, municipality: Municipality, language: str) -> dict:
+    """A case in a queue."""
+    category = municipality.categories.get(case.category)
+    department = municipality.departments.get(case.department)
+    return {
+        "number": case.number, "version": case.version, "type": case.type.value,
+        "type_name": translate(language, f"type.{case.type.value}"),
+        "channel": case.channel.value, "channel_name": translate(language, f"channel.{case.channel.value}"),
+        "category": case.category,
+        "category_name": tr_text(category.name, language) if category else case.category,
+        "department": case.department,
+        "department_name": tr_text(department.name, language) if department else case.department,
+        "status": case.status.value, "status_name": translate(language, f"status.{case.status.value}"),
+        "state": case.state, "public": case.public, "language": case.language,
+        "assignee": case.assignee, "created_at": _z(case.created_at),
+        "updated_at": _z(case.updated_at), "received_at": _z(case.received_at),
+        "requester_name": case.contact.name if case.contact else None,
+        "location": case.location.to_dict() if case.location else None,
+        "excerpt": case.description[:EXCERPT],
+        "deleted": case.deleted,
+        "escalation_level": case.escalation_level,
+    }
+
+
+def queue_page(page: QueuePage, municipality: Municipality, language: str) -> dict:
+    return {"items": [summary(case, municipality, language) for case in page.cases],
+            "next_cursor": page.next_cursor, "count": len(page.cases)}
+
+
+def timeline_entry(event: TimelineEvent, municipality: Municipality, language: str) -> dict:
+    data = event.data or {}
+    return {"id": event.event_id, "at": _z(event.at), "kind": event.kind.value,
+            "actor": event.actor, "public": event.public,
+            "text": timeline_text(event.kind.value, data, municipality, language), "data": data}
+
+
+def case_file(found: CaseFile, municipality: Municipality, language: str) -> dict:
+    """A case with everything staff may see of it, its whole timeline included."""
+    case = found.case
+    view = summary(case, municipality, language)
+    view.pop("excerpt", None)
+    view.update({
+        "description": case.description, "subject": case.subject,
+        "requester": case.contact.to_dict() if case.contact else None,
+        "mailbox": case.mailbox, "participants": list(case.participants),
+        "linked_cases": list(case.linked_cases), "merged_into": case.merged_into,
+        "routing": case.routing, "deleted_at": _z(case.deleted_at), "deleted_by": case.deleted_by,
+        "timeline": [timeline_entry(e, municipality, language) for e in found.timeline],
+        "followers": found.followers,
+    })
+    return view
+
+
+def changed(result: CaseChanged, **extra: object) -> dict:
+    """The answer to a change: the case's new version and state, and the entries written."""
+    case = result.case
+    return {"number": case.number, "version": case.version, "status": case.status.value,
+            "department": case.department, "assignee": case.assignee,
+            "events": [e.event_id for e in result.entries], **extra}
+
+
+def replied(result: MessageSent) -> dict:
+    return changed(result, channel=result.channel, delivery=result.delivery,
+                   message_id=result.message_id)
+
+
+def referred(result: MessageSent) -> dict:
+    return changed(result, delivery=result.delivery, message_id=result.message_id)
+
+
+def merged(result: CaseChanged) -> dict:
+    return changed(result, merged_into=result.case.merged_into)
+
+
+def escalated(result: CaseChanged) -> dict:
+    return changed(result, escalation_level=result.case.escalation_level)
+
+
+def deleted(result: CaseChanged) -> dict:
+    return changed(result, deleted=True)
+
+
+# -- the public tracking page --------------------------------------------------------------------
+
+def tracked(found: TrackedCase, municipality: Municipality, language: str | None) -> dict:
+    """The public view of a case: with the token, everything but contact data; without it, the
+    description and messages redacted and no address."""
+    case, authorised = found.case, found.authorised
+    language = municipality.language_or_default(language or case.language)
+    category = municipality.categories.get(case.category)
+    names = (case.contact.name,) if case.contact else ()  # hidden from strangers
+    view: dict = {
+        "number": case.number, "type": case.type.value,
+        "type_name": translate(language, f"type.{case.type.value}"),
+        "category": case.category,
+        "category_name": tr_text(category.name, language) if category else case.category,
+        "status": case.status.value,
+        "status_name": translate(language, f"status.{case.status.value}"),
+        "public": case.public, "created_at": _z_seconds(case.created_at),
+        "updated_at": _z_seconds(case.updated_at), "language": case.language,
+        "description": case.description if authorised else redact(case.description, names),
+        "history": [_history_entry(event, municipality, language, authorised, names)
+                    for event in found.timeline],
+    }
+    if case.location:
+        location = case.location.to_dict()
+        if not authorised:
+            location.pop("address", None)
+        if location:
+            view["location"] = location
+    return view
+
+
+def _history_entry(event: TimelineEvent, municipality: Municipality, language: str,
+                   authorised: bool, names: tuple[str | None, ...] = ()) -> dict:
+    data = event.data or {}
+    params = {key: value for key, value in data.items() if isinstance(value, (str, int, float))}
+    if "channel" in data:
+        params["channel"] = translate(language, f"channel.{data['channel']}")
+    if "department" in data and data["department"] in municipality.departments:
+        params["department"] = tr_text(municipality.departments[data["department"]].name, language)
+    bodies = getattr(municipality, "external_bodies", None) or {}
+    if data.get("body_id") in bodies:
+        params["body"] = tr_text(bodies[data["body_id"]].name, language)
+    elif event.kind is EventKind.REFERRED:
+        # An address typed by hand is personal data as far as the public page is concerned.
+        params["body"] = translate(language, "event.referred.external_body")
+    entry = {"at": _z_seconds(event.at), "kind": event.kind.value}
+    if "status" in data:
+        entry["status"] = data["status"]
+        entry["status_name"] = params["status"] = translate(language, f"status.{data['status']}")
+    entry["text"] = translate(language, f"event.{event.kind.value}", **params)
+    public_text = data.get("public_text")
+    if isinstance(public_text, str):
+        entry["message"] = public_text if authorised else redact(public_text, names)
+    return entry

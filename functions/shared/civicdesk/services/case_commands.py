@@ -1,0 +1,242 @@
+"""What the case services are asked to do (commands) and what they answer (results).
+
+The HTTP edge (``api/case_commands.py``) builds the commands from validated requests; the views
+(``api/case_views.py``) shape the results. A command to open a case or read a queue may carry
+``invalid``: what the edge already found wrong with the request. The service adds what only it
+can check (the municipality's categories, departments, languages) and reports all of it in one
+``ValidationError``, so the client learns every bad field at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from ..domain.cases import Case, CaseType, Channel, Contact, Location, Status, TimelineEvent
+from ..domain.errors import FieldError
+
+# -- opening -------------------------------------------------------------------------------------
+
+
+def _request(command, *besides: str) -> dict:
+    fields = asdict(command)
+    for name in ("idempotency_key", "invalid", *besides):
+        fields.pop(name)
+    return fields
+
+
+@dataclass(frozen=True)
+class OpenPublicCase:
+    """A citizen's submission through the web form or an app."""
+
+    type: str | None
+    category: str | None
+    description: str | None
+    language: str | None = None
+    channel: Channel = Channel.WEB
+    location: Location | None = None
+    contact: Contact | None = None
+    language_hint: str | None = None  # the request's language, when the client sent one
+    idempotency_key: str | None = None
+    invalid: tuple[FieldError, ...] = ()
+
+    def request(self) -> dict:
+        """The submitted fields, as the idempotency record fingerprints them."""
+        return _request(self, "language_hint")
+
+
+@dataclass(frozen=True)
+class OpenStaffCase:
+    """A phone call, letter, visit or SMS an operator registers."""
+
+    type: CaseType | None
+    channel: Channel | None
+    category: str | None
+    description: str | None
+    subject: str | None = None
+    language: str | None = None
+    location: Location | None = None
+    requester: Contact | None = None
+    received_at: datetime | None = None
+    department: str | None = None  # overrides the routing, with ``routing_reason``
+    routing_reason: str | None = None
+    public: bool | None = None
+    idempotency_key: str | None = None
+    invalid: tuple[FieldError, ...] = ()
+
+    def request(self) -> dict:
+        """The submitted fields (the requester's as normalised), for the idempotency record."""
+        return _request(self)
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which cases a queue page lists; ``state`` is ``None`` when the request named none."""
+
+    department: str | None = None
+    assignee: str | None = None  # a username, or ``me``
+    state: str | None = None
+    statuses: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    descending: bool = False
+    limit: int = 25
+    cursor: str | None = None
+    invalid: tuple[FieldError, ...] = ()
+
+
+# -- changes -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assign:
+    number: str
+    version: int
+    assignee: str | None  # a username, ``me``, or ``None`` to unassign
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    number: str
+    version: int
+    status: Status
+    reason: str
+    message_to_citizen: str | None = None
+
+
+@dataclass(frozen=True)
+class Reroute:
+    number: str
+    version: int
+    department: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AddNote:
+    number: str
+    text: str
+    version: int | None = None  # given: refused when the case changed since
+
+
+@dataclass(frozen=True)
+class Reply:
+    number: str
+    version: int
+    text: str
+    channel: str = "auto"  # auto | email | sms
+    status: Status | None = None
+
+
+@dataclass(frozen=True)
+class Refer:
+    """Hand a case to a configured external body (``body``) or to any address (``email``)."""
+
+    number: str
+    version: int
+    message: str
+    body: str | None = None
+    email: str | None = None
+    include_contact: bool = False
+
+
+@dataclass(frozen=True)
+class Merge:
+    number: str
+    version: int
+    into: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Link:
+    number: str
+    case: str
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class Escalate:
+    number: str
+    version: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Delete:
+    number: str
+    version: int
+    reason: str
+
+
+# -- results -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenedCase:
+    """A new case as its opener learns it: the number, the tracking token (shown once) and link.
+
+    Also the idempotency record of the submission (``record``), so defaults cover the fields a
+    citizen's answer never had."""
+
+    number: str
+    token: str
+    tracking_url: str
+    status: str
+    language: str
+    department: str = ""
+    routing: dict | None = None
+    public: bool = False
+    version: int = 1
+    confirmation: str = "none"  # how the opener is told the number: email | sms | none
+
+    def record(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    cases: list[Case]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """A case with its whole timeline (internal entries included) and its number of followers."""
+
+    case: Case
+    timeline: list[TimelineEvent]
+    followers: int
+
+
+@dataclass(frozen=True)
+class TrackedCase:
+    """A case as the public sees it; ``authorised``: the caller had the case's token."""
+
+    case: Case
+    timeline: list[TimelineEvent]
+    authorised: bool
+
+
+@dataclass(frozen=True)
+class CaseChanged:
+    """The case after a change (its new version) and the entries the change wrote."""
+
+    case: Case
+    entries: tuple[TimelineEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class MessageSent(CaseChanged):
+    """A change that sends a message (a reply, a referral) and how the sending went:
+    ``sent``, ``failed``, ``suppressed`` or ``sms_fallback``."""
+
+    delivery: str = "sent"
+    message_id: str | None = None
+    channel: str | None = None

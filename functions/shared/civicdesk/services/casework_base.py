@@ -1,0 +1,69 @@
+"""What every part of the case-work service shares: its collaborators, the check-then-read of a
+case to change, the version check and the one version-checked write."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable, Sequence
+
+from ..domain.cases import Case, TimelineEvent, parse_number
+from ..domain.errors import ConflictError
+from ..domain.municipality import Municipality
+from ..domain.policy import Action, Principal, allowed, authorise_case
+from .municipality import MunicipalityProvider
+from .ports import (CaseQueues, CaseworkCases, Mailer, MessageIdLog, MetricsSink, PhoneNumbers,
+                    SmsSender, StaffDirectory)
+
+AreaLocator = Callable[[Municipality, float, float], Sequence[str]]
+
+
+class CaseworkBase:
+    _cases: CaseworkCases
+    _queues: CaseQueues
+    _message_ids: MessageIdLog
+    _phones: PhoneNumbers
+    _municipality: MunicipalityProvider
+    _mailer: Mailer
+    _sms: SmsSender
+    _directory: StaffDirectory
+    _metrics: MetricsSink
+    _public_url: str
+    _locate: AreaLocator
+    _clock: Callable[[], datetime]
+
+    def _for_change(self, principal: Principal | None, action: Action, number: str,
+                    *, with_timeline: bool = False) -> tuple[Principal, Case, list[TimelineEvent]]:
+        """The case ``principal`` may take ``action`` on; the role is checked before any read."""
+        caller = allowed(principal, action)
+        events: list[TimelineEvent] = []
+        case = None
+        if parse_number(number):
+            if with_timeline:
+                found = self._cases.get_with_timeline(number)
+                if found:
+                    case, events = found
+            else:
+                case = self._cases.get_case(number)
+        authorise_case(caller, action, case.department if case else None,
+                       deleted=bool(case and case.deleted))
+        assert case is not None  # authorise_case refuses a missing case
+        if case.deleted:
+            raise ConflictError("error.case_deleted", current_version=case.version)
+        return caller, case, events
+
+    def check_change(self, principal: Principal | None, action: Action, number: str) -> None:
+        """Refuse as taking ``action`` on case ``number`` would be refused (401, 403, 404, 409
+        for a deleted case). The edge asks this before it reports a malformed request, so such
+        a request is answered as it was when the service validated it after these checks."""
+        self._for_change(principal, action, number)
+
+    @staticmethod
+    def _expect(case: Case, version: int | None) -> int:
+        if version is not None and version != case.version:
+            raise ConflictError("error.conflict", current_version=case.version, number=case.number)
+        return case.version
+
+    def _save(self, case: Case, version: int, events: list[TimelineEvent],
+              also: tuple[tuple[Case, int], ...] = ()) -> Case:
+        self._cases.save_change(case, version, events, also=also)
+        return case.with_changes(version=version + 1)
