@@ -217,7 +217,8 @@ class LocalRuntime:
             for folder in self._template.layer_dirs(spec))))
         # Imported here: ``civicdesk`` lives in the layer folder just put on sys.path, and its
         # settings are read from the environment just set.
-        from civicdesk import seed, wiring
+        from civicdesk import wiring
+        from civicdesk.cli import seed
 
         wiring.reset()
         seed.seed(str(self._config_dir))
