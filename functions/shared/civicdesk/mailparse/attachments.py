@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable, Set
+from dataclasses import dataclass
+
+from .model import Attachment
 
 #: Longest file name kept (the extension survives the cut).
 MAX_FILENAME_CHARS = 200
@@ -56,6 +61,73 @@ _SNIFFED_BY_EXTENSION = {
 }
 _UNSAFE_CHARS_RE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
 _CONTENT_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
+#: Content types of an attached (forwarded or returned) message.
+MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})
+#: Declared types that say nothing about the bytes; the bytes are sniffed instead.
+_OCTET_STREAM_TYPES = frozenset({"application/octet-stream", "application/unknown",
+                                 "binary/octet-stream", "application/x-download",
+                                 "application/force-download", "application/binary"})
+
+
+@dataclass
+class Draft:
+    """An attachment before the whole tree is known (``inline`` depends on the HTML)."""
+
+    filename: str | None
+    content_type: str
+    data: bytes
+    disposition: str | None
+    content_id: str | None
+
+
+def finish_drafts(drafts: Iterable[Draft], referenced_ids: Set[str],
+                  max_attachment_bytes: int) -> tuple[Attachment, ...]:
+    """The attachments of a mail, named, typed, hashed and judged.
+
+    Parameters
+    ----------
+    drafts
+        The attachments as the MIME walk found them, in order.
+    referenced_ids
+        Content ids (lower case) the mail's HTML shows; their parts count as inline.
+    max_attachment_bytes
+        Larger attachments are refused with ``"too_large"``.
+
+    Examples
+    --------
+    >>> [photo] = finish_drafts([Draft(None, "application/octet-stream", b"\\xff\\xd8\\xff",
+    ...                                None, "p1@x")], {"p1@x"}, 100)
+    >>> photo.filename, photo.content_type, photo.inline, photo.refused
+    ('attachment-1.jpg', 'image/jpeg', True, None)
+    """
+    result: list[Attachment] = []
+    forwarded = 0
+    for number, draft in enumerate(drafts, 1):
+        content_type = clean_content_type(draft.content_type)
+        if content_type in _OCTET_STREAM_TYPES:
+            content_type = sniff_content_type(draft.data, draft.filename) or content_type
+        filename = sanitise_filename(draft.filename)
+        if filename is None:
+            if content_type in MESSAGE_TYPES:
+                forwarded += 1
+                filename = generated_filename(content_type, forwarded)
+            else:
+                filename = generated_filename(content_type, number)
+        size = len(draft.data)
+        result.append(Attachment(
+            filename=filename, content_type=content_type, size=size, data=draft.data,
+            inline=draft.disposition == "inline", content_id=draft.content_id,
+            sha256=hashlib.sha256(draft.data).hexdigest(),
+            refused=refusal(filename, content_type, draft.data, size, max_attachment_bytes)))
+    return tuple(_with_inline(a, referenced_ids) for a in result)
+
+
+def _with_inline(attachment: Attachment, referenced: Set[str]) -> Attachment:
+    if attachment.inline or not attachment.content_id:
+        return attachment
+    if attachment.content_id.lower() in referenced:
+        return Attachment(**{**attachment.__dict__, "inline": True})
+    return attachment
 
 
 def sanitise_filename(name: str | None) -> str | None:
@@ -103,7 +175,7 @@ def generated_filename(content_type: str, number: int) -> str:
     >>> generated_filename("application/x-whatever", 3)
     'attachment-3.bin'
     """
-    if content_type in ("message/rfc822", "message/global"):
+    if content_type in MESSAGE_TYPES:
         return "forwarded.eml" if number == 1 else f"forwarded-{number}.eml"
     return f"attachment-{number}{_GENERATED_EXTENSIONS.get(content_type, '.bin')}"
 

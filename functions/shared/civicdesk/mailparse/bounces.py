@@ -14,11 +14,62 @@ _QMAIL_RECIPIENT_RE = re.compile(r"^<([^<>\s]{1,254}@[^<>\s]{1,254})>:?\s*$", re
 _ADDRESS_RE = re.compile(r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}")
 _DELAYED_RE = re.compile(r"delayed|will (?:be )?retr|still trying|not yet been delivered|"
                          r"odložen|zpožděn|забавен", re.I)
+_DAEMON_RE = re.compile(r"^(?:mailer[-_.]?daemon|postmaster|mail[-_.]?daemon|mdaemon)(?:@|$)")
 _BOUNCE_SUBJECT_RE = re.compile(
     r"undeliver|not delivered|delivery status notification|delivery fail|failure notice|"
     r"returned mail|mail delivery|delivery has failed|delivery problem|nedostavljiv|"
     r"nije isporučen|неуспешна испорука|није испоручен|nedoručitel|nedoručen|nedoruč|"
     r"недоставен|недоставено|не може да бъде доставено", re.I)
+
+
+def from_mail(text: str, *, subject: str, from_address: str | None, return_path: str | None,
+              failed_recipients: str | None, status_texts: list[str],
+              returned: list[tuple[str | None, tuple[str, ...]]]) -> Bounce | None:
+    """The Bounce a received mail is, or None when it is not one.
+
+    A delivery status part decides; without one, a mail from a mailer daemon (or with the null
+    return path ``""``) that looks like a bounce is read as a non-standard one.
+
+    Parameters
+    ----------
+    text
+        The mail's body text.
+    subject, from_address, return_path, failed_recipients
+        The mail's headers (``return_path`` as ``headers.parse_return_path`` gives it,
+        ``failed_recipients`` the raw X-Failed-Recipients value).
+    status_texts
+        The text of each ``message/delivery-status`` part.
+    returned
+        (Message-ID, To addresses) of each returned message or header part.
+
+    Examples
+    --------
+    >>> bounce = from_mail("<ana@primer.cz>:\\nSorry, no mailbox here by that name. (#5.1.1)",
+    ...                    subject="failure notice", from_address="mailer-daemon@mx.example",
+    ...                    return_path="", failed_recipients=None, status_texts=[],
+    ...                    returned=[])
+    >>> bounce.recipients, bounce.status
+    (('ana@primer.cz',), '5.1.1')
+    >>> from_mail("Lampa ne radi.", subject="Lampa", from_address="ana@primer.cz",
+    ...           return_path="ana@primer.cz", failed_recipients=None, status_texts=[],
+    ...           returned=[]) is None
+    True
+    """
+    original_id = next((mid for mid, _ in returned if mid), None)
+    original_to = next((to for _, to in returned if to), ())
+    for status_text in status_texts:
+        bounce = from_delivery_status(status_text, original_id)
+        if bounce is not None:
+            return bounce
+    daemon = bool(from_address and _DAEMON_RE.match(from_address))
+    if daemon:
+        is_bounce = looks_like_bounce(subject, bool(returned))
+    else:
+        is_bounce = return_path == "" and looks_like_bounce(subject, False)
+    if not is_bounce:
+        return None
+    return from_text(text, failed_recipients=failed_recipients, original_to=original_to,
+                     original_message_id=original_id, ignore=(from_address or "",))
 
 
 def parse_fields(text: str) -> list[list[tuple[str, str]]]:

@@ -124,6 +124,18 @@ def message_ids(value: str | None, limit: int = 100) -> tuple[str, ...]:
     return tuple(found)
 
 
+def first_message_id(value: str | None) -> str | None:
+    """The first message id in a Message-ID or Content-ID value, or None.
+
+    Examples
+    --------
+    >>> first_message_id("<m1@example.rs> <m2@example.rs>"), first_message_id("")
+    ('m1@example.rs', None)
+    """
+    found = message_ids(value)
+    return found[0] if found else None
+
+
 def parse_date(value: str | None) -> datetime | None:
     """An aware datetime from a Date header (UTC when the zone is missing), or None.
 
@@ -161,6 +173,37 @@ def clean_address(address: str | None) -> str | None:
         return None
     address = unsurrogate(address).strip().strip("<>").strip().lower()
     return address if _ADDRESS_RE.match(address) else None
+
+
+def parse_return_path(value: str | None) -> str | None:
+    """The address of a Return-Path, ``""`` for the null path ``<>`` of bounces, or None.
+
+    Examples
+    --------
+    >>> parse_return_path("<Bounces@Example.rs>"), parse_return_path("<>")
+    ('bounces@example.rs', '')
+    """
+    if value is None:
+        return None
+    value = normalise_space(unsurrogate(value))
+    if re.fullmatch(r"<\s*>", value) or value in ("", "<>"):
+        return ""
+    match = re.search(r"<([^<>]{0,512})>", value)
+    return clean_address(match.group(1) if match else value)
+
+
+def parse_content_language(value: str | None) -> str | None:
+    """The first language tag of a Content-Language value, or None when it is not one.
+
+    Examples
+    --------
+    >>> parse_content_language("sr-Latn, en"), parse_content_language("<b>srpski</b>")
+    ('sr-Latn', None)
+    """
+    if not value:
+        return None
+    token = normalise_space(unsurrogate(value)).split(",", 1)[0].strip()
+    return token if re.fullmatch(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8}){0,4}", token) else None
 
 
 def addresses(header: object, raw: str | None) -> list[tuple[str, str]]:
