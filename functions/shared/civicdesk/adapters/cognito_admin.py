@@ -8,6 +8,8 @@ token (``principal_from_claims``); roles are the pool's groups.
 
 from __future__ import annotations
 
+import builtins
+
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -101,7 +103,7 @@ class CognitoStaffPool:
         with _pool_errors():
             return self._list()
 
-    def _list(self) -> list[StaffListing]:
+    def _list(self) -> builtins.list[StaffListing]:
         client, pool = self._client, self.user_pool_id
         listed = []
         for page in client.get_paginator("list_users").paginate(UserPoolId=pool):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from ..domain.errors import ConfigurationError
 from ..domain.municipality import Area, parse_municipality
@@ -59,7 +59,7 @@ def check_area_geometries(areas: Iterable[Area]) -> None:
                                      detail=f"area {area.id}: the geometry has no area")
 
 
-def public_holidays(country: str, *, extra: list[str] = (), today: date | None = None,
+def public_holidays(country: str, *, extra: Sequence[str] = (), today: date | None = None,
                     years_ahead: int = 4) -> list[str]:
     """The country's public holidays (ISO dates) from last year to ``years_ahead`` years on,
     plus the municipality's own days off (``extra_holidays`` in ``municipality.json``).

@@ -9,6 +9,7 @@ with it.
 
 from __future__ import annotations
 
+import functools
 import math
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -50,7 +51,7 @@ def _index_for(municipality: Municipality) -> _AreaIndex:
     if entry is not None and entry[0]() is municipality:
         return entry[1]
     index = _AreaIndex(municipality)
-    _indexes[key] = (weakref.ref(municipality, lambda _ref, key=key: _forget(key, _ref)), index)
+    _indexes[key] = (weakref.ref(municipality, functools.partial(_forget, key)), index)
     return index
 
 

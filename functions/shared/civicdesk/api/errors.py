@@ -33,7 +33,7 @@ def status_of(error: errors.CivicDeskError) -> int:
     """The HTTP status of ``error``: its class's in ``STATUS_BY_ERROR``, or its nearest base's."""
     for cls in type(error).__mro__:
         if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+            return STATUS_BY_ERROR[cls]
     return 500
 
 

@@ -26,5 +26,5 @@ def request_language(query: Mapping[str, str] | None, headers: Mapping[str, str]
     """``?lang=`` if it names an available language, else ``Accept-Language``, else default."""
     requested = normalise_language((query or {}).get("lang"))
     if requested in available:
-        return requested  # type: ignore[return-value]
+        return requested
     return pick_language((headers or {}).get("accept-language"), available, default)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 
 class CivicDeskError(Exception):
@@ -22,7 +23,7 @@ class FieldError:
 
     field: str
     code: str
-    params: dict = field(default_factory=dict)
+    params: dict = dataclass_field(default_factory=dict)
 
 
 class ValidationError(CivicDeskError):

@@ -95,7 +95,7 @@ def feed_record(event: TimelineEvent, *, department: str | None = None, status: 
     """
     data = event.data or {}
     names = TEXT_FIELDS + KIND_TEXT_FIELDS.get(event.kind, ())
-    params = {}
+    params: dict[str, object] = {}
     for name in names:
         value = data.get(name)
         if isinstance(value, bool) or value is None:

@@ -92,7 +92,7 @@ def route(municipality: Municipality, category_id: str,
     for area_id in dict.fromkeys(containing_area_ids):
         area = municipality.areas.get(area_id)
         department = area.department_for(category) if area is not None else None
-        if department is not None:
+        if area is not None and department is not None:
             candidates.append((area, department))
     if not candidates:
         return RoutingDecision(department=category.department, rule="category")

@@ -120,7 +120,7 @@ def is_e164(number: str | None) -> bool:
     >>> is_e164("+381641234567"), is_e164("0641234567"), is_e164("+381 64 123 4567")
     (True, False, False)
     """
-    return bool(number) and _E164.fullmatch(number) is not None
+    return number is not None and _E164.fullmatch(number) is not None
 
 
 def is_sender_id(value: str | None) -> bool:
@@ -131,7 +131,7 @@ def is_sender_id(value: str | None) -> bool:
     >>> is_sender_id("Beograd"), is_sender_id("Grad Beograd"), is_sender_id("123456")
     (True, False, False)
     """
-    return bool(value) and _SENDER_ID.fullmatch(value) is not None
+    return value is not None and _SENDER_ID.fullmatch(value) is not None
 
 
 def find_case_number(text: str) -> str | None:

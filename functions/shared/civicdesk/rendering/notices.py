@@ -66,7 +66,7 @@ def reply_mail(case: Case, events: list[TimelineEvent], municipality: Municipali
                      signature=staff_name or tr_text(service.name, language))
     return OutgoingMail(sender=service.address,
                         sender_name=f"{municipality_name} – {tr_text(service.name, language)}",
-                        to=(case.contact.email,),  # type: ignore[union-attr]
+                        to=(case.contact.email,) if case.contact and case.contact.email else (),
                         subject=subject, text=body,
                         reply_to=case_reply_address(service.address, case.number, case.token_hash),
                         headers=headers, case_number=case.number, kind="reply")

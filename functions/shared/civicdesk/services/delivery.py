@@ -92,7 +92,7 @@ class DeliveryFeedbackService:
     @staticmethod
     def _to_requester(case: Case, address: str) -> bool:
         requester = case.contact.email if case.contact else None
-        return bool(requester) and normalise_address(requester) == address
+        return bool(requester) and normalise_address(requester or "") == address
 
     @staticmethod
     def _correspondent(case: Case, address: str) -> bool:

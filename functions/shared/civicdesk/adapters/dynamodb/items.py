@@ -7,6 +7,8 @@ attributes. Every kind derives from ``table.TableItem`` and is declared here, so
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (BinaryAttribute, BooleanAttribute, ListAttribute, MapAttribute,
                                  NumberAttribute, TTLAttribute, UnicodeAttribute,
                                  UnicodeSetAttribute, VersionAttribute)
@@ -27,15 +29,15 @@ class CaseItem(TableItem, discriminator="case"):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     token_hash = UnicodeAttribute()
-    location = MapAttribute(null=True)
-    contact = MapAttribute(null=True)
+    location: MapAttribute[str, Any] = MapAttribute(null=True)
+    contact: MapAttribute[str, Any] = MapAttribute(null=True)
     subject = UnicodeAttribute(null=True)
     assignee = UnicodeAttribute(null=True)
     mailbox = UnicodeAttribute(null=True)
     participants = UnicodeSetAttribute(null=True)
     linked_cases = UnicodeSetAttribute(null=True)
     received_at = UnicodeAttribute(null=True)
-    routing = MapAttribute(null=True)
+    routing: MapAttribute[str, Any] = MapAttribute(null=True)
     merged_into = UnicodeAttribute(null=True)
     deleted_at = UnicodeAttribute(null=True)
     deleted_by = UnicodeAttribute(null=True)
@@ -59,8 +61,8 @@ class TimelineItem(TableItem, discriminator="event"):
     actor = UnicodeAttribute()
     public = BooleanAttribute()
     event_id = UnicodeAttribute()
-    data = MapAttribute(null=True)
-    feed = MapAttribute(null=True)  # what the feed shows (``domain.feed.feed_record``)
+    data: MapAttribute[str, Any] = MapAttribute(null=True)
+    feed: MapAttribute[str, Any] = MapAttribute(null=True)  # what the feed shows (``domain.feed.feed_record``)
     GSI4PK = UnicodeAttribute(null=True)
     GSI4SK = UnicodeAttribute(null=True)
     feed_index = FeedIndex()
@@ -111,7 +113,7 @@ class QuarantineItem(TableItem, discriminator="quarantine"):
     subject = UnicodeAttribute(null=True)
     recipients = ListAttribute(of=UnicodeAttribute, null=True)
     received_at = UnicodeAttribute()
-    verdicts = MapAttribute(null=True)
+    verdicts: MapAttribute[str, Any] = MapAttribute(null=True)
     released_at = UnicodeAttribute(null=True)
     released_by = UnicodeAttribute(null=True)
 

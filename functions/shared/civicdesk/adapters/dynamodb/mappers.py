@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
+
+from pynamodb.expressions.update import Action
 
 from ...domain.cases import (Case, CaseType, Channel, Contact, EventKind, Location, Status,
                              TimelineEvent, iso)
@@ -44,12 +47,14 @@ def case_to_item(case: Case) -> CaseItem:
     sort_key = queue_sk(case.state, created, case.number)
     if case.deleted:
         # Out of every working queue; administrators list deleted cases apart.
-        keys = {"GSI3PK": DELETED_CASES_PK, "GSI3SK": sort_key}
+        keys: dict[str, Any] = {"GSI3PK": DELETED_CASES_PK, "GSI3SK": sort_key}
     else:
         keys = {"GSI1PK": department_queue_pk(case.department), "GSI1SK": sort_key,
                 "GSI3PK": ALL_CASES_PK, "GSI3SK": sort_key}
         if case.assignee:
             keys.update(GSI2PK=assignee_queue_pk(case.assignee), GSI2SK=sort_key)
+    if case.version:
+        keys["version"] = case.version
     return CaseItem(
         PK=case_pk(case.number), SK=CASE_SK, number=case.number, type=case.type.value,
         channel=case.channel.value, category=case.category, department=case.department,
@@ -64,7 +69,7 @@ def case_to_item(case: Case) -> CaseItem:
         routing=dict(case.routing) if case.routing else None, merged_into=case.merged_into,
         deleted_at=iso(case.deleted_at) if case.deleted_at else None, deleted_by=case.deleted_by,
         escalation_level=case.escalation_level or None,
-        **keys, **({"version": case.version} if case.version else {}))
+        **keys)
 
 
 def item_to_case(item: CaseItem) -> Case:
@@ -88,7 +93,7 @@ def item_to_case(item: CaseItem) -> Case:
 
 def case_update_actions(update: CaseUpdate) -> list:
     """The ``UpdateItem`` actions of a ``CaseUpdate`` (its version condition is the caller's)."""
-    actions = [CaseItem.updated_at.set(iso(update.updated_at))]
+    actions: list[Action] = [CaseItem.updated_at.set(iso(update.updated_at))]
     if update.status is not None:
         actions.append(CaseItem.status.set(update.status.value))
         # The same sort key in every queue index (an index ignores it without its partition key).
@@ -182,7 +187,7 @@ def quarantine_to_item(entry: QuarantineEntry) -> QuarantineItem:
 def item_to_quarantine(item: QuarantineItem) -> QuarantineEntry:
     return QuarantineEntry(ses_message_id=item.ses_message_id, reason=item.reason,
                            bucket=item.bucket, key=item.key, sender=item.sender,
-                           subject=item.subject, recipients=tuple(item.recipients or ()),
+                           subject=item.subject, recipients=tuple(str(r) for r in item.recipients or ()),
                            received_at=parse_time(item.received_at),
                            verdicts=item.verdicts.as_dict() if item.verdicts else {},
                            released_at=_time_or_none(item.released_at),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ...domain.cases import Case, TimelineEvent, iso
@@ -78,7 +79,7 @@ class DynamoNotificationRepository:
         """Mark the claim done and record the notification on the timeline, atomically; the
         Message-ID is kept so that replies thread and delivery reports find the case."""
         claim = NotificationItem(PK=case_pk(number), SK=notification_sk(event_id, key))
-        actions = [NotificationItem.state.set(state), NotificationItem.error.remove()]
+        actions: list[Action] = [NotificationItem.state.set(state), NotificationItem.error.remove()]
         if channel:
             actions.append(NotificationItem.channel.set(channel))
         if message_id:

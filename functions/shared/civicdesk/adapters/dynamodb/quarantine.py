@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+from pynamodb.expressions.update import Action
 
 from ...domain.cases import iso
 from ...services.ports import QuarantineEntry
@@ -19,7 +22,7 @@ class DynamoQuarantineRepository:
 
     def quarantined(self, limit: int = 50, cursor: str | None = None) -> tuple[list[QuarantineEntry], str | None]:
         """Quarantined messages, newest first (one ``Query`` per page)."""
-        kwargs = {"scan_index_forward": False, "limit": limit}
+        kwargs: dict[str, Any] = {"scan_index_forward": False, "limit": limit}
         if cursor:
             kwargs["last_evaluated_key"] = {"PK": {"S": QUARANTINE_PK}, "SK": {"S": cursor}}
         result = QuarantineItem.query(QUARANTINE_PK, **kwargs)
@@ -34,7 +37,7 @@ class DynamoQuarantineRepository:
             return None
 
     def mark_released(self, entry: QuarantineEntry, at: datetime, by: str | None = None) -> None:
-        actions = [QuarantineItem.released_at.set(iso(at))]
+        actions: list[Action] = [QuarantineItem.released_at.set(iso(at))]
         if by:
             actions.append(QuarantineItem.released_by.set(by))
         QuarantineItem(PK=QUARANTINE_PK, SK=entry.quarantine_id).update(

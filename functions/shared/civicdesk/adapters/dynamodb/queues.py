@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pynamodb.expressions.condition import Condition
+
 from ...domain.cases import Case, iso
 from ...domain.feed import FeedEntry
 from ...services.ports import QueueQuery
@@ -34,7 +36,7 @@ class DynamoQueueRepository:
         created_from = iso(query.created_from) if query.created_from else None
         created_to = iso(query.created_to) if query.created_to else None
         key_condition = None
-        filters = []
+        filters: list[Condition] = []
         if query.state:
             prefix = STATE_KEY[query.state]
             low = f"{prefix}#{created_from}" if created_from else None
@@ -86,7 +88,7 @@ class DynamoQueueRepository:
         """
         entries: list[FeedEntry] = []
         day = after[:10]
-        condition = TimelineItem.GSI4SK > after
+        condition: Condition | None = TimelineItem.GSI4SK > after
         while True:
             answer = table_connection().query(
                 feed_pk(day), range_key_condition=condition, index_name=FeedIndex.Meta.index_name,

@@ -19,7 +19,7 @@ def configure(table_name: str, region: str, host: str | None = None) -> None:
     for model in models:
         model.Meta.table_name = table_name
         model.Meta.region = region
-        model.Meta.host = host
+        model.Meta.host = host  # type: ignore[attr-defined]  # pynamodb's MetaProtocol omits it
         model._connection = None
     shared = CaseItem._get_connection()  # its schema includes the table's indexes
     _know_indexes_of(shared, TimelineItem)
@@ -42,10 +42,10 @@ def connection_client():
     return table_connection().connection.client
 
 
-def _item_kinds() -> list[type]:
+def _item_kinds() -> list[type[TableItem]]:
     """``TableItem`` and every item kind derived from it (an item kind left out would keep a
     connection of its own, to whatever endpoint it first saw)."""
-    kinds: list[type] = [TableItem]
+    kinds: list[type[TableItem]] = [TableItem]
     for kind in kinds:
         kinds.extend(sub for sub in kind.__subclasses__() if sub not in kinds)
     return kinds
