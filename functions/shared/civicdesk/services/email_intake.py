@@ -246,8 +246,7 @@ class EmailIntakeService:
         reply_wanted = not reasons
         rate = None
         if reply_wanted:
-            hour = now.strftime("%Y%m%d%H")
-            rate = RateLimit(key=f"RATE#autoreply#{sender}#{hour}",
+            rate = RateLimit(sender=sender, hour=now.replace(minute=0, second=0, microsecond=0),
                              limit=municipality.auto_reply_limit_per_hour,
                              expires_at=now + timedelta(hours=2))
         marker = InboundMarker(inbound.ses_message_id, number, reply_wanted=reply_wanted,
