@@ -126,9 +126,9 @@ class CallCounter:
 
 def count_calls() -> dict:
     from civicdesk import wiring
-    from civicdesk.adapters.ses_inbound import ses_event
     from civicdesk.api import case_commands
     from tests.support import aws
+    from tests.support.ses import receipt
 
     with in_process_aws() as resources:
         counter = CallCounter()
@@ -169,7 +169,7 @@ def count_calls() -> dict:
 
         def deliver(ses_id: str, raw: bytes, to: str):
             s3.put_object(Bucket=bucket, Key=f"inbound/{ses_id}", Body=raw)
-            event = ses_event(ses_id, [to], "x@example.rs", timestamp="2026-11-25T09:00:00.000Z")
+            event = receipt(ses_id, [to], "x@example.rs", raw, timestamp="2026-11-25T09:00:00.000Z")
             return counter.measure(lambda: ingest.handler(event, aws.context("IngestEmailFunction")))
 
         first, new_mail_log = deliver("benchnew", _mail(
@@ -231,8 +231,8 @@ def cold_starts() -> dict:
     """Interleaved fresh-process cold starts of each function and of the floor."""
     from moto.server import ThreadedMotoServer
 
-    from civicdesk.adapters.ses_inbound import ses_event
     from tests.support import aws
+    from tests.support.ses import receipt
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -259,11 +259,11 @@ def cold_starts() -> dict:
         mail_events = []
         for index in range(ROUNDS):
             ses_id = f"cold{index:04d}"
-            s3.put_object(Bucket=resources.buckets["MailBucket"], Key=f"inbound/{ses_id}",
-                          Body=_mail(f"cold{index}@example.rs", "kjs@demo.civicdesk.rs",
-                                     "Буka", "Бука из кафића после поноћи, молим да се провери."))
-            mail_events.append(ses_event(ses_id, ["kjs@demo.civicdesk.rs"], "x@example.rs",
-                                         timestamp="2026-11-25T09:00:00.000Z"))
+            raw = _mail(f"cold{index}@example.rs", "kjs@demo.civicdesk.rs",
+                        "Буka", "Бука из кафића после поноћи, молим да се провери.")
+            s3.put_object(Bucket=resources.buckets["MailBucket"], Key=f"inbound/{ses_id}", Body=raw)
+            mail_events.append(receipt(ses_id, ["kjs@demo.civicdesk.rs"], "x@example.rs", raw,
+                                       timestamp="2026-11-25T09:00:00.000Z"))
     finally:
         os.environ.clear()
         os.environ.update(saved)

@@ -361,7 +361,7 @@ def test_no_auto_reply_goes_to_a_suppressed_sender_and_nothing_is_retried(settin
     from email.message import EmailMessage
 
     from civicdesk import wiring
-    from civicdesk.adapters.ses_inbound import ses_event as inbound_event
+    from tests.support.ses import receipt
 
     # GIVEN an address that complained about our mail before
     sender = "ljuti.gradjanin@example.rs"
@@ -373,8 +373,8 @@ def test_no_auto_reply_goes_to_a_suppressed_sender_and_nothing_is_retried(settin
     message.set_content("Контејнер у Његошевој 12 није испражњен две недеље.")
     boto3.client("s3", region_name=aws.REGION).put_object(
         Bucket=aws_env.buckets["MailBucket"], Key="inbound/" + "c" * 32, Body=message.as_bytes())
-    event = inbound_event("c" * 32, ["kjs@demo.civicdesk.rs"], sender,
-                          timestamp="2026-11-25T09:00:00.000Z")
+    event = receipt("c" * 32, ["kjs@demo.civicdesk.rs"], sender, message.as_bytes(),
+                    timestamp="2026-11-25T09:00:00.000Z")
 
     # WHEN that address writes to a support address, and SES delivers the mail twice
     [first] = ingest.handler(event, aws.context("IngestEmailFunction"))["results"]
@@ -394,7 +394,7 @@ def test_an_auto_reply_records_what_it_was_and_to_whom(setting, aws_env):
     from email.message import EmailMessage
 
     from civicdesk import wiring
-    from civicdesk.adapters.ses_inbound import ses_event as inbound_event
+    from tests.support.ses import receipt
 
     sender = "Petar@Example.rs"
     message = EmailMessage()
@@ -404,8 +404,8 @@ def test_an_auto_reply_records_what_it_was_and_to_whom(setting, aws_env):
     boto3.client("s3", region_name=aws.REGION).put_object(
         Bucket=aws_env.buckets["MailBucket"], Key="inbound/" + "d" * 32, Body=message.as_bytes())
     ingest = aws.load_function("IngestEmailFunction")
-    [result] = ingest.handler(inbound_event("d" * 32, ["kjs@demo.civicdesk.rs"], sender,
-                                            timestamp="2026-11-25T09:00:00.000Z"),
+    [result] = ingest.handler(receipt("d" * 32, ["kjs@demo.civicdesk.rs"], sender,
+                                      message.as_bytes(), timestamp="2026-11-25T09:00:00.000Z"),
                               aws.context("IngestEmailFunction"))["results"]
     assert result["replied"] is True
     _, entries = wiring.case_repository().get_with_timeline(result["case_number"])

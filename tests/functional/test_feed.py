@@ -127,7 +127,7 @@ def test_mail_that_opens_and_continues_a_case_carries_its_department(team, aws_e
     s3 = boto3.client("s3", region_name=aws.REGION)
 
     def deliver(subject: str) -> dict:
-        from civicdesk.adapters.ses_inbound import ses_event
+        from tests.support.ses import receipt
 
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = ("marko@example.rs",
@@ -136,8 +136,8 @@ def test_mail_that_opens_and_continues_a_case_carries_its_department(team, aws_e
         ses_id = uuid.uuid4().hex
         s3.put_object(Bucket=aws_env.buckets["MailBucket"], Key=f"inbound/{ses_id}",
                       Body=message.as_bytes())
-        event = ses_event(ses_id, ["kjs@demo.civicdesk.rs"], "marko@example.rs",
-                          timestamp="2026-11-25T09:00:00.000Z")
+        event = receipt(ses_id, ["kjs@demo.civicdesk.rs"], "marko@example.rs",
+                        message.as_bytes(), timestamp="2026-11-25T09:00:00.000Z")
         return module.handler(event, aws.context("IngestEmailFunction"))["results"][0]
 
     first = deliver("Нису одвезли смеће")

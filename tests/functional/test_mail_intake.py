@@ -13,8 +13,8 @@ from email.utils import make_msgid
 import boto3
 import pytest
 
-from civicdesk.adapters.ses_inbound import ses_event
 from tests.support import aws
+from tests.support.ses import receipt
 
 _ids = itertools.count(1)
 WEDNESDAY_MORNING = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)  # 10:00 in Belgrade
@@ -51,8 +51,8 @@ def ingest(aws_env):
         s3.put_object(Bucket=bucket, Key=f"inbound/{ses_id}", Body=raw)
         if recipients is None:
             recipients = [str(message["To"])] if not isinstance(message, bytes) else ["podrska@demo.civicdesk.rs"]
-        event = ses_event(ses_id, recipients, "sender@example.rs",
-                          timestamp="2026-11-25T09:00:00.000Z", verdicts=verdicts)
+        event = receipt(ses_id, recipients, "sender@example.rs", raw,
+                        timestamp="2026-11-25T09:00:00.000Z", verdicts=verdicts)
         return module.handler(event, aws.context("IngestEmailFunction"))["results"][0], event
 
     return deliver
@@ -300,10 +300,11 @@ def test_failed_events_are_replayed_from_the_dead_letter_queue(ingest, aws_env):
     sqs = boto3.client("sqs", region_name=aws.REGION)
     queue = aws_env.queues["IngestDeadLetterQueue"]
     ses_id = "d" * 32
+    raw = build_mail(sender="jovana@example.rs", subject="Поново").as_bytes()
     boto3.client("s3", region_name=aws.REGION).put_object(
-        Bucket=aws_env.buckets["MailBucket"], Key=f"inbound/{ses_id}",
-        Body=build_mail(sender="jovana@example.rs", subject="Поново").as_bytes())
-    failed = ses_event(ses_id, ["kjs@demo.civicdesk.rs"], "x@example.rs", timestamp="2026-11-25T09:00:00.000Z")
+        Bucket=aws_env.buckets["MailBucket"], Key=f"inbound/{ses_id}", Body=raw)
+    failed = receipt(ses_id, ["kjs@demo.civicdesk.rs"], "x@example.rs", raw,
+                     timestamp="2026-11-25T09:00:00.000Z")
     for payload in (failed, event):  # a new failed message, and one that had succeeded before
         sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({
             "version": "1.0", "requestContext": {"condition": "RetriesExhausted"},

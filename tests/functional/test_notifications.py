@@ -122,7 +122,7 @@ def test_a_status_change_is_threaded_into_the_citizens_mail_conversation(aws_env
     from email.message import EmailMessage
     from email.utils import make_msgid
 
-    from civicdesk.adapters.ses_inbound import ses_event
+    from tests.support.ses import receipt
 
     message = EmailMessage()
     message["From"], message["To"] = "Marko <marko@example.rs>", "kjs@demo.civicdesk.rs"
@@ -131,8 +131,8 @@ def test_a_status_change_is_threaded_into_the_citizens_mail_conversation(aws_env
     boto3.client("s3", region_name=aws.REGION).put_object(
         Bucket=aws_env.buckets["MailBucket"], Key="inbound/" + "b" * 32, Body=message.as_bytes())
     opened = aws.load_function("IngestEmailFunction").handler(
-        ses_event("b" * 32, ["kjs@demo.civicdesk.rs"], "marko@example.rs",
-                  timestamp="2026-11-25T09:00:00.000Z"),
+        receipt("b" * 32, ["kjs@demo.civicdesk.rs"], "marko@example.rs", message.as_bytes(),
+                timestamp="2026-11-25T09:00:00.000Z"),
         aws.context("IngestEmailFunction"))["results"][0]
     pipeline.run()
     before = len(mails_to("marko@example.rs"))  # the mail channel's own auto-reply

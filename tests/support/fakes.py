@@ -104,7 +104,7 @@ class InMemoryMailRepository(InMemoryCaseRepository):
         super().__init__()
         self.markers: dict = {}
         self.message_ids: dict[str, str] = {}
-        self.rates: dict[str, int] = {}
+        self.rates: dict[tuple, int] = {}
         self.quarantine_items: dict = {}
 
     def case_for_message_ids(self, message_ids):
@@ -118,7 +118,8 @@ class InMemoryMailRepository(InMemoryCaseRepository):
 
         if marker.ses_message_id in self.markers:
             raise DuplicateInbound(self.markers[marker.ses_message_id])
-        if rate_limit and self.rates.get(rate_limit.key, 0) >= rate_limit.limit:
+        rate_key = (rate_limit.sender, rate_limit.hour) if rate_limit else None
+        if rate_limit and self.rates.get(rate_key, 0) >= rate_limit.limit:
             raise RateLimited()
         if update is not None:
             case = self.cases[update.number]
@@ -136,7 +137,7 @@ class InMemoryMailRepository(InMemoryCaseRepository):
             self.events.setdefault(event.case_number, []).append(event)
             self.events[event.case_number].sort(key=lambda e: e.sort_key)
         if rate_limit:
-            self.rates[rate_limit.key] = self.rates.get(rate_limit.key, 0) + 1
+            self.rates[rate_key] = self.rates.get(rate_key, 0) + 1
         self.markers[marker.ses_message_id] = marker
 
     def mark_replied(self, ses_message_id, number, outgoing_message_id, event):

@@ -33,22 +33,3 @@ def inbound_from_ses_record(record: dict, bucket: str, prefix: str) -> InboundMa
         spam_verdict=_verdict(receipt, "spamVerdict"), virus_verdict=_verdict(receipt, "virusVerdict"),
         dmarc_verdict=_verdict(receipt, "dmarcVerdict"), spf_verdict=_verdict(receipt, "spfVerdict"))
 
-
-def ses_event(message_id: str, recipients: list[str], sender: str, *, timestamp: str,
-              verdicts: dict[str, str] | None = None, subject: str = "") -> dict:
-    """An SES receipt event as SES sends it to a Lambda action (used by the local runtime's SMTP
-    server and by tests)."""
-    verdicts = {"spam": "PASS", "virus": "PASS", "spf": "PASS", "dkim": "PASS", "dmarc": "PASS",
-                **(verdicts or {})}
-    return {"Records": [{"eventSource": "aws:ses", "eventVersion": "1.0", "ses": {
-        "mail": {"timestamp": timestamp, "source": sender, "messageId": message_id,
-                 "destination": recipients, "headersTruncated": False,
-                 "commonHeaders": {"from": [sender], "to": recipients, "subject": subject}},
-        "receipt": {"timestamp": timestamp, "processingTimeMillis": 1, "recipients": recipients,
-                    "spamVerdict": {"status": verdicts["spam"]},
-                    "virusVerdict": {"status": verdicts["virus"]},
-                    "spfVerdict": {"status": verdicts["spf"]},
-                    "dkimVerdict": {"status": verdicts["dkim"]},
-                    "dmarcVerdict": {"status": verdicts["dmarc"]},
-                    "action": {"type": "Lambda", "invocationType": "Event",
-                               "functionArn": "arn:aws:lambda:eu-central-1:000000000000:function:IngestEmailFunction"}}}}]}

@@ -50,7 +50,11 @@ class RateLimited(Exception):
 
 @dataclass(frozen=True)
 class RateLimit:
-    key: str
+    """At most ``limit`` auto-replies to ``sender`` in the hour that starts at ``hour``; the
+    counter may be forgotten after ``expires_at``."""
+
+    sender: str
+    hour: datetime
     limit: int
     expires_at: datetime
 

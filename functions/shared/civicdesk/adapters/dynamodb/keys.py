@@ -6,6 +6,8 @@ the access patterns they serve are listed in ``docs/data-model.md``.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ...domain.cases import OPEN_STATUSES, Status
 from ...domain.delivery import address_key
 
@@ -53,6 +55,11 @@ def idempotency_pk(key: str) -> str:
 
 def inbound_pk(ses_message_id: str) -> str:
     return f"INBOUND#{ses_message_id}"
+
+
+def auto_reply_rate_pk(sender: str, hour: datetime) -> str:
+    """The counter of auto-replies to ``sender`` in ``hour``: ``RATE#autoreply#<sender>#2026112509``."""
+    return f"RATE#autoreply#{sender}#{hour:%Y%m%d%H}"
 
 
 def message_id_pk(message_id: str) -> str:

@@ -15,8 +15,8 @@ from ...domain.inbound import InboundMarker
 from ...services.ports import CaseUpdate, DuplicateInbound, RateLimit, RateLimited
 from .conditions import failed_conditions, old_image
 from .items import CaseItem, InboundItem, MessageIdItem, RateItem
-from .keys import (CASE_SK, INBOUND_SK, MESSAGE_ID_SK, RATE_SK, case_pk, inbound_pk, message_id_of,
-                   message_id_pk)
+from .keys import (CASE_SK, INBOUND_SK, MESSAGE_ID_SK, RATE_SK, auto_reply_rate_pk, case_pk,
+                   inbound_pk, message_id_of, message_id_pk)
 from .mappers import (case_to_item, case_update_actions, event_to_item, feed_facts,
                       marker_from_image, marker_to_item, message_id_item)
 from .session import table_connection
@@ -82,7 +82,8 @@ class DynamoMailRepository:
                     tx.save(event_to_item(event, **facts))
                     operations.append("event")
                 if rate_limit is not None:
-                    tx.update(RateItem(PK=rate_limit.key, SK=RATE_SK),
+                    tx.update(RateItem(PK=auto_reply_rate_pk(rate_limit.sender, rate_limit.hour),
+                                       SK=RATE_SK),
                               actions=[RateItem.count.add(1),
                                        RateItem.expires_at.set(rate_limit.expires_at)],
                               condition=(RateItem.count.does_not_exist() | (RateItem.count < rate_limit.limit)))
