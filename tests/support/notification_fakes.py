@@ -18,7 +18,7 @@ from civicdesk.domain.delivery import (DeliveryReport, Recipient, Suppression, a
 from civicdesk.domain.errors import BadRequestError
 from civicdesk.domain.mail import OutgoingMail
 from civicdesk.domain.subscriptions import Subscription
-from civicdesk.services.notifications import Claim, NotificationContext
+from civicdesk.services.notification_records import Claim, NotificationContext
 from civicdesk.services.ports import RecipientSuppressed, StaffMember
 from tests.support.fakes import FakeMailer
 

@@ -9,7 +9,7 @@ import pytest
 
 from civicdesk.adapters.config_files import load_config_dir
 from civicdesk.domain.errors import ConfigurationError
-from civicdesk.domain.municipality import parse_municipality
+from civicdesk.domain.municipality_config import parse_municipality
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "infra" / "config"
 

@@ -24,8 +24,8 @@ from civicdesk.domain.sms import SmsDeliveryError, SmsFailure
 from civicdesk.domain.subscriptions import (Subscription, SubscriptionRole, SubscriptionState,
                                             subscription_id)
 from civicdesk.services.municipality import MunicipalityProvider
-from civicdesk.services.notifications import (CLAIM_LEASE, InvalidEvent, NotificationFailed,
-                                              NotificationService)
+from civicdesk.services.notification_sending import CLAIM_LEASE
+from civicdesk.services.notifications import InvalidEvent, NotificationFailed, NotificationService
 from tests.support.aws import CONFIG_DIR
 from tests.support.fakes import FakeMetrics, InMemoryConfigRepository
 from tests.support.notification_fakes import (START, FakeClock, FakeSmsSender,

@@ -11,7 +11,7 @@ import pytest
 from civicdesk.adapters import geo
 from civicdesk.adapters.config_files import load_config_dir
 from civicdesk.adapters.geo import areas_containing
-from civicdesk.domain.municipality import parse_municipality
+from civicdesk.domain.municipality_config import parse_municipality
 from civicdesk.domain.routing import RoutingDecision, route
 
 ROOT = Path(__file__).resolve().parents[2]

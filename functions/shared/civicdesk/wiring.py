@@ -221,7 +221,7 @@ def casework_service():
 def staff_service():
     from .services.staff import StaffService
 
-    return StaffService(staff_directory(), municipality_provider())
+    return StaffService(staff_directory())
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..domain.errors import ConfigurationError
-from ..domain.municipality import Area, parse_municipality
+from ..domain.municipality import Area
+from ..domain.municipality_config import parse_municipality
 
 
 def load_config_dir(directory: str | Path) -> dict:

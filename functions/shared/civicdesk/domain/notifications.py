@@ -28,7 +28,7 @@ from typing import Iterable
 
 from .cases import Case, TimelineEvent
 from .events import EventType
-from .subscriptions import Subscription, SubscriptionRole
+from .subscriptions import Subscription, SubscriptionRole, SubscriptionState
 
 
 class Audience(str, Enum):
@@ -77,6 +77,38 @@ class Intent:
         if self.audience is Audience.DEPARTMENT:
             return f"department:{self.department}"
         return self.audience.value
+
+
+def opted_out(subscription: Subscription) -> bool:
+    """Whether the requester declined progress mails.
+
+    A requester's subscription that is not ``confirmed`` was ended by them: a follow request for
+    their address, which anyone can make, only makes it ``pending`` again and must not undo that.
+
+    Parameters
+    ----------
+    subscription
+        The requester's (or a follower's) subscription to the case.
+
+    Returns
+    -------
+    bool
+        ``True`` if a mail they may unsubscribe from is not to be sent.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> at = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    >>> requester = Subscription(case_number="2026-000001", email="ana@example.org",
+    ...                          role=SubscriptionRole.REQUESTER, language="en",
+    ...                          state=SubscriptionState.PENDING, token="t", created_at=at)
+    >>> opted_out(requester)
+    True
+    """
+    if subscription.state is SubscriptionState.UNSUBSCRIBED:
+        return True
+    return (subscription.role is SubscriptionRole.REQUESTER
+            and subscription.state is not SubscriptionState.CONFIRMED)
 
 
 def _by_citizen(entry: TimelineEvent) -> bool:

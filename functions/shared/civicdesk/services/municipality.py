@@ -6,7 +6,8 @@ import time
 from typing import Callable
 
 from ..domain.errors import ConfigurationError
-from ..domain.municipality import Municipality, parse_municipality
+from ..domain.municipality import Municipality
+from ..domain.municipality_config import parse_municipality
 from .ports import ConfigRepository
 
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterable, Protocol
+from typing import Iterable, Protocol
 
 from ..domain.cases import Case, Status, TimelineEvent, iso
 from ..domain.delivery import DeliveryReport, Recipient
 from ..domain.inbound import InboundMarker
 from ..domain.mail import OutgoingMail
 from ..domain.subscriptions import Subscription
-
-if TYPE_CHECKING:  # defined beside the service that uses it, which imports this module
-    from .notifications import NotificationContext
+from .notification_records import NotificationContext
 
 
 class DuplicateSubmission(Exception):

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from ..domain.inbound import IntakeResult
 from ..domain.policy import Action, POLICY, Principal, Scope, authorise
 from .commands import Page, PageQuery, StaffCommand
-from .municipality import MunicipalityProvider
 from .ports import QuarantineEntry, QuarantineList, StaffDirectory, StaffMember
 
 #: A page of the quarantine when the query names no limit.
@@ -33,9 +32,8 @@ class ColleagueQuery(StaffCommand):
 
 
 class StaffService:
-    def __init__(self, directory: StaffDirectory, municipality: MunicipalityProvider):
+    def __init__(self, directory: StaffDirectory):
         self._directory = directory
-        self._municipality = municipality
 
     def me(self, principal: Principal | None) -> StaffProfile:
         """The caller: roles, departments and what they may do."""

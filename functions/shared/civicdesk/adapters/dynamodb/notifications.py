@@ -19,7 +19,7 @@ from pynamodb.transactions import TransactWrite
 
 from ...domain.cases import Case, TimelineEvent, iso
 from ...domain.subscriptions import Subscription
-from ...services.notifications import Claim, NotificationContext
+from ...services.notification_records import Claim, NotificationContext
 from .conditions import failed_conditions, saved_if
 from .items import CaseItem, NotificationItem, PendingLinkItem, SubscriptionItem, TimelineItem
 from .keys import PENDING_LINK_SK, case_pk, notification_sk

@@ -1,0 +1,65 @@
+"""What the parts of notifying share: the event being notified, the case's partition as read for
+it (with the claims already made for that event), one message to one recipient, and what became
+of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..domain.cases import Case, TimelineEvent
+from ..domain.events import EventType
+from ..domain.notifications import Intent
+from ..domain.subscriptions import Subscription
+
+
+class NotificationFailed(Exception):
+    """Some recipients could not be told; the event is retried (the others are done)."""
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    id: str
+    type: EventType
+    case_number: str
+    entry_id: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    state: str  # sending | sent | failed | suppressed | uncertain
+    claimed_at: datetime
+
+
+@dataclass(frozen=True)
+class NotificationContext:
+    case: Case
+    timeline: list[TimelineEvent]
+    subscriptions: list[Subscription]
+    claims: dict[str, Claim] = field(default_factory=dict)  # recipient key -> claim (this event)
+    pending_link: str | None = None
+    #: Staff names looked up for this event's texts: one directory read per actor, however
+    #: many recipients (every supervisor of an escalation) name them.
+    names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to one recipient."""
+
+    key: str
+    intent: Intent
+    channel: str  # email | sms
+    address: str
+    language: str
+    name: str | None = None
+    subscription: Subscription | None = None
+    phone_fallback: str | None = None  # the requester's mobile, if mail is refused
+
+
+@dataclass(frozen=True)
+class NotificationOutcome:
+    key: str
+    state: str  # sent | suppressed | duplicate | uncertain | unsubscribed | no_address
+    channel: str | None = None
+    message_id: str | None = None

@@ -1,0 +1,163 @@
+"""What a notification says: the values its template is rendered with (by template and audience),
+the links it carries, and the mail or SMS that carries it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..domain.cases import Status, TimelineEvent, tracking_url
+from ..domain.mail import OutgoingMail, subject_tag
+from ..domain.municipality import Municipality, localised as tr_text
+from ..domain.notifications import Audience
+from ..domain.redaction import redact
+from ..domain.sms import OutgoingSms, fit
+from ..domain.subscriptions import one_click_unsubscribe_url, unsubscribe_url
+from ..domain.threading import case_reply_address
+from ..rendering import case_context, case_mailbox, thread_headers, translate
+from .notification_records import Delivery, NotificationContext
+from .ports import StaffDirectory
+
+EXCERPT = 300
+
+
+class NotificationTexts:
+    def __init__(self, directory: StaffDirectory, public_url: str):
+        self._directory = directory
+        self._public_url = public_url
+
+    def mail(self, delivery: Delivery, entry: TimelineEvent, context: NotificationContext,
+             municipality: Municipality) -> OutgoingMail:
+        """The mail of ``delivery``: from the case's mailbox, threaded into the case's
+        conversation for the requester, with a one-click unsubscribe where it may have one."""
+        from ..rendering import render_mail
+
+        case = context.case
+        values = self._template_context(delivery, entry, context, municipality)
+        rendered = render_mail(delivery.intent.template, delivery.language, values)
+        service = case_mailbox(case, municipality)
+        municipality_name = tr_text(municipality.name, delivery.language)
+        headers = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All",
+                   "X-CivicDesk-Case": case.number, "Content-Language": delivery.language}
+        reply_to = None
+        if delivery.intent.audience is Audience.REQUESTER:
+            # Threaded into the case's conversation: an answer lands in the case.
+            reply_to = case_reply_address(service.address, case.number, case.token_hash)
+            headers.update(thread_headers(context.timeline))
+        if values.get("unsubscribe_url") and delivery.subscription is not None:
+            headers["List-Unsubscribe"] = f"<{one_click_unsubscribe_url(self._public_url, delivery.subscription)}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        return OutgoingMail(sender=service.address,
+                            sender_name=f"{municipality_name} – {tr_text(service.name, delivery.language)}",
+                            to=(delivery.address,),
+                            subject=f"{subject_tag(case.number)} {rendered.subject}",
+                            text=rendered.text, reply_to=reply_to, headers=headers,
+                            case_number=case.number, kind=f"notify_{delivery.intent.template}")
+
+    def sms(self, phone: str, delivery: Delivery, entry: TimelineEvent,
+            context: NotificationContext, municipality: Municipality) -> OutgoingSms:
+        """The SMS of ``delivery`` to ``phone``, in the case's language, without links to
+        unsubscribe."""
+        from ..rendering import render_sms
+
+        case = context.case
+        values = self._template_context(delivery, entry, context, municipality)
+        values["unsubscribe_url"] = None
+        text = render_sms(delivery.intent.template, case.language, values)
+        return OutgoingSms(to=phone, text=fit(text), case_number=case.number,
+                           kind=f"notify_{delivery.intent.template}", language=case.language)
+
+    def _template_context(self, delivery: Delivery, entry: TimelineEvent,
+                          context: NotificationContext, municipality: Municipality) -> dict:
+        case = context.case
+        language = delivery.language
+        data = entry.data or {}
+        audience = delivery.intent.audience
+        citizen = audience in (Audience.REQUESTER, Audience.FOLLOWER)
+        status = Status(data["status"]) if data.get("status") in Status._value2member_map_ else case.status
+        values = {
+            **case_context(case, municipality, language, status),
+            "name": delivery.name if audience is not Audience.FOLLOWER else None,
+            "tracking_url": self._tracking_link(delivery, context),
+            "unsubscribe_url": (unsubscribe_url(self._public_url, delivery.subscription)
+                                if delivery.subscription is not None and not delivery.intent.required
+                                else None),
+        }
+        message = data.get("public_text") if entry.public else None
+        template = delivery.intent.template
+        if template == "confirmation":
+            values["description_excerpt"] = _excerpt(case.description)
+        elif template == "status_changed":
+            previous = data.get("from")
+            values["previous_status_name"] = (translate(language, f"status.{previous}")
+                                              if previous in Status._value2member_map_ else None)
+            values["message"] = message
+        elif template in ("resolved", "reopened"):
+            values["message"] = message
+        elif template == "merged":
+            into = str(data.get("into") or case.merged_into or "")
+            values["into_number"] = into
+            values["into_tracking_url"] = self._public_link(into, language) if into else None
+        elif template == "referred":
+            bodies = getattr(municipality, "external_bodies", None) or {}
+            body = bodies.get(data.get("body_id"))
+            values["body_name"] = (tr_text(body.name, language) if body else
+                                   translate(language, "event.referred.external_body"))
+        elif template == "follower_update":
+            values["change"] = ("resolved" if data.get("status") == "resolved" else
+                                "reopened" if data.get("from") in ("resolved", "closed", "cancelled")
+                                else "status_changed")
+            # To a stranger: nobody's address or number, and not the requester's name.
+            names = (case.contact.name,) if case.contact else ()
+            values["message"] = redact(message, names) if message else None
+        elif template in ("assigned", "routed", "escalated"):
+            values["excerpt"] = _excerpt(case.description)
+            values["address"] = case.location.address if case.location else None
+            values["received_at"] = _format_time(case.received_at or case.created_at,
+                                                 municipality)
+            if template == "assigned":
+                values["assignee_name"] = delivery.name or delivery.key.split(":", 1)[-1]
+                values["assigned_by"] = _actor_name(entry.actor, self._directory, context.names)
+            if template == "escalated":
+                values["reason"] = str(data.get("reason") or "")
+                values["escalated_by"] = _actor_name(entry.actor, self._directory, context.names)
+                values["level"] = int(data.get("level") or 1)
+        if not citizen:
+            values["tracking_url"] = None
+        return values
+
+    def _tracking_link(self, delivery: Delivery, context: NotificationContext) -> str | None:
+        """The requester's confirmation carries the private link (with the token, kept only
+        until it is sent); later mails the public page of a public case."""
+        case = context.case
+        if delivery.intent.template == "confirmation":
+            # Only the private link: the confirmation tells the citizen to keep it to themselves.
+            return context.pending_link
+        if case.public:
+            return self._public_link(case.number, delivery.language)
+        return None
+
+    def _public_link(self, number: str, language: str) -> str:
+        """The tracking page without a token: the public view of a public case (a private one
+        asks for the token from the confirmation)."""
+        return tracking_url(self._public_url, number, None, language)
+
+
+def _excerpt(text: str | None, limit: int = EXCERPT) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _actor_name(actor: str, directory: StaffDirectory, known: dict[str, str]) -> str:
+    if actor not in known:
+        name = actor.split(":", 1)[-1]
+        if actor.startswith("staff:"):
+            member = directory.get(name)
+            name = (member.name or name) if member else name
+        known[actor] = name
+    return known[actor]
+
+
+def _format_time(moment: datetime, municipality: Municipality) -> str:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(municipality.time_zone)).strftime("%d.%m.%Y %H:%M")
