@@ -14,7 +14,7 @@ help:
 	@echo "make run    start CivicDesk locally (embedded AWS, portal on http://127.0.0.1:8000/)"
 	@echo "make test   install what is needed and run the whole test suite"
 	@echo "make bench  run the benchmarks (writes bench/results/latest.json)"
-	@echo "make lint   cfn-lint the template"
+	@echo "make lint   cfn-lint the template, ruff (with import order) and mypy on the package"
 	@echo "make seed STACK=name   store infra/config in a deployed stack's table"
 
 $(STAMP): $(REQUIREMENTS)
@@ -26,8 +26,7 @@ $(STAMP): $(REQUIREMENTS)
 run: $(STAMP)
 	$(PY) -m infra.local
 
-test: $(STAMP)
-	$(VENV)/bin/cfn-lint template.yaml
+test: lint
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 bench: $(STAMP)
@@ -35,6 +34,8 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/ruff check --no-cache .
+	$(VENV)/bin/mypy
 
 # Store the municipality's configuration in a deployed stack (after `sam deploy`).
 seed: $(STAMP)

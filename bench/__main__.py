@@ -202,8 +202,13 @@ def mail_throughput() -> dict:
     from civicdesk.services.email_intake import EmailIntakeService
     from civicdesk.services.municipality import MunicipalityProvider
     from tests.support.aws import CONFIG_DIR
-    from tests.support.fakes import (FakeMailer, FakeMetrics, InMemoryBlobStore,
-                                     InMemoryConfigRepository, InMemoryMailRepository)
+    from tests.support.fakes import (
+        FakeMailer,
+        FakeMetrics,
+        InMemoryBlobStore,
+        InMemoryConfigRepository,
+        InMemoryMailRepository,
+    )
 
     document = load_config_dir(CONFIG_DIR)
     mails = corpus(CORPUS_SIZE, document["mail_domain"])
@@ -341,8 +346,7 @@ def local_notify_latency() -> dict:
     from contextlib import redirect_stdout
 
     from infra.local.runtime import LocalRuntime
-    from tests.support.local_staff import (change_status, id_token, outbox, register_call,
-                                           wait_for)
+    from tests.support.local_staff import change_status, id_token, outbox, register_call, wait_for
 
     def mails(runtime, address: str, text: str = "") -> list[dict]:
         return [entry for entry in outbox(runtime) if entry["channel"] == "email"
@@ -359,11 +363,12 @@ def local_notify_latency() -> dict:
         for index in range(ROUNDS):
             address = f"bench{index}@example.rs"
             case = register_call(runtime, token, {"email": address})
-            wait_for(lambda: mails(runtime, address), 15)
+            wait_for(lambda address=address: mails(runtime, address), 15)
             message = f"Bench {index}: екипа излази сутра."
             started = time.perf_counter()
             change_status(runtime, token, case, "in_progress", message)
-            if not wait_for(lambda: mails(runtime, address, message), 15, interval=0.01):
+            if not wait_for(lambda address=address, message=message: mails(runtime, address, message),
+                            15, interval=0.01):
                 raise RuntimeError(f"no mail for the status change of {case['number']} "
                                    f"within 15 s")
             samples.append(time.perf_counter() - started)

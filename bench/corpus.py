@@ -26,7 +26,7 @@ MAILBOXES = ["podrska", "kjs", "isib", "vodovod", "saobracaj", "inspekcija", "lp
 
 def generated(count: int, domain: str) -> list[bytes]:
     mails = []
-    for index, ((language, charset, subject, text), box) in zip(
+    for index, ((_language, charset, subject, text), box) in zip(
             range(count), itertools.cycle(itertools.product(TEXTS, MAILBOXES))):
         message = EmailMessage()
         message["From"] = f"citizen{index}@example.org"

@@ -6,8 +6,8 @@ SAM: ``Handler: app.app``; one REST ``Api`` event per route below (a contract te
 from __future__ import annotations
 
 import functools
-import re
 import json
+import re
 
 from aws_lambda_powertools.logging import correlation_paths
 from chalice import Chalice, ConvertToMiddleware, Response

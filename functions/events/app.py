@@ -9,8 +9,7 @@ failed one may be published again on the retry; every event carries a stable id
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.batch import (BatchProcessor, EventType,
-                                                   process_partial_response)
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
 from civicdesk import wiring
 from civicdesk.adapters.dynamodb.mappers import timeline_entry_from_image

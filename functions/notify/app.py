@@ -10,8 +10,7 @@ queue's visibility timeout (recipients already told are not told again), and aft
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.batch import (BatchProcessor, EventType,
-                                                   process_partial_response)
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
 from civicdesk import wiring
 from civicdesk.observability import logger, metrics, tracer

@@ -17,8 +17,7 @@ import threading
 import traceback
 
 from infra.local.aws import StartupError
-from infra.local.runtime import (DEFAULT_AWS_PORT, DEFAULT_HTTP_PORT, DEFAULT_SMTP_PORT,
-                                 DEFAULT_STATE_DIR, LocalRuntime)
+from infra.local.runtime import DEFAULT_AWS_PORT, DEFAULT_HTTP_PORT, DEFAULT_SMTP_PORT, DEFAULT_STATE_DIR, LocalRuntime
 from infra.local.state import StateError
 
 

@@ -315,7 +315,7 @@ def provision(template: Template, parameters: dict[str, Any]) -> Resources:
 
     ref = reference_resolver(resources, parameters)
     resources.event_destinations = ses_events.provision_event_destinations(template, ref, ses)
-    for logical_id, resource in template.of_type("AWS::SES::EmailIdentity").items():
+    for resource in template.of_type("AWS::SES::EmailIdentity").values():
         identity = str(template.resolve(resource["Properties"]["EmailIdentity"], ref))
         if "@" in identity:
             ses.verify_email_identity(EmailAddress=identity)

@@ -154,8 +154,9 @@ def subscription_request(where: str, properties: dict) -> dict | None:
     ...     "FilterPolicy": {"type": ["case.status_changed"]}})
     >>> request["Protocol"], request["ReturnSubscriptionArn"]
     ('sqs', True)
-    >>> request["Attributes"]
-    {'FilterPolicyScope': 'MessageAttributes', 'FilterPolicy': '{"type": ["case.status_changed"]}', 'RawMessageDelivery': 'true'}
+    >>> request["Attributes"]  # doctest: +NORMALIZE_WHITESPACE
+    {'FilterPolicyScope': 'MessageAttributes', 'FilterPolicy': '{"type": ["case.status_changed"]}',
+     'RawMessageDelivery': 'true'}
     >>> subscription_request("Mail", {"TopicArn": "t", "Protocol": "email", "Endpoint": "a@b"})
     """
     protocol = str(properties.get("Protocol") or "").lower()

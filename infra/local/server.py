@@ -19,14 +19,23 @@ from typing import Callable
 from urllib.parse import parse_qs
 
 from infra.local import outbox as outbox_views
-from infra.local.apigateway import (MAX_PAYLOAD_BYTES, ApiRoute, GatewayResponses, HttpRequest,
-                                    HttpResponse, MalformedProxyResponseError, RouteTable,
-                                    build_event, error_response, json_response,
-                                    translate_response)
+from infra.local.apigateway import (
+    MAX_PAYLOAD_BYTES,
+    ApiRoute,
+    GatewayResponses,
+    HttpRequest,
+    HttpResponse,
+    MalformedProxyResponseError,
+    RouteTable,
+    build_event,
+    error_response,
+    json_response,
+    translate_response,
+)
 from infra.local.authorizer import Unauthorized
 from infra.local.lambdas import LocalFunction
-from infra.local.state import snapshot_after
 from infra.local.outbox import Outbox
+from infra.local.state import snapshot_after
 from infra.local.static import StaticSite
 
 log = logging.getLogger("civicdesk.local")

@@ -556,7 +556,8 @@ def test_language_switch_translates_the_chrome_not_the_document(b, server):
 
     for lang in ["cs", "sr-Cyrl", "sr-Latn", "bg", "en"]:
         Select(by_id(b, "lang-select")).select_by_value(lang)
-        wait(b, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang, f"{lang} not applied")
+        wait(b, lambda d, lang=lang: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang,
+             f"{lang} not applied")
         assert chrome_texts(b) == CHROME[lang], lang
         assert f"lang={lang}" in b.current_url
         # The document's own texts stay as they are, and the filter still applies.
@@ -648,7 +649,7 @@ def test_landmarks_headings_and_visible_keyboard_focus(b, server):
         "return [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].filter((e) => e.offsetParent !== null || "
         "e.closest('details')).map((e) => Number(e.tagName[1]))")
     assert levels.count(1) == 1 and levels[0] == 1
-    for previous, current in zip(levels, levels[1:]):
+    for previous, current in zip(levels, levels[1:], strict=False):
         assert current <= previous + 1, levels
     # Every control has a name.
     unnamed = b.execute_script("""

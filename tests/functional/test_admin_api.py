@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta, timezone
 
-import boto3
 import pytest
 
 from tests.support import aws
@@ -432,6 +431,7 @@ def test_staff_list_for_assignment(team):
 
 def test_routing_by_area_sends_a_village_water_leak_to_the_village_utility(team):
     import json
+
     from shapely.geometry import shape
 
     areas = json.loads((aws.CONFIG_DIR / "areas.geojson").read_text(encoding="utf-8"))

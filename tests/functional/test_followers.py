@@ -178,8 +178,7 @@ def test_after_ten_minutes_the_link_is_sent_again_with_the_same_token(aws_env):
 def test_an_unconfirmed_subscription_expires(aws_env):
     from civicdesk import wiring
     from civicdesk.domain.errors import NotFoundError
-    from civicdesk.services.followers import (PENDING_LIFETIME, ConfirmSubscription, FollowCase,
-                                              FollowerService)
+    from civicdesk.services.followers import PENDING_LIFETIME, ConfirmSubscription, FollowCase, FollowerService
 
     number = open_case(AdminApi())
     now = [datetime.now(timezone.utc)]
@@ -239,8 +238,7 @@ def test_a_pending_subscription_can_be_ended_before_it_is_confirmed(api):
 
 def test_the_requesters_subscription_ends_the_same_way(api):
     from civicdesk.adapters.dynamodb.mappers import subscription_to_item
-    from civicdesk.domain.subscriptions import (Subscription, SubscriptionRole, SubscriptionState,
-                                                new_subscription_token)
+    from civicdesk.domain.subscriptions import Subscription, SubscriptionRole, SubscriptionState, new_subscription_token
 
     number = open_case(api)
     now = datetime.now(timezone.utc)

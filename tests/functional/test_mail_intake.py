@@ -144,9 +144,9 @@ def test_a_wrong_reply_tag_does_not_reach_the_case(ingest):
 
 
 def test_reply_to_a_closed_case_reopens_it_within_the_window_else_links(ingest, monkeypatch):
-    from civicdesk.domain.cases import Status
     from civicdesk.adapters.dynamodb.items import CaseItem
     from civicdesk.adapters.dynamodb.keys import CASE_SK, case_pk
+    from civicdesk.domain.cases import Status
 
     first, _ = ingest(build_mail())
     number = first["case_number"]

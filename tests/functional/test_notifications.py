@@ -52,7 +52,6 @@ def notifications(number: str) -> list[dict]:
 
 def open_web_case(**changes) -> dict:
     from civicdesk import wiring
-
     from civicdesk.api import case_commands, case_views
 
     command = case_commands.open_public_case({**WEB_CASE, **changes})
@@ -70,8 +69,7 @@ def change_status(caller, number: str, status: str, **extra):
 def follow(number: str, email: str, language: str = "en"):
     """A confirmed follower (the opt-in itself is tested with the public routes)."""
     from civicdesk import wiring
-    from civicdesk.domain.subscriptions import (Subscription, SubscriptionRole,
-                                                SubscriptionState)
+    from civicdesk.domain.subscriptions import Subscription, SubscriptionRole, SubscriptionState
 
     now = datetime.now(timezone.utc)
     return wiring.subscription_repository().add_subscription(Subscription(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import boto3
 
-from infra.local.apigateway import HttpRequest, RouteTable, ApiRoute, build_event, translate_response
+from infra.local.apigateway import ApiRoute, HttpRequest, RouteTable, build_event, translate_response
 from infra.local.template import Template
 from tests.support import aws
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from functools import lru_cache
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
-
-import boto3
 
 from infra.local import aws as local_aws
 from infra.local.aws import Resources

@@ -192,7 +192,7 @@ def module_export(driver: WebDriver, module: str, expression: str) -> Any:
 CYRILLIC_TO_LATIN = dict(zip(
     "абвгдђежзијклљмнњопрстћуфхцчџш",
     ["a", "b", "v", "g", "d", "đ", "e", "ž", "z", "i", "j", "k", "l", "lj", "m", "n", "nj", "o", "p", "r",
-     "s", "t", "ć", "u", "f", "h", "c", "č", "dž", "š"]))
+     "s", "t", "ć", "u", "f", "h", "c", "č", "dž", "š"], strict=False))
 
 
 def serbian_latin(text: str) -> str:

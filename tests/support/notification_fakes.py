@@ -13,8 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from civicdesk.domain.cases import Case, EventKind, TimelineEvent
-from civicdesk.domain.delivery import (DeliveryReport, Recipient, Suppression, address_key,
-                                       normalise_address)
+from civicdesk.domain.delivery import DeliveryReport, Recipient, Suppression, address_key, normalise_address
 from civicdesk.domain.errors import BadRequestError
 from civicdesk.domain.mail import OutgoingMail
 from civicdesk.domain.subscriptions import Subscription

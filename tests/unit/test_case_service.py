@@ -10,8 +10,7 @@ from civicdesk.domain.errors import ConflictError, NotFoundError, ValidationErro
 from civicdesk.services.cases import CaseService
 from civicdesk.services.municipality import MunicipalityProvider
 from tests.support.aws import CONFIG_DIR
-from tests.support.fakes import (FakeMailer, FakeMetrics, InMemoryCaseRepository,
-                                 InMemoryConfigRepository)
+from tests.support.fakes import FakeMailer, FakeMetrics, InMemoryCaseRepository, InMemoryConfigRepository
 
 NEW_YEARS_EVE_BELGRADE = datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)  # 00:30 on 1 Jan
 

@@ -6,11 +6,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from civicdesk.adapters.phones import LibPhoneNumbers
 from civicdesk.adapters.config_files import load_config_dir
+from civicdesk.adapters.phones import LibPhoneNumbers
 from civicdesk.api import case_commands
-from civicdesk.domain.errors import (ConflictError, ForbiddenError, InvalidTransitionError,
-                                     NotFoundError, UnauthorizedError, ValidationError)
+from civicdesk.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidTransitionError,
+    NotFoundError,
+    UnauthorizedError,
+    ValidationError,
+)
 from civicdesk.domain.policy import Action, Principal, Role
 from civicdesk.services.casework import CaseworkService
 from civicdesk.services.municipality import MunicipalityProvider

@@ -9,8 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from civicdesk.domain.delivery import (DeliveryEventError, DeliveryStatus, Recipient,
-                                       SuppressionReason, address_key, parse_delivery_events)
+from civicdesk.domain.delivery import (
+    DeliveryEventError,
+    DeliveryStatus,
+    Recipient,
+    SuppressionReason,
+    address_key,
+    parse_delivery_events,
+)
 from civicdesk.domain.mail import OutgoingMail
 from civicdesk.services.delivery import SuppressionCheckingMailer
 from civicdesk.services.ports import RecipientSuppressed

@@ -18,25 +18,22 @@ from pathlib import Path
 
 import pytest
 
-from civicdesk.adapters.phones import LibPhoneNumbers
 from civicdesk.adapters.config_files import load_config_dir
+from civicdesk.adapters.phones import LibPhoneNumbers
 from civicdesk.api.commands import lift_suppression, page_query
 from civicdesk.api.views import suppression_view, suppressions_view
 from civicdesk.domain.cases import Case, CaseType, Channel, Contact, EventKind, Status
 from civicdesk.domain.delivery import DeliveryEventError, SuppressionReason, address_key
-from civicdesk.domain.errors import (ForbiddenError, NotFoundError, UnauthorizedError,
-                                     ValidationError)
+from civicdesk.domain.errors import ForbiddenError, NotFoundError, UnauthorizedError, ValidationError
 from civicdesk.domain.mail import OutgoingMail
 from civicdesk.domain.policy import Principal, Role
 from civicdesk.domain.sms import SmsDeliveryError, SmsFailure
-from civicdesk.services.delivery import (DeliveryFeedbackService, SuppressionAdmin,
-                                         SuppressionCheckingMailer)
+from civicdesk.services.delivery import DeliveryFeedbackService, SuppressionAdmin, SuppressionCheckingMailer
 from civicdesk.services.municipality import MunicipalityProvider
 from civicdesk.services.ports import RecipientSuppressed
 from tests.support.aws import CONFIG_DIR
 from tests.support.fakes import FakeMailer, InMemoryConfigRepository
-from tests.support.notification_fakes import (START, FakeClock, FakeSmsSender,
-                                              InMemoryDeliveryRepository)
+from tests.support.notification_fakes import START, FakeClock, FakeSmsSender, InMemoryDeliveryRepository
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "ses"
 CONFIG = load_config_dir(CONFIG_DIR)

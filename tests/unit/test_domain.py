@@ -2,15 +2,25 @@ from datetime import datetime, timezone
 
 import pytest
 
-from civicdesk.domain.cases import (DEFAULT_TRANSITIONS, CaseType, EventKind, Status,
-                                    TimelineEvent, check_transition, format_number, hash_token,
-                                    new_tracking_token, parse_number, token_matches)
+from civicdesk.adapters.config_files import load_config_dir
+from civicdesk.domain.cases import (
+    DEFAULT_TRANSITIONS,
+    CaseType,
+    EventKind,
+    Status,
+    TimelineEvent,
+    check_transition,
+    format_number,
+    hash_token,
+    new_tracking_token,
+    parse_number,
+    token_matches,
+)
 from civicdesk.domain.errors import ConfigurationError, InvalidTransitionError
 from civicdesk.domain.mail import find_subject_tag, subject_tag
-from civicdesk.domain.threading import case_reply_address, parse_reply_address, reply_tag
 from civicdesk.domain.municipality_config import parse_municipality
 from civicdesk.domain.redaction import redact
-from civicdesk.adapters.config_files import load_config_dir
+from civicdesk.domain.threading import case_reply_address, parse_reply_address, reply_tag
 from tests.support.aws import CONFIG_DIR
 
 

@@ -12,8 +12,13 @@ from civicdesk.domain.inbound import InboundMail, IntakeOutcome
 from civicdesk.services.email_intake import EmailIntakeService
 from civicdesk.services.municipality import MunicipalityProvider
 from tests.support.aws import CONFIG_DIR
-from tests.support.fakes import (FakeMailer, FakeMetrics, InMemoryBlobStore,
-                                 InMemoryConfigRepository, InMemoryMailRepository)
+from tests.support.fakes import (
+    FakeMailer,
+    FakeMetrics,
+    InMemoryBlobStore,
+    InMemoryConfigRepository,
+    InMemoryMailRepository,
+)
 
 DOCUMENT = load_config_dir(CONFIG_DIR)
 FIXTURES = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "mail").glob("*.eml"))

@@ -21,8 +21,16 @@ from civicdesk.api.views import feed_view
 from civicdesk.domain import policy
 from civicdesk.domain.cases import EventKind, TimelineEvent
 from civicdesk.domain.errors import BadRequestError, ForbiddenError, ValidationError
-from civicdesk.domain.feed import (LATE_WINDOW, MAX_SEEN, FeedCursor, FeedEntry, advance,
-                                   feed_day, feed_record, position_of)
+from civicdesk.domain.feed import (
+    LATE_WINDOW,
+    MAX_SEEN,
+    FeedCursor,
+    FeedEntry,
+    advance,
+    feed_day,
+    feed_record,
+    position_of,
+)
 from civicdesk.domain.policy import Principal, Role
 from civicdesk.services.feed import FeedService
 from civicdesk.services.municipality import MunicipalityProvider

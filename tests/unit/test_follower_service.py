@@ -16,10 +16,15 @@ import pytest
 from civicdesk.adapters.config_files import load_config_dir
 from civicdesk.domain.cases import Case, CaseType, Channel, Status
 from civicdesk.domain.errors import NotFoundError, ValidationError
-from civicdesk.domain.subscriptions import (Subscription, SubscriptionRole, SubscriptionState,
-                                            new_subscription_token)
-from civicdesk.services.followers import (OPT_IN_INTERVAL, PENDING_LIFETIME, ConfirmSubscription,
-                                          FollowCase, FollowerService, Unsubscribe)
+from civicdesk.domain.subscriptions import Subscription, SubscriptionRole, SubscriptionState, new_subscription_token
+from civicdesk.services.followers import (
+    OPT_IN_INTERVAL,
+    PENDING_LIFETIME,
+    ConfirmSubscription,
+    FollowCase,
+    FollowerService,
+    Unsubscribe,
+)
 from civicdesk.services.municipality import MunicipalityProvider
 from civicdesk.services.ports import RecipientSuppressed
 from tests.support.aws import CONFIG_DIR

@@ -41,7 +41,7 @@ def test_serbian_latin_is_the_transliteration_of_cyrillic():
                      ["a", "b", "v", "g", "d", "đ", "e", "ž", "z", "i", "j", "k", "l", "lj", "m",
                       "n", "nj", "o", "p", "r", "s", "t", "ć", "u", "f", "h", "c", "č", "dž", "š",
                       "A", "B", "V", "G", "D", "Đ", "E", "Ž", "Z", "I", "J", "K", "L", "Lj", "M",
-                      "N", "Nj", "O", "P", "R", "S", "T", "Ć", "U", "F", "H", "C", "Č", "Dž", "Š"]))
+                      "N", "Nj", "O", "P", "R", "S", "T", "Ć", "U", "F", "H", "C", "Č", "Dž", "Š"], strict=False))
     cyrillic, latin = catalogue("sr-Cyrl"), catalogue("sr-Latn")
     for key, text in cyrillic.items():
         expected = "".join(table.get(ch, ch) for ch in text)

@@ -5,8 +5,15 @@ import json
 
 import pytest
 
-from infra.local.apigateway import (ApiRoute, HttpRequest, MalformedProxyResponseError,
-                                    RouteMatch, RouteTable, build_event, translate_response)
+from infra.local.apigateway import (
+    ApiRoute,
+    HttpRequest,
+    MalformedProxyResponseError,
+    RouteMatch,
+    RouteTable,
+    build_event,
+    translate_response,
+)
 from infra.local.template import Template
 
 TRACK = ApiRoute("/v1/public/cases/{number}", "GET", "ApiFunction")

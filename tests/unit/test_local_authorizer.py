@@ -16,11 +16,20 @@ from hypothesis import strategies as st
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
-from infra.local.apigateway import (ApiRoute, GatewayResponses, HttpRequest, HttpResponse,
-                                    RouteTable)
-from infra.local.authorizer import (EXPIRED_MESSAGE, CognitoAuthorizer, JwksCache, PoolClients,
-                                    PoolRef, RouteAuthorizer, Unauthorized, claim_date,
-                                    render_claims, token_from_header, verify_token)
+from infra.local.apigateway import ApiRoute, GatewayResponses, HttpRequest, HttpResponse, RouteTable
+from infra.local.authorizer import (
+    EXPIRED_MESSAGE,
+    CognitoAuthorizer,
+    JwksCache,
+    PoolClients,
+    PoolRef,
+    RouteAuthorizer,
+    Unauthorized,
+    claim_date,
+    render_claims,
+    token_from_header,
+    verify_token,
+)
 from infra.local.server import Frontend
 from infra.local.template import Template
 

@@ -13,9 +13,17 @@ import pytest
 
 from infra.local import aws
 from infra.local.banner import cli_token_command, local_info
-from infra.local.cognito import (DEMO_USERS, UserPool, UserPoolClient, UserPoolGroup, demo_pool,
-                                 load_demo_staff, passthrough_request, password_problems,
-                                 user_pool_requests)
+from infra.local.cognito import (
+    DEMO_USERS,
+    UserPool,
+    UserPoolClient,
+    UserPoolGroup,
+    demo_pool,
+    load_demo_staff,
+    passthrough_request,
+    password_problems,
+    user_pool_requests,
+)
 from infra.local.template import ROOT, Template
 
 TEMPLATE = Template()

@@ -10,8 +10,13 @@ import logging
 import pytest
 
 from infra.local import messaging
-from infra.local.messaging import (MessagingTemplateError, queue_creation_order, queue_request,
-                                   subscription_request, topic_request)
+from infra.local.messaging import (
+    MessagingTemplateError,
+    queue_creation_order,
+    queue_request,
+    subscription_request,
+    topic_request,
+)
 from infra.local.template import Template, _Tag
 
 TEMPLATE = Template()

@@ -13,8 +13,15 @@ from civicdesk.domain.delivery import DeliveryStatus, parse_delivery_events
 from infra.local.apigateway import HttpRequest
 from infra.local.outbox import Outbox
 from infra.local.server import Frontend, LocalTools
-from infra.local.ses_events import (EventDestination, SentMail, SesEventError, SesEventPublisher,
-                                    sent_mail, sent_mail_of_entry, simulated_outcome)
+from infra.local.ses_events import (
+    EventDestination,
+    SentMail,
+    SesEventError,
+    SesEventPublisher,
+    sent_mail,
+    sent_mail_of_entry,
+    simulated_outcome,
+)
 from infra.local.template import Template
 
 TOPIC = "arn:aws:sns:eu-central-1:123456789012:civicdesk-local-DeliveryEventsTopic"

@@ -4,8 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from civicdesk.domain.cases import (Case, CaseType, Channel, Contact, EventKind, Status,
-                                    TimelineEvent)
+from civicdesk.domain.cases import Case, CaseType, Channel, Contact, EventKind, Status, TimelineEvent
 from civicdesk.domain.events import EventType
 from civicdesk.domain.notifications import Audience, plan
 from civicdesk.domain.subscriptions import Subscription, SubscriptionRole, SubscriptionState

@@ -15,22 +15,25 @@ from datetime import timedelta
 
 import pytest
 
-from civicdesk.adapters.phones import LibPhoneNumbers
 from civicdesk.adapters.config_files import load_config_dir
-from civicdesk.domain.cases import (Case, CaseType, Channel, Contact, EventKind, Status,
-                                    TimelineEvent)
+from civicdesk.adapters.phones import LibPhoneNumbers
+from civicdesk.domain.cases import Case, CaseType, Channel, Contact, EventKind, Status, TimelineEvent
 from civicdesk.domain.events import CaseFacts, domain_event
 from civicdesk.domain.sms import SmsDeliveryError, SmsFailure
-from civicdesk.domain.subscriptions import (Subscription, SubscriptionRole, SubscriptionState,
-                                            subscription_id)
+from civicdesk.domain.subscriptions import Subscription, SubscriptionRole, SubscriptionState, subscription_id
 from civicdesk.services.municipality import MunicipalityProvider
 from civicdesk.services.notification_sending import CLAIM_LEASE
 from civicdesk.services.notifications import InvalidEvent, NotificationFailed, NotificationService
 from tests.support.aws import CONFIG_DIR
 from tests.support.fakes import FakeMetrics, InMemoryConfigRepository
-from tests.support.notification_fakes import (START, FakeClock, FakeSmsSender,
-                                              FakeStaffDirectory,
-                                              InMemoryNotificationRepository, SelectiveMailer)
+from tests.support.notification_fakes import (
+    START,
+    FakeClock,
+    FakeSmsSender,
+    FakeStaffDirectory,
+    InMemoryNotificationRepository,
+    SelectiveMailer,
+)
 
 CONFIG = load_config_dir(CONFIG_DIR)
 PUBLIC_URL = "https://prijave.demo.rs"

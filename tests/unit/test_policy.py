@@ -3,8 +3,16 @@
 import pytest
 
 from civicdesk.domain.errors import ForbiddenError, NotFoundError, UnauthorizedError
-from civicdesk.domain.policy import (POLICY, Action, Principal, Role, Scope, authorise,
-                                     authorise_case, principal_from_claims)
+from civicdesk.domain.policy import (
+    POLICY,
+    Action,
+    Principal,
+    Role,
+    Scope,
+    authorise,
+    authorise_case,
+    principal_from_claims,
+)
 
 A = Action
 # The expected permissions, written out independently of POLICY: (action) -> {role: scope}.

@@ -13,7 +13,7 @@ def test_the_documented_table_is_the_policy_table():
         match = re.match(r"^\| `([a-z_.]+)` \|[^|]*\|(.*)\|$", line)
         if match:
             cells = [c.strip() for c in match.group(2).split("|")]
-            rows[match.group(1)] = dict(zip([r.value for r in Role], cells))
+            rows[match.group(1)] = dict(zip([r.value for r in Role], cells, strict=False))
     assert set(rows) == {a.value for a in Action}
     for action, by_role in POLICY.items():
         for role in Role:

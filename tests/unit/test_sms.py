@@ -13,10 +13,22 @@ from hypothesis import strategies as st
 
 from civicdesk.domain import sms as sms_module
 from civicdesk.domain.errors import CivicDeskError
-from civicdesk.domain.sms import (GSM_BASIC, GSM_EXTENSION, OutgoingSms, SmsDeliveryError,
-                                  SmsFailure, encoding, find_case_number, fit, is_e164,
-                                  is_sender_id, segments, to_gsm)
+from civicdesk.domain.sms import (
+    GSM_BASIC,
+    GSM_EXTENSION,
+    OutgoingSms,
+    SmsDeliveryError,
+    SmsFailure,
+    encoding,
+    find_case_number,
+    fit,
+    is_e164,
+    is_sender_id,
+    segments,
+    to_gsm,
+)
 from civicdesk.rendering import catalogue
+
 
 def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}

@@ -11,8 +11,14 @@ import pytest
 
 from civicdesk.domain.cases import LANGUAGES, tracking_url
 from civicdesk.domain.sms import GSM7, fit, segments
-from civicdesk.domain.subscriptions import (Subscription, SubscriptionRole, SubscriptionState,
-                                            confirm_url, new_subscription_token, unsubscribe_url)
+from civicdesk.domain.subscriptions import (
+    Subscription,
+    SubscriptionRole,
+    SubscriptionState,
+    confirm_url,
+    new_subscription_token,
+    unsubscribe_url,
+)
 from civicdesk.rendering import templating
 from civicdesk.rendering.i18n import catalogue, translate
 from civicdesk.rendering.templating import MAIL_KINDS, SMS_KINDS, RenderedMail, render_mail, render_sms

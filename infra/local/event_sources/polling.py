@@ -110,6 +110,6 @@ class Worker(ABC):
         """Seconds to wait before the next read when ``poll_once`` said there is no hurry."""
         return self.poll_interval
 
-    def finish(self) -> None:
+    def finish(self) -> None:  # noqa: B027 - a hook: most workers have nothing pending
         """Deliver what is pending before the thread ends (bounded by ``stop``'s timeout)."""
 

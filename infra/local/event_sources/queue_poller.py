@@ -77,8 +77,8 @@ class SqsQueuePoller(Worker):
         records = [lambda_sqs_record(m, queue_arn=self._queue_arn, region=self._region)
                    for m in messages]
         matching = [matches_any(self.mapping.filters, sqs_filter_view(r)) for r in records]
-        wanted = [r for r, match in zip(records, matching) if match]
-        done = [r for r, match in zip(records, matching) if not match]
+        wanted = [r for r, match in zip(records, matching, strict=False) if match]
+        done = [r for r, match in zip(records, matching, strict=False) if not match]
         if wanted:
             identifiers = [r["messageId"] for r in wanted]
             try:

@@ -9,7 +9,6 @@ token (``principal_from_claims``); roles are the pool's groups.
 from __future__ import annotations
 
 import builtins
-
 from contextlib import contextmanager
 from typing import Any, Iterator
 

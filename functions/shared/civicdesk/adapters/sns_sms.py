@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from botocore.exceptions import (BotoCoreError, ClientError, ConnectionError, HTTPClientError,
-                                 NoCredentialsError, PartialCredentialsError)
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError,
+    HTTPClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
 
 from ..domain.errors import ConfigurationError
 from ..domain.redaction import redact
-from ..domain.sms import (MAX_MESSAGE_BYTES, OutgoingSms, SmsDeliveryError, SmsFailure,
-                          is_e164, is_sender_id)
+from ..domain.sms import MAX_MESSAGE_BYTES, OutgoingSms, SmsDeliveryError, SmsFailure, is_e164, is_sender_id
 
 #: SNS error codes (``Error.Code`` of the Query protocol) and what they mean for an SMS.
 _FAILURE_BY_CODE = {

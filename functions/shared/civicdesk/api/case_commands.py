@@ -12,9 +12,21 @@ from typing import Any, Mapping
 
 from ..domain.cases import CaseType, Channel, Contact, Location, Status
 from ..domain.errors import FieldError, ValidationError
-from ..services.case_commands import (AddNote, Assign, ChangeStatus, Delete, Escalate, Link,
-                                      Merge, OpenPublicCase, OpenStaffCase, QueueFilter, Refer,
-                                      Reply, Reroute)
+from ..services.case_commands import (
+    AddNote,
+    Assign,
+    ChangeStatus,
+    Delete,
+    Escalate,
+    Link,
+    Merge,
+    OpenPublicCase,
+    OpenStaffCase,
+    QueueFilter,
+    Refer,
+    Reply,
+    Reroute,
+)
 from . import schemas
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..domain.cases import Case, EventKind, TimelineEvent
-from ..domain.municipality import Municipality, localised as tr_text
+from ..domain.municipality import Municipality
+from ..domain.municipality import localised as tr_text
 from ..domain.redaction import redact
 from ..rendering import translate
-from ..services.case_commands import (CaseChanged, CaseFile, MessageSent, OpenedCase, QueuePage,
-                                      TrackedCase)
+from ..services.case_commands import CaseChanged, CaseFile, MessageSent, OpenedCase, QueuePage, TrackedCase
 from .views import timeline_text
 
 EXCERPT = 200

@@ -12,10 +12,25 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from . import schemas as s
-from .response_schemas import (CASE_DETAIL, CATEGORIES, CHANGE_RESULT, ERROR, FEED_PAGE,
-                               FOLLOW_ACCEPTED, ME, MUNICIPALITY, OPENED, PUBLIC_CASE_VIEW,
-                               QUARANTINE_PAGE, QUEUE_PAGE, RELEASE_RESULT, STAFF_LIST,
-                               SUBSCRIPTION_STATE, SUPPRESSION, SUPPRESSION_PAGE)
+from .response_schemas import (
+    CASE_DETAIL,
+    CATEGORIES,
+    CHANGE_RESULT,
+    ERROR,
+    FEED_PAGE,
+    FOLLOW_ACCEPTED,
+    ME,
+    MUNICIPALITY,
+    OPENED,
+    PUBLIC_CASE_VIEW,
+    QUARANTINE_PAGE,
+    QUEUE_PAGE,
+    RELEASE_RESULT,
+    STAFF_LIST,
+    SUBSCRIPTION_STATE,
+    SUPPRESSION,
+    SUPPRESSION_PAGE,
+)
 from .validation import Field, Obj, Str
 
 VERSION = "1.2.0"

@@ -9,7 +9,8 @@ from ..domain.cases import CaseType, EventKind, iso
 from ..domain.delivery import Recipient
 from ..domain.feed import FeedEntry
 from ..domain.inbound import IntakeResult
-from ..domain.municipality import Municipality, localised as tr_text
+from ..domain.municipality import Municipality
+from ..domain.municipality import localised as tr_text
 from ..domain.policy import Role
 from ..domain.subscriptions import SubscriptionState
 from ..rendering import translate

@@ -36,8 +36,7 @@ from pathlib import Path
 
 from .. import wiring
 from ..domain.cases import LANGUAGES
-from ..services.staff_accounts import (ROLES, StaffInputError, StaffListing, StaffPoolError,
-                                       validate)
+from ..services.staff_accounts import ROLES, StaffInputError, StaffListing, StaffPoolError, validate
 
 DEFAULT_STATE_DIR = ".civicdesk"
 

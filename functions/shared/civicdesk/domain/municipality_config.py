@@ -11,8 +11,7 @@ from typing import Mapping, Sequence
 
 from .cases import LANGUAGES, CaseType
 from .errors import ConfigurationError
-from .municipality import (Area, Category, CategoryGroup, Department, ExternalBody, Municipality,
-                           Service)
+from .municipality import Area, Category, CategoryGroup, Department, ExternalBody, Municipality, Service
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 AREA_KINDS = ("district", "utility_area")
@@ -58,14 +57,14 @@ def _is_hhmm(value: object) -> bool:
 
 def _types(values: object, where: str) -> tuple[CaseType, ...]:
     try:
-        return tuple(CaseType(v) for v in values)  # type: ignore[union-attr]
+        return tuple(CaseType(v) for v in values)  # type: ignore[attr-defined]  # TypeError is the check
     except (TypeError, ValueError) as exc:
         raise ConfigurationError("error.configuration", detail=f"{where}: {exc}") from None
 
 
 def _dates(values: object) -> frozenset[date]:
     try:
-        return frozenset(date.fromisoformat(v) for v in values)  # type: ignore[union-attr]
+        return frozenset(date.fromisoformat(v) for v in values)  # type: ignore[attr-defined]  # as above
     except (TypeError, ValueError) as exc:
         raise ConfigurationError("error.configuration", detail=f"holidays: {exc}") from None
 
@@ -114,7 +113,7 @@ def _ring_km2(ring: list[tuple[float, float]]) -> float:
     mean_lat = math.radians(sum(lat for _, lat in ring) / len(ring))
     k = math.radians(1) * _EARTH_RADIUS_KM
     points = [(lon * k * math.cos(mean_lat), lat * k) for lon, lat in ring]
-    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, points[1:]))) / 2
+    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False))) / 2
 
 
 def _geometry(raw: object, where: str) -> tuple[dict, float]:

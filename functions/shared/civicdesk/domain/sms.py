@@ -246,7 +246,7 @@ _SERBIAN_CYRILLIC = dict(zip(
     ["a", "b", "v", "g", "d", "đ", "e", "ž", "z", "i", "j", "k", "l", "lj", "m", "n", "nj", "o",
      "p", "r", "s", "t", "ć", "u", "f", "h", "c", "č", "dž", "š",
      "A", "B", "V", "G", "D", "Đ", "E", "Ž", "Z", "I", "J", "K", "L", "Lj", "M", "N", "Nj", "O",
-     "P", "R", "S", "T", "Ć", "U", "F", "H", "C", "Č", "Dž", "Š"]))
+     "P", "R", "S", "T", "Ć", "U", "F", "H", "C", "Č", "Dž", "Š"], strict=False))
 
 #: Typography the GSM alphabet lacks, replaced in both modes (nothing is lost but the look).
 _PUNCTUATION = {

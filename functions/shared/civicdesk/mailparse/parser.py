@@ -23,8 +23,16 @@ from .autoreply import auto_generated_reasons
 from .bodies import MAX_TEXT_CHARS, body
 from .charsets import decode_text
 from .defects import Defects
-from .headers import (addresses, decode_words, first_message_id, message_ids, normalise_space,
-                      parse_content_language, parse_date, parse_return_path)
+from .headers import (
+    addresses,
+    decode_words,
+    first_message_id,
+    message_ids,
+    normalise_space,
+    parse_content_language,
+    parse_date,
+    parse_return_path,
+)
 from .language import guess_language
 from .model import ParsedMail
 from .quotes import strip_history

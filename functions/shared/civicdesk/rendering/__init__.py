@@ -11,10 +11,8 @@ cold start.
 """
 
 from .i18n import FALLBACK, catalogue, normalise_language, pick_language, translate
-from .notices import (case_context, case_mailbox, referral_mail, reply_mail, reply_sms_text,
-                      thread_headers)
-from .templating import (FOLLOWER_CHANGES, MAIL_KINDS, MAX_SMS_PARTS, SMS_KINDS, RenderedMail,
-                         render_mail, render_sms)
+from .notices import case_context, case_mailbox, referral_mail, reply_mail, reply_sms_text, thread_headers
+from .templating import FOLLOWER_CHANGES, MAIL_KINDS, MAX_SMS_PARTS, SMS_KINDS, RenderedMail, render_mail, render_sms
 
 __all__ = [
     "FALLBACK", "FOLLOWER_CHANGES", "MAIL_KINDS", "MAX_SMS_PARTS", "SMS_KINDS", "RenderedMail",

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ..domain.cases import Case, EventKind, Status, TimelineEvent
 from ..domain.mail import OutgoingMail, subject_tag
-from ..domain.municipality import Municipality, localised as tr_text
+from ..domain.municipality import Municipality
+from ..domain.municipality import localised as tr_text
 from ..domain.threading import case_reply_address
 from .i18n import translate
 
@@ -104,7 +105,8 @@ def referral_mail(case: Case, municipality: Municipality, *, to: str, body_name:
     return OutgoingMail(
         sender=service.address, sender_name=f"{municipality_name} – {tr_text(service.name, language)}",
         to=(to,), subject=f"{subject_tag(case.number)} "
-                          f"{translate(language, 'mail.referral.subject', number=case.number, municipality=municipality_name)}",
+                          + translate(language, "mail.referral.subject", number=case.number,
+                                      municipality=municipality_name),
         text=body, reply_to=case_reply_address(service.address, case.number, case.token_hash),
         headers={"X-CivicDesk-Case": case.number, "Content-Language": language},
         case_number=case.number, kind="referral")

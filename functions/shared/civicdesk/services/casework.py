@@ -19,8 +19,7 @@ from .casework_intake import CaseIntake
 from .casework_messages import CaseMessages
 from .casework_queries import CaseQueries
 from .municipality import MunicipalityProvider
-from .ports import (CaseQueues, CaseworkCases, Mailer, MessageIdLog, MetricsSink, PhoneNumbers,
-                    SmsSender, StaffDirectory)
+from .ports import CaseQueues, CaseworkCases, Mailer, MessageIdLog, MetricsSink, PhoneNumbers, SmsSender, StaffDirectory
 
 
 def _no_areas(_municipality: Municipality, _lat: float, _lon: float) -> Sequence[str]:

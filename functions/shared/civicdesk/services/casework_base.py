@@ -11,8 +11,7 @@ from ..domain.errors import ConflictError
 from ..domain.municipality import Municipality
 from ..domain.policy import Action, Principal, allowed, authorise_case
 from .municipality import MunicipalityProvider
-from .ports import (CaseQueues, CaseworkCases, Mailer, MessageIdLog, MetricsSink, PhoneNumbers,
-                    SmsSender, StaffDirectory)
+from .ports import CaseQueues, CaseworkCases, Mailer, MessageIdLog, MetricsSink, PhoneNumbers, SmsSender, StaffDirectory
 
 AreaLocator = Callable[[Municipality, float, float], Sequence[str]]
 

@@ -6,8 +6,7 @@ from ..domain import case_changes
 from ..domain.errors import FieldError, ValidationError
 from ..domain.escalation import escalate as escalated_case
 from ..domain.policy import Action, Principal
-from .case_commands import (AddNote, Assign, CaseChanged, ChangeStatus, Delete, Escalate, Link,
-                            Merge, Reroute)
+from .case_commands import AddNote, Assign, CaseChanged, ChangeStatus, Delete, Escalate, Link, Merge, Reroute
 from .casework_base import CaseworkBase
 
 

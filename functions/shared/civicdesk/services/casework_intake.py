@@ -7,8 +7,15 @@ from datetime import datetime, timedelta
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
-from ..domain.cases import (ALWAYS_PRIVATE_TYPES, CaseType, Channel, Contact, hash_token,
-                            new_tracking_token, tracking_url)
+from ..domain.cases import (
+    ALWAYS_PRIVATE_TYPES,
+    CaseType,
+    Channel,
+    Contact,
+    hash_token,
+    new_tracking_token,
+    tracking_url,
+)
 from ..domain.errors import ConflictError, FieldError, ValidationError
 from ..domain.intake import NewCase, idempotency_expiry, open_case, request_hash
 from ..domain.municipality import Municipality

@@ -8,13 +8,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from .. import rendering
 from ..domain import case_changes
 from ..domain.cases import Case, Contact, TimelineEvent
 from ..domain.errors import FieldError, ValidationError
-from ..domain.municipality import Municipality, localised as tr_text
+from ..domain.municipality import Municipality
+from ..domain.municipality import localised as tr_text
 from ..domain.policy import Action, Principal
 from ..domain.sms import OutgoingSms, fit
-from .. import rendering
 from .case_commands import MessageSent, Refer, Reply
 from .casework_base import CaseworkBase
 from .ports import RecipientSuppressed

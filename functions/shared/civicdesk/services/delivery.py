@@ -18,18 +18,34 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from ..domain.cases import Case, EventKind, TimelineEvent, utc_now
-from ..domain.delivery import (DeliveryReport, Recipient, address_key, new_recipient,
-                               normalise_address, parse_delivery_events, report_key)
+from ..domain.delivery import (
+    DeliveryReport,
+    Recipient,
+    address_key,
+    new_recipient,
+    normalise_address,
+    parse_delivery_events,
+    report_key,
+)
 from ..domain.errors import FieldError, NotFoundError, ValidationError
 from ..domain.mail import OutgoingMail
 from ..domain.policy import Action, Principal, authorise
 from ..domain.redaction import redact
+from ..rendering import case_context
 from .commands import Page, PageQuery, StaffCommand
 from .municipality import MunicipalityProvider
-from ..rendering import case_context
-from .ports import (CaseReader, DeliveryRecords, Mailer, MessageOrigins, NotificationClaims,
-                    PhoneNumbers, RecipientSuppressed, SmsSender, SuppressionList,
-                    SuppressionRegister)
+from .ports import (
+    CaseReader,
+    DeliveryRecords,
+    Mailer,
+    MessageOrigins,
+    NotificationClaims,
+    PhoneNumbers,
+    RecipientSuppressed,
+    SmsSender,
+    SuppressionList,
+    SuppressionRegister,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from .email_intake_base import LOOP_HEADER
 from .email_intake_bounces import MailBounces
 from .email_intake_cases import CaseMail
 from .municipality import MunicipalityProvider
-from .ports import BlobStore, MailCases, MailIntakeLog, Mailer, MetricsSink, Quarantine
+from .ports import BlobStore, MailCases, Mailer, MailIntakeLog, MetricsSink, Quarantine
 
 logger = logging.getLogger(__name__)
 

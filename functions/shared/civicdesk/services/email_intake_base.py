@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Callable
 
 from .municipality import MunicipalityProvider
-from .ports import BlobStore, MailCases, MailIntakeLog, Mailer, MetricsSink, Quarantine
+from .ports import BlobStore, MailCases, Mailer, MailIntakeLog, MetricsSink, Quarantine
 
 #: The header our auto-replies carry; the parser reports a mail that has it as a loop.
 LOOP_HEADER = "X-CivicDesk-Loop"

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ..domain.cases import EventKind, TimelineEvent
-from ..domain.inbound import (InboundMail, InboundMarker, IntakeOutcome, IntakeResult,
-                              QuarantineReason)
+from ..domain.inbound import InboundMail, InboundMarker, IntakeOutcome, IntakeResult, QuarantineReason
 from .email_intake_base import MARKER_DAYS
 from .email_intake_quarantine import MailQuarantine
 from .ports import DuplicateInbound

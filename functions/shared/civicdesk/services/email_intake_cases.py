@@ -9,10 +9,16 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..domain.case_changes import reopen_by_citizen
-from ..domain.cases import (CaseType, Channel, Contact, Location, Status, TimelineEvent, hash_token,
-                            new_tracking_token)
-from ..domain.inbound import (InboundMail, InboundMarker, IntakeOutcome, IntakeResult,
-                              attachment_refused, linked_for_stranger, message_in)
+from ..domain.cases import CaseType, Channel, Contact, Location, Status, TimelineEvent, hash_token, new_tracking_token
+from ..domain.inbound import (
+    InboundMail,
+    InboundMarker,
+    IntakeOutcome,
+    IntakeResult,
+    attachment_refused,
+    linked_for_stranger,
+    message_in,
+)
 from ..domain.intake import NewCase, open_case
 from ..domain.municipality import Municipality, Service
 from .email_intake_base import MARKER_DAYS

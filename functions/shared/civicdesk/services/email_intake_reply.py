@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from ..domain.calendar import OfficeCalendar
 from ..domain.cases import Case, EventKind, TimelineEvent, tracking_url
 from ..domain.mail import OutgoingMail, subject_tag
-from ..domain.municipality import Municipality, Service, localised as tr_text
+from ..domain.municipality import Municipality, Service
+from ..domain.municipality import localised as tr_text
 from ..domain.threading import case_reply_address
 from ..rendering import translate
 from .email_intake_base import LOOP_HEADER, MailIntakeBase
@@ -61,7 +62,8 @@ class AutoReply(MailIntakeBase):
         if original:
             subject = f"{subject} – {original[:150]}"
         outgoing = OutgoingMail(
-            sender=service.address, sender_name=f"{tr_text(municipality.name, language)} – {tr_text(service.name, language)}",
+            sender=service.address,
+            sender_name=f"{tr_text(municipality.name, language)} – {tr_text(service.name, language)}",
             to=(to,),
             subject=subject, text="\n\n".join(body),
             reply_to=case_reply_address(service.address, case.number, case.token_hash),

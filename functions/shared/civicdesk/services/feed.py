@@ -9,8 +9,7 @@ from typing import Callable, Protocol
 
 from ..domain.cases import EventKind, iso, utc_now
 from ..domain.errors import BadRequestError, FieldError, ForbiddenError, ValidationError
-from ..domain.feed import (FEED_DAYS, LATE_WINDOW, FeedCursor, FeedEntry, advance, feed_day,
-                           window_start)
+from ..domain.feed import FEED_DAYS, LATE_WINDOW, FeedCursor, FeedEntry, advance, feed_day, window_start
 from ..domain.policy import Action, Principal, Scope, authorise
 from .commands import StaffCommand
 from .municipality import MunicipalityProvider

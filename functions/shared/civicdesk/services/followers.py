@@ -18,9 +18,15 @@ from typing import Callable
 from ..domain.cases import Case, parse_number, tracking_url, utc_now
 from ..domain.errors import FieldError, NotFoundError, ValidationError
 from ..domain.mail import OutgoingMail, subject_tag
-from ..domain.municipality import Municipality, localised as tr_text
-from ..domain.subscriptions import (Subscription, SubscriptionRole, SubscriptionState,
-                                    confirm_url, new_subscription_token)
+from ..domain.municipality import Municipality
+from ..domain.municipality import localised as tr_text
+from ..domain.subscriptions import (
+    Subscription,
+    SubscriptionRole,
+    SubscriptionState,
+    confirm_url,
+    new_subscription_token,
+)
 from ..rendering import case_context, case_mailbox
 from .municipality import MunicipalityProvider
 from .ports import CaseReader, Mailer, RecipientSuppressed, SubscriptionRepository

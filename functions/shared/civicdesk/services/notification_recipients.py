@@ -7,10 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable, Iterable
 
-from ..domain.municipality import Municipality, localised as tr_text
+from ..domain.municipality import Municipality
+from ..domain.municipality import localised as tr_text
 from ..domain.notifications import Audience, Intent, opted_out
-from ..domain.subscriptions import (Subscription, SubscriptionRole, SubscriptionState,
-                                    new_subscription_token, subscription_id)
+from ..domain.subscriptions import (
+    Subscription,
+    SubscriptionRole,
+    SubscriptionState,
+    new_subscription_token,
+    subscription_id,
+)
 from .notification_records import Delivery, NotificationContext, NotificationOutcome
 from .ports import PhoneNumbers, StaffDirectory, SubscriptionWriter
 
@@ -72,7 +78,9 @@ class NotificationRecipients:
                                 context: NotificationContext) -> Subscription | None:
         """The requester's subscription; created with the first mail they may unsubscribe from,
         so that the mail can carry its unsubscribe link."""
-        email = context.case.contact.email  # type: ignore[union-attr]
+        email = context.case.contact.email if context.case.contact else None
+        if not email:  # only a requester with an address is mailed
+            return None
         wanted = subscription_id(email)
         for subscription in context.subscriptions:
             if subscription.id == wanted:

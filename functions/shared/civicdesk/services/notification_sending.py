@@ -20,8 +20,7 @@ from typing import Callable
 from ..domain.cases import EventKind, TimelineEvent
 from ..domain.municipality import Municipality
 from ..domain.notifications import Audience
-from .notification_records import (Delivery, IncomingEvent, NotificationContext, NotificationFailed,
-                                   NotificationOutcome)
+from .notification_records import Delivery, IncomingEvent, NotificationContext, NotificationFailed, NotificationOutcome
 from .notification_texts import NotificationTexts
 from .ports import Mailer, NotificationClaims, RecipientSuppressed, SmsSender
 
@@ -92,12 +91,13 @@ class NotificationSender:
     def _complete(self, event: IncomingEvent, delivery: Delivery, context: NotificationContext,
                   *, state: str, channel: str | None, message_id: str | None) -> None:
         audience = delivery.intent.audience
-        data = {"kind": delivery.intent.template, "audience": audience.value,
+        data: dict[str, str | None] = {"kind": delivery.intent.template, "audience": audience.value,
                 "channel": channel or delivery.channel, "outcome": state, "event": event.id}
         # A follower's address is a third party's personal data: the timeline names the
         # subscription, never the address.
         if audience is Audience.FOLLOWER:
-            data["recipient"] = f"follower {delivery.subscription.id[:8]}"  # type: ignore[union-attr]
+            assert delivery.subscription is not None  # a follower is told through a subscription
+            data["recipient"] = f"follower {delivery.subscription.id[:8]}"
         else:
             data["recipient"] = delivery.key.split(":", 1)[-1] if audience in (
                 Audience.ASSIGNEE, Audience.SUPERVISORS, Audience.DEPARTMENT) else (

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from ..domain.cases import Status, TimelineEvent, tracking_url
 from ..domain.mail import OutgoingMail, subject_tag
-from ..domain.municipality import Municipality, localised as tr_text
+from ..domain.municipality import Municipality
+from ..domain.municipality import localised as tr_text
 from ..domain.notifications import Audience
 from ..domain.redaction import redact
 from ..domain.sms import OutgoingSms, fit

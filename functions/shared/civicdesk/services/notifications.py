@@ -25,8 +25,16 @@ from .notification_recipients import NotificationRecipients
 from .notification_records import IncomingEvent, NotificationFailed, NotificationOutcome
 from .notification_sending import NotificationSender
 from .notification_texts import NotificationTexts
-from .ports import (Mailer, MetricsSink, NotificationClaims, NotificationContexts, PhoneNumbers,
-                    SmsSender, StaffDirectory, SubscriptionWriter)
+from .ports import (
+    Mailer,
+    MetricsSink,
+    NotificationClaims,
+    NotificationContexts,
+    PhoneNumbers,
+    SmsSender,
+    StaffDirectory,
+    SubscriptionWriter,
+)
 
 __all__ = ["InvalidEvent", "NotificationFailed", "NotificationOutcome", "NotificationService",
            "parse_event"]

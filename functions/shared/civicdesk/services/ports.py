@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Protocol
+from typing import Iterable, Protocol, Sequence
 
 from ..domain.cases import Case, Status, TimelineEvent, iso
 from ..domain.delivery import DeliveryReport, Recipient
@@ -174,7 +174,7 @@ class MailIntakeLog(Protocol):
     def case_for_message_ids(self, message_ids: list[str]) -> str | None: ...
 
     def save_inbound(self, marker: InboundMarker, *, new_case: Case | None = None,
-                     update: CaseUpdate | None = None, events: list[TimelineEvent] = (),
+                     update: CaseUpdate | None = None, events: Sequence[TimelineEvent] = (),
                      rate_limit: RateLimit | None = None, expires_at: datetime) -> None: ...
 
     def mark_replied(self, ses_message_id: str, number: str, outgoing_message_id: str,

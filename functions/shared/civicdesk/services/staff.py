@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..domain.inbound import IntakeResult
-from ..domain.policy import Action, POLICY, Principal, Scope, authorise
+from ..domain.policy import POLICY, Action, Principal, Scope, authorise
 from .commands import Page, PageQuery, StaffCommand
 from .ports import QuarantineEntry, QuarantineList, StaffDirectory, StaffMember
 

@@ -14,10 +14,8 @@ from ...domain.errors import ConflictError
 from ...domain.subscriptions import SubscriptionRole, SubscriptionState
 from ...services.ports import DuplicateSubmission
 from .conditions import failed_conditions, old_image
-from .items import (CaseItem, CounterItem, IdempotencyItem, PendingLinkItem, SubscriptionItem,
-                    TimelineItem)
-from .keys import (CASE_SK, COUNTER_SK, IDEMPOTENCY_SK, PENDING_LINK_SK, case_pk, counter_pk,
-                   idempotency_pk)
+from .items import CaseItem, CounterItem, IdempotencyItem, PendingLinkItem, SubscriptionItem, TimelineItem
+from .keys import CASE_SK, COUNTER_SK, IDEMPOTENCY_SK, PENDING_LINK_SK, case_pk, counter_pk, idempotency_pk
 from .mappers import case_to_item, event_to_item, feed_facts, item_to_case, item_to_event
 from .session import table_connection
 from .table import TableItem

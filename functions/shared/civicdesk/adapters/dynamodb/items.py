@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import (BinaryAttribute, BooleanAttribute, ListAttribute, MapAttribute,
-                                 NumberAttribute, TTLAttribute, UnicodeAttribute,
-                                 UnicodeSetAttribute, VersionAttribute)
+from pynamodb.attributes import (
+    BinaryAttribute,
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    VersionAttribute,
+)
 
 from .table import AllCasesIndex, AssigneeQueueIndex, DepartmentQueueIndex, FeedIndex, TableItem
 
@@ -100,7 +108,8 @@ class MessageIdItem(TableItem, discriminator="message_id"):
 
 
 class RateItem(TableItem, discriminator="rate"):
-    count = NumberAttribute(default=0)
+    # Stored as ``count``; named apart so as not to hide pynamodb's ``Model.count``.
+    sent = NumberAttribute(default=0, attr_name="count")
     expires_at = TTLAttribute()
 
 

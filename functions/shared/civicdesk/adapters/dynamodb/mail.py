@@ -5,6 +5,7 @@ delivery report is about)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Sequence
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -15,10 +16,26 @@ from ...domain.inbound import InboundMarker
 from ...services.ports import CaseUpdate, DuplicateInbound, RateLimit, RateLimited
 from .conditions import failed_conditions, old_image
 from .items import CaseItem, InboundItem, MessageIdItem, RateItem
-from .keys import (CASE_SK, INBOUND_SK, MESSAGE_ID_SK, RATE_SK, auto_reply_rate_pk, case_pk,
-                   inbound_pk, message_id_of, message_id_pk)
-from .mappers import (case_to_item, case_update_actions, event_to_item, feed_facts,
-                      marker_from_image, marker_to_item, message_id_item)
+from .keys import (
+    CASE_SK,
+    INBOUND_SK,
+    MESSAGE_ID_SK,
+    RATE_SK,
+    auto_reply_rate_pk,
+    case_pk,
+    inbound_pk,
+    message_id_of,
+    message_id_pk,
+)
+from .mappers import (
+    case_to_item,
+    case_update_actions,
+    event_to_item,
+    feed_facts,
+    marker_from_image,
+    marker_to_item,
+    message_id_item,
+)
 from .session import table_connection
 
 
@@ -51,7 +68,7 @@ class DynamoMailRepository:
         message_id_item(outgoing_message_id, number, kind=kind, to=to).save()
 
     def save_inbound(self, marker: InboundMarker, *, new_case: Case | None = None,
-                     update: CaseUpdate | None = None, events: list[TimelineEvent] = (),
+                     update: CaseUpdate | None = None, events: Sequence[TimelineEvent] = (),
                      rate_limit: RateLimit | None = None, expires_at: datetime) -> None:
         """Write the effect of one incoming mail and its marker in one transaction.
 
@@ -84,9 +101,9 @@ class DynamoMailRepository:
                 if rate_limit is not None:
                     tx.update(RateItem(PK=auto_reply_rate_pk(rate_limit.sender, rate_limit.hour),
                                        SK=RATE_SK),
-                              actions=[RateItem.count.add(1),
+                              actions=[RateItem.sent.add(1),
                                        RateItem.expires_at.set(rate_limit.expires_at)],
-                              condition=(RateItem.count.does_not_exist() | (RateItem.count < rate_limit.limit)))
+                              condition=(RateItem.sent.does_not_exist() | (RateItem.sent < rate_limit.limit)))
                     operations.append("rate")
         except TransactWriteError as exc:
             failed = {operations[i]: reason for i, reason in failed_conditions(exc).items()}

@@ -7,18 +7,30 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from ...domain.cases import (Case, CaseType, Channel, Contact, EventKind, Location, Status,
-                             TimelineEvent, iso)
+from ...domain.cases import Case, CaseType, Channel, Contact, EventKind, Location, Status, TimelineEvent, iso
 from ...domain.delivery import DeliveryStatus, Recipient, Suppression, SuppressionReason
 from ...domain.feed import FeedEntry, feed_day, feed_record, position_of
 from ...domain.inbound import InboundMarker
 from ...domain.subscriptions import Subscription, SubscriptionRole, SubscriptionState
 from ...services.ports import CaseUpdate, QuarantineEntry
-from .items import (CaseItem, InboundItem, MessageIdItem, QuarantineItem, RecipientItem,
-                    SubscriptionItem, TimelineItem)
-from .keys import (ALL_CASES_PK, CASE_SK, DELETED_CASES_PK, INBOUND_SK, MESSAGE_ID_SK,
-                   QUARANTINE_PK, assignee_queue_pk, case_pk, department_queue_pk, feed_pk,
-                   inbound_pk, message_id_pk, queue_sk, state_of, subscription_sk)
+from .items import CaseItem, InboundItem, MessageIdItem, QuarantineItem, RecipientItem, SubscriptionItem, TimelineItem
+from .keys import (
+    ALL_CASES_PK,
+    CASE_SK,
+    DELETED_CASES_PK,
+    INBOUND_SK,
+    MESSAGE_ID_SK,
+    QUARANTINE_PK,
+    assignee_queue_pk,
+    case_pk,
+    department_queue_pk,
+    feed_pk,
+    inbound_pk,
+    message_id_pk,
+    queue_sk,
+    state_of,
+    subscription_sk,
+)
 
 #: Delivery status -> the recipient item's counter of it.
 DELIVERY_COUNTERS = {status: f"{status.value}_count" for status in DeliveryStatus}

@@ -23,8 +23,15 @@ from ...services.notification_records import Claim, NotificationContext
 from .conditions import failed_conditions, saved_if
 from .items import CaseItem, NotificationItem, PendingLinkItem, SubscriptionItem, TimelineItem
 from .keys import PENDING_LINK_SK, case_pk, notification_sk
-from .mappers import (event_to_item, feed_facts, item_to_case, item_to_event, item_to_subscription,
-                      message_id_item, parse_time)
+from .mappers import (
+    event_to_item,
+    feed_facts,
+    item_to_case,
+    item_to_event,
+    item_to_subscription,
+    message_id_item,
+    parse_time,
+)
 from .session import table_connection
 from .table import TableItem
 

@@ -11,8 +11,17 @@ from ...domain.feed import FeedEntry
 from ...services.ports import QueueQuery
 from .cursors import decode_cursor, encode_cursor
 from .items import CaseItem, TimelineItem
-from .keys import (ALL_CASES_PK, CASE_SK, DELETED_CASES_PK, STATE_KEY, assignee_queue_pk, case_pk,
-                   department_queue_pk, feed_pk, number_of)
+from .keys import (
+    ALL_CASES_PK,
+    CASE_SK,
+    DELETED_CASES_PK,
+    STATE_KEY,
+    assignee_queue_pk,
+    case_pk,
+    department_queue_pk,
+    feed_pk,
+    number_of,
+)
 from .mappers import item_to_case, raw_to_feed_entry
 from .session import table_connection
 from .table import QUEUE_INDEXES, FeedIndex

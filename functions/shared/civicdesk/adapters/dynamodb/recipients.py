@@ -19,8 +19,15 @@ from ...domain.delivery import DeliveryReport, Recipient, normalise_address
 from .conditions import failed_conditions, updated_if
 from .cursors import decode_suppression_cursor, encode_suppression_cursor
 from .items import DeliveryReportItem, RecipientItem
-from .keys import (RECIPIENT_SK, SUPPRESSED_PK, recipient_key_of, recipient_pk, recipient_pk_of_key,
-                   report_sk, suppression_sk)
+from .keys import (
+    RECIPIENT_SK,
+    SUPPRESSED_PK,
+    recipient_key_of,
+    recipient_pk,
+    recipient_pk_of_key,
+    report_sk,
+    suppression_sk,
+)
 from .mappers import DELIVERY_COUNTERS, event_to_item, item_to_recipient
 from .session import table_connection
 from .table import SUPPRESSION_INDEX, TableItem
