@@ -66,14 +66,3 @@ class FakeDirectory:
     def list(self, role=None):
         return [m for m in self.members.values() if role is None or Role(role) in m.roles]
 
-
-class FakeSms:
-    def __init__(self):
-        self.outbox: list = []
-        self.fail_with: Exception | None = None
-
-    def send(self, sms) -> str:
-        if self.fail_with:
-            raise self.fail_with
-        self.outbox.append(sms)
-        return f"sms-{len(self.outbox)}"

@@ -22,8 +22,9 @@ from civicdesk.services.casework import CaseworkService
 from civicdesk.services.municipality import MunicipalityProvider
 from civicdesk.services.ports import RecipientSuppressed
 from tests.support.aws import CONFIG_DIR
-from tests.support.casework_fakes import FakeDirectory, FakeSms, InMemoryCaseworkRepository
+from tests.support.casework_fakes import FakeDirectory, InMemoryCaseworkRepository
 from tests.support.fakes import FakeMailer, FakeMetrics, InMemoryConfigRepository
+from tests.support.notification_fakes import FakeSmsSender
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=timezone.utc)
 OPERATOR = Principal("u1", "ana", frozenset({Role.OPERATOR}), name="Ana")
@@ -39,7 +40,7 @@ CALL = {"type": "signal", "channel": "phone", "category": "road_damage",
 class World:
     def __init__(self):
         self.repo = InMemoryCaseworkRepository()
-        self.mailer, self.sms, self.metrics = FakeMailer(), FakeSms(), FakeMetrics()
+        self.mailer, self.sms, self.metrics = FakeMailer(), FakeSmsSender(), FakeMetrics()
         self.directory = FakeDirectory()
         self.municipality = MunicipalityProvider(InMemoryConfigRepository(load_config_dir(CONFIG_DIR)))
         self.ticks = 0
