@@ -137,6 +137,23 @@ def categories(lang):
     }
 
 
+#: What the officials wrote: a reply (with the requester's name and phone number, which the API
+#: redacts for anyone without the token, and markup that must stay text) and a status change's
+#: message to the citizen.
+REPLY = ("Поштована Ана Анић, екипа је упућена на терен.\n"
+         "<img src=x onerror=\"window.pwned = 1\"> Позовите 064 987 6543.")
+REPLY_REDACTED = ("Поштована […], екипа је упућена на терен.\n"
+                  "<img src=x onerror=\"window.pwned = 1\"> Позовите […].")
+STATUS_MESSAGE = "Радови почињу у понедељак.\nМолимо вас за стрпљење."
+#: The API's own catalogues: its sentence for each kind of history entry.
+CATALOGUES = {lang: json.loads((WEB_DIR.parent / "functions/shared/civicdesk/rendering/catalogues"
+                                / f"{lang}.json").read_text(encoding="utf-8")) for lang in LANGS}
+
+
+def api_text(lang, kind, **params):
+    return CATALOGUES[lang][f"event.{kind}"].format(**params)
+
+
 def case_detail(lang, with_token):
     detail = {
         "number": NUMBER,
@@ -152,13 +169,18 @@ def case_detail(lang, with_token):
         "description": "Не ради улична светиљка испред зграде.\nДруги ред.",
         "location": {"lat": 44.8125, "lon": 20.4612, "address": "Кнеза Милоша 10"},
         "language": "sr-Cyrl",
+        # As the API shapes it (api/case_views.py): ``text`` the catalogue's sentence for the
+        # kind, ``message`` what the official wrote (redacted without the token).
         # Deliberately not in time order: the page must sort oldest first.
         "history": [
-            {"at": "2026-11-22T08:05:00Z", "kind": "message_out", "text": "Екипа је упућена на терен."},
-            {"at": "2026-11-21T22:30:00Z", "kind": "created", "status": "new",
-             "status_name": STATUS_NAMES["new"][lang]},
+            {"at": "2026-11-22T08:05:00Z", "kind": "message_out", "text": api_text(lang, "message_out"),
+             "message": REPLY if with_token else REPLY_REDACTED},
+            {"at": "2026-11-21T22:30:00Z", "kind": "case_opened", "status": "new",
+             "status_name": STATUS_NAMES["new"][lang], "text": api_text(lang, "case_opened", channel="Web")},
             {"at": "2026-11-21T23:15:00Z", "kind": "status_changed", "status": "in_progress",
-             "status_name": STATUS_NAMES["in_progress"][lang], "text": ""},
+             "status_name": STATUS_NAMES["in_progress"][lang],
+             "text": api_text(lang, "status_changed", status=STATUS_NAMES["in_progress"][lang]),
+             "message": STATUS_MESSAGE},
         ],
     }
     if not with_token:
@@ -536,7 +558,9 @@ def test_d_tracking_page_renders_status_and_history(b, stub):
     assert [t.get_attribute("datetime") for t in times] == [
         "2026-11-21T22:30:00Z", "2026-11-21T23:15:00Z", "2026-11-22T08:05:00Z"]
     assert "00:15" in times[1].text and "22" in times[1].text  # next day in Belgrade
-    assert "Ekipa" not in items[2].text and "Екипа је упућена на терен." in items[2].text
+    # What the official wrote is shown as written (not transliterated to the page's script).
+    assert items[2].find_element(By.CLASS_NAME, "history-message").text == REPLY
+    assert "Pozovite" not in items[2].text
     wait(b, lambda d: "U obradi" in by_id(d, "live").get_attribute("textContent"), "status not announced")
 
     # Without the token: the public view.
@@ -558,6 +582,25 @@ def test_d_tracking_page_renders_status_and_history(b, stub):
     number_input.submit()
     wait(b, lambda d: "number=2026-000123" in d.current_url, "lookup form did not navigate")
     wait(b, lambda d: by_id(d, "case").is_displayed(), "looked-up case not shown")
+
+
+def test_tracking_page_shows_what_the_officials_wrote(b, stub):
+    """Every public message of the history (``history[].message``) under its entry's label, as
+    text: the reply and the message that came with a status change; without the token the
+    redacted text the API gives."""
+    for query, reply in ((f"&token={TOKEN}", REPLY), ("", REPLY_REDACTED)):
+        open_page(b, f"{stub.base}/track.html?number={NUMBER}{query}&lang=en")
+        items = b.find_elements(By.CSS_SELECTOR, "#c-history > li")
+        assert [i.find_element(By.CLASS_NAME, "history-title").text for i in items] == [
+            "Case received: New", "Status changed: In progress", "Reply from the municipality"]
+        messages = [[m.text for m in i.find_elements(By.CLASS_NAME, "history-message")] for i in items]
+        assert messages == [[], [STATUS_MESSAGE], [reply]], query
+        # The reply replaces the generic sentence; a status change keeps it, with its message.
+        assert "Answer from the municipality." not in items[2].text
+        assert 'Status changed to "In progress".' in items[1].text
+        # Markup in a message is text: no element made of it, no handler run.
+        assert not b.find_elements(By.CSS_SELECTOR, "#c-history img")
+        assert b.execute_script("return window.pwned === undefined")
 
 
 def test_e_phone_width_has_no_horizontal_scroll(b, stub):

@@ -53,6 +53,21 @@ function historyTitle(entry) {
   return entry.status_name ? `${base}: ${entry.status_name}` : base;
 }
 
+// Entries whose sentence from the API only repeats their label ("Answer from the municipality."):
+// when they carry what was written, that is shown instead.
+const MESSAGE_KINDS = new Set(['message_out', 'message_in']);
+
+/** What the API gives of an entry: its sentence, and what the official wrote (``message``,
+ *  redacted by the API without the token), both as text, never as markup. */
+function historyBody(entry) {
+  const message = typeof entry.message === 'string' && entry.message.trim() ? entry.message : '';
+  const text = typeof entry.text === 'string' ? entry.text : '';
+  return [
+    text && !(message && MESSAGE_KINDS.has(entry.kind)) ? h('p', { class: 'history-text', text }) : null,
+    message ? h('blockquote', { class: 'history-message' }, h('p', { text: message })) : null,
+  ];
+}
+
 function renderHistory(history) {
   const list = $('c-history');
   // Oldest first, newest last; entries without a valid date keep their place (stable sort).
@@ -73,7 +88,7 @@ function renderHistory(history) {
         { class: entry.kind === 'status_changed' ? 'history-item is-status' : 'history-item' },
         time,
         h('p', { class: 'history-title', text: historyTitle(entry) }),
-        entry.text ? h('p', { class: 'history-text', text: entry.text }) : null,
+        ...historyBody(entry),
       );
     }),
   );
