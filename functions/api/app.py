@@ -17,7 +17,10 @@ from civicdesk.api import case_commands, case_views, commands, errors, requests,
 from civicdesk.api.schemas import IDEMPOTENCY_KEY_PATTERN, MAX_BODY_BYTES
 from civicdesk.domain.errors import BadRequestError, CivicDeskError, UnauthorizedError, ValidationError
 from civicdesk.domain.policy import Action, Principal, principal_from_claims
-from civicdesk.observability import logger, metrics, tracer
+from civicdesk.observability import FunctionMetrics, logger, tracer
+
+# This function's metrics, with its service name (POWERTOOLS_SERVICE_NAME) as imported.
+metrics = FunctionMetrics()
 
 app = Chalice(app_name="civicdesk-api", configure_logs=False)
 app.register_middleware(ConvertToMiddleware(
