@@ -15,9 +15,12 @@ from chalice import Chalice, ConvertToMiddleware, Response
 from civicdesk import wiring
 from civicdesk.api import case_commands, case_views, commands, errors, requests, views
 from civicdesk.api.schemas import IDEMPOTENCY_KEY_PATTERN, MAX_BODY_BYTES
-from civicdesk.domain.errors import BadRequestError, CivicDeskError, ValidationError
+from civicdesk.domain.errors import BadRequestError, CivicDeskError, UnauthorizedError, ValidationError
 from civicdesk.domain.policy import Action, Principal, principal_from_claims
-from civicdesk.observability import logger, metrics, tracer
+from civicdesk.observability import FunctionMetrics, logger, tracer
+
+# This function's metrics, with its service name (POWERTOOLS_SERVICE_NAME) as imported.
+metrics = FunctionMetrics()
 
 app = Chalice(app_name="civicdesk-api", configure_logs=False)
 app.register_middleware(ConvertToMiddleware(
@@ -29,6 +32,8 @@ _IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 
 def _language() -> str:
+    """``?lang=``, then the signed-in staff member's own language (admin routes), then
+    ``Accept-Language``, then the municipality's default (``docs/api.md``)."""
     request = app.current_request
     try:
         municipality = wiring.municipality_provider().get()
@@ -36,7 +41,15 @@ def _language() -> str:
     except CivicDeskError:
         available, default = ("sr-Cyrl", "sr-Latn", "bg", "cs", "en"), "en"
     return requests.request_language(request.query_params if request else None,
-                                     request.headers if request else None, available, default)
+                                     request.headers if request else None, available, default,
+                                     own=_staff_language())
+
+
+def _claims() -> dict | None:
+    """The verified ID token's claims; only the admin routes have the Cognito authorizer."""
+    request = app.current_request
+    context = (request.context if request else None) or {}
+    return (context.get("authorizer") or {}).get("claims")
 
 
 def _json(body: object, status: int = 200, headers: dict | None = None) -> Response:
@@ -158,8 +171,19 @@ def public_unsubscribe(number, subscription_id):
 
 def _principal() -> Principal:
     """The caller, from the claims API Gateway's Cognito authorizer verified."""
-    context = app.current_request.context or {}
-    return principal_from_claims((context.get("authorizer") or {}).get("claims"))
+    return principal_from_claims(_claims())
+
+
+def _staff_language() -> str | None:
+    """The signed-in staff member's ``custom:language``; none on a public route or without a
+    valid token (the 401 answers in the request's language)."""
+    claims = _claims()
+    if not claims:
+        return None
+    try:
+        return principal_from_claims(claims).language
+    except UnauthorizedError:
+        return None
 
 
 def _body() -> object:

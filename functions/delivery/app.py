@@ -13,7 +13,10 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
 from civicdesk import wiring
-from civicdesk.observability import logger, metrics, tracer
+from civicdesk.observability import FunctionMetrics, logger, tracer
+
+# This function's metrics, with its service name (POWERTOOLS_SERVICE_NAME) as imported.
+metrics = FunctionMetrics()
 
 # A batch whose every message failed is answered like any other (each message listed), not
 # raised: the messages come back after the visibility timeout either way.

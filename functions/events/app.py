@@ -13,7 +13,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 
 from civicdesk import wiring
 from civicdesk.adapters.dynamodb.mappers import timeline_entry_from_image
-from civicdesk.observability import logger, metrics, tracer
+from civicdesk.observability import FunctionMetrics, logger, tracer
+
+# This function's metrics, with its service name (POWERTOOLS_SERVICE_NAME) as imported.
+metrics = FunctionMetrics()
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 from civicdesk import wiring
 from civicdesk.adapters.ses_inbound import inbound_from_ses_record
 from civicdesk.config import settings
-from civicdesk.observability import logger, metrics, tracer
+from civicdesk.observability import FunctionMetrics, logger, tracer
+
+# This function's metrics, with its service name (POWERTOOLS_SERVICE_NAME) as imported.
+metrics = FunctionMetrics()
 
 
 @logger.inject_lambda_context(log_event=False)

@@ -358,7 +358,8 @@ def function_environment(template: Template, resources: Resources,
     """Every function's ``Environment`` (Globals + its own), references resolved, merged.
 
     All functions share one process and therefore one environment; the template gives them the
-    same variables apart from ``POWERTOOLS_SERVICE_NAME``, so the merge is faithful enough today.
+    same variables apart from ``POWERTOOLS_SERVICE_NAME``, which each function's module gets for
+    itself while it is imported (``infra.local.lambdas.load_module``), so the merge is faithful.
     """
     ref = reference_resolver(resources, parameters)
     environment: dict[str, str] = {}

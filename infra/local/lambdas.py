@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import sys
 import threading
 import time
 import uuid
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable
 
 from infra.local.template import FunctionSpec
@@ -61,27 +63,47 @@ def load_handler(spec: FunctionSpec, layer_dirs: list[Path]) -> Callable[[dict, 
 
     The module gets a name unique to the function (``civicdesk_local_ApiFunction``) because
     every function's module may be called ``app``; Lambda isolates them in separate containers,
-    one process here cannot. The code folder is on ``sys.path`` while the module executes so that
-    its sibling modules import as they would in ``/var/task``.
+    one process here cannot.
     """
     install_layers(layer_dirs)
-    module_name = f"civicdesk_local_{spec.logical_id}"
+    module = load_module(spec, f"civicdesk_local_{spec.logical_id}")
+    try:
+        return getattr(module, spec.attribute)
+    except AttributeError:
+        raise ImportError(f"{spec.logical_id}: {spec.module_path} "
+                          f"has no {spec.attribute!r}") from None
+
+
+#: The variable the functions do not share (``infra.local.aws.function_environment``), which
+#: ``civicdesk.observability.FunctionMetrics`` reads when a handler module is imported.
+SERVICE_NAME_VARIABLE = "POWERTOOLS_SERVICE_NAME"
+
+
+def load_module(spec: FunctionSpec, module_name: str) -> ModuleType:
+    """Import ``spec``'s handler module as ``module_name``, as Lambda's runtime would: with the
+    code folder on ``sys.path`` (its sibling modules import as from ``/var/task``) and the
+    function's own service name in the environment, which the process shares with the other
+    functions, while the module executes."""
     module_spec = importlib.util.spec_from_file_location(module_name, spec.module_path)
     if module_spec is None or module_spec.loader is None:
         raise ImportError(f"{spec.logical_id}: cannot load {spec.module_path}")
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[module_name] = module
     code_dir = str(spec.code_dir)
+    service = spec.environment.get(SERVICE_NAME_VARIABLE)
+    shared_service = os.environ.get(SERVICE_NAME_VARIABLE)
     sys.path.insert(0, code_dir)
     try:
+        if isinstance(service, str):
+            os.environ[SERVICE_NAME_VARIABLE] = service
         module_spec.loader.exec_module(module)
     finally:
         sys.path.remove(code_dir)
-    try:
-        return getattr(module, spec.attribute)
-    except AttributeError:
-        raise ImportError(f"{spec.logical_id}: {spec.module_path} "
-                          f"has no {spec.attribute!r}") from None
+        if shared_service is None:
+            os.environ.pop(SERVICE_NAME_VARIABLE, None)
+        else:
+            os.environ[SERVICE_NAME_VARIABLE] = shared_service
+    return module
 
 
 class LocalFunction:

@@ -3,8 +3,6 @@ load function modules the way Lambda does, from the template's Handler."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -30,14 +28,11 @@ def provision_all(public_url: str = "http://portal.test") -> tuple[Resources, di
 
 
 def load_function(logical_id: str) -> ModuleType:
-    """Import a function's handler module by the path the template names (fresh each time)."""
-    spec_ = Template().functions()[logical_id]
-    module_name = f"civicdesk_function_{logical_id}"
-    spec = importlib.util.spec_from_file_location(module_name, spec_.module_path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+    """Import a function's handler module by the path the template names (fresh each time),
+    with its own service name, as the local runtime does."""
+    from infra.local.lambdas import load_module
+
+    return load_module(Template().functions()[logical_id], f"civicdesk_function_{logical_id}")
 
 
 @lru_cache(maxsize=None)

@@ -2,38 +2,126 @@
 
 Powertools reads its settings (service name, namespace, log level, sampling) from the
 environment that ``template.yaml`` sets for every function.
+
+Metrics are kept per function and per invocation, not in Powertools' process-wide ``Metrics``
+singleton, for two reasons:
+
+- A function's service name (``POWERTOOLS_SERVICE_NAME``) is fixed when its handler module is
+  imported (``FunctionMetrics()`` at module level). Several functions share one process in the
+  local runtime and the tests (each module imported with its own service name, see
+  ``infra.local.lambdas.load_module``), and the singleton would give all of them the name of
+  whichever was configured last.
+- CloudWatch names a metric by its namespace, name *and dimension set*: ``CaseOpened`` with
+  ``channel, type, service`` and ``CaseOpened`` with one dimension more are two metrics. Every
+  dimension set is therefore written as its own EMF document at the end of the invocation, so
+  that ``MailReceived``'s ``outcome`` never joins ``CaseOpened`` when a mail opens a case.
+
+A metric recorded outside an invocation (an operator tool calling a service) is not written: it
+belongs to no function.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import warnings
+from contextvars import ContextVar
+from typing import Any, Callable, Mapping
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 logger = Logger()
 # Only botocore is traced: patching every supported library imports them all (about 0.14 s of
 # cold start) although CivicDesk makes no other outgoing calls.
 tracer = Tracer(patch_modules=("botocore",))
-metrics = Metrics()
 
 # Read-only requests publish no metric; that is expected, not worth a warning per request.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
+class InvocationMetrics:
+    """What one invocation measured: one EMF document per dimension set (and metadata)."""
+
+    def __init__(self, service: str):
+        self.service = service
+        self._documents: dict[tuple, EphemeralMetrics] = {}
+
+    def add(self, name: str, dimensions: Mapping[str, str] | None = None,
+            metadata: Mapping[str, str] | None = None, *,
+            unit: MetricUnit | str = MetricUnit.Count, value: float = 1) -> None:
+        key = (tuple((dimensions or {}).items()), tuple(sorted((metadata or {}).items())))
+        document = self._documents.get(key)
+        if document is None:
+            document = self._documents[key] = EphemeralMetrics(service=self.service)
+            for dimension, dimension_value in key[0]:
+                document.add_dimension(name=dimension, value=dimension_value)
+            for metadata_key, metadata_value in key[1]:
+                document.add_metadata(key=metadata_key, value=metadata_value)
+        document.add_metric(name=name, unit=unit, value=value)
+
+    def flush(self) -> None:
+        """Print every document (Lambda's log is CloudWatch's EMF input)."""
+        documents, self._documents = list(self._documents.values()), {}
+        for document in documents:
+            document.flush_metrics()
+
+
+_current: ContextVar[InvocationMetrics | None] = ContextVar("civicdesk_metrics", default=None)
+
+
+def _record(name: str, dimensions: Mapping[str, str] | None = None,
+            metadata: Mapping[str, str] | None = None) -> None:
+    invocation = _current.get()
+    if invocation is not None:
+        invocation.add(name, dimensions, metadata)
+
+
+class FunctionMetrics:
+    """One function's metrics, with its own service name (the environment's when the function's
+    module is imported); ``log_metrics`` writes each invocation's metrics at its end.
+
+    Examples
+    --------
+    >>> metrics = FunctionMetrics(service="notify")
+    >>> @metrics.log_metrics
+    ... def handler(event, context):
+    ...     metrics.add_metric(name="NotificationSent", unit="Count", value=1)
+    """
+
+    def __init__(self, service: str | None = None):
+        self.service = service or os.environ.get("POWERTOOLS_SERVICE_NAME") or "service_undefined"
+
+    def log_metrics(self, handler: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(handler)
+        def measured(event, context):
+            invocation = InvocationMetrics(self.service)
+            token = _current.set(invocation)
+            try:
+                return handler(event, context)
+            finally:
+                _current.reset(token)
+                invocation.flush()
+
+        return measured
+
+    def add_metric(self, name: str, unit: MetricUnit | str = MetricUnit.Count,
+                   value: float = 1) -> None:
+        """A metric of the running invocation, with the service as its only dimension."""
+        invocation = _current.get()
+        if invocation is not None:
+            invocation.add(name, unit=unit, value=value)
+
+
 class PowertoolsMetricsSink:
-    """The services' ``MetricsSink`` port, as CloudWatch embedded metrics flushed by
-    ``metrics.log_metrics`` at the end of each invocation."""
+    """The services' ``MetricsSink`` port, as CloudWatch embedded metrics of the running
+    invocation (written by its function's ``FunctionMetrics.log_metrics``)."""
 
     def case_opened(self, channel: str, case_type: str) -> None:
-        metrics.add_dimension(name="channel", value=channel)
-        metrics.add_dimension(name="type", value=case_type)
-        metrics.add_metric(name="CaseOpened", unit=MetricUnit.Count, value=1)
+        _record("CaseOpened", {"channel": channel, "type": case_type})
 
     def mail_failed(self, kind: str) -> None:
-        metrics.add_metadata(key="failed_mail_kind", value=kind)
-        metrics.add_metric(name="MailFailed", unit=MetricUnit.Count, value=1)
+        _record("MailFailed", metadata={"failed_mail_kind": kind})
 
     def mail_received(self, outcome: str) -> None:
-        metrics.add_dimension(name="outcome", value=outcome)
-        metrics.add_metric(name="MailReceived", unit=MetricUnit.Count, value=1)
+        _record("MailReceived", {"outcome": outcome})

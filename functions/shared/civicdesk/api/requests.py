@@ -22,9 +22,23 @@ def parse_json_body(raw: bytes | None, max_bytes: int) -> object:
 
 
 def request_language(query: Mapping[str, str] | None, headers: Mapping[str, str] | None,
-                     available: tuple[str, ...], default: str) -> str:
-    """``?lang=`` if it names an available language, else ``Accept-Language``, else default."""
-    requested = normalise_language((query or {}).get("lang"))
-    if requested in available:
-        return requested
+                     available: tuple[str, ...], default: str, own: str | None = None) -> str:
+    """The language of the answer, the first of these that names an available language:
+    ``?lang=``, the caller's own language (a signed-in staff member's ``custom:language``),
+    ``Accept-Language``, else ``default``.
+
+    Examples
+    --------
+    >>> languages = ("sr-Cyrl", "sr-Latn", "en")
+    >>> request_language({}, {"accept-language": "sr-Latn"}, languages, "sr-Cyrl", own="en")
+    'en'
+    >>> request_language({"lang": "sr-Latn"}, {}, languages, "sr-Cyrl", own="en")
+    'sr-Latn'
+    >>> request_language({}, {"accept-language": "en"}, languages, "sr-Cyrl", own="de")
+    'en'
+    """
+    for candidate in ((query or {}).get("lang"), own):
+        language = normalise_language(candidate)
+        if language in available:
+            return language
     return pick_language((headers or {}).get("accept-language"), available, default)
