@@ -6,15 +6,28 @@ tools (``infra.local.token``, ``civicdesk.cli.staff --local``).
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from infra.local import aws, ses_events
 from infra.local.cognito import DemoUser, UserPool, UserPoolClient
 from infra.local.state import DEFAULT_STATE_DIR, atomic_write
+from infra.local.template import ROOT
 
 if TYPE_CHECKING:
     from infra.local.runtime import LocalRuntime
+
+
+def python_command() -> str:
+    """The interpreter the runtime runs on, as the commands it prints must name it: the virtual
+    environment's Python (relative to the project, where the commands are run from), not the
+    ``python`` on the path, which has none of the dependencies."""
+    executable = Path(sys.executable)
+    try:
+        return str(executable.relative_to(ROOT))
+    except ValueError:
+        return str(executable)
 
 
 def _smtp_lines(runtime: LocalRuntime) -> list[str]:
@@ -55,7 +68,7 @@ def _staff_lines(runtime: LocalRuntime) -> list[str]:
             lines.append("                   or: " + cli_token_command(
                 runtime.aws_url, pool.region, client.client_id, first.username, first.password))
     state_option = f" --state-dir {other_dir}" if other_dir is not None else ""
-    lines += [f"  New staff        PYTHONPATH=functions/shared python -m civicdesk.cli.staff "
+    lines += [f"  New staff        PYTHONPATH=functions/shared {python_command()} -m civicdesk.cli.staff "
               f"create --local{state_option} --username U --email E --name N --role R "
               f"[--department D] [--password P]   (until the runtime stops)",
               f"  Sign-in details  {runtime.local_info_path}"]
@@ -80,11 +93,11 @@ def summary(runtime: LocalRuntime) -> str:
         f"  Outbox           {url}/_local/outbox.html   (JSON: {url}/_local/outbox)",
         *_smtp_lines(runtime),
         f"  Inspect          {url}/_local/cases/<number>   {url}/_local/quarantine",
-        f"  Failed mail      POST {url}/_local/redrive   (or: python -m infra.local.redrive "
+        f"  Failed mail      POST {url}/_local/redrive   (or: {python_command()} -m infra.local.redrive "
         f"--url {url})",
         f"  SES events       each sent mail is reported delivered (bounce@ and complaint@"
         f"{ses_events.SIMULATOR_DOMAIN} bounce, complain); make any bounce: POST "
-        f"{url}/_local/ses-events {{\"message_id\": ..., \"type\": \"bounce\"}}",
+        f"{url}/_local/ses-events {{\"id\": ..., \"type\": \"bounce\"}}",
         f"  AWS (moto)       {runtime.aws_url}   (AWS_ENDPOINT_URL; region {aws.REGION}, "
         f"any credentials)",
         f"  State            {runtime.state_dir}   (delete it to start from scratch)",
@@ -113,7 +126,7 @@ def urls(runtime: LocalRuntime) -> dict[str, str]:
 def token_command(username: str, state_dir: Path | None = None) -> str:
     """The one-line command that prints a user's ID token."""
     option = f" --state-dir {state_dir}" if state_dir is not None else ""
-    return f"python -m infra.local.token {username}{option}"
+    return f"{python_command()} -m infra.local.token {username}{option}"
 
 
 def cli_token_command(endpoint: str, region: str, client_id: str, username: str,

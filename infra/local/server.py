@@ -209,7 +209,7 @@ class Frontend:
         return json_response(200, report)
 
     def _ses_event(self, request: HttpRequest) -> HttpResponse:
-        """``POST /_local/ses-events {"message_id", "type": bounce|complaint|delivery}``: SES
+        """``POST /_local/ses-events {"id", "type": bounce|complaint|delivery}``: SES
         reports that about a mail in the outbox (``infra.local.ses_events``)."""
         self._outbox.capture()  # a mail sent a moment ago is known
         try:

@@ -15,7 +15,7 @@ destinations but never publishes to them, so the runtime does:
   ``suppressionlist@``), a ``Delivery`` and then a ``Complaint`` for
   ``complaint@simulator.amazonses.com``, a ``Delivery`` for every other address;
 * ``SesEventPublisher.report`` makes any sent mail bounce, complain or be delivered after the fact
-  (``POST /_local/ses-events {"message_id", "type"}``).
+  (``POST /_local/ses-events {"id", "type"}``).
 
 Only the event types a destination's ``MatchingEventTypes`` lists are published to it. moto does
 not record which configuration set a mail was sent with; CivicDesk sends every mail with its one
@@ -271,10 +271,10 @@ class SesEventPublisher:
     def report_request(self, body: bytes, outbox_entries: list[dict]) -> dict:
         """``POST /_local/ses-events``: make a mail of the outbox (``Outbox.messages()``)
         bounce, complain or be delivered."""
-        message_id, event_type, recipient = parse_request(body)
-        entry = next((e for e in outbox_entries if e["id"] == message_id), None)
+        mail, event_type, recipient = parse_request(body)
+        entry = next((e for e in outbox_entries if mail in (e["id"], e.get("message_id"))), None)
         if entry is None:
-            raise LookupError(f"no mail {message_id} in the outbox")
+            raise LookupError(f"no mail {mail} in the outbox")
         return {"published": self.report(sent_mail_of_entry(entry), event_type, recipient)}
 
     def _emit(self, event_type: str, mail: SentMail, recipients: list[str],
@@ -300,16 +300,21 @@ class SesEventPublisher:
 
 
 _MESSAGE_ID = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
+_HEADER_ID = re.compile(r"^<[^<>\s@]{1,200}@[^<>\s@]{1,200}>$")
 
 
 def parse_request(body: bytes) -> tuple[str, str, str | None]:
-    """``(message_id, type, recipient or None)`` of a ``POST /_local/ses-events`` body.
+    """``(mail, type, recipient or None)`` of a ``POST /_local/ses-events`` body: the mail is
+    named by ``id``, the outbox entry's id (SES's message id), or by ``message_id``, its
+    ``Message-ID`` header as the outbox shows it (also SES's id, for older scripts).
 
     Examples
     --------
-    >>> parse_request(b'{"message_id": "0102-a", "type": "bounce"}')
+    >>> parse_request(b'{"id": "0102-a", "type": "bounce"}')
     ('0102-a', 'bounce', None)
-    >>> parse_request(b'{"message_id": "0102-a", "type": "open"}')
+    >>> parse_request(b'{"message_id": "<0102-a@demo.civicdesk.rs>", "type": "complaint"}')
+    ('<0102-a@demo.civicdesk.rs>', 'complaint', None)
+    >>> parse_request(b'{"id": "0102-a", "type": "open"}')
     Traceback (most recent call last):
     ...
     infra.local.ses_events.SesEventError: type must be one of delivery, bounce, complaint
@@ -317,18 +322,18 @@ def parse_request(body: bytes) -> tuple[str, str, str | None]:
     try:
         request = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError):
-        raise SesEventError("the body must be JSON: {\"message_id\": ..., \"type\": ...}") from None
+        raise SesEventError("the body must be JSON: {\"id\": ..., \"type\": ...}") from None
     if not isinstance(request, dict):
         raise SesEventError("the body must be a JSON object")
-    message_id, event_type = request.get("message_id"), request.get("type")
-    recipient = request.get("recipient")
-    if not isinstance(message_id, str) or not _MESSAGE_ID.match(message_id):
-        raise SesEventError("message_id must be the id of a sent mail (see /_local/outbox)")
+    mail = request.get("id", request.get("message_id"))
+    event_type, recipient = request.get("type"), request.get("recipient")
+    if not isinstance(mail, str) or not (_MESSAGE_ID.match(mail) or _HEADER_ID.match(mail)):
+        raise SesEventError("id must be the id of a sent mail (see /_local/outbox)")
     if event_type not in REPORT_TYPES:
         raise SesEventError(f"type must be one of {', '.join(REPORT_TYPES)}")
     if recipient is not None and not isinstance(recipient, str):
         raise SesEventError("recipient must be an address")
-    return message_id, event_type, recipient
+    return mail, event_type, recipient
 
 
 def sent_mail_of_entry(entry: dict) -> SentMail:

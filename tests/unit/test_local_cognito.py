@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from infra.local import aws
-from infra.local.banner import cli_token_command, local_info
+from infra.local.banner import cli_token_command, local_info, token_command
 from infra.local.cognito import (
     DEMO_USERS,
     UserPool,
@@ -200,3 +200,14 @@ def test_signing_in_does_not_mark_the_state_dirty():
     signed_cognito = "AWS4-HMAC-SHA256 Credential=AK/20261121/eu-central-1/cognito-idp/aws4_request"
     assert not aws._may_mutate({"REQUEST_METHOD": "POST", "HTTP_AUTHORIZATION": signed_cognito})
     assert aws._may_mutate({"REQUEST_METHOD": "PUT"})  # a presigned S3 upload still counts
+
+
+def test_the_printed_commands_name_the_python_the_runtime_runs_on(monkeypatch, tmp_path):
+    # `python` on the path has none of the dependencies: the lines name the venv's interpreter
+    import sys
+
+    monkeypatch.setattr(sys, "executable", str(ROOT / ".venv" / "bin" / "python"))
+    assert token_command("ana") == ".venv/bin/python -m infra.local.token ana"
+    monkeypatch.setattr(sys, "executable", "/usr/local/bin/python3.12")
+    assert token_command("ana", tmp_path) == (
+        f"/usr/local/bin/python3.12 -m infra.local.token ana --state-dir {tmp_path}")

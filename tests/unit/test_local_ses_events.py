@@ -187,3 +187,22 @@ def test_the_modules_examples_hold():
     from infra.local import ses_events
 
     assert doctest.testmod(ses_events).failed == 0
+
+
+@pytest.mark.parametrize("name", ["id", "message_id"])
+def test_a_mail_is_named_by_the_outbox_id_or_by_its_message_id_header(tmp_path, name):
+    # GIVEN a captured mail, as /_local/outbox shows it (its id, and its Message-ID header)
+    outbox = Outbox(tmp_path, lambda: [Sent("ses-1", "a@b.rs")], message_id_domain="demo.civicdesk.rs")
+    outbox.capture()
+    [entry] = outbox.messages()
+    assert entry["message_id"] == "<ses-1@demo.civicdesk.rs>"
+    ses, topics = publisher()
+    # WHEN it is reported bounced by either of the two, as the README shows it
+    body = json.dumps({name: entry[name], "type": "bounce"}).encode()
+    answer = ses.report_request(body, outbox.messages())
+    # THEN SES's event names SES's message id
+    assert [event["mail"]["messageId"] for event in answer["published"]] == ["ses-1"]
+    assert [report.address for report in topics.reports()] == ["a@b.rs"]
+    with pytest.raises(LookupError):
+        ses.report_request(json.dumps({name: "<other@demo.civicdesk.rs>" if name == "message_id" else "ses-9",
+                                       "type": "bounce"}).encode(), outbox.messages())

@@ -18,10 +18,11 @@ Without ``--password`` Cognito e-mails a temporary password and the user chooses
 first sign-in; with it the account is ready at once (for service accounts and local testing).
 
 Locally (``make run``), ``--local`` instead of ``--user-pool-id`` takes the pool, the embedded
-endpoint and the region from the runtime's ``.civicdesk/local.json`` (``--state-dir`` for
-another state directory) and validates departments against the runtime's configuration::
+endpoint and the region from the runtime's ``.civicdesk/local.json`` (``--state-dir``, or
+``CIVICDESK_STATE_DIR`` as for ``make run``, for another state directory) and validates
+departments against the runtime's configuration::
 
-    PYTHONPATH=functions/shared python -m civicdesk.cli.staff create --local --username ...
+    PYTHONPATH=functions/shared .venv/bin/python -m civicdesk.cli.staff create --local --username ...
 
 Usernames are stored in lower case (``validate``).
 """
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,8 +83,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     where.add_argument("--user-pool-id", help="the stack's StaffUserPoolId output")
     where.add_argument("--local", action="store_true",
                        help="the local runtime's pool (from <state dir>/local.json)")
-    pool.add_argument("--state-dir", default=DEFAULT_STATE_DIR,
-                      help="the local runtime's state directory (default %(default)s)")
+    pool.add_argument("--state-dir", default=os.environ.get("CIVICDESK_STATE_DIR", DEFAULT_STATE_DIR),
+                      help="the local runtime's state directory (default: CIVICDESK_STATE_DIR, "
+                           "else %(default)s)")
     pool.add_argument("--region", help="AWS region of the pool (default: the SDK's)")
     pool.add_argument("--endpoint-url", help="another Cognito endpoint (an emulator)")
 
