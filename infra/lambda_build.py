@@ -204,7 +204,7 @@ def compile_bytecode(directory: Path, python: str) -> None:
     """Bytecode of every module under ``directory`` by ``python``, replacing any other."""
     for cache in [p for p in directory.rglob("__pycache__") if p.is_dir()]:
         shutil.rmtree(cache)
-    result = subprocess.run([python, "-I", "-m", "compileall", "-q", "--invalidation-mode",
+    result = subprocess.run([python, "-I", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode",
                              "unchecked-hash", str(directory)])
     if result.returncode != 0:
         raise BuildError(f"{python} could not compile every module under {directory}")
