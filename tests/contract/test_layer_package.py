@@ -75,9 +75,10 @@ def test_the_build_targets_the_runtime_and_architecture_of_the_templates_globals
     assert target.cache_tag == "cpython-" + globals_["Runtime"].removeprefix("python").replace(".", "")
     # AND nothing else in the template says otherwise: the layer is for the same runtime, and no
     # function has a runtime or architecture of its own
-    layer = TEMPLATE.of_type("AWS::Serverless::LayerVersion")["CivicDeskLayer"]["Properties"]
-    assert layer["CompatibleRuntimes"] == [target.runtime]
-    assert layer["CompatibleArchitectures"] == [target.architecture]
+    layer = TEMPLATE.of_type("AWS::Serverless::LayerVersion")["CivicDeskLayer"]
+    assert layer["Properties"]["CompatibleRuntimes"] == [target.runtime]
+    assert layer["Properties"]["CompatibleArchitectures"] == [target.architecture]
+    assert layer["Metadata"]["BuildArchitecture"] == target.architecture
     for logical_id, resource in TEMPLATE.of_type("AWS::Serverless::Function").items():
         assert not {"Runtime", "Architectures"} & set(resource["Properties"]), logical_id
     # AND no Makefile names a Python version or a platform itself
@@ -105,7 +106,8 @@ def test_a_build_without_the_runtimes_interpreter_stops_before_it_starts(tmp_pat
     # GIVEN a machine whose python3 is not the template's runtime and has no python3.12 either
     code_dir = SHARED if logical_id == "CivicDeskLayer" else FUNCTIONS[logical_id].code_dir
     target = lambda_build.read_target()
-    assert target.cache_tag != HOST_TAG, "the tests' interpreter is the runtime's: nothing to refuse"
+    if target.cache_tag == HOST_TAG:
+        pytest.skip("the tests' interpreter is the runtime's: nothing to refuse")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "python3").symlink_to(sys.executable)
