@@ -37,6 +37,13 @@ def layer_figures() -> dict:
     except OSError as error:
         return {"layer_skipped": f"PyPI unreachable ({error}): the layer's build downloads the "
                                  f"wheels for {target.runtime} on {target.architecture}"}
+    try:
+        return _measure(target, python)
+    except subprocess.CalledProcessError as error:
+        return {"layer_skipped": f"the layer's build failed ({error}); its output is above"}
+
+
+def _measure(target: lambda_build.Target, python: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="civicdesk-layer-") as scratch:
         built = _build(Path(scratch) / "target", os.environ)
         archive = _zip(built, Path(scratch) / "layer.zip")
