@@ -13,6 +13,8 @@
    topic, queue, notify function, SES), median of ``BENCH_ROUNDS`` changes.
 5. The newcomer's walks (``bench/walks.py``): the files one e-mail passes through from SMTP to
    its auto-reply, and one status change from the route to the SMS.
+6. The layer as ``sam build`` builds it (``bench/layer.py``): unzipped and zipped size, and every
+   module imported from its extracted zip (skipped offline or without the runtime's Python).
 
 Writes ``bench/results/latest.json``.
 """
@@ -44,7 +46,8 @@ TARGETS = {"create_case_calls": 3, "track_case_calls": 1, "new_mail_calls": 6,
            "queue_page_calls": 1, "case_with_timeline_calls": 1, "status_change_writes": 1,
            "feed_poll_calls": 1,
            "api_cold_start_ratio": 1.5, "ingest_cold_start_ratio": 1.5,
-           "admin_cold_start_ratio": 1.5, "change_to_outbox_seconds_median": 2.0}
+           "admin_cold_start_ratio": 1.5, "change_to_outbox_seconds_median": 2.0,
+           "layer_unzipped_mb": 40}
 WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
 #: The claims API Gateway's Cognito authorizer hands the admin function (a supervisor).
 SUPERVISOR_CLAIMS = {"sub": "0b5e9c1e-bench", "cognito:username": "bench.supervisor",
@@ -379,11 +382,12 @@ def local_notify_latency() -> dict:
 
 def main() -> int:
     started = time.time()
+    from bench.layer import layer_figures
     from bench.walks import walks
 
     figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency(),
-               **walks()}
-    met = {key: figures[key] <= target for key, target in TARGETS.items()}
+               **walks(), **layer_figures()}
+    met = {key: figures[key] <= target for key, target in TARGETS.items() if key in figures}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
               "machine": {"python": platform.python_version(), "platform": platform.platform(),
                           "cpus": os.cpu_count()},
@@ -416,6 +420,16 @@ def main() -> int:
         walk = f[key]
         print(f"  walk {label}: {walk['files']} files ({len(walk['application_files'])} of the "
               f"application, {len(walk['runtime_files'])} of the local runtime; docs/architecture.md)")
+    if "layer_skipped" in f:
+        print(f"  layer: skipped: {f['layer_skipped']}")
+    else:
+        check = f["layer_check"]
+        print(f"  layer: {f['layer_unzipped_mb']} MB unzipped (target <= 40 MB), {f['layer_zipped_mb']} MB "
+              f"zipped, for {f['layer_target']}; bytecode {', '.join(f['layer_bytecode'])}; botocore models: "
+              f"{', '.join(f['layer_botocore_services'])}; largest (MB): {f['layer_largest_mb']}")
+        print(f"  layer check ({check['architecture']} build, extracted zip, nothing else on the path): "
+              f"{check['modules_imported']} modules imported, {check['compiled_at_import']} compiled at import, "
+              f"{check['clients']} clients created, {len(check['outside_the_layer'])} modules from outside")
     print(f"  written to {RESULTS.relative_to(ROOT)}; targets met: "
           f"{', '.join(k for k, v in met.items() if v)}; missed: {', '.join(k for k, v in met.items() if not v) or 'none'}")
     return 0
