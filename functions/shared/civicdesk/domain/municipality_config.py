@@ -9,7 +9,7 @@ import re
 from datetime import date
 from typing import Mapping, Sequence
 
-from .cases import LANGUAGES, CaseType
+from .cases import LANGUAGES, CaseType, Location
 from .errors import ConfigurationError
 from .municipality import Area, Category, CategoryGroup, Department, ExternalBody, Municipality, Service
 
@@ -178,6 +178,35 @@ def _areas(raw: object, languages: tuple[str, ...], departments: Mapping[str, De
     return areas
 
 
+def _boundary(raw: object) -> dict | None:
+    if raw is None:
+        return None
+    geometry, _ = _geometry(raw, "boundary")
+    return geometry
+
+
+def _example(raw: object) -> tuple[float, float] | None:
+    """``location_example``: ``{"lat": .., "lon": ..}`` in range."""
+    if raw is None:
+        return None
+    if (not isinstance(raw, Mapping) or not _is_number(raw.get("lat"))
+            or not _is_number(raw.get("lon"))):
+        raise _fail("location_example: expected {\"lat\": <degrees>, \"lon\": <degrees>}")
+    lat, lon = float(raw["lat"]), float(raw["lon"])
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise _fail(f"location_example: {lat}, {lon} is out of range (latitude first)")
+    return lat, lon
+
+
+def _checked_example(municipality: Municipality) -> Municipality:
+    """Refuse a ``location_example`` outside the territory. (The regions themselves are built
+    on first use: ``_geometry`` has checked everything their construction needs.)"""
+    example = municipality.configured_example
+    if example is not None and not municipality.covers(Location(lat=example[0], lon=example[1])):
+        raise _fail(f"location_example: {example[0]}, {example[1]} is outside the municipality")
+    return municipality
+
+
 def _external_bodies(raw: object, languages: tuple[str, ...],
                      departments: Mapping[str, Department],
                      services: Mapping[str, Service]) -> dict[str, ExternalBody]:
@@ -215,8 +244,9 @@ def parse_municipality(doc: Mapping) -> Municipality:
 
     ``doc`` has the keys of ``infra/config/municipality.json`` plus ``departments``,
     ``services``, ``groups`` and ``categories`` (the lists of the other files), and optionally
-    ``areas`` (the GeoJSON FeatureCollection of ``areas.geojson``) and ``external_bodies``.
-    Raises ``ConfigurationError`` naming the first problem found.
+    ``areas`` (the GeoJSON FeatureCollection of ``areas.geojson``), ``boundary`` (the territory's
+    GeoJSON Polygon or MultiPolygon, from ``boundary.geojson``), ``location_example`` and
+    ``external_bodies``. Raises ``ConfigurationError`` naming the first problem found.
     """
     try:
         languages = tuple(doc["languages"])
@@ -268,7 +298,7 @@ def parse_municipality(doc: Mapping) -> Municipality:
         if general_address not in {s.address for s in services.values()}:
             raise ConfigurationError("error.configuration",
                                      detail="general_address is not one of the services")
-        return Municipality(
+        return _checked_example(Municipality(
             id=doc["id"], name=_text(doc["name"], "name", languages), country=doc["country"],
             time_zone=doc["time_zone"], languages=languages, default_language=default_language,
             mail_domain=doc["mail_domain"].lower(), general_address=general_address,
@@ -281,6 +311,8 @@ def parse_municipality(doc: Mapping) -> Municipality:
             holidays=_dates(doc.get("holidays", [])),
             areas=_areas(doc.get("areas"), languages, departments, categories, groups),
             external_bodies=_external_bodies(doc.get("external_bodies"), languages, departments,
-                                             services))
+                                             services),
+            boundary=_boundary(doc.get("boundary")),
+            configured_example=_example(doc.get("location_example"))))
     except KeyError as exc:
         raise ConfigurationError("error.configuration", detail=f"missing key {exc}") from None

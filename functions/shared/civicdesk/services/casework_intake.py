@@ -125,7 +125,7 @@ class CaseIntake(CaseworkBase):
         areas: Sequence[str] = ()
         location = command.location
         if location is not None and location.lat is not None and location.lon is not None:
-            areas = self._locate(municipality, location.lat, location.lon)
+            areas = municipality.areas_at(location.lat, location.lon)
         return route(municipality, category_id, areas)
 
     def _confirmation_channel(self, contact: Contact | None) -> str:
