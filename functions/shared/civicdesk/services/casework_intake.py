@@ -99,6 +99,8 @@ class CaseIntake(CaseworkBase):
             errors.append(FieldError("department", "unknown_department"))
         if command.department and not command.routing_reason:
             errors.append(FieldError("routing_reason", "required_with", {"other": "department"}))
+        if not municipality.covers(command.location):
+            errors.append(FieldError("location", "outside_municipality"))
         received = command.received_at
         if received is not None:
             if received > now + CLOCK_SKEW:
