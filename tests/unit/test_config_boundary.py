@@ -89,9 +89,6 @@ def test_a_boundary_of_several_features_is_refused(config_dir, demo_document):
      "boundary: invalid geometry: Self-intersection"),
 ])
 def test_a_broken_boundary_is_refused_with_the_reason(config_dir, geometry, detail):
-    settings = json.loads((config_dir / "municipality.json").read_text(encoding="utf-8"))
-    del settings["location_example"]  # not to be refused for the example first
-    write(config_dir, "municipality.json", settings)
     write(config_dir, "boundary.geojson", geometry)
     assert detail in refused_at_load(config_dir)
 
@@ -104,11 +101,18 @@ def test_an_area_reaching_outside_the_boundary_is_refused(config_dir):
     assert detail.startswith("area severna_sela: reaches outside the boundary (at 20.")
 
 
-def test_an_example_outside_the_municipality_is_refused(document):
-    document["location_example"] = {"lat": 44.8125, "lon": 20.4612}
-    with pytest.raises(ConfigurationError) as caught:
-        parse_municipality(document)
-    assert caught.value.params["detail"] == "location_example: 44.8125, 20.4612 is outside the municipality"
+def test_an_example_outside_the_municipality_is_refused(config_dir):
+    settings = json.loads((config_dir / "municipality.json").read_text(encoding="utf-8"))
+    settings["location_example"] = {"lat": 44.8125, "lon": 20.4612}
+    write(config_dir, "municipality.json", settings)
+    assert refused_at_load(config_dir) == "location_example: 44.8125, 20.4612 is outside the municipality"
+
+
+def test_parsing_the_stored_configuration_builds_no_region(demo_document):
+    # Every container parses it; only a located request needs the territory's region.
+    municipality = parse_municipality(demo_document)
+    assert "territory" not in vars(municipality)
+    assert all("region" not in vars(area) for area in municipality.areas.values())
 
 
 @pytest.mark.parametrize("example", [{"lat": 44.018}, {"lat": "44", "lon": 20.9}, [44.018, 20.92],

@@ -7,8 +7,9 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from ..domain.cases import Location
 from ..domain.errors import ConfigurationError
-from ..domain.municipality import Area
+from ..domain.municipality import Area, Municipality
 from ..domain.municipality_config import parse_municipality
 
 
@@ -44,7 +45,19 @@ def load_config_dir(directory: str | Path) -> dict:
     document["holidays"] = public_holidays(document["country"], extra=document.get("extra_holidays", []))
     municipality = parse_municipality(document)  # fail here, before anything is stored
     check_area_geometries(municipality.areas.values(), municipality.boundary)
+    check_location_example(municipality)
     return document
+
+
+def check_location_example(municipality: Municipality) -> None:
+    """Refuse a ``location_example`` outside the territory. Checked when seeding, not by every
+    container's parse: it builds the territory's region, which a function that locates nothing
+    never needs (``_geometry`` has already checked all that building it takes)."""
+    example = municipality.configured_example
+    if example is not None and not municipality.covers(Location(lat=example[0], lon=example[1])):
+        raise ConfigurationError(
+            "error.configuration",
+            detail=f"location_example: {example[0]}, {example[1]} is outside the municipality")
 
 
 def boundary_geometry(raw: object) -> object:

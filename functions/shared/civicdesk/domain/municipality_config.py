@@ -9,7 +9,7 @@ import re
 from datetime import date
 from typing import Mapping, Sequence
 
-from .cases import LANGUAGES, CaseType, Location
+from .cases import LANGUAGES, CaseType
 from .errors import ConfigurationError
 from .municipality import Area, Category, CategoryGroup, Department, ExternalBody, Municipality, Service
 
@@ -198,15 +198,6 @@ def _example(raw: object) -> tuple[float, float] | None:
     return lat, lon
 
 
-def _checked_example(municipality: Municipality) -> Municipality:
-    """Refuse a ``location_example`` outside the territory. (The regions themselves are built
-    on first use: ``_geometry`` has checked everything their construction needs.)"""
-    example = municipality.configured_example
-    if example is not None and not municipality.covers(Location(lat=example[0], lon=example[1])):
-        raise _fail(f"location_example: {example[0]}, {example[1]} is outside the municipality")
-    return municipality
-
-
 def _external_bodies(raw: object, languages: tuple[str, ...],
                      departments: Mapping[str, Department],
                      services: Mapping[str, Service]) -> dict[str, ExternalBody]:
@@ -298,7 +289,7 @@ def parse_municipality(doc: Mapping) -> Municipality:
         if general_address not in {s.address for s in services.values()}:
             raise ConfigurationError("error.configuration",
                                      detail="general_address is not one of the services")
-        return _checked_example(Municipality(
+        return Municipality(
             id=doc["id"], name=_text(doc["name"], "name", languages), country=doc["country"],
             time_zone=doc["time_zone"], languages=languages, default_language=default_language,
             mail_domain=doc["mail_domain"].lower(), general_address=general_address,
@@ -313,6 +304,6 @@ def parse_municipality(doc: Mapping) -> Municipality:
             external_bodies=_external_bodies(doc.get("external_bodies"), languages, departments,
                                              services),
             boundary=_boundary(doc.get("boundary")),
-            configured_example=_example(doc.get("location_example"))))
+            configured_example=_example(doc.get("location_example")))
     except KeyError as exc:
         raise ConfigurationError("error.configuration", detail=f"missing key {exc}") from None
