@@ -58,7 +58,7 @@ LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
 
 CASE = {"type": "signal", "category": "street_lighting", "language": "sr-Latn",
         "description": "Ne radi ulična rasveta u Ulici kralja Petra kod broja 12.",
-        "location": {"lat": 44.8176, "lon": 20.4569, "address": "Kralja Petra 12"},
+        "location": {"lat": 44.0195, "lon": 20.918, "address": "Kralja Petra 12"},
         "contact": {"name": "Petar Petrović", "email": "petar@example.rs"}}
 
 

@@ -169,6 +169,19 @@ def test_only_adapters_and_composition_import_aws_libraries():
         assert not re.search(r"^\s*(import|from)\s+(boto3|botocore|pynamodb)", text, re.M), relative
 
 
+def test_shapely_is_a_seed_time_dependency_only():
+    # The layer ships neither shapely nor numpy (60 % of it once); only the seed step's
+    # geometry check imports shapely, and the seed runs from the virtual environment.
+    package = ROOT / "functions/shared/civicdesk"
+    importers = {str(path.relative_to(package)) for path in package.rglob("*.py")
+                 if re.search(r"^\s*(import|from)\s+(shapely|numpy)\b", path.read_text(encoding="utf-8"), re.M)}
+    assert importers == {"adapters/config_files.py"}
+    layer = (ROOT / "functions/shared/requirements.txt").read_text()
+    assert not re.search(r"^(shapely|numpy)\b", layer, re.M | re.I)
+    dev = (ROOT / "requirements-dev.txt").read_text()
+    assert re.search(r"^shapely==", dev, re.M) and re.search(r"^numpy==", dev, re.M)
+
+
 def test_the_notify_queue_subscribes_to_exactly_the_event_types_that_notify_anyone():
     from civicdesk.domain.notifications import NOTIFIED_TYPES
 

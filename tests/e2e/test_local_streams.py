@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local_streams")]
 CASE = {
     "type": "signal", "category": "street_lighting", "language": "sr-Latn",
     "description": "Ne radi ulična rasveta u Ulici kralja Petra kod broja 12.",
-    "location": {"lat": 44.8176, "lon": 20.4569, "address": "Kralja Petra 12"},
+    "location": {"lat": 44.0195, "lon": 20.918, "address": "Kralja Petra 12"},
     "contact": {"name": "Ana Jovanović", "email": "ana.jovanovic@example.rs"},
 }
 

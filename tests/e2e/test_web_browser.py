@@ -118,6 +118,8 @@ def municipality(lang):
              "department_name": {"sr-Cyrl": "Комунална полиција"}.get(lang, "Communal police")},
         ],
         "public_form_types": ["signal", "information", "suggestion", "complaint", "request"],
+        "location_example": {"lat": 44.018, "lon": 20.92},
+        "bounds": {"west": 20.85, "south": 43.99, "east": 21.005, "north": 44.106},
         "case_types": [
             {"id": t, "name": TYPE_NAMES[lang][t], "public": t in ("signal", "suggestion", "information")}
             for t in ("signal", "information", "suggestion", "complaint", "request")
@@ -167,7 +169,7 @@ def case_detail(lang, with_token):
         "created_at": "2026-11-21T22:30:00Z",
         "updated_at": "2026-11-22T08:05:00Z",
         "description": "Не ради улична светиљка испред зграде.\nДруги ред.",
-        "location": {"lat": 44.8125, "lon": 20.4612, "address": "Кнеза Милоша 10"},
+        "location": {"lat": 44.0195, "lon": 20.918, "address": "Кнеза Милоша 10"},
         "language": "sr-Cyrl",
         # As the API shapes it (api/case_views.py): ``text`` the catalogue's sentence for the
         # kind, ``message`` what the official wrote (redacted without the token).
@@ -336,7 +338,7 @@ def fill_required(driver, description):
 
 def test_a_form_in_serbian_cyrillic_submits_once_with_idempotency_key(b, stub):
     b.execute_cdp_cmd("Browser.grantPermissions", {"origin": stub.base, "permissions": ["geolocation"]})
-    b.execute_cdp_cmd("Emulation.setGeolocationOverride", {"latitude": 44.8125, "longitude": 20.4612, "accuracy": 12})
+    b.execute_cdp_cmd("Emulation.setGeolocationOverride", {"latitude": 44.0195, "longitude": 20.918, "accuracy": 12})
     open_page(b, f"{stub.base}/index.html?lang=sr-Cyrl")
 
     assert b.find_element(By.TAG_NAME, "html").get_attribute("lang") == "sr-Cyrl"
@@ -371,14 +373,16 @@ def test_a_form_in_serbian_cyrillic_submits_once_with_idempotency_key(b, stub):
     hours = by_id(b, "hours-body").text
     assert "07:30–15:30" in hours and "Понедељак" in hours
     assert "Europe/Belgrade" in by_id(b, "hours-note").text
+    # The coordinates' example is the municipality's, in the page's language.
+    assert by_id(b, "coord-hint").text == "Децимални степени, на пример 44.0180 и 20.9200."
 
     fill_required(b, "Не ради улична светиљка испред зграде број 10.")
     counter = by_id(b, "f-description-count").text
     assert counter.startswith("Број знакова: 46 од 5000"), counter
 
     by_id(b, "geo-button").click()
-    wait(b, lambda d: by_id(d, "f-lat").get_attribute("value") == "44.812500", "geolocation not filled in")
-    assert by_id(b, "f-lon").get_attribute("value") == "20.461200"
+    wait(b, lambda d: by_id(d, "f-lat").get_attribute("value") == "44.019500", "geolocation not filled in")
+    assert by_id(b, "f-lon").get_attribute("value") == "20.918000"
     assert "12" in by_id(b, "geo-status").text
 
     by_id(b, "f-address").send_keys("Кнеза Милоша 10")
@@ -416,7 +420,7 @@ def test_a_form_in_serbian_cyrillic_submits_once_with_idempotency_key(b, stub):
         "description": "Не ради улична светиљка испред зграде број 10.",
         "language": "sr-Cyrl",
         "channel": "web",
-        "location": {"lat": 44.8125, "lon": 20.4612, "address": "Кнеза Милоша 10"},
+        "location": {"lat": 44.0195, "lon": 20.918, "address": "Кнеза Милоша 10"},
         "contact": {"name": "Петар Петровић", "email": "petar@example.rs", "phone": "+381 64 1234567"},
     }
 
@@ -503,6 +507,7 @@ def test_c_switching_to_czech_changes_the_labels(b, stub):
     assert label_text(b, "f-description") == "Popis"
     assert label_text(b, "f-email") == "E-mail"
     assert by_id(b, "submit-button").text == "Odeslat"
+    assert by_id(b, "coord-hint").text == "Desetinné stupně, například 44.0180 a 20.9200."
     assert b.find_element(By.CSS_SELECTOR, "#case-form fieldset:nth-of-type(3) legend").text == \
         "Vaše kontaktní údaje (nepovinné)"
     # API texts in Czech, and what the citizen entered is kept.

@@ -429,6 +429,21 @@ def test_staff_list_for_assignment(team):
     assert own == {"agent.roads"}
 
 
+def test_an_operator_cannot_register_a_location_outside_the_municipality(team):
+    # GIVEN a call about a place in Belgrade, 90 km away (or coordinates typed the wrong way round)
+    for location in ({"lat": 44.8125, "lon": 20.4612}, {"lat": 20.92, "lon": 44.018}):
+        answer = team["operator"].post("/v1/admin/cases", {**PHONE_CALL, "location": location},
+                                       headers={"Accept-Language": "sr-Latn"})
+        # THEN the intake refuses it on `location`, in the staff member's language
+        assert answer.status == 400, answer.body
+        assert answer.body["error"]["fields"] == [{
+            "field": "location", "code": "outside_municipality",
+            "message": "Ovo mesto je izvan opštine. Proverite koordinate (prvo geografska širina) "
+                       "ili opišite mesto u adresi."}]
+    # AND nothing was registered: the next case gets the first number
+    assert open_case(team["operator"], location={"lat": 44.018, "lon": 20.92})["number"].endswith("-000001")
+
+
 def test_routing_by_area_sends_a_village_water_leak_to_the_village_utility(team):
     import json
 

@@ -4,17 +4,21 @@ emulation, mails built with the standard library."""
 from __future__ import annotations
 
 import itertools
+import struct
 import uuid
 from datetime import datetime, timedelta, timezone
 from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 
 import boto3
 import pytest
 
 from tests.support import aws
 from tests.support.ses import receipt
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 
 _ids = itertools.count(1)
 WEDNESDAY_MORNING = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)  # 10:00 in Belgrade
@@ -247,6 +251,43 @@ def test_attachments_are_stored_and_dangerous_ones_refused(ingest, aws_env):
     body = boto3.client("s3", region_name=aws.REGION).get_object(
         Bucket=aws_env.buckets["AttachmentsBucket"], Key=stored[0]["key"])["Body"].read()
     assert body == photo
+
+
+PHOTO_IN_BELGRADE = (FIXTURES / "photo_gps.jpg").read_bytes()  # EXIF 44°48'45" N 20°27'40.32" E
+
+
+def photo_taken_at(lat_dms, lon_dms) -> bytes:
+    """The fixture photo with its EXIF GPS rationals (big-endian, six per axis) rewritten."""
+    old = struct.pack(">12I", 44, 1, 48, 1, 45, 1, 20, 1, 27, 1, 1008, 25)
+    assert PHOTO_IN_BELGRADE.count(old) == 1
+    return PHOTO_IN_BELGRADE.replace(old, struct.pack(">12I", *lat_dms, *lon_dms))
+
+
+#: 44°1'4.8" N 20°55'12" E = 44.018, 20.92: the town hall, in the municipality
+PHOTO_IN_TOWN = photo_taken_at((44, 1, 1, 1, 48, 10), (20, 1, 55, 1, 12, 1))
+
+
+def test_a_photo_taken_in_the_municipality_locates_the_mail_case(ingest):
+    result, _ = ingest(build_mail(attachments=[("IMG_2041.jpg", "image/jpeg", PHOTO_IN_TOWN)]))
+    case, _, _ = timeline(result["case_number"])
+    assert (case.location.lat, case.location.lon) == pytest.approx((44.018, 20.92), abs=1e-6)
+
+
+def test_a_photo_taken_outside_the_municipality_leaves_the_case_unlocated_but_opens_it(ingest):
+    # GIVEN a mail whose first photo was taken in Belgrade, 90 km away
+    result, _ = ingest(build_mail(attachments=[("IMG_0001.jpg", "image/jpeg", PHOTO_IN_BELGRADE)]))
+    # THEN the mail is a case like any other (the web form's 400 has no one to tell here), the
+    # photo is kept, and the out-of-area position is not the case's location
+    assert result["outcome"] == "new_case" and result["replied"] is True
+    case, kinds, events = timeline(result["case_number"])
+    assert case.location is None
+    message_in = next(e for e in events if e.kind.value == "message_in")
+    assert [a["filename"] for a in message_in.data["attachments"]] == ["IMG_0001.jpg"]
+    # AND with a second photo taken in the town, that one locates the case
+    result, _ = ingest(build_mail(attachments=[("IMG_0001.jpg", "image/jpeg", PHOTO_IN_BELGRADE),
+                                               ("IMG_0002.jpg", "image/jpeg", PHOTO_IN_TOWN)]))
+    case, _, _ = timeline(result["case_number"])
+    assert (case.location.lat, case.location.lon) == pytest.approx((44.018, 20.92), abs=1e-6)
 
 
 def test_outside_office_hours_the_reply_says_when_we_answer(aws_env):

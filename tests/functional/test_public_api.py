@@ -10,7 +10,7 @@ from tests.support import aws
 VALID = {
     "type": "signal", "category": "street_lighting", "language": "sr-Cyrl",
     "description": "Не ради улична расвета у Улици краља Петра код броја 12.",
-    "location": {"lat": 44.8176, "lon": 20.4569, "address": "Краља Петра 12"},
+    "location": {"lat": 44.0195, "lon": 20.918, "address": "Краља Петра 12"},
     "contact": {"name": "Петар Петровић", "email": "petar@example.rs", "phone": "+381 64 1234567"},
 }
 
@@ -127,6 +127,79 @@ def test_bad_input_lists_every_field_and_stores_nothing(client):
     # nothing stored, nothing sent, no number used
     assert aws.sent_mails() == []
     assert post_case(client, VALID).json_body["number"].endswith("-000001")
+
+
+# -- where: only inside the municipality (infra/config/boundary.geojson) ------------------------
+
+BELGRADE = {"lat": 44.8125, "lon": 20.4612}  # the old form's example, 90 km from the demo
+
+
+@pytest.mark.parametrize("language,message", [
+    ("sr-Cyrl", "Ово место је изван општине. Проверите координате (прво географска ширина) или опишите место у адреси."),
+    ("sr-Latn", "Ovo mesto je izvan opštine. Proverite koordinate (prvo geografska širina) ili opišite mesto u adresi."),
+    ("bg", "Това място е извън общината. Проверете координатите (първо географската ширина) или опишете мястото в адреса."),
+    ("cs", "Toto místo leží mimo obec. Zkontrolujte souřadnice (nejprve zeměpisná šířka), nebo místo popište v adrese."),
+    ("en", "This place is outside the municipality. Check the coordinates (latitude first), or describe the place in the address."),
+])
+def test_a_location_outside_the_municipality_is_400_on_location(client, language, message):
+    # GIVEN the form's old example, in Belgrade
+    body = dict(VALID, language=language, location={**BELGRADE, "address": "Кнеза Милоша 10"})
+    # WHEN it is submitted
+    response = post_case(client, body, headers={"Accept-Language": language})
+    # THEN it is refused on `location`, in the request's language, and nothing is stored
+    assert response.status_code == 400, response.body
+    error = response.json_body["error"]
+    assert error["code"] == "validation_failed"
+    assert error["fields"] == [{"field": "location", "code": "outside_municipality", "message": message}]
+    assert aws.sent_mails() == []
+    assert post_case(client, VALID).json_body["number"].endswith("-000001")
+
+
+def test_swapped_coordinates_are_outside_too(client):
+    # longitude given as latitude: a place in the Adriatic's latitude band, not the town
+    response = post_case(client, dict(VALID, location={"lat": 20.918, "lon": 44.0195}))
+    assert response.status_code == 400
+    assert [f["code"] for f in response.json_body["error"]["fields"]] == ["outside_municipality"]
+
+
+@pytest.mark.parametrize("location", [
+    {"lat": 44.018, "lon": 20.92},  # the form's example: the town hall, in Centar
+    {"lat": 44.045, "lon": 20.92},  # the fields between the town and the villages: in no area
+    {"lat": 44.046, "lon": 20.885},  # on the boundary: the vertex of its notch in the west
+    {"lat": 43.99, "lon": 20.9},  # on the boundary: its southernmost vertex
+    {"address": "Краља Петра 12"},  # no coordinates: nothing to check
+])
+def test_a_location_in_the_municipality_or_on_its_boundary_is_accepted(client, location):
+    response = post_case(client, dict(VALID, location=location))
+    assert response.status_code == 201, response.body
+
+
+def test_outside_is_listed_with_the_other_field_errors(client):
+    bad = dict(VALID, category="nope", location=BELGRADE)
+    fields = {f["field"]: f["code"] for f in post_case(client, bad).json_body["error"]["fields"]}
+    assert fields == {"category": "unknown_category", "location": "outside_municipality"}
+
+
+def test_the_municipality_gives_an_example_inside_it_and_its_bounds(client):
+    body = client.http.get("/v1/public/municipality?lang=en").json_body
+    assert body["location_example"] == {"lat": 44.018, "lon": 20.92}
+    assert body["bounds"] == {"west": 20.85, "south": 43.99, "east": 21.005, "north": 44.106}
+    assert post_case(client, dict(VALID, location=body["location_example"])).status_code == 201
+
+
+def test_the_openapi_document_describes_the_refusal(client):
+    document = client.http.get("/v1/openapi.json").json_body
+    for path in ("/v1/public/cases", "/v1/admin/cases"):
+        refused = document["paths"][path]["post"]["responses"]["400"]
+        assert "`location` `outside_municipality`" in refused["description"]
+        example = refused["content"]["application/json"]["examples"]["location.outside_municipality"]
+        assert example["value"]["error"]["fields"] == [
+            {"field": "location", "code": "outside_municipality",
+             "message": "This place is outside the municipality. Check the coordinates (latitude first), "
+                        "or describe the place in the address."}]
+        location = document["paths"][path]["post"]["requestBody"]["content"]["application/json"][
+            "schema"]["properties"]["location"]
+        assert "outside_municipality" in location["description"]
 
 
 def test_same_idempotency_key_gives_one_case_and_one_mail(client, aws_env):

@@ -1,16 +1,15 @@
-"""Routing by category and area, and the point-in-area lookups that feed it."""
+"""Routing by category and area, and the point-in-area lookups that feed it
+(``Municipality.areas_at``, pure Python: ``civicdesk.domain.geometry``)."""
 
 import copy
-import gc
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from civicdesk.adapters import geo
 from civicdesk.adapters.config_files import load_config_dir
-from civicdesk.adapters.geo import areas_containing
 from civicdesk.domain.municipality_config import parse_municipality
 from civicdesk.domain.routing import RoutingDecision, route
 
@@ -72,50 +71,54 @@ def with_areas(demo_document, *features):
     (45.2671, 19.8335, ()),
 ])
 def test_areas_containing_a_point(demo, lat, lon, expected):
-    assert areas_containing(demo, lat, lon) == expected
+    assert demo.areas_at(lat, lon) == expected
 
 
 def test_latitude_comes_first(demo):
-    assert areas_containing(demo, 20.9200, 44.0180) == ()
+    assert demo.areas_at(20.9200, 44.0180) == ()
 
 
 @pytest.mark.parametrize("lat,lon", [(float("nan"), 20.92), (44.018, float("inf"))])
 def test_a_non_finite_position_is_in_no_area(demo, lat, lon):
-    assert areas_containing(demo, lat, lon) == ()
+    assert demo.areas_at(lat, lon) == ()
 
 
-def test_a_municipality_without_areas_needs_no_index(demo_document):
+def test_a_municipality_without_areas_is_in_no_area(demo_document):
     document = copy.deepcopy(demo_document)
     del document["areas"]
     municipality = parse_municipality(document)
-    assert areas_containing(municipality, 44.018, 20.92) == ()
-    assert id(municipality) not in geo._indexes
+    assert municipality.areas_at(44.018, 20.92) == ()
 
 
-def test_the_index_is_built_once_per_municipality_object_and_dropped_with_it(demo_document):
+def test_the_regions_are_built_once_per_municipality_object(demo_document):
     # GIVEN a parsed configuration, looked up twice
     municipality = parse_municipality(demo_document)
-    areas_containing(municipality, 44.018, 20.92)
-    index = geo._index_for(municipality)
-    areas_containing(municipality, 44.07, 20.96)
-    # THEN the second lookup reused the first one's index
-    assert geo._index_for(municipality) is index
+    municipality.areas_at(44.018, 20.92)
+    regions = {area_id: area.region for area_id, area in municipality.areas.items()}
+    municipality.areas_at(44.07, 20.96)
+    # THEN the second lookup reused the first one's regions
+    assert all(area.region is regions[area_id] for area_id, area in municipality.areas.items())
     # WHEN the configuration is re-read (a new object, as the provider builds after a change)
     changed = with_areas(demo_document, square("only", 20.0, 40.0, 1.0))
-    # THEN it gets an index of its own, with the new areas
-    assert areas_containing(changed, 40.5, 20.5) == ("only",)
-    assert areas_containing(changed, 44.018, 20.92) == ()
-    # AND an object that is gone takes its index with it
-    key = id(changed)
-    del changed
-    gc.collect()
-    assert key not in geo._indexes
-    assert geo._index_for(municipality) is index
+    # THEN it has regions of its own, with the new areas
+    assert changed.areas_at(40.5, 20.5) == ("only",)
+    assert changed.areas_at(44.018, 20.92) == ()
 
 
-def test_importing_geo_and_routing_does_not_import_shapely():
-    code = ("import sys, civicdesk.adapters.geo, civicdesk.domain.routing; "
-            "assert 'shapely' not in sys.modules and 'numpy' not in sys.modules")
+def test_locating_and_routing_a_case_needs_neither_shapely_nor_numpy(demo_document, tmp_path):
+    # The functions' layer no longer ships them: make importing them fail, then look up.
+    stored = tmp_path / "configuration.json"
+    stored.write_text(json.dumps(demo_document), encoding="utf-8")
+    code = ("import json, sys; sys.modules['shapely'] = sys.modules['numpy'] = None; "
+            "from civicdesk.domain.cases import Location; "
+            "from civicdesk.domain.municipality_config import parse_municipality; "
+            "from civicdesk.domain.routing import route; "
+            f"m = parse_municipality(json.load(open({str(stored)!r}, encoding='utf-8'))); "
+            "assert m.areas_at(44.069, 20.902) == ('severna_sela', 'izvor_water_area', "
+            "'poslovna_zona_sever'), m.areas_at(44.069, 20.902); "
+            "assert route(m, 'water_supply', m.areas_at(44.069, 20.902)).area; "
+            "assert not m.covers(Location(lat=44.8125, lon=20.4612)); "
+            "assert m.location_example == (44.018, 20.92)")
     subprocess.run([sys.executable, "-c", code], check=True,
                    env={"PYTHONPATH": str(ROOT / "functions" / "shared")})
 
@@ -123,7 +126,7 @@ def test_importing_geo_and_routing_does_not_import_shapely():
 # --- which department (routing) ---------------------------------------------------------------
 
 def located(demo, category, lat, lon):
-    return route(demo, category, areas_containing(demo, lat, lon))
+    return route(demo, category, demo.areas_at(lat, lon))
 
 
 def test_without_a_location_the_category_decides(demo):
@@ -187,7 +190,7 @@ def test_equal_priorities_go_to_the_smaller_area_then_the_smaller_id(demo_docume
         square("a_twin", 20.95, 44.05, 0.01, routes={"water_supply": "urban_planning"}),
         square("low", 20.92, 44.02, 0.01, routes={"water_supply": "tax_administration"},
                priority=-1))
-    inside_small = areas_containing(municipality, 44.025, 20.925)
+    inside_small = municipality.areas_at(44.025, 20.925)
     assert set(inside_small) == {"big", "small", "low"}
     # the small area wins over the big one (its group route counts like a category route)
     assert route(municipality, "water_supply", inside_small) == \
@@ -195,7 +198,7 @@ def test_equal_priorities_go_to_the_smaller_area_then_the_smaller_id(demo_docume
     # a negative priority loses even against a bigger area
     assert route(municipality, "water_supply", ["big", "low"]).area == "big"
     # same priority, same size: the smaller id
-    inside_twins = areas_containing(municipality, 44.055, 20.955)
+    inside_twins = municipality.areas_at(44.055, 20.955)
     assert route(municipality, "water_supply", inside_twins) == \
         RoutingDecision("urban_planning", "area", "a_twin")
 

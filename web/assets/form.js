@@ -37,7 +37,6 @@ const FIELD_INPUTS = {
   type: 'f-type',
   category: 'f-category',
   description: 'f-description',
-  location: 'f-lat',
   'location.address': 'f-address',
   'location.lat': 'f-lat',
   'location.lon': 'f-lon',
@@ -45,6 +44,10 @@ const FIELD_INPUTS = {
   'contact.name': 'f-name',
   'contact.email': 'f-email',
   'contact.phone': 'f-phone',
+};
+// Errors about the place as a whole (outside the municipality) stand above both coordinates.
+const FIELD_GROUPS = {
+  location: { error: 'f-coords-error', inputs: ['f-lat', 'f-lon'] },
 };
 const FIELD_LABELS = {
   type: 'typeLabel',
@@ -240,6 +243,15 @@ function renderAside() {
   aside.hidden = !services.length && !hours;
 }
 
+/** The coordinates' hint, with an example in the municipality when it gives one. */
+function renderCoordHint() {
+  const example = (page.municipality || {}).location_example;
+  const known = example && Number.isFinite(example.lat) && Number.isFinite(example.lon);
+  $('coord-hint').textContent = known
+    ? page.t('coordHintExample', { lat: example.lat.toFixed(4), lon: example.lon.toFixed(4) })
+    : page.t('coordHint');
+}
+
 function renderGeoStatus() {
   geoStatus.textContent = geoMessage ? page.t(geoMessage.key, geoMessage.params) : '';
 }
@@ -252,6 +264,7 @@ function renderSendError() {
 // Dynamic texts that follow the language immediately.
 function retranslate() {
   updateCounter(false);
+  renderCoordHint();
   renderGeoStatus();
   renderSendError();
   if (lastFieldErrors) renderFieldErrors(lastFieldErrors);
@@ -281,6 +294,11 @@ function clearFieldErrors() {
     error.hidden = true;
     error.replaceChildren();
   }
+  for (const group of Object.values(FIELD_GROUPS)) {
+    const error = $(group.error);
+    error.hidden = true;
+    error.replaceChildren();
+  }
   summary.hidden = true;
   summaryList.replaceChildren();
 }
@@ -294,32 +312,36 @@ function labelOf(field) {
 function renderFieldErrors(fields) {
   clearFieldErrors();
   lastFieldErrors = fields;
-  const perInput = new Map();
+  const perError = new Map(); // error element id -> {inputs, messages}
   const items = [];
   fields.forEach((f, index) => {
     const field = typeof f.field === 'string' ? f.field : '';
     const message = (typeof f.message === 'string' && f.message) || f.code || '';
-    const inputId = FIELD_INPUTS[field] || null;
-    if (inputId) {
-      if (!perInput.has(inputId)) perInput.set(inputId, []);
-      perInput.get(inputId).push(message);
+    const single = FIELD_INPUTS[field];
+    const target = FIELD_GROUPS[field] || (single ? { error: `${single}-error`, inputs: [single] } : null);
+    if (target) {
+      if (!perError.has(target.error)) perError.set(target.error, { inputs: target.inputs, messages: [] });
+      perError.get(target.error).messages.push(message);
     }
     const label = labelOf(field);
-    items.push({ inputId, index, text: label ? `${label}: ${message}` : message });
+    items.push({ inputId: target ? target.inputs[0] : null, index, text: label ? `${label}: ${message}` : message });
   });
 
-  for (const [id, messages] of perInput) {
-    const input = $(id);
-    const error = $(`${id}-error`);
+  for (const [errorId, { inputs, messages }] of perError) {
+    const error = $(errorId);
     error.replaceChildren(
       h('span', { class: 'visually-hidden', 'data-i18n': 'errorPrefix', text: page.t('errorPrefix') }),
       ` ${messages.join(' ')}`,
     );
     error.hidden = false;
-    input.setAttribute('aria-invalid', 'true');
-    input.setAttribute('aria-describedby', [input.dataset.describedby, error.id].filter(Boolean).join(' '));
-    const container = input.closest('.field');
-    if (container) container.classList.add('has-error');
+    for (const id of inputs) {
+      const input = $(id);
+      input.setAttribute('aria-invalid', 'true');
+      const described = (input.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+      input.setAttribute('aria-describedby', [...new Set([...described, errorId])].join(' '));
+      const container = input.closest('.field');
+      if (container) container.classList.add('has-error');
+    }
   }
 
   // In the order of the form, field-less errors first.

@@ -206,15 +206,9 @@ def casework_service():
     from .observability import PowertoolsMetricsSink
     from .services.casework import CaseworkService
 
-    def locate(municipality, lat, lon):
-        from .adapters.geo import areas_containing
-
-        return areas_containing(municipality, lat, lon)
-
     return CaseworkService(case_repository(), queue_repository(), mail_repository(),
                            municipality_provider(), mailer(), sms_sender(), staff_directory(),
-                           PowertoolsMetricsSink(), settings().public_url, phones=phone_numbers(),
-                           area_locator=locate)
+                           PowertoolsMetricsSink(), settings().public_url, phones=phone_numbers())
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ..rendering import translate
 from . import schemas as s
 from .response_schemas import (
     CASE_DETAIL,
@@ -33,7 +34,7 @@ from .response_schemas import (
 )
 from .validation import Field, Obj, Str
 
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 AUTHORIZER = "StaffAuthorizer"  # the authorizer's name in template.yaml
 
 
@@ -54,9 +55,16 @@ class Operation:
     headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     body_required: bool = True
     form_body: Obj | None = None  # also accepted as application/x-www-form-urlencoded
+    #: 400s beyond the body's schema, checked against the municipality: (field, code, when).
+    refusals: tuple[tuple[str, str, str], ...] = ()
 
 
 _CASE_ERRORS = (400, 401, 403, 404, 409, 413)
+_OUTSIDE = ("location", "outside_municipality",
+            "the coordinates lie outside the municipality's boundary")
+_CATEGORY_REFUSALS = (("category", "unknown_category", "the municipality has no such category"),
+                      ("category", "type_not_for_category", "the category does not take the type"),
+                      ("language", "not_allowed", "not one of the municipality's languages"))
 _IDEMPOTENCY = (("Idempotency-Key", "Repeat a request safely: the same key answers the first "
                                     "result again (8-100 letters, digits or dashes)"),)
 
@@ -69,6 +77,8 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/v1/public/cases", "openPublicCase", "public",
               "Report a problem, ask, suggest, complain: opens a case", OPENED, 201,
               body=s.PUBLIC_CASE, errors=(400, 409, 413, 415), headers=_IDEMPOTENCY,
+              refusals=(("type", "not_allowed", "not one of the form's case types"),
+                        *_CATEGORY_REFUSALS, _OUTSIDE),
               description="Answers the case number and a private tracking link; sends the "
                           "confirmation mail when an address is given."),
     Operation("GET", "/v1/public/cases/{number}", "trackCase", "public",
@@ -110,6 +120,12 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/v1/admin/cases", "openStaffCase", "staff",
               "Register a phone call, letter, visit or SMS", OPENED, 201, body=s.STAFF_CASE,
               staff=True, errors=(400, 401, 403, 409, 413, 415), headers=_IDEMPOTENCY,
+              refusals=(*_CATEGORY_REFUSALS,
+                        ("department", "unknown_department", "the municipality has no such department"),
+                        ("received_at", "in_future", "later than now"),
+                        ("received_at", "too_old", "more than a year ago"),
+                        ("requester.phone", "invalid_phone", "not a phone number of any country"),
+                        _OUTSIDE),
               description="Routed by category, refined by the location's area; `department` "
                           "overrides (with `routing_reason`, recorded)."),
     Operation("GET", "/v1/admin/cases/{number}", "getCase", "staff",
@@ -233,6 +249,8 @@ def _operation(op: Operation) -> dict:
     responses: dict[str, Any] = {str(op.status): success}
     for status in sorted(set(op.errors) | {500}):
         responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
+    if op.refusals:
+        responses["400"] = _refusals(op.refusals)
     doc: dict[str, Any] = {"operationId": op.operation_id, "tags": [op.tag], "summary": op.summary,
                            "parameters": _parameters(op), "responses": responses}
     if op.description:
@@ -245,6 +263,24 @@ def _operation(op: Operation) -> dict:
     if op.staff:
         doc["security"] = [{AUTHORIZER: []}]
     return doc
+
+
+def _refusals(refusals: tuple[tuple[str, str, str], ...]) -> dict:
+    """The 400 of an operation that also checks the body against the municipality: which
+    fields and codes besides the schema's, each with an example answer."""
+    listed = "; ".join(f"`{field}` `{code}`: {when}" for field, code, when in refusals)
+    examples = {f"{field}.{code}": {
+        "summary": f"{field}: {when}",
+        "value": {"error": {"code": "validation_failed",
+                            "message": translate("en", "error.validation_failed"),
+                            "fields": [{"field": field, "code": code,
+                                        "message": translate("en", f"field.{code}", allowed="…",
+                                                           days=366)}]}}}
+        for field, code, when in refusals}
+    return {"description": f"{_STATUS_TEXT[400]}. Besides the schema, checked against the "
+                           f"municipality's configuration: {listed}. Messages are translated.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"},
+                                              "examples": examples}}}
 
 
 def document(routes: Mapping[str, Mapping[str, Any]] | None = None, *,

@@ -134,7 +134,10 @@ SUPPRESSION = Obj({
     "lifted_suppression": Str(description="The reason of the suppression last lifted"),
 }, description="An address CivicDesk mails no more (a hard bounce or a complaint)")
 SUPPRESSION_PAGE = Obj({"items": Arr(SUPPRESSION), "next_cursor": Str()})
-MUNICIPALITY = Obj({}, description="The municipality: names, languages, hours, services, case types")
+MUNICIPALITY = Obj({}, description="The municipality: names, languages, hours, services, case "
+                               "types; with a territory, `location_example` (`lat`, `lon`: a "
+                               "place in it, for a form's hint) and `bounds` (`west`, `south`, "
+                               "`east`, `north`, degrees: where a case's location may be)")
 FOLLOW_ACCEPTED = Obj({"status": Str(required=True, enum=("pending",))},
                       description="Always the same, whatever the address's subscription was")
 SUBSCRIPTION_STATE = Obj({"state": Str(required=True, enum=("pending", "confirmed", "unsubscribed"))})

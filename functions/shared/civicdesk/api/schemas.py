@@ -13,7 +13,10 @@ LOCATION = Obj({
     "lat": Num(minimum=-90, maximum=90, description="Latitude, WGS 84"),
     "lon": Num(minimum=-180, maximum=180, description="Longitude, WGS 84"),
     "address": Str(max_length=300, description="Street address or a description of the place"),
-}, together=(("lat", "lon"),), description="Where the problem is")
+}, together=(("lat", "lon"),),
+    description="Where the problem is. Coordinates must lie in the municipality (on its boundary "
+                "counts; `GET /v1/public/municipality` gives its `bounds` and an example), "
+                "else 400 with `location` / `outside_municipality`")
 
 CONTACT = Obj({
     "name": Str(max_length=200),

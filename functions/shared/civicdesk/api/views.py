@@ -70,7 +70,19 @@ def municipality_view(m: Municipality, language: str) -> dict:
         "public_form_types": [t.value for t in m.public_form_types],
         "case_types": [{"id": t.value, "name": translate(language, f"type.{t.value}"),
                         "public": m.is_public(t)} for t in CaseType],
+        **_territory(m),
     }
+
+
+def _territory(m: Municipality) -> dict:
+    """Where a location is accepted: an example for the form's hint and the bounding box an
+    app's map starts at (none for a municipality without a boundary or districts)."""
+    if m.bounds is None or m.location_example is None:
+        return {}
+    lat, lon = m.location_example
+    box = m.bounds
+    return {"location_example": {"lat": lat, "lon": lon},
+            "bounds": {"west": box.west, "south": box.south, "east": box.east, "north": box.north}}
 
 
 def categories_view(m: Municipality, language: str) -> dict:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Mapping
 
-from .cases import ALWAYS_PRIVATE_TYPES, CaseType
+from .cases import ALWAYS_PRIVATE_TYPES, CaseType, Location
+from .geometry import Bounds, Region
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,8 @@ class Category:
 class Area:
     """A district or a utility's service area, and where it routes cases located in it.
 
-    ``geometry`` is the configured GeoJSON ``Polygon`` or ``MultiPolygon`` mapping, unchanged
-    (``civicdesk.adapters.geo`` builds the spatial index from it). ``routes`` maps a category id
+    ``geometry`` is the configured GeoJSON ``Polygon`` or ``MultiPolygon`` mapping, unchanged;
+    ``region`` answers point lookups on it (built on first use). ``routes`` maps a category id
     or a category group id to a department id. ``size_km2`` is an approximation used only to prefer
     the smaller of two overlapping areas with the same ``priority``.
     """
@@ -74,6 +76,10 @@ class Area:
     def department_for(self, category: Category) -> str | None:
         """The department this area sends ``category`` to: its own route, else its group's."""
         return self.routes.get(category.id) or self.routes.get(category.group)
+
+    @cached_property
+    def region(self) -> Region:
+        return Region.from_geojson(self.geometry)
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,10 @@ class Municipality:
     holidays: frozenset[date] = frozenset()
     areas: dict[str, Area] = field(default_factory=dict)
     external_bodies: dict[str, ExternalBody] = field(default_factory=dict)
+    #: The municipality's territory (GeoJSON Polygon or MultiPolygon), ``boundary.geojson``.
+    boundary: dict | None = None
+    #: ``(lat, lon)`` the public form gives as an example, ``location_example`` in the file.
+    configured_example: tuple[float, float] | None = None
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language
@@ -121,6 +131,62 @@ class Municipality:
             if service.address == address:
                 return service
         return None
+
+    # -- where ---------------------------------------------------------------------------------
+
+    @cached_property
+    def territory(self) -> Region | None:
+        """Where the municipality accepts locations: its ``boundary``, else (without one) the
+        union of its ``district`` areas, else nowhere in particular (``None``: any location)."""
+        if self.boundary is not None:
+            return Region.from_geojson(self.boundary)
+        districts = [area.region for area in self.areas.values() if area.kind == "district"]
+        return Region.union(districts) if districts else None
+
+    def covers(self, location: Location | None) -> bool:
+        """Whether a case's location is in the municipality (on its boundary counts as in).
+        A location without coordinates (an address only), or a municipality without a
+        territory, always is."""
+        if location is None or location.lat is None or location.lon is None:
+            return True
+        return self.territory is None or self.territory.covers(location.lat, location.lon)
+
+    def areas_at(self, lat: float, lon: float) -> tuple[str, ...]:
+        """Ids of the areas whose geometry contains or touches the point, in configuration
+        order: a point in an area's hole is outside it, a point on a shared border in both.
+        Feed the result to ``civicdesk.domain.routing.route``.
+
+        Examples
+        --------
+        >>> ring = [[20.90, 44.00], [20.93, 44.00], [20.93, 44.03], [20.90, 44.03], [20.90, 44.00]]
+        >>> town = Municipality(
+        ...     id="demo", name={}, country="RS", time_zone="Europe/Belgrade", languages=("en",),
+        ...     default_language="en", mail_domain="demo.example", general_address="a@demo.example",
+        ...     working_hours={}, public_types=frozenset(), public_form_types=(),
+        ...     reopen_window_days=30, auto_reply_limit_per_hour=5, departments={}, services={},
+        ...     groups={}, categories={},
+        ...     areas={"centre": Area("centre", "district", {}, {"type": "Polygon",
+        ...                                                      "coordinates": [ring]})})
+        >>> town.areas_at(44.01, 20.91), town.areas_at(44.05, 20.91)
+        (('centre',), ())
+        """
+        return tuple(area_id for area_id, area in self.areas.items()
+                     if area.region.covers(lat, lon))
+
+    @cached_property
+    def location_example(self) -> tuple[float, float] | None:
+        """``(lat, lon)`` in the territory for the form's hint: the configured one, else a point
+        well inside (to 4 decimals, about 10 m, when that is still inside)."""
+        if self.configured_example is not None or self.territory is None:
+            return self.configured_example
+        lat, lon = self.territory.representative_point()
+        rounded = (round(lat, 4), round(lon, 4))
+        return rounded if self.territory.covers(*rounded) else (lat, lon)
+
+    @property
+    def bounds(self) -> Bounds | None:
+        """The territory's bounding box (an app's map starts there)."""
+        return self.territory.bounds if self.territory is not None else None
 
     @property
     def general_service(self) -> Service:

@@ -178,6 +178,26 @@ def _areas(raw: object, languages: tuple[str, ...], departments: Mapping[str, De
     return areas
 
 
+def _boundary(raw: object) -> dict | None:
+    if raw is None:
+        return None
+    geometry, _ = _geometry(raw, "boundary")
+    return geometry
+
+
+def _example(raw: object) -> tuple[float, float] | None:
+    """``location_example``: ``{"lat": .., "lon": ..}`` in range."""
+    if raw is None:
+        return None
+    if (not isinstance(raw, Mapping) or not _is_number(raw.get("lat"))
+            or not _is_number(raw.get("lon"))):
+        raise _fail("location_example: expected {\"lat\": <degrees>, \"lon\": <degrees>}")
+    lat, lon = float(raw["lat"]), float(raw["lon"])
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise _fail(f"location_example: {lat}, {lon} is out of range (latitude first)")
+    return lat, lon
+
+
 def _external_bodies(raw: object, languages: tuple[str, ...],
                      departments: Mapping[str, Department],
                      services: Mapping[str, Service]) -> dict[str, ExternalBody]:
@@ -215,8 +235,9 @@ def parse_municipality(doc: Mapping) -> Municipality:
 
     ``doc`` has the keys of ``infra/config/municipality.json`` plus ``departments``,
     ``services``, ``groups`` and ``categories`` (the lists of the other files), and optionally
-    ``areas`` (the GeoJSON FeatureCollection of ``areas.geojson``) and ``external_bodies``.
-    Raises ``ConfigurationError`` naming the first problem found.
+    ``areas`` (the GeoJSON FeatureCollection of ``areas.geojson``), ``boundary`` (the territory's
+    GeoJSON Polygon or MultiPolygon, from ``boundary.geojson``), ``location_example`` and
+    ``external_bodies``. Raises ``ConfigurationError`` naming the first problem found.
     """
     try:
         languages = tuple(doc["languages"])
@@ -281,6 +302,8 @@ def parse_municipality(doc: Mapping) -> Municipality:
             holidays=_dates(doc.get("holidays", [])),
             areas=_areas(doc.get("areas"), languages, departments, categories, groups),
             external_bodies=_external_bodies(doc.get("external_bodies"), languages, departments,
-                                             services))
+                                             services),
+            boundary=_boundary(doc.get("boundary")),
+            configured_example=_example(doc.get("location_example")))
     except KeyError as exc:
         raise ConfigurationError("error.configuration", detail=f"missing key {exc}") from None

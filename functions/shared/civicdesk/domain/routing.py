@@ -3,8 +3,8 @@
 A category names its department. An area (a district, or a utility's service area) may send
 some categories, or whole category groups, elsewhere: the northern villages' water supply goes
 to the village water utility, not to the town's. Which areas contain the case's location is
-decided by ``civicdesk.adapters.geo`` (a geometry engine); this module only applies the rules,
-so it stays pure and cheap. An operator may override the result; that decision is recorded as
+``Municipality.areas_at`` (``civicdesk.domain.geometry``); this module only applies the rules.
+An operator may override the result; that decision is recorded as
 ``RoutingDecision(department, "override")`` by the service that accepts the override.
 """
 
@@ -48,7 +48,7 @@ def route(municipality: Municipality, category_id: str,
         ``KeyError``).
     containing_area_ids
         Ids of the areas that contain or touch the case's location
-        (``civicdesk.adapters.geo.areas_containing``); empty for a case without a location.
+        (``Municipality.areas_at``); empty for a case without a location.
 
     Examples
     --------

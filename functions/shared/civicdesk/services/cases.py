@@ -88,6 +88,8 @@ class CaseService:
         if command.language and command.language not in municipality.languages:
             errors.append(FieldError("language", "not_allowed",
                                      {"allowed": ", ".join(municipality.languages)}))
+        if not municipality.covers(command.location):
+            errors.append(FieldError("location", "outside_municipality"))
         if errors:
             raise ValidationError(errors)
         assert category is not None  # required by the schema: missing, it is in ``invalid``

@@ -9,11 +9,9 @@ The use cases live by responsibility: intake (``casework_intake``), reading
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable, Sequence
+from typing import Callable
 
 from ..domain.cases import utc_now
-from ..domain.municipality import Municipality
-from .casework_base import AreaLocator
 from .casework_changes import CaseChanges
 from .casework_intake import CaseIntake
 from .casework_messages import CaseMessages
@@ -22,15 +20,11 @@ from .municipality import MunicipalityProvider
 from .ports import CaseQueues, CaseworkCases, Mailer, MessageIdLog, MetricsSink, PhoneNumbers, SmsSender, StaffDirectory
 
 
-def _no_areas(_municipality: Municipality, _lat: float, _lon: float) -> Sequence[str]:
-    return ()
-
-
 class CaseworkService(CaseIntake, CaseQueries, CaseChanges, CaseMessages):
     def __init__(self, cases: CaseworkCases, queues: CaseQueues, message_ids: MessageIdLog,
                  municipality: MunicipalityProvider, mailer: Mailer, sms: SmsSender,
                  directory: StaffDirectory, metrics: MetricsSink, public_url: str, *,
-                 phones: PhoneNumbers, area_locator: AreaLocator = _no_areas,
+                 phones: PhoneNumbers,
                  clock: Callable[[], datetime] = utc_now):
         self._cases = cases
         self._queues = queues
@@ -42,5 +36,4 @@ class CaseworkService(CaseIntake, CaseQueries, CaseChanges, CaseMessages):
         self._directory = directory
         self._metrics = metrics
         self._public_url = public_url.rstrip("/")
-        self._locate = area_locator
         self._clock = clock

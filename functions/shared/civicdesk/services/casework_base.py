@@ -4,16 +4,13 @@ case to change, the version check and the one version-checked write."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable, Sequence
+from typing import Callable
 
 from ..domain.cases import Case, TimelineEvent, parse_number
 from ..domain.errors import ConflictError
-from ..domain.municipality import Municipality
 from ..domain.policy import Action, Principal, allowed, authorise_case
 from .municipality import MunicipalityProvider
 from .ports import CaseQueues, CaseworkCases, Mailer, MessageIdLog, MetricsSink, PhoneNumbers, SmsSender, StaffDirectory
-
-AreaLocator = Callable[[Municipality, float, float], Sequence[str]]
 
 
 class CaseworkBase:
@@ -27,7 +24,6 @@ class CaseworkBase:
     _directory: StaffDirectory
     _metrics: MetricsSink
     _public_url: str
-    _locate: AreaLocator
     _clock: Callable[[], datetime]
 
     def _for_change(self, principal: Principal | None, action: Action, number: str,

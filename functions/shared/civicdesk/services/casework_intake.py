@@ -99,6 +99,8 @@ class CaseIntake(CaseworkBase):
             errors.append(FieldError("department", "unknown_department"))
         if command.department and not command.routing_reason:
             errors.append(FieldError("routing_reason", "required_with", {"other": "department"}))
+        if not municipality.covers(command.location):
+            errors.append(FieldError("location", "outside_municipality"))
         received = command.received_at
         if received is not None:
             if received > now + CLOCK_SKEW:
@@ -125,7 +127,7 @@ class CaseIntake(CaseworkBase):
         areas: Sequence[str] = ()
         location = command.location
         if location is not None and location.lat is not None and location.lon is not None:
-            areas = self._locate(municipality, location.lat, location.lon)
+            areas = municipality.areas_at(location.lat, location.lon)
         return route(municipality, category_id, areas)
 
     def _confirmation_channel(self, contact: Contact | None) -> str:

@@ -79,13 +79,7 @@ class CaseMail(MailThreading, AutoReply):
         token = new_tracking_token()
         text = (mail.new_text or mail.text or "").strip()
         description = text[:MAX_DESCRIPTION] or (mail.subject or "")[:MAX_DESCRIPTION] or "—"
-        location = None
-        for attachment in mail.attachments:
-            if attachment.refused is None and attachment.content_type.startswith("image/"):
-                position = _gps(attachment.data)
-                if position:
-                    location = Location(lat=position[0], lon=position[1])
-                    break
+        location = _photo_location(mail, municipality)
         case, events = open_case(NewCase(
             number=number, type=case_type, channel=Channel.EMAIL, category=category.id,
             department=service.department, description=description, language=language,
@@ -193,7 +187,18 @@ class CaseMail(MailThreading, AutoReply):
         return events
 
 
-def _gps(data: bytes):
+def _photo_location(mail, municipality: Municipality) -> Location | None:
+    """The position of the first attached photo taken in the municipality. A position outside
+    it (a photo from a holiday, a phone with a stale fix, a forwarded picture) is ignored, not
+    refused: the mail still becomes a case, located by its text or by the operator, and the web
+    form's 400 has no one to tell here."""
     from ..mailparse import gps_from_image
 
-    return gps_from_image(data)
+    for attachment in mail.attachments:
+        if attachment.refused is None and attachment.content_type.startswith("image/"):
+            position = gps_from_image(attachment.data)
+            if position:
+                location = Location(lat=position[0], lon=position[1])
+                if municipality.covers(location):
+                    return location
+    return None
