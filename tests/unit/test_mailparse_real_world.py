@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from civicdesk.mailparse import parse_mail
 from civicdesk.mailparse.charsets import decode_header_bytes, decode_text
@@ -234,3 +236,45 @@ def test_ordinary_mail_is_not_touched_by_the_preamble_recovery():
     for name in ("utf8_sr_cyrl.eml", "bounce_dsn.eml", "nested_60.eml"):
         mail = parse_mail(load_mail(name))
         assert not any("headers began" in note for note in mail.defects)
+
+
+# --- a property: however a mailer cuts and folds its encoded words, the text comes back ------
+_ALPHABETS = {"utf-8": "Lampa ulica ?_=-Улична расвета Његошева čćžšđ路灯不亮街灯が",
+              "gbk": "路灯不亮镕喆 ?_=abc", "windows-1251": "Улична расвета Његошева ?_=abc", "shift_jis": "街灯が消えています abc?_="}
+
+
+def _q_word(data: bytes, charset: str, loose: bool) -> str:
+    out = "".join(chr(b) if chr(b).isalnum() and b < 0x80 else " " if loose and b == 0x20
+                  else "_" if b == 0x20 else f"={b:02X}" for b in data)
+    return f"=?{charset}?Q?{out}?="
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_encoded_words_cut_anywhere_and_folded_decode_to_the_text(data):
+    charset = data.draw(st.sampled_from(sorted(_ALPHABETS)))
+    text = data.draw(st.text(alphabet=_ALPHABETS[charset], min_size=1, max_size=40))
+    raw = text.encode(charset)
+    cuts = sorted(data.draw(st.sets(st.integers(1, max(len(raw) - 1, 1)), max_size=6)))
+    chunks = [raw[a:b] for a, b in zip([0, *cuts], [*cuts, len(raw)], strict=True) if raw[a:b]]
+    label = data.draw(st.sampled_from([charset, charset.upper()]))
+    words = []
+    for chunk in chunks:
+        kind = data.draw(st.sampled_from(["b", "b-split", "b-space", "q", "q-loose"]))
+        encoded = base64.b64encode(chunk).decode()
+        if kind == "b":
+            words.append(f"=?{label}?B?{encoded}?=")
+        elif kind == "b-split":  # the base64 cut anywhere, a quantum split over two words
+            at = data.draw(st.integers(1, len(encoded)))
+            words += [f"=?{label}?B?{encoded[:at]}?="] + (
+                [f"=?{label}?B?{encoded[at:]}?="] if encoded[at:] else [])
+        elif kind == "b-space":
+            at = data.draw(st.integers(0, len(encoded)))
+            words.append(f"=?{label}?B?{encoded[:at]} {encoded[at:]}?=")
+        else:
+            words.append(_q_word(chunk, label, loose=kind == "q-loose"))
+    separators = [data.draw(st.sampled_from([" ", "\r\n ", "\r\n\t", "  ", ""]))
+                  for _ in words[1:]]
+    value = words[0] + "".join(sep + word for sep, word in zip(separators, words[1:],
+                                                                 strict=True))
+    assert decode_words(value) == text

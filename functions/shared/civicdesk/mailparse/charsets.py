@@ -142,9 +142,8 @@ def decode_text(data: bytes, label: str | None = None, defects: list[str] | None
     if not multibyte and data.isascii():
         if b"\x1b" in data and _ISO2022_JP_RE.search(data):
             if declared and declared.lower() not in ("", "unknown-8bit"):
-                notes.append(f"{_prefix(where)} declared as {declared!r} is not; decoded as "
-                             "ISO-2022-JP")
-            elif defects is not None:
+                notes.append(f"{where} declared as {declared!r} is not; decoded as ISO-2022-JP")
+            else:
                 notes.append(f"{where}: text without a charset; decoded as ISO-2022-JP")
             return _strip_controls(decode_iso2022_jp(data))
         return _strip_controls(data.decode("ascii"))
@@ -190,7 +189,7 @@ def _decode_declared(data: bytes, name: str, multibyte: bool, declared: str | No
     if chain:
         utf8 = _clean_utf8(data)
         if utf8 is not None:  # GBK, Big5 or EUC-KR bytes are almost never that
-            notes.append(f"{_prefix(where)} declared as {declared!r} is not; decoded as UTF-8")
+            notes.append(f"{where} declared as {declared!r} is not; decoded as UTF-8")
             return utf8
         for codec in chain:
             decoded = _strict(data, codec)
@@ -212,7 +211,7 @@ def _decode_declared(data: bytes, name: str, multibyte: bool, declared: str | No
     encoding, alternative = _detect(data, exclude=name)
     alt_score, alt_bad = _plausibility(alternative[:_SAMPLE_BYTES], encoding)
     if text is None or (alt_bad < bad and alt_score > score):
-        notes.append(f"{_prefix(where)} declared as {declared!r} is not; decoded as "
+        notes.append(f"{where} declared as {declared!r} is not; decoded as "
                      f"{_mime_name(encoding)}")
         return alternative
     return text
@@ -223,10 +222,10 @@ def _undecodable(data: bytes, codec: str, declared: str | None, notes: list[str]
     """Text a CJK label does not fit: UTF-8 or a better-scoring charset, else with U+FFFD."""
     replaced = _lenient(data, codec)
     encoding, detected = _detect(data, exclude=None)
-    if encoding == "utf_8" and "\ufffd" not in detected or (
+    if (encoding == "utf_8" and "\ufffd" not in detected) or (
             _plausibility(detected[:_SAMPLE_BYTES], encoding)[0]
             > _plausibility(replaced[:_SAMPLE_BYTES], codec)[0]):
-        notes.append(f"{_prefix(where)} declared as {declared!r} is not; decoded as "
+        notes.append(f"{where} declared as {declared!r} is not; decoded as "
                      f"{_mime_name(encoding)}")
         return detected
     notes.append(f"{where}: not valid {declared}; undecodable bytes replaced")
@@ -349,10 +348,6 @@ def _score(text: str) -> tuple[int, int]:
             bad += 1
     flips = len(_CASE_FLIP_RE.findall(text))
     return score - 3 * flips, bad + flips
-
-
-def _prefix(where: str) -> str:
-    return "text" if where == "text" else where
 
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")

@@ -7,6 +7,8 @@ vendor characters included (``decode_iso2022_jp``), which no Python codec does.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 #: The name ``charsets`` uses for ``decode_iso2022_jp`` in its decoding chains.
 ISO2022_JP_VENDOR = "iso2022_jp_vendor"
 
@@ -22,15 +24,16 @@ _KOREAN = frozenset({"cp949", "euc_kr"})
 _FREQUENT_HANZI = frozenset(
     "的一是不了在人有我他这个们中来上大为和国地到以说时要就出会可也你对生能而子那得于着下自之年"
     "过发后作里用道行所然家种事成方多经么去法学如都同现当没动面起看定天分还进好小部其些主样理心"
-    "本前开但因只从想实您请问题路灯街区市政府投诉坏修已经谢號們個這來說時會對過發後裡於為與問題"
-    "請燈壞謝王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘蒋蔡"
-    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江张劉陳楊黃趙吳孫馬鄭")
+    "本前开但因只从想实您请问题路灯街区市政府投诉坏修已谢號們個這來說時會對過發後裡於為與問"
+    "題請燈壞謝王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁宋唐许韩冯邓曹彭曾萧田董袁潘蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江劉陳楊黃趙吳孫馬鄭")
 _FREQUENT_HANGUL = frozenset(
     "이다는의에을를하고가지한서기로사도어일리자나시대인수아정들적전제게해요니습장등주우있없으"
     "면만것거보구부여원동상세소생성경국미공비실내안점결과위화방회계할합했된께드립님감신청문김박"
     "최강조윤임오권황송류홍고양손배백허남심노곽차민진엄채천현변염추석선설길연표명왕금옥육")
 
 
+@lru_cache(maxsize=16384)
 def _cjk_weight(char: str, encoding: str) -> tuple[int, int]:
     """What one character says for text read in ``encoding``: (score, 1 if implausible)."""
     code = ord(char)
