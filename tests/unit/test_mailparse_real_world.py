@@ -240,7 +240,7 @@ def test_ordinary_mail_is_not_touched_by_the_preamble_recovery():
 
 # --- a property: however a mailer cuts and folds its encoded words, the text comes back ------
 _ALPHABETS = {"utf-8": "Lampa ulica ?_=-Улична расвета Његошева čćžšđ路灯不亮街灯が",
-              "gbk": "路灯不亮镕喆 ?_=abc", "windows-1251": "Улична расвета Његошева ?_=abc", "shift_jis": "街灯が消えています abc?_="}
+              "gbk": "路灯不亮镕喆 ?_=abc", "windows-1251": "улична расвета његошева ?_=abc", "shift_jis": "街灯が消えています abc?_="}
 
 
 def _q_word(data: bytes, charset: str, loose: bool) -> str:

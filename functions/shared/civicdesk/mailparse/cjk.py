@@ -7,6 +7,7 @@ vendor characters included (``decode_iso2022_jp``), which no Python codec does.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 #: The name ``charsets`` uses for ``decode_iso2022_jp`` in its decoding chains.
@@ -93,11 +94,6 @@ def cjk_score(text: str, encoding: str) -> tuple[int, int]:
     return score, bad
 
 
-_ISO2022_JP_ESCAPES = {b"\x1b(B": "ascii", b"\x1b(J": "roman", b"\x1b(H": "roman",
-                       b"\x1b(I": "kana", b"\x1b$@": "jis0208", b"\x1b$B": "jis0208",
-                       b"\x1b$(B": "jis0208", b"\x1b$(D": "jis0212", b"\x1b&@": None}
-
-
 def decode_iso2022_jp(data: bytes, strict: bool = False) -> str:
     """ISO-2022-JP with the NEC and IBM characters of windows-31J (like Microsoft's CP50220).
 
@@ -115,6 +111,10 @@ def decode_iso2022_jp(data: bytes, strict: bool = False) -> str:
     >>> decode_iso2022_jp(b"\\x1b$(Q-!\\x1b(B"), decode_iso2022_jp(b"\\x1b$ZHello", strict=True)
     ('①', None)
     """
+    try:
+        return data.decode("iso2022_jp")  # the common case, at the C codec's speed
+    except UnicodeDecodeError:
+        pass
     text = _iso2022_jp(data, strict=True)
     if text is not None:
         return text
@@ -126,85 +126,116 @@ def decode_iso2022_jp(data: bytes, strict: bool = False) -> str:
     return None if strict else _iso2022_jp(data, strict=False)  # type: ignore[return-value]
 
 
+_ESCAPE_RE = re.compile(rb"\x1b(?:\([BJHI]|\$[@B]|\$\([BD]|&@)")
+_MODES = {b"\x1b(B": "ascii", b"\x1b(J": "roman", b"\x1b(H": "roman", b"\x1b(I": "kana",
+          b"\x1b$@": "jis0208", b"\x1b$B": "jis0208", b"\x1b$(B": "jis0208",
+          b"\x1b$(D": "jis0212"}
+_PAIRS_RE = re.compile(rb"(?:[\x21-\x7e][\x21-\x7e])+")
+_SHIFT_RE = re.compile(rb"([\x0e\x0f])")
+_SPACE = frozenset(b" \t\r\n")
+_TO_EUC = bytes.maketrans(bytes(range(0x21, 0x7F)), bytes(range(0xA1, 0xFF)))
+# One-byte modes, on the text decoded as Latin-1: JIS-Roman's yen and overline, half-width
+# katakana (ESC ( I, SO/SI, and 8-bit bytes A1-DF as CP50222 sends them); other 8-bit bytes
+# and stray escapes are not ISO-2022-JP.
+_ROMAN = {0x5C: 0xA5, 0x7E: 0x203E}
+_KANA = {byte: 0xFF61 + byte - 0x21 for byte in range(0x21, 0x60)}
+_EIGHT_BIT = {byte: (0xFF61 + byte - 0xA1 if 0xA1 <= byte <= 0xDF else 0xFFFD)
+              for byte in range(0x80, 0x100)} | {0x1B: 0xFFFD}
+_NOT_ONE_BYTE_RE = re.compile(r"[\x1b\x80-\xa0\xe0-\xff]")
+
+
 def _iso2022_jp(data: bytes, strict: bool) -> str | None:
-    out: list[str] = []
-    mode, index, size = "ascii", 0, len(data)
-    shifted_from: str | None = None
-    while index < size:
-        byte = data[index]
-        if byte == 0x1B:
-            escape = next((e for e in _ISO2022_JP_ESCAPES if data.startswith(e, index)), None)
-            if escape is None:
-                if strict:
-                    return None
-                out.append("\ufffd")
-                index += 1
-                continue
-            mode = _ISO2022_JP_ESCAPES[escape] or mode
-            index += len(escape)
-        elif byte in (0x0E, 0x0F):  # SO / SI: half-width katakana in and out
-            if byte == 0x0E and mode != "kana":
-                shifted_from, mode = mode, "kana"
-            elif byte == 0x0F and shifted_from is not None:
-                mode, shifted_from = shifted_from, None
-            index += 1
-        elif byte in (0x0A, 0x0D) or mode in ("ascii", "roman", "kana") or byte >= 0x80:
-            out.append(_single(byte, mode))
-            if byte == 0x0A:
-                mode = "ascii" if mode in ("jis0208", "jis0212") else mode
-            index += 1
-        else:
-            end = index
-            while end + 1 < size and 0x21 <= data[end] <= 0x7E and 0x21 <= data[end + 1] <= 0x7E:
-                end += 2
-            if end == index:  # a lone byte in two-byte mode
-                if strict:
-                    return None
-                out.append("\ufffd" if byte > 0x20 else chr(byte))
-                index += 1
-                continue
-            text = _double(data[index:end], mode, strict)
-            if text is None:
-                return None
-            out.append(text)
-            index = end
-    return "".join(out)
+    pieces: list[tuple[bytes, str]] = []
+    mode, position = "ascii", 0
+    for escape in _ESCAPE_RE.finditer(data):
+        pieces.append((data[position:escape.start()], mode))
+        mode, position = _MODES.get(escape.group(), mode), escape.end()
+    pieces.append((data[position:], mode))
+    return _joined([_segment(piece, piece_mode, strict) for piece, piece_mode in pieces])
 
 
-def _single(byte: int, mode: str) -> str:
-    if 0xA1 <= byte <= 0xDF or (mode == "kana" and 0x21 <= byte <= 0x5F):
-        return chr(0xFF61 + (byte & 0x7F) - 0x21)  # half-width katakana
-    if byte >= 0x80:
-        return "\ufffd"
-    if mode == "roman" and byte in (0x5C, 0x7E):
-        return "\u00a5" if byte == 0x5C else "\u203e"
-    return chr(byte)
-
-
-def _double(pairs: bytes, mode: str, strict: bool) -> str | None:
-    prefix = b"\x8f" if mode == "jis0212" else b""
-    euc = bytes(byte | 0x80 for byte in pairs)
-    if not prefix:
-        try:
-            return euc.decode("euc_jp")
-        except UnicodeDecodeError:
-            pass
+def _joined(texts: list[str | None]) -> str | None:
+    """The texts together, or None when one could not be read (strict mode)."""
     out = []
-    for index in range(0, len(pairs), 2):
-        first, second = pairs[index], pairs[index + 1]
-        try:
-            out.append((prefix + euc[index:index + 2]).decode("euc_jp"))
-            continue
-        except UnicodeDecodeError:
-            pass
-        try:
-            if prefix:
-                raise UnicodeDecodeError("euc_jp", b"", 0, 1, "JIS X 0212")
-            lead = (first + 1) // 2 + (0x70 if first <= 0x5E else 0xB0)
-            trail = second + (0x7E if first % 2 == 0 else 0x1F if second <= 0x5F else 0x20)
-            out.append(bytes((lead, trail)).decode("cp932"))
-        except UnicodeDecodeError:
-            if strict:
-                return None
-            out.append("\ufffd")
+    for text in texts:
+        if text is None:
+            return None
+        out.append(text)
     return "".join(out)
+
+
+def _segment(data: bytes, mode: str, strict: bool) -> str | None:
+    """One run of ``data`` in one mode (SO/SI shift to half-width katakana and back)."""
+    if not data:
+        return ""
+    if b"\x0e" in data or b"\x0f" in data:
+        texts: list[str | None] = []
+        shifted = False
+        for piece in _SHIFT_RE.split(data):
+            if piece in (b"\x0e", b"\x0f"):
+                shifted = piece == b"\x0e"
+            else:
+                texts.append(_segment(piece, "kana" if shifted else mode, strict))
+        return _joined(texts)
+    if mode in ("jis0208", "jis0212"):
+        return _double_byte(data, mode == "jis0212", strict)
+    text = data.decode("latin-1")
+    if strict and _NOT_ONE_BYTE_RE.search(text):
+        return None
+    text = text.translate(_EIGHT_BIT)
+    return text.translate(_ROMAN if mode == "roman" else _KANA if mode == "kana" else {})
+
+
+def _double_byte(data: bytes, supplementary: bool, strict: bool) -> str | None:
+    texts: list[str | None] = []
+    position = 0
+    for run in _PAIRS_RE.finditer(data):
+        texts.append(_stray(data[position:run.start()], strict))
+        pairs = run.group()
+        if supplementary:  # JIS X 0212 is EUC-JP's code set 3
+            euc = b"".join(b"\x8f" + pairs[index:index + 2].translate(_TO_EUC)
+                           for index in range(0, len(pairs), 2))
+            try:
+                texts.append(euc.decode("euc_jp", "strict" if strict else "replace"))
+            except UnicodeDecodeError:
+                return None
+        else:
+            table = _jis0208()
+            chars = [table.get(pairs[index:index + 2]) for index in range(0, len(pairs), 2)]
+            if strict and None in chars:
+                return None
+            texts.append("".join(char or "\ufffd" for char in chars))
+        position = run.end()
+    texts.append(_stray(data[position:], strict))
+    return _joined(texts)
+
+
+@lru_cache(maxsize=1)
+def _jis0208() -> dict[bytes, str]:
+    """Every JIS X 0208 code: its standard character, else windows-31J's (NEC row 13, the
+    NEC-selected IBM extensions in rows 89-92). Built on first use, about 10 ms."""
+    table: dict[bytes, str] = {}
+    for first in range(0x21, 0x7F):
+        lead = (first + 1) // 2 + (0x70 if first <= 0x5E else 0xB0)
+        for second in range(0x21, 0x7F):
+            code = bytes((first, second))
+            try:
+                table[code] = code.translate(_TO_EUC).decode("euc_jp")
+                continue
+            except UnicodeDecodeError:
+                pass
+            trail = second + (0x7E if first % 2 == 0 else 0x1F if second <= 0x5F else 0x20)
+            try:
+                table[code] = bytes((lead, trail)).decode("cp932")
+            except UnicodeDecodeError:
+                continue
+    return table
+
+
+def _stray(data: bytes, strict: bool) -> str | None:
+    """Bytes between the pairs of a two-byte run: line ends and spaces pass."""
+    if all(byte in _SPACE for byte in data):
+        return data.decode("ascii")
+    if strict:
+        return None
+    return "".join(chr(byte) if byte in _SPACE else "\ufffd" for byte in data)
