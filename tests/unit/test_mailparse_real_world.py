@@ -180,6 +180,16 @@ def test_raw_header_bytes_are_read_in_the_charset_of_the_text_first():
     assert decode_header_bytes("Đurđa".encode("utf-8"), "windows-1251") == "Đurđa"  # UTF-8 first
 
 
+@pytest.mark.parametrize(("text", "charset", "hint"), [
+    ("路平", "gbk", "gb2312"),  # valid UTF-8 by accident ("·ƽ"): the text's GB2312 decides
+    ("Марко Марковић", "utf-8", "gb2312"),  # UTF-8 of one script: UTF-8 whatever the hint
+    ("Marko 🙂", "utf-8", "gb2312"), ("🙂🙂", "utf-8", "big5"),  # emoji are UTF-8
+    ("Đurđa 🙂", "utf-8", "windows-1250"),  # a European hint never beats valid UTF-8
+])
+def test_raw_header_bytes_between_utf8_and_a_cjk_charset(text, charset, hint):
+    assert decode_header_bytes(text.encode(charset), hint) == text
+
+
 def test_a_cjk_label_that_does_not_fit_the_bytes():
     notes: list[str] = []
     # UTF-8 text under a GB2312 label

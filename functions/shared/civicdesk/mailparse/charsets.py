@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 
 from .cjk import ISO2022_JP_VENDOR, cjk_score, decode_iso2022_jp
 
@@ -165,6 +166,8 @@ def decode_header_bytes(data: bytes, hint: str | None = None) -> str:
 
     ``hint`` is the charset of the message's text (Thunderbird and Zammad read unencoded
     headers in it); without one, or when the bytes are not valid in it, they are detected.
+    Valid UTF-8 wins, except over a CJK hint when it reads as a jumble of scripts: a few
+    GBK, Big5 or EUC-KR characters are valid UTF-8 by accident (路平 is ``·ƽ``).
 
     Examples
     --------
@@ -172,15 +175,21 @@ def decode_header_bytes(data: bytes, hint: str | None = None) -> str:
     '山田 太郎'
     >>> decode_header_bytes("Đurđa".encode("utf-8"), "shift_jis")
     'Đurđa'
+    >>> decode_header_bytes("路平".encode("gbk"), "gb2312"), decode_header_bytes(
+    ...     "路平".encode("gbk"))
+    ('路平', '·ƽ')
     """
-    try:
-        return _strip_controls(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        pass
     name = codec_name(hint)
-    if name is not None and name.replace("-", "_") not in ("utf_8", "ascii"):
-        return decode_text(data, hint)
-    return decode_text(data, None)
+    if name is not None and name.replace("-", "_") in ("utf_8", "ascii"):
+        name = None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and (name is None or name.replace("-", "_") not in _DECODE_CHAINS
+                             or data.isascii() or _clean_utf8(data) is not None):
+        return _strip_controls(text)
+    return decode_text(data, hint if name is not None else None)
 
 
 def _decode_declared(data: bytes, name: str, multibyte: bool, declared: str | None,
@@ -233,7 +242,8 @@ def _undecodable(data: bytes, codec: str, declared: str | None, notes: list[str]
 
 
 def _clean_utf8(data: bytes) -> str | None:
-    """``data`` as UTF-8 when it is valid UTF-8 of two or more letters of one script family.
+    """``data`` as UTF-8 when it is valid UTF-8 of two or more letters of one script family
+    (or of emoji and symbols only).
 
     A CJK label over such bytes is wrong: text in GBK, Big5 or EUC-KR is valid UTF-8 by
     accident for a few characters only, and then reads as a jumble of scripts.
@@ -242,9 +252,13 @@ def _clean_utf8(data: bytes) -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    sample = text[:_SAMPLE_BYTES]
-    if sum(1 for char in sample if char > "\x7f") < 2:
-        return None
+    # Emoji and other symbols say nothing about the script (modern mailers put them anywhere),
+    # but text of nothing else is UTF-8: GBK, Big5 and EUC-KR bytes do not read as emoji.
+    sample = "".join(char for char in text[:_SAMPLE_BYTES]
+                     if char <= "\uffff" and unicodedata.category(char) != "So")
+    letters = sum(1 for char in sample if char > "\x7f")
+    if letters < 2:
+        return text if letters == 0 and not data.isascii() else None
     if _score(sample)[1] == 0 or any(cjk_score(sample, family)[1] == 0
                                      for family in ("gb18030", "cp932", "cp949")):
         return text
