@@ -190,6 +190,12 @@ def test_raw_header_bytes_between_utf8_and_a_cjk_charset(text, charset, hint):
     assert decode_header_bytes(text.encode(charset), hint) == text
 
 
+def test_a_raw_gbk_subject_that_is_valid_utf8_by_accident():
+    raw = (b"From: zhang.wei@example.cn\r\nSubject: " + "路平".encode("gbk") + b"\r\n"
+           b"Content-Type: text/plain; charset=gb2312\r\n\r\n" + "路灯不亮。".encode("gbk"))
+    assert parse_mail(raw).subject == "路平"
+
+
 def test_a_cjk_label_that_does_not_fit_the_bytes():
     notes: list[str] = []
     # UTF-8 text under a GB2312 label
