@@ -69,6 +69,21 @@ def test_loose_encoded_words_in_file_names_are_decoded():
         ("Фотографија рупе.jpg", "image/jpeg"), ("Račun za vodu.pdf", "application/pdf")]
 
 
+@pytest.mark.parametrize(("filename", "charset", "text_charset"), [
+    ("路灯照片.jpg", "gbk", "gb2312"), ("路灯.jpg", "gbk", "gb2312"),
+    ("街灯の写真.jpg", "cp932", "shift_jis"), ("Račun za vodu.pdf", "cp1250", "windows-1250"),
+])
+def test_raw_8bit_file_names_are_decoded(filename, charset, text_charset):
+    # older mailers put the file name's bytes in the parameters as they are
+    name = filename.encode(charset)
+    raw = (b"From: a@example.cn\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           b"--b\r\nContent-Type: text/plain; charset=" + text_charset.encode() + b"\r\n\r\nhi\r\n"
+           b"--b\r\nContent-Type: image/jpeg; name=\"" + name + b"\"\r\n"
+           b"Content-Disposition: attachment; filename=\"" + name + b"\"\r\n\r\n"
+           b"\xff\xd8\xff\xe0\r\n--b--\r\n")
+    assert [a.filename for a in parse_mail(raw).attachments] == [filename]
+
+
 # --- encoded words ------------------------------------------------------------------------
 def _b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode()

@@ -291,10 +291,15 @@ def disposition(part: Message) -> str | None:
 
 
 def param(part: Message, header: str, name: str) -> str | None:
-    """A header parameter, RFC 2231 decoded; compat32 parsing when policy.default fails."""
+    """A header parameter, RFC 2231 decoded; compat32 parsing when policy.default fails.
+
+    Raw 8-bit bytes (a file name in GBK or Shift_JIS, as older mailers send it) are decoded
+    first: both parsers would turn them into U+FFFD.
+    """
     raw = raw_header(part, header)
     if raw is None:
         return None
+    raw = unsurrogate(raw[:MAX_CONTENT_TYPE_FIELD])
     try:
         params = getattr(structured(header, raw), "params", None)
         if params is not None:
