@@ -229,7 +229,7 @@ def _decode_declared(data: bytes, name: str, multibyte: bool, declared: str | No
 def _undecodable(data: bytes, codec: str, declared: str | None, notes: list[str],
                  where: str) -> str:
     """Text a CJK label does not fit: UTF-8 or a better-scoring charset, else with U+FFFD."""
-    replaced = _lenient(data, codec)
+    replaced = _strict(data, codec, "replace") or ""
     encoding, detected = _detect(data, exclude=None)
     if (encoding == "utf_8" and "\ufffd" not in detected) or (
             _plausibility(detected[:_SAMPLE_BYTES], encoding)[0]
@@ -265,19 +265,14 @@ def _clean_utf8(data: bytes) -> str | None:
     return None
 
 
-def _strict(data: bytes, codec: str) -> str | None:
+def _strict(data: bytes, codec: str, errors: str = "strict") -> str | None:
+    """``data`` in ``codec`` (ours for ISO-2022-JP); None when strict and it does not fit."""
     if codec == ISO2022_JP_VENDOR:
-        return decode_iso2022_jp(data, strict=True)
+        return decode_iso2022_jp(data, strict=errors == "strict")
     try:
-        return data.decode(codec)
+        return data.decode(codec, errors)
     except (UnicodeDecodeError, LookupError, ValueError):
         return None
-
-
-def _lenient(data: bytes, codec: str) -> str:
-    if codec == ISO2022_JP_VENDOR:
-        return decode_iso2022_jp(data)
-    return data.decode(codec, "replace")
 
 
 def _detect(data: bytes, exclude: str | None) -> tuple[str, str]:
