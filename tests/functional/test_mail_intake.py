@@ -358,3 +358,30 @@ def test_failed_events_are_replayed_from_the_dead_letter_queue(ingest, aws_env):
     assert (report.replayed, report.failed, report.skipped) == (2, 0, 1)
     assert sorted(outcomes) == ["duplicate", "new_case"]
     assert len(aws.sent_mails()) == 2  # one per distinct message, never twice
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+
+
+@pytest.mark.parametrize(("fixture", "sender", "name", "subject"), [
+    # the first line is not a header: the sender and the subject used to be lost
+    ("preamble_original_message.eml", "jelena.ciric@example.rs", "Jelena Ćirić",
+     "Rupa na putu kod škole"),
+    # ISO-2022-JP with the NEC and IBM characters of Windows mailers
+    ("iso2022jp_vendor.eml", "takahashi@example.jp", "髙橋一郎", "①街灯の件（㈱﨑山商事前）"),
+    # raw GBK bytes in From and Subject, the text labelled GB2312
+    ("raw_gbk_headers.eml", "zhang.wei@example.cn", "张伟", "关于路灯不亮的投诉"),
+    # encoded words with spaces inside and characters split across folded words
+    ("rfc2047_loose_words.eml", "marko.petrovic@example.rs", "Petrović, Marko",
+     "Prijava kvara – улична расвета у Његошевој 12"),
+])
+def test_real_world_mail_opens_a_case_with_the_right_sender_and_subject(ingest, fixture, sender,
+                                                                      name, subject):
+    result, _ = ingest((FIXTURES / fixture).read_bytes())
+    assert result["outcome"] == "new_case" and result["replied"] is True
+    case, kinds, events = timeline(result["case_number"])
+    assert (case.contact.email, case.contact.name, case.subject) == (sender, name, subject)
+    assert events[1].data["from"] == sender and events[1].data["subject"] == subject
+    [reply] = aws.sent_mails()
+    assert reply["X-Test-Destinations"] == sender
+    assert reply["Subject"].startswith(f"[#{case.number}]")

@@ -12,13 +12,16 @@ import binascii
 import re
 from datetime import datetime, timezone
 from email import utils as email_utils
+from itertools import pairwise
 
-from .charsets import decode_text, unsurrogate
+from .charsets import codec_name, decode_text, unsurrogate
 
 #: Longest header value looked at; the rest of a longer one is ignored.
 MAX_HEADER_CHARS = 64 * 1024
 
-_ENCODED_WORD_RE = re.compile(r"=\?([^?\s]{1,75})\?([bBqQ])\?([^?\s]{0,4096})\?=")
+# The text may hold spaces and folds (RFC 2047 forbids them, mailers send them), never "?".
+_ENCODED_WORD_RE = re.compile(r"=\?([^?\s]{1,75})\?([bBqQ])\?([^?]{0,4096}?)\?=")
+_ISO2022_RUN_RE = re.compile(r"\x1b(?:\$[@AB]|\$\([BCDOPQ]|\([IJ])[\x00-\x7f]*?(?:\x1b\(B|$)")
 _BETWEEN_WORDS_RE = re.compile(r"^[ \t\r\n]*$")
 _Q_ESCAPE_RE = re.compile(rb"=([0-9A-Fa-f]{2})")
 _WHITESPACE_RE = re.compile(r"\s+")
@@ -27,11 +30,16 @@ _BARE_ID_RE = re.compile(r"^[^<>\s]{1,900}$")
 _ADDRESS_RE = re.compile(r"^[^\s<>@,;:\"]{1,256}(?:@[^\s<>@,;:\"]{1,256})?$")
 
 
-def decode_words(value: str, defects: list[str] | None = None, where: str = "header") -> str:
+def decode_words(value: str, defects: list[str] | None = None, where: str = "header",
+                 hint: str | None = None) -> str:
     """Decode RFC 2047 encoded words and raw 8-bit bytes in a header value.
 
-    Adjacent encoded words in one charset are joined before decoding, so a character split
-    across them survives; whitespace between encoded words is dropped as RFC 2047 says.
+    Read as careful mail clients read them: adjacent encoded words in one charset are joined
+    before decoding, so a character split across them survives (also a base64 quantum split
+    across them); whitespace between encoded words is dropped as RFC 2047 says; an encoded word
+    with spaces or a fold inside (which RFC 2047 forbids and many mailers send) is still one
+    word. Raw 8-bit bytes are read as UTF-8, else in ``hint`` (the charset of the message's
+    text), else detected; raw ISO-2022-JP is recognised by its escape sequences.
 
     Examples
     --------
@@ -39,53 +47,85 @@ def decode_words(value: str, defects: list[str] | None = None, where: str = "hea
     'Улична rasveta či'
     >>> decode_words("=?windows-1250?Q?Pouli=E8n=ED_osv=ECtlen=ED?= nefunguje")
     'Pouliční osvětlení nefunguje'
+    >>> decode_words("=?utf-8?q?Lampa u ulici?= =?UTF-8?B?0J/RgNC4\\r\\n 0ZjQsNCy0LA=?=")
+    'Lampa u uliciПријава'
+    >>> decode_words("=?utf-8?B?0J/RgNC40?= =?UTF8?B?ZjQsNCy0LA=?=")
+    'Пријава'
     """
     if not value:
         return ""
-    value = unsurrogate(str(value)[:MAX_HEADER_CHARS])
+    value = unsurrogate(str(value)[:MAX_HEADER_CHARS], hint)
+    if "\x1b" in value:
+        value = _ISO2022_RUN_RE.sub(
+            lambda run: decode_text(run.group().encode("ascii"), None, defects, where), value)
     if "=?" not in value:
         return value
     out: list[str] = []
-    pending: list[bytes] = []
-    pending_charset: str | None = None
+    run = _WordRun(defects, where)
     position = 0
-
-    def flush() -> None:
-        nonlocal pending, pending_charset
-        if pending:
-            out.append(decode_text(b"".join(pending), pending_charset, defects, where))
-        pending, pending_charset = [], None
-
     for match in _ENCODED_WORD_RE.finditer(value):
         between = value[position:match.start()]
-        if between and not (pending and _BETWEEN_WORDS_RE.match(between)):
-            flush()
-            out.append(between)
+        if between and not (run.codec and _BETWEEN_WORDS_RE.match(between)):
+            out += [run.flush(), between]
         charset = match.group(1).split("*", 1)[0]  # RFC 2231 language suffix
-        data = _decode_word(match.group(2), match.group(3))
-        if data is None:
-            flush()
-            out.append(match.group(0))
-        else:
-            if pending and charset.lower() != (pending_charset or "").lower():
-                flush()
-            pending.append(data)
-            pending_charset = charset
+        codec = codec_name(charset) or charset.lower()
+        if run.codec and codec != run.codec:
+            out.append(run.flush())
+        if not run.add(charset, codec, match.group(2), match.group(3)):
+            out += [run.flush(), match.group(0)]
         position = match.end()
-    flush()
-    out.append(value[position:])
+    out += [run.flush(), value[position:]]
     return "".join(out)
 
 
-def _decode_word(encoding: str, text: str) -> bytes | None:
-    if encoding in "bB":
-        cleaned = re.sub(r"[^A-Za-z0-9+/]", "", text)
-        cleaned += "=" * (-len(cleaned) % 4)
-        try:
-            return base64.b64decode(cleaned)
-        except (binascii.Error, ValueError):
-            return None
-    raw = text.replace("_", " ").encode("ascii", "replace")
+class _WordRun:
+    """Adjacent encoded words in one charset: their bytes, decoded together."""
+
+    def __init__(self, defects: list[str] | None, where: str) -> None:
+        self.defects, self.where = defects, where
+        self.charset: str | None = None
+        self.codec: str | None = None
+        self.data: list[bytes] = []
+        self.carry = ""  # the base64 of a quantum split across two words
+
+    def add(self, charset: str, codec: str, encoding: str, text: str) -> bool:
+        """Add one word; False (and nothing added) when its base64 cannot be decoded."""
+        if encoding in "bB":
+            cleaned = self.carry + re.sub(r"[^A-Za-z0-9+/]", "", text)
+            whole = len(cleaned) if "=" in text else len(cleaned) - len(cleaned) % 4
+            data = _b64(cleaned[:whole])
+            if data is None:
+                return False
+            self.carry = cleaned[whole:]
+        else:
+            data = self._take_carry() + _q(text)
+        self.data.append(data)
+        self.charset, self.codec = charset, codec
+        return True
+
+    def _take_carry(self) -> bytes:
+        data = (_b64(self.carry) or b"") if self.carry else b""
+        self.carry = ""
+        return data
+
+    def flush(self) -> str:
+        """The text of the words added since the last flush."""
+        self.data.append(self._take_carry())
+        data = b"".join(self.data)
+        text = decode_text(data, self.charset, self.defects, self.where) if data else ""
+        self.data, self.charset, self.codec = [], None, None
+        return text
+
+
+def _b64(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _q(text: str) -> bytes:
+    raw = re.sub(r"\r?\n", "", text).replace("_", " ").encode("ascii", "replace")
     return _Q_ESCAPE_RE.sub(lambda m: bytes((int(m.group(1), 16),)), raw)
 
 
@@ -206,19 +246,30 @@ def parse_content_language(value: str | None) -> str | None:
     return token if re.fullmatch(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8}){0,4}", token) else None
 
 
-def addresses(header: object, raw: str | None) -> list[tuple[str, str]]:
+def addresses(header: object, raw: str | None, hint: str | None = None) -> list[tuple[str, str]]:
     """(display name, bare address) pairs of an address header.
 
     ``header`` is what ``policy.default`` made of the header (its ``addresses`` are used when
     they parse); ``raw`` is the header as it came, parsed with ``email.utils.getaddresses``
-    whenever the structured parse raises or leaves undecodable bytes.
+    whenever the structured parse raises, leaves undecodable bytes or an encoded word that
+    RFC 2047 does not allow (spaces inside), adjacent words the stdlib would join with a space,
+    or raw ISO-2022-JP: those are decoded first and quoted, so a comma or a bracket in the
+    decoded name cannot split the address (Thunderbird decodes them as it tokenises).
+    ``hint`` is the charset raw 8-bit names are read in (see ``decode_words``).
 
     Examples
     --------
     >>> addresses(None, "=?utf-8?B?0JzQsNGA0LrQvg==?= <Marko@Example.rs>, ana@x.cz")
     [('Марко', 'marko@example.rs'), ('', 'ana@x.cz')]
+    >>> addresses(None, "=?utf-8?q?Petrovi=C4=87, Marko?= <marko@example.rs>")
+    [('Petrović, Marko', 'marko@example.rs')]
     """
-    pairs: list[tuple[str, str]] = []
+    if raw and ("\x1b" in raw or _has_loose_word(raw)):
+        # Words decoded first; if that leaves nothing to parse, the usual ways below.
+        pairs = _parse_raw(_quote_words(unsurrogate(str(raw)[:MAX_HEADER_CHARS], hint)))
+        if pairs:
+            return pairs
+    pairs = []
     structured = _structured_addresses(header)
     if structured is not None:
         for name, address in structured:
@@ -229,16 +280,45 @@ def addresses(header: object, raw: str | None) -> list[tuple[str, str]]:
             return _unique(pairs)
     if not raw:
         return []
-    raw = unsurrogate(str(raw)[:MAX_HEADER_CHARS])
+    return _parse_raw(unsurrogate(str(raw)[:MAX_HEADER_CHARS], hint))
+
+
+def _parse_raw(raw: str) -> list[tuple[str, str]]:
     try:
         parsed = email_utils.getaddresses([raw])
     except Exception:  # noqa: BLE001 - the stdlib raises assorted errors on hostile input
         parsed = []
+    pairs = []
     for name, address in parsed:
         bare = clean_address(address)
         if bare:
             pairs.append((normalise_space(decode_words(name)), bare))
     return _unique(pairs)
+
+
+_WORD_RUN_RE = re.compile(r"(?:=\?[^?\s]{1,75}\?[bBqQ]\?[^?]{0,4096}?\?=[ \t\r\n]*)+")
+
+
+def _has_loose_word(raw: str) -> bool:
+    """Whether ``raw`` holds encoded words that the stdlib's parser reads wrongly.
+
+    It does not see a word with spaces or specials inside as one, and keeps the space
+    between adjacent words (so a name split across two words comes out with a gap).
+    """
+    words = list(_ENCODED_WORD_RE.finditer(str(raw)[:MAX_HEADER_CHARS]))
+    if any(re.search(r"[\s\"(),.:;<>@\[\]]", match.group(3)) for match in words):
+        return True
+    return any(_BETWEEN_WORDS_RE.match(raw[one.end():two.start()])
+               for one, two in pairwise(words))
+
+
+def _quote_words(raw: str) -> str:
+    """``raw`` with each run of encoded words, and raw ISO-2022-JP, decoded into a quoted string."""
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '" '
+    if "\x1b" in raw:
+        raw = _ISO2022_RUN_RE.sub(lambda run: quoted(decode_words(run.group())), raw)
+    return _WORD_RUN_RE.sub(lambda run: quoted(decode_words(run.group().rstrip())), raw)
 
 
 def _structured_addresses(header: object) -> list[tuple[str, str]] | None:

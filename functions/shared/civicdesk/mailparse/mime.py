@@ -4,6 +4,8 @@ The tree is built with ``policy.compat32``; ``policy.default`` parses every Cont
 building it and is slow on long values (see ``parser``), so its header classes are applied only
 on demand, to short values (``structured``). MIME delimiters are capped *before* the stdlib
 sees the message (it takes 18 s for 100 000 parts) and over-long Content-Type fields are cut.
+A message that does not begin with its headers (a pasted ``---- Original message ----`` line,
+blank lines, a byte order mark) has them found where they begin (``skip_preamble``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from email.message import Message
 from email.parser import BytesParser
 
 from .attachments import clean_content_type
-from .charsets import unsurrogate
+from .charsets import codec_name, decode_text, unsurrogate
 from .defects import Defects
 from .headers import decode_words
 
@@ -32,6 +34,16 @@ _BOUNDARY_PARAM_RE = re.compile(rb'(?i)boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^
 _DELIMITER_RE = re.compile(rb"(?m)^--([^\r\n]{1,300})")
 _NESTING_DECLARATION_RE = re.compile(rb"(?im)^content-type:\s*(?:multipart|message)/")
 _CONTENT_TYPE_FIELD_RE = re.compile(rb"(?im)^content-type:[^\n]*(?:\n[ \t][^\n]*)*")
+_FIELD_LINE_RE = re.compile(rb"([!-9;-~]{1,76})[ \t]*:")
+# Fields of which at least one starts a real header block (mail clients, gateways, SES).
+_KNOWN_FIELDS = frozenset({
+    b"from", b"to", b"cc", b"subject", b"date", b"sender", b"reply-to", b"message-id",
+    b"in-reply-to", b"references", b"received", b"return-path", b"delivered-to",
+    b"mime-version", b"content-type", b"dkim-signature", b"authentication-results",
+    b"x-mailer", b"user-agent", b"x-original-to", b"envelope-to", b"sent"})
+#: Lines other than blank ones skipped before the headers; with more, the message is text.
+MAX_PREAMBLE_LINES = 5
+_PREAMBLE_BYTES = 8 * 1024
 
 
 # --- building the tree ---------------------------------------------------------------------
@@ -47,6 +59,7 @@ def read_tree(raw: bytes, defects: Defects, *, max_parts: int, max_depth: int) -
     >>> tree["subject"], tree.get_payload()
     ('Ulica', 'Lampa')
     """
+    raw = skip_preamble(raw, defects)
     raw = _limit_content_type_fields(_limit_parts(raw, defects, max_parts), defects)
     try:
         return BytesParser(policy=email_policy.compat32).parsebytes(raw)
@@ -64,6 +77,86 @@ def read_tree(raw: bytes, defects: Defects, *, max_parts: int, max_depth: int) -
                 raw, headersonly=headers_only)
         except Exception:  # noqa: BLE001
             continue
+    return None
+
+
+def skip_preamble(raw: bytes, defects: Defects) -> bytes:
+    """``raw`` from where its headers begin, when lines that are not headers come first.
+
+    The stdlib takes a first line that is not a header for the start of the body and loses
+    the sender and the subject. Up to ``MAX_PREAMBLE_LINES`` such lines (and any blank ones)
+    are skipped when a header block follows: two header fields in a row, one of them a field
+    every mail has. The skipped lines are kept in the defect; without such a block nothing is
+    skipped and the whole message stays its text. An mbox ``From `` line is the stdlib's.
+
+    Examples
+    --------
+    >>> defects = Defects()
+    >>> skip_preamble(b"---- Original message ----\\r\\nFrom: a@x.rs\\r\\nTo: b@y.rs\\r\\n\\r\\nHi",
+    ...               defects)
+    b'From: a@x.rs\\r\\nTo: b@y.rs\\r\\n\\r\\nHi'
+    >>> print(defects.result()[0])
+    message: the headers began after 1 line that is not a header ('---- Original message ----'); read from there
+    """
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    data = raw[3:] if bom else raw
+    if _FIELD_LINE_RE.match(data) or data.startswith(b"From "):
+        if bom:
+            defects.add("message: began with a byte order mark; it was dropped")
+        return data if bom else raw
+    lines = data[:_PREAMBLE_BYTES].split(b"\n")
+    offset = 0
+    skipped: list[bytes] = []
+    for index, line in enumerate(lines[:-1]):
+        if _starts_header_block(lines, index):
+            defects.add(f"message: the headers began after {_describe(skipped)}; read from there")
+            return data[offset:]
+        if line.strip():
+            skipped.append(line)
+            if len(skipped) > MAX_PREAMBLE_LINES:
+                break
+        offset += len(line) + 1
+    return raw
+
+
+def _describe(skipped: list[bytes]) -> str:
+    if not skipped:
+        return "blank lines"
+    shown = " / ".join(repr(decode_text(line.strip(), None)[:120]) for line in skipped)
+    if len(skipped) == 1:
+        return f"1 line that is not a header ({shown})"
+    return f"{len(skipped)} lines that are not headers ({shown})"
+
+
+def _starts_header_block(lines: list[bytes], index: int) -> bool:
+    names = []
+    for line in lines[index:index + 2]:
+        field = _FIELD_LINE_RE.match(line)
+        if field is None:
+            return False
+        names.append(field.group(1).lower())
+    return len(names) == 2 and any(name in _KNOWN_FIELDS for name in names)
+
+
+def charset_hint(message: Message, limit: int = 50) -> str | None:
+    """The charset of the message's first text part, unless it is ASCII or UTF-8.
+
+    Mail clients read raw 8-bit bytes in headers in it (see ``headers.decode_words``).
+    """
+    queue: list[Message] = [message]
+    seen = 0
+    while queue and seen < limit:
+        part = queue.pop(0)
+        seen += 1
+        main_type = content_type(part).split("/", 1)[0]
+        payload = part.get_payload()
+        if main_type == "multipart" and isinstance(payload, list):
+            queue[:0] = [child for child in payload[:limit] if isinstance(child, Message)]
+        elif main_type == "text":
+            label = param(part, "content-type", "charset")
+            name = codec_name(label)
+            if name is not None and name.replace("-", "_") not in ("ascii", "utf_8"):
+                return label
     return None
 
 
@@ -198,10 +291,15 @@ def disposition(part: Message) -> str | None:
 
 
 def param(part: Message, header: str, name: str) -> str | None:
-    """A header parameter, RFC 2231 decoded; compat32 parsing when policy.default fails."""
+    """A header parameter, RFC 2231 decoded; compat32 parsing when policy.default fails.
+
+    Raw 8-bit bytes (a file name in GBK or Shift_JIS, as older mailers send it) are decoded
+    first: both parsers would turn them into U+FFFD.
+    """
     raw = raw_header(part, header)
     if raw is None:
         return None
+    raw = unsurrogate(raw[:MAX_CONTENT_TYPE_FIELD])
     try:
         params = getattr(structured(header, raw), "params", None)
         if params is not None:

@@ -114,11 +114,13 @@ def _parse(raw: bytes, defects: Defects, *, max_attachment_bytes: int, max_parts
         return _fallback(raw, defects)
     headers = mime.raw_headers(message)
     first = mime.first_values(headers)
-    from_pairs = addresses(mime.structured("from", first.get("from")), first.get("from"))
-    sender_pairs = addresses(mime.structured("sender", first.get("sender")), first.get("sender"))
+    hint = mime.charset_hint(message)  # what raw 8-bit bytes in the headers are read in
+    from_pairs = addresses(mime.structured("from", first.get("from")), first.get("from"), hint)
+    sender_pairs = addresses(mime.structured("sender", first.get("sender")),
+                             first.get("sender"), hint)
     notes: list[str] = defects  # type: ignore[assignment]
-    subject = normalise_space(decode_words(first.get("subject", ""), notes,
-                                           "subject"))[:MAX_SUBJECT_CHARS]
+    subject = normalise_space(decode_words(first.get("subject", ""), notes, "subject",
+                                           hint))[:MAX_SUBJECT_CHARS]
     content_type = mime.content_type(message)
 
     tree = TreeWalk(defects, max_parts=max_parts, max_depth=max_depth)
@@ -145,9 +147,9 @@ def _parse(raw: bytes, defects: Defects, *, max_attachment_bytes: int, max_parts
         references=message_ids(mime.all_values(headers, "references")),
         from_address=from_address,
         from_name=(from_pairs[0][0] or None) if from_pairs else None,
-        reply_to=_address_list(headers, "reply-to"),
-        to=_address_list(headers, "to"),
-        cc=_address_list(headers, "cc"),
+        reply_to=_address_list(headers, "reply-to", hint),
+        to=_address_list(headers, "to", hint),
+        cc=_address_list(headers, "cc", hint),
         return_path=return_path,
         subject=subject,
         date=parse_date(first.get("date")),
@@ -163,13 +165,14 @@ def _parse(raw: bytes, defects: Defects, *, max_attachment_bytes: int, max_parts
     )
 
 
-def _address_list(headers: list[tuple[str, str]], name: str) -> tuple[str, ...]:
+def _address_list(headers: list[tuple[str, str]], name: str,
+                  hint: str | None) -> tuple[str, ...]:
     """The bare addresses of every ``name`` header together (a mail may repeat To or Cc)."""
     values = [value for key, value in headers if key == name]
     if not values:
         return ()
     joined = ", ".join(values)
-    return tuple(a for _, a in addresses(mime.structured(name, joined), joined))
+    return tuple(a for _, a in addresses(mime.structured(name, joined), joined, hint))
 
 
 def _fallback(raw: bytes, defects: Defects) -> ParsedMail:
