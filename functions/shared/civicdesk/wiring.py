@@ -286,6 +286,14 @@ def event_invoker(function_name: str):
     return LambdaEventInvoker(operator_client("lambda"), function_name)
 
 
+def receipt_rule_sets(*, region: str | None = None, endpoint_url: str | None = None):
+    """The account's SES receipt rule sets (``python -m civicdesk.cli.preflight``)."""
+    from .adapters.operator_clients import operator_client
+    from .adapters.ses_receipt_rules import SesReceiptRuleSets
+
+    return SesReceiptRuleSets(operator_client("ses", region=region, endpoint_url=endpoint_url))
+
+
 def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding)."""
     settings.cache_clear()
