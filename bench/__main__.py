@@ -13,6 +13,8 @@
    topic, queue, notify function, SES), median of ``BENCH_ROUNDS`` changes.
 5. The newcomer's walks (``bench/walks.py``): the files one e-mail passes through from SMTP to
    its auto-reply, and one status change from the route to the SMS.
+6. The monthly cost of a municipality at 1,000 and 10,000 cases (``bench/cost.py``) from the
+   calls of 1., written into ``docs/cost.md``.
 
 Writes ``bench/results/latest.json``.
 """
@@ -379,10 +381,12 @@ def local_notify_latency() -> dict:
 
 def main() -> int:
     started = time.time()
+    from bench import cost
     from bench.walks import walks
 
     figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency(),
                **walks()}
+    figures.update(cost.summary(figures))
     met = {key: figures[key] <= target for key, target in TARGETS.items()}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
               "machine": {"python": platform.python_version(), "platform": platform.platform(),
@@ -390,6 +394,7 @@ def main() -> int:
               "targets": TARGETS, "met": met, "figures": figures}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    cost.write_doc({**figures, "_when": report["when"]})
     f = figures
     print("CivicDesk benchmarks")
     print(f"  create case:     {f['create_case_calls']} AWS calls {f['create_case_call_log']} (target <= 3)")
@@ -416,6 +421,9 @@ def main() -> int:
         walk = f[key]
         print(f"  walk {label}: {walk['files']} files ({len(walk['application_files'])} of the "
               f"application, {len(walk['runtime_files'])} of the local runtime; docs/architecture.md)")
+    print("  monthly cost:    " + ", ".join(f"{int(n):,} cases {usd:,.2f} USD" for n, usd in
+                                           f["monthly_cost_usd"].items())
+          + f" ({cost.REGION}, list prices of {cost.PRICES_AS_OF}; tables in docs/cost.md)")
     print(f"  written to {RESULTS.relative_to(ROOT)}; targets met: "
           f"{', '.join(k for k, v in met.items() if v)}; missed: {', '.join(k for k, v in met.items() if not v) or 'none'}")
     return 0
