@@ -201,6 +201,7 @@ def test_every_alarm_tells_the_operator_when_it_fires_and_when_it_clears(documen
 def test_the_alarm_descriptions_name_only_existing_outputs_and_parameters(document):
     """The descriptions point at outputs (<Name>) and parameters to look up; they must exist."""
     outputs = set(TEMPLATE.doc["Outputs"])
+    assert of_type(document, ALARM)
     for logical_id, alarm in of_type(document, ALARM).items():
         text = alarm["Properties"]["AlarmDescription"]
         for name in re.findall(r"<([A-Za-z]+)>", text):
