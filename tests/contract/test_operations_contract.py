@@ -210,6 +210,16 @@ def test_the_alarm_descriptions_name_only_existing_outputs_and_parameters(docume
             assert word in PARAMETERS, (logical_id, word)
 
 
+def test_the_alarm_descriptions_name_only_existing_doc_sections(document):
+    from infra.local.template import ROOT
+
+    for logical_id, alarm in of_type(document, ALARM).items():
+        text = " ".join(alarm["Properties"]["AlarmDescription"].split())
+        for doc, section in re.findall(r"(docs/[\w.]+), \"([^\"]+)\"", text):
+            headings = re.findall(r"^#+ (.+)$", (ROOT / doc).read_text(encoding="utf-8"), re.M)
+            assert section in headings, (logical_id, doc, section)
+
+
 def test_the_api_alarms_cover_both_sides_latency_and_5xx(document):
     api_functions = {logical_id for logical_id, spec in TEMPLATE.functions().items()
                      if any(e.get("Type") == "Api" for e in spec.events.values())}
