@@ -4,6 +4,8 @@ account")."""
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 
@@ -112,3 +114,80 @@ def test_the_names_the_check_assumes_are_the_templates():
         == own_rule_set_name("${AWS::StackName}")
     assert resources["InboundRule"]["Properties"]["Rule"]["Name"].value \
         == own_rule_name("${AWS::StackName}")
+
+
+# -- the account's API Gateway logging role (CreateApiGatewayAccountRole) ------------------------
+
+ROLE_TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": '
+              '{"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}]}')
+
+
+def set_logging_role(name: str) -> str:
+    arn = boto3.client("iam", region_name=aws.REGION).create_role(
+        RoleName=name, AssumeRolePolicyDocument=ROLE_TRUST)["Role"]["Arn"]
+    boto3.client("apigateway", region_name=aws.REGION).update_account(patchOperations=[
+        {"op": "replace", "path": "/cloudwatchRoleArn", "value": arn}])
+    return arn
+
+
+def deploy_stack_with_role(stack: str) -> str:
+    """A deployed stack that created its logging role (the template's ApiGatewayCloudWatchRole),
+    and the account setting pointing at it."""
+    template = {"Resources": {"ApiGatewayCloudWatchRole": {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]}}}}}
+    cloudformation = boto3.client("cloudformation", region_name=aws.REGION)
+    cloudformation.create_stack(StackName=stack, TemplateBody=json.dumps(template))
+    name = cloudformation.describe_stack_resource(
+        StackName=stack, LogicalResourceId="ApiGatewayCloudWatchRole")["StackResourceDetail"]["PhysicalResourceId"]
+    arn = boto3.client("iam", region_name=aws.REGION).get_role(RoleName=name)["Role"]["Arn"]
+    boto3.client("apigateway", region_name=aws.REGION).update_account(patchOperations=[
+        {"op": "replace", "path": "/cloudwatchRoleArn", "value": arn}])
+    return arn
+
+
+def logging_problems(out: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith("PROBLEM") and "logging role" in line]
+
+
+def test_a_fresh_account_gets_its_logging_role_from_the_stack(ses, capsys):
+    status, out = run(capsys, "--stack-name", "vrsac", "--mail-domain", "vrsac.rs")
+    assert status == 0, out
+    assert "API Gateway logging role: this stack sets it." in out
+
+
+def test_a_fresh_account_without_the_role_parameter_is_refused(ses, capsys):
+    status, out = run(capsys, "--stack-name", "vrsac", "--mail-domain", "vrsac.rs",
+                      "--create-api-gateway-account-role", "false")
+    assert status == 1
+    assert "would fail to create" in logging_problems(out)[0]
+
+
+def test_a_second_stack_must_not_replace_the_accounts_logging_role(ses, capsys):
+    arn = deploy_stack_with_role("vrsac")
+    status, out = run(capsys, "--stack-name", "pancevo", "--mail-domain", "pancevo.rs")
+    assert status == 1
+    problem, = logging_problems(out)
+    assert arn in problem and "CreateApiGatewayAccountRole=false" in problem
+    status, out = run(capsys, "--stack-name", "pancevo", "--mail-domain", "pancevo.rs",
+                      "--create-api-gateway-account-role", "false")
+    assert status == 0, out
+
+
+def test_the_stack_that_set_the_role_may_redeploy(ses, capsys):
+    deploy_stack_with_role("vrsac")
+    status, out = run(capsys, "--stack-name", "vrsac", "--mail-domain", "vrsac.rs")
+    assert status == 0, out
+    # and turning it off would leave the setting unmanaged
+    status, out = run(capsys, "--stack-name", "vrsac", "--mail-domain", "vrsac.rs",
+                      "--create-api-gateway-account-role", "false")
+    assert status == 1 and "is this stack's own" in logging_problems(out)[0]
+
+
+def test_a_role_the_administrator_set_is_kept(ses, capsys):
+    set_logging_role("apigateway-cloudwatch")
+    status, out = run(capsys, "--stack-name", "vrsac", "--mail-domain", "vrsac.rs",
+                      "--create-api-gateway-account-role", "false")
+    assert status == 0, out
+    assert "(kept as it is)" in out

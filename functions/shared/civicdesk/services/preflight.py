@@ -1,11 +1,15 @@
-"""What a deploy must not break in the account: the one active SES receipt rule set.
+"""What a deploy must not break in the account: the one active SES receipt rule set, and the
+one API Gateway logging role.
 
 SES receives mail for an account and region through exactly one *active* receipt rule set.
 A stack that creates a rule set of its own and has it activated silences every rule of the set
 that was active before (another municipality's mail, or the account's own); two stacks that
 both claim the same domain both get its mail. ``check_receipt_rules`` says, before a deploy,
 whether the stack's choice (its own rule set, or ``SharedReceiptRuleSetName``) is safe, and
-what to do when it is not. Used by ``python -m civicdesk.cli.preflight`` (``make preflight``).
+what to do when it is not. ``check_api_gateway_logging`` does the same for API Gateway's
+account setting (its CloudWatch Logs role; the stage's access logs need it, and
+``CreateApiGatewayAccountRole`` decides whether the stack sets it). Used by
+``python -m civicdesk.cli.preflight`` (``make preflight``).
 """
 
 from __future__ import annotations
@@ -28,12 +32,24 @@ class ActiveRuleSet:
 
 
 class ReceiptRuleSets(Protocol):
-    """The account's SES receipt rule sets in one region (``civicdesk.adapters.ses_receipt_rules``)."""
+    """The account's SES receipt rule sets in one region (``civicdesk.adapters.account_settings``)."""
 
     def active(self) -> ActiveRuleSet | None:
         """The active rule set with its rules, ``None`` when none is active."""
 
     def exists(self, name: str) -> bool: ...
+
+
+class ApiGatewayAccount(Protocol):
+    """API Gateway's account setting in one region, and which role a stack created
+    (``civicdesk.adapters.account_settings``)."""
+
+    def logging_role_arn(self) -> str | None:
+        """The account's CloudWatch Logs role, ``None`` when none is set."""
+
+    def stack_logging_role_name(self, stack: str) -> str | None:
+        """The name of the stack's ``ApiGatewayCloudWatchRole``, ``None`` without one (a first
+        deploy, or a stack deployed with ``CreateApiGatewayAccountRole=false``)."""
 
 
 @dataclass
@@ -129,4 +145,44 @@ def check_receipt_rules(rule_sets: ReceiptRuleSets, *, stack: str, mail_domain: 
         if not report.problems:
             report.notes.append(f"{active.name} is active; this stack's rule {ours} goes into "
                                 f"it and receives for {mail_domain}.")
+    return report
+
+
+def check_api_gateway_logging(account: ApiGatewayAccount, *, stack: str, creates_role: bool,
+                              report: PreflightReport | None = None) -> PreflightReport:
+    """Whether the stack's ``CreateApiGatewayAccountRole`` fits the account: the stage cannot be
+    created without a logging role, and a second stack must not replace the role the account's
+    other stacks log through.
+
+    Examples
+    --------
+    >>> class Fresh:
+    ...     def logging_role_arn(self): return None
+    ...     def stack_logging_role_name(self, stack): return None
+    >>> check_api_gateway_logging(Fresh(), stack="vrsac", creates_role=False).problems[0][:46]
+    'The account has no API Gateway logging role: t'
+    """
+    report = report if report is not None else PreflightReport()
+    current = account.logging_role_arn()
+    own_role = account.stack_logging_role_name(stack)
+    is_ours = bool(current and own_role and current.rsplit("/", 1)[-1] == own_role)
+    if creates_role and current and not is_ours:
+        report.problems.append(
+            f"The account's API Gateway logging role is already set ({current}), by another "
+            f"stack or the account's administrator: deploy with "
+            f"CreateApiGatewayAccountRole=false, so that this stack does not replace it.")
+    elif not creates_role and not current:
+        report.problems.append(
+            "The account has no API Gateway logging role: the API stage (with access logs) "
+            "would fail to create. Deploy with CreateApiGatewayAccountRole=true, or set the "
+            "role first (README, \"One API Gateway logging role per account and region\").")
+    elif not creates_role and is_ours:
+        report.problems.append(
+            f"The account's API Gateway logging role ({current}) is this stack's own: with "
+            f"CreateApiGatewayAccountRole=false CloudFormation stops managing it (it is "
+            f"retained and stays set); keep true unless another stack takes the setting over.")
+    else:
+        report.notes.append("API Gateway logging role: " + (
+            "this stack sets it." if creates_role and not current else
+            f"{current} (this stack's)." if creates_role else f"{current} (kept as it is)."))
     return report
