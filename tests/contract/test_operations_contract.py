@@ -504,7 +504,9 @@ def test_the_per_client_limits_count_the_viewer_behind_cloudfront(document):
         assert statement["EvaluationWindowSec"] == 300
         if name.endswith("-per-client"):
             assert statement["AggregateKeyType"] == "FORWARDED_IP"
-            assert statement["ForwardedIPConfig"]["HeaderName"] == "X-Forwarded-For"
+            # a first entry that is no address (proxies send "unknown") must not block a citizen
+            assert statement["ForwardedIPConfig"] == {"HeaderName": "X-Forwarded-For",
+                                                      "FallbackBehavior": "NO_MATCH"}
         else:
             assert statement["AggregateKeyType"] == "IP"
 
