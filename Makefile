@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 REQUIREMENTS := requirements.txt requirements-dev.txt functions/shared/requirements.txt functions/api/requirements.txt
 
-.PHONY: run test bench lint seed deploy clean help
+.PHONY: run test bench lint seed preflight deploy clean help
 
 help:
 	@echo "make run    start CivicDesk locally (embedded AWS, portal on http://127.0.0.1:8000/)"
@@ -16,6 +16,8 @@ help:
 	@echo "make bench  run the benchmarks (writes bench/results/latest.json)"
 	@echo "make lint   cfn-lint the template, ruff (with import order) and mypy on the package"
 	@echo "make seed STACK=name   store infra/config in a deployed stack's table"
+	@echo "make preflight STACK=name MAIL_DOMAIN=domain [SHARED_RULE_SET=name] [CREATE_API_GATEWAY_ACCOUNT_ROLE=false]"
+	@echo "           before sam deploy: would it break another stack's mail or the API's logging?"
 
 $(STAMP): $(REQUIREMENTS)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +45,13 @@ seed: $(STAMP)
 	CIVICDESK_CASES_TABLE=$$($(VENV)/bin/python -c "import boto3,sys; o=boto3.client('cloudformation').describe_stacks(StackName='$(STACK)')['Stacks'][0]['Outputs']; print(next(x['OutputValue'] for x in o if x['OutputKey']=='CasesTableName'))") \
 	CIVICDESK_PUBLIC_URL=unused CIVICDESK_MAIL_DOMAIN=unused \
 	PYTHONPATH=functions/shared $(PY) -m civicdesk.cli.seed infra/config
+
+# Before every `sam deploy`: would the deploy break mail or the API's logging (docs/operations.md)?
+preflight: $(STAMP)
+	@test -n "$(STACK)" -a -n "$(MAIL_DOMAIN)" || (echo "usage: make preflight STACK=<stack name> MAIL_DOMAIN=<MailDomain> [SHARED_RULE_SET=<SharedReceiptRuleSetName>] [CREATE_API_GATEWAY_ACCOUNT_ROLE=false]" && exit 2)
+	PYTHONPATH=functions/shared $(PY) -m civicdesk.cli.preflight --stack-name "$(STACK)" \
+		--mail-domain "$(MAIL_DOMAIN)" --shared-receipt-rule-set "$(SHARED_RULE_SET)" \
+		--create-api-gateway-account-role "$(or $(CREATE_API_GATEWAY_ACCOUNT_ROLE),true)"
 
 clean:
 	rm -rf .aws-sam .pytest_cache .hypothesis

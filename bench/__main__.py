@@ -15,6 +15,8 @@
    its auto-reply, and one status change from the route to the SMS.
 6. The layer as ``sam build`` builds it (``bench/layer.py``): unzipped and zipped size, and every
    module imported from its extracted zip (skipped offline or without the runtime's Python).
+7. The monthly cost of a municipality at 1,000 and 10,000 cases (``bench/cost.py``) from the
+   calls of 1., written into ``docs/cost.md``.
 
 Writes ``bench/results/latest.json``.
 """
@@ -382,11 +384,13 @@ def local_notify_latency() -> dict:
 
 def main() -> int:
     started = time.time()
+    from bench import cost
     from bench.layer import layer_figures
     from bench.walks import walks
 
     figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency(),
                **walks(), **layer_figures()}
+    figures.update(cost.summary(figures))
     met = {key: figures[key] <= target for key, target in TARGETS.items() if key in figures}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
               "machine": {"python": platform.python_version(), "platform": platform.platform(),
@@ -394,6 +398,7 @@ def main() -> int:
               "targets": TARGETS, "met": met, "figures": figures}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    cost.write_doc({**figures, "_when": report["when"]})
     f = figures
     print("CivicDesk benchmarks")
     print(f"  create case:     {f['create_case_calls']} AWS calls {f['create_case_call_log']} (target <= 3)")
@@ -430,6 +435,9 @@ def main() -> int:
         print(f"  layer check ({check['architecture']} build, extracted zip, nothing else on the path): "
               f"{check['modules_imported']} modules imported, {check['compiled_at_import']} compiled at import, "
               f"{check['clients']} clients created, {len(check['outside_the_layer'])} modules from outside")
+    print("  monthly cost:    " + ", ".join(f"{int(n):,} cases {usd:,.2f} USD" for n, usd in
+                                           f["monthly_cost_usd"].items())
+          + f" ({cost.REGION}, list prices of {cost.PRICES_AS_OF}; tables in docs/cost.md)")
     print(f"  written to {RESULTS.relative_to(ROOT)}; targets met: "
           f"{', '.join(k for k, v in met.items() if v)}; missed: {', '.join(k for k, v in met.items() if not v) or 'none'}")
     return 0

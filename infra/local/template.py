@@ -144,7 +144,51 @@ class Template:
         self.resources: dict[str, dict] = self.doc.get("Resources", {})
 
     def of_type(self, resource_type: str) -> dict[str, dict]:
-        return {lid: res for lid, res in self.resources.items() if res.get("Type") == resource_type}
+        """The resources of ``resource_type`` a deploy with the default parameters creates (a
+        resource whose ``Condition`` is false with them is left out, as CloudFormation does)."""
+        return {lid: res for lid, res in self.resources.items()
+                if res.get("Type") == resource_type
+                and (not res.get("Condition") or self.condition_holds(res["Condition"]))}
+
+    def condition_holds(self, name: str, parameters: dict[str, Any] | None = None) -> bool:
+        """Whether the template's condition ``name`` is true for ``parameters`` (defaults for
+        those not given): ``!Equals``, ``!Not``, ``!And``, ``!Or`` and ``!Condition`` on
+        parameters and literals, the functions CloudFormation allows in conditions.
+
+        Examples
+        --------
+        >>> doc = {"Parameters": {"Mail": {"Default": ""}},
+        ...        "Conditions": {"HasMail": _Tag("Not", [_Tag("Equals", [_Tag("Ref", "Mail"), ""])])}}
+        >>> Template(doc).condition_holds("HasMail"), Template(doc).condition_holds("HasMail", {"Mail": "a@b.rs"})
+        (False, True)
+        """
+        values = {**self.parameter_defaults(), **(parameters or {})}
+        conditions = self.doc.get("Conditions", {})
+
+        def value(item: Any) -> str:
+            if isinstance(item, _Tag) and item.name == "Ref":
+                return str(values[item.value])
+            if isinstance(item, _Tag):
+                raise ValueError(f"cannot evaluate {item!r} in a condition locally")
+            return str(item)
+
+        def holds(expression: Any) -> bool:
+            if not isinstance(expression, _Tag):
+                raise ValueError(f"not a condition: {expression!r}")
+            if expression.name == "Condition":
+                return holds(conditions[expression.value])
+            if expression.name == "Equals":
+                left, right = expression.value
+                return value(left) == value(right)
+            if expression.name == "Not":
+                return not holds(expression.value[0])
+            if expression.name == "And":
+                return all(holds(item) for item in expression.value)
+            if expression.name == "Or":
+                return any(holds(item) for item in expression.value)
+            raise ValueError(f"cannot evaluate {expression!r} in a condition locally")
+
+        return holds(conditions[name])
 
     def table_definitions(self) -> dict[str, dict]:
         """``CreateTable`` arguments (without the name) for every DynamoDB table."""

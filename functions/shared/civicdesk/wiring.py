@@ -280,6 +280,24 @@ def event_invoker(function_name: str):
     return LambdaEventInvoker(operator_client("lambda"), function_name)
 
 
+def receipt_rule_sets(*, region: str | None = None, endpoint_url: str | None = None):
+    """The account's SES receipt rule sets (``python -m civicdesk.cli.preflight``)."""
+    from .adapters.account_settings import SesReceiptRuleSets
+    from .adapters.operator_clients import operator_client
+
+    return SesReceiptRuleSets(operator_client("ses", region=region, endpoint_url=endpoint_url))
+
+
+def api_gateway_account(*, region: str | None = None, endpoint_url: str | None = None):
+    """API Gateway's account setting and the stacks' roles (``python -m civicdesk.cli.preflight``)."""
+    from .adapters.account_settings import ApiGatewayAccountSetting
+    from .adapters.operator_clients import operator_client
+
+    return ApiGatewayAccountSetting(
+        operator_client("apigateway", region=region, endpoint_url=endpoint_url),
+        operator_client("cloudformation", region=region, endpoint_url=endpoint_url))
+
+
 def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding)."""
     settings.cache_clear()
