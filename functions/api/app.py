@@ -106,7 +106,7 @@ def public_categories():
 
 
 @app.route("/v1/public/cases", methods=["POST"],
-           content_types=["application/json", "text/plain"])
+           content_types=["application/json"])
 @api_view
 def public_open_case():
     request = app.current_request
@@ -129,7 +129,7 @@ def public_track_case(number):
 
 
 @app.route("/v1/public/cases/{number}/subscriptions", methods=["POST"],
-           content_types=["application/json", "text/plain"])
+           content_types=["application/json"])
 @api_view
 def public_follow_case(number):
     request = app.current_request
@@ -140,7 +140,7 @@ def public_follow_case(number):
 
 
 @app.route("/v1/public/cases/{number}/subscriptions/{subscription_id}/confirm", methods=["POST"],
-           content_types=["application/json", "text/plain"])
+           content_types=["application/json"])
 @api_view
 def public_confirm_subscription(number, subscription_id):
     payload = requests.parse_json_body(app.current_request.raw_body, MAX_BODY_BYTES)
@@ -154,7 +154,7 @@ _ONE_CLICK_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 @app.route("/v1/public/cases/{number}/subscriptions/{subscription_id}/unsubscribe",
-           methods=["POST"], content_types=["application/json", "text/plain", *_ONE_CLICK_TYPES])
+           methods=["POST"], content_types=["application/json", *_ONE_CLICK_TYPES])
 @api_view
 def public_unsubscribe(number, subscription_id):
     request = app.current_request

@@ -1,0 +1,80 @@
+"""What an attacker sends that a citizen never would (issue 12): the API refuses it with a 400
+or 415 that names the reason, and changes nothing: no case, no used number."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.admin import AdminApi, claims_for
+
+CASE = {"type": "signal", "category": "street_lighting", "language": "sr-Cyrl",
+        "description": "Не ради улична расвета у Улици краља Петра код броја 12.",
+        "contact": {"email": "petar@example.rs"}}
+NOTE = {"text": "Позвати грађанина.", "version": 1}
+OPERATOR = claims_for("operator.ana", ("operator",))
+
+
+@pytest.fixture
+def api(aws_env):
+    return AdminApi()
+
+
+def raw_json(body: dict, field: str, escaped: str) -> bytes:
+    """``body`` as JSON with ``escaped`` (JSON escapes, e.g. a lone surrogate) inside ``field``."""
+    text = json.dumps({**body, field: "@@"}, ensure_ascii=False)
+    return text.replace('"@@"', f'"{escaped}"').encode("utf-8")
+
+
+@pytest.mark.parametrize("escaped", [r"Рупа \ud800 код броја 12", r"\udc00 улична расвета не ради",
+                                     r"Лампа \udbff\udbff не ради, молим поправку"])
+def test_a_lone_surrogate_is_a_400_on_its_field_and_uses_no_number(api, escaped):
+    answer = api.call("POST", "/v1/public/cases", raw_json(CASE, "description", escaped))
+    assert answer.status == 400, answer.body
+    assert answer.fields == {"description": "invalid_characters"}
+    # AND the next case gets the first number: the refused request used none
+    created = api.call("POST", "/v1/public/cases", CASE)
+    assert created.status == 201 and created.body["number"].endswith("-000001")
+
+
+def test_a_lone_surrogate_in_a_name_of_the_body_is_a_400(api):
+    body = json.dumps(CASE, ensure_ascii=False)[:-1] + ', "\\ud800x": 1}'
+    answer = api.call("POST", "/v1/public/cases", body.encode("utf-8"))
+    assert answer.status == 400, answer.body
+    assert api.call("POST", "/v1/public/cases", CASE).body["number"].endswith("-000001")
+
+
+def test_a_paired_surrogate_is_an_ordinary_character(api):
+    answer = api.call("POST", "/v1/public/cases", raw_json(CASE, "description",
+                                                            r"Улична расвета не ради \ud83d\udca1 код броја 12"))
+    assert answer.status == 201, answer.body
+
+
+def test_a_staff_note_with_a_lone_surrogate_is_a_400(api):
+    created = api.call("POST", "/v1/admin/cases", {
+        "type": "signal", "channel": "phone", "category": "road_damage",
+        "description": "Рупа у Улици Вука Караџића 5.", "requester": {"phone": "064 123 4567"}},
+        claims=OPERATOR)
+    assert created.status == 201, created.body
+    number = created.body["number"]
+    answer = api.call("POST", f"/v1/admin/cases/{number}/notes",
+                      raw_json(NOTE, "text", r"Позвати \ud800 грађанина"), claims=OPERATOR)
+    assert answer.status == 400 and answer.fields == {"text": "invalid_characters"}, answer.body
+    case = api.call("GET", f"/v1/admin/cases/{number}", claims=OPERATOR).body
+    assert case["version"] == 1
+
+
+@pytest.mark.parametrize("path,body", [
+    ("/v1/public/cases", CASE),
+    ("/v1/public/cases/2026-000001/subscriptions", {"email": "marko@example.rs"}),
+])
+@pytest.mark.parametrize("content_type", ["text/plain", "text/plain; charset=utf-8"])
+def test_public_writes_want_json_so_no_other_site_can_post_them_without_a_preflight(
+        api, path, body, content_type):
+    # a form or fetch() from another site may send text/plain without asking (a "simple" request)
+    answer = api.call("POST", path, json.dumps(body, ensure_ascii=False).encode(),
+                      headers={"Content-Type": content_type})
+    assert answer.status == 415, answer.body
+    assert answer.error_code == "unsupported_media_type"
+    assert api.call("POST", "/v1/public/cases", CASE).body["number"].endswith("-000001")
