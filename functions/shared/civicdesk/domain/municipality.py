@@ -108,6 +108,8 @@ class Municipality:
     holidays: frozenset[date] = frozenset()
     areas: dict[str, Area] = field(default_factory=dict)
     external_bodies: dict[str, ExternalBody] = field(default_factory=dict)
+    #: New cases one sender's mail may open a day; beyond, its mail waits in quarantine.
+    new_cases_per_sender_per_day: int = 10
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language
