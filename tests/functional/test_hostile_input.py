@@ -78,3 +78,39 @@ def test_public_writes_want_json_so_no_other_site_can_post_them_without_a_prefli
     assert answer.status == 415, answer.body
     assert answer.error_code == "unsupported_media_type"
     assert api.call("POST", "/v1/public/cases", CASE).body["number"].endswith("-000001")
+
+
+def test_a_mailbox_gets_at_most_a_few_opt_in_mails_a_day_however_it_is_spelled(api):
+    from civicdesk.services.followers import OPT_IN_MAILS_PER_MAILBOX_PER_DAY
+    from tests.support.aws import sent_mails
+
+    # GIVEN three public cases
+    numbers = [api.call("POST", "/v1/public/cases", CASE).body["number"] for _ in range(3)]
+    # WHEN a stranger asks to follow each with twenty spellings of one mailbox
+    spellings = [f"victim+{i}@example.rs" for i in range(10)] + [
+        "Victim@Example.rs", "VICTIM+x@example.rs", "victim@example.rs"]
+    for number in numbers:
+        for email in spellings:
+            answer = api.call("POST", f"/v1/public/cases/{number}/subscriptions", {"email": email})
+            assert answer.status == 202, answer.body  # every answer is the same
+    # THEN the mailbox got the day's few opt-in mails, no more
+    opt_ins = [m for m in sent_mails() if "victim" in m["X-Test-Destinations"].lower()]
+    assert len(opt_ins) == OPT_IN_MAILS_PER_MAILBOX_PER_DAY
+    # AND another mailbox is not affected
+    answer = api.call("POST", f"/v1/public/cases/{numbers[0]}/subscriptions",
+                      {"email": "ana@example.rs"})
+    assert answer.status == 202
+    assert [m for m in sent_mails() if m["X-Test-Destinations"] == "ana@example.rs"]
+
+
+def test_gmail_dots_are_one_mailbox(api):
+    from civicdesk.services.followers import OPT_IN_MAILS_PER_MAILBOX_PER_DAY
+    from tests.support.aws import sent_mails
+
+    number = api.call("POST", "/v1/public/cases", CASE).body["number"]
+    for email in ["v.ictim@gmail.com", "vi.ctim@gmail.com", "vic.tim@googlemail.com",
+                  "vict.im+a@gmail.com", "victi.m@gmail.com"]:
+        assert api.call("POST", f"/v1/public/cases/{number}/subscriptions",
+                        {"email": email}).status == 202
+    assert len([m for m in sent_mails() if "mail.com" in m["X-Test-Destinations"]]) == \
+        OPT_IN_MAILS_PER_MAILBOX_PER_DAY

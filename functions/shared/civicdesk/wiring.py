@@ -158,8 +158,10 @@ def public_info_service():
 def follower_service():
     from .services.followers import FollowerService
 
+    from .adapters.dynamodb.allowances import DynamoAllowances
+
     return FollowerService(case_repository(), subscription_repository(), municipality_provider(),
-                           mailer(), settings().public_url)
+                           mailer(), settings().public_url, DynamoAllowances())
 
 
 @lru_cache(maxsize=1)

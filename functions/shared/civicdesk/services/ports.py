@@ -304,6 +304,15 @@ class ConfigRepository(Protocol):
     def store(self, document: dict) -> None: ...
 
 
+class Allowances(Protocol):
+    """Counters of what one subject (a recipient's mailbox, a sender) may be sent or do in a
+    window (``FollowerService``)."""
+
+    def take(self, kind: str, subject: str, window: str, limit: int, expires_at: datetime) -> bool:
+        """Count one more ``kind`` for ``subject`` in ``window``; ``False`` (and nothing counted)
+        when ``limit`` were counted already."""
+
+
 class SubscriptionRepository(Protocol):
     """A case's subscriptions by address (``civicdesk.domain.subscriptions``)."""
 

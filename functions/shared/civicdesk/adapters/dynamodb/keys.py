@@ -57,6 +57,11 @@ def inbound_pk(ses_message_id: str) -> str:
     return f"INBOUND#{ses_message_id}"
 
 
+def allowance_pk(kind: str, subject: str, window: str) -> str:
+    """The counter of ``kind`` for ``subject`` in ``window``: ``RATE#optin#<mailbox>#20261125``."""
+    return f"RATE#{kind}#{subject}#{window}"
+
+
 def message_marker_id(fingerprint: str) -> str:
     """The marker id of a message by its content (``message_fingerprint``), beside the markers
     by SES id: ``INBOUND#MSG#<fingerprint>``."""
