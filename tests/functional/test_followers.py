@@ -260,8 +260,8 @@ def test_the_requesters_subscription_ends_the_same_way(api):
 
 def test_a_suppressed_address_gets_the_same_answer_and_a_failed_send_can_be_retried(aws_env):
     from civicdesk import wiring
-    from civicdesk.domain.subscriptions import SubscriptionState
     from civicdesk.adapters.dynamodb.allowances import DynamoAllowances
+    from civicdesk.domain.subscriptions import SubscriptionState
     from civicdesk.services.followers import FollowCase, FollowerService
     from civicdesk.services.ports import RecipientSuppressed
 

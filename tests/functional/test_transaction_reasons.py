@@ -20,7 +20,7 @@ AT = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 def opened(aws_env):
     """A phone case opened through the admin API's service, as stored."""
     from civicdesk import wiring
-    from tests.functional.test_hostile_input import AdminApi, OPERATOR
+    from tests.functional.test_hostile_input import OPERATOR, AdminApi
 
     answer = AdminApi().call("POST", "/v1/admin/cases", {
         "type": "signal", "channel": "phone", "category": "road_damage",

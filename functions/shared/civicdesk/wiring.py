@@ -156,9 +156,8 @@ def public_info_service():
 
 @lru_cache(maxsize=1)
 def follower_service():
-    from .services.followers import FollowerService
-
     from .adapters.dynamodb.allowances import DynamoAllowances
+    from .services.followers import FollowerService
 
     return FollowerService(case_repository(), subscription_repository(), municipality_provider(),
                            mailer(), settings().public_url, DynamoAllowances())
