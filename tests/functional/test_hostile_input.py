@@ -7,18 +7,26 @@ import json
 
 import pytest
 
-from tests.support.admin import AdminApi, claims_for
+from tests.support.admin import AdminApi, Staff
 
 CASE = {"type": "signal", "category": "street_lighting", "language": "sr-Cyrl",
         "description": "Не ради улична расвета у Улици краља Петра код броја 12.",
         "contact": {"email": "petar@example.rs"}}
 NOTE = {"text": "Позвати грађанина.", "version": 1}
-OPERATOR = claims_for("operator.ana", ("operator",))
+PHONE_CALL = {"type": "signal", "channel": "phone", "category": "road_damage",
+              "description": "Рупа у Улици Вука Караџића 5.", "requester": {"phone": "064 123 4567"}}
 
 
 @pytest.fixture
 def api(aws_env):
     return AdminApi()
+
+
+@pytest.fixture
+def staff(api):
+    import os
+
+    return Staff(api, os.environ["CIVICDESK_STAFF_USER_POOL_ID"])
 
 
 def raw_json(body: dict, field: str, escaped: str) -> bytes:
@@ -51,18 +59,15 @@ def test_a_paired_surrogate_is_an_ordinary_character(api):
     assert answer.status == 201, answer.body
 
 
-def test_a_staff_note_with_a_lone_surrogate_is_a_400(api):
-    created = api.call("POST", "/v1/admin/cases", {
-        "type": "signal", "channel": "phone", "category": "road_damage",
-        "description": "Рупа у Улици Вука Караџића 5.", "requester": {"phone": "064 123 4567"}},
-        claims=OPERATOR)
+def test_a_staff_note_with_a_lone_surrogate_is_a_400(staff):
+    operator = staff.add("operator.ana", "operator")
+    created = operator.post("/v1/admin/cases", PHONE_CALL)
     assert created.status == 201, created.body
     number = created.body["number"]
-    answer = api.call("POST", f"/v1/admin/cases/{number}/notes",
-                      raw_json(NOTE, "text", r"Позвати \ud800 грађанина"), claims=OPERATOR)
+    answer = operator.post(f"/v1/admin/cases/{number}/notes",
+                           raw_json(NOTE, "text", r"Позвати \ud800 грађанина"))
     assert answer.status == 400 and answer.fields == {"text": "invalid_characters"}, answer.body
-    case = api.call("GET", f"/v1/admin/cases/{number}", claims=OPERATOR).body
-    assert case["version"] == 1
+    assert operator.get(f"/v1/admin/cases/{number}").body["version"] == 1
 
 
 @pytest.mark.parametrize("path,body", [
@@ -114,3 +119,57 @@ def test_gmail_dots_are_one_mailbox(api):
                         {"email": email}).status == 202
     assert len([m for m in sent_mails() if "mail.com" in m["X-Test-Destinations"]]) == \
         OPT_IN_MAILS_PER_MAILBOX_PER_DAY
+
+
+# -- a disabled or demoted staff member (item 11) ---------------------------------------------
+
+def test_a_disabled_account_stops_writing_though_its_token_is_still_valid(staff, monkeypatch):
+    from civicdesk.services import staff as standing
+
+    clock = [1000.0]
+    monkeypatch.setattr(standing, "monotonic", lambda: clock[0])
+    operator = staff.add("operator.ana", "operator")
+    number = operator.post("/v1/admin/cases", PHONE_CALL).body["number"]
+    note = operator.post(f"/v1/admin/cases/{number}/notes", NOTE)
+    assert note.status == 200, note.body
+    # WHEN an administrator disables the account and signs it out everywhere
+    staff.cognito.admin_disable_user(UserPoolId=staff.pool_id, Username="operator.ana")
+    staff.cognito.admin_user_global_sign_out(UserPoolId=staff.pool_id, Username="operator.ana")
+    clock[0] += 61  # the directory's answer is trusted for a minute
+    # THEN the same (unexpired) ID token writes nothing more
+    again = operator.post(f"/v1/admin/cases/{number}/notes", {**NOTE, "version": 2})
+    assert (again.status, again.error_code) == (401, "unauthorized"), again.body
+    assert operator.post("/v1/admin/cases", PHONE_CALL).status == 401
+    reroute = operator.post(f"/v1/admin/cases/{number}/routing",
+                            {"department": "public_utilities", "reason": "Грешка", "version": 2})
+    assert reroute.status == 401
+    supervisor = staff.add("supervisor.mira", "supervisor")
+    assert supervisor.get(f"/v1/admin/cases/{number}").body["version"] == 2
+
+
+def test_a_role_taken_away_is_gone_for_writes_within_a_minute(staff, monkeypatch):
+    from civicdesk.services import staff as standing
+
+    clock = [1000.0]
+    monkeypatch.setattr(standing, "monotonic", lambda: clock[0])
+    supervisor = staff.add("supervisor.mira", "supervisor")
+    number = staff.add("operator.ana", "operator").post("/v1/admin/cases", PHONE_CALL).body["number"]
+    assert supervisor.post(f"/v1/admin/cases/{number}/routing",
+                           {"department": "public_utilities", "reason": "Расвета", "version": 1}).status == 200
+    # WHEN the supervisor group is taken away; the token still names it
+    staff.cognito.admin_remove_user_from_group(UserPoolId=staff.pool_id, Username="supervisor.mira",
+                                               GroupName="supervisor")
+    clock[0] += 61
+    moved = supervisor.post(f"/v1/admin/cases/{number}/routing",
+                            {"department": "roads_traffic", "reason": "Назад", "version": 2})
+    assert moved.status == 403, moved.body
+
+
+def test_the_id_token_lives_a_quarter_of_an_hour_and_is_renewed_by_refresh():
+    from infra.local.template import Template
+
+    client = Template().resources["StaffUserPoolClient"]["Properties"]
+    units = client["TokenValidityUnits"]
+    assert (client["IdTokenValidity"], units["IdToken"]) == (15, "minutes")
+    assert (client["AccessTokenValidity"], units["AccessToken"]) == (15, "minutes")
+    assert "ALLOW_REFRESH_TOKEN_AUTH" in client["ExplicitAuthFlows"]

@@ -219,6 +219,13 @@ def casework_service():
 
 
 @lru_cache(maxsize=1)
+def staff_standing():
+    from .services.staff import StaffStanding
+
+    return StaffStanding(staff_directory())
+
+
+@lru_cache(maxsize=1)
 def staff_service():
     from .services.staff import StaffService
 
@@ -296,6 +303,7 @@ def reset() -> None:
                     municipality_provider, mailer, case_service, public_info_service,
                     feed_service, follower_service, delivery_feedback_service, suppression_admin,
                     blob_store, email_intake_service, staff_directory, sms_sender,
-                    phone_numbers, casework_service, staff_service, quarantine_admin, event_publisher,
+                    phone_numbers, casework_service, staff_service, staff_standing, quarantine_admin,
+                    event_publisher,
                     notification_service):
         factory.cache_clear()
