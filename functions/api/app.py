@@ -106,7 +106,7 @@ def public_categories():
 
 
 @app.route("/v1/public/cases", methods=["POST"],
-           content_types=["application/json", "text/plain"])
+           content_types=["application/json"])
 @api_view
 def public_open_case():
     request = app.current_request
@@ -129,7 +129,7 @@ def public_track_case(number):
 
 
 @app.route("/v1/public/cases/{number}/subscriptions", methods=["POST"],
-           content_types=["application/json", "text/plain"])
+           content_types=["application/json"])
 @api_view
 def public_follow_case(number):
     request = app.current_request
@@ -140,7 +140,7 @@ def public_follow_case(number):
 
 
 @app.route("/v1/public/cases/{number}/subscriptions/{subscription_id}/confirm", methods=["POST"],
-           content_types=["application/json", "text/plain"])
+           content_types=["application/json"])
 @api_view
 def public_confirm_subscription(number, subscription_id):
     payload = requests.parse_json_body(app.current_request.raw_body, MAX_BODY_BYTES)
@@ -154,7 +154,7 @@ _ONE_CLICK_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 @app.route("/v1/public/cases/{number}/subscriptions/{subscription_id}/unsubscribe",
-           methods=["POST"], content_types=["application/json", "text/plain", *_ONE_CLICK_TYPES])
+           methods=["POST"], content_types=["application/json", *_ONE_CLICK_TYPES])
 @api_view
 def public_unsubscribe(number, subscription_id):
     request = app.current_request
@@ -169,9 +169,12 @@ def public_unsubscribe(number, subscription_id):
 
 # -- staff (admin API; every route has the Cognito authorizer in template.yaml) ------------------
 
-def _principal() -> Principal:
-    """The caller, from the claims API Gateway's Cognito authorizer verified."""
-    return principal_from_claims(_claims())
+def _principal(*, writes: bool = False) -> Principal:
+    """The caller, from the claims API Gateway's Cognito authorizer verified; for a route that
+    ``writes``, with the roles the staff directory holds now (a disabled or demoted account
+    stops writing within a minute, though its ID token is still valid)."""
+    principal = principal_from_claims(_claims())
+    return wiring.staff_standing().current(principal) if writes else principal
 
 
 def _staff_language() -> str | None:
@@ -224,7 +227,7 @@ def admin_queue():
 @app.route("/v1/admin/cases", methods=["POST"], content_types=["application/json"])
 @api_view
 def admin_open_case():
-    principal = _principal()
+    principal = _principal(writes=True)
     command = case_commands.open_staff_case(_body(), idempotency_key=_idempotency_key())
     answer = case_views.opened_staff(wiring.casework_service().open_case(principal, command))
     return _json(answer, 201, headers={"Location": f"/v1/admin/cases/{answer['number']}"})
@@ -245,7 +248,7 @@ def _change(use_case: str, action: Action, parse, shape):
     reported (400) only after the same checks."""
 
     def view(number):
-        principal = _principal()
+        principal = _principal(writes=True)
         body = _body()
         service = wiring.casework_service()
         try:
@@ -299,7 +302,7 @@ def admin_quarantine():
 @app.route("/v1/admin/quarantine/{quarantine_id}/release", methods=["POST"])
 @api_view
 def admin_release_quarantined(quarantine_id):
-    return _json(views.release_view(wiring.quarantine_admin().release(_principal(), quarantine_id)))
+    return _json(views.release_view(wiring.quarantine_admin().release(_principal(writes=True), quarantine_id)))
 
 
 @app.route("/v1/admin/suppressions", methods=["GET"])
@@ -312,7 +315,7 @@ def admin_suppressions():
 @app.route("/v1/admin/suppressions/{address}", methods=["DELETE"], content_types=["application/json"])
 @api_view
 def admin_lift_suppression(address):
-    principal = _principal()
+    principal = _principal(writes=True)
     command = commands.lift_suppression(address, _body())
     return _json(views.suppression_view(wiring.suppression_admin().lift(principal, command)))
 

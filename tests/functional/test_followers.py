@@ -154,6 +154,7 @@ def test_asking_again_answers_the_same_and_sends_at_most_one_mail_in_ten_minutes
 
 def test_after_ten_minutes_the_link_is_sent_again_with_the_same_token(aws_env):
     from civicdesk import wiring
+    from civicdesk.adapters.dynamodb.allowances import DynamoAllowances
     from civicdesk.services.followers import FollowCase, FollowerService
 
     api = AdminApi()
@@ -162,6 +163,7 @@ def test_after_ten_minutes_the_link_is_sent_again_with_the_same_token(aws_env):
     mailer = FakeMailer()
     service = FollowerService(wiring.case_repository(), wiring.subscription_repository(),
                               wiring.municipality_provider(), mailer, "http://portal.test",
+                              DynamoAllowances(),
                               clock=lambda: now[0])
     service.follow(FollowCase(number, FOLLOWER))
     now[0] += timedelta(minutes=9, seconds=59)
@@ -177,6 +179,7 @@ def test_after_ten_minutes_the_link_is_sent_again_with_the_same_token(aws_env):
 
 def test_an_unconfirmed_subscription_expires(aws_env):
     from civicdesk import wiring
+    from civicdesk.adapters.dynamodb.allowances import DynamoAllowances
     from civicdesk.domain.errors import NotFoundError
     from civicdesk.services.followers import PENDING_LIFETIME, ConfirmSubscription, FollowCase, FollowerService
 
@@ -185,6 +188,7 @@ def test_an_unconfirmed_subscription_expires(aws_env):
     mailer = FakeMailer()
     service = FollowerService(wiring.case_repository(), wiring.subscription_repository(),
                               wiring.municipality_provider(), mailer, "http://portal.test",
+                              DynamoAllowances(),
                               clock=lambda: now[0])
     service.follow(FollowCase(number, FOLLOWER))
     query = parse_qs(urlsplit(LINK.search(mailer.outbox[0].text).group(0)).query)
@@ -256,6 +260,7 @@ def test_the_requesters_subscription_ends_the_same_way(api):
 
 def test_a_suppressed_address_gets_the_same_answer_and_a_failed_send_can_be_retried(aws_env):
     from civicdesk import wiring
+    from civicdesk.adapters.dynamodb.allowances import DynamoAllowances
     from civicdesk.domain.subscriptions import SubscriptionState
     from civicdesk.services.followers import FollowCase, FollowerService
     from civicdesk.services.ports import RecipientSuppressed
@@ -263,7 +268,8 @@ def test_a_suppressed_address_gets_the_same_answer_and_a_failed_send_can_be_retr
     number = open_case(AdminApi())
     mailer = FakeMailer()
     service = FollowerService(wiring.case_repository(), wiring.subscription_repository(),
-                              wiring.municipality_provider(), mailer, "http://portal.test")
+                              wiring.municipality_provider(), mailer, "http://portal.test",
+                              DynamoAllowances())
     mailer.fail_with = RecipientSuppressed("bounced@example.org", "bounce")
     assert service.follow(FollowCase(number, "bounced@example.org")) is SubscriptionState.PENDING
 

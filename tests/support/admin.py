@@ -60,7 +60,8 @@ class AdminApi:
              query: str = "", headers: dict | None = None) -> Answer:
         raw = b"" if body is None else (body if isinstance(body, bytes) else
                                         json.dumps(body, ensure_ascii=False).encode("utf-8"))
-        header_list = [("Content-Type", "application/json")] if raw else []
+        explicit = any(name.lower() == "content-type" for name in (headers or {}))
+        header_list = [("Content-Type", "application/json")] if raw and not explicit else []
         header_list += list((headers or {}).items())
         request = HttpRequest(method, path, query, tuple(header_list), raw)
         match = self._routes.match(method, path)

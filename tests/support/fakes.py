@@ -111,16 +111,28 @@ class InMemoryMailRepository(InMemoryCaseRepository):
         return next((self.message_ids[m] for m in message_ids if m in self.message_ids), None)
 
     def save_inbound(self, marker, *, new_case=None, update=None, events=(), rate_limit=None,
-                     expires_at=None):
+                     fingerprint=None, new_case_allowance=None, expires_at=None):
         from dataclasses import replace
 
-        from civicdesk.services.ports import DuplicateInbound, RateLimited
+        from civicdesk.domain.inbound import InboundMarker
+        from civicdesk.services.ports import DuplicateInbound, RateLimited, SenderFlooding
 
         if marker.ses_message_id in self.markers:
             raise DuplicateInbound(self.markers[marker.ses_message_id])
+        twin_id = f"MSG#{fingerprint}" if fingerprint else None
+        if twin_id in self.markers:
+            raise DuplicateInbound(self.markers[twin_id])
+        allowance = new_case_allowance
+        new_cases_key = ("new_cases", allowance.sender, allowance.day) if allowance else None
+        if allowance and self.rates.get(new_cases_key, 0) >= allowance.limit:
+            raise SenderFlooding()
         rate_key = (rate_limit.sender, rate_limit.hour) if rate_limit else None
         if rate_limit and self.rates.get(rate_key, 0) >= rate_limit.limit:
             raise RateLimited()
+        if twin_id:
+            self.markers[twin_id] = InboundMarker(twin_id, marker.number, False, False)
+        if allowance:
+            self.rates[new_cases_key] = self.rates.get(new_cases_key, 0) + 1
         if update is not None:
             case = self.cases[update.number]
             if case.version != update.expected_version:

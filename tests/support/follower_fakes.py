@@ -129,3 +129,17 @@ class InMemorySubscriptions:
     def _expired(stored: _Stored, now: datetime) -> bool:
         return (stored.subscription.state is SubscriptionState.PENDING
                 and stored.expires_at is not None and stored.expires_at <= now)
+
+
+class InMemoryAllowances:
+    """``Allowances``: counters by kind, subject and window."""
+
+    def __init__(self):
+        self.counts: dict[tuple[str, str, str], int] = {}
+
+    def take(self, kind: str, subject: str, window: str, limit: int, expires_at: datetime) -> bool:
+        key = (kind, subject, window)
+        if self.counts.get(key, 0) >= limit:
+            return False
+        self.counts[key] = self.counts.get(key, 0) + 1
+        return True

@@ -112,6 +112,8 @@ def test_demo_configuration_is_complete_and_consistent():
     (lambda d: d["working_hours"].update(mon=[["16:00", "08:00"]]), "working_hours.mon"),
     (lambda d: d.update(languages=["de"]), "languages"),
     (lambda d: d.pop("time_zone"), "missing key"),
+    (lambda d: d.update(new_cases_per_sender_per_day=0), "new_cases_per_sender_per_day"),
+    (lambda d: d.update(new_cases_per_sender_per_day="10"), "new_cases_per_sender_per_day"),
 ])
 def test_broken_configuration_is_refused_with_the_reason(breakage, detail):
     document = load_config_dir(CONFIG_DIR)

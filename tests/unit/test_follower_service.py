@@ -29,7 +29,7 @@ from civicdesk.services.municipality import MunicipalityProvider
 from civicdesk.services.ports import RecipientSuppressed
 from tests.support.aws import CONFIG_DIR
 from tests.support.fakes import FakeMailer, InMemoryConfigRepository
-from tests.support.follower_fakes import InMemoryCases, InMemorySubscriptions
+from tests.support.follower_fakes import InMemoryAllowances, InMemoryCases, InMemorySubscriptions
 
 DOCUMENT = load_config_dir(CONFIG_DIR)
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
@@ -67,7 +67,7 @@ class World:
         self.mailer = FakeMailer()
         self.service = FollowerService(self.cases, self.subscriptions,
                                        MunicipalityProvider(InMemoryConfigRepository(document)),
-                                       self.mailer, PORTAL, clock=self.clock)
+                                       self.mailer, PORTAL, InMemoryAllowances(), clock=self.clock)
 
     def follow(self, email: str = FOLLOWER, **options) -> SubscriptionState:
         return self.service.follow(FollowCase(options.pop("number", NUMBER), email, **options))

@@ -156,10 +156,11 @@ def public_info_service():
 
 @lru_cache(maxsize=1)
 def follower_service():
+    from .adapters.dynamodb.allowances import DynamoAllowances
     from .services.followers import FollowerService
 
     return FollowerService(case_repository(), subscription_repository(), municipality_provider(),
-                           mailer(), settings().public_url)
+                           mailer(), settings().public_url, DynamoAllowances())
 
 
 @lru_cache(maxsize=1)
@@ -209,6 +210,13 @@ def casework_service():
     return CaseworkService(case_repository(), queue_repository(), mail_repository(),
                            municipality_provider(), mailer(), sms_sender(), staff_directory(),
                            PowertoolsMetricsSink(), settings().public_url, phones=phone_numbers())
+
+
+@lru_cache(maxsize=1)
+def staff_standing():
+    from .services.staff import StaffStanding
+
+    return StaffStanding(staff_directory())
 
 
 @lru_cache(maxsize=1)
@@ -307,6 +315,7 @@ def reset() -> None:
                     municipality_provider, mailer, case_service, public_info_service,
                     feed_service, follower_service, delivery_feedback_service, suppression_admin,
                     blob_store, email_intake_service, staff_directory, sms_sender,
-                    phone_numbers, casework_service, staff_service, quarantine_admin, event_publisher,
+                    phone_numbers, casework_service, staff_service, staff_standing, quarantine_admin,
+                    event_publisher,
                     notification_service):
         factory.cache_clear()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Mapping
 
 from ..domain import errors
 from ..rendering import normalise_language, pick_language
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def parse_json_body(raw: bytes | None, max_bytes: int) -> object:
@@ -16,9 +19,32 @@ def parse_json_body(raw: bytes | None, max_bytes: int) -> object:
     if len(raw) > max_bytes:
         raise errors.PayloadTooLargeError("error.payload_too_large", max=max_bytes)
     try:
-        return json.loads(raw.decode("utf-8"))
+        body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise errors.BadRequestError("error.body_not_json") from None
+    if _names_a_lone_surrogate(body):
+        raise errors.BadRequestError("error.body_not_json")
+    return body
+
+
+def _names_a_lone_surrogate(value: object) -> bool:
+    """Whether a member name anywhere in ``value`` holds a lone UTF-16 surrogate (``"\\ud800"``
+    decodes to one): no field has such a name, and the answer naming it could not be encoded.
+    Values are the validation's: a string field refuses the character with its own name.
+
+    >>> _names_a_lone_surrogate({"a": [{"b\\ud800": 1}]}), _names_a_lone_surrogate({"a": "\\ud800"})
+    (True, False)
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            if any(_SURROGATE.search(name) for name in item):
+                return True
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def request_language(query: Mapping[str, str] | None, headers: Mapping[str, str] | None,

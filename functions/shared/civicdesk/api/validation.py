@@ -28,8 +28,9 @@ from ..domain.errors import FieldError, ValidationError
 
 _EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
-# C0/C1 control characters other than tab, newline and carriage return.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0/C1 control characters other than tab, newline and carriage return, and lone UTF-16
+# surrogates: JSON's \ud800 escapes decode to them, and no UTF-8 text (nor DynamoDB) can hold one.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class Field(ABC):

@@ -115,6 +115,30 @@ def normalise_address(address: str) -> str:
     return address.strip().strip("<>").strip().lower()
 
 
+#: Providers that deliver ``first.last@`` and ``firstlast@`` to one mailbox, and their aliases.
+_DOTLESS_PROVIDERS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def mailbox_of(address: str) -> str:
+    """The mailbox an address delivers to, as far as it can be told from outside: lower case,
+    without a ``+tag`` (sub-addressing, which every large provider delivers to the plain
+    mailbox), and for Gmail without the dots it ignores. What limits mail to one recipient
+    counts by, so that ``victim+1@`` ... ``victim+20@`` are one recipient.
+
+    Examples
+    --------
+    >>> mailbox_of("Victim+20@Example.rs"), mailbox_of("v.i.c.t.i.m+x@googlemail.com")
+    ('victim@example.rs', 'victim@gmail.com')
+    >>> mailbox_of("ana.petrovic@example.rs")
+    'ana.petrovic@example.rs'
+    """
+    local, _, domain = normalise_address(address).rpartition("@")
+    local = local.split("+", 1)[0] or local
+    if domain in _DOTLESS_PROVIDERS:
+        local, domain = local.replace(".", ""), _DOTLESS_PROVIDERS[domain]
+    return f"{local}@{domain}"
+
+
 def address_key(address: str) -> str:
     """The recipient's key: 32 hex digits of the SHA-256 of the lower-cased address (the
     address itself is not part of any key).

@@ -118,6 +118,8 @@ class Municipality:
     boundary: dict | None = None
     #: ``(lat, lon)`` the public form gives as an example, ``location_example`` in the file.
     configured_example: tuple[float, float] | None = None
+    #: New cases one sender's mail may open a day; beyond, its mail waits in quarantine.
+    new_cases_per_sender_per_day: int = 10
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language

@@ -289,6 +289,11 @@ def parse_municipality(doc: Mapping) -> Municipality:
         if general_address not in {s.address for s in services.values()}:
             raise ConfigurationError("error.configuration",
                                      detail="general_address is not one of the services")
+        new_cases_per_day = doc.get("new_cases_per_sender_per_day", 10)
+        if not isinstance(new_cases_per_day, int) or isinstance(new_cases_per_day, bool) \
+                or new_cases_per_day < 1:
+            raise ConfigurationError("error.configuration",
+                                     detail="new_cases_per_sender_per_day must be a whole number of at least 1")
         return Municipality(
             id=doc["id"], name=_text(doc["name"], "name", languages), country=doc["country"],
             time_zone=doc["time_zone"], languages=languages, default_language=default_language,
@@ -304,6 +309,7 @@ def parse_municipality(doc: Mapping) -> Municipality:
             external_bodies=_external_bodies(doc.get("external_bodies"), languages, departments,
                                              services),
             boundary=_boundary(doc.get("boundary")),
-            configured_example=_example(doc.get("location_example")))
+            configured_example=_example(doc.get("location_example")),
+            new_cases_per_sender_per_day=new_cases_per_day)
     except KeyError as exc:
         raise ConfigurationError("error.configuration", detail=f"missing key {exc}") from None

@@ -9,6 +9,10 @@ Order of work for one message (DESIGN.md section 6):
    within the reopen window, later it opens a new, linked case.
 4. The case, its timeline entry and the message's marker are written in one transaction, so a
    second delivery of the same message changes nothing (and finishes a reply a crash left unsent).
+   A mail that failed DMARC never continues a case (its From: may be anyone's): it waits in
+   quarantine. The same message delivered again under a new SES id (an MTA's retry) is
+   recognised by its sender and Message-ID. A sender's mail opens at most the municipality's
+   ``new_cases_per_sender_per_day``; beyond, its mail waits in quarantine (a looping responder).
 5. A new case gets an auto-reply from the support address, unless the mail is auto-generated
    (RFC 3834), failed DMARC, or the sender has had enough auto-replies this hour.
 
@@ -95,6 +99,10 @@ class EmailIntakeService(MailBounces, CaseMail):
             return self._quarantine(inbound, QuarantineReason.OWN_MAIL, mail)
         service = self._service_for(inbound.recipients, municipality)
         target = self._thread(inbound, mail, sender, municipality)
+        if target.case is not None and inbound.dmarc_verdict == "FAIL" and not inbound.released:
+            # The From: is not the sender's to prove: the message would speak (and reopen) in
+            # the requester's name. Staff who checked it release it into the case.
+            return self._quarantine(inbound, QuarantineReason.SPOOFED, mail)
         now = self._clock()
         if target.case is not None:
             return self._continue_case(inbound, mail, sender, target, municipality, now)

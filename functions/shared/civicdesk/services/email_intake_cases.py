@@ -15,16 +15,19 @@ from ..domain.inbound import (
     InboundMarker,
     IntakeOutcome,
     IntakeResult,
+    QuarantineReason,
     attachment_refused,
     linked_for_stranger,
+    message_fingerprint,
     message_in,
 )
 from ..domain.intake import NewCase, open_case
 from ..domain.municipality import Municipality, Service
 from .email_intake_base import MARKER_DAYS
+from .email_intake_quarantine import MailQuarantine
 from .email_intake_reply import AutoReply
 from .email_intake_threading import MailThreading, ThreadTarget
-from .ports import CaseUpdate, DuplicateInbound, RateLimited
+from .ports import CaseUpdate, DuplicateInbound, NewCaseAllowance, RateLimited, SenderFlooding
 
 MAX_DESCRIPTION = 5000
 MAX_EVENT_TEXT = 100_000
@@ -32,9 +35,11 @@ MAX_STORED_HTML = 100_000
 #: Case types a mail is filed as, in order of preference, among those its category allows.
 MAIL_TYPE_PREFERENCE = (CaseType.REQUEST, CaseType.INFORMATION, CaseType.SIGNAL,
                         CaseType.COMPLAINT, CaseType.SUGGESTION, CaseType.LETTER)
+#: How long a sender's counter of new cases outlives its day.
+NEW_CASES_KEPT = timedelta(days=2)
 
 
-class CaseMail(MailThreading, AutoReply):
+class CaseMail(MailThreading, AutoReply, MailQuarantine):
     # -- continuing a case ---------------------------------------------------------------------
 
     def _continue_case(self, inbound, mail, sender, target: ThreadTarget,
@@ -61,6 +66,7 @@ class CaseMail(MailThreading, AutoReply):
         marker = InboundMarker(inbound.ses_message_id, case.number, reply_wanted=False, replied=False)
         try:
             self._intake.save_inbound(marker, update=update, events=events,
+                                      fingerprint=_fingerprint(mail, sender),
                                       expires_at=now + timedelta(days=MARKER_DAYS))
         except DuplicateInbound as duplicate:
             return IntakeResult(IntakeOutcome.DUPLICATE, duplicate.marker.number)
@@ -99,16 +105,26 @@ class CaseMail(MailThreading, AutoReply):
         marker = InboundMarker(inbound.ses_message_id, number, reply_wanted=reply_wanted,
                                replied=False, pending_token=token if reply_wanted else None)
         expires = now + timedelta(days=MARKER_DAYS)
+        fingerprint = _fingerprint(mail, sender)
+        # released by staff: beyond the limit on purpose
+        allowance = None if inbound.released or not sender else NewCaseAllowance(
+            sender=sender.lower(), day=now.date(), limit=municipality.new_cases_per_sender_per_day,
+            expires_at=now + NEW_CASES_KEPT)
         try:
             try:
                 self._intake.save_inbound(marker, new_case=case, events=events, rate_limit=rate,
+                                          fingerprint=fingerprint, new_case_allowance=allowance,
                                           expires_at=expires)
             except RateLimited:
                 reasons = ("rate_limited",)
                 marker = InboundMarker(inbound.ses_message_id, number, False, False)
-                self._intake.save_inbound(marker, new_case=case, events=events, expires_at=expires)
+                self._intake.save_inbound(marker, new_case=case, events=events,
+                                          fingerprint=fingerprint, new_case_allowance=allowance,
+                                          expires_at=expires)
         except DuplicateInbound as duplicate:
             return self._finish_duplicate(duplicate.marker, mail, service, municipality)
+        except SenderFlooding:
+            return self._quarantine(inbound, QuarantineReason.SENDER_RATE, mail)
         self._metrics.case_opened(Channel.EMAIL.value, case_type.value)
         replied = False
         if not reasons:
@@ -185,6 +201,11 @@ class CaseMail(MailThreading, AutoReply):
                     content_type=attachment.content_type, size=attachment.size,
                     reason=attachment.refused))
         return events
+
+
+def _fingerprint(mail, sender: str | None) -> str | None:
+    return message_fingerprint(sender, mail.message_id, mail.date, mail.subject or "",
+                               mail.new_text or mail.text or "")
 
 
 def _photo_location(mail, municipality: Municipality) -> Location | None:

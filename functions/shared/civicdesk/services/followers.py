@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from ..domain.cases import Case, parse_number, tracking_url, utc_now
+from ..domain.delivery import mailbox_of
 from ..domain.errors import FieldError, NotFoundError, ValidationError
 from ..domain.mail import OutgoingMail, subject_tag
 from ..domain.municipality import Municipality
@@ -29,7 +30,7 @@ from ..domain.subscriptions import (
 )
 from ..rendering import case_context, case_mailbox
 from .municipality import MunicipalityProvider
-from .ports import CaseReader, Mailer, RecipientSuppressed, SubscriptionRepository
+from .ports import Allowances, CaseReader, Mailer, RecipientSuppressed, SubscriptionRepository
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,10 @@ logger = logging.getLogger(__name__)
 OPT_IN_INTERVAL = timedelta(minutes=10)
 #: How long an unconfirmed subscription waits for its confirmation (then the table's TTL ends it).
 PENDING_LIFETIME = timedelta(days=7)
+#: Opt-in mails to one mailbox (``domain.delivery.mailbox_of``: ``+tags`` and Gmail's dots are
+#: one mailbox) in a UTC day, across all cases: a stranger cannot make the municipality's
+#: address mail anyone more often than this, however many cases or spellings they use.
+OPT_IN_MAILS_PER_MAILBOX_PER_DAY = 3
 
 NOT_FOUND = "error.subscription_not_found"
 #: The form of ``domain.subscriptions.subscription_id``: anything else names no subscription
@@ -81,9 +86,10 @@ class Unsubscribe:
 class FollowerService:
     def __init__(self, cases: CaseReader, subscriptions: SubscriptionRepository,
                  municipality: MunicipalityProvider, mailer: Mailer, public_url: str,
-                 clock: Callable[[], datetime] = utc_now):
+                 allowances: Allowances, clock: Callable[[], datetime] = utc_now):
         self._cases = cases
         self._subscriptions = subscriptions
+        self._allowances = allowances
         self._municipality = municipality
         self._mailer = mailer
         self._public_url = public_url.rstrip("/")
@@ -116,7 +122,14 @@ class FollowerService:
                                                      resend_after=now - OPT_IN_INTERVAL,
                                                      expires_at=now + PENDING_LIFETIME)
         if claimed is not None:
-            self._send_opt_in(case, municipality, claimed, now)
+            if self._allowances.take("optin", mailbox_of(claimed.email), f"{now:%Y%m%d}",
+                                     OPT_IN_MAILS_PER_MAILBOX_PER_DAY, now + timedelta(days=2)):
+                self._send_opt_in(case, municipality, claimed, now)
+            else:
+                # Answered like any other request; asking again tomorrow sends the mail.
+                logger.info("opt-in mail not sent: the mailbox had its mails for today",
+                            extra={"case_number": case.number, "subscription": claimed.id})
+                self._subscriptions.release_opt_in(case.number, claimed.id, now)
         return SubscriptionState.PENDING
 
     def confirm(self, command: ConfirmSubscription) -> SubscriptionState:

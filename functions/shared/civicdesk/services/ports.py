@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Iterable, Protocol, Sequence
 
 from ..domain.cases import Case, Status, TimelineEvent, iso
@@ -44,6 +44,21 @@ class RecipientSuppressed(Exception):
 
 class RateLimited(Exception):
     """The sender's allowance of auto-replies for this hour is used up."""
+
+
+class SenderFlooding(Exception):
+    """The sender's mail has opened as many new cases today as the municipality allows."""
+
+
+@dataclass(frozen=True)
+class NewCaseAllowance:
+    """At most ``limit`` new cases from ``sender``'s mail on ``day`` (UTC); the counter may be
+    forgotten after ``expires_at``."""
+
+    sender: str
+    day: date
+    limit: int
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -175,7 +190,13 @@ class MailIntakeLog(Protocol):
 
     def save_inbound(self, marker: InboundMarker, *, new_case: Case | None = None,
                      update: CaseUpdate | None = None, events: Sequence[TimelineEvent] = (),
-                     rate_limit: RateLimit | None = None, expires_at: datetime) -> None: ...
+                     rate_limit: RateLimit | None = None, fingerprint: str | None = None,
+                     new_case_allowance: NewCaseAllowance | None = None,
+                     expires_at: datetime) -> None:
+        """The message's effect with its marker, and the marker of its ``fingerprint``
+        (``message_fingerprint``), in one write. ``DuplicateInbound`` when either marker
+        exists, ``RateLimited`` or ``SenderFlooding`` when an allowance is used up: nothing
+        is written then."""
 
     def mark_replied(self, ses_message_id: str, number: str, outgoing_message_id: str,
                      event: TimelineEvent) -> None: ...
@@ -281,6 +302,15 @@ class ConfigRepository(Protocol):
     def load(self) -> dict | None: ...
 
     def store(self, document: dict) -> None: ...
+
+
+class Allowances(Protocol):
+    """Counters of what one subject (a recipient's mailbox, a sender) may be sent or do in a
+    window (``FollowerService``)."""
+
+    def take(self, kind: str, subject: str, window: str, limit: int, expires_at: datetime) -> bool:
+        """Count one more ``kind`` for ``subject`` in ``window``; ``False`` (and nothing counted)
+        when ``limit`` were counted already."""
 
 
 class SubscriptionRepository(Protocol):

@@ -3,8 +3,12 @@ quarantine."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Callable
 
+from ..domain.errors import UnauthorizedError
 from ..domain.inbound import IntakeResult
 from ..domain.policy import POLICY, Action, Principal, Scope, authorise
 from .commands import Page, PageQuery, StaffCommand
@@ -29,6 +33,66 @@ class ColleagueQuery(StaffCommand):
 
     role: str | None = None
     department: str | None = None
+
+
+#: How long the directory's answer about one staff member is trusted: a disabled account or
+#: a removed role stops writing within this time, though its ID token lives longer.
+STANDING_SECONDS = 60.0
+
+
+def monotonic() -> float:
+    """The clock the directory's answers age by (``time.monotonic``)."""
+    return time.monotonic()
+
+
+class StaffStanding:
+    """The caller as the staff directory knows them now, not as their ID token said at sign-in:
+    what every write is checked against (``current``)."""
+
+    def __init__(self, directory: StaffDirectory, clock: Callable[[], float] | None = None,
+                 ttl: float = STANDING_SECONDS):
+        self._directory = directory
+        self._clock = clock or monotonic
+        self._ttl = ttl
+        self._known: dict[str, tuple[float, StaffMember | None]] = {}
+        self._lock = threading.Lock()
+
+    def current(self, principal: Principal) -> Principal:
+        """``principal`` with the roles and departments the directory holds now (two calls per
+        person per ``STANDING_SECONDS``); 401 ``error.account_disabled`` for an account that
+        is disabled, gone, or another person's by now.
+
+        Examples
+        --------
+        >>> from civicdesk.domain.policy import Role
+        >>> class Directory:
+        ...     enabled = True
+        ...     def get(self, username):
+        ...         return StaffMember(username, "42", frozenset({Role.OPERATOR}), enabled=self.enabled)
+        >>> directory, now = Directory(), [0.0]
+        >>> standing = StaffStanding(directory, clock=lambda: now[0])
+        >>> token = Principal("42", "ana", frozenset({Role.SUPERVISOR}))
+        >>> [r.value for r in standing.current(token).roles]
+        ['operator']
+        >>> directory.enabled, now[0] = False, 61.0
+        >>> standing.current(token)
+        Traceback (most recent call last):
+        ...
+        civicdesk.domain.errors.UnauthorizedError: error.account_disabled
+        """
+        now = self._clock()
+        with self._lock:
+            known = self._known.get(principal.username)
+        if known is None or now - known[0] >= self._ttl:
+            member = self._directory.get(principal.username)
+            with self._lock:
+                self._known[principal.username] = (now, member)
+        else:
+            member = known[1]
+        if member is None or not member.enabled or member.user_id not in (principal.user_id,
+                                                                           principal.username):
+            raise UnauthorizedError("error.account_disabled")
+        return replace(principal, roles=frozenset(member.roles), departments=frozenset(member.departments))
 
 
 class StaffService:

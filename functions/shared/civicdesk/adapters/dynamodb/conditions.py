@@ -2,12 +2,15 @@
 
 A single ``PutItem`` or ``UpdateItem`` whose condition failed raises PynamoDB's ``PutError`` /
 ``UpdateError`` with ``ConditionalCheckFailedException``; a cancelled ``TransactWriteItems``
-raises ``TransactWriteError`` with one reason per operation, in the order they were added.
+raises ``TransactWriteError`` with one reason per operation, in the order they were sent
+(condition checks, deletes, puts, updates: ``in_sent_order``).
 Repositories turn these into domain answers (``False``, ``None``, ``ConflictError``,
 ``DuplicateSubmission``...) and let every other error through.
 """
 
 from __future__ import annotations
+
+from typing import Sequence
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
@@ -22,8 +25,10 @@ def condition_failed(exc: Exception) -> bool:
 
 def failed_conditions(exc: TransactWriteError) -> dict[int, object]:
     """The operations of a cancelled transaction whose condition failed: ``{position: reason}``
-    in the order the operations were added. A reason's ``raw_item`` is the stored item when the
-    operation asked for it (``return_values="ALL_OLD"``).
+    in the order the operations were sent, which is not the order they were added: pynamodb
+    sends the condition checks, then the deletes, the puts and the updates
+    (``in_sent_order``). A reason's ``raw_item`` is the stored item when the operation asked
+    for it (``return_values="ALL_OLD"``).
 
     Examples
     --------
@@ -35,6 +40,17 @@ def failed_conditions(exc: TransactWriteError) -> dict[int, object]:
     reasons = getattr(exc, "cancellation_reasons", None) or []
     return {position: reason for position, reason in enumerate(reasons)
             if reason is not None and reason.code == CONDITION_FAILED}
+
+
+def in_sent_order(*, checks: Sequence[str] = (), deletes: Sequence[str] = (),
+                  puts: Sequence[str] = (), updates: Sequence[str] = ()) -> list[str]:
+    """The names of a transaction's operations by kind, in the order pynamodb's
+    ``TransactWrite`` sends them (the positions ``failed_conditions`` reports).
+
+    >>> in_sent_order(puts=["marker", "event"], updates=["case"], deletes=["link"])
+    ['link', 'marker', 'event', 'case']
+    """
+    return [*checks, *deletes, *puts, *updates]
 
 
 def old_image(reason) -> dict:

@@ -6,7 +6,7 @@ the access patterns they serve are listed in ``docs/data-model.md``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ...domain.cases import OPEN_STATUSES, Status
 from ...domain.delivery import address_key
@@ -55,6 +55,22 @@ def idempotency_pk(key: str) -> str:
 
 def inbound_pk(ses_message_id: str) -> str:
     return f"INBOUND#{ses_message_id}"
+
+
+def allowance_pk(kind: str, subject: str, window: str) -> str:
+    """The counter of ``kind`` for ``subject`` in ``window``: ``RATE#optin#<mailbox>#20261125``."""
+    return f"RATE#{kind}#{subject}#{window}"
+
+
+def message_marker_id(fingerprint: str) -> str:
+    """The marker id of a message by its content (``message_fingerprint``), beside the markers
+    by SES id: ``INBOUND#MSG#<fingerprint>``."""
+    return f"MSG#{fingerprint}"
+
+
+def new_case_rate_pk(sender: str, day: date) -> str:
+    """The counter of new cases from ``sender``'s mail on ``day``: ``RATE#newcase#<sender>#20261125``."""
+    return f"RATE#newcase#{sender}#{day:%Y%m%d}"
 
 
 def auto_reply_rate_pk(sender: str, hour: datetime) -> str:

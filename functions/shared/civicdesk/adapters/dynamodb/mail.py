@@ -13,8 +13,15 @@ from pynamodb.transactions import TransactWrite
 from ...domain.cases import Case, TimelineEvent
 from ...domain.errors import ConflictError
 from ...domain.inbound import InboundMarker
-from ...services.ports import CaseUpdate, DuplicateInbound, RateLimit, RateLimited
-from .conditions import failed_conditions, old_image
+from ...services.ports import (
+    CaseUpdate,
+    DuplicateInbound,
+    NewCaseAllowance,
+    RateLimit,
+    RateLimited,
+    SenderFlooding,
+)
+from .conditions import failed_conditions, in_sent_order, old_image
 from .items import CaseItem, InboundItem, MessageIdItem, RateItem
 from .keys import (
     CASE_SK,
@@ -26,6 +33,8 @@ from .keys import (
     inbound_pk,
     message_id_of,
     message_id_pk,
+    message_marker_id,
+    new_case_rate_pk,
 )
 from .mappers import (
     case_to_item,
@@ -69,25 +78,45 @@ class DynamoMailRepository:
 
     def save_inbound(self, marker: InboundMarker, *, new_case: Case | None = None,
                      update: CaseUpdate | None = None, events: Sequence[TimelineEvent] = (),
-                     rate_limit: RateLimit | None = None, expires_at: datetime) -> None:
+                     rate_limit: RateLimit | None = None, fingerprint: str | None = None,
+                     new_case_allowance: NewCaseAllowance | None = None,
+                     expires_at: datetime) -> None:
         """Write the effect of one incoming mail and its marker in one transaction.
 
         Raises ``DuplicateInbound`` (with what was recorded) when the message was processed
-        before, ``RateLimited`` when the sender's auto-reply allowance is used up (nothing is
-        written then), ``ConflictError`` when the case changed meanwhile.
+        before, by its SES id or by its ``fingerprint`` (the same message delivered again),
+        ``SenderFlooding`` when the sender's new cases of the day are used up, ``RateLimited``
+        when its auto-reply allowance is (nothing is written then), ``ConflictError`` when the
+        case changed meanwhile.
         """
-        operations = ["marker"]
+        puts, updates = ["marker"], []
         try:
             with TransactWrite(connection=table_connection().connection) as tx:
                 tx.save(marker_to_item(marker, expires_at),
                         condition=InboundItem.PK.does_not_exist(), return_values="ALL_OLD")
+                if fingerprint is not None:
+                    # what a redelivery finds: the case, and no reply to complete (that is the
+                    # first delivery's, by its own marker)
+                    twin = InboundMarker(message_marker_id(fingerprint), marker.number,
+                                         reply_wanted=False, replied=False)
+                    tx.save(marker_to_item(twin, expires_at),
+                            condition=InboundItem.PK.does_not_exist(), return_values="ALL_OLD")
+                    puts.append("twin")
+                if new_case_allowance is not None:
+                    tx.update(RateItem(PK=new_case_rate_pk(new_case_allowance.sender, new_case_allowance.day),
+                                       SK=RATE_SK),
+                              actions=[RateItem.sent.add(1),
+                                       RateItem.expires_at.set(new_case_allowance.expires_at)],
+                              condition=(RateItem.sent.does_not_exist()
+                                         | (RateItem.sent < new_case_allowance.limit)))
+                    updates.append("new_cases")
                 if new_case is not None:
                     tx.save(case_to_item(new_case), condition=CaseItem.PK.does_not_exist())
-                    operations.append("case")
+                    puts.append("case")
                 if update is not None:
                     tx.update(CaseItem(PK=case_pk(update.number), SK=CASE_SK, version=update.expected_version),
                               actions=case_update_actions(update))
-                    operations.append("case")
+                    updates.append("case")
                 facts = {}
                 if new_case is not None:
                     facts = feed_facts(new_case)
@@ -97,19 +126,25 @@ class DynamoMailRepository:
                              "status": status.value if status else None}
                 for event in events:
                     tx.save(event_to_item(event, **facts))
-                    operations.append("event")
+                    puts.append("event")
                 if rate_limit is not None:
                     tx.update(RateItem(PK=auto_reply_rate_pk(rate_limit.sender, rate_limit.hour),
                                        SK=RATE_SK),
                               actions=[RateItem.sent.add(1),
                                        RateItem.expires_at.set(rate_limit.expires_at)],
                               condition=(RateItem.sent.does_not_exist() | (RateItem.sent < rate_limit.limit)))
-                    operations.append("rate")
+                    updates.append("rate")
         except TransactWriteError as exc:
+            operations = in_sent_order(puts=puts, updates=updates)
             failed = {operations[i]: reason for i, reason in failed_conditions(exc).items()}
             if "marker" in failed:
                 raise DuplicateInbound(marker_from_image(marker.ses_message_id,
                                                          old_image(failed["marker"]))) from None
+            if "twin" in failed:
+                raise DuplicateInbound(marker_from_image(message_marker_id(fingerprint or ""),
+                                                         old_image(failed["twin"]))) from None
+            if "new_cases" in failed:
+                raise SenderFlooding() from None
             if "rate" in failed:
                 raise RateLimited() from None
             if "case" in failed:

@@ -20,7 +20,7 @@ from pynamodb.transactions import TransactWrite
 from ...domain.cases import Case, TimelineEvent, iso
 from ...domain.subscriptions import Subscription
 from ...services.notification_records import Claim, NotificationContext
-from .conditions import failed_conditions, saved_if
+from .conditions import failed_conditions, in_sent_order, saved_if
 from .items import CaseItem, NotificationItem, PendingLinkItem, SubscriptionItem, TimelineItem
 from .keys import PENDING_LINK_SK, case_pk, notification_sk
 from .mappers import (
@@ -101,6 +101,8 @@ class DynamoNotificationRepository:
                 if consume_pending_link:
                     tx.delete(PendingLinkItem(PK=case_pk(number), SK=PENDING_LINK_SK))
         except TransactWriteError as exc:
-            if 1 in failed_conditions(exc):
+            sent = in_sent_order(deletes=["pending_link"] if consume_pending_link else [],
+                                 puts=["entry"], updates=["claim"])
+            if sent.index("entry") in failed_conditions(exc):
                 return  # completed before (a retry after the transaction went through)
             raise
