@@ -62,7 +62,9 @@ def test_staff_routes_and_only_they_need_the_cognito_authorizer():
 
 def test_every_environment_variable_the_code_reads_is_set_by_the_template():
     read = set()
-    for path in python_files():
+    # The operator tools (civicdesk/cli) run on an operator's machine, not in a function: what
+    # they read besides the functions' settings (CIVICDESK_STATE_DIR) is theirs.
+    for path in (p for p in python_files() if "cli" not in p.parts):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) \
