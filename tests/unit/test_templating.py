@@ -99,7 +99,9 @@ def mail_context(kind: str, language: str, *, unsubscribe: bool = True, filled: 
         "body_name": w["body"], "change": "resolved",
         "confirm_url": confirm_url(PUBLIC_URL, subscription(language)),
         "assignee_name": w["staff"], "assigned_by": w["operator"], "excerpt": w["excerpt"],
-        "address": w["address"], "received_at": "21.11.2026 09:30", "reason": w["reason"],
+        "address": w["address"], "coordinates": "44.007100, 20.910500",
+        "map_url": "https://www.openstreetmap.org/?mlat=44.007100&mlon=20.910500#map=18/44.007100/20.910500",
+        "received_at": "21.11.2026 09:30", "reason": w["reason"],
         "escalated_by": w["operator"], "level": 2,
     }
     context = {**common, **{key: own[key] for key in templating._MAIL_OWN[kind]}}
@@ -201,6 +203,18 @@ def test_optional_parts_appear_when_given():
     assert 'has changed from "Received" to "In progress".' in text
     context = mail_context("status_changed", "en")
     assert context["tracking_url"] in render_mail("status_changed", "en", context).text
+
+
+@pytest.mark.parametrize("kind", ("routed", "assigned", "escalated"))
+def test_staff_mails_say_where_the_case_is_even_without_an_address(kind):
+    # GIVEN a report made with "use my position": a point, no address
+    context = {**mail_context(kind, "en"), "address": None}
+    text = render_mail(kind, "en", context).text
+    # THEN the point and the map link are there, no empty address label
+    assert "Coordinates: 44.007100, 20.910500" in text
+    assert ("Map: https://www.openstreetmap.org/?mlat=44.007100&mlon=20.910500"
+            "#map=18/44.007100/20.910500") in text
+    assert "Address:" not in text
 
 
 def test_a_status_change_without_the_previous_status_says_only_the_new_one():

@@ -166,6 +166,37 @@ class Location:
         return {k: v for k, v in (("lat", self.lat), ("lon", self.lon),
                                   ("address", self.address)) if v is not None}
 
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+    def coordinates(self) -> str | None:
+        """Latitude and longitude in decimal degrees (WGS 84), six decimals (about 10 cm).
+
+        Examples
+        --------
+        >>> Location(lat=43.3209, lon=21.8958).coordinates()
+        '43.320900, 21.895800'
+        >>> Location(address="Trg 1").coordinates() is None
+        True
+        """
+        if not self.has_point:
+            return None
+        return f"{self.lat:.6f}, {self.lon:.6f}"
+
+    def map_url(self) -> str | None:
+        """The point on OpenStreetMap, with a marker, at street level.
+
+        Examples
+        --------
+        >>> Location(lat=43.3209, lon=21.8958).map_url()
+        'https://www.openstreetmap.org/?mlat=43.320900&mlon=21.895800#map=18/43.320900/21.895800'
+        """
+        if not self.has_point:
+            return None
+        lat, lon = f"{self.lat:.6f}", f"{self.lon:.6f}"
+        return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+
 
 @dataclass(frozen=True)
 class Contact:

@@ -86,9 +86,11 @@ _MAIL_OWN: dict[str, dict[str, bool]] = {
     "follower_update": {"change": False, "message": True},
     "follow_confirm": {"confirm_url": False},
     "assigned": {"assignee_name": False, "assigned_by": False, "excerpt": False,
-                 "address": True, "received_at": False},
-    "routed": {"excerpt": False, "address": True, "received_at": False},
-    "escalated": {"reason": False, "escalated_by": False, "level": False, "excerpt": False},
+                 "address": True, "coordinates": True, "map_url": True, "received_at": False},
+    "routed": {"excerpt": False, "address": True, "coordinates": True, "map_url": True,
+               "received_at": False},
+    "escalated": {"reason": False, "escalated_by": False, "level": False, "excerpt": False,
+                  "address": True, "coordinates": True, "map_url": True},
 }
 _SMS_COMMON = {"municipality": False, "number": False, "tracking_url": True, "status_name": False}
 _SMS_OWN: dict[str, dict[str, bool]] = {

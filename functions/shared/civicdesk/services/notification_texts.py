@@ -112,7 +112,10 @@ class NotificationTexts:
             values["message"] = redact(message, names) if message else None
         elif template in ("assigned", "routed", "escalated"):
             values["excerpt"] = _excerpt(case.description)
-            values["address"] = case.location.address if case.location else None
+            location = case.location
+            values["address"] = location.address if location else None
+            values["coordinates"] = location.coordinates() if location else None
+            values["map_url"] = location.map_url() if location else None
             values["received_at"] = _format_time(case.received_at or case.created_at,
                                                  municipality)
             if template == "assigned":
