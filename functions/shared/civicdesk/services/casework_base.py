@@ -12,6 +12,7 @@ from ..domain.municipality import Municipality
 from ..domain.policy import Action, Principal, allowed, authorise_case
 from .municipality import MunicipalityProvider
 from .ports import CaseQueues, CaseworkCases, Mailer, MessageIdLog, MetricsSink, PhoneNumbers, SmsSender, StaffDirectory
+from .tracking_links import TrackingLinks
 
 AreaLocator = Callable[[Municipality, float, float], Sequence[str]]
 
@@ -27,6 +28,7 @@ class CaseworkBase:
     _directory: StaffDirectory
     _metrics: MetricsSink
     _public_url: str
+    _links: TrackingLinks
     _locate: AreaLocator
     _clock: Callable[[], datetime]
 
