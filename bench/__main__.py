@@ -13,6 +13,8 @@
    topic, queue, notify function, SES), median of ``BENCH_ROUNDS`` changes.
 5. The newcomer's walks (``bench/walks.py``): the files one e-mail passes through from SMTP to
    its auto-reply, and one status change from the route to the SMS.
+6. SMS (``bench/sms.py``): the encoding, parts and price of each SMS kind per language and per
+   the municipality's SMS script setting, at ``SMS_PRICE_USD_PER_PART_SERBIA``.
 
 Writes ``bench/results/latest.json``.
 """
@@ -115,7 +117,7 @@ class CallCounter:
         from civicdesk.adapters.dynamodb import session
 
         for client in (wiring.aws_client("sesv2"), wiring.aws_client("s3"),
-                       session.connection_client()):
+                       wiring.aws_client("secretsmanager"), session.connection_client()):
             client.meta.events.register("before-call", self.hook)
 
     def measure(self, operation):
@@ -140,6 +142,15 @@ def count_calls() -> dict:
         wiring.municipality_provider().invalidate()
         _, cold_track_log = counter.measure(lambda: service.track(created.number, created.token))
         wiring.municipality_provider().get()
+        # The link of every later message (a derived token): the key is read once per container
+        # and configuration TTL, then tracking costs what it costs with the confirmation's link.
+        later = wiring.tracking_links().token(created.number)
+        wiring.link_keys.cache_clear()
+        wiring.tracking_links.cache_clear()
+        wiring.case_service.cache_clear()
+        service = wiring.case_service()
+        _, later_cold_log = counter.measure(lambda: service.track(created.number, later))
+        _, later_log = counter.measure(lambda: service.track(created.number, later))
 
         from civicdesk.domain.policy import principal_from_claims
 
@@ -182,6 +193,7 @@ def count_calls() -> dict:
     return {"create_case_calls": len(create_log), "create_case_call_log": create_log,
             "track_case_calls": len(track_log), "track_case_call_log": track_log,
             "track_case_calls_cold_container": len(cold_track_log),
+            "track_later_link_call_log": later_log, "track_later_link_cold_call_log": later_cold_log,
             "new_mail_calls": len(new_mail_log), "new_mail_call_log": new_mail_log,
             "reply_mail_calls": len(reply_log), "reply_mail_call_log": reply_log,
             "queue_page_calls": len(queue_log), "queue_page_call_log": queue_log,
@@ -379,10 +391,12 @@ def local_notify_latency() -> dict:
 
 def main() -> int:
     started = time.time()
+    from bench.sms import report as sms_report
+    from bench.sms import sms_costs
     from bench.walks import walks
 
     figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency(),
-               **walks()}
+               **walks(), **sms_costs()}
     met = {key: figures[key] <= target for key, target in TARGETS.items()}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
               "machine": {"python": platform.python_version(), "platform": platform.platform(),
@@ -395,6 +409,9 @@ def main() -> int:
     print(f"  create case:     {f['create_case_calls']} AWS calls {f['create_case_call_log']} (target <= 3)")
     print(f"  track case:      {f['track_case_calls']} AWS call {f['track_case_call_log']} (target <= 1; "
           f"{f['track_case_calls_cold_container']} before the configuration is cached)")
+    print(f"  track, later link: {len(f['track_later_link_call_log'])} AWS call "
+          f"{f['track_later_link_call_log']} ({f['track_later_link_cold_call_log']} when the "
+          f"container has not read the link key yet)")
     print(f"  new mail:        {f['new_mail_calls']} AWS calls {f['new_mail_call_log']} (target <= 6)")
     print(f"  reply to a case: {f['reply_mail_calls']} AWS calls {f['reply_mail_call_log']}")
     print(f"  queue page:      {f['queue_page_calls']} AWS call {f['queue_page_call_log']} (target <= 1)")
@@ -416,6 +433,7 @@ def main() -> int:
         walk = f[key]
         print(f"  walk {label}: {walk['files']} files ({len(walk['application_files'])} of the "
               f"application, {len(walk['runtime_files'])} of the local runtime; docs/architecture.md)")
+    print("\n".join(sms_report(f)))
     print(f"  written to {RESULTS.relative_to(ROOT)}; targets met: "
           f"{', '.join(k for k, v in met.items() if v)}; missed: {', '.join(k for k, v in met.items() if not v) or 'none'}")
     return 0

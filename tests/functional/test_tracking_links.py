@@ -146,3 +146,39 @@ def test_an_operator_entered_case_known_by_phone_gets_a_link_in_every_sms(pipeli
         found = links(text)
         assert found and all(opens_the_private_case(url, number) for url in found), text
 
+
+# -- a municipality's SMS in the Latin script (issue 11, item 6) --------------------------------
+
+@pytest.mark.parametrize("diacritics, encoding", [("keep", "UCS-2"), ("strip", "GSM-7")])
+def test_a_municipality_that_chose_latin_sms_sends_them_so(aws_env, pipeline, team, diacritics,
+                                                           encoding):
+    from civicdesk import wiring
+    from civicdesk.adapters.config_files import load_config_dir
+    from civicdesk.domain.sms import segments
+
+    # GIVEN the demo municipality with SMS in the Latin script
+    document = load_config_dir(aws.CONFIG_DIR)
+    document["sms"] = {"script": "latin", "diacritics": diacritics}
+    wiring.config_repository().store(document)
+    wiring.municipality_provider().invalidate()
+    # WHEN an operator registers a Serbian Cyrillic case known by a mobile number only, and an
+    # official answers it in Cyrillic
+    opened = team["operator"].post("/v1/admin/cases", {
+        "type": "signal", "channel": "phone", "category": "road_damage", "language": "sr-Cyrl",
+        "description": "Рупа на коловозу код школе.",
+        "requester": {"name": "Милан", "phone": "064 123 4567"}}).body
+    number = opened["number"]
+    pipeline.run()
+    reply(team["supervisor"], number, "Екипа Ђорђа Љубића излази сутра ујутру.")
+    change_status(team["supervisor"], number, "resolved")
+    pipeline.run()
+    # THEN every SMS is Serbian Latin (the official's words too), with the requester's link
+    confirmation, answer, resolved = sms_to("+381641234567")
+    expected = {"keep": ("Opština Demo: Vaš predmet je zaveden pod brojem", "Đorđa Ljubića"),
+                "strip": ("Opstina Demo: Vas predmet je zaveden pod brojem", "Djordja Ljubica")}
+    assert confirmation.startswith(expected[diacritics][0]), confirmation
+    assert expected[diacritics][1] in answer, answer
+    for text in (confirmation, answer, resolved):
+        assert not re.search("[\u0400-\u04ff]", text), text
+        assert segments(text)[0] == encoding, text
+        assert links(text) and all(opens_the_private_case(url, number) for url in links(text))

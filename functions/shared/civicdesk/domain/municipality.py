@@ -14,6 +14,7 @@ from datetime import date
 from typing import Mapping
 
 from .cases import ALWAYS_PRIVATE_TYPES, CaseType
+from .sms import DEFAULT_SMS_POLICY, SmsPolicy
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class Municipality:
     holidays: frozenset[date] = frozenset()
     areas: dict[str, Area] = field(default_factory=dict)
     external_bodies: dict[str, ExternalBody] = field(default_factory=dict)
+    sms: SmsPolicy = DEFAULT_SMS_POLICY  # the script and diacritics of its SMS
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language

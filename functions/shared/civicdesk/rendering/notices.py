@@ -77,14 +77,15 @@ def reply_mail(case: Case, events: list[TimelineEvent], municipality: Municipali
 
 def reply_sms_text(case: Case, municipality: Municipality, text: str, tracking_url: str,
                    max_parts: int = 3) -> str:
-    """A staff member's answer by SMS, with the requester's link after it when both fit in
-    ``max_parts`` SMS. The answer matters more: one too long
+    """A staff member's answer by SMS, in the municipality's SMS script, with the requester's
+    link after it when both fit in ``max_parts`` SMS. The answer matters more: one too long
     for both goes without the link (and the sender fits it to the parts,
     ``civicdesk.domain.sms.fit``)."""
-    from ..domain.sms import segments
+    from ..domain.sms import segments, sms_text
 
-    answer = translate(case.language, "sms.reply", number=case.number, text=text,
-                       municipality=tr_text(municipality.name, case.language))
+    answer = sms_text(translate(case.language, "sms.reply", number=case.number, text=text,
+                                municipality=tr_text(municipality.name, case.language)),
+                      case.language, municipality.sms)
     linked = f"{answer} {tracking_url}"
     return linked if segments(linked)[1] <= max_parts else answer
 

@@ -164,7 +164,7 @@ class DeliveryFeedbackService:
         # Rendered before the claim: a template error must not leave a claim that never sends.
         text = fit(render_sms(FALLBACK_TEMPLATE, language, {
             **case_context(case, municipality, language),
-            "tracking_url": self._links.private_url(case.number, language)}))
+            "tracking_url": self._links.private_url(case.number, language)}, municipality.sms))
         event_id = f"bounce/{report.message_id}"
         now = self._clock()
         if not self._claims.claim(case.number, event_id, FALLBACK_RECIPIENT, now):

@@ -65,7 +65,7 @@ class NotificationTexts:
         case = context.case
         values = self._template_context(delivery, entry, context, municipality)
         values["unsubscribe_url"] = None
-        text = render_sms(delivery.intent.template, case.language, values)
+        text = render_sms(delivery.intent.template, case.language, values, municipality.sms)
         return OutgoingSms(to=phone, text=fit(text), case_number=case.number,
                            kind=f"notify_{delivery.intent.template}", language=case.language)
 
