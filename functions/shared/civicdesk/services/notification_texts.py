@@ -99,7 +99,11 @@ class NotificationTexts:
         elif template == "merged":
             into = str(data.get("into") or case.merged_into or "")
             values["into_number"] = into
-            values["into_tracking_url"] = self._public_link(into, language) if into else None
+            # The target's public page only when it has one (a private target's answers "not
+            # found"); the requester's own link opens their case, which says where it went.
+            # An entry written before the flag was recorded counts as public, as it did then.
+            values["into_tracking_url"] = (self._public_link(into, language)
+                                           if into and data.get("into_public", True) else None)
         elif template == "referred":
             bodies = getattr(municipality, "external_bodies", None) or {}
             body = bodies.get(data.get("body_id"))
