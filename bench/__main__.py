@@ -17,6 +17,8 @@
    module imported from its extracted zip (skipped offline or without the runtime's Python).
 7. The monthly cost of a municipality at 1,000 and 10,000 cases (``bench/cost.py``) from the
    calls of 1., written into ``docs/cost.md``.
+8. SMS (``bench/sms.py``): the encoding, parts and price of each SMS kind per language and per
+   the municipality's SMS script setting, at ``SMS_PRICE_USD_PER_PART_SERBIA``.
 
 Writes ``bench/results/latest.json``.
 """
@@ -120,7 +122,7 @@ class CallCounter:
         from civicdesk.adapters.dynamodb import session
 
         for client in (wiring.aws_client("sesv2"), wiring.aws_client("s3"),
-                       session.connection_client()):
+                       wiring.aws_client("secretsmanager"), session.connection_client()):
             client.meta.events.register("before-call", self.hook)
 
     def measure(self, operation):
@@ -145,6 +147,15 @@ def count_calls() -> dict:
         wiring.municipality_provider().invalidate()
         _, cold_track_log = counter.measure(lambda: service.track(created.number, created.token))
         wiring.municipality_provider().get()
+        # The link of every later message (a derived token): the key is read once per container
+        # and configuration TTL, then tracking costs what it costs with the confirmation's link.
+        later = wiring.tracking_links().token(created.number)
+        wiring.link_keys.cache_clear()
+        wiring.tracking_links.cache_clear()
+        wiring.case_service.cache_clear()
+        service = wiring.case_service()
+        _, later_cold_log = counter.measure(lambda: service.track(created.number, later))
+        _, later_log = counter.measure(lambda: service.track(created.number, later))
 
         from civicdesk.domain.policy import principal_from_claims
 
@@ -187,6 +198,7 @@ def count_calls() -> dict:
     return {"create_case_calls": len(create_log), "create_case_call_log": create_log,
             "track_case_calls": len(track_log), "track_case_call_log": track_log,
             "track_case_calls_cold_container": len(cold_track_log),
+            "track_later_link_call_log": later_log, "track_later_link_cold_call_log": later_cold_log,
             "new_mail_calls": len(new_mail_log), "new_mail_call_log": new_mail_log,
             "reply_mail_calls": len(reply_log), "reply_mail_call_log": reply_log,
             "queue_page_calls": len(queue_log), "queue_page_call_log": queue_log,
@@ -386,10 +398,12 @@ def main() -> int:
     started = time.time()
     from bench import cost
     from bench.layer import layer_figures
+    from bench.sms import report as sms_report
+    from bench.sms import sms_costs
     from bench.walks import walks
 
     figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency(),
-               **walks(), **layer_figures()}
+               **walks(), **layer_figures(), **sms_costs()}
     figures.update(cost.summary(figures))
     met = {key: figures[key] <= target for key, target in TARGETS.items() if key in figures}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -404,6 +418,9 @@ def main() -> int:
     print(f"  create case:     {f['create_case_calls']} AWS calls {f['create_case_call_log']} (target <= 3)")
     print(f"  track case:      {f['track_case_calls']} AWS call {f['track_case_call_log']} (target <= 1; "
           f"{f['track_case_calls_cold_container']} before the configuration is cached)")
+    print(f"  track, later link: {len(f['track_later_link_call_log'])} AWS call "
+          f"{f['track_later_link_call_log']} ({f['track_later_link_cold_call_log']} when the "
+          f"container has not read the link key yet)")
     print(f"  new mail:        {f['new_mail_calls']} AWS calls {f['new_mail_call_log']} (target <= 6)")
     print(f"  reply to a case: {f['reply_mail_calls']} AWS calls {f['reply_mail_call_log']}")
     print(f"  queue page:      {f['queue_page_calls']} AWS call {f['queue_page_call_log']} (target <= 1)")
@@ -438,6 +455,7 @@ def main() -> int:
     print("  monthly cost:    " + ", ".join(f"{int(n):,} cases {usd:,.2f} USD" for n, usd in
                                            f["monthly_cost_usd"].items())
           + f" ({cost.REGION}, list prices of {cost.PRICES_AS_OF}; tables in docs/cost.md)")
+    print("\n".join(sms_report(f)))
     print(f"  written to {RESULTS.relative_to(ROOT)}; targets met: "
           f"{', '.join(k for k, v in met.items() if v)}; missed: {', '.join(k for k, v in met.items() if not v) or 'none'}")
     return 0

@@ -13,12 +13,13 @@ import os
 import socket
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from infra.local import messaging, ses_events
+from infra.local import messaging, secrets, ses_events
 from infra.local.cognito import UserPool, UserPoolClient, UserPoolGroup, provision_user_pools
 from infra.local.template import Template
 
@@ -227,6 +228,7 @@ class Resources:
     user_pools: dict[str, "UserPool"] = field(default_factory=dict)
     user_pool_clients: dict[str, "UserPoolClient"] = field(default_factory=dict)
     user_pool_groups: dict[str, "UserPoolGroup"] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)  # logical id -> ARN (its !Ref)
 
     def physical_name(self, logical_id: str) -> str | None:
         """What ``!Ref logical_id`` returns (CloudFormation's ``Ref`` of each type)."""
@@ -237,7 +239,7 @@ class Resources:
         return (self.tables.get(logical_id) or self.buckets.get(logical_id)
                 or self.queues.get(logical_id) or self.topics.get(logical_id)
                 or self.subscriptions.get(logical_id)
-                or self.configuration_sets.get(logical_id))
+                or self.configuration_sets.get(logical_id) or self.secrets.get(logical_id))
 
     def attribute(self, logical_id: str, name: str) -> str | None:
         """What ``!GetAtt logical_id.name`` returns, for the resources that have one locally."""
@@ -264,7 +266,8 @@ def physical_bucket_name(logical_id: str) -> str:
     return f"{NAME_PREFIX}-{logical_id.lower()}"
 
 
-def provision(template: Template, parameters: dict[str, Any]) -> Resources:
+def provision(template: Template, parameters: dict[str, Any],
+              state_dir: Path | None = None) -> Resources:
     """Create every table, bucket, queue, topic (with its subscriptions) and Cognito user pool
     (with its app clients and groups) ``template`` declares; verify its SES identities.
 
@@ -275,7 +278,8 @@ def provision(template: Template, parameters: dict[str, Any]) -> Resources:
     resources (the runtime creates the demo users after provisioning). Queues, topics,
     subscriptions and their policies by ``infra.local.messaging`` (dead-letter queues first).
     SES configuration sets and their event destinations by ``infra.local.ses_events`` (moto
-    keeps them but publishes no event; the runtime does, as mail is sent).
+    keeps them but publishes no event; the runtime does, as mail is sent). Secrets by
+    ``infra.local.secrets``, their generated values kept in ``state_dir`` when there is one.
     """
     import boto3
 
@@ -295,6 +299,12 @@ def provision(template: Template, parameters: dict[str, Any]) -> Resources:
         name = physical_bucket_name(logical_id)
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         resources.buckets[logical_id] = name
+
+    try:
+        resources.secrets = secrets.provision_secrets(
+            template, boto3.client("secretsmanager", region_name=REGION), NAME_PREFIX, state_dir)
+    except secrets.SecretTemplateError as error:
+        raise StartupError(f"template.yaml: {error}") from None
 
     # SES configuration sets before the topics: a topic's policy names its set.
     ses = boto3.client("ses", region_name=REGION)

@@ -190,7 +190,7 @@ class LocalRuntime:
         """The account as template.yaml declares it, and the functions' environment."""
         self._parameters = self._template.parameter_defaults()
         self._parameters["PublicUrl"] = self.http_url
-        self.resources = aws.provision(self._template, self._parameters)
+        self.resources = aws.provision(self._template, self._parameters, self.state_dir)
         os.environ.update(aws.function_environment(self._template, self.resources,
                                                    self._parameters))
         os.environ.update(LOCAL_ONLY_ENVIRONMENT)

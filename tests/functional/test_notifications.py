@@ -320,3 +320,31 @@ def test_assignment_mails_the_assignee_and_escalation_mails_every_supervisor(pip
         assert "Izvođač ne odgovara" in mail.get_content()
     # The escalating agent is looked up once for both supervisors' mails.
     assert looked_up == ["agent.roads"]
+
+
+# -- where the case is, for the department -----------------------------------------------------
+
+@pytest.mark.parametrize("location, expected, absent", [
+    # "Use my position": the point only, no address.
+    ({"lat": 44.0071, "lon": 20.9105},
+     ["44.007100, 20.910500",
+      "https://www.openstreetmap.org/?mlat=44.007100&mlon=20.910500#map=18/44.007100/20.910500"],
+     ["Адреса:"]),
+    ({"lat": 44.0071, "lon": 20.9105, "address": "Karađorđeva 5"},
+     ["Адреса: Karađorđeva 5", "Координате: 44.007100, 20.910500",
+      "Мапа: https://www.openstreetmap.org/?mlat=44.007100&mlon=20.910500"], []),
+    ({"address": "Karađorđeva 5"}, ["Адреса: Karađorđeva 5"], ["Координате:", "openstreetmap"]),
+])
+def test_the_departments_new_case_mail_says_where_the_case_is(pipeline, location, expected, absent):
+    # GIVEN a web case with a place (the department's mail is in the municipality's default
+    # language, Serbian Cyrillic)
+    open_web_case(location=location)
+    # WHEN the pipeline routes it
+    pipeline.run()
+    # THEN the department's mail carries the address, the point and a map link
+    [routed] = mails_to("odeljenje.saobracaj@demo.civicdesk.rs")
+    text = routed.get_content()
+    for part in expected:
+        assert part in text, text
+    for part in absent:
+        assert part not in text, text

@@ -4,10 +4,32 @@ from __future__ import annotations
 
 import copy
 
-from civicdesk.domain.cases import Case, TimelineEvent, format_number
+from civicdesk.domain.cases import Case, LinkKey, TimelineEvent, format_number
 from civicdesk.domain.errors import ConflictError
 from civicdesk.domain.mail import OutgoingMail
 from civicdesk.services.ports import DuplicateSubmission
+
+
+class FixedLinkKeys:
+    """``LinkKeys`` that are what the test says: the current key first; ``rotate`` makes a new
+    current key and keeps the last one as the previous (as Secrets Manager's labels do)."""
+
+    def __init__(self, *secrets: bytes):
+        self.secrets = list(secrets or [b"test-link-key-" + b"0" * 18])
+        self.fresh_reads = 0
+
+    def keys(self, *, fresh: bool = False):
+        self.fresh_reads += fresh
+        return [LinkKey(secret) for secret in self.secrets[:2]]
+
+    def rotate(self, secret: bytes) -> None:
+        self.secrets.insert(0, secret)
+
+
+def tracking_links(public_url: str = "https://prijave.demo.rs", keys: FixedLinkKeys | None = None):
+    from civicdesk.services.tracking_links import TrackingLinks
+
+    return TrackingLinks(keys or FixedLinkKeys(), public_url)
 
 
 class InMemoryCaseRepository:

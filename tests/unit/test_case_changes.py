@@ -159,6 +159,13 @@ def test_the_duplicates_requester_becomes_a_participant_only_when_needed():
     assert kept.participants == ()
 
 
+@pytest.mark.parametrize("public", [True, False])
+def test_the_merge_entry_says_whether_the_target_has_a_public_page(public):
+    target = a_case(number="2026-000100", public=public)
+    _, _, [entry, _] = case_changes.merge(a_case(), target, at=AT, actor="staff:ana", reason="")
+    assert entry.data["into"] == "2026-000100" and entry.data["into_public"] is public
+
+
 def test_a_soft_delete_keeps_who_and_why():
     deleted, entry = case_changes.delete(a_case(), at=AT, actor="staff:petar", reason="Тест")
     assert (deleted.deleted_at, deleted.deleted_by, entry.data) == (AT, "staff:petar", {"reason": "Тест"})

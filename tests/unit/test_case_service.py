@@ -10,7 +10,14 @@ from civicdesk.domain.errors import ConflictError, NotFoundError, ValidationErro
 from civicdesk.services.cases import CaseService
 from civicdesk.services.municipality import MunicipalityProvider
 from tests.support.aws import CONFIG_DIR
-from tests.support.fakes import FakeMailer, FakeMetrics, InMemoryCaseRepository, InMemoryConfigRepository
+from tests.support.fakes import (
+    FakeMailer,
+    FakeMetrics,
+    FixedLinkKeys,
+    InMemoryCaseRepository,
+    InMemoryConfigRepository,
+    tracking_links,
+)
 
 NEW_YEARS_EVE_BELGRADE = datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)  # 00:30 on 1 Jan
 
@@ -19,7 +26,8 @@ NEW_YEARS_EVE_BELGRADE = datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)  # 
 def world():
     repo, mailer, metrics = InMemoryCaseRepository(), FakeMailer(), FakeMetrics()
     config = InMemoryConfigRepository(load_config_dir(CONFIG_DIR))
-    service = CaseService(repo, MunicipalityProvider(config), metrics, "https://prijave.demo.rs/")
+    service = CaseService(repo, MunicipalityProvider(config), metrics, "https://prijave.demo.rs/",
+                          links=tracking_links())
     return service, repo, mailer, metrics, config
 
 
@@ -53,7 +61,7 @@ def test_case_is_stored_routed_numbered_with_its_link_kept_for_the_confirmation(
 def test_number_year_follows_the_municipality_time_zone(world):
     _, repo, mailer, metrics, config = world
     service = CaseService(repo, MunicipalityProvider(config), metrics, "https://x",
-                          clock=lambda: NEW_YEARS_EVE_BELGRADE)
+                          links=tracking_links(), clock=lambda: NEW_YEARS_EVE_BELGRADE)
     assert service.open_public_case(submission()).number == "2027-000001"
 
 
@@ -93,6 +101,38 @@ def test_tracking_rules(world):
             service.track(private.number, token)
     with pytest.raises(NotFoundError):
         service.track("../../etc", None)
+
+
+def test_the_link_of_later_messages_opens_the_private_case_and_survives_one_rotation():
+    # GIVEN a private case and the link every later message to its requester carries
+    repo, keys = InMemoryCaseRepository(), FixedLinkKeys(b"first-key-" + b"1" * 22)
+    config = InMemoryConfigRepository(load_config_dir(CONFIG_DIR))
+    links = tracking_links("https://prijave.demo.rs", keys)
+    service = CaseService(repo, MunicipalityProvider(config), FakeMetrics(), "https://prijave.demo.rs",
+                          links=links)
+    private = service.open_public_case(submission(type="complaint", category="staff_complaint"))
+    other = service.open_public_case(submission(type="complaint", category="staff_complaint"))
+    later = links.token(private.number)
+    # THEN it opens the case (private view), as the confirmation's token does, and no other case
+    assert service.track(private.number, later).authorised
+    assert service.track(private.number, private.token).authorised
+    with pytest.raises(NotFoundError):
+        service.track(other.number, later)
+    # WHEN the key is rotated: the last key's links still open, the new one's too
+    keys.rotate(b"second-key-" + b"2" * 21)
+    assert service.track(private.number, later).authorised
+    assert service.track(private.number, links.token(private.number)).authorised
+    # and after a second rotation the first key's links no longer do (the confirmation's does)
+    keys.rotate(b"third-key-" + b"3" * 22)
+    with pytest.raises(NotFoundError):
+        service.track(private.number, later)
+    assert service.track(private.number, private.token).authorised
+    # A token that names a key not in force asks for the keys again (the adapter limits how
+    # often); a random token never does.
+    assert keys.fresh_reads == 1
+    with pytest.raises(NotFoundError):
+        service.track(private.number, "x" * 32)
+    assert keys.fresh_reads == 1
 
 
 def test_configuration_is_cached_between_requests(world):

@@ -23,7 +23,7 @@ from civicdesk.services.municipality import MunicipalityProvider
 from civicdesk.services.ports import RecipientSuppressed
 from tests.support.aws import CONFIG_DIR
 from tests.support.casework_fakes import FakeDirectory, InMemoryCaseworkRepository
-from tests.support.fakes import FakeMailer, FakeMetrics, InMemoryConfigRepository
+from tests.support.fakes import FakeMailer, FakeMetrics, InMemoryConfigRepository, tracking_links
 from tests.support.notification_fakes import FakeSmsSender
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=timezone.utc)
@@ -48,7 +48,7 @@ class World:
         self.service = CaseworkService(self.repo, self.repo, self.repo, self.municipality,
                                        self.mailer, self.sms, self.directory, self.metrics,
                                        "https://prijave.demo.rs/", phones=LibPhoneNumbers(),
-                                       clock=self.clock)
+                                       links=tracking_links(), clock=self.clock)
 
     def clock(self):
         """A second later at every call, so the timeline's order is the order of the calls."""

@@ -32,7 +32,7 @@ from civicdesk.services.delivery import DeliveryFeedbackService, SuppressionAdmi
 from civicdesk.services.municipality import MunicipalityProvider
 from civicdesk.services.ports import RecipientSuppressed
 from tests.support.aws import CONFIG_DIR
-from tests.support.fakes import FakeMailer, InMemoryConfigRepository
+from tests.support.fakes import FakeMailer, InMemoryConfigRepository, tracking_links
 from tests.support.notification_fakes import START, FakeClock, FakeSmsSender, InMemoryDeliveryRepository
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "ses"
@@ -123,7 +123,8 @@ def world() -> World:
     repo, sms, clock = InMemoryDeliveryRepository(), FakeSmsSender(), FakeClock()
     municipality = MunicipalityProvider(InMemoryConfigRepository(copy.deepcopy(CONFIG)))
     world = World(DeliveryFeedbackService(repo, repo, repo, repo, sms, municipality,
-                                          phones=LibPhoneNumbers(), clock=clock),
+                                          phones=LibPhoneNumbers(), links=tracking_links(),
+                                          clock=clock),
                   SuppressionList(SuppressionAdmin(repo, clock=clock)), repo, sms, clock)
     # GIVEN (for every test) a case whose reply to the requester was mailed
     repo.add_case(a_case())

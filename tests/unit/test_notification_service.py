@@ -25,7 +25,7 @@ from civicdesk.services.municipality import MunicipalityProvider
 from civicdesk.services.notification_sending import CLAIM_LEASE
 from civicdesk.services.notifications import InvalidEvent, NotificationFailed, NotificationService
 from tests.support.aws import CONFIG_DIR
-from tests.support.fakes import FakeMetrics, InMemoryConfigRepository
+from tests.support.fakes import FakeMetrics, InMemoryConfigRepository, tracking_links
 from tests.support.notification_fakes import (
     START,
     FakeClock,
@@ -71,7 +71,8 @@ def make_world(config: dict = CONFIG) -> World:
     directory, metrics, clock = FakeStaffDirectory(), FakeMetrics(), FakeClock()
     municipality = MunicipalityProvider(InMemoryConfigRepository(copy.deepcopy(config)))
     service = NotificationService(repo, repo, repo, municipality, mailer, sms, directory, metrics,
-                                  PUBLIC_URL, phones=LibPhoneNumbers(), clock=clock)
+                                  PUBLIC_URL, phones=LibPhoneNumbers(),
+                                  links=tracking_links(PUBLIC_URL), clock=clock)
     return World(service, repo, mailer, sms, directory, metrics, clock)
 
 
@@ -512,3 +513,33 @@ def test_a_message_that_is_not_a_domain_event_is_refused(world):
                                          "type": "case.opened", "case": {"number": NUMBER}}))
     with pytest.raises(InvalidEvent):
         world.service.handle("not json")
+
+
+# -- the requester's link in every message (issue 11, item 2) ------------------------------------
+
+@pytest.mark.parametrize("into_public", [True, False])
+def test_a_merged_cases_requester_gets_their_own_link_and_the_targets_page_only_if_public(
+        world, into_public):
+    # GIVEN a private duplicate merged into another case
+    entry = TimelineEvent(NUMBER, START + timedelta(minutes=5), EventKind.MERGED, "staff:ana", True,
+                          {"into": "2026-000100", "case": "2026-000100", "reason": "Isto",
+                           "status": "closed", "from": "in_progress", "into_public": into_public})
+    world.repo.add_case(a_case(public=False, status=Status.CLOSED, merged_into="2026-000100"), entry)
+    # WHEN the requester is told
+    world.notify(entry)
+    # THEN the mail opens their own case (the derived link), and links the target's public page
+    # only when it has one
+    [mail] = world.mails_to(REQUESTER)
+    own = tracking_links(PUBLIC_URL).private_url(NUMBER, "sr-Latn")
+    assert own in mail.text
+    target_page = f"{PUBLIC_URL}/track.html?number=2026-000100&lang=sr-Latn"
+    assert (target_page in mail.text) is into_public
+
+
+def test_later_mails_to_the_requester_of_a_private_case_carry_the_derived_link(world):
+    entry = status_change("resolved", previous="in_progress", message="Rešeno.")
+    world.repo.add_case(a_case(public=False, status=Status.RESOLVED), entry)
+    world.notify(entry)
+    [mail] = world.mails_to(REQUESTER)
+    assert tracking_links(PUBLIC_URL).private_url(NUMBER, "sr-Latn") in mail.text
+    assert f"{PUBLIC_URL}/track.html?number={NUMBER}&lang" not in mail.text  # not the public view

@@ -19,13 +19,17 @@ from civicdesk.domain.sms import (
     OutgoingSms,
     SmsDeliveryError,
     SmsFailure,
+    SmsPolicy,
+    SmsScript,
     encoding,
     find_case_number,
     fit,
     is_e164,
     is_sender_id,
     segments,
+    sms_text,
     to_gsm,
+    transliterate,
 )
 from civicdesk.rendering import catalogue
 
@@ -225,6 +229,81 @@ def test_ascii_mode_triples_what_three_parts_hold():
     assert len(fit(to_gsm(text, "ascii"))) > 2 * len(fit(text))
 
 
+# -- the municipality's SMS script (sms_text, transliterate) -----------------------------------
+
+LATIN = SmsPolicy(SmsScript.LATIN)
+LATIN_PLAIN = SmsPolicy(SmsScript.LATIN, strip_diacritics=True)
+
+
+def test_serbian_latin_sms_are_exactly_the_latin_catalogue():
+    # GIVEN the catalogues (sr-Latn is written as the transliteration of sr-Cyrl)
+    cyrillic, latin = catalogue("sr-Cyrl"), catalogue("sr-Latn")
+    # THEN the transliteration of every Cyrillic text is the Latin one, letter for letter and
+    # with the typography kept (a Serbian Latin SMS keeps „quotes“ when it is UCS-2 anyway)
+    for key, text in cyrillic.items():
+        assert transliterate(text, "sr-Cyrl") == latin[key], key
+
+
+@pytest.mark.parametrize("cyrillic,latin", [
+    # examples of the Bulgarian Transliteration Act and its streamlined system
+    ("София", "Sofia"), ("България", "Bulgaria"), ("БЪЛГАРИЯ", "BULGARIA"),
+    ("Стара Загора", "Stara Zagora"), ("Търговище", "Targovishte"), ("Кърджали", "Kardzhali"),
+    ("Горна Оряховица", "Gorna Oryahovitsa"), ("Цветан Цветков", "Tsvetan Tsvetkov"),
+    ("ЖИВКОВ", "ZHIVKOV"), ("Шумен", "Shumen"), ("Ямбол", "Yambol"), ("Юрий", "Yuriy"),
+    ("Лияна", "Liyana"), ("Мария и Благоевград", "Maria i Blagoevgrad"), ("Щ", "Sht"),
+    ("Дядо Коледа", "Dyado Koleda"), ("ѝ", "i"), ("Монтьор", "Montyor"),
+])
+def test_bulgarian_follows_the_official_transliteration(cyrillic, latin):
+    assert transliterate(cyrillic, "bg") == latin
+
+
+def test_a_bulgarian_catalogue_in_latin_is_plain_gsm7():
+    for key, text in catalogue("bg").items():
+        converted = sms_text(text, "bg", LATIN)
+        assert encoding(converted) == "GSM-7", (key, converted)
+        assert placeholders(converted) == placeholders(text), key
+
+
+def test_serbian_latin_keeps_the_diacritics_and_the_price_unless_the_municipality_strips_them():
+    text = "Општина Демо: Ваш предмет 2026-000123 је решен."
+    assert sms_text(text, "sr-Cyrl", LATIN) == "Opština Demo: Vaš predmet 2026-000123 je rešen."
+    assert encoding(sms_text(text, "sr-Cyrl", LATIN)) == "UCS-2"  # š
+    assert sms_text(text, "sr-Cyrl", LATIN_PLAIN) == "Opstina Demo: Vas predmet 2026-000123 je resen."
+    assert encoding(sms_text(text, "sr-Cyrl", LATIN_PLAIN)) == "GSM-7"
+    # Stripping keeps what GSM-7 has (é, ü, ...) and removes only what it lacks
+    assert sms_text("Přijato: Café Müller, Đurđevdan", "cs", LATIN_PLAIN) == \
+        "Prijato: Café Müller, Djurdjevdan"
+
+
+def test_typography_goes_only_when_that_buys_gsm7():
+    assert sms_text("Case 2026-000123 – “resolved”…", "en") == 'Case 2026-000123 - "resolved"...'
+    assert sms_text("Предмет „решен“ – хвала", "sr-Cyrl") == "Предмет „решен“ – хвала"
+    assert sms_text("Vaš predmet „rešen“", "sr-Latn") == "Vaš predmet „rešen“"
+    assert sms_text("Vaš predmet „rešen“", "sr-Latn", SmsPolicy(strip_diacritics=True)) == \
+        'Vas predmet "resen"'
+
+
+def test_a_native_policy_leaves_every_cyrillic_letter_alone():
+    for language in ("sr-Cyrl", "bg"):
+        for key, text in catalogue(language).items():
+            assert sms_text(text, language) == text, key
+
+
+@pytest.mark.parametrize("language", ["sr-Cyrl", "bg"])
+def test_the_latin_script_without_diacritics_makes_the_confirmation_gsm7(language):
+    from civicdesk.rendering import render_sms
+
+    municipality = {"sr-Cyrl": "Општина Демо", "bg": "Община Демо"}[language]
+    context = {"municipality": municipality, "number": "2026-000123", "status_name": "x",
+               "tracking_url": "https://prijave.demo.civicdesk.rs/track.html?number=2026-000123"
+                               "&token=Xq3vN8s0bT1kLmP4wZ7yR2cD5fG9hJ6a&lang=" + language}
+    native = render_sms("confirmation", language, context)
+    plain = render_sms("confirmation", language, context, LATIN_PLAIN)
+    assert segments(native) == ("UCS-2", 3)  # what issue 11 measured
+    assert segments(plain) == ("GSM-7", 2)
+    assert context["tracking_url"] in plain
+
+
 # -- values SNS requires -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("number,valid", [
@@ -272,3 +351,23 @@ def test_delivery_errors_say_why_and_whether_to_retry():
     assert isinstance(error, CivicDeskError) and error.code == "sms_delivery_failed"
     assert error.params == {"reason": "opted_out"} and error.message_id == "error.sms_delivery_failed"
     assert str(error) == "opted_out: OptedOut: the number opted out"
+
+
+def test_the_bench_prices_every_kind_language_and_setting_from_the_real_texts():
+    from bench.sms import KINDS, SETTINGS, SMS_PRICE_USD_PER_PART_SERBIA, report, sms_costs
+
+    figures = sms_costs()
+    assert set(figures["sms"]) == set(KINDS)
+    for kind, languages in figures["sms"].items():
+        assert set(languages) == {"sr-Cyrl", "sr-Latn", "bg", "cs", "en"}
+        for by_setting in languages.values():
+            assert set(by_setting) == set(SETTINGS)
+            for cell in by_setting.values():
+                assert cell["cost_usd"] == round(cell["parts"] * SMS_PRICE_USD_PER_PART_SERBIA, 4)
+            # stripping the diacritics never costs more than keeping them
+            assert by_setting["latin_stripped"]["parts"] <= by_setting["native"]["parts"], kind
+    confirmation = figures["sms"]["confirmation"]["sr-Cyrl"]
+    assert (confirmation["native"]["encoding"], confirmation["native"]["parts"]) == ("UCS-2", 3)
+    assert confirmation["latin_stripped"]["encoding"] == "GSM-7"
+    assert all(cell["linked"] for cell in confirmation.values())
+    assert len(report(figures)) == 1 + len(KINDS) * 5

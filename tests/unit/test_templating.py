@@ -99,7 +99,9 @@ def mail_context(kind: str, language: str, *, unsubscribe: bool = True, filled: 
         "body_name": w["body"], "change": "resolved",
         "confirm_url": confirm_url(PUBLIC_URL, subscription(language)),
         "assignee_name": w["staff"], "assigned_by": w["operator"], "excerpt": w["excerpt"],
-        "address": w["address"], "received_at": "21.11.2026 09:30", "reason": w["reason"],
+        "address": w["address"], "coordinates": "44.007100, 20.910500",
+        "map_url": "https://www.openstreetmap.org/?mlat=44.007100&mlon=20.910500#map=18/44.007100/20.910500",
+        "received_at": "21.11.2026 09:30", "reason": w["reason"],
         "escalated_by": w["operator"], "level": 2,
     }
     context = {**common, **{key: own[key] for key in templating._MAIL_OWN[kind]}}
@@ -201,6 +203,18 @@ def test_optional_parts_appear_when_given():
     assert 'has changed from "Received" to "In progress".' in text
     context = mail_context("status_changed", "en")
     assert context["tracking_url"] in render_mail("status_changed", "en", context).text
+
+
+@pytest.mark.parametrize("kind", ("routed", "assigned", "escalated"))
+def test_staff_mails_say_where_the_case_is_even_without_an_address(kind):
+    # GIVEN a report made with "use my position": a point, no address
+    context = {**mail_context(kind, "en"), "address": None}
+    text = render_mail(kind, "en", context).text
+    # THEN the point and the map link are there, no empty address label
+    assert "Coordinates: 44.007100, 20.910500" in text
+    assert ("Map: https://www.openstreetmap.org/?mlat=44.007100&mlon=20.910500"
+            "#map=18/44.007100/20.910500") in text
+    assert "Address:" not in text
 
 
 def test_a_status_change_without_the_previous_status_says_only_the_new_one():
@@ -328,14 +342,14 @@ def test_every_sms_kind_renders_in_every_language(kind, language):
     assert "\n" not in text and text == text.strip() and "  " not in text
     assert leftovers(text) == []
     assert NUMBER in text and context["municipality"] in text
-    # a link only where the citizen needs one; the caller's fit() never has to cut anything
-    linked = kind in ("confirmation", "merged", "email_bounced")
-    assert "http" not in text or linked
-    if kind in ("confirmation", "merged") or language == "en":
-        assert "http" in text or not linked
+    # every SMS to the requester carries their link, unless the link alone would take it
+    # beyond the parts it may have (render_sms leaves it out); the caller's fit() never cuts
+    link = context.get("into_tracking_url") or context["tracking_url"]
+    assert "http" in text or segments(f"{text} {link}")[1] > templating.MAX_SMS_PARTS, text
+    if language == "en" and kind != "referred":
+        assert "http" in text, text
     assert fit(text) == text
-    if not linked:
-        assert segments(text)[1] <= 2, (text, segments(text))
+    assert segments(text)[1] <= templating.MAX_SMS_PARTS, (text, segments(text))
     if language == "en" and kind != "referred":  # the demo's body name has an en dash
         assert segments(text) <= (GSM7, 2), (text, segments(text))
 
@@ -343,9 +357,10 @@ def test_every_sms_kind_renders_in_every_language(kind, language):
 def test_a_status_sms_carries_the_officials_message():
     context = {**sms_context("resolved", "sr-Cyrl"), "message": "Рупа је санирана."}
     assert render_sms("resolved", "sr-Cyrl", context) == \
-        "Општина Демо: Ваш предмет 2026-000123 је решен. Рупа је санирана."
+        "Општина Демо: Ваш предмет 2026-000123 је решен. Рупа је санирана. " + context["tracking_url"]
     context = {**sms_context("status_changed", "en"), "message": "The crew comes tomorrow."}
-    assert render_sms("status_changed", "en", context).endswith(". The crew comes tomorrow.")
+    assert render_sms("status_changed", "en", context).endswith(
+        ". The crew comes tomorrow. " + context["tracking_url"])
 
 
 def test_sms_links_point_where_the_case_continues():

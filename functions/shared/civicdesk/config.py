@@ -27,6 +27,7 @@ class Settings:
     sms_sender_id: str | None = None
     events_topic_arn: str | None = None
     ses_configuration_set: str | None = None  # delivery, bounce and complaint events
+    link_secret_arn: str | None = None  # the key of the requester's tracking links
 
     @classmethod
     def from_environ(cls, environ: dict | None = None) -> "Settings":
@@ -55,6 +56,7 @@ class Settings:
             sms_sender_id=env.get("CIVICDESK_SMS_SENDER_ID") or None,
             events_topic_arn=env.get("CIVICDESK_EVENTS_TOPIC_ARN") or None,
             ses_configuration_set=env.get("CIVICDESK_SES_CONFIGURATION_SET") or None,
+            link_secret_arn=env.get("CIVICDESK_LINK_SECRET_ARN") or None,
         )
 
 

@@ -104,6 +104,23 @@ def notification_repository():
 # -- services ------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
+def link_keys():
+    from .adapters.secrets import SecretsManagerLinkKeys
+
+    return SecretsManagerLinkKeys(lambda: aws_client("secretsmanager"),
+                                  settings().link_secret_arn or "",
+                                  ttl_seconds=settings().config_ttl_seconds)
+
+
+@lru_cache(maxsize=1)
+def tracking_links():
+    """The requester's private links (the key is read on the first link written or checked)."""
+    from .services.tracking_links import TrackingLinks
+
+    return TrackingLinks(link_keys(), settings().public_url)
+
+
+@lru_cache(maxsize=1)
 def municipality_provider():
     from .services.municipality import MunicipalityProvider
 
@@ -128,7 +145,7 @@ def delivery_feedback_service():
 
     return DeliveryFeedbackService(recipient_repository(), case_repository(), mail_repository(),
                                    notification_repository(), sms_sender(), municipality_provider(),
-                                   phones=phone_numbers())
+                                   phones=phone_numbers(), links=tracking_links())
 
 
 @lru_cache(maxsize=1)
@@ -144,7 +161,7 @@ def case_service():
     from .services.cases import CaseService
 
     return CaseService(case_repository(), municipality_provider(),
-                       PowertoolsMetricsSink(), settings().public_url)
+                       PowertoolsMetricsSink(), settings().public_url, links=tracking_links())
 
 
 @lru_cache(maxsize=1)
@@ -209,7 +226,8 @@ def casework_service():
 
     return CaseworkService(case_repository(), queue_repository(), mail_repository(),
                            municipality_provider(), mailer(), sms_sender(), staff_directory(),
-                           PowertoolsMetricsSink(), settings().public_url, phones=phone_numbers())
+                           PowertoolsMetricsSink(), settings().public_url, phones=phone_numbers(),
+                           links=tracking_links())
 
 
 @lru_cache(maxsize=1)
@@ -258,7 +276,7 @@ def notification_service():
     return NotificationService(notifications, notifications, subscription_repository(),
                                municipality_provider(), mailer(), sms_sender(), staff_directory(),
                                PowertoolsMetricsSink(), settings().public_url,
-                               phones=phone_numbers())
+                               phones=phone_numbers(), links=tracking_links())
 
 
 # -- the operator tools (civicdesk.cli): a resource named on the command line, not in settings ----
@@ -316,6 +334,5 @@ def reset() -> None:
                     feed_service, follower_service, delivery_feedback_service, suppression_admin,
                     blob_store, email_intake_service, staff_directory, sms_sender,
                     phone_numbers, casework_service, staff_service, staff_standing, quarantine_admin,
-                    event_publisher,
-                    notification_service):
+                    event_publisher, notification_service, link_keys, tracking_links):
         factory.cache_clear()

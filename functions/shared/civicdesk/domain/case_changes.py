@@ -250,7 +250,9 @@ def merge(case: Case, target: Case, *, at: datetime, actor: str,
         raise ValidationError([FieldError("into", "merged_case", {"into": target.merged_into})])
     entries = [TimelineEvent(case.number, at, EventKind.MERGED, actor, True,
                              {"into": target.number, "case": target.number, "reason": reason,
-                              "status": Status.CLOSED.value, "from": case.status.value}),
+                              "status": Status.CLOSED.value, "from": case.status.value,
+                              # whether the requester may be sent the target's public page
+                              "into_public": target.public}),
                TimelineEvent(target.number, at, EventKind.MERGED_FROM, actor, False,
                              {"from_case": case.number, "case": case.number, "reason": reason})]
     participants = set(target.participants)

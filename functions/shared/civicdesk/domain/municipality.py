@@ -16,6 +16,7 @@ from typing import Mapping
 
 from .cases import ALWAYS_PRIVATE_TYPES, CaseType, Location
 from .geometry import Bounds, Region
+from .sms import DEFAULT_SMS_POLICY, SmsPolicy
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class Municipality:
     configured_example: tuple[float, float] | None = None
     #: New cases one sender's mail may open a day; beyond, its mail waits in quarantine.
     new_cases_per_sender_per_day: int = 10
+    sms: SmsPolicy = DEFAULT_SMS_POLICY  # the script and diacritics of its SMS
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language

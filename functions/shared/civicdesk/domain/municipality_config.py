@@ -12,6 +12,7 @@ from typing import Mapping, Sequence
 from .cases import LANGUAGES, CaseType
 from .errors import ConfigurationError
 from .municipality import Area, Category, CategoryGroup, Department, ExternalBody, Municipality, Service
+from .sms import SmsPolicy, SmsScript
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 AREA_KINDS = ("district", "utility_area")
@@ -230,6 +231,35 @@ def _external_bodies(raw: object, languages: tuple[str, ...],
     return bodies
 
 
+def _sms_policy(raw: object) -> SmsPolicy:
+    """``sms``: ``{"script": "native" | "latin", "diacritics": "keep" | "strip"}``, both
+    optional (``native``, ``keep``).
+
+    Examples
+    --------
+    >>> _sms_policy({"script": "latin"})
+    SmsPolicy(script=<SmsScript.LATIN: 'latin'>, strip_diacritics=False)
+    >>> _sms_policy({"script": "latn"})
+    Traceback (most recent call last):
+    ...
+    civicdesk.domain.errors.ConfigurationError: error.configuration
+    """
+    if raw is None:
+        return SmsPolicy()
+    if not isinstance(raw, Mapping):
+        raise _fail("sms must be an object")
+    unknown = set(raw) - {"script", "diacritics"}
+    if unknown:
+        raise _fail(f"sms: unknown keys {', '.join(sorted(unknown))}")
+    script = raw.get("script", SmsScript.NATIVE.value)
+    if script not in SmsScript._value2member_map_:
+        raise _fail(f"sms.script must be one of {', '.join(s.value for s in SmsScript)}, not {script!r}")
+    diacritics = raw.get("diacritics", "keep")
+    if diacritics not in ("keep", "strip"):
+        raise _fail(f"sms.diacritics must be keep or strip, not {diacritics!r}")
+    return SmsPolicy(SmsScript(script), strip_diacritics=diacritics == "strip")
+
+
 def parse_municipality(doc: Mapping) -> Municipality:
     """Validate the configuration document and build the typed model.
 
@@ -310,6 +340,7 @@ def parse_municipality(doc: Mapping) -> Municipality:
                                              services),
             boundary=_boundary(doc.get("boundary")),
             configured_example=_example(doc.get("location_example")),
-            new_cases_per_sender_per_day=new_cases_per_day)
+            new_cases_per_sender_per_day=new_cases_per_day,
+            sms=_sms_policy(doc.get("sms")))
     except KeyError as exc:
         raise ConfigurationError("error.configuration", detail=f"missing key {exc}") from None

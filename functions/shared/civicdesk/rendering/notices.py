@@ -49,9 +49,10 @@ def thread_headers(events: list[TimelineEvent]) -> dict[str, str]:
 
 
 def reply_mail(case: Case, events: list[TimelineEvent], municipality: Municipality, text: str,
-               staff_name: str | None) -> OutgoingMail:
+               staff_name: str | None, *, tracking_url: str) -> OutgoingMail:
     """A staff member's answer, threaded like the mail channel: from the case's mailbox, with
-    the case tag, the per-case reply address and ``In-Reply-To`` the citizen's last message."""
+    the case tag, the per-case reply address and ``In-Reply-To`` the citizen's last message,
+    and the requester's private link to the whole case at the end."""
     language = case.language
     service = case_mailbox(case, municipality)
     municipality_name = tr_text(municipality.name, language)
@@ -65,6 +66,7 @@ def reply_mail(case: Case, events: list[TimelineEvent], municipality: Municipali
                      number=case.number, municipality=municipality_name,
                      service=tr_text(service.name, language),
                      signature=staff_name or tr_text(service.name, language))
+    body = f"{body}\n\n{translate(language, 'notify.tracking', url=tracking_url)}"
     return OutgoingMail(sender=service.address,
                         sender_name=f"{municipality_name} – {tr_text(service.name, language)}",
                         to=(case.contact.email,) if case.contact and case.contact.email else (),
@@ -73,9 +75,19 @@ def reply_mail(case: Case, events: list[TimelineEvent], municipality: Municipali
                         headers=headers, case_number=case.number, kind="reply")
 
 
-def reply_sms_text(case: Case, municipality: Municipality, text: str) -> str:
-    return translate(case.language, "sms.reply", number=case.number, text=text,
-                     municipality=tr_text(municipality.name, case.language))
+def reply_sms_text(case: Case, municipality: Municipality, text: str, tracking_url: str,
+                   max_parts: int = 3) -> str:
+    """A staff member's answer by SMS, in the municipality's SMS script, with the requester's
+    link after it when both fit in ``max_parts`` SMS. The answer matters more: one too long
+    for both goes without the link (and the sender fits it to the parts,
+    ``civicdesk.domain.sms.fit``)."""
+    from ..domain.sms import segments, sms_text
+
+    answer = sms_text(translate(case.language, "sms.reply", number=case.number, text=text,
+                                municipality=tr_text(municipality.name, case.language)),
+                      case.language, municipality.sms)
+    linked = f"{answer} {tracking_url}"
+    return linked if segments(linked)[1] <= max_parts else answer
 
 
 def referral_mail(case: Case, municipality: Municipality, *, to: str, body_name: str,

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..domain.cases import LANGUAGES
-from ..domain.sms import segments
+from ..domain.sms import DEFAULT_SMS_POLICY, SmsPolicy, segments, sms_text
 from .i18n import FALLBACK, translate
 
 if TYPE_CHECKING:
@@ -86,9 +86,11 @@ _MAIL_OWN: dict[str, dict[str, bool]] = {
     "follower_update": {"change": False, "message": True},
     "follow_confirm": {"confirm_url": False},
     "assigned": {"assignee_name": False, "assigned_by": False, "excerpt": False,
-                 "address": True, "received_at": False},
-    "routed": {"excerpt": False, "address": True, "received_at": False},
-    "escalated": {"reason": False, "escalated_by": False, "level": False, "excerpt": False},
+                 "address": True, "coordinates": True, "map_url": True, "received_at": False},
+    "routed": {"excerpt": False, "address": True, "coordinates": True, "map_url": True,
+               "received_at": False},
+    "escalated": {"reason": False, "escalated_by": False, "level": False, "excerpt": False,
+                  "address": True, "coordinates": True, "map_url": True},
 }
 _SMS_COMMON = {"municipality": False, "number": False, "tracking_url": True, "status_name": False}
 _SMS_OWN: dict[str, dict[str, bool]] = {
@@ -141,8 +143,10 @@ def render_mail(kind: str, language: str, context: Mapping[str, object]) -> Rend
     return RenderedMail(subject=" ".join(subject.split()), text=_tidy(body))
 
 
-def render_sms(kind: str, language: str, context: Mapping[str, object]) -> str:
-    """The text of a notification SMS of ``kind`` in ``language``, on one line.
+def render_sms(kind: str, language: str, context: Mapping[str, object],
+               policy: SmsPolicy = DEFAULT_SMS_POLICY) -> str:
+    """The text of a notification SMS of ``kind`` in ``language``, on one line, written as
+    the municipality's ``policy`` says (script, diacritics; ``civicdesk.domain.sms.sms_text``).
 
     ``context`` needs ``municipality``, ``number``, ``tracking_url`` (or ``None``) and
     ``status_name``, and for ``merged`` ``into_number`` and ``into_tracking_url`` (or
@@ -162,10 +166,10 @@ def render_sms(kind: str, language: str, context: Mapping[str, object]) -> str:
     _check(f"SMS {kind!r}", context, {**_SMS_COMMON, **_SMS_OWN[kind]})
     template = _environment().get_template(f"{kind}.sms.j2")
     variables = _variables(language, context)
-    text = " ".join(template.render(variables).split())
+    text = sms_text(" ".join(template.render(variables).split()), language, policy)
     if segments(text)[1] > MAX_SMS_PARTS and any(variables.get(key) for key in _SMS_LINKS):
         without_links = {**variables, **{key: None for key in _SMS_LINKS if key in variables}}
-        text = " ".join(template.render(without_links).split())
+        text = sms_text(" ".join(template.render(without_links).split()), language, policy)
     return text
 
 

@@ -6,20 +6,22 @@ from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from ..domain.cases import CaseType, hash_token, new_tracking_token, parse_number, token_matches, tracking_url, utc_now
+from ..domain.cases import CaseType, hash_token, new_tracking_token, parse_number, tracking_url, utc_now
 from ..domain.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from ..domain.intake import NewCase, idempotency_expiry, open_case, request_hash
 from ..domain.municipality import Category, Municipality
 from .case_commands import OpenedCase, OpenPublicCase, TrackedCase
 from .municipality import MunicipalityProvider
 from .ports import DuplicateSubmission, MetricsSink, PublicCases
+from .tracking_links import TrackingLinks
 
 
 class CaseService:
     def __init__(self, repository: PublicCases, municipality: MunicipalityProvider,
-                 metrics: MetricsSink, public_url: str,
+                 metrics: MetricsSink, public_url: str, *, links: TrackingLinks,
                  clock: Callable[[], datetime] = utc_now):
         self._repo = repository
+        self._links = links
         self._municipality = municipality
         self._metrics = metrics
         self._public_url = public_url.rstrip("/")
@@ -98,8 +100,9 @@ class CaseService:
     # -- tracking ----------------------------------------------------------------------------
 
     def track(self, number: str, token: str | None) -> TrackedCase:
-        """The case as the public may see it: everything but contact data with a valid token,
-        only public and redacted data without one; a private case without a token is "not
+        """The case as the public may see it: everything but contact data with a valid token
+        (the confirmation's, or the one every later message to the requester carries), only
+        public and redacted data without one; a private case without a token is "not
         found"."""
         self._municipality.get()  # a missing configuration fails before any read
         if parse_number(number) is None:
@@ -110,7 +113,7 @@ class CaseService:
         case, events = found
         if case.deleted:
             raise NotFoundError("error.case_not_found")
-        authorised = token_matches(token, case.token_hash)
+        authorised = self._links.authorises(number, token, case.token_hash)
         if not authorised and not case.public:
             raise NotFoundError("error.case_not_found")
         return TrackedCase(case, [event for event in events if event.public], authorised)

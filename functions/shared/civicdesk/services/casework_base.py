@@ -11,6 +11,7 @@ from ..domain.errors import ConflictError
 from ..domain.policy import Action, Principal, allowed, authorise_case
 from .municipality import MunicipalityProvider
 from .ports import CaseQueues, CaseworkCases, Mailer, MessageIdLog, MetricsSink, PhoneNumbers, SmsSender, StaffDirectory
+from .tracking_links import TrackingLinks
 
 
 class CaseworkBase:
@@ -24,6 +25,7 @@ class CaseworkBase:
     _directory: StaffDirectory
     _metrics: MetricsSink
     _public_url: str
+    _links: TrackingLinks
     _clock: Callable[[], datetime]
 
     def _for_change(self, principal: Principal | None, action: Action, number: str,

@@ -61,12 +61,14 @@ class CaseMessages(CaseworkBase):
                        channel: str, text: str, caller: Principal) -> tuple[str, str | None]:
         try:
             if channel == "email":
-                mail = rendering.reply_mail(case, events, municipality, text, caller.name)
+                mail = rendering.reply_mail(case, events, municipality, text, caller.name,
+                                            tracking_url=self._requester_link(case))
                 message_id = self._mailer.send(mail)
                 self._message_ids.record_message_id(message_id, case.number, kind="reply",
                                              to=case.contact.email if case.contact else None)
             else:
-                message_id = self._send_sms(case, rendering.reply_sms_text(case, municipality, text),
+                message_id = self._send_sms(case, rendering.reply_sms_text(case, municipality, text,
+                                                                     self._requester_link(case)),
                                             kind="reply")
             return "sent", message_id
         except RecipientSuppressed:
@@ -92,7 +94,8 @@ class CaseMessages(CaseworkBase):
         phone = case.contact.phone if case.contact else None
         if phone and self._phones.can_receive_sms(phone):
             try:
-                message_id = self._send_sms(case, rendering.reply_sms_text(case, municipality, text),
+                message_id = self._send_sms(case, rendering.reply_sms_text(case, municipality, text,
+                                                                     self._requester_link(case)),
                                             kind="reply")
             except Exception:
                 logger.exception("reply could not be sent by SMS either",
@@ -154,6 +157,10 @@ class CaseMessages(CaseworkBase):
                                                    to=to, event_id=entry.event_id, **details)
             saved = self._save(saved.with_changes(updated_at=failure.at), saved.version, [failure])
         return MessageSent(saved, (entry,), delivery=delivery, message_id=message_id)
+
+    def _requester_link(self, case: Case) -> str:
+        """The requester's private link to the whole case, which every answer carries."""
+        return self._links.private_url(case.number, case.language)
 
     def _send_sms(self, case: Case, text: str, *, kind: str) -> str:
         phone = case.contact.phone if case.contact else None

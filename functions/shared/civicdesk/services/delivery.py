@@ -46,6 +46,7 @@ from .ports import (
     SuppressionList,
     SuppressionRegister,
 )
+from .tracking_links import TrackingLinks
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +69,10 @@ class DeliveryFeedbackService:
 
     def __init__(self, recipients: DeliveryRecords, cases: CaseReader, messages: MessageOrigins,
                  claims: NotificationClaims, sms: SmsSender, municipality: MunicipalityProvider, *,
-                 phones: PhoneNumbers, clock: Callable[[], datetime] = utc_now):
+                 phones: PhoneNumbers, links: TrackingLinks,
+                 clock: Callable[[], datetime] = utc_now):
         self._recipients = recipients
+        self._links = links
         self._cases = cases
         self._messages = messages
         self._claims = claims
@@ -159,9 +162,9 @@ class DeliveryFeedbackService:
         municipality = self._municipality.get()
         language = municipality.language_or_default(case.language)
         # Rendered before the claim: a template error must not leave a claim that never sends.
-        # No tracking link: only its hash is stored, and a new one would void the citizen's.
         text = fit(render_sms(FALLBACK_TEMPLATE, language, {
-            **case_context(case, municipality, language), "tracking_url": None}))
+            **case_context(case, municipality, language),
+            "tracking_url": self._links.private_url(case.number, language)}, municipality.sms))
         event_id = f"bounce/{report.message_id}"
         now = self._clock()
         if not self._claims.claim(case.number, event_id, FALLBACK_RECIPIENT, now):

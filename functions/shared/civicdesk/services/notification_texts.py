@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..domain.cases import Status, TimelineEvent, tracking_url
+from ..domain.cases import Status, TimelineEvent
 from ..domain.mail import OutgoingMail, subject_tag
 from ..domain.municipality import Municipality
 from ..domain.municipality import localised as tr_text
@@ -17,14 +17,16 @@ from ..domain.threading import case_reply_address
 from ..rendering import case_context, case_mailbox, thread_headers, translate
 from .notification_records import Delivery, NotificationContext
 from .ports import StaffDirectory
+from .tracking_links import TrackingLinks
 
 EXCERPT = 300
 
 
 class NotificationTexts:
-    def __init__(self, directory: StaffDirectory, public_url: str):
+    def __init__(self, directory: StaffDirectory, public_url: str, links: TrackingLinks):
         self._directory = directory
         self._public_url = public_url
+        self._links = links
 
     def mail(self, delivery: Delivery, entry: TimelineEvent, context: NotificationContext,
              municipality: Municipality) -> OutgoingMail:
@@ -63,7 +65,7 @@ class NotificationTexts:
         case = context.case
         values = self._template_context(delivery, entry, context, municipality)
         values["unsubscribe_url"] = None
-        text = render_sms(delivery.intent.template, case.language, values)
+        text = render_sms(delivery.intent.template, case.language, values, municipality.sms)
         return OutgoingSms(to=phone, text=fit(text), case_number=case.number,
                            kind=f"notify_{delivery.intent.template}", language=case.language)
 
@@ -97,7 +99,11 @@ class NotificationTexts:
         elif template == "merged":
             into = str(data.get("into") or case.merged_into or "")
             values["into_number"] = into
-            values["into_tracking_url"] = self._public_link(into, language) if into else None
+            # The target's public page only when it has one (a private target's answers "not
+            # found"); the requester's own link opens their case, which says where it went.
+            # An entry written before the flag was recorded counts as public, as it did then.
+            values["into_tracking_url"] = (self._public_link(into, language)
+                                           if into and data.get("into_public", True) else None)
         elif template == "referred":
             bodies = getattr(municipality, "external_bodies", None) or {}
             body = bodies.get(data.get("body_id"))
@@ -112,7 +118,10 @@ class NotificationTexts:
             values["message"] = redact(message, names) if message else None
         elif template in ("assigned", "routed", "escalated"):
             values["excerpt"] = _excerpt(case.description)
-            values["address"] = case.location.address if case.location else None
+            location = case.location
+            values["address"] = location.address if location else None
+            values["coordinates"] = location.coordinates() if location else None
+            values["map_url"] = location.map_url() if location else None
             values["received_at"] = _format_time(case.received_at or case.created_at,
                                                  municipality)
             if template == "assigned":
@@ -127,20 +136,21 @@ class NotificationTexts:
         return values
 
     def _tracking_link(self, delivery: Delivery, context: NotificationContext) -> str | None:
-        """The requester's confirmation carries the private link (with the token, kept only
-        until it is sent); later mails the public page of a public case."""
+        """The requester's private link, in every mail and SMS to them: the confirmation's
+        (the random token, kept only until it is sent), then the derived one; a follower's,
+        the public page of a public case."""
         case = context.case
-        if delivery.intent.template == "confirmation":
-            # Only the private link: the confirmation tells the citizen to keep it to themselves.
-            return context.pending_link
+        if delivery.intent.audience is Audience.REQUESTER:
+            if delivery.intent.template == "confirmation" and context.pending_link:
+                return context.pending_link
+            return self._links.private_url(case.number, delivery.language)
         if case.public:
             return self._public_link(case.number, delivery.language)
         return None
 
     def _public_link(self, number: str, language: str) -> str:
-        """The tracking page without a token: the public view of a public case (a private one
-        asks for the token from the confirmation)."""
-        return tracking_url(self._public_url, number, None, language)
+        """The tracking page without a token: the public view of a public case."""
+        return self._links.public_url(number, language)
 
 
 def _excerpt(text: str | None, limit: int = EXCERPT) -> str:

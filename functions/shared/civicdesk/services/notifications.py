@@ -35,6 +35,7 @@ from .ports import (
     StaffDirectory,
     SubscriptionWriter,
 )
+from .tracking_links import TrackingLinks
 
 __all__ = ["InvalidEvent", "NotificationFailed", "NotificationOutcome", "NotificationService",
            "parse_event"]
@@ -70,13 +71,13 @@ class NotificationService:
     def __init__(self, contexts: NotificationContexts, claims: NotificationClaims,
                  subscriptions: SubscriptionWriter, municipality: MunicipalityProvider,
                  mailer: Mailer, sms: SmsSender, directory: StaffDirectory, metrics: MetricsSink,
-                 public_url: str, *, phones: PhoneNumbers,
+                 public_url: str, *, phones: PhoneNumbers, links: TrackingLinks,
                  clock: Callable[[], datetime] = utc_now):
         self._contexts = contexts
         self._municipality = municipality
         self._metrics = metrics
         self._recipients = NotificationRecipients(subscriptions, directory, phones, clock)
-        texts = NotificationTexts(directory, public_url.rstrip("/"))
+        texts = NotificationTexts(directory, public_url.rstrip("/"), links)
         self._sender = NotificationSender(claims, mailer, sms, texts, clock)
 
     def handle(self, body: str | Mapping) -> list[NotificationOutcome]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Iterable, Protocol, Sequence
 
-from ..domain.cases import Case, Status, TimelineEvent, iso
+from ..domain.cases import Case, LinkKey, Status, TimelineEvent, iso
 from ..domain.delivery import DeliveryReport, Recipient
 from ..domain.inbound import InboundMarker
 from ..domain.mail import OutgoingMail
@@ -367,6 +367,16 @@ class StaffDirectory(Protocol):
     def get(self, username: str) -> StaffMember | None: ...
 
     def list(self, role: str | None = None) -> list[StaffMember]: ...
+
+
+class LinkKeys(Protocol):
+    """The keys of the requester's tracking links (``civicdesk.domain.cases.LinkKey``)."""
+
+    def keys(self, *, fresh: bool = False) -> Sequence[LinkKey]:
+        """The keys in force, the one that writes new links first (then the previous one,
+        whose links still open). ``fresh``: read them again rather than from a cache, because
+        a token names a key not among them (it may have been rotated in meanwhile); an
+        implementation may limit how often it does."""
 
 
 class SmsSender(Protocol):
