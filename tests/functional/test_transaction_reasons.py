@@ -19,13 +19,14 @@ AT = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def opened(aws_env):
     """A phone case opened through the admin API's service, as stored."""
-    from civicdesk import wiring
-    from tests.functional.test_hostile_input import OPERATOR, AdminApi
+    import os
 
-    answer = AdminApi().call("POST", "/v1/admin/cases", {
-        "type": "signal", "channel": "phone", "category": "road_damage",
-        "description": "Рупа у Улици Вука Караџића 5.", "requester": {"phone": "064 123 4567"}},
-        claims=OPERATOR)
+    from civicdesk import wiring
+    from tests.functional.test_hostile_input import PHONE_CALL
+    from tests.support.admin import AdminApi, Staff
+
+    operator = Staff(AdminApi(), os.environ["CIVICDESK_STAFF_USER_POOL_ID"]).add("operator.ana", "operator")
+    answer = operator.post("/v1/admin/cases", PHONE_CALL)
     assert answer.status == 201, answer.body
     return wiring.case_repository().get_case(answer.body["number"])
 

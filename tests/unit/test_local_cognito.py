@@ -99,6 +99,8 @@ def test_refs_and_getatts_of_cognito_resources_resolve():
         topics={lid: f"arn:aws:sns:eu-central-1:123456789012:{lid}"
                 for lid in TEMPLATE.of_type("AWS::SNS::Topic")},
         configuration_sets={lid: f"cs-{lid}" for lid in TEMPLATE.of_type("AWS::SES::ConfigurationSet")},
+        secrets={lid: f"arn:aws:secretsmanager:eu-central-1:123456789012:secret:{lid}"
+                 for lid in TEMPLATE.of_type("AWS::SecretsManager::Secret")},
         user_pools={"StaffUserPool": POOL},
         user_pool_clients={"StaffUserPoolClient": UserPoolClient(
             "StaffUserPoolClient", "client-1", "civicdesk-console", POOL_ID)},
