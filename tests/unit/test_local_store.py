@@ -299,3 +299,21 @@ def test_a_stream_checkpoint_moves_when_every_reader_passed_it():
     publish("110")
     notify("107")
     assert done == [("CasesTable", "103"), ("CasesTable", "105"), ("CasesTable", "107")]
+
+
+def test_moto_keeps_no_copy_of_what_a_write_replaced(moto_account):
+    # moto lists every model object it makes (deep copies included) until a reset: the
+    # runtime's memory grew with each write by the copies UpdateItem and transactions made
+    from moto.dynamodb.models.dynamo_type import Item
+
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(TableName="cases", **Template().table_definitions()["CasesTable"])
+    for number in range(20):
+        dynamodb.put_item(TableName="cases", Item=key(f"EVENT#{number:03d}"))
+    tracked = len(getattr(Item, "instances_tracked", []))
+    for number in range(10):
+        dynamodb.update_item(TableName="cases", Key=key("COUNTER"), UpdateExpression="ADD n :one",
+                             ExpressionAttributeValues={":one": {"N": "1"}})
+        dynamodb.transact_write_items(TransactItems=[{"Put": {
+            "TableName": "cases", "Item": key(f"CASE#{number}")}}])
+    assert len(getattr(Item, "instances_tracked", [])) == tracked == 0
