@@ -221,9 +221,14 @@ class DurableStore:
             db.execute("DELETE FROM messages WHERE queue = ?", (change.queue,))
 
     def items(self, table: str) -> Iterator[dict]:
-        """Every item of ``table`` (a logical id), as low-level typed JSON."""
-        for (image,) in self._query("SELECT image FROM items WHERE tbl = ?", (table,)):
-            yield json.loads(image)
+        """Every item of ``table`` (a logical id), as low-level typed JSON; read in pages, so
+        a large table is never in memory twice (the store is not to be called meanwhile)."""
+        cursor = self._db.cursor()
+        with self._lock:
+            cursor.execute("SELECT image FROM items WHERE tbl = ?", (table,))
+            while page := cursor.fetchmany(1000):
+                for (image,) in page:
+                    yield json.loads(image)
 
     def objects(self, bucket: str) -> Iterator[tuple[str, bytes, str | None, dict]]:
         for key, body, content_type, metadata in self._query(
