@@ -97,12 +97,14 @@ class _MutationRecorder:
         if service == "dynamodb":
             # moto computes the whole response within the call; the body is sent after it.
             with DYNAMODB_LOCK:
-                response = self._app(environ, start_response)
-                self._after_request(service)
-        else:
-            response = self._app(environ, start_response)
+                try:
+                    return self._app(environ, start_response)
+                finally:
+                    self._after_request(service)
+        try:
+            return self._app(environ, start_response)
+        finally:
             self._after_request(service)
-        return response
 
 
 def _service(environ: dict) -> str | None:
@@ -466,11 +468,13 @@ _stop_tracking_model_instances()
 
 
 def _record_changes_for_the_state_directory() -> None:
-    """moto's models report their changes (``infra.local.persistence``), and a transaction
-    costs the items it writes, not the tables; wrapped once, when this module is imported."""
+    """moto's models report their changes (``infra.local.persistence``), a transaction costs
+    the items it writes and a query the partition it reads, not the table; wrapped once, when
+    this module is imported."""
     from infra.local import persistence
 
     persistence.transactions_roll_back_by_item()
+    persistence.queries_read_their_partition()
     persistence.install()
 
 

@@ -471,3 +471,46 @@ def _put_back(table: Any, hash_key: Any, range_key: Any, item: Any) -> None:
         table.items.pop(hash_key, None)
     else:
         table.items[hash_key] = item
+
+
+# -- a query reads its partition --------------------------------------------------------------
+
+def queries_read_their_partition() -> None:
+    """Make a ``Query`` of a table's own key read the partition it names (idempotent).
+
+    moto (pinned 5.2.1) looks at every item of the table for every ``Query`` and keeps those of
+    the partition: at 80,000 items a case's timeline took a second or more, under
+    ``aws.DYNAMODB_LOCK``, so every write of every client waited behind it. Here the table's
+    items are, for that one call, only the partition's; the rest of moto's query (sorting,
+    ranges, pages, filters, projections) is unchanged. Index queries still read every item (as
+    moto's indexes are computed, not stored).
+    """
+    import inspect
+
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+    if getattr(original, "reads_its_partition", False):
+        return
+    signature = inspect.signature(original)
+
+    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        arguments = signature.bind(self, *args, **kwargs).arguments
+        hash_key = arguments.get("hash_key")
+        if arguments.get("index_name") or hash_key is None or "all_items" in vars(self):
+            return original(self, *args, **kwargs)
+        partition = self.items.get(hash_key)
+        if partition is None:
+            items: list = []
+        elif self.range_key_attr:
+            items = list(partition.values())
+        else:
+            items = [partition]
+        self.all_items = lambda: items
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    query.reads_its_partition = True  # type: ignore[attr-defined]
+    Table.query = query  # type: ignore[method-assign]

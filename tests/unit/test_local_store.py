@@ -317,3 +317,27 @@ def test_moto_keeps_no_copy_of_what_a_write_replaced(moto_account):
         dynamodb.transact_write_items(TransactItems=[{"Put": {
             "TableName": "cases", "Item": key(f"CASE#{number}")}}])
     assert len(getattr(Item, "instances_tracked", [])) == tracked == 0
+
+
+def test_a_query_of_a_partition_reads_that_partition_only(moto_account, monkeypatch):
+    from moto.dynamodb.models.table import Table
+
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(TableName="cases", **Template().table_definitions()["CasesTable"])
+    for number in range(30):
+        dynamodb.put_item(TableName="cases", Item={"PK": {"S": f"CASE#{number % 3}"},
+                                                   "SK": {"S": f"EVENT#{number:03d}"},
+                                                   "entity": {"S": "event"}})
+
+    def everything(self):
+        raise AssertionError("a partition query read the whole table")
+
+    monkeypatch.setattr(Table, "all_items", everything)
+    answer = dynamodb.query(TableName="cases", KeyConditionExpression="PK = :pk AND SK > :sk",
+                            FilterExpression="entity = :e", ScanIndexForward=False, Limit=4,
+                            ExpressionAttributeValues={":pk": {"S": "CASE#1"},
+                                                       ":sk": {"S": "EVENT#010"},
+                                                       ":e": {"S": "event"}})
+    assert [item["SK"]["S"] for item in answer["Items"]] == [
+        "EVENT#028", "EVENT#025", "EVENT#022", "EVENT#019"]
+    assert answer["LastEvaluatedKey"]["SK"] == {"S": "EVENT#019"}
