@@ -377,6 +377,15 @@ def take_sent_messages() -> list:
     return taken
 
 
+def forget_published_notifications() -> None:
+    """Empty each topic's record of what was published to it: moto keeps every message ever
+    published (for tests that inspect it); the runtime's subscribers have had theirs."""
+    from moto.sns.models import sns_backends
+
+    for topic in list(sns_backends[ACCOUNT_ID][REGION].topics.values()):
+        del topic.sent_notifications[:]
+
+
 def take_sent_sms() -> list[dict]:
     """Like ``sent_sms``, for the SMS accepted since the last call, removed from moto."""
     from moto.sns.models import sns_backends

@@ -377,6 +377,8 @@ class LocalRuntime:
             recorder.flush()
         if service in ("ses", "email", "sns") and self._outbox is not None:
             self._outbox.capture()
+        if service == "sns":
+            aws.forget_published_notifications()
 
     def stop(self, save: bool = True) -> None:
         """Close the doors, let running invocations finish, capture the last mail, stop moto,
