@@ -11,13 +11,16 @@
 4. The local runtime's event pipeline (``make run``): from an operator's status change through
    the admin API until the requester's mail is listed in ``/_local/outbox`` (stream, publisher,
    topic, queue, notify function, SES), median of ``BENCH_ROUNDS`` changes.
-5. The newcomer's walks (``bench/walks.py``): the files one e-mail passes through from SMTP to
+5. The local runtime under load (``bench/local_load.py``): submissions per second from four
+   clients through the HTTP API, their p95 latency and the runtime's memory (RSS), with 10 and
+   with 10,000 cases in it.
+6. The newcomer's walks (``bench/walks.py``): the files one e-mail passes through from SMTP to
    its auto-reply, and one status change from the route to the SMS.
-6. The layer as ``sam build`` builds it (``bench/layer.py``): unzipped and zipped size, and every
+7. The layer as ``sam build`` builds it (``bench/layer.py``): unzipped and zipped size, and every
    module imported from its extracted zip (skipped offline or without the runtime's Python).
-7. The monthly cost of a municipality at 1,000 and 10,000 cases (``bench/cost.py``) from the
+8. The monthly cost of a municipality at 1,000 and 10,000 cases (``bench/cost.py``) from the
    calls of 1., written into ``docs/cost.md``.
-8. SMS (``bench/sms.py``): the encoding, parts and price of each SMS kind per language and per
+9. SMS (``bench/sms.py``): the encoding, parts and price of each SMS kind per language and per
    the municipality's SMS script setting, at ``SMS_PRICE_USD_PER_PART_SERBIA``.
 
 Writes ``bench/results/latest.json``.
@@ -398,12 +401,14 @@ def main() -> int:
     started = time.time()
     from bench import cost
     from bench.layer import layer_figures
+    from bench.local_load import describe as describe_load
+    from bench.local_load import local_load
     from bench.sms import report as sms_report
     from bench.sms import sms_costs
     from bench.walks import walks
 
     figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency(),
-               **walks(), **layer_figures(), **sms_costs()}
+               **local_load(), **walks(), **layer_figures(), **sms_costs()}
     figures.update(cost.summary(figures))
     met = {key: figures[key] <= target for key, target in TARGETS.items() if key in figures}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -437,6 +442,8 @@ def main() -> int:
     print(f"  change -> outbox: {f['change_to_outbox_seconds_median']:.2f} s (target <= 2 s; median "
           f"of {len(f['change_to_outbox_seconds'])} status changes in the local runtime, of which "
           f"{f['events_batching_window_seconds']:g} s is the events mapping's batching window)")
+    for line in describe_load(f):
+        print(line)
     for key, label in (("walk_email_to_auto_reply", "e-mail -> auto-reply"),
                        ("walk_status_change_to_sms", "status change -> SMS")):
         walk = f[key]

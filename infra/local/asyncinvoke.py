@@ -23,9 +23,9 @@ import traceback
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
-from infra.local.state import snapshot_after
+from infra.local.state import call_after
 from infra.local.template import Template, reference_target
 
 log = logging.getLogger("civicdesk.local")
@@ -126,20 +126,39 @@ class _Job:
     attempts: int = field(default=0, compare=False)
 
 
+class EventJournal(Protocol):
+    """Where the accepted events are kept until they are finished (``store.DurableStore``):
+    Lambda's internal queue is durable, an event it answered 202 for is not lost."""
+
+    def event_accepted(self, function: str, request_id: str, event: dict,
+                       enqueued_at: float) -> None: ...
+
+    def event_attempted(self, request_id: str, attempts: int) -> None: ...
+
+    def event_finished(self, request_id: str) -> None: ...
+
+    def pending_events(self, function: str) -> list: ...
+
+
 class AsyncInvoker:
     """The internal event queue of one function: ``submit`` answers at once (Lambda's 202);
     a worker thread invokes, retries and reports failures to the on-failure queue.
 
     ``function`` needs ``invoke(event, request_id)`` (a ``LocalFunction``); ``sqs_client`` is a
     factory of the SQS client used for the destination records; ``after_invoke`` runs after each
-    attempt (the runtime saves a snapshot there, so what the function wrote reaches the disk).
+    attempt. With a ``journal``, ``submit`` returns only once the event is kept there, each
+    failed attempt is counted there, and the event leaves it when it is finished (invoked, sent
+    to the on-failure queue, or dropped); ``start`` resumes the events it still holds, with the
+    attempts they already had (at least once: an attempt cut short by a crash is made again).
     """
 
     def __init__(self, function: Any, config: AsyncInvokeConfig, *, function_arn: str,
                  sqs_client: Callable[[], Any] | None = None,
                  after_invoke: Callable[[], None] = lambda: None,
-                 clock: Callable[[], float] = time.time, name: str = "function"):
+                 clock: Callable[[], float] = time.time, name: str = "function",
+                 journal: EventJournal | None = None):
         self.function = function
+        self._journal = journal
         self.config = config
         self.function_arn = function_arn
         self._sqs_client = sqs_client
@@ -159,8 +178,23 @@ class AsyncInvoker:
         """Queue ``event`` for invocation; returns the request id (kept across retries)."""
         request_id = str(uuid.uuid4())
         now = self._clock()
+        if self._journal is not None:
+            self._journal.event_accepted(self._name, request_id, event, now)
         self._push(_Job(time.monotonic(), next(self._sequence), event, request_id, now))
         return request_id
+
+    def resume(self) -> int:
+        """Queue again the events the journal holds from before a restart; how many."""
+        if self._journal is None:
+            return 0
+        pending = self._journal.pending_events(self._name)
+        for saved in pending:
+            self._push(_Job(time.monotonic(), next(self._sequence), saved.event,
+                            saved.request_id, saved.enqueued_at, attempts=saved.attempts))
+        if pending:
+            log.info("%s: %d asynchronous event(s) accepted before the restart are invoked "
+                     "again", self._name, len(pending))
+        return len(pending)
 
     def pending(self) -> int:
         """Events queued, waiting for a retry, or being invoked."""
@@ -181,6 +215,7 @@ class AsyncInvoker:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> "AsyncInvoker":
+        self.resume()
         self._thread = threading.Thread(target=self._run, name=f"civicdesk-async-{self._name}",
                                         daemon=True)
         self._thread.start()
@@ -188,7 +223,7 @@ class AsyncInvoker:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish what is queued (retries included) within ``timeout``, then stop; events still
-        pending after that are lost (their raw mail stays in the bucket) and are logged."""
+        pending after that are logged (with a journal, they are invoked after the restart)."""
         if not self.wait_idle(timeout):
             with self._condition:
                 lost = [job.request_id for job in self._jobs]
@@ -243,10 +278,15 @@ class AsyncInvoker:
             log.error("%s: asynchronous invocation %s failed (attempt %d of %d):\n%s",
                       self._name, job.request_id, job.attempts,
                       self.config.maximum_retry_attempts + 1, traceback.format_exc())
-            snapshot_after(self._after_invoke, "an asynchronous invocation")
+            call_after(self._after_invoke, "an asynchronous invocation")
             self._failed(job, error)
             return
-        snapshot_after(self._after_invoke, "an asynchronous invocation")
+        call_after(self._after_invoke, "an asynchronous invocation")
+        self._finished(job)
+
+    def _finished(self, job: _Job) -> None:
+        if self._journal is not None:
+            self._journal.event_finished(job.request_id)
 
     def _failed(self, job: _Job, error: BaseException) -> None:
         retries_done = job.attempts - 1
@@ -256,6 +296,8 @@ class AsyncInvoker:
                 self._give_up(job, error, "EventAgeExceeded")
                 return
             job.due = time.monotonic() + delay
+            if self._journal is not None:
+                self._journal.event_attempted(job.request_id, job.attempts)
             self._push(job)
             return
         self._give_up(job, error, "RetriesExhausted")
@@ -269,13 +311,15 @@ class AsyncInvoker:
         if queue_url is None or self._sqs_client is None:
             log.error("%s: event %s dropped after %d attempts (%s); no on-failure destination",
                       self._name, job.request_id, job.attempts, condition)
+            self._finished(job)
             return
         try:
             self._sqs_client().send_message(QueueUrl=queue_url, MessageBody=record_body(record))
-        except Exception:  # noqa: BLE001 - nothing else can keep it: say what is lost
+        except Exception:  # noqa: BLE001 - the journal (if any) keeps it for the next start
             log.exception("%s: cannot send event %s to the on-failure queue; event: %s",
                           self._name, job.request_id, json.dumps(job.event)[:2000])
             return
+        self._finished(job)
         log.warning("%s: event %s sent to the on-failure queue after %d attempts (%s); "
                     "replay with POST /_local/redrive", self._name, job.request_id,
                     job.attempts, condition)

@@ -31,10 +31,6 @@ NAME_PREFIX = "civicdesk-local"
 
 log = logging.getLogger("civicdesk.local")
 
-#: DynamoDB operations that change nothing (``X-Amz-Target: DynamoDB_20120810.<Operation>``).
-_READ_OPERATION_PREFIXES = ("Get", "BatchGet", "TransactGet", "Query", "Scan", "Describe", "List")
-#: The services whose data the state directory keeps; a write to any other marks nothing dirty.
-_PERSISTED_SERVICES = ("dynamodb", "s3")
 
 
 class StartupError(RuntimeError):
@@ -88,48 +84,36 @@ DYNAMODB_LOCK = threading.RLock()
 
 
 class _MutationRecorder:
-    """WSGI middleware around moto: calls ``on_mutation`` after each request that may have
-    changed persisted data, so the state directory is written only when something changed.
-    DynamoDB requests are served under ``DYNAMODB_LOCK``."""
+    """WSGI middleware around moto: calls ``after_request(service)`` after each request, before
+    the answer leaves the server (the runtime commits what the request changed to the state
+    directory there, and captures sent mail). DynamoDB requests are served, and followed,
+    under ``DYNAMODB_LOCK``."""
 
-    def __init__(self, app: Callable, on_mutation: Callable[[], None]):
+    def __init__(self, app: Callable, after_request: Callable[[str | None], None]):
         self._app = app
-        self._on_mutation = on_mutation
+        self._after_request = after_request
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
-        if _is_dynamodb(environ):
-            # moto computes the whole response within the call.
+        service = _service(environ)
+        if service == "dynamodb":
+            # moto computes the whole response within the call; the body is sent after it.
             with DYNAMODB_LOCK:
-                response = self._app(environ, start_response)
-        else:
-            response = self._app(environ, start_response)
-        # After the call: moto has applied the change by now, so a snapshot that clears the
-        # flag next cannot miss it.
-        if _may_mutate(environ):
-            self._on_mutation()
-        return response
+                try:
+                    return self._app(environ, start_response)
+                finally:
+                    self._after_request(service)
+        try:
+            return self._app(environ, start_response)
+        finally:
+            self._after_request(service)
 
 
-def _is_dynamodb(environ: dict) -> bool:
-    """A DynamoDB or DynamoDB Streams request (both sign as ``dynamodb``)."""
+def _service(environ: dict) -> str | None:
+    """The signing name of the request's service (``dynamodb`` for DynamoDB Streams too)."""
     service = _signing_service(environ.get("HTTP_AUTHORIZATION", ""))
-    return service == "dynamodb" or (
-        service is None and environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"))
-
-
-def _may_mutate(environ: dict) -> bool:
-    service = _signing_service(environ.get("HTTP_AUTHORIZATION", ""))
-    if service is not None and service not in _PERSISTED_SERVICES:
-        return False
-    target = environ.get("HTTP_X_AMZ_TARGET", "")
-    if service is None and target and not target.startswith("DynamoDB"):
-        # An unsigned JSON call of another service (Cognito's InitiateAuth: signing in).
-        return False
-    if service == "dynamodb":
-        operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
-        return not operation.startswith(_READ_OPERATION_PREFIXES)
-    # S3, or a request without a SigV4 header (a presigned URL): only reads are GET and HEAD.
-    return environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD")
+    if service is None and environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+        return "dynamodb"
+    return service
 
 
 def _signing_service(authorization: str) -> str | None:
@@ -143,16 +127,17 @@ def _signing_service(authorization: str) -> str | None:
 
 
 class MotoServer(ThreadedMotoServer):
-    """moto's threaded server, bound to 127.0.0.1, that reports writes and fails loudly.
+    """moto's threaded server, bound to 127.0.0.1, that reports each request and fails loudly.
 
     ``ThreadedMotoServer.start`` waits forever when its socket cannot be bound (the error dies
     with the server thread); this subclass hands the error back. The server entry point is
     moto's own (pinned moto 5.2.1) with the ``_MutationRecorder`` around the WSGI app.
     """
 
-    def __init__(self, port: int, on_mutation: Callable[[], None] = lambda: None):
+    def __init__(self, port: int,
+                 after_request: Callable[[str | None], None] = lambda service: None):
         super().__init__(ip_address=HOST, port=port, verbose=False)
-        self._on_mutation = on_mutation
+        self._after_request = after_request
         self._startup_error: BaseException | None = None
 
     def _server_entry(self) -> None:
@@ -167,7 +152,7 @@ class MotoServer(ThreadedMotoServer):
 
         try:
             app = _MutationRecorder(DomainDispatcherApplication(create_backend_app),
-                                    self._on_mutation)
+                                    self._after_request)
             self._server = make_server(self._ip_address, self._port, app, threaded=True,
                                        request_handler=QuietRequestHandler)
         except BaseException as error:  # noqa: BLE001 - re-raised by start() in the caller
@@ -199,13 +184,14 @@ class MotoServer(ThreadedMotoServer):
             answer.read()
 
 
-def start_moto(port: int, on_mutation: Callable[[], None] = lambda: None) -> MotoServer:
+def start_moto(port: int, after_request: Callable[[str | None], None] = lambda service: None
+               ) -> MotoServer:
     """Start moto, empty, on ``port``, or on a free port when ``port`` is 0 or already taken
     (another local runtime, LocalStack...): clients find it through ``AWS_ENDPOINT_URL``."""
     if port and not port_is_free(port):
         log.info("port %d is taken; moto listens on a free port instead", port)
         port = 0
-    server = MotoServer(port, on_mutation)
+    server = MotoServer(port, after_request)
     server.start()
     server.reset()
     return server
@@ -386,6 +372,44 @@ def sent_messages() -> list:
     return list(ses_backends[ACCOUNT_ID][REGION].sent_messages)
 
 
+_TAKE_LOCK = threading.Lock()
+
+
+def take_sent_messages() -> list:
+    """What moto's SES accepted since the last call, oldest first, removed from moto (the
+    outbox keeps them on disk; moto would keep every mail in memory)."""
+    from moto.ses.models import ses_backends
+
+    backend = ses_backends[ACCOUNT_ID][REGION]
+    with _TAKE_LOCK:
+        taken = list(backend.sent_messages)
+        del backend.sent_messages[:len(taken)]
+    return taken
+
+
+def forget_published_notifications() -> None:
+    """Empty each topic's record of what was published to it: moto keeps every message ever
+    published (for tests that inspect it); the runtime's subscribers have had theirs."""
+    from moto.sns.models import sns_backends
+
+    for topic in list(sns_backends[ACCOUNT_ID][REGION].topics.values()):
+        del topic.sent_notifications[:]
+
+
+def take_sent_sms() -> list[dict]:
+    """Like ``sent_sms``, for the SMS accepted since the last call, removed from moto."""
+    from moto.sns.models import sns_backends
+
+    backend = sns_backends[ACCOUNT_ID][REGION]
+    with _TAKE_LOCK:
+        taken = sent_sms()
+        attributes = backend.__dict__.get(_SMS_ATTRIBUTES, {})
+        for sms in taken:
+            backend.sms_messages.pop(sms["id"], None)
+            attributes.pop(sms["id"], None)
+    return taken
+
+
 def sent_sms() -> list[dict]:
     """What moto's SNS has accepted as SMS (``Publish`` to a ``PhoneNumber``), oldest first:
     ``{"id", "to", "text", "attributes"}``, the attributes as ``{name: {"Type", "Value"}}``."""
@@ -433,53 +457,44 @@ def _keep_sms_attributes() -> None:
 _keep_sms_attributes()
 
 
-def _roll_back_transactions_in_place() -> None:
-    """Make a failed ``TransactWriteItems`` in moto roll back into the table it changed.
+def _stop_tracking_model_instances() -> None:
+    """Make moto forget the model objects it creates once nothing else holds them.
 
-    moto (pinned 5.2.1) deep-copies each table a transaction writes to, applies the writes, and
-    when one fails puts the *copy* in the table's place. The table's stream shard is replaced
-    with it: shard iterators handed out before (the runtime's stream poller holds one) keep
-    reading the old shard, so after one refused transaction -- a 409 on a concurrent edit -- no
-    change would reach the stream's functions again. And the writes that were rolled back
-    stay in the old shard as stream records of changes that never happened.
-
-    Wrapped once, when this module is imported: after a rolled-back transaction the copy's data
-    is moved into the original table object, which keeps its shard, and the shard loses the
-    records the transaction added. Server-mode requests are serialised (``DYNAMODB_LOCK``), so
-    nothing else wrote to the shard meanwhile.
+    moto (pinned 5.2.1) appends every instance of a model class -- each DynamoDB ``Item``, each
+    stream record, each SQS message, and each *copy* of one, since ``copy.deepcopy`` goes through
+    ``__new__`` too -- to a class-level list, for its ``/moto-api/data.json`` view, and empties
+    it only on a reset. Every write creates some (``UpdateItem`` deep-copies the item, a
+    transaction used to deep-copy the whole table), so the runtime's memory grew with every
+    write and never shrank: measured with ``tracemalloc``, this list held nearly all of it.
+    ``BaseModel.__new__`` is replaced, once, by the same allocation without the tracking.
     """
-    from functools import wraps
+    from moto.core.common_models import BaseModel
 
-    from moto.dynamodb.models import DynamoDBBackend
-
-    original = DynamoDBBackend.transact_write_items
-    if getattr(original, "rolls_back_in_place", False):
+    if getattr(BaseModel.__new__, "untracked", False):
         return
 
-    @wraps(original)
-    def transact_write_items(self: Any, *args: Any, **kwargs: Any) -> Any:
-        tables = dict(self.tables)
-        # The sequence number the transaction's first stream record gets (by sequence number,
-        # not position: the runtime trims shards from the front).
-        first_new = {name: table.stream_shard.starting_sequence_number
-                     + len(table.stream_shard.items) for name, table in tables.items()
-                     if getattr(table, "stream_shard", None) is not None}
-        try:
-            return original(self, *args, **kwargs)
-        finally:
-            for name, table in tables.items():
-                copy = self.tables.get(name)
-                if copy is None or copy is table:
-                    continue
-                shard = getattr(table, "stream_shard", None)
-                table.__dict__.update(copy.__dict__)
-                table.stream_shard = shard
-                if shard is not None and name in first_new:
-                    del shard.items[max(0, first_new[name] - shard.starting_sequence_number):]
-                self.tables[name] = table
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:  # noqa: N807 - the dunder itself
+        return super(BaseModel, cls).__new__(cls)
 
-    transact_write_items.rolls_back_in_place = True  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    __new__.untracked = True  # type: ignore[attr-defined]
+    BaseModel.__new__ = staticmethod(__new__)  # type: ignore[assignment, method-assign]
+    from moto.core.model_instances import reset_model_data
+
+    reset_model_data()
 
 
-_roll_back_transactions_in_place()
+_stop_tracking_model_instances()
+
+
+def _record_changes_for_the_state_directory() -> None:
+    """moto's models report their changes (``infra.local.persistence``), a transaction costs
+    the items it writes and a query the partition it reads, not the table; wrapped once, when
+    this module is imported."""
+    from infra.local import persistence
+
+    persistence.transactions_roll_back_by_item()
+    persistence.queries_read_their_partition()
+    persistence.install()
+
+
+_record_changes_for_the_state_directory()

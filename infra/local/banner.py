@@ -104,8 +104,9 @@ def summary(runtime: LocalRuntime) -> str:
         *_staff_lines(runtime),
         "",
         f"  Tables: {tables}   Buckets: {buckets}   Mail domain: {identities}",
-        f"  Restored {runtime.restored.items} items, {runtime.restored.objects} objects; "
-        f"{mails} mails and {texts} SMS in the outbox.",
+        f"  Restored {runtime.restored.items} items, {runtime.restored.objects} objects, "
+        f"{runtime.restored.messages} queued messages, {runtime.restored.stream_records} stream "
+        f"records not yet delivered; {mails} mails and {texts} SMS in the outbox.",
         "",
         "Press Ctrl-C to stop.",
         "",

@@ -3,7 +3,9 @@ files and as a JSON/HTML view.
 
 Nothing leaves the machine: moto's SES accepts the mail and keeps it in memory. A capture thread
 writes each accepted message once to ``<state>/outbox/<timestamp>-<id>.eml`` (the exact MIME that
-was sent, openable in any mail client) and records its envelope recipients in ``index.json``.
+was sent, openable in any mail client) and appends its envelope recipients to ``index.jsonl``
+(one line per mail, so capturing one costs the same with ten mails in the outbox as with ten
+thousand; an ``index.json`` of earlier versions is still read).
 The views read the files, so mail sent before a restart stays visible.
 
 SES replaces the ``Message-ID`` a sender sets with its own, ``<MessageId@region.amazonses.com>``
@@ -28,6 +30,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -50,6 +53,8 @@ _ID = re.compile(r"^[A-Za-z0-9._-]+$")
 #: ``<timestamp>-<SNS message id>.json`` in the ``sms`` folder.
 _SMS_FILE_NAME = re.compile(r"^(?P<stamp>\d{8}T\d{12}Z)-(?P<id>[A-Za-z0-9._-]+)\.json$")
 SMS_FOLDER = "sms"
+#: Each captured mail's envelope recipients, one JSON line per mail.
+INDEX = "index.jsonl"
 #: The header CivicDesk puts on every mail about a case.
 CASE_HEADER = "X-CivicDesk-Case"
 
@@ -130,8 +135,12 @@ class Outbox:
             if self._on_mail is not None:
                 self._fresh.append(sent)
         if new:
-            atomic_write(self.directory / "index.json",
-                         json.dumps(self._index, ensure_ascii=False, indent=1).encode("utf-8"))
+            lines = "".join(json.dumps({"id": sent.id, **self._index[sent.id]},
+                                       ensure_ascii=False) + "\n" for sent in new)
+            with (self.directory / INDEX).open("ab") as stream:
+                stream.write(lines.encode("utf-8"))
+                stream.flush()
+                os.fsync(stream.fileno())
         return len(new)
 
     def _capture_sms(self) -> int:
@@ -242,14 +251,24 @@ class Outbox:
                 "case_number": message.get(CASE_HEADER)}
 
     def _load_index(self) -> dict[str, dict]:
-        path = self.directory / "index.json"
-        if not path.is_file():
-            return {}
-        try:
-            return json.loads(path.read_bytes())
-        except ValueError:
-            log.warning("outbox: %s is unreadable; recipients fall back to the To header", path)
-            return {}
+        index: dict[str, dict] = {}
+        legacy = self.directory / "index.json"
+        if legacy.is_file():
+            try:
+                index.update(json.loads(legacy.read_bytes()))
+            except ValueError:
+                log.warning("outbox: %s is unreadable; recipients fall back to the To header",
+                            legacy)
+        path = self.directory / INDEX
+        if path.is_file():
+            for line in path.read_bytes().splitlines():
+                try:
+                    entry = json.loads(line)
+                    index[entry.pop("id")] = entry
+                except (ValueError, KeyError, AttributeError):
+                    # A line cut by a crash: that mail's recipients fall back to its To header.
+                    continue
+        return index
 
 
 #: Fields of each view entry, with the header they show (``None`` when the mail has none).

@@ -13,13 +13,14 @@ layer's folder on ``sys.path`` as Lambda's ``/opt/python``.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from infra.local import aws, banner, cognito, inspection, redrive, ses_events, state
+from infra.local import aws, banner, cognito, inspection, persistence, redrive, ses_events, state
 from infra.local.api_config import cognito_authorizers, gateway_responses
 from infra.local.apigateway import ApiRoute, RouteTable
 from infra.local.asyncinvoke import LOCAL_RETRY_DELAYS, AsyncInvoker, async_invoke_config
@@ -30,8 +31,8 @@ from infra.local.lambdas import LocalFunction, install_layers, load_handler
 from infra.local.outbox import Outbox
 from infra.local.server import Frontend, LocalHttpServer, LocalTools, RequestHandler
 from infra.local.smtp import ReceiptRule, SesReceiver, SmtpServer, receipt_rules
-from infra.local.state import RestoreSummary, Snapshotter, StateStore
 from infra.local.static import StaticSite
+from infra.local.store import DurableStore, RestoreSummary
 from infra.local.template import ROOT, Template
 
 log = logging.getLogger("civicdesk.local")
@@ -61,7 +62,7 @@ class LocalRuntime:
     def __init__(self, http_port: int = DEFAULT_HTTP_PORT, aws_port: int = DEFAULT_AWS_PORT,
                  state_dir: Path | str = DEFAULT_STATE_DIR, *, template: Template | None = None,
                  config_dir: Path = CONFIG_DIR, web_dir: Path = WEB_DIR,
-                 snapshot_interval: float = 2.0, smtp_port: int = DEFAULT_SMTP_PORT,
+                 smtp_port: int = DEFAULT_SMTP_PORT,
                  retry_delays: tuple[float, ...] = LOCAL_RETRY_DELAYS,
                  demo_users: Path = cognito.DEMO_USERS):
         self.state_dir = Path(state_dir).resolve()
@@ -72,13 +73,13 @@ class LocalRuntime:
         self._template = template or Template()
         self._config_dir = Path(config_dir)
         self._web_dir = Path(web_dir)
-        self._snapshot_interval = snapshot_interval
         self._http: LocalHttpServer | None = None
         self._http_thread: threading.Thread | None = None
         self._moto: aws.MotoServer | None = None
         self._outbox: Outbox | None = None
         self._ses_events: ses_events.SesEventPublisher | None = None
-        self._snapshotter: Snapshotter | None = None
+        self._store: DurableStore | None = None
+        self._recorder: persistence.ChangeRecorder | None = None
         self._functions: dict[str, LocalFunction] = {}
         self._invokers: dict[str, AsyncInvoker] = {}
         self._event_sources: EventSources | None = None
@@ -159,7 +160,17 @@ class LocalRuntime:
         self._start_background_work()
         self._open_api()
         self._start_smtp(smtp_port)
+        self._settle_memory()
         self._open_doors()
+
+    @staticmethod
+    def _settle_memory() -> None:
+        """What the start loaded (the restored tables: millions of objects at 10,000 cases)
+        lives as long as the runtime: moved out of the garbage collector's sight, so that its
+        full collections -- seconds each at that size, stalling every thread -- cost what is
+        new, not the whole account. What is freed later is freed by reference counting."""
+        gc.collect()
+        gc.freeze()
 
     def _listen_http(self) -> None:
         """The HTTP socket first: its port is part of the functions' environment (tracking
@@ -181,7 +192,7 @@ class LocalRuntime:
 
     def _start_moto(self) -> None:
         """moto, and every AWS client of this process pointed at it before any is created."""
-        self._moto = aws.start_moto(self._requested_aws_port, self._on_aws_write)
+        self._moto = aws.start_moto(self._requested_aws_port, self._after_aws_request)
         self._saved_environ = dict(os.environ)
         aws.clear_conflicting_environment()
         os.environ.update(aws.client_environment(self._moto.endpoint_url))
@@ -197,17 +208,31 @@ class LocalRuntime:
         self._ref = aws.reference_resolver(self.resources, self._parameters)
 
     def _restore_state(self) -> None:
-        """Last run's data, then the event sources, which read the streams from here on: the
-        restore's INSERT records are not changes."""
-        store = StateStore(self.state_dir, _client("dynamodb"), _client("s3"),
-                           self.resources.tables, self.resources.buckets)
-        self.restored = store.restore()
+        """Last run's data (``infra.local.store``) loaded into moto, then every change moto
+        makes recorded as it happens; then the event sources, which read the streams from the
+        records put back (not delivered before the restart) onwards."""
+        store = self._store = DurableStore(self.state_dir)
+        definitions = self._template.table_definitions()
+        store.import_snapshots(
+            {logical_id: tuple(key["AttributeName"] for key in spec["KeySchema"])
+             for logical_id, spec in definitions.items() if logical_id in self.resources.tables},
+            self.resources.buckets)
+        inverse = {"tables": {name: logical_id for logical_id, name in self.resources.tables.items()},
+                   "buckets": {name: logical_id for logical_id, name in self.resources.buckets.items()},
+                   "queues": {url.rsplit("/", 1)[-1]: logical_id
+                              for logical_id, url in self.resources.queues.items()}}
+        recorder = self._recorder = persistence.ChangeRecorder(
+            store, aws.ACCOUNT_ID, aws.REGION, **inverse)
+        self.restored = persistence.restore(
+            store, recorder, aws.ACCOUNT_ID, aws.REGION, tables=self.resources.tables,
+            buckets=self.resources.buckets, queues=self.resources.queues)
+        persistence.activate(recorder)
         # A failed queue message is retried after the same short local delays as a stream
         # batch, not after the queue's visibility timeout (minutes).
         self._event_sources = EventSources.open(
             self._template, self.resources.tables, self.resources.queues, region=aws.REGION,
-            retry_delays=self._retry_delays, queue_retry_delays=self._retry_delays)
-        self._snapshotter = Snapshotter(store, self._snapshot_interval)
+            retry_delays=self._retry_delays, queue_retry_delays=self._retry_delays,
+            stream_start="TRIM_HORIZON")
 
     def _seed(self) -> None:
         """The layers on ``sys.path``, then the configuration (which overwrites only its own
@@ -254,42 +279,38 @@ class LocalRuntime:
                 async_invoke_config(self._template, rule.function, self.resources.queues,
                                     self._retry_delays),
                 function_arn=self._function_arn(rule.function) + ":$LATEST",
-                sqs_client=lambda: _client("sqs"),
-                after_invoke=self._save_if_dirty, name=rule.function)
+                sqs_client=lambda: _client("sqs"), name=rule.function, journal=self._store)
 
     def _start_background_work(self) -> None:
         """SES's event publishing (moto has none: each captured mail's delivery, bounce or
-        complaint goes to the configuration set's topic), the outbox, the snapshots, the
-        asynchronous invokers and the pollers."""
+        complaint goes to the configuration set's topic), the outbox, the asynchronous invokers
+        (with the events accepted before a restart) and the pollers."""
         sns = _client("sns")
         publisher = self._ses_events = ses_events.SesEventPublisher(
             self.resources.event_destinations,
             lambda topic_arn, message: sns.publish(TopicArn=topic_arn, Message=message),
             region=aws.REGION, account_id=aws.ACCOUNT_ID)
         self._outbox = Outbox(
-            self.state_dir / "outbox", aws.sent_messages,
-            message_id_domain=f"{aws.REGION}.amazonses.com", sms_source=aws.sent_sms,
+            self.state_dir / "outbox", aws.take_sent_messages,
+            message_id_domain=f"{aws.REGION}.amazonses.com", sms_source=aws.take_sent_sms,
             # The outbox captured a mail: publish what SES would report about it.
             on_mail=lambda message_id, raw, destinations: publisher.mail_sent(
                 ses_events.sent_mail(message_id, raw, destinations)))
         self._outbox.start()
-        assert self._snapshotter is not None and self._event_sources is not None, \
+        assert self._store is not None and self._event_sources is not None, \
             "the steps before make them"
-        self._snapshotter.start()
         for invoker in self._invokers.values():
             invoker.start()
-        # The pollers' invocations are saved on the snapshot thread: the next record or
-        # message does not wait for a full snapshot.
+        # A stream's records leave the state directory once every mapping is done with them.
         self._event_sources.start(self._functions, function_arn=self._function_arn,
-                                  after_invoke=self._snapshotter.request_save)
+                                  stream_done=self._store.stream_done)
 
     def _open_api(self) -> None:
         """The API's routes, authorizers and gateway responses, and the local tools, behind
         the HTTP socket (which does not serve yet)."""
-        http, snapshotter, outbox, publisher = (self._http, self._snapshotter, self._outbox,
-                                                self._ses_events)
-        assert (http is not None and snapshotter is not None and outbox is not None
-                and publisher is not None), "the steps before start them"
+        http, outbox, publisher = self._http, self._outbox, self._ses_events
+        assert http is not None and outbox is not None and publisher is not None, \
+            "the steps before start them"
         template_routes = self._template.routes()
         routes = RouteTable(ApiRoute(r.path, r.method, r.function, r.authorizer, r.scopes)
                             for r in template_routes)
@@ -302,7 +323,7 @@ class LocalRuntime:
             is_client=PoolClients(list_pool_clients(_client("cognito-idp"))))
         http.frontend = Frontend(
             routes, self._template.api_path_patterns() or ["/v1/*"], self._functions,
-            StaticSite(self._web_dir), outbox, snapshotter.save_if_dirty,
+            StaticSite(self._web_dir), outbox,
             account_id=aws.ACCOUNT_ID, tools=tools, authorize=authorize,
             gateway_responses=gateway_responses(self._template, template_routes, self._ref))
 
@@ -315,7 +336,7 @@ class LocalRuntime:
             self.receipt_rules,
             store=lambda bucket, key, raw: s3.put_object(Bucket=bucket, Key=key, Body=raw),
             deliver=lambda logical_id, event: self._invokers[logical_id].submit(event),
-            function_arn=self._function_arn, after_store=self._save_if_dirty)
+            function_arn=self._function_arn)
         self._smtp = SmtpServer(receiver, aws.HOST, port)
         try:
             self._smtp.start()
@@ -341,23 +362,28 @@ class LocalRuntime:
         name = function.physical_name if function else f"{aws.NAME_PREFIX}-{logical_id}"
         return f"arn:aws:lambda:{aws.REGION}:{aws.ACCOUNT_ID}:function:{name}"
 
-    def _save_if_dirty(self) -> None:
-        if self._snapshotter is not None:
-            self._snapshotter.save_if_dirty()
-
     def _redrive(self, max_messages: int, dry_run: bool) -> dict:
         """``POST /_local/redrive``: every on-failure queue, into its function's handler."""
         targets = [(invoker.function, invoker.config.on_failure_queue_url)
                    for invoker in self._invokers.values() if invoker.config.on_failure_queue_url]
         return redrive.replay(_client("sqs"), targets, max_messages=max_messages, dry_run=dry_run)
 
-    def _on_aws_write(self) -> None:
-        if self._snapshotter is not None:
-            self._snapshotter.mark_dirty()
+    def _after_aws_request(self, service: str | None) -> None:
+        """After each request moto served, before its answer is sent: what it changed goes to
+        the state directory, a mail or SMS it accepted to the outbox (so a crash right after
+        loses neither)."""
+        recorder = persistence.active()
+        if recorder is not None:
+            recorder.flush()
+        if service in ("ses", "email", "sns") and self._outbox is not None:
+            self._outbox.capture()
+        if service == "sns":
+            aws.forget_published_notifications()
 
     def stop(self, save: bool = True) -> None:
-        """Close the doors, let running invocations finish, capture the last mail, write the
-        final snapshot, stop moto, restore the environment. Safe to call twice."""
+        """Close the doors, let running invocations finish, capture the last mail, stop moto,
+        close the state directory, restore the environment. Safe to call twice. (Everything is
+        on disk as it happens; ``save`` is kept for callers, a failed start passes ``False``.)"""
         if self._stopped:
             return
         self._stopped = True
@@ -379,11 +405,13 @@ class LocalRuntime:
         try:
             if self._outbox is not None:
                 self._outbox.stop()
-            if self._snapshotter is not None and save:
-                self._snapshotter.stop()
         finally:
             if self._moto is not None:
                 self._moto.stop()
+            if self._recorder is not None and persistence.active() is self._recorder:
+                persistence.activate(None)
+            if self._store is not None:
+                self._store.close()
             if self._saved_environ is not None:
                 os.environ.clear()
                 os.environ.update(self._saved_environ)

@@ -35,13 +35,11 @@ from infra.local.apigateway import (
 from infra.local.authorizer import Unauthorized
 from infra.local.lambdas import LocalFunction
 from infra.local.outbox import Outbox
-from infra.local.state import snapshot_after
 from infra.local.static import StaticSite
 
 log = logging.getLogger("civicdesk.local")
 
 LOCAL_PREFIX = "/_local/"
-_READ_METHODS = ("GET", "HEAD", "OPTIONS")
 _TRUE = ("1", "true", "yes")
 
 
@@ -73,9 +71,6 @@ class LocalTools:
 class Frontend:
     """Routes each request to the API function, the runtime's pages or the portal's files.
 
-    ``after_write`` runs after every API request that may have changed data (any method but
-    GET/HEAD/OPTIONS) and before its response is sent, so an acknowledged write is on disk.
-
     ``authorize`` is the API's authorizer (``infra.local.authorizer.RouteAuthorizer``): called
     for every route that has one, before the function; it returns ``requestContext.authorizer``
     or raises ``Unauthorized``. What the gateway answers by itself (401, 413) is shaped by
@@ -84,7 +79,7 @@ class Frontend:
 
     def __init__(self, routes: RouteTable, api_patterns: list[str],
                  functions: dict[str, LocalFunction], site: StaticSite, outbox: Outbox,
-                 after_write: Callable[[], None] = lambda: None, account_id: str = "123456789012",
+                 account_id: str = "123456789012",
                  tools: LocalTools | None = None,
                  authorize: Callable[[ApiRoute, HttpRequest], dict] = _no_authorizer,
                  gateway_responses: GatewayResponses | None = None):
@@ -93,7 +88,6 @@ class Frontend:
         self._functions = functions
         self._site = site
         self._outbox = outbox
-        self._after_write = after_write
         self._account_id = account_id
         self._tools = tools or LocalTools()
         self._authorize = authorize
@@ -141,8 +135,6 @@ class Frontend:
         except Exception:  # noqa: BLE001 - what API Gateway does when the function crashes
             log.error("%s raised:\n%s", match.route.function, traceback.format_exc())
             response = error_response(502, "internal_error", "Internal server error.")
-        if request.method.upper() not in _READ_METHODS:
-            snapshot_after(self._after_write, f"{request.method} {request.path}")
         return response
 
     # -- the runtime's own pages ---------------------------------------------------------------
@@ -205,7 +197,6 @@ class Frontend:
             report = self._tools.redrive(max_messages, dry_run)
         except LookupError:
             return error_response(404, "not_found", "Not found.")
-        snapshot_after(self._after_write, "the redrive")
         return json_response(200, report)
 
     def _ses_event(self, request: HttpRequest) -> HttpResponse:

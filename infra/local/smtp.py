@@ -145,21 +145,20 @@ class SesReceiver:
 
     ``store(bucket, key, raw)`` writes the raw message (S3); ``deliver(function_logical_id,
     event)`` hands the event to the function's asynchronous invocation; ``function_arn`` gives
-    the ARN the event names; ``after_store`` runs before the ``250`` (the runtime writes a
-    snapshot there, so an accepted message is on disk).
+    the ARN the event names. Both ``store`` and ``deliver`` return once what they were given is
+    on disk (the runtime's S3 and its journal of asynchronous events), so a ``250`` means the
+    message survives a crash.
     """
 
     def __init__(self, rules: list[ReceiptRule], store: Callable[[str, str, bytes], None],
                  deliver: Callable[[str, dict], None], *,
                  function_arn: Callable[[str], str] = lambda logical_id: logical_id,
-                 after_store: Callable[[], None] = lambda: None,
                  clock: Callable[[], float] = time.time,
                  new_id: Callable[[], str] = new_message_id):
         self.rules = list(rules)
         self._store = store
         self._deliver = deliver
         self._function_arn = function_arn
-        self._after_store = after_store
         self._clock = clock
         self._new_id = new_id
 
@@ -178,7 +177,6 @@ class SesReceiver:
         for rule, _ in matched:
             if rule.bucket:
                 self._store(rule.bucket, f"{rule.prefix}{message_id}", raw)
-        self._after_store()
         for rule, found in matched:
             if rule.function is None:
                 continue

@@ -7,9 +7,9 @@ directory. Slow-ish (starts the runtime), hence the ``e2e`` mark.
 
 from __future__ import annotations
 
-import json
 import re
 import smtplib
+import sqlite3
 import time
 from datetime import datetime
 from email import policy
@@ -229,8 +229,10 @@ def test_raw_mail_and_its_case_survive_a_restart(start_runtime, tmp_path):
     assert first.interrupt() == 0, first.output()
 
     # the raw mail is in the state directory...
-    manifest = json.loads((tmp_path / "state" / "s3" / "MailBucket" / "manifest.json").read_text())
-    assert f"inbound/{ses_id}" in manifest["objects"]
+    with sqlite3.connect(tmp_path / "state" / "state.sqlite3") as db:
+        [(body,)] = db.execute("SELECT body FROM objects WHERE bucket = 'MailBucket' AND key = ?",
+                               (f"inbound/{ses_id}",)).fetchall()
+    assert body == raw
 
     # ...and back in the mail bucket after a restart, with its case
     second = start_runtime()

@@ -195,13 +195,14 @@ def test_the_aws_cli_line_signs_in_like_the_token_command():
     assert "--auth-flow USER_PASSWORD_AUTH" in line and "USERNAME=ana,PASSWORD=Pw-1" in line
 
 
-def test_signing_in_does_not_mark_the_state_dirty():
-    # InitiateAuth is an unsigned JSON call; only DynamoDB and S3 data is in the state directory
-    assert not aws._may_mutate({"REQUEST_METHOD": "POST", "HTTP_X_AMZ_TARGET":
-                                "AWSCognitoIdentityProviderService.InitiateAuth"})
+def test_requests_are_told_apart_by_service_so_signing_in_is_not_a_dynamodb_request():
+    # InitiateAuth is an unsigned JSON call: not served under the DynamoDB lock
+    assert aws._service({"REQUEST_METHOD": "POST", "HTTP_X_AMZ_TARGET":
+                         "AWSCognitoIdentityProviderService.InitiateAuth"}) is None
     signed_cognito = "AWS4-HMAC-SHA256 Credential=AK/20261121/eu-central-1/cognito-idp/aws4_request"
-    assert not aws._may_mutate({"REQUEST_METHOD": "POST", "HTTP_AUTHORIZATION": signed_cognito})
-    assert aws._may_mutate({"REQUEST_METHOD": "PUT"})  # a presigned S3 upload still counts
+    assert aws._service({"REQUEST_METHOD": "POST",
+                         "HTTP_AUTHORIZATION": signed_cognito}) == "cognito-idp"
+    assert aws._service({"HTTP_X_AMZ_TARGET": "DynamoDB_20120810.PutItem"}) == "dynamodb"
 
 
 def test_the_printed_commands_name_the_python_the_runtime_runs_on(monkeypatch, tmp_path):

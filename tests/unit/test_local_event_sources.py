@@ -23,7 +23,6 @@ from aws_lambda_powertools.utilities.parser.models import (
 from infra.local.aws import StartupError
 from infra.local.event_sources import EventSources
 from infra.local.lambdas import LocalFunction
-from infra.local.state import Snapshotter
 from infra.local.template import Template, _Tag
 from tests.support.event_sources import REGION, bodies
 
@@ -310,33 +309,3 @@ def test_a_stop_delivers_what_a_stream_function_sent_to_a_queue_before_it_ends(c
     sources.stop(timeout=5)
     # THEN the stream was flushed to the forwarder and the queue drained into the worker
     assert done == ["CASE#1"]
-
-
-# -- snapshots after the pollers' invocations ---------------------------------------------------
-
-class _Store:
-    def __init__(self):
-        self.saves = 0
-        self.saved = threading.Event()
-
-    def save(self):
-        self.saves += 1
-        self.saved.set()
-
-
-def test_a_requested_snapshot_is_written_soon_on_the_snapshot_thread_only_when_dirty():
-    store = _Store()
-    snapshotter = Snapshotter(store, interval=60)  # the periodic save would come much later
-    snapshotter.start()
-    try:
-        snapshotter.request_save()
-        assert not store.saved.wait(0.3)  # nothing changed: nothing written
-        snapshotter.mark_dirty()
-        snapshotter.request_save()
-        assert store.saved.wait(2)
-        assert store.saves == 1
-    finally:
-        started = time.monotonic()
-        snapshotter.stop()
-    assert time.monotonic() - started < 2  # the thread does not sit out its interval
-    assert store.saves == 2  # the final snapshot

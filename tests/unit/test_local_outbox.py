@@ -170,3 +170,24 @@ def test_the_local_endpoints_serve_both_channels(tmp_path):
     # AND the page shows the SMS
     page = frontend.handle(HttpRequest("GET", "/_local/outbox.html", "")).body.decode("utf-8")
     assert "To +381641234567" in page and "Поштовани" in page
+
+
+def test_the_index_grows_by_a_line_per_mail_and_survives_a_cut_last_line(tmp_path):
+    # GIVEN mail whose envelope recipient is not in its To header (a Bcc, as SES takes it)
+    taken: list[list[Mail]] = [[Mail(f"m-{n}") for n in range(3)], [Mail("m-3")]]
+    for batch in taken:
+        for mail in batch:
+            mail.destinations = ["bcc@example.rs"]
+    outbox = Outbox(tmp_path, lambda: taken.pop(0) if taken else [], clock=Clock())
+    # WHEN the outbox captures twice, what is new each time
+    outbox.capture()
+    first = (tmp_path / "index.jsonl").read_bytes()
+    outbox.capture()
+    # THEN the second capture appended its mail and rewrote nothing
+    lines = (tmp_path / "index.jsonl").read_bytes()
+    assert lines.startswith(first) and len(lines.splitlines()) == 4
+    # AND after a crash that cut a line being appended, the recipients are still known
+    with (tmp_path / "index.jsonl").open("ab") as stream:
+        stream.write(b'{"id": "m-4", "file": "2026')
+    again = Outbox(tmp_path, list, clock=Clock())
+    assert [m["to"] for m in again.messages()] == [["bcc@example.rs"]] * 4

@@ -70,7 +70,7 @@ class _Shard:
         return self.batches.pop(0) if self.batches else []
 
 
-def poller(function: FakeFunction, shard: FakeShard, clock: FakeClock, **options):
+def poller(function: FakeFunction, shard: FakeShard, clock: FakeClock, on_done=None, **options):
     mapping = StreamMapping(**{**dict(function="Publish", event="Inserts", table="Cases",
                                       retry_delays=(0,)), **options})
     deliver = StreamBatchProcessor(mapping, invoke=function.invoke,
@@ -78,7 +78,25 @@ def poller(function: FakeFunction, shard: FakeShard, clock: FakeClock, **options
                                    stream_arn=STREAM_ARN, shard_id=SHARD,
                                    wait=lambda seconds: True)
     return StreamPoller(mapping, shard, deliver, stream_arn=STREAM_ARN, region=REGION,
-                        clock=clock)
+                        clock=clock, **({"on_done": on_done} if on_done else {}))
+
+
+def test_the_poller_reports_the_last_record_it_is_done_with_after_each_batch():
+    # GIVEN a poller with the template's filter, reporting its checkpoint
+    function, shard, clock = FakeFunction(), FakeShard(), FakeClock()
+    done: list[str] = []
+    poll = poller(function, shard, clock, on_done=done.append, batch_size=2,
+                  batching_window=10.0, filters=(TIMELINE_PATTERN,))
+    # WHEN a filtered record comes alone, then three entries (two batches)
+    shard.write(stream_record(1, "MODIFY", entity="case"))
+    poll.poll_once()
+    shard.write(stream_record(2), stream_record(3), stream_record(4))
+    poll.poll_once()
+    # THEN the checkpoint moved past the filtered record, then past each full batch; the
+    # record still waiting for its batch is not done
+    assert done == ["1001", "1003"]
+    poll.finish()
+    assert done == ["1001", "1003", "1004"]
 
 
 def test_the_poller_drops_filtered_records_and_builds_lambdas_event():

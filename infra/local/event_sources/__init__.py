@@ -31,22 +31,20 @@ moto, with everything read from ``template.yaml``:
   operator stops the start rather than being ignored. Records that do not match are dropped
   and count as processed (a dropped message is deleted).
 
-**Where a stream starts.** The state directory keeps the tables' items, not their streams:
-restoring them re-writes every item, and moto appends an ``INSERT`` record for each to the new,
-empty stream. Those are not changes and must not reach a function (they would publish every
-case's history again at each start). So ``EventSources.open`` is called right after the
-restore and takes a ``LATEST`` shard iterator then: everything written after the restore is
-delivered -- the seeding, the API, the functions -- and nothing before. That is what Lambda does
-for both ``TRIM_HORIZON`` and ``LATEST`` here: in AWS the mapping is created with the table,
-before anything is written, and keeps its checkpoint across deployments; a restart of the local
-runtime is a deployment that kept the data. Records written but not delivered when the runtime
-stops are flushed by ``stop`` (within its timeout), then the queues are drained (what the
-stream's functions published may be in them); whatever is still pending after that is logged,
-not replayed at the next start (queues, like streams, are not in the state directory).
+**Where a stream starts.** The runtime's state directory (``infra.local.store``) keeps every
+stream record until each mapping of the stream is done with it (delivered, given up to the
+on-failure destination, or filtered out: ``StreamPoller`` reports the last one of each batch,
+``EventSources.start``'s ``stream_done`` is told when all mappings passed it). Its restore loads
+the items without writing stream records, then puts the records not done with back into the new
+shard, so the runtime opens its readers at ``TRIM_HORIZON``: what was written before a crash and
+not delivered is delivered after the restart, at least once, and nothing already delivered is
+(``LATEST``, the default of ``EventSources.open``, reads only what is written from then on).
+Records written but not delivered when the runtime stops are flushed by ``stop`` (within its
+timeout), then the queues are drained (what the stream's functions published may be in them);
+the rest waits in the state directory for the next start.
 
 Invocations go through ``LocalFunction.invoke``, so they are serialised with the API's
-invocations of the same function; after each one the runtime saves a snapshot if the function
-changed data (``after_invoke``), as for asynchronous invocations.
+invocations of the same function; ``after_invoke`` runs after each one.
 
 The modules: ``filters`` (the pattern language), ``records`` (what the function receives and what
 Lambda reports), ``mappings`` (the events of ``template.yaml``, checked), ``polling`` (the thread

@@ -15,7 +15,7 @@ from infra.local.event_sources.filters import matches_any, sqs_filter_view
 from infra.local.event_sources.mappings import MAX_SQS_MESSAGES, QueueMapping
 from infra.local.event_sources.polling import POLL_INTERVAL, StopSignal, Worker
 from infra.local.event_sources.records import failed_items, lambda_sqs_record
-from infra.local.state import snapshot_after
+from infra.local.state import call_after
 
 log = logging.getLogger("civicdesk.local")
 
@@ -92,7 +92,7 @@ class SqsQueuePoller(Worker):
                           len(wanted), type(error).__name__, error, exc_info=True)
                 failed = set(range(len(wanted)))
             finally:
-                snapshot_after(self._after_invoke, "a queue invocation")
+                call_after(self._after_invoke, "a queue invocation")
             if failed and len(failed) < len(wanted):
                 log.warning("%s: the function reports %d of %d message(s) failed",
                             self.mapping.name, len(failed), len(wanted))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -85,10 +86,13 @@ class EventSources:
              region: str, retry_delays: tuple[float, ...] = LOCAL_RETRY_DELAYS,
              poll_interval: float = POLL_INTERVAL,
              queue_retry_delays: tuple[float, ...] | None = None,
-             wait_time_seconds: int = LONG_POLL_SECONDS) -> "EventSources":
+             wait_time_seconds: int = LONG_POLL_SECONDS,
+             stream_start: str = "LATEST") -> "EventSources":
         """Resolve every mapping (``tables``/``queues``: logical id -> name/URL, as
         ``aws.Resources``) and take the streams' starting positions now.
 
+        ``stream_start``: where the readers start, ``LATEST`` (what is written from now on) or
+        ``TRIM_HORIZON`` (the runtime: its restore put back what was not delivered before).
         ``queue_retry_delays``: see ``QueueMapping.retry_delays`` (``None``: the queues' own
         visibility timeouts). Lambda's checks of a queue against its function are made here:
         the queue's visibility timeout must not be shorter than the function's timeout, and a
@@ -118,7 +122,8 @@ class EventSources:
                     raise StartupError(f"template.yaml: {mapping.name} reads the stream of "
                                        f"{mapping.table}, which has no StreamSpecification")
                 keeper = housekeeping.setdefault(stream_arn, MotoStreamHousekeeping(stream_arn))
-                readers = [DynamoDBShardReader(streams, stream_arn, shard, keeper.forgetter())
+                readers = [DynamoDBShardReader(streams, stream_arn, shard, keeper.forgetter(),
+                                               start=stream_start)
                            for shard in stream_shards(streams, stream_arn)]
                 sources.streams.append(_OpenStream(mapping, stream_arn, readers))
             else:
@@ -134,13 +139,19 @@ class EventSources:
         return sources
 
     def start(self, functions: dict[str, Any], *, function_arn: Callable[[str], str],
-              after_invoke: Callable[[], None] = lambda: None) -> None:
+              after_invoke: Callable[[], None] = lambda: None,
+              stream_done: Callable[[str, str], None] = lambda table, sequence_number: None
+              ) -> None:
         """One thread per shard and per queue, invoking ``functions`` (logical id ->
-        ``LocalFunction``)."""
+        ``LocalFunction``). ``stream_done(table, sequence_number)``: every mapping of the
+        table's stream is done with the records up to ``sequence_number`` (the runtime drops
+        them from the state directory)."""
         for source in [*self.streams, *self.queues]:
             if source.mapping.function not in functions:
                 raise StartupError(f"template.yaml: {source.mapping.name} invokes a function "
                                    f"that was not loaded")
+        checkpoints = _Checkpoints(stream_done, [(s.mapping.table, f"{s.mapping.name}/{r.shard_id}")
+                                                 for s in self.streams for r in s.readers])
         for stream in self.streams:
             mapping = stream.mapping
             function = functions[mapping.function]
@@ -152,7 +163,8 @@ class EventSources:
                     shard_id=reader.shard_id, wait=signal.pause, after_invoke=after_invoke)
                 self.workers.append(StreamPoller(
                     mapping, reader, processor, stream_arn=stream.stream_arn,
-                    region=self.region, poll_interval=self.poll_interval, signal=signal))
+                    region=self.region, poll_interval=self.poll_interval, signal=signal,
+                    on_done=checkpoints.reader(mapping.table, f"{mapping.name}/{reader.shard_id}")))
         for queue in self.queues:
             self.workers.append(SqsQueuePoller(
                 queue.mapping, self.sqs, invoke=functions[queue.mapping.function].invoke,
@@ -167,8 +179,8 @@ class EventSources:
         """Deliver what was already written (within ``timeout``), then stop every poller.
 
         The streams first: what their functions publish may land in the queues. The queue
-        pollers keep going until the queues are empty (or the time is up), then stop. Queues
-        are not kept in the state directory: what is left in them at the end is lost, and said.
+        pollers keep going until the queues are empty (or the time is up), then stop; what is
+        left in them is said (the runtime's state directory keeps it for the next start).
         """
         deadline = time.monotonic() + timeout
         streams = [w for w in self.workers if isinstance(w, StreamPoller)]
@@ -187,8 +199,8 @@ class EventSources:
         for queue in self.queues:
             left = self._messages_in(queue.mapping.queue_url)
             if left:
-                log.warning("%s: %d message(s) left in %s at stop; queues are not kept in the "
-                            "state directory", queue.mapping.name, left, queue.mapping.queue)
+                log.info("%s: %d message(s) left in %s at stop", queue.mapping.name, left,
+                         queue.mapping.queue)
 
     def _messages_in(self, queue_url: str) -> int:
         """Messages in the queue: waiting, in flight, or delayed (``0`` when it cannot tell)."""
@@ -236,3 +248,30 @@ class EventSources:
             self.sqs.send_message(QueueUrl=queue_url, MessageBody=record_body(record))
 
         return send
+
+
+class _Checkpoints:
+    """Where every reader of a table's stream is; ``done(table, sequence_number)`` is told the
+    position all of them passed, as it moves (records up to it are needed by no one)."""
+
+    def __init__(self, done: Callable[[str, str], None], readers: list[tuple[str, str]]):
+        self._done = done
+        self._positions: dict[str, dict[str, int | None]] = {}
+        for table, reader in readers:
+            self._positions.setdefault(table, {})[reader] = None
+        self._reported: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def reader(self, table: str, reader: str) -> Callable[[str], None]:
+        def done(sequence_number: str) -> None:
+            with self._lock:
+                positions = self._positions[table]
+                positions[reader] = max(int(sequence_number), positions[reader] or 0)
+                if any(position is None for position in positions.values()):
+                    return
+                horizon = min(positions.values())  # type: ignore[type-var]
+                if horizon <= self._reported.get(table, -1):
+                    return
+                self._reported[table] = horizon  # type: ignore[assignment]
+            self._done(table, str(horizon))
+        return done

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from infra.local.asyncinvoke import iso_now
 from infra.local.event_sources.mappings import INFINITE, StreamMapping
 from infra.local.event_sources.records import failed_items, stream_failure_record
-from infra.local.state import snapshot_after
+from infra.local.state import call_after
 
 log = logging.getLogger("civicdesk.local")
 
@@ -135,7 +135,7 @@ class StreamBatchProcessor:
                       exc_info=explain)
             return list(range(len(sequence)))
         finally:
-            snapshot_after(self._after_invoke, "a stream invocation")
+            call_after(self._after_invoke, "a stream invocation")
         failed = failed_items(sequence, response, self.mapping.report_item_failures)
         if failed:
             log.warning("%s: the function reports %d of %d record(s) failed, from %s",

@@ -40,8 +40,12 @@ class StreamPoller(Worker):
     def __init__(self, mapping: StreamMapping, reader: ShardReader,
                  processor: StreamBatchProcessor, *, stream_arn: str, region: str,
                  poll_interval: float = POLL_INTERVAL, signal: StopSignal | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 on_done: Callable[[str], None] = lambda sequence_number: None):
         super().__init__(f"{mapping.name}-{reader.shard_id[-8:]}", poll_interval, signal)
+        #: Told the sequence number of the last record the mapping is done with (delivered,
+        #: given up or filtered out), after each batch: the runtime's checkpoint.
+        self._on_done = on_done
         self.mapping = mapping
         self.reader = reader
         self.processor = processor
@@ -61,6 +65,8 @@ class StreamPoller(Worker):
             record = lambda_stream_record(item, stream_arn=self._stream_arn, region=self._region)
             if not matches_any(self.mapping.filters, record):
                 self.filtered_out += 1
+                if not self._buffer:
+                    self._done(record)
                 continue
             if not self._buffer:
                 self._window_opened = self._clock()
@@ -77,11 +83,19 @@ class StreamPoller(Worker):
             del self._buffer[:len(batch)]
             abandoned = self.processor.process(batch)
             self.delivered += len(batch) - len(abandoned)
+            if len(batch) > len(abandoned):
+                self._done(batch[len(batch) - len(abandoned) - 1])
             if abandoned:
                 return abandoned + self._drop_buffer()
             # "The next window begins as soon as the previous invocation completes."
             self._window_opened = self._clock() if self._buffer else None
         return []
+
+    def _done(self, record: dict) -> None:
+        try:
+            self._on_done(record["dynamodb"]["SequenceNumber"])
+        except Exception:  # noqa: BLE001 - the records are delivered again after a restart
+            log.exception("%s: cannot record the stream position", self.mapping.name)
 
     def poll_once(self) -> bool:
         count = self.read()
@@ -123,7 +137,8 @@ class StreamPoller(Worker):
 
 class DynamoDBShardReader:
     """``GetRecords`` on one shard, from the position the shard had when the reader was made
-    (``LATEST``: see the package's docstring for why).
+    (``LATEST``), or from its oldest record (``TRIM_HORIZON``: the runtime's, whose restore puts
+    back only the records not delivered before; see the package's docstring).
 
     moto keeps every shard iterator it ever handed out (each ``GetRecords`` answer makes a
     new one, even an empty answer), which at ten reads a second would grow without end; the
@@ -132,13 +147,14 @@ class DynamoDBShardReader:
     """
 
     def __init__(self, client: Any, stream_arn: str, shard_id: str,
-                 forget: Callable[[str], None] = lambda iterator: None):
+                 forget: Callable[[str], None] = lambda iterator: None,
+                 start: str = "LATEST"):
         self.shard_id = shard_id
         self._client = client
         self._stream_arn = stream_arn
         self._forget = forget
         self.last_sequence_number: str | None = None
-        self._iterator: str | None = self._open("LATEST")
+        self._iterator: str | None = self._open(start)
 
     def _open(self, kind: str, **position: str) -> str:
         return self._client.get_shard_iterator(StreamArn=self._stream_arn, ShardId=self.shard_id,
