@@ -287,6 +287,27 @@ def _answered(key: str, response: dict) -> None:
         raise RuntimeError(f"{key} cold start answered {response}")
 
 
+def _deployed_copy(tmp: Path, spec) -> tuple[Path, Path]:
+    """The function's code and the layer as Lambda holds them (``/var/task``, ``/opt/python``),
+    with their bytecode compiled as the layer build does: a cold start in Lambda reads ``.pyc``
+    files and never compiles CivicDesk's sources. ``BENCH_FUNCTIONS`` names another checkout's
+    ``functions/`` directory to measure (the same method on older code)."""
+    import compileall
+    import shutil
+
+    source = Path(os.environ.get("BENCH_FUNCTIONS") or ROOT / "functions")
+    layer = tmp / "opt" / "python"
+    if not layer.exists():
+        shutil.copytree(source / "shared" / "civicdesk", layer / "civicdesk",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        compileall.compile_dir(layer, quiet=1)
+    task = tmp / "task" / spec.code_dir.name
+    if not task.exists():
+        shutil.copytree(source / spec.code_dir.name, task, ignore=shutil.ignore_patterns("__pycache__"))
+        compileall.compile_dir(task, quiet=1)
+    return task, layer
+
+
 def cold_starts() -> dict:
     """Fresh-process cold starts of each function against each one's floor, interleaved, as
     ratios of medians.
@@ -344,33 +365,39 @@ def cold_starts() -> dict:
         try:
             for key, name in COLD_STARTS:
                 spec = functions[name]
+                task, layer = _deployed_copy(Path(tmp), spec)
+                module_path = task / spec.module_path.relative_to(spec.code_dir)
                 cold, warm = (Path(tmp) / f"{key}.json", Path(tmp) / f"{key}.warm.json")
                 cold.write_text(json.dumps(events[key][0]))
                 warm.write_text(json.dumps(events[key][1]))
                 lambda_env = {**env, **fn_env, **LAMBDA_ENV,
                               **{k: str(v) for k, v in spec.environment.items()
                                  if k == "POWERTOOLS_SERVICE_NAME"},
-                              "LAMBDA_TASK_ROOT": str(spec.code_dir), "AWS_LAMBDA_FUNCTION_NAME": name,
-                              "PYTHONPATH": str(ROOT / "functions" / "shared")}
-                recorded = run("record", str(spec.module_path), spec.attribute, str(cold), str(warm),
+                              "LAMBDA_TASK_ROOT": str(task), "AWS_LAMBDA_FUNCTION_NAME": name,
+                              "PYTHONPATH": str(layer)}
+                recorded = run("record", str(module_path), spec.attribute, str(cold), str(warm),
                                environment=lambda_env)
                 _answered(key, recorded["cold"])
                 plan = Path(tmp) / f"{key}.plan.json"
                 plan.write_text(json.dumps(recorded["warm_plan"]))
                 report[f"{key}_cold_calls"] = [operation for _, operation in recorded["cold_calls"]]
                 report[f"{key}_floor_calls"] = [operation for _, operation, _ in recorded["warm_plan"]]
-                commands[key] = (["handler", str(spec.module_path), spec.attribute, str(cold)],
+                commands[key] = (["handler", str(module_path), spec.attribute, str(cold)],
                                  lambda_env, ["floor", str(plan)])
         finally:
             moto.stop()
         fake.replay()  # from here on, no upstream: every answer is a look-up
-        samples = {f"{key}{kind}": [] for key, _ in COLD_STARTS for kind in ("", "_floor")}
+        samples = {f"{key}{kind}": [] for key, _ in COLD_STARTS
+                   for kind in ("", "_floor", "_cpu", "_floor_cpu")}
         for _ in range(ROUNDS):
             for key, (handler_args, lambda_env, floor_args) in commands.items():
-                samples[f"{key}_floor"].append(run(*floor_args, environment=env)["seconds"])
+                floor_result = run(*floor_args, environment=env)
+                samples[f"{key}_floor"].append(floor_result["seconds"])
+                samples[f"{key}_floor_cpu"].append(floor_result["cpu_seconds"])
                 result = run(*handler_args, environment=lambda_env)
                 _answered(key, result["response"])
                 samples[key].append(result["seconds"])
+                samples[f"{key}_cpu"].append(result["cpu_seconds"])
                 imports[key].append(result["import_seconds"])
                 report[f"{key}_modules_loaded"] = result["modules"]
         if fake.unanswered:
@@ -382,8 +409,13 @@ def cold_starts() -> dict:
         report[f"{key}_import_seconds_median"] = round(statistics.median(imports[key]), 4)
         report[f"{key}_floor_seconds_median"] = round(floor, 4)
         report[f"{key}_cold_start_ratio"] = round(median / floor, 3)
+        # CPU time of the same processes: the ratio a busy machine disturbs least.
+        report[f"{key}_cold_start_cpu_ratio"] = round(
+            statistics.median(samples[f"{key}_cpu"]) / statistics.median(samples[f"{key}_floor_cpu"]), 3)
         report[f"{key}_seconds"] = [round(x, 4) for x in samples[key]]
         report[f"{key}_floor_seconds"] = [round(x, 4) for x in samples[f"{key}_floor"]]
+        report[f"{key}_cpu_seconds"] = [round(x, 4) for x in samples[f"{key}_cpu"]]
+        report[f"{key}_floor_cpu_seconds"] = [round(x, 4) for x in samples[f"{key}_floor_cpu"]]
     return report
 
 
@@ -458,7 +490,7 @@ def main() -> int:
               f"{f[key + '_import_seconds_median']:.3f} s, calls {f[key + '_cold_calls']}) vs floor "
               f"{f[key + '_floor_seconds_median']:.3f} s (boto3, {f[key + '_floor_calls']}) = "
               f"{f[key + '_cold_start_ratio']:.2f}x (target <= {TARGETS[key + '_cold_start_ratio']}x, "
-              f"median of {f['rounds']} interleaved rounds)")
+              f"median of {f['rounds']} interleaved rounds; CPU time {f[key + '_cold_start_cpu_ratio']:.2f}x)")
     print(f"  change -> outbox: {f['change_to_outbox_seconds_median']:.2f} s (target <= 2 s; median "
           f"of {len(f['change_to_outbox_seconds'])} status changes in the local runtime, of which "
           f"{f['events_batching_window_seconds']:g} s is the events mapping's batching window)")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Iterable, Protocol, Sequence
 
-from ..domain.cases import Case, Status, TimelineEvent, iso
-from ..domain.delivery import DeliveryReport, Recipient
-from ..domain.inbound import InboundMarker
-from ..domain.mail import OutgoingMail
-from ..domain.subscriptions import Subscription
-from .notification_records import NotificationContext
+from ..domain.cases import iso
+
+if TYPE_CHECKING:  # the ports' signatures only: a service imports the ports, not every domain
+    from ..domain.cases import Case, Status, TimelineEvent
+    from ..domain.delivery import DeliveryReport, Recipient
+    from ..domain.inbound import InboundMarker
+    from ..domain.mail import OutgoingMail
+    from ..domain.subscriptions import Subscription
+    from .notification_records import NotificationContext
 
 
 class DuplicateSubmission(Exception):
