@@ -19,7 +19,8 @@ TRACING = ("aws_xray_sdk", "wrapt")
 #: services behind them; the routes that take a body or a filter import them.
 API_ROUTE_ONLY = ("civicdesk.api.case_commands", "civicdesk.api.commands", "civicdesk.api.schemas",
                   "civicdesk.api.validation", "civicdesk.services.feed", "civicdesk.services.staff",
-                  "civicdesk.services.followers", "civicdesk.services.notification_records")
+                  "civicdesk.services.followers", "civicdesk.services.notification_records",
+                  "civicdesk.rendering.templating", "civicdesk.rendering.notices")
 
 _PROBE = """
 import importlib.util, json, sys
@@ -81,3 +82,16 @@ def test_the_template_lets_a_stack_trace_aws_calls():
     assert parameter["Default"] == "false" and set(parameter["AllowedValues"]) == {"true", "false"}
     for logical_id, spec in template.functions().items():
         assert "CIVICDESK_TRACE_AWS_CALLS" in spec.environment, logical_id
+
+
+def test_the_public_case_service_leaves_the_staff_commands_to_the_staff():
+    """A citizen's request (open, track) builds neither the staff's commands nor the mail and SMS
+    composition."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CIVICDESK_")}
+    env["PYTHONPATH"] = str(ROOT / "functions" / "shared")
+    probe = "import json, sys, civicdesk.services.cases; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                         check=True, timeout=120)
+    modules = json.loads(out.stdout)
+    assert _loaded(modules, ("civicdesk.services.case_commands", "civicdesk.rendering.templating",
+                             "civicdesk.rendering.notices", "civicdesk.services.notification_records")) == []
