@@ -95,3 +95,26 @@ def test_the_public_case_service_leaves_the_staff_commands_to_the_staff():
     modules = json.loads(out.stdout)
     assert _loaded(modules, ("civicdesk.services.case_commands", "civicdesk.rendering.templating",
                              "civicdesk.rendering.notices", "civicdesk.services.notification_records")) == []
+
+
+def test_the_staff_case_service_builds_its_messaging_ports_on_first_use():
+    """Reading a queue (the admin API's usual first request) neither mails, texts nor asks the
+    staff directory: building the service imports none of those adapters; using one builds it."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("AWS_", "CIVICDESK_"))}
+    env.update({"PYTHONPATH": str(ROOT / "functions" / "shared"), "AWS_REGION": "eu-central-1",
+                "CIVICDESK_CASES_TABLE": "cases", "CIVICDESK_PUBLIC_URL": "https://portal.test",
+                "CIVICDESK_MAIL_DOMAIN": "demo.test"})
+    probe = ("import json, sys\n"
+             "from civicdesk import wiring\n"
+             "service = wiring.casework_service()\n"
+             "built = sorted(sys.modules)\n"
+             "service._phones.can_receive_sms\n"
+             "print(json.dumps([built, sorted(sys.modules)]))")
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                         check=True, timeout=120)
+    built, used = json.loads(out.stdout.strip().splitlines()[-1])
+    messaging = ("civicdesk.adapters.ses", "civicdesk.adapters.sns_sms", "civicdesk.adapters.cognito",
+                 "civicdesk.adapters.phones")
+    assert _loaded(built, messaging) == []
+    assert "civicdesk.adapters.phones" in used
