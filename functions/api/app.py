@@ -13,8 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from chalice import Chalice, ConvertToMiddleware, Response
 
 from civicdesk import wiring
-from civicdesk.api import case_commands, case_views, commands, errors, requests, views
-from civicdesk.api.schemas import IDEMPOTENCY_KEY_PATTERN, MAX_BODY_BYTES
+from civicdesk.api import case_views, errors, requests, views
 from civicdesk.domain.errors import BadRequestError, CivicDeskError, UnauthorizedError, ValidationError
 from civicdesk.domain.policy import Action, Principal, principal_from_claims
 from civicdesk.observability import FunctionMetrics, logger, tracer
@@ -28,7 +27,22 @@ app.register_middleware(ConvertToMiddleware(
 app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
-_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
+# The request parsers (``api.case_commands``, ``api.commands`` and the schemas behind them) are
+# imported by the routes that take a body or a filter, not with the module: a cold start that
+# tracks a case does not build the validators of every command (docs/decisions.md, cold starts).
+
+
+@functools.lru_cache(maxsize=1)
+def _idempotency_key_pattern() -> re.Pattern:
+    from civicdesk.api.schemas import IDEMPOTENCY_KEY_PATTERN
+
+    return re.compile(IDEMPOTENCY_KEY_PATTERN)
+
+
+def _parse_body(raw_body: bytes | None) -> object:
+    from civicdesk.api.schemas import MAX_BODY_BYTES
+
+    return requests.parse_json_body(raw_body, MAX_BODY_BYTES)
 
 
 def _language() -> str:
@@ -109,10 +123,12 @@ def public_categories():
            content_types=["application/json"])
 @api_view
 def public_open_case():
+    from civicdesk.api import case_commands
+
     request = app.current_request
-    payload = requests.parse_json_body(request.raw_body, MAX_BODY_BYTES)
+    payload = _parse_body(request.raw_body)
     key = request.headers.get("idempotency-key")
-    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+    if key is not None and not _idempotency_key_pattern().match(key):
         raise BadRequestError("error.idempotency_key")
     command = case_commands.open_public_case(
         payload, language_hint=_language() if request.headers.get("accept-language") else None,
@@ -132,9 +148,11 @@ def public_track_case(number):
            content_types=["application/json"])
 @api_view
 def public_follow_case(number):
+    from civicdesk.api import commands
+
     request = app.current_request
     asked = request.headers.get("accept-language") or (request.query_params or {}).get("lang")
-    payload = requests.parse_json_body(request.raw_body, MAX_BODY_BYTES)
+    payload = _parse_body(request.raw_body)
     command = commands.follow_case(number, payload, language_hint=_language() if asked else None)
     return _json(views.follow_view(wiring.follower_service().follow(command)), 202)
 
@@ -143,7 +161,9 @@ def public_follow_case(number):
            content_types=["application/json"])
 @api_view
 def public_confirm_subscription(number, subscription_id):
-    payload = requests.parse_json_body(app.current_request.raw_body, MAX_BODY_BYTES)
+    from civicdesk.api import commands
+
+    payload = _parse_body(app.current_request.raw_body)
     command = commands.confirm_subscription(number, subscription_id, payload)
     return _json(views.subscription_view(wiring.follower_service().confirm(command)))
 
@@ -157,11 +177,13 @@ _ONE_CLICK_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
            methods=["POST"], content_types=["application/json", *_ONE_CLICK_TYPES])
 @api_view
 def public_unsubscribe(number, subscription_id):
+    from civicdesk.api import commands
+
     request = app.current_request
     media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     payload = None
     if media_type not in _ONE_CLICK_TYPES and request.raw_body:
-        payload = requests.parse_json_body(request.raw_body, MAX_BODY_BYTES)
+        payload = _parse_body(request.raw_body)
     command = commands.unsubscribe(number, subscription_id, payload,
                                    (request.query_params or {}).get("token"))
     return _json(views.subscription_view(wiring.follower_service().unsubscribe(command)))
@@ -190,12 +212,12 @@ def _staff_language() -> str | None:
 
 
 def _body() -> object:
-    return requests.parse_json_body(app.current_request.raw_body, MAX_BODY_BYTES)
+    return _parse_body(app.current_request.raw_body)
 
 
 def _idempotency_key() -> str | None:
     key = app.current_request.headers.get("idempotency-key")
-    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+    if key is not None and not _idempotency_key_pattern().match(key):
         raise BadRequestError("error.idempotency_key")
     return key
 
@@ -210,6 +232,8 @@ def admin_me():
 @app.route("/v1/admin/staff", methods=["GET"])
 @api_view
 def admin_staff():
+    from civicdesk.api import commands
+
     query = commands.colleague_query(app.current_request.query_params)
     members = wiring.staff_service().colleagues(_principal(), query)
     return _json(views.colleagues_view(members, _language()))
@@ -218,6 +242,8 @@ def admin_staff():
 @app.route("/v1/admin/cases", methods=["GET"])
 @api_view
 def admin_queue():
+    from civicdesk.api import case_commands
+
     principal, language = _principal(), _language()
     query = case_commands.queue_filter(app.current_request.query_params)
     page = wiring.casework_service().queue(principal, query)
@@ -227,6 +253,8 @@ def admin_queue():
 @app.route("/v1/admin/cases", methods=["POST"], content_types=["application/json"])
 @api_view
 def admin_open_case():
+    from civicdesk.api import case_commands
+
     principal = _principal(writes=True)
     command = case_commands.open_staff_case(_body(), idempotency_key=_idempotency_key())
     answer = case_views.opened_staff(wiring.casework_service().open_case(principal, command))
@@ -242,21 +270,24 @@ def admin_case(number):
     return _json(view, headers={"ETag": f'"{view["version"]}"'})
 
 
-def _change(use_case: str, action: Action, parse, shape):
+def _change(use_case: str, action: Action, parse: str, shape: str):
     """A case-changing route: the caller's identity (401), the JSON body (413, 400), then the
     service checks the role (403) before it reads the case; a body that is no valid command is
-    reported (400) only after the same checks."""
+    reported (400) only after the same checks. ``parse`` names the parser in
+    ``api.case_commands``, ``shape`` the view in ``api.case_views``."""
 
     def view(number):
+        from civicdesk.api import case_commands
+
         principal = _principal(writes=True)
         body = _body()
         service = wiring.casework_service()
         try:
-            command = parse(number, body)
+            command = getattr(case_commands, parse)(number, body)
         except ValidationError:
             service.check_change(principal, action, number)
             raise
-        return _json(shape(getattr(service, use_case)(principal, command)))
+        return _json(getattr(case_views, shape)(getattr(service, use_case)(principal, command)))
 
     return view
 
@@ -264,20 +295,19 @@ def _change(use_case: str, action: Action, parse, shape):
 @app.route("/v1/admin/cases/{number}", methods=["DELETE"], content_types=["application/json"])
 @api_view
 def admin_delete_case(number):
-    return _change("delete", Action.DELETE, case_commands.delete, case_views.deleted)(number)
+    return _change("delete", Action.DELETE, "delete", "deleted")(number)
 
 
-_CHANGES = (("assignment", "assign", Action.ASSIGN, case_commands.assign, case_views.changed),
-            ("status", "change_status", Action.CHANGE_STATUS, case_commands.change_status,
-             case_views.changed),
-            ("routing", "reroute", Action.ROUTE, case_commands.reroute, case_views.changed),
-            ("notes", "add_note", Action.ADD_NOTE, case_commands.add_note, case_views.changed),
-            ("replies", "reply", Action.REPLY, case_commands.reply, case_views.replied),
-            ("referrals", "refer", Action.REFER, case_commands.refer, case_views.referred),
-            ("merge", "merge", Action.MERGE, case_commands.merge, case_views.merged),
-            ("links", "link", Action.LINK, case_commands.link, case_views.changed),
-            ("escalation", "escalate", Action.ESCALATE, case_commands.escalate,
-             case_views.escalated))
+#: (path segment, service use case, action, parser in api.case_commands, view in api.case_views)
+_CHANGES = (("assignment", "assign", Action.ASSIGN, "assign", "changed"),
+            ("status", "change_status", Action.CHANGE_STATUS, "change_status", "changed"),
+            ("routing", "reroute", Action.ROUTE, "reroute", "changed"),
+            ("notes", "add_note", Action.ADD_NOTE, "add_note", "changed"),
+            ("replies", "reply", Action.REPLY, "reply", "replied"),
+            ("referrals", "refer", Action.REFER, "refer", "referred"),
+            ("merge", "merge", Action.MERGE, "merge", "merged"),
+            ("links", "link", Action.LINK, "link", "changed"),
+            ("escalation", "escalate", Action.ESCALATE, "escalate", "escalated"))
 for _segment, _use_case, _action, _parse, _shape in _CHANGES:
     app.route(f"/v1/admin/cases/{{number}}/{_segment}", methods=["POST"],
               content_types=["application/json"], name=f"admin_{_use_case}")(
@@ -287,6 +317,8 @@ for _segment, _use_case, _action, _parse, _shape in _CHANGES:
 @app.route("/v1/admin/feed", methods=["GET"])
 @api_view
 def admin_feed():
+    from civicdesk.api import commands
+
     query = commands.feed_query(app.current_request.query_params)
     page = wiring.feed_service().feed(_principal(), query)
     return _json(views.feed_view(page, wiring.municipality_provider().get(), _language()))
@@ -295,6 +327,8 @@ def admin_feed():
 @app.route("/v1/admin/quarantine", methods=["GET"])
 @api_view
 def admin_quarantine():
+    from civicdesk.api import commands
+
     query = commands.page_query(app.current_request.query_params)
     return _json(views.quarantine_view(wiring.quarantine_admin().list(_principal(), query)))
 
@@ -308,6 +342,8 @@ def admin_release_quarantined(quarantine_id):
 @app.route("/v1/admin/suppressions", methods=["GET"])
 @api_view
 def admin_suppressions():
+    from civicdesk.api import commands
+
     query = commands.page_query(app.current_request.query_params)
     return _json(views.suppressions_view(wiring.suppression_admin().list(_principal(), query)))
 
@@ -315,6 +351,8 @@ def admin_suppressions():
 @app.route("/v1/admin/suppressions/{address}", methods=["DELETE"], content_types=["application/json"])
 @api_view
 def admin_lift_suppression(address):
+    from civicdesk.api import commands
+
     principal = _principal(writes=True)
     command = commands.lift_suppression(address, _body())
     return _json(views.suppression_view(wiring.suppression_admin().lift(principal, command)))

@@ -3,6 +3,13 @@
 Powertools reads its settings (service name, namespace, log level, sampling) from the
 environment that ``template.yaml`` sets for every function.
 
+Lambda's active tracing (``Tracing: Active``) records every invocation in X-Ray without any code
+here. Subsegments for each AWS call need the X-Ray SDK, whose import and botocore patching cost
+a noticeable part of every cold start; they are therefore switched on per stack (the
+``TraceAwsCalls`` parameter, ``CIVICDESK_TRACE_AWS_CALLS``), and the SDK is not imported while
+they are off (``LazyTracer``). ``POWERTOOLS_TRACE_DISABLED=true`` (the tests, the local runtime)
+keeps them off regardless.
+
 Metrics are kept per function and per invocation, not in Powertools' process-wide ``Metrics``
 singleton, for two reasons:
 
@@ -28,13 +35,46 @@ import warnings
 from contextvars import ContextVar
 from typing import Any, Callable, Mapping
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 logger = Logger()
-# Only botocore is traced: patching every supported library imports them all (about 0.14 s of
-# cold start) although CivicDesk makes no other outgoing calls.
-tracer = Tracer(patch_modules=("botocore",))
+
+
+def tracing_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether AWS calls are traced: the stack's ``CIVICDESK_TRACE_AWS_CALLS``, unless
+    Powertools' own ``POWERTOOLS_TRACE_DISABLED`` says no."""
+    env = os.environ if environ is None else environ
+    wanted = env.get("CIVICDESK_TRACE_AWS_CALLS", "").strip().lower() == "true"
+    return wanted and env.get("POWERTOOLS_TRACE_DISABLED", "").strip().lower() not in ("true", "1")
+
+
+class LazyTracer:
+    """Powertools' ``Tracer``, built (and the X-Ray SDK imported, botocore patched) only when
+    tracing is enabled as the handler is decorated; otherwise the handler is left as it is."""
+
+    def __init__(self):
+        self._tracer: Any = None
+
+    def provider(self) -> Any:
+        if self._tracer is None:
+            from aws_lambda_powertools import Tracer
+
+            # Only botocore is traced: patching every supported library imports them all
+            # (about 0.14 s of cold start) although CivicDesk makes no other outgoing calls.
+            self._tracer = Tracer(patch_modules=("botocore",))
+        return self._tracer
+
+    def capture_lambda_handler(self, lambda_handler: Callable[..., Any] | None = None,
+                               **options: Any) -> Any:
+        if lambda_handler is None:
+            return functools.partial(self.capture_lambda_handler, **options)
+        if not tracing_enabled():
+            return lambda_handler
+        return self.provider().capture_lambda_handler(lambda_handler, **options)
+
+
+tracer = LazyTracer()
 
 # Read-only requests publish no metric; that is expected, not worth a warning per request.
 warnings.filterwarnings("ignore", message="No application metrics to publish")

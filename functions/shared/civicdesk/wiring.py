@@ -4,8 +4,29 @@ at import time, so tests can start moto first and cold starts stay short."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any, Callable, TypeVar, cast
 
 from .config import settings
+
+T = TypeVar("T")
+
+
+class _Deferred:
+    """A port built on its first use: a staff request that never mails, texts or asks the
+    directory (reading a queue) does not import those adapters at cold start."""
+
+    def __init__(self, factory: Callable[[], Any]):
+        self._factory = factory
+        self._target: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._target is None:
+            self._target = self._factory()
+        return getattr(self._target, name)
+
+
+def _deferred(factory: Callable[[], T]) -> T:
+    return cast(T, _Deferred(factory))
 
 
 @lru_cache(maxsize=None)
@@ -225,9 +246,9 @@ def casework_service():
     from .services.casework import CaseworkService
 
     return CaseworkService(case_repository(), queue_repository(), mail_repository(),
-                           municipality_provider(), mailer(), sms_sender(), staff_directory(),
-                           PowertoolsMetricsSink(), settings().public_url, phones=phone_numbers(),
-                           links=tracking_links())
+                           municipality_provider(), _deferred(mailer), _deferred(sms_sender),
+                           _deferred(staff_directory), PowertoolsMetricsSink(), settings().public_url,
+                           phones=_deferred(phone_numbers), links=tracking_links())
 
 
 @lru_cache(maxsize=1)

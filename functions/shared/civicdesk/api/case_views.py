@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from ..domain.cases import Case, EventKind, TimelineEvent
-from ..domain.municipality import Municipality
+from ..domain.cases import EventKind
 from ..domain.municipality import localised as tr_text
 from ..domain.redaction import redact
 from ..rendering import translate
-from ..services.case_commands import CaseChanged, CaseFile, MessageSent, OpenedCase, QueuePage, TrackedCase
 from .views import timeline_text
+
+if TYPE_CHECKING:  # annotations only
+    from ..domain.cases import Case, TimelineEvent
+    from ..domain.municipality import Municipality
+    from ..services.case_commands import CaseChanged, CaseFile, MessageSent, OpenedCase, QueuePage, TrackedCase
 
 EXCERPT = 200
 

@@ -5,19 +5,23 @@ roles, departments, categories, ...) translated into the caller's language.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..domain.cases import CaseType, EventKind, iso
-from ..domain.delivery import Recipient
-from ..domain.feed import FeedEntry
-from ..domain.inbound import IntakeResult
-from ..domain.municipality import Municipality
 from ..domain.municipality import localised as tr_text
 from ..domain.policy import Role
-from ..domain.subscriptions import SubscriptionState
 from ..rendering import translate
-from ..services.commands import Page
-from ..services.feed import FeedPage
-from ..services.ports import QuarantineEntry, StaffMember
-from ..services.staff import StaffProfile
+
+if TYPE_CHECKING:  # annotations only: a route imports the views, not every service they show
+    from ..domain.delivery import Recipient
+    from ..domain.feed import FeedEntry
+    from ..domain.inbound import IntakeResult
+    from ..domain.municipality import Municipality
+    from ..domain.subscriptions import SubscriptionState
+    from ..services.commands import Page
+    from ..services.feed import FeedPage
+    from ..services.ports import QuarantineEntry, StaffMember
+    from ..services.staff import StaffProfile
 
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
 

@@ -10,9 +10,41 @@ rendered, not with this package: the API functions never render one and do not p
 cold start.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .i18n import FALLBACK, catalogue, normalise_language, pick_language, translate
-from .notices import case_context, case_mailbox, referral_mail, reply_mail, reply_sms_text, thread_headers
-from .templating import FOLLOWER_CHANGES, MAIL_KINDS, MAX_SMS_PARTS, SMS_KINDS, RenderedMail, render_mail, render_sms
+
+if TYPE_CHECKING:
+    from .notices import case_context, case_mailbox, referral_mail, reply_mail, reply_sms_text, thread_headers
+    from .templating import (
+        FOLLOWER_CHANGES,
+        MAIL_KINDS,
+        MAX_SMS_PARTS,
+        SMS_KINDS,
+        RenderedMail,
+        render_mail,
+        render_sms,
+    )
+
+#: Names of the modules that compose mails and SMS, imported on first use (PEP 562): a function
+#: that only translates (the API answering a request) does not build the mail and SMS machinery
+#: at cold start.
+_LAZY = {**dict.fromkeys(("case_context", "case_mailbox", "referral_mail", "reply_mail",
+                          "reply_sms_text", "thread_headers"), "notices"),
+         **dict.fromkeys(("FOLLOWER_CHANGES", "MAIL_KINDS", "MAX_SMS_PARTS", "SMS_KINDS",
+                          "RenderedMail", "render_mail", "render_sms"), "templating")}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "FALLBACK", "FOLLOWER_CHANGES", "MAIL_KINDS", "MAX_SMS_PARTS", "SMS_KINDS", "RenderedMail",

@@ -10,9 +10,9 @@ from ..domain.cases import CaseType, hash_token, new_tracking_token, parse_numbe
 from ..domain.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from ..domain.intake import NewCase, idempotency_expiry, open_case, request_hash
 from ..domain.municipality import Category, Municipality
-from .case_commands import OpenedCase, OpenPublicCase, TrackedCase
 from .municipality import MunicipalityProvider
 from .ports import DuplicateSubmission, MetricsSink, PublicCases
+from .public_commands import OpenedCase, OpenPublicCase, TrackedCase
 from .tracking_links import TrackingLinks
 
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Iterable, Protocol, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Iterable, Protocol, Sequence
 
-from ..domain.cases import Case, LinkKey, Status, TimelineEvent, iso
-from ..domain.delivery import DeliveryReport, Recipient
-from ..domain.inbound import InboundMarker
-from ..domain.mail import OutgoingMail
-from ..domain.subscriptions import Subscription
-from .notification_records import NotificationContext
+from ..domain.cases import iso
+
+if TYPE_CHECKING:  # the ports' signatures only: a service imports the ports, not every domain
+    from datetime import date
+
+    from ..domain.cases import Case, LinkKey, Status, TimelineEvent
+    from ..domain.delivery import DeliveryReport, Recipient
+    from ..domain.inbound import InboundMarker
+    from ..domain.mail import OutgoingMail
+    from ..domain.subscriptions import Subscription
+    from .notification_records import NotificationContext
 
 
 class DuplicateSubmission(Exception):

@@ -1,0 +1,69 @@
+"""The public API's commands and results: a citizen opens a case, tracks it
+(``services.cases``). The staff's are in ``case_commands``, which re-exports these."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from ..domain.cases import Case, Channel, Contact, Location, TimelineEvent
+from ..domain.errors import FieldError
+
+
+def _request(command, *besides: str) -> dict:
+    fields = asdict(command)
+    for name in ("idempotency_key", "invalid", *besides):
+        fields.pop(name)
+    return fields
+
+
+@dataclass(frozen=True)
+class OpenPublicCase:
+    """A citizen's submission through the web form or an app."""
+
+    type: str | None
+    category: str | None
+    description: str | None
+    language: str | None = None
+    channel: Channel = Channel.WEB
+    location: Location | None = None
+    contact: Contact | None = None
+    language_hint: str | None = None  # the request's language, when the client sent one
+    idempotency_key: str | None = None
+    invalid: tuple[FieldError, ...] = ()
+
+    def request(self) -> dict:
+        """The submitted fields, as the idempotency record fingerprints them."""
+        return _request(self, "language_hint")
+
+
+
+@dataclass(frozen=True)
+class OpenedCase:
+    """A new case as its opener learns it: the number, the tracking token (shown once) and link.
+
+    Also the idempotency record of the submission (``record``), so defaults cover the fields a
+    citizen's answer never had."""
+
+    number: str
+    token: str
+    tracking_url: str
+    status: str
+    language: str
+    department: str = ""
+    routing: dict | None = None
+    public: bool = False
+    version: int = 1
+    confirmation: str = "none"  # how the opener is told the number: email | sms | none
+
+    def record(self) -> dict:
+        return asdict(self)
+
+
+
+@dataclass(frozen=True)
+class TrackedCase:
+    """A case as the public sees it; ``authorised``: the caller had the case's token."""
+
+    case: Case
+    timeline: list[TimelineEvent]
+    authorised: bool
