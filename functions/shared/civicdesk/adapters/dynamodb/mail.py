@@ -35,6 +35,8 @@ from .mappers import (
     marker_from_image,
     marker_to_item,
     message_id_item,
+    queue_entries,
+    queue_entry_updates,
 )
 from .session import table_connection
 
@@ -84,10 +86,16 @@ class DynamoMailRepository:
                 if new_case is not None:
                     tx.save(case_to_item(new_case), condition=CaseItem.PK.does_not_exist())
                     operations.append("case")
+                    for entry in queue_entries(new_case, 1):
+                        tx.save(entry)
+                        operations.append("queue_entry")
                 if update is not None:
                     tx.update(CaseItem(PK=case_pk(update.number), SK=CASE_SK, version=update.expected_version),
                               actions=case_update_actions(update))
                     operations.append("case")
+                    for entry, actions in queue_entry_updates(update):
+                        tx.update(entry, actions=actions)
+                        operations.append("queue_entry")
                 facts = {}
                 if new_case is not None:
                     facts = feed_facts(new_case)
