@@ -33,9 +33,9 @@ class CasePartition:
 
 
 def read_partition(number: str, through: str, *, trail_limit: int | None = None) -> CasePartition | None:
-    """The case's partition from ``#CASE`` through the key ``through``, in pages of
-    ``PAGE_ITEMS``; with ``trail_limit``, the read stops once that many trail entries are read
-    (and ``trail_complete`` says whether there were more)."""
+    """The case's partition from ``#CASE`` through the key ``through``; with ``trail_limit``,
+    in pages of ``PAGE_ITEMS``, stopping once that many trail entries are read
+    (``trail_complete`` says whether there were more)."""
     case = None
     history: list[TimelineEvent] = []
     trail: list[TimelineEvent] = []
@@ -43,8 +43,9 @@ def read_partition(number: str, through: str, *, trail_limit: int | None = None)
     legacy_claims: list[NotificationItem] = []
     pending_link = None
     trail_complete = True
+    # Pages of ``PAGE_ITEMS`` only when the read may stop early; otherwise 1 MB pages.
     for item in TableItem.query(case_pk(number), TableItem.SK.between(CASE_SK, through),
-                                page_size=PAGE_ITEMS):
+                                page_size=PAGE_ITEMS if trail_limit is not None else None):
         if isinstance(item, CaseItem):
             case = item_to_case(item)
         elif isinstance(item, TimelineItem):
