@@ -197,3 +197,21 @@ def test_a_claim_in_its_own_partition_left_sending_is_recorded_uncertain_and_not
     assert len(mails_to("petar@example.rs")) == before
     [recorded] = [n for n in notifications(number) if n["kind"] == "status_changed"]
     assert recorded["outcome"] == "uncertain"
+
+
+def test_notifications_recorded_before_the_trail_existed_are_still_shown(supervisor):
+    from civicdesk.adapters.dynamodb.mappers import event_to_item
+    from civicdesk.domain.cases import EventKind, TimelineEvent
+
+    # GIVEN a notification entry written before 2026-12-01, under the history's key
+    number = open_web_case()
+    old = TimelineEvent(number, datetime.now(timezone.utc), EventKind.NOTIFICATION, "system:notify",
+                        False, {"audience": "requester", "outcome": "sent"}, event_id="before")
+    item = event_to_item(old)
+    item.SK = old.sort_key
+    item.save()
+    assert item.SK.startswith("EVT#")
+    # WHEN / THEN the staff see it where it always was
+    view = supervisor.get(f"/v1/admin/cases/{number}").body
+    assert [e["id"] for e in view["timeline"] if e["kind"] == "notification"] == ["before"]
+    assert view["trail_complete"] is True
