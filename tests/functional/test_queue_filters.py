@@ -10,6 +10,7 @@ import os
 
 import pytest
 
+from tests.functional.test_mail_intake import ingest  # noqa: F401  (the mail fixture)
 from tests.support.admin import AdminApi, Staff
 from tests.support.aws import dynamodb_reads
 
@@ -170,3 +171,26 @@ def test_the_migration_never_overwrites_entries_of_a_newer_case_version(team, mi
     migrate.queue_entries(log=lambda _: None)
     assert QueueEntryItem.get(queue_entry_pk(number), queue_entry_sk("all", "status")).GSI5PK == \
         "CASES#status#in_progress"
+
+
+def test_a_citizen_s_answer_by_mail_moves_the_case_to_the_in_progress_queue(team, ingest):  # noqa: F811
+    from tests.functional.test_mail_intake import build_mail
+    from tests.support import aws
+
+    # GIVEN a mailed case the department waits on the citizen for
+    first, _ = ingest(build_mail())
+    number = first["case_number"]
+    [auto_reply] = aws.sent_mails()
+    answer = team["supervisor"].post(f"/v1/admin/cases/{number}/status",
+                                     {"status": "waiting_for_citizen", "reason": "Адреса?", "version": 1})
+    assert answer.status == 200, answer.body
+    assert walk(team["supervisor"], "status=waiting_for_citizen") == [[number]]
+    # WHEN the citizen answers by mail (the intake's own update of the case)
+    answered, _ = ingest(build_mail(to=auto_reply["Reply-To"], subject="Re: Николе Тесле 5"))
+    assert answered["case_number"] == number
+    # THEN the filtered queues follow the status the mail gave the case
+    status = team["supervisor"].get(f"/v1/admin/cases/{number}").body["status"]
+    assert status != "waiting_for_citizen"
+    assert walk(team["supervisor"], "status=waiting_for_citizen") == [[]]
+    assert walk(team["supervisor"], f"status={status}") == [[number]]
+    assert walk(team["supervisor"], "channel=email") == [[number]]
