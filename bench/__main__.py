@@ -23,6 +23,8 @@
    calls of 1., written into ``docs/cost.md``.
 9. SMS (``bench/sms.py``): the encoding, parts and price of each SMS kind per language and per
    the municipality's SMS script setting, at ``SMS_PRICE_USD_PER_PART_SERBIA``.
+10. The table's reads as data grows (``bench/table_reads.py``): a filtered queue page, and the
+   staff's case view and one notification on a case with 50 events x 20 recipients vs 5 x 2.
 
 Writes ``bench/results/latest.json``.
 """
@@ -53,6 +55,8 @@ CORPUS_SIZE = int(os.environ.get("BENCH_CORPUS", "200"))
 TARGETS = {"create_case_calls": 3, "track_case_calls": 1, "new_mail_calls": 6,
            "queue_page_calls": 1, "case_with_timeline_calls": 1, "status_change_writes": 1,
            "feed_poll_calls": 1,
+           "filtered_queue_page_calls": 2, "filtered_queue_items_read_per_case": 2.0,
+           "case_view_items_read_many": 200, "notification_items_read_many": 100,
            "api_cold_start_ratio": 1.3, "ingest_cold_start_ratio": 1.5,
            "admin_cold_start_ratio": 1.5, "change_to_outbox_seconds_median": 2.0,
            "layer_unzipped_mb": 40}
@@ -486,10 +490,12 @@ def main() -> int:
     from bench.local_load import local_load
     from bench.sms import report as sms_report
     from bench.sms import sms_costs
+    from bench.table_reads import table_reads
     from bench.walks import walks
 
     figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency(),
-               **local_load(), **walks(), **layer_figures(), **sms_costs()}
+               **local_load(), **walks(), **layer_figures(), **sms_costs(),
+               **table_reads()}
     figures.update(cost.summary(figures))
     met = {key: figures[key] <= target for key, target in TARGETS.items() if key in figures}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -514,6 +520,15 @@ def main() -> int:
     print(f"  status change:   {f['status_change_writes']} write {f['status_change_call_log']} (target <= 1 write)")
     print(f"  feed poll:       {f['feed_poll_calls']} AWS call {f['feed_poll_call_log']} with the change, "
           f"{f['feed_empty_poll_call_log']} without (target <= 1)")
+    print(f"  filtered queue:  {f['filtered_queue_page_calls']} AWS calls {f['filtered_queue_page_call_log']}, "
+          f"{f['filtered_queue_page_items_read']} items read for {f['filtered_queue_page_cases_returned']} "
+          f"cases = {f['filtered_queue_items_read_per_case']} per case ({f['filtered_queue_shape']}; "
+          f"target <= 2 calls, <= 2 items per case)")
+    for key, label in (("case_view", "case view"), ("notification", "notification")):
+        print(f"  {label + ':':<16} {f[key + '_items_read_many']} items read in {f[key + '_calls_many']} calls "
+              f"on {f['case_reads_shape']['many']} ({f['case_items_many']} items in the case), "
+              f"{f[key + '_items_read_few']} on {f['case_reads_shape']['few']} "
+              f"(target <= {TARGETS[key + '_items_read_many']})")
     print(f"  mail pipeline:   {f['mails_per_second']} mails/s on {f['corpus_messages']} messages "
           f"({f['corpus_bytes'] // 1024} KB) in process, AWS faked; {f['outcomes']}, {f['auto_replies']} auto-replies")
     for key, label in (("api", "API"), ("admin", "admin API"), ("ingest", "ingest")):

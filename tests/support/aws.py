@@ -89,5 +89,41 @@ def dynamodb_calls() -> list[str]:
     return calls
 
 
+class DynamoReads:
+    """From ``attach`` on, the DynamoDB calls made through the shared connection and the items
+    they read (a ``Query``'s ``ScannedCount``: what DynamoDB charges for, matched or not; the
+    items a ``GetItem`` or ``BatchGetItem`` returned)."""
+
+    def __init__(self):
+        self.calls: list[str] = []
+        self.items = 0
+
+    def attach(self) -> "DynamoReads":
+        from civicdesk import wiring
+        from civicdesk.adapters.dynamodb import session
+
+        wiring.case_repository()
+        session.connection_client().meta.events.register("after-call.dynamodb", self._count)
+        return self
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.items = 0
+
+    def _count(self, model, parsed, **_):
+        self.calls.append(model.name)
+        if model.name in ("Query", "Scan"):
+            self.items += int(parsed.get("ScannedCount", 0))
+        elif model.name == "GetItem":
+            self.items += 1 if parsed.get("Item") else 0
+        elif model.name == "BatchGetItem":
+            self.items += sum(len(items) for items in (parsed.get("Responses") or {}).values())
+
+
+def dynamodb_reads() -> DynamoReads:
+    """From now on, the DynamoDB calls and the items they read (``DynamoReads``)."""
+    return DynamoReads().attach()
+
+
 __all__ = ["REGION", "CONFIG_DIR", "provision_all", "load_function", "context", "sent_mails",
-           "mails_to", "sms_to", "dynamodb_calls", "Path"]
+           "mails_to", "sms_to", "dynamodb_calls", "dynamodb_reads", "DynamoReads", "Path"]

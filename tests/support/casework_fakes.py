@@ -39,7 +39,7 @@ class InMemoryCaseworkRepository(InMemoryMailRepository):
         found = self.get_with_timeline(number)
         if found is None:
             return None
-        return found[0], found[1], self.followers.get(number, 0)
+        return found[0], found[1], self.followers.get(number, 0), True
 
     def record_message_id(self, outgoing_message_id, number, *, kind=None, to=None):
         self.message_ids[outgoing_message_id] = number

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 
-from civicdesk.domain.cases import Case, LinkKey, TimelineEvent, format_number
+from civicdesk.domain.cases import Case, EventKind, LinkKey, TimelineEvent, format_number
 from civicdesk.domain.errors import ConflictError
 from civicdesk.domain.mail import OutgoingMail
 from civicdesk.services.ports import DuplicateSubmission
+
+#: The entries the table keeps on the delivery trail, apart from the history.
+TRAIL_KINDS = (EventKind.NOTIFICATION, EventKind.DELIVERY_REPORT)
 
 
 class FixedLinkKeys:
@@ -70,6 +73,12 @@ class InMemoryCaseRepository:
         if number not in self.cases:
             return None
         return self.cases[number], list(self.events[number])
+
+    def get_with_history(self, number):
+        """The timeline without the delivery trail, as the table keeps them apart."""
+        if number not in self.cases:
+            return None
+        return self.cases[number], [e for e in self.events[number] if e.kind not in TRAIL_KINDS]
 
 
 class InMemoryConfigRepository:

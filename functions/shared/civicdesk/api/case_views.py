@@ -93,7 +93,7 @@ def case_file(found: CaseFile, municipality: Municipality, language: str) -> dic
         "linked_cases": list(case.linked_cases), "merged_into": case.merged_into,
         "routing": case.routing, "deleted_at": _z(case.deleted_at), "deleted_by": case.deleted_by,
         "timeline": [timeline_entry(e, municipality, language) for e in found.timeline],
-        "followers": found.followers,
+        "followers": found.followers, "trail_complete": found.trail_complete,
     })
     return view
 

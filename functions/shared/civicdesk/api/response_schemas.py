@@ -53,7 +53,11 @@ CASE_DETAIL = Obj({
     "timeline": Arr(TIMELINE_ENTRY, max_items=100000, description="Oldest first; internal entries included"),
     "followers": Int(description="How many people follow the case by e-mail (confirmed; who they "
                                  "are is not shown)"),
-}, description="A case with its whole timeline")
+    "trail_complete": Bool(description="False when the timeline holds only the latest 50 entries "
+                                       "of the delivery trail (notification and delivery_report "
+                                       "entries, one per recipient and message); the history is "
+                                       "always whole"),
+}, description="A case with its timeline")
 
 QUEUE_PAGE = Obj({
     "items": Arr(CASE_SUMMARY, required=True),

@@ -16,9 +16,13 @@ from ..domain.errors import ConfigurationError
 
 
 def seed(directory: str) -> dict:
+    from ..adapters.dynamodb import migrations
+
     document = load_config_dir(directory)
     wiring.config_repository().store(document)
     wiring.municipality_provider().invalidate()
+    # A new table has no case written before the filtered queues: nothing to backfill.
+    migrations.mark_new_table()
     return document
 
 

@@ -167,11 +167,16 @@ class QueuePage:
 
 @dataclass(frozen=True)
 class CaseFile:
-    """A case with its whole timeline (internal entries included) and its number of followers."""
+    """A case with its timeline (internal entries included) and its number of followers.
+
+    The timeline holds the whole history and the latest entries of the delivery trail (the
+    notifications sent, the delivery reports: one per recipient and message); ``trail_complete``
+    is false when earlier trail entries were left out."""
 
     case: Case
     timeline: list[TimelineEvent]
     followers: int
+    trail_complete: bool = True
 
 
 @dataclass(frozen=True)

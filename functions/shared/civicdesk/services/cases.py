@@ -107,7 +107,7 @@ class CaseService:
         self._municipality.get()  # a missing configuration fails before any read
         if parse_number(number) is None:
             raise NotFoundError("error.case_not_found")
-        found = self._repo.get_with_timeline(number)
+        found = self._repo.get_with_history(number)
         if found is None:
             raise NotFoundError("error.case_not_found")
         case, events = found

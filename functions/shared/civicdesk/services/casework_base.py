@@ -36,7 +36,7 @@ class CaseworkBase:
         case = None
         if parse_number(number):
             if with_timeline:
-                found = self._cases.get_with_timeline(number)
+                found = self._cases.get_with_history(number)
                 if found:
                     case, events = found
             else:

@@ -70,11 +70,12 @@ class CaseQueries(CaseworkBase):
         return QueuePage(cases, cursor)
 
     def case(self, principal: Principal | None, number: str) -> CaseFile:
-        """The case with its whole timeline (one ``Query``), internal entries included."""
+        """The case with its timeline (one ``Query`` for an ordinary case), internal entries
+        included: the whole history and the latest entries of the delivery trail."""
         authorise(principal, Action.VIEW_CASES)
         found = self._cases.get_with_followers(number) if parse_number(number) else None
         authorise_case(principal, Action.VIEW_CASES, found[0].department if found else None,
                        deleted=bool(found and found[0].deleted))
         assert found is not None  # authorise_case refuses a missing case
-        case, events, followers = found
-        return CaseFile(case, events, followers)
+        case, events, followers, trail_complete = found
+        return CaseFile(case, events, followers, trail_complete)

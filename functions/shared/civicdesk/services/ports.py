@@ -144,7 +144,9 @@ class PublicCases(Protocol):
                idempotency: tuple[str, str, dict, int] | None = None, *,
                pending_link: str | None = None) -> None: ...
 
-    def get_with_timeline(self, number: str) -> tuple[Case, list[TimelineEvent]] | None: ...
+    def get_with_history(self, number: str) -> tuple[Case, list[TimelineEvent]] | None:
+        """The case and its history: every timeline entry but the delivery trail (the
+        notifications sent and the delivery reports, never public)."""
 
 
 class CaseworkCases(Protocol):
@@ -158,10 +160,13 @@ class CaseworkCases(Protocol):
 
     def get_case(self, number: str) -> Case | None: ...
 
-    def get_with_timeline(self, number: str) -> tuple[Case, list[TimelineEvent]] | None: ...
+    def get_with_history(self, number: str) -> tuple[Case, list[TimelineEvent]] | None:
+        """The case and its history (the timeline without the delivery trail)."""
 
-    def get_with_followers(self, number: str) -> tuple[Case, list[TimelineEvent], int] | None:
-        """The case, its timeline and its number of confirmed followers (one read)."""
+    def get_with_followers(self, number: str) -> tuple[Case, list[TimelineEvent], int, bool] | None:
+        """The case, its timeline (the history with the latest entries of the delivery trail),
+        its number of confirmed followers, and whether the trail is there whole (one read for
+        an ordinary case)."""
 
     def save_change(self, case: Case, expected_version: int, events: list[TimelineEvent],
                     *, also: tuple[tuple[Case, int], ...] = ()) -> None: ...

@@ -14,11 +14,18 @@ from ...domain.errors import ConflictError
 from ...domain.subscriptions import SubscriptionRole, SubscriptionState
 from ...services.ports import DuplicateSubmission
 from .conditions import failed_conditions, old_image
-from .items import CaseItem, CounterItem, IdempotencyItem, PendingLinkItem, SubscriptionItem, TimelineItem
+from .items import CaseItem, CounterItem, IdempotencyItem, PendingLinkItem, TimelineItem
 from .keys import CASE_SK, COUNTER_SK, IDEMPOTENCY_SK, PENDING_LINK_SK, case_pk, counter_pk, idempotency_pk
-from .mappers import case_to_item, event_to_item, feed_facts, item_to_case, item_to_event
+from .mappers import (
+    case_to_item,
+    event_to_item,
+    feed_facts,
+    item_to_case,
+    queue_entries,
+    queue_entry_keys,
+)
+from .partition import EVT_RANGE_END, TRAIL_RANGE_END, TRAIL_SHOWN, read_partition
 from .session import table_connection
-from .table import TableItem
 
 #: How long an unsent tracking link may wait for its confirmation.
 PENDING_LINK_DAYS = 7
@@ -48,6 +55,8 @@ class DynamoCaseRepository:
                 tx.save(item, condition=CaseItem.PK.does_not_exist())
                 for event in events:
                     tx.save(event_to_item(event, **feed_facts(case)))
+                for entry in queue_entries(case, 1):
+                    tx.save(entry)
                 if pending_link:
                     tx.save(PendingLinkItem(
                         PK=case_pk(case.number), SK=PENDING_LINK_SK, number=case.number,
@@ -63,7 +72,7 @@ class DynamoCaseRepository:
         except TransactWriteError as exc:
             failed = failed_conditions(exc)
             # The idempotency record is the transaction's last operation.
-            if idempotency and 1 + len(events) + bool(pending_link) in failed:
+            if idempotency and 1 + len(events) + len(queue_entries(case, 1)) + bool(pending_link) in failed:
                 previous = IdempotencyItem.get(idempotency_pk(idempotency[0]), IDEMPOTENCY_SK,
                                                consistent_read=True)
                 raise DuplicateSubmission(previous.request_hash, json.loads(previous.response)) from None
@@ -77,28 +86,30 @@ class DynamoCaseRepository:
         except CaseItem.DoesNotExist:
             return None
 
-    def get_with_timeline(self, number: str) -> tuple[Case, list[TimelineEvent]] | None:
-        """The case and its whole timeline in order, from one ``Query``."""
-        found = self.get_with_followers(number)
-        return (found[0], found[1]) if found else None
+    def get_with_history(self, number: str) -> tuple[Case, list[TimelineEvent]] | None:
+        """The case and its history (every entry but the delivery trail) in order: one
+        ``Query`` of the ranges ``#CASE`` through ``EVT#~`` (the tracking page, a reply)."""
+        found = read_partition(number, EVT_RANGE_END)
+        return (found.case, found.entries) if found else None
 
-    def get_with_followers(self, number: str) -> tuple[Case, list[TimelineEvent], int] | None:
-        """The case, its whole timeline in order and how many confirmed followers it has, from
-        the same one ``Query`` (the subscriptions are on the case's partition)."""
-        case = None
-        events = []
-        followers = 0
-        for item in TableItem.query(case_pk(number)):
-            if isinstance(item, CaseItem):
-                case = item_to_case(item)
-            elif isinstance(item, TimelineItem):
-                events.append(item_to_event(item))
-            elif (isinstance(item, SubscriptionItem) and item.role == SubscriptionRole.FOLLOWER.value
-                  and item.state == SubscriptionState.CONFIRMED.value):
-                followers += 1
-        if case is None:
+    def get_with_timeline(self, number: str) -> tuple[Case, list[TimelineEvent]] | None:
+        """The case and its whole timeline in order, the whole delivery trail included (every
+        page of the partition: for tools and tests, never a view)."""
+        found = read_partition(number, TRAIL_RANGE_END)
+        return (found.case, found.entries) if found else None
+
+    def get_with_followers(self, number: str) -> tuple[Case, list[TimelineEvent], int, bool] | None:
+        """The staff's view of a case: the case, its history with the latest ``TRAIL_SHOWN``
+        entries of its delivery trail merged in, in order, how many confirmed followers it has,
+        and whether the trail was shown whole. One ``Query`` for an ordinary case (the trail
+        reads newest first, so the read stops after what is shown)."""
+        found = read_partition(number, TRAIL_RANGE_END, trail_limit=TRAIL_SHOWN)
+        if found is None:
             return None
-        return case, events, followers
+        followers = sum(1 for s in found.subscriptions
+                        if s.role == SubscriptionRole.FOLLOWER.value
+                        and s.state == SubscriptionState.CONFIRMED.value)
+        return found.case, found.entries, followers, found.trail_complete
 
     def save_change(self, case: Case, expected_version: int, events: list[TimelineEvent],
                     *, also: tuple[tuple[Case, int], ...] = ()) -> None:
@@ -115,6 +126,13 @@ class DynamoCaseRepository:
                     item = case_to_item(changed)
                     item.version = version
                     tx.save(item, condition=CaseItem.PK.exists(), return_values="ALL_OLD")
+                for changed, version in cases:
+                    entries = queue_entries(changed, version + 1)
+                    for entry in entries:
+                        tx.save(entry)
+                    if not entries:
+                        for gone in queue_entry_keys(changed.number):
+                            tx.delete(gone)
                 facts = {changed.number: feed_facts(changed) for changed, _ in cases}
                 for event in events:
                     tx.save(event_to_item(event, **facts.get(event.case_number, {})),

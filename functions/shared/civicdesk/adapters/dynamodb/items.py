@@ -21,7 +21,14 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from .table import AllCasesIndex, AssigneeQueueIndex, DepartmentQueueIndex, FeedIndex, TableItem
+from .table import (
+    AllCasesIndex,
+    AssigneeQueueIndex,
+    DepartmentQueueIndex,
+    FeedIndex,
+    FilteredQueueIndex,
+    TableItem,
+)
 
 
 class CaseItem(TableItem, discriminator="case"):
@@ -74,6 +81,27 @@ class TimelineItem(TableItem, discriminator="event"):
     GSI4PK = UnicodeAttribute(null=True)
     GSI4SK = UnicodeAttribute(null=True)
     feed_index = FeedIndex()
+
+
+class QueueEntryItem(TableItem, discriminator="queue_entry"):
+    """``QENTRY#<n>`` / ``<scope>#<dimension>``: the case's place in one filtered queue (GSI5),
+    e.g. ``DEPT#category`` -> ``GSI5PK = DEPT#roads#category#potholes``. Written with the case in
+    the same transaction; ``case_version`` is the case's version it was written with, so a
+    backfill never overwrites a newer entry (``civicdesk.cli.migrate``)."""
+
+    number = UnicodeAttribute()
+    case_version = NumberAttribute()
+    GSI5PK = UnicodeAttribute(null=True)
+    GSI5SK = UnicodeAttribute(null=True)
+    filtered_queue = FilteredQueueIndex()
+
+
+class MigrationItem(TableItem, discriminator="migration"):
+    """``MIGRATION`` / ``<name>``: a data migration that has run to its end (``civicdesk.cli.migrate``),
+    or that a new table never needed."""
+
+    completed_at = UnicodeAttribute()
+    detail: MapAttribute[str, Any] = MapAttribute(null=True)
 
 
 class CounterItem(TableItem, discriminator="counter"):
@@ -151,7 +179,8 @@ class SubscriptionItem(TableItem, discriminator="subscription"):
 
 
 class NotificationItem(TableItem, discriminator="notification"):
-    """``CASE#<n>`` / ``NOTIFY#<event id>#<recipient key>``: one event sent to one recipient.
+    """``NOTIFY#<event id>`` / ``<recipient key>``: one event sent to one recipient (before
+    2026-12-01: ``CASE#<n>`` / ``NOTIFY#<event id>#<recipient key>``, read until they expire).
 
     Claimed (``sending``) before the message goes out and marked ``sent`` after, so a repeated
     event never sends twice; ``failed`` (the send raised) may be claimed again by the retry."""

@@ -116,8 +116,81 @@ def subscription_sk(subscription_id: str) -> str:
     return f"SUB#{subscription_id}"
 
 
+# -- a case's partition: its ranges ------------------------------------------------------------
+#
+# ``#CASE`` < ``EVT#`` (the history) < ``NOTIFY#`` (claims written before 2026-12-01, expiring)
+# < ``PENDING#`` < ``SUB#`` (subscriptions) < ``TRAIL#`` (the delivery trail, newest first): the
+# views read the ranges they show with one key condition each (``docs/data-model.md``).
+
+HISTORY_PREFIX = "EVT#"
+LEGACY_CLAIM_PREFIX = "NOTIFY#"
+SUBSCRIPTION_PREFIX = "SUB#"
+TRAIL_PREFIX = "TRAIL#"
+#: The last sort key of a range that starts with ``prefix`` (every key after it is higher).
+RANGE_END = "~"
+
+
+def history_sk(at: str, event_id: str) -> str:
+    """The sort key of a history entry (``TimelineEvent.sort_key``): oldest first."""
+    return f"{HISTORY_PREFIX}{at}#{event_id}"
+
+
+def trail_sk(at: str, event_id: str) -> str:
+    """The sort key of a delivery-trail entry (a notification sent, a delivery report): the
+    moment with every digit inverted, so that the range reads newest first in key order.
+
+    Examples
+    --------
+    >>> trail_sk("2026-11-21T08:00:00.000000Z", "abc")
+    'TRAIL#79738878919999999999#abc'
+    >>> trail_sk("2026-11-21T08:00:00.000001Z", "x") < trail_sk("2026-11-21T08:00:00.000000Z", "x")
+    True
+    """
+    digits = "".join(ch for ch in at if ch.isdigit())
+    return f"{TRAIL_PREFIX}{digits.translate(_INVERT)}#{event_id}"
+
+
+_INVERT = str.maketrans("0123456789", "9876543210")
+
+
 def notification_sk(event_id: str, recipient_key: str) -> str:
-    return f"NOTIFY#{event_id}#{recipient_key}"
+    """Where a claim was written on the case's partition before 2026-12-01 (read, never written:
+    such claims expire 30 days after they were made)."""
+    return f"{LEGACY_CLAIM_PREFIX}{event_id}#{recipient_key}"
+
+
+def claims_pk(event_id: str) -> str:
+    """The partition of one event's claims (``NOTIFY#2026-000123/<entry id>``, or the delivery
+    feedback's ``NOTIFY#bounce/<SES message id>``): one item per recipient, out of the case's
+    partition so that no view of the case reads them."""
+    return f"{LEGACY_CLAIM_PREFIX}{event_id}"
+
+
+# -- filtered queues (GSI5) ---------------------------------------------------------------------
+
+#: The filters served by keys, in the order a page prefers them when it has several.
+FILTER_DIMENSIONS = ("status", "category", "type", "channel")
+#: The queues they are served in: a department's and the whole municipality's.
+FILTER_SCOPES = ("department", "all")
+QUEUE_ENTRY_PREFIX = "QENTRY#"
+#: Where a migration says it is done: ``MIGRATION`` / ``queue_entries``.
+MIGRATION_PK = "MIGRATION"
+QUEUE_ENTRIES_MIGRATION = "queue_entries"
+
+
+def queue_entry_pk(number: str) -> str:
+    """The partition of a case's queue entries (never the case's own: no view reads them)."""
+    return f"{QUEUE_ENTRY_PREFIX}{number}"
+
+
+def queue_entry_sk(scope: str, dimension: str) -> str:
+    return f"{scope}#{dimension}"
+
+
+def filtered_queue_pk(scope_partition: str, dimension: str, value: str) -> str:
+    """GSI5's partition of one filter value in one queue: ``DEPT#roads#category#potholes``,
+    ``CASES#status#waiting_for_citizen``."""
+    return f"{scope_partition}#{dimension}#{value}"
 
 
 def recipient_pk(address: str) -> str:

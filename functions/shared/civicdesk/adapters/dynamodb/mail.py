@@ -44,6 +44,8 @@ from .mappers import (
     marker_from_image,
     marker_to_item,
     message_id_item,
+    queue_entries,
+    queue_entry_updates,
 )
 from .session import table_connection
 
@@ -113,10 +115,16 @@ class DynamoMailRepository:
                 if new_case is not None:
                     tx.save(case_to_item(new_case), condition=CaseItem.PK.does_not_exist())
                     puts.append("case")
+                    for entry in queue_entries(new_case, 1):
+                        tx.save(entry)
+                        puts.append("queue_entry")
                 if update is not None:
                     tx.update(CaseItem(PK=case_pk(update.number), SK=CASE_SK, version=update.expected_version),
                               actions=case_update_actions(update))
                     updates.append("case")
+                    for entry, actions in queue_entry_updates(update):
+                        tx.update(entry, actions=actions)
+                        updates.append("queue_entry")
                 facts = {}
                 if new_case is not None:
                     facts = feed_facts(new_case)

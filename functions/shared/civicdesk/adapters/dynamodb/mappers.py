@@ -13,11 +13,22 @@ from ...domain.feed import FeedEntry, feed_day, feed_record, position_of
 from ...domain.inbound import InboundMarker
 from ...domain.subscriptions import Subscription, SubscriptionRole, SubscriptionState
 from ...services.ports import CaseUpdate, QuarantineEntry
-from .items import CaseItem, InboundItem, MessageIdItem, QuarantineItem, RecipientItem, SubscriptionItem, TimelineItem
+from .items import (
+    CaseItem,
+    InboundItem,
+    MessageIdItem,
+    QuarantineItem,
+    QueueEntryItem,
+    RecipientItem,
+    SubscriptionItem,
+    TimelineItem,
+)
 from .keys import (
     ALL_CASES_PK,
     CASE_SK,
     DELETED_CASES_PK,
+    FILTER_DIMENSIONS,
+    FILTER_SCOPES,
     INBOUND_SK,
     MESSAGE_ID_SK,
     QUARANTINE_PK,
@@ -25,12 +36,21 @@ from .keys import (
     case_pk,
     department_queue_pk,
     feed_pk,
+    filtered_queue_pk,
+    history_sk,
     inbound_pk,
     message_id_pk,
+    queue_entry_pk,
+    queue_entry_sk,
     queue_sk,
     state_of,
     subscription_sk,
+    trail_sk,
 )
+
+#: Timeline entries of the delivery trail (``keys.trail_sk``): one per recipient and message,
+#: so many per event on a followed case; every other kind is the case's history.
+TRAIL_KINDS = frozenset({EventKind.NOTIFICATION, EventKind.DELIVERY_REPORT})
 
 #: Delivery status -> the recipient item's counter of it.
 DELIVERY_COUNTERS = {status: f"{status.value}_count" for status in DeliveryStatus}
@@ -103,6 +123,58 @@ def item_to_case(item: CaseItem) -> Case:
         escalation_level=int(item.escalation_level or 0))
 
 
+def _scope_partition(scope: str, department: str) -> str:
+    return department_queue_pk(department) if scope == "department" else ALL_CASES_PK
+
+
+def queue_entries(case: Case, version: int) -> list[QueueEntryItem]:
+    """The case's entries in the filtered queues (GSI5): one per queue and filter, none once
+    the case is deleted (out of every working queue). ``version`` is the case's version after
+    the write they go with."""
+    if case.deleted:
+        return []
+    sort_key = queue_sk(case.state, iso(case.created_at), case.number)
+    values = {"status": case.status.value, "category": case.category, "type": case.type.value,
+              "channel": case.channel.value}
+    return [QueueEntryItem(PK=queue_entry_pk(case.number), SK=queue_entry_sk(scope, dimension),
+                           number=case.number, case_version=version,
+                           GSI5PK=filtered_queue_pk(_scope_partition(scope, case.department),
+                                                    dimension, values[dimension]),
+                           GSI5SK=sort_key)
+            for scope in FILTER_SCOPES for dimension in FILTER_DIMENSIONS]
+
+
+def queue_entry_keys(number: str) -> list[QueueEntryItem]:
+    """The case's queue entries by key only (to delete them)."""
+    return [QueueEntryItem(PK=queue_entry_pk(number), SK=queue_entry_sk(scope, dimension))
+            for scope in FILTER_SCOPES for dimension in FILTER_DIMENSIONS]
+
+
+def queue_entry_updates(update: CaseUpdate) -> list[tuple[QueueEntryItem, list]]:
+    """The ``UpdateItem`` of each queue entry that a status change through ``update`` moves
+    (its sort key's state, the status filter's partition); none without a status change. An
+    entry missing (a case written before the filtered queues, not yet migrated) is created in
+    the status queues, the only ones the update can name."""
+    if update.status is None:
+        return []
+    sort_key = queue_sk(state_of(update.status.value), iso(update.created_at), update.number)
+    changes = []
+    for scope in FILTER_SCOPES:
+        if scope == "department" and not update.department:
+            continue
+        for dimension in FILTER_DIMENSIONS:
+            actions: list[Action] = [
+                QueueEntryItem.GSI5SK.set(sort_key), QueueEntryItem.number.set(update.number),
+                QueueEntryItem.case_version.set(update.expected_version + 1)]
+            if dimension == "status":
+                actions.append(QueueEntryItem.GSI5PK.set(filtered_queue_pk(
+                    _scope_partition(scope, update.department or ""), dimension,
+                    update.status.value)))
+            changes.append((QueueEntryItem(PK=queue_entry_pk(update.number),
+                                           SK=queue_entry_sk(scope, dimension)), actions))
+    return changes
+
+
 def case_update_actions(update: CaseUpdate) -> list:
     """The ``UpdateItem`` actions of a ``CaseUpdate`` (its version condition is the caller's)."""
     actions: list[Action] = [CaseItem.updated_at.set(iso(update.updated_at))]
@@ -123,8 +195,10 @@ def event_to_item(event: TimelineEvent, *, department: str | None = None,
                   status: str | None = None, assignee: str | None = None) -> TimelineItem:
     """The timeline item, with its place in the feed index (GSI4). ``department``, ``status``
     and ``assignee`` are the case's after the entry, when the writer has the case at hand."""
-    return TimelineItem(PK=case_pk(event.case_number), SK=event.sort_key,
-                        number=event.case_number, at=iso(event.at), kind=event.kind.value,
+    at = iso(event.at)
+    sort_key = (trail_sk if event.kind in TRAIL_KINDS else history_sk)(at, event.event_id)
+    return TimelineItem(PK=case_pk(event.case_number), SK=sort_key,
+                        number=event.case_number, at=at, kind=event.kind.value,
                         actor=event.actor, public=event.public, event_id=event.event_id,
                         data=event.data or None,
                         feed=feed_record(event, department=department, status=status,

@@ -9,7 +9,7 @@ milliseconds to create, which a cold start would otherwise pay once per item kin
 from __future__ import annotations
 
 # ``items`` declares every item kind, so that ``configure`` finds them all.
-from .items import CaseItem, TimelineItem
+from .items import CaseItem, QueueEntryItem, TimelineItem
 from .table import TableItem
 
 
@@ -23,6 +23,7 @@ def configure(table_name: str, region: str, host: str | None = None) -> None:
         model._connection = None
     shared = CaseItem._get_connection()  # its schema includes the table's indexes
     _know_indexes_of(shared, TimelineItem)
+    _know_indexes_of(shared, QueueEntryItem)
     for model in models:
         model._connection = shared
 
@@ -52,7 +53,8 @@ def _item_kinds() -> list[type[TableItem]]:
 
 
 def _know_indexes_of(connection, model) -> None:
-    """Add the indexes ``model`` declares (the feed index of ``TimelineItem``) to the schema the
+    """Add the indexes ``model`` declares (the feed index of ``TimelineItem``, the filtered
+    queues of ``QueueEntryItem``) to the schema the
     shared connection took from ``CaseItem``, so that one connection queries every index."""
     meta = connection.get_meta_table()
     indexes = meta.data.setdefault("GlobalSecondaryIndexes", [])

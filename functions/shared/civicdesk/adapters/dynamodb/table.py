@@ -7,7 +7,7 @@ in ``docs/data-model.md``.
 from __future__ import annotations
 
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 
@@ -73,6 +73,19 @@ class FeedIndex(GlobalSecondaryIndex):
 
     GSI4PK = UnicodeAttribute(hash_key=True)
     GSI4SK = UnicodeAttribute(range_key=True)
+
+
+class FilteredQueueIndex(GlobalSecondaryIndex):
+    """GSI5: a queue narrowed to one value of one filter (a department's potholes, every case
+    waiting for the citizen), from the cases' queue entries (``items.QueueEntryItem``). Keys
+    only: a page reads the entries, then its cases in one ``BatchGetItem``."""
+
+    class Meta:
+        index_name = "GSI5"
+        projection = KeysOnlyProjection()
+
+    GSI5PK = UnicodeAttribute(hash_key=True)
+    GSI5SK = UnicodeAttribute(range_key=True)
 
 
 #: Queue kind -> (index, its partition key attribute, its sort key attribute).

@@ -1,0 +1,97 @@
+"""Data migrations of the cases table, and whether they have run.
+
+``queue_entries``: the filtered queues (GSI5) hold a case once it has its queue entries, which
+every write of a case makes since 2026-12-01. Cases written before have none until
+``backfill_queue_entries`` (``python -m civicdesk.cli.migrate queue-entries``) writes them;
+until it has run to its end, filtered pages are read from the queue's own index with a filter,
+as before, so no case is ever missing from a page. A table with no case yet needs no backfill:
+``civicdesk.cli.seed`` marks it done.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+from ...domain.cases import iso
+from .conditions import saved_if
+from .items import CaseItem, MigrationItem, QueueEntryItem
+from .keys import ALL_CASES_PK, DELETED_CASES_PK, MIGRATION_PK, QUEUE_ENTRIES_MIGRATION
+from .mappers import item_to_case, queue_entries, queue_entry_keys
+
+#: How long a container trusts "not migrated yet" before it asks again (done is kept for good).
+RECHECK_SECONDS = 60.0
+_known = {"done": False, "checked": float("-inf")}
+
+
+def queue_entries_complete() -> bool:
+    """Whether every case has its queue entries: one ``GetItem`` per container until it is
+    so, at most one a minute."""
+    if _known["done"]:
+        return True
+    now = time.monotonic()
+    if now - _known["checked"] < RECHECK_SECONDS:
+        return False
+    _known["checked"] = now
+    try:
+        MigrationItem.get(MIGRATION_PK, QUEUE_ENTRIES_MIGRATION)
+    except MigrationItem.DoesNotExist:
+        return False
+    _known["done"] = True
+    return True
+
+
+def forget() -> None:
+    """Ask again at the next filtered page (tests, and a process that ran the migration)."""
+    _known.update(done=False, checked=float("-inf"))
+
+
+def mark_done(name: str, detail: dict | None = None) -> None:
+    MigrationItem(PK=MIGRATION_PK, SK=name, completed_at=iso(datetime.now(timezone.utc)),
+                  detail=detail or None).save()
+    if name == QUEUE_ENTRIES_MIGRATION:
+        _known["done"] = True
+
+
+def has_cases() -> bool:
+    """Whether the table holds any case (deleted ones included): two ``Query`` of one item."""
+    return any(next(iter(CaseItem.all_cases.query(partition, limit=1)), None) is not None
+               for partition in (ALL_CASES_PK, DELETED_CASES_PK))
+
+
+def mark_new_table() -> bool:
+    """Mark the queue entries complete when there is no case yet; ``True`` if so."""
+    if has_cases():
+        return False
+    mark_done(QUEUE_ENTRIES_MIGRATION, {"cases": 0})
+    return True
+
+
+def backfill_queue_entries(log=print) -> dict:
+    """Write the queue entries of every case that lacks current ones (``Query`` of GSI3's
+    partitions, page by page, never reading the whole table), then mark the migration done. Safe to run again and
+    while the API takes changes: an entry is written only over one of an older case version,
+    and a deleted case's entries are removed."""
+    counts = {"cases": 0, "written": 0, "current": 0, "removed": 0}
+    for partition in (ALL_CASES_PK, DELETED_CASES_PK):
+        for item in CaseItem.all_cases.query(partition, page_size=100):
+            case = item_to_case(item)
+            counts["cases"] += 1
+            entries = queue_entries(case, int(item.version or 0))
+            for entry in entries:
+                # Missing, partial (a status change by mail made only its status entries whole)
+                # or older than the case read: written; a newer one is left alone.
+                if saved_if(entry, QueueEntryItem.PK.does_not_exist()
+                            | QueueEntryItem.GSI5PK.does_not_exist()
+                            | (QueueEntryItem.case_version < entry.case_version)):
+                    counts["written"] += 1
+                else:
+                    counts["current"] += 1
+            if not entries:
+                for gone in queue_entry_keys(case.number):
+                    gone.delete()
+                    counts["removed"] += 1
+            if counts["cases"] % 500 == 0:
+                log(f"{counts['cases']} cases")
+    mark_done(QUEUE_ENTRIES_MIGRATION, counts)
+    return counts

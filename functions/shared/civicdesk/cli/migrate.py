@@ -1,0 +1,36 @@
+"""Data migrations of the cases table, run once after the deploy that needs them.
+
+``queue-entries`` (after upgrading a stack made before 2026-12-01): writes the filtered queues'
+entries (GSI5) of every case stored before, then marks the migration done; until then the
+filtered queue pages are read as before (``docs/data-model.md``, "Migrations"). Safe to repeat and
+to run while the stack takes changes. Usage: ``python -m civicdesk.cli.migrate queue-entries``
+with ``CIVICDESK_CASES_TABLE`` (and the AWS credentials/region) in the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import wiring
+
+
+def queue_entries(log=print) -> dict:
+    from ..adapters.dynamodb import migrations
+
+    wiring.queue_repository()  # points the table's models at the stack's table
+    return migrations.backfill_queue_entries(log)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("migration", choices=["queue-entries"])
+    parser.parse_args(argv)
+    counts = queue_entries()
+    print(f"queue entries: {counts['cases']} cases, {counts['written']} entries written, "
+          f"{counts['current']} already current, {counts['removed']} removed (deleted cases)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
