@@ -173,3 +173,56 @@ def test_the_id_token_lives_a_quarter_of_an_hour_and_is_renewed_by_refresh():
     assert (client["IdTokenValidity"], units["IdToken"]) == (15, "minutes")
     assert (client["AccessTokenValidity"], units["AccessToken"]) == (15, "minutes")
     assert "ALLOW_REFRESH_TOKEN_AUTH" in client["ExplicitAuthFlows"]
+
+
+# -- the public form cannot make the municipality mail anyone (item 4) -------------------------
+
+def test_a_confirmation_to_a_typed_address_quotes_nothing_the_submitter_chose(api, aws_env):
+    from tests.support.aws import sent_mails
+    from tests.support.pipeline import Pipeline
+
+    phishing = {**CASE, "description": "Ваш рачун је блокиран, пријавите се на http://evil.example/login",
+                "contact": {"name": "Служба наплате – хитно", "email": "victim@example.rs"}}
+    assert api.call("POST", "/v1/public/cases", phishing).status == 201
+    Pipeline(aws_env).run()
+    [mail] = [m for m in sent_mails() if m["X-Test-Destinations"] == "victim@example.rs"]
+    text = mail.get_content()
+    assert "evil.example" not in text and "Служба наплате" not in text
+    assert "evil.example" not in mail["Subject"]
+
+
+def test_confirmations_to_one_recipient_are_limited_per_day_across_cases(api, aws_env):
+    from civicdesk.services.notification_sending import CONFIRMATIONS_PER_RECIPIENT_PER_DAY
+    from tests.support.aws import sent_mails
+    from tests.support.pipeline import Pipeline
+
+    # GIVEN twice the day's confirmations asked for one mailbox in several spellings
+    wanted = 2 * CONFIRMATIONS_PER_RECIPIENT_PER_DAY
+    numbers = [api.call("POST", "/v1/public/cases", {**CASE, "contact": {"email": f"victim+{i}@example.rs"}})
+               .body["number"] for i in range(wanted)]
+    Pipeline(aws_env).run()
+    # THEN every case is kept, but the mailbox got the day's confirmations only
+    assert len(numbers) == len(set(numbers)) == wanted
+    confirmations = [m for m in sent_mails() if m["X-Test-Destinations"].startswith("victim")]
+    assert len(confirmations) == CONFIRMATIONS_PER_RECIPIENT_PER_DAY
+    # AND the timeline of a case beyond the limit says why it was not confirmed
+    from civicdesk import wiring
+
+    _, events = wiring.case_repository().get_with_timeline(numbers[-1])
+    outcomes = [e.data.get("outcome") for e in events if e.kind.value == "notification"
+                and e.data.get("kind") == "confirmation"]
+    assert outcomes == ["limited"]
+
+
+def test_an_operator_typed_address_is_greeted_by_name(staff, aws_env):
+    from tests.support.aws import sent_mails
+    from tests.support.pipeline import Pipeline
+
+    operator = staff.add("operator.ana", "operator")
+    letter = {"type": "signal", "channel": "letter", "category": "road_damage",
+              "description": "Писмо: рупа у Улици Вука Караџића 5.",
+              "requester": {"name": "Милан Јовановић", "email": "milan@example.rs"}}
+    assert operator.post("/v1/admin/cases", letter).status == 201
+    Pipeline(aws_env).run()
+    [mail] = [m for m in sent_mails() if m["X-Test-Destinations"] == "milan@example.rs"]
+    assert "Милан Јовановић" in mail.get_content()

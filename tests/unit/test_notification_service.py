@@ -26,6 +26,7 @@ from civicdesk.services.notification_sending import CLAIM_LEASE
 from civicdesk.services.notifications import InvalidEvent, NotificationFailed, NotificationService
 from tests.support.aws import CONFIG_DIR
 from tests.support.fakes import FakeMetrics, InMemoryConfigRepository, tracking_links
+from tests.support.follower_fakes import InMemoryAllowances
 from tests.support.notification_fakes import (
     START,
     FakeClock,
@@ -72,7 +73,8 @@ def make_world(config: dict = CONFIG) -> World:
     municipality = MunicipalityProvider(InMemoryConfigRepository(copy.deepcopy(config)))
     service = NotificationService(repo, repo, repo, municipality, mailer, sms, directory, metrics,
                                   PUBLIC_URL, phones=LibPhoneNumbers(),
-                                  links=tracking_links(PUBLIC_URL), clock=clock)
+                                  links=tracking_links(PUBLIC_URL), allowances=InMemoryAllowances(),
+                                  clock=clock)
     return World(service, repo, mailer, sms, directory, metrics, clock)
 
 

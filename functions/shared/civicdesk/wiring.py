@@ -290,6 +290,7 @@ def event_publisher():
 
 @lru_cache(maxsize=1)
 def notification_service():
+    from .adapters.dynamodb.allowances import DynamoAllowances
     from .observability import PowertoolsMetricsSink
     from .services.notifications import NotificationService
 
@@ -297,7 +298,8 @@ def notification_service():
     return NotificationService(notifications, notifications, subscription_repository(),
                                municipality_provider(), mailer(), sms_sender(), staff_directory(),
                                PowertoolsMetricsSink(), settings().public_url,
-                               phones=phone_numbers(), links=tracking_links())
+                               phones=phone_numbers(), links=tracking_links(),
+                               allowances=DynamoAllowances())
 
 
 # -- the operator tools (civicdesk.cli): a resource named on the command line, not in settings ----

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable, Iterable
 
+from ..domain.cases import Channel
 from ..domain.municipality import Municipality
 from ..domain.municipality import localised as tr_text
 from ..domain.notifications import Audience, Intent, opted_out
@@ -19,6 +20,10 @@ from ..domain.subscriptions import (
 )
 from .notification_records import Delivery, NotificationContext, NotificationOutcome
 from .ports import PhoneNumbers, StaffDirectory, SubscriptionWriter
+
+#: Channels where whoever submits types the requester's address and number: until the
+#: requester proves them theirs, they may be anyone's.
+UNVERIFIED_CHANNELS = frozenset({Channel.WEB, Channel.APP, Channel.OPEN311})
 
 
 class NotificationRecipients:
@@ -44,9 +49,11 @@ class NotificationRecipients:
                     outcomes.append(NotificationOutcome(intent.key, "unsubscribed"))
                     return
                 yield Delivery(intent.key, intent, "email", contact.email, case.language,
-                               contact.name, subscription, phone_fallback=phone)
+                               contact.name, subscription, phone_fallback=phone,
+                               verified=case.channel not in UNVERIFIED_CHANNELS)
             elif phone:
-                yield Delivery(intent.key, intent, "sms", phone, case.language, contact.name)  # type: ignore[union-attr]
+                yield Delivery(intent.key, intent, "sms", phone, case.language, contact.name,  # type: ignore[union-attr]
+                               verified=case.channel not in UNVERIFIED_CHANNELS)
             else:
                 outcomes.append(NotificationOutcome(intent.key, "no_address"))
         elif intent.audience is Audience.FOLLOWER and intent.subscription is not None:

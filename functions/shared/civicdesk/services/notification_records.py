@@ -55,11 +55,15 @@ class Delivery:
     name: str | None = None
     subscription: Subscription | None = None
     phone_fallback: str | None = None  # the requester's mobile, if mail is refused
+    #: Whether the address is known to be the recipient's. A requester's address typed into
+    #: the public form is anyone's until proven: its mails carry no text the sender chose, and
+    #: its confirmations are limited per mailbox and day.
+    verified: bool = True
 
 
 @dataclass(frozen=True)
 class NotificationOutcome:
     key: str
-    state: str  # sent | suppressed | duplicate | uncertain | unsubscribed | no_address
+    state: str  # sent | suppressed | limited | duplicate | uncertain | unsubscribed | no_address
     channel: str | None = None
     message_id: str | None = None

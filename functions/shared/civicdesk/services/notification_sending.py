@@ -18,20 +18,26 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from ..domain.cases import EventKind, TimelineEvent
+from ..domain.delivery import mailbox_of
 from ..domain.municipality import Municipality
 from ..domain.notifications import Audience
 from .notification_records import Delivery, IncomingEvent, NotificationContext, NotificationFailed, NotificationOutcome
 from .notification_texts import NotificationTexts
-from .ports import Mailer, NotificationClaims, RecipientSuppressed, SmsSender
+from .ports import Allowances, Mailer, NotificationClaims, RecipientSuppressed, SmsSender
 
 #: A claim younger than this may belong to an invocation still sending: retry later instead.
 CLAIM_LEASE = timedelta(minutes=5)
 ACTOR = "system:notify"
+#: Confirmations to one unverified mailbox (``domain.delivery.mailbox_of``) or phone number in a
+#: UTC day, across all cases: the public form cannot make the municipality mail (or text) one
+#: recipient more often than this. Further cases are kept; their confirmation is ``limited``.
+CONFIRMATIONS_PER_RECIPIENT_PER_DAY = 5
 
 
 class NotificationSender:
     def __init__(self, claims: NotificationClaims, mailer: Mailer, sms: SmsSender,
-                 texts: NotificationTexts, clock: Callable[[], datetime]):
+                 texts: NotificationTexts, clock: Callable[[], datetime], allowances: Allowances):
+        self._allowances = allowances
         self._claims = claims
         self._mailer = mailer
         self._sms = sms
@@ -73,6 +79,9 @@ class NotificationSender:
     def _send(self, delivery: Delivery, entry: TimelineEvent, context: NotificationContext,
               municipality: Municipality) -> tuple[str, str | None, str]:
         """Send by the delivery's channel; a suppressed address falls back to SMS if it can."""
+        if not delivery.verified and delivery.intent.template == "confirmation" \
+                and not self._allowed(delivery):
+            return delivery.channel, None, "limited"
         if delivery.channel == "sms":
             return "sms", self._send_sms(delivery.address, delivery, entry, context, municipality), "sent"
         mail = self._texts.mail(delivery, entry, context, municipality)
@@ -83,6 +92,12 @@ class NotificationSender:
                 return ("sms", self._send_sms(delivery.phone_fallback, delivery, entry, context,
                                               municipality), "sent")
             return "email", None, "suppressed"
+
+    def _allowed(self, delivery: Delivery) -> bool:
+        now = self._clock()
+        recipient = mailbox_of(delivery.address) if delivery.channel == "email" else delivery.address
+        return self._allowances.take("confirm", recipient, f"{now:%Y%m%d}",
+                                     CONFIRMATIONS_PER_RECIPIENT_PER_DAY, now + timedelta(days=2))
 
     def _send_sms(self, phone: str, delivery: Delivery, entry: TimelineEvent,
                   context: NotificationContext, municipality: Municipality) -> str:

@@ -79,7 +79,9 @@ class NotificationTexts:
         status = Status(data["status"]) if data.get("status") in Status._value2member_map_ else case.status
         values = {
             **case_context(case, municipality, language, status),
-            "name": delivery.name if audience is not Audience.FOLLOWER else None,
+            # A stranger may have typed an unverified requester's name and address: the
+            # municipality's mail must not greet or quote what they chose.
+            "name": delivery.name if audience is not Audience.FOLLOWER and delivery.verified else None,
             "tracking_url": self._tracking_link(delivery, context),
             "unsubscribe_url": (unsubscribe_url(self._public_url, delivery.subscription)
                                 if delivery.subscription is not None and not delivery.intent.required
@@ -88,7 +90,7 @@ class NotificationTexts:
         message = data.get("public_text") if entry.public else None
         template = delivery.intent.template
         if template == "confirmation":
-            values["description_excerpt"] = _excerpt(case.description)
+            values["description_excerpt"] = _excerpt(case.description) if delivery.verified else ""
         elif template == "status_changed":
             previous = data.get("from")
             values["previous_status_name"] = (translate(language, f"status.{previous}")

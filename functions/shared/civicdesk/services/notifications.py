@@ -26,6 +26,7 @@ from .notification_records import IncomingEvent, NotificationFailed, Notificatio
 from .notification_sending import NotificationSender
 from .notification_texts import NotificationTexts
 from .ports import (
+    Allowances,
     Mailer,
     MetricsSink,
     NotificationClaims,
@@ -72,13 +73,13 @@ class NotificationService:
                  subscriptions: SubscriptionWriter, municipality: MunicipalityProvider,
                  mailer: Mailer, sms: SmsSender, directory: StaffDirectory, metrics: MetricsSink,
                  public_url: str, *, phones: PhoneNumbers, links: TrackingLinks,
-                 clock: Callable[[], datetime] = utc_now):
+                 allowances: Allowances, clock: Callable[[], datetime] = utc_now):
         self._contexts = contexts
         self._municipality = municipality
         self._metrics = metrics
         self._recipients = NotificationRecipients(subscriptions, directory, phones, clock)
         texts = NotificationTexts(directory, public_url.rstrip("/"), links)
-        self._sender = NotificationSender(claims, mailer, sms, texts, clock)
+        self._sender = NotificationSender(claims, mailer, sms, texts, clock, allowances)
 
     def handle(self, body: str | Mapping) -> list[NotificationOutcome]:
         """Tell everyone the event concerns; raise ``NotificationFailed`` if a send failed."""
