@@ -38,7 +38,7 @@ START_TIMEOUT = 300
 
 CASE = {"type": "signal", "category": "street_lighting", "language": "sr-Latn",
         "description": "Ne radi ulična rasveta u Ulici kralja Petra kod broja 12.",
-        "location": {"lat": 44.8176, "lon": 20.4569, "address": "Kralja Petra 12"}}
+        "location": {"lat": 44.018, "lon": 20.92, "address": "Kralja Petra 12"}}
 
 
 def _free_port() -> int:

@@ -72,7 +72,7 @@ class Runtime(RuntimeProcess):
         answer = requests.post(f"{self.url}/v1/public/cases", timeout=60, json={
             "type": "signal", "category": "street_lighting", "language": "sr-Latn",
             "description": f"Ne radi ulična rasveta kod broja {index}.",
-            "location": {"lat": 44.8176, "lon": 20.4569, "address": f"Kralja Petra {index}"},
+            "location": {"lat": 44.018, "lon": 20.92, "address": f"Kralja Petra {index}"},
             "contact": {"name": f"Građanin {index}", "email": address}})
         assert answer.status_code == 201, answer.text
         return answer.json()["number"], address
