@@ -11,7 +11,7 @@ token before its expiry; ending needs an active one with its token.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from civicdesk.domain.cases import Case
 from civicdesk.domain.subscriptions import Subscription, SubscriptionState, subscription_id
@@ -132,13 +132,13 @@ class InMemorySubscriptions:
 
 
 class InMemoryAllowances:
-    """``Allowances``: counters by kind, subject and window."""
+    """``Allowances``: counters by kind, subject and day."""
 
     def __init__(self):
-        self.counts: dict[tuple[str, str, str], int] = {}
+        self.counts: dict[tuple[str, str, date], int] = {}
 
-    def take(self, kind: str, subject: str, window: str, limit: int, expires_at: datetime) -> bool:
-        key = (kind, subject, window)
+    def take(self, kind: str, subject: str, day: date, limit: int) -> bool:
+        key = (kind, subject, day)
         if self.counts.get(key, 0) >= limit:
             return False
         self.counts[key] = self.counts.get(key, 0) + 1

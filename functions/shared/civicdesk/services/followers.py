@@ -122,8 +122,8 @@ class FollowerService:
                                                      resend_after=now - OPT_IN_INTERVAL,
                                                      expires_at=now + PENDING_LIFETIME)
         if claimed is not None:
-            if self._allowances.take("optin", mailbox_of(claimed.email), f"{now:%Y%m%d}",
-                                     OPT_IN_MAILS_PER_MAILBOX_PER_DAY, now + timedelta(days=2)):
+            if self._allowances.take("optin", mailbox_of(claimed.email), now.date(),
+                                     OPT_IN_MAILS_PER_MAILBOX_PER_DAY):
                 self._send_opt_in(case, municipality, claimed, now)
             else:
                 # Answered like any other request; asking again tomorrow sends the mail.

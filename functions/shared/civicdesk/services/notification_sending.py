@@ -94,10 +94,9 @@ class NotificationSender:
             return "email", None, "suppressed"
 
     def _allowed(self, delivery: Delivery) -> bool:
-        now = self._clock()
         recipient = mailbox_of(delivery.address) if delivery.channel == "email" else delivery.address
-        return self._allowances.take("confirm", recipient, f"{now:%Y%m%d}",
-                                     CONFIRMATIONS_PER_RECIPIENT_PER_DAY, now + timedelta(days=2))
+        return self._allowances.take("confirm", recipient, self._clock().date(),
+                                     CONFIRMATIONS_PER_RECIPIENT_PER_DAY)
 
     def _send_sms(self, phone: str, delivery: Delivery, entry: TimelineEvent,
                   context: NotificationContext, municipality: Municipality) -> str:

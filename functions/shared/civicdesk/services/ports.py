@@ -315,11 +315,11 @@ class ConfigRepository(Protocol):
 
 
 class Allowances(Protocol):
-    """Counters of what one subject (a recipient's mailbox, a sender) may be sent or do in a
-    window (``FollowerService``)."""
+    """Counters of what one subject (a recipient's mailbox or number) may be sent in a UTC day
+    (``FollowerService``, the notify function's confirmations)."""
 
-    def take(self, kind: str, subject: str, window: str, limit: int, expires_at: datetime) -> bool:
-        """Count one more ``kind`` for ``subject`` in ``window``; ``False`` (and nothing counted)
+    def take(self, kind: str, subject: str, day: date, limit: int) -> bool:
+        """Count one more ``kind`` for ``subject`` on ``day``; ``False`` (and nothing counted)
         when ``limit`` were counted already."""
 
 

@@ -57,9 +57,9 @@ def inbound_pk(ses_message_id: str) -> str:
     return f"INBOUND#{ses_message_id}"
 
 
-def allowance_pk(kind: str, subject: str, window: str) -> str:
-    """The counter of ``kind`` for ``subject`` in ``window``: ``RATE#optin#<mailbox>#20261125``."""
-    return f"RATE#{kind}#{subject}#{window}"
+def allowance_pk(kind: str, subject: str, day: date) -> str:
+    """The counter of ``kind`` for ``subject`` on ``day``: ``RATE#optin#<mailbox>#20261125``."""
+    return f"RATE#{kind}#{subject}#{day:%Y%m%d}"
 
 
 def message_marker_id(fingerprint: str) -> str:
@@ -70,7 +70,7 @@ def message_marker_id(fingerprint: str) -> str:
 
 def new_case_rate_pk(sender: str, day: date) -> str:
     """The counter of new cases from ``sender``'s mail on ``day``: ``RATE#newcase#<sender>#20261125``."""
-    return f"RATE#newcase#{sender}#{day:%Y%m%d}"
+    return allowance_pk("newcase", sender, day)
 
 
 def auto_reply_rate_pk(sender: str, hour: datetime) -> str:
