@@ -141,6 +141,12 @@ def test_a_first_sign_in_sets_a_new_password_and_totp_is_asked_when_the_user_has
         wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, "header.top"), "not signed in")
         sign_out(b)
 
+    # She sets up an authenticator app (in AWS her device's code; moto takes any six digits).
+    access = client.initiate_auth(ClientId=pool["client_id"], AuthFlow="USER_PASSWORD_AUTH",
+                                  AuthParameters={"USERNAME": "nova.radnica", "PASSWORD": "Moja-Lozinka-7"}
+                                  )["AuthenticationResult"]["AccessToken"]
+    client.associate_software_token(AccessToken=access)
+    client.verify_software_token(AccessToken=access, UserCode="123456")
     client.admin_set_user_mfa_preference(UserPoolId=pool["user_pool_id"], Username="nova.radnica",
                                          SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
     with clean_console(browser) as b:

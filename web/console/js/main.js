@@ -27,7 +27,9 @@ async function start() {
   } catch (error) {
     configError = error;
   }
-  render(html`<${App} configError=${configError} />`, document.getElementById('app'));
+  const root = document.getElementById('app');
+  root.replaceChildren(); // the boot text
+  render(html`<${App} configError=${configError} />`, root);
 }
 
 start();

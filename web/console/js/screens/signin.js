@@ -68,10 +68,10 @@ export function SignIn({ configError, notice, onSignedIn }) {
   }
   let body;
   if (step?.challenge === 'NEW_PASSWORD_REQUIRED') {
-    body = html`<${Page} title=${t('signin.new_password.title')}>
+    body = html`<${Page} key="new-password" title=${t('signin.new_password.title')}>
       <p>${t('signin.new_password.intro')}</p>
       <${Alert} kind="error">${authText(error)}</${Alert}>
-      <form onSubmit=${submitNewPassword} novalidate>
+      <form key="new-password" onSubmit=${submitNewPassword} novalidate>
         <${Field} label=${t('signin.new_password')} hint=${t('signin.password_rules')} required>${({ id, describedBy }) => html`
           <input id=${id} name="new_password" type="password" autocomplete="new-password" required aria-describedby=${describedBy} />`}</${Field}>
         <${Field} label=${t('signin.new_password_repeat')} error=${mismatch ? t('signin.passwords_differ') : null} required>${({ id, describedBy, invalid }) => html`
@@ -79,19 +79,19 @@ export function SignIn({ configError, notice, onSignedIn }) {
         <button type="submit" disabled=${busy}>${t('signin.new_password.submit')}</button>
       </form></${Page}>`;
   } else if (step?.challenge === 'SOFTWARE_TOKEN_MFA') {
-    body = html`<${Page} title=${t('signin.totp.title')}>
+    body = html`<${Page} key="totp" title=${t('signin.totp.title')}>
       <p>${t('signin.totp.intro')}</p>
       <${Alert} kind="error">${authText(error)}</${Alert}>
-      <form onSubmit=${submitTotp} novalidate>
+      <form key="totp" onSubmit=${submitTotp} novalidate>
         <${Field} label=${t('signin.totp.code')} required>${({ id }) => html`
           <input id=${id} name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required />`}</${Field}>
         <button type="submit" disabled=${busy}>${t('signin.totp.submit')}</button>
       </form></${Page}>`;
   } else {
-    body = html`<${Page} title=${t('signin.title')}>
+    body = html`<${Page} key="password" title=${t('signin.title')}>
       ${notice ? html`<${Alert} kind="info">${notice}</${Alert}>` : null}
       <${Alert} kind="error">${authText(error)}</${Alert}>
-      <form onSubmit=${submitPassword} novalidate>
+      <form key="password" onSubmit=${submitPassword} novalidate>
         <${Field} label=${t('signin.username')} required>${({ id }) => html`
           <input id=${id} name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required />`}</${Field}>
         <${Field} label=${t('signin.password')} required>${({ id }) => html`
