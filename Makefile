@@ -8,12 +8,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 REQUIREMENTS := requirements.txt requirements-dev.txt functions/shared/requirements.txt functions/api/requirements.txt
 
-.PHONY: run test bench lint seed preflight deploy clean help
+.PHONY: run test bench lint seed preflight deploy clean help vendor
 
 help:
 	@echo "make run    start CivicDesk locally (embedded AWS, portal on http://127.0.0.1:8000/)"
 	@echo "make test   install what is needed and run the whole test suite"
 	@echo "make bench  run the benchmarks (writes bench/results/latest.json)"
+	@echo "make vendor refresh web/console/vendor/ (and axe-core for the tests) from package-lock.json (needs npm)"
 	@echo "make lint   cfn-lint the template, ruff (with import order) and mypy on the package"
 	@echo "make seed STACK=name   store infra/config in a deployed stack's table"
 	@echo "make preflight STACK=name MAIL_DOMAIN=domain [SHARED_RULE_SET=name] [CREATE_API_GATEWAY_ACCOUNT_ROLE=false]"
@@ -33,6 +34,10 @@ test: lint
 
 bench: $(STAMP)
 	PYTHONPATH=functions/shared $(PY) -m bench
+
+# The front-end libraries' built files, committed: refreshed from package-lock.json (npm ci).
+vendor: $(STAMP)
+	$(PY) -m infra.vendor
 
 lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml

@@ -111,6 +111,14 @@ def public_municipality():
                  headers={"Cache-Control": "public, max-age=60"})
 
 
+@app.route("/v1/public/map", methods=["GET"])
+@api_view
+def public_map():
+    municipality = wiring.public_info_service().municipality()
+    return _json(views.map_view(municipality, _language()),
+                 headers={"Cache-Control": "public, max-age=300"})
+
+
 @app.route("/v1/public/categories", methods=["GET"])
 @api_view
 def public_categories():

@@ -88,6 +88,7 @@ def summary(runtime: LocalRuntime) -> str:
         "CivicDesk is running locally: the Lambda handlers of template.yaml against moto.",
         "",
         f"  Citizen portal   {url}/",
+        f"  Staff console    {url}/console/   (sign in as a demo user below)",
         f"  API              {url}/v1/   (e.g. {url}/v1/public/municipality)",
         f"  API docs         {url}/api.html   (OpenAPI: {url}/v1/openapi.json)",
         f"  Outbox           {url}/_local/outbox.html   (JSON: {url}/_local/outbox)",
@@ -116,8 +117,8 @@ def summary(runtime: LocalRuntime) -> str:
 def urls(runtime: LocalRuntime) -> dict[str, str]:
     """Where the started runtime's doors are."""
     url = runtime.http_url
-    found = {"portal": f"{url}/", "api": f"{url}/v1/", "outbox": f"{url}/_local/outbox.html",
-             "aws": runtime.aws_url}
+    found = {"portal": f"{url}/", "console": f"{url}/console/", "api": f"{url}/v1/",
+             "outbox": f"{url}/_local/outbox.html", "aws": runtime.aws_url}
     if runtime.smtp_listening:
         host, port = runtime.smtp_address
         found["smtp"] = f"smtp://{host}:{port}"

@@ -218,6 +218,9 @@ class Frontend:
             return error_response(405, "method_not_allowed", "Method not allowed.",
                                   [("Allow", "GET, HEAD")])
         found = self._site.find(request.path)
+        if found is None and (directory := self._site.directory_redirect(request.path)):
+            return HttpResponse(301, (("Location", directory), ("Content-Type", "text/plain; charset=utf-8")),
+                                b"Moved\n")
         if found is None:
             return HttpResponse(404, (("Content-Type", "text/plain; charset=utf-8"),),
                                 b"Not found\n")

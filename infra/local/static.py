@@ -82,3 +82,19 @@ class StaticSite:
             return None
         return StaticFile(candidate, CONTENT_TYPES.get(candidate.suffix.lower(),
                                                        DEFAULT_CONTENT_TYPE))
+
+    def directory_redirect(self, url_path: str) -> str | None:
+        """``url_path + "/"`` when ``url_path`` names a directory with an index (``/console``
+        -> ``/console/``, as CloudFront's viewer-request function answers in the stack), else
+        ``None``.
+
+        Examples
+        --------
+        >>> import tempfile; root = Path(tempfile.mkdtemp()); (root / "app").mkdir()
+        >>> _ = (root / "app" / "index.html").write_text("hi")
+        >>> StaticSite(root).directory_redirect("/app"), StaticSite(root).directory_redirect("/nope")
+        ('/app/', None)
+        """
+        if url_path.endswith("/") or self.find(url_path + "/") is None:
+            return None
+        return url_path + "/"

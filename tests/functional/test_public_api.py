@@ -41,6 +41,22 @@ def test_municipality_lists_languages_hours_and_support_addresses(client):
     assert {"podrska@demo.civicdesk.rs", "isib@demo.civicdesk.rs", "kjs@demo.civicdesk.rs"} <= addresses
 
 
+def test_the_map_has_the_tile_server_the_territory_and_the_named_areas(client):
+    # WHEN a map asks what to draw, in Serbian Latin
+    response = client.http.get("/v1/public/map?lang=sr-Latn")
+    # THEN the configured tile server, the boundary and every area with its name come back
+    assert response.status_code == 200
+    body = response.json_body
+    assert body["tiles"] == {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                             "attribution": "© OpenStreetMap contributors", "max_zoom": 19, "subdomains": ""}
+    assert body["boundary"]["type"] == "Polygon"
+    assert body["bounds"] == {"west": 20.85, "south": 43.99, "east": 21.005, "north": 44.106}
+    areas = {f["id"]: f["properties"] for f in body["areas"]["features"]}
+    assert areas and all(p["name"] and p["kind"] for p in areas.values())
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in body["areas"]["features"])
+    assert "max-age=300" in response.headers["Cache-Control"]
+
+
 def test_categories_follow_the_requested_language(client):
     cs = client.http.get("/v1/public/categories?lang=cs").json_body
     en = client.http.get("/v1/public/categories", headers={"Accept-Language": "en-GB,en;q=0.8"}).json_body

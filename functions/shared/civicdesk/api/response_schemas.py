@@ -146,3 +146,10 @@ FOLLOW_ACCEPTED = Obj({"status": Str(required=True, enum=("pending",))},
                       description="Always the same, whatever the address's subscription was")
 SUBSCRIPTION_STATE = Obj({"state": Str(required=True, enum=("pending", "confirmed", "unsubscribed"))})
 CATEGORIES = Obj({"language": Str(), "categories": Arr(Obj({}))})
+MAP = Obj({"language": Str(), "tiles": Obj({}, description="`url` (XYZ template), `attribution`, "
+                                              "`max_zoom`, `subdomains`; `null`: no tile server"),
+           "boundary": Obj({}, description="the territory, a GeoJSON geometry (or `null`)"),
+           "areas": Obj({}, description="districts and service areas, a GeoJSON FeatureCollection "
+                                        "with `id`, `kind` and `name` properties")},
+          description="What a map of the municipality draws; with a territory also "
+                      "`location_example` and `bounds` as in the municipality")

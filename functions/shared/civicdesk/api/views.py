@@ -78,6 +78,24 @@ def municipality_view(m: Municipality, language: str) -> dict:
     }
 
 
+def map_view(m: Municipality, language: str) -> dict:
+    """``GET /v1/public/map``: what a map of the municipality draws (the tile server, the
+    territory, the districts and service areas with their names), public configuration only."""
+    tiles = m.map_tiles
+    return {
+        "language": language,
+        "tiles": None if tiles is None else {"url": tiles.url, "attribution": tiles.attribution,
+                                             "max_zoom": tiles.max_zoom, "subdomains": tiles.subdomains},
+        **_territory(m),
+        "boundary": m.boundary,
+        "areas": {"type": "FeatureCollection",
+                  "features": [{"type": "Feature", "id": area.id, "geometry": area.geometry,
+                                "properties": {"id": area.id, "kind": area.kind,
+                                               "name": tr_text(area.name, language)}}
+                               for area in m.areas.values()]},
+    }
+
+
 def _territory(m: Municipality) -> dict:
     """Where a location is accepted: an example for the form's hint and the bounding box an
     app's map starts at (none for a municipality without a boundary or districts)."""

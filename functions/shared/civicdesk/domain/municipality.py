@@ -94,6 +94,17 @@ class ExternalBody:
 
 
 @dataclass(frozen=True)
+class MapTiles:
+    """Where maps (the console's, the portal's) get their background: an XYZ tile URL template
+    (``{z}``, ``{x}``, ``{y}``; ``{s}`` for subdomains), whose attribution every map shows."""
+
+    url: str
+    attribution: str
+    max_zoom: int = 19
+    subdomains: str = ""
+
+
+@dataclass(frozen=True)
 class Municipality:
     id: str
     name: dict[str, str]
@@ -122,6 +133,9 @@ class Municipality:
     #: New cases one sender's mail may open a day; beyond, its mail waits in quarantine.
     new_cases_per_sender_per_day: int = 10
     sms: SmsPolicy = DEFAULT_SMS_POLICY  # the script and diacritics of its SMS
+    #: The tile server of its maps, ``map_tiles`` in the file; ``None``: maps without tiles
+    #: (the territory and the areas drawn on a plain background).
+    map_tiles: MapTiles | None = None
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language

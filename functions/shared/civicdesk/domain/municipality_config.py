@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 
 from .cases import LANGUAGES, CaseType
 from .errors import ConfigurationError
-from .municipality import Area, Category, CategoryGroup, Department, ExternalBody, Municipality, Service
+from .municipality import Area, Category, CategoryGroup, Department, ExternalBody, MapTiles, Municipality, Service
 from .sms import SmsPolicy, SmsScript
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -186,6 +186,38 @@ def _boundary(raw: object) -> dict | None:
     return geometry
 
 
+def _map_tiles(raw: object) -> MapTiles | None:
+    """``map_tiles``: ``{"url": "https://…/{z}/{x}/{y}.png", "attribution": "…", "max_zoom": 19,
+    "subdomains": "abc"}``; ``null`` or absent for maps without tiles.
+
+    Examples
+    --------
+    >>> _map_tiles({"url": "https://tiles.example.rs/{z}/{x}/{y}.png", "attribution": "© OSM"}).max_zoom
+    19
+    >>> _map_tiles({"url": "ftp://x/{z}", "attribution": "a"})
+    Traceback (most recent call last):
+    ...
+    civicdesk.domain.errors.ConfigurationError: error.configuration
+    """
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise _fail("map_tiles: expected {\"url\": ..., \"attribution\": ...} or null")
+    url, attribution = raw.get("url"), raw.get("attribution")
+    if (not isinstance(url, str) or not url.startswith(("https://", "http://"))
+            or any(part not in url for part in ("{z}", "{x}", "{y}"))):
+        raise _fail("map_tiles.url: expected an http(s) URL template with {z}, {x} and {y}")
+    if not isinstance(attribution, str) or not attribution.strip():
+        raise _fail("map_tiles.attribution: the tile provider's attribution is required")
+    max_zoom = raw.get("max_zoom", 19)
+    if not isinstance(max_zoom, int) or isinstance(max_zoom, bool) or not 1 <= max_zoom <= 22:
+        raise _fail("map_tiles.max_zoom: expected a whole number from 1 to 22")
+    subdomains = raw.get("subdomains", "")
+    if not isinstance(subdomains, str):
+        raise _fail("map_tiles.subdomains: expected letters, e.g. \"abc\"")
+    return MapTiles(url=url, attribution=attribution.strip(), max_zoom=max_zoom, subdomains=subdomains)
+
+
 def _example(raw: object) -> tuple[float, float] | None:
     """``location_example``: ``{"lat": .., "lon": ..}`` in range."""
     if raw is None:
@@ -341,6 +373,7 @@ def parse_municipality(doc: Mapping) -> Municipality:
             boundary=_boundary(doc.get("boundary")),
             configured_example=_example(doc.get("location_example")),
             new_cases_per_sender_per_day=new_cases_per_day,
-            sms=_sms_policy(doc.get("sms")))
+            sms=_sms_policy(doc.get("sms")),
+            map_tiles=_map_tiles(doc.get("map_tiles")))
     except KeyError as exc:
         raise ConfigurationError("error.configuration", detail=f"missing key {exc}") from None
