@@ -12,6 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
+from infra.local.template import ROOT
 from tests.support.browser import LANGS, chromium, clean_console, serbian_latin, skip_without_chromium, wait
 from tests.support.console import (
     axe_violations,
@@ -28,7 +29,8 @@ from tests.support.runtime import running
 skip_without_chromium(module=True)
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.xdist_group("console-browser")]
 
-MESSAGE_MODULES = ["common.js"]
+#: Every screen's texts: each module under web/console/js/messages/.
+MESSAGE_MODULES = sorted(p.name for p in (ROOT / "web" / "console" / "js" / "messages").glob("*.js"))
 
 
 @pytest.fixture(scope="module")
