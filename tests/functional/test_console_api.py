@@ -183,6 +183,18 @@ def test_a_views_filters_are_checked_as_the_queue_checks_them(team):
                              "filters.department": "unknown_department", "filters.to": "before_from"}
 
 
+def test_a_view_of_a_queue_one_may_not_open_is_refused(team):
+    # GIVEN an agent of two departments
+    agent = team["utilities"]
+    # THEN another department's queue is 403, and one of theirs must be named
+    assert agent.post("/v1/admin/me/views", {"name": "x", "filters": {
+        "department": "roads_traffic"}}).status == 403
+    unnamed = agent.post("/v1/admin/me/views", {"name": "x", "filters": {"status": "new"}})
+    assert unnamed.status == 400 and unnamed.fields == {"filters.department": "required_for_role"}
+    assert agent.post("/v1/admin/me/views", {"name": "x", "filters": {
+        "department": "green_areas", "status": "new"}}).status == 201
+
+
 def test_one_person_keeps_at_most_fifty_views(team):
     from civicdesk.services.staff_preferences import MAX_SAVED_VIEWS
 

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Callable
 
 from ..domain.cases import utc_now
-from ..domain.errors import ConflictError, FieldError, NotFoundError, UnauthorizedError
+from ..domain.errors import ConflictError, FieldError, NotFoundError, UnauthorizedError, ValidationError
 from ..domain.policy import Action, Principal, allowed
 from .case_commands import QueueFilter
-from .casework_queries import queue_filter_errors
+from .casework_queries import plan_queue, queue_filter_errors
 from .commands import StaffCommand
 from .municipality import MunicipalityProvider
 from .ports import SavedView, SavedViews, StaffLanguages
@@ -51,7 +51,7 @@ class SavedViewService:
     def create(self, principal: Principal | None, command: SaveView) -> SavedView:
         """A new view; 409 ``error.saved_views_limit`` beyond ``MAX_SAVED_VIEWS``."""
         caller = allowed(principal, Action.VIEW_CASES)
-        self._check(command)
+        self._check(caller, command)
         now = self._clock()
         view = SavedView(view_id=uuid.uuid4().hex, name=str(command.name),
                          filters=dict(command.filters), created_at=now, updated_at=now)
@@ -62,7 +62,7 @@ class SavedViewService:
     def update(self, principal: Principal | None, command: SaveView) -> SavedView:
         """Overwrite the caller's view ``command.view_id`` (404 when they have none such)."""
         caller = allowed(principal, Action.VIEW_CASES)
-        self._check(command)
+        self._check(caller, command)
         current = next((v for v in self._views.views(caller.user_id)
                         if v.view_id == command.view_id), None)
         if current is None:
@@ -78,11 +78,18 @@ class SavedViewService:
         if not self._views.remove_view(caller.user_id, view_id):
             raise NotFoundError("error.saved_view_not_found")
 
-    def _check(self, command: SaveView) -> None:
-        """The edge's findings, then the queue's own checks of the filters (``filters.<name>``)."""
+    def _check(self, caller: Principal, command: SaveView) -> None:
+        """The edge's findings, then the queue's own checks of the filters (``filters.<name>``),
+        then whether the caller could open the queue at all (403 for a department they do not
+        see; a department agent of several names one)."""
         found = [replace(error, field=f"filters.{error.field}")
                  for error in queue_filter_errors(self._municipality.get(), command.queue)]
         command.raise_invalid(found)
+        try:
+            plan_queue(caller, command.queue)
+        except ValidationError as invalid:
+            raise ValidationError([replace(error, field=f"filters.{error.field}")
+                                   for error in invalid.errors]) from None
 
 
 class LanguageService:
