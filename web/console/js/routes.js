@@ -2,9 +2,11 @@
 // menu) and who may open it (`allowed(can)`, from the permissions of GET /v1/admin/me; the server
 // decides again on every call). A new screen is one line here and one file in screens/.
 import { ProfileScreen } from './screens/profile.js';
+import { CaseScreen } from './screens/case.js';
 
 export const ROUTES = [
   { path: '/profile', screen: ProfileScreen, nav: 'nav.profile', order: 90, allowed: () => true },
+  { path: '/cases/:number', screen: CaseScreen, nav: null, order: 0, allowed: (can) => can('case.view') },
 ];
 
 export function findRoute(path) {
