@@ -98,6 +98,7 @@ def open_case(b, runtime, user: dict, number: str, *, lang: str | None = None) -
     """Sign in as ``user`` (no session left by an earlier test) straight onto case ``number``."""
     b.get(f"{runtime.url}/console/")
     b.execute_script("sessionStorage.clear()")
+    b.get("about:blank")  # the console forgets the session it holds in memory too
     sign_in(b, runtime.url, user, lang=lang, path=f"/cases/{number}")
     wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, ".case-actions, .case-refused"), "no case screen")
     return wait_for_screen(b)
@@ -213,6 +214,70 @@ def test_an_administrator_deletes_a_case_after_confirming(browser, runtime):
         assert any("Test call by the trainer." in e for e in entries(b))
         sign_out(b)
     assert runtime.call(administrator, "GET", f"/v1/admin/cases/{case['number']}")["deleted"] is True
+
+
+def test_an_operator_refers_links_and_merges_finding_the_other_case_by_its_number(browser, runtime):
+    operator = demo_user(runtime, "operator")
+    kept = phone_call(runtime, operator)
+    duplicate = phone_call(runtime, operator, requester={"name": "Ана Анић", "phone": "065 765 4321"})
+    related = phone_call(runtime, operator)
+    with clean_console(browser) as b:
+        open_case(b, runtime, operator, related["number"])
+        action(b, "refer").click()
+        form = dialog(b)
+        Select(form.find_element(By.NAME, "body")).select_by_value("elektrodistribucija")
+        form.find_element(By.NAME, "message").send_keys("Молимо проверу стуба поред рупе.")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        announced(b, "Предмет је прослеђен")
+        assert "Прослеђен надлежном органу" in b.find_element(By.CSS_SELECTOR, ".case-subtitle").text
+
+        action(b, "link").click()
+        form = dialog(b)
+        form.find_element(By.NAME, "case_query").send_keys(kept["number"], Keys.ENTER)
+        wait(b, lambda d: form.find_elements(By.CSS_SELECTOR, "input[name=other_case]:checked"), "the case was not found")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        announced(b, f"Предмет је повезан са предметом {kept['number']}.")
+        assert kept["number"] in b.find_element(By.CSS_SELECTOR, ".case-facts").text
+
+        open_case(b, runtime, operator, duplicate["number"])
+        action(b, "merge").click()
+        form = dialog(b)
+        form.find_element(By.NAME, "case_query").send_keys(kept["number"], Keys.ENTER)
+        wait(b, lambda d: form.find_elements(By.CSS_SELECTOR, "input[name=other_case]:checked"), "the case was not found")
+        form.find_element(By.NAME, "reason").send_keys("Иста рупа.")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        announced(b, f"Предмет је спојен у предмет {kept['number']}.")
+        banner = b.find_element(By.CSS_SELECTOR, ".alert[role=note]")
+        assert kept["number"] in banner.text
+        assert "merge" not in offered(b) and "reply" not in offered(b)
+        sign_out(b)
+    referral = [m for m in runtime.outbox() if "Молимо проверу стуба поред рупе." in str(m)]
+    assert referral
+
+
+def test_a_supervisor_escalates_and_routes_a_case_to_another_department(browser, runtime):
+    supervisor = demo_user(runtime, "supervisor")
+    case = phone_call(runtime, demo_user(runtime, "operator"))
+    with clean_console(browser) as b:
+        open_case(b, runtime, supervisor, case["number"])
+        action(b, "escalate").click()
+        form = dialog(b)
+        form.find_element(By.NAME, "reason").send_keys("Трећи позив ове недеље.")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        announced(b, "Предмет је ескалиран")
+        assert "Ескалиран (1)" in b.find_element(By.CSS_SELECTOR, ".case-facts").text
+        action(b, "reroute").click()
+        form = dialog(b)
+        department = Select(form.find_element(By.NAME, "department"))
+        assert "roads_traffic" not in [o.get_attribute("value") for o in department.options]
+        department.select_by_value("communal_inspection")
+        form.find_element(By.NAME, "reason").send_keys("Надлежност инспекције.")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        announced(b, "Предмет је усмерен")
+        routed = [e for e in entries(b) if "Надлежност инспекције." in e]
+        assert routed and "Одељење за саобраћај и путеве" in routed[0]  # from which department
+        sign_out(b)
+    assert runtime.call(supervisor, "GET", f"/v1/admin/cases/{case['number']}")["department"] == "communal_inspection"
 
 
 def test_a_409_shows_what_changed_keeps_the_text_and_applies_it_on_the_new_version(browser, runtime):

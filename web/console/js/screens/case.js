@@ -5,7 +5,7 @@
 // staff member send it again on the new version.
 import { html, useState, useRef, useMemo, useCallback } from '../lib.js';
 import { api } from '../api.js';
-import { t, register, formatDateTime, formatNumber } from '../i18n.js';
+import { t, register, formatDateTime, formatNumber, LANGUAGE_NAMES } from '../i18n.js';
 import { href } from '../router.js';
 import { Page, Spinner, StatusBadge, useLoad, useSession } from '../ui.js';
 import { MapBox } from '../map.js';
@@ -70,7 +70,7 @@ function Facts({ caseFile, names }) {
       </dd>
       ${c.participants?.length ? html`<dt>${t('case.field.participants')}</dt><dd>${c.participants.join(', ')}</dd>` : null}
       <dt>${t('case.field.location')}</dt><${Location} location=${c.location} number=${c.number} />
-      <dt>${t('case.field.language')}</dt><dd>${c.language}</dd>
+      <dt>${t('case.field.language')}</dt><dd>${LANGUAGE_NAMES[c.language] || c.language}</dd>
       <dt>${t('case.field.public')}</dt><dd>${c.public ? t('case.public.yes') : t('case.public.no')}</dd>
       <dt>${t('case.field.linked_cases')}</dt><dd>${c.linked_cases?.length
         ? c.linked_cases.map((n, i) => html`${i ? ', ' : ''}<a href=${href(`/cases/${n}`)}>${n}</a>`) : t('case.none')}</dd>
