@@ -13,6 +13,7 @@ Pure standard library (``docs/decisions.md``, 2026-12-01: no morphology library)
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Iterable
 
 from .addresses import AddressFinder, pattern_spans
@@ -56,7 +57,7 @@ def redact(text: str, names: Iterable[str | None] = (),
         return MARK if digits >= 8 else match.group(0)
 
     text = _LONG_DIGITS.sub(_digits, text)
-    spans = (NameFinder(names).spans(text) + AddressFinder(addresses).spans(text)
+    spans = (_names(tuple(names)).spans(text) + _addresses(tuple(addresses)).spans(text)
              + pattern_spans(text))
     return _replace(text, spans)
 
@@ -74,7 +75,18 @@ def personal_data(case: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def names_person(text: str | None, names: Iterable[str | None]) -> bool:
     """Whether ``text`` names one of ``names`` in any of the forms ``redact`` removes (what
     staff are warned of before they publish)."""
-    return bool(text) and bool(NameFinder(names).spans(text or ""))
+    return bool(text) and bool(_names(tuple(names)).spans(text or ""))
+
+
+@lru_cache(maxsize=256)
+def _names(names: tuple[str | None, ...]) -> NameFinder:
+    """The finder of ``names`` (a page redacts every entry with the same names)."""
+    return NameFinder(names)
+
+
+@lru_cache(maxsize=256)
+def _addresses(addresses: tuple[str | None, ...]) -> AddressFinder:
+    return AddressFinder(addresses)
 
 
 def _replace(text: str, spans: list[tuple[int, int]]) -> str:

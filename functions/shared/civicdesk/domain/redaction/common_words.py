@@ -1,15 +1,15 @@
-"""Ordinary words that look like an inflected name of three-letter stem (``dana`` of ``Dan``, ``ano`` of
-``Ana``, ``radi`` of ``Rade``) and are never redacted as one (a data table).
+"""Ordinary words that look like an inflected name (``dana`` of ``Dan``, ``radi`` of ``Rade``,
+``ulica`` of ``Ulić``) and are never redacted as one (a data table).
 
-Only inflected forms are checked against it: a word that *is* a name part as typed is redacted
-even when it is also an ordinary word, since the requester wrote it as their name. Words are
-listed as written and compared by skeleton, so each counts in both scripts and without
-diacritics.
+An inflected form in it is never a name; a word that *is* a name part as typed (``Dana``, the
+requester's name) is one only when it begins with a capital letter. Words are
+compared in lower case and Latin script with their diacritics (``transliteration.spelling``), so
+each counts in both scripts, and ``Ulića`` (a name's form) is not ``ulica`` (a street).
 """
 
 from __future__ import annotations
 
-from .transliteration import skeleton
+from .transliteration import spelling
 
 _WORDS = """
 dan dana danu dane dani danom danas danima
@@ -31,7 +31,7 @@ mes mesto mesta mestu mestom
 dom doma domu domom
 red reda redu redom redovi
 kraj kraja kraju krajem
-stan stana stanu stanom stanovi stanari
+stan stana stanu stanom stanovi stanari stanje stanja stanju stanjem stanja
 most mosta mostu mostom
 park parka parku parkom
 ime imena imenu
@@ -88,7 +88,22 @@ stol stola stolu
 tok toka toku
 zid zida zidu zidom
 bel bela belo beli bele
+ulica ulicu ulicom ulice ulici ulicama
+ekipa ekipe ekipi ekipu ekipom
+struja struje struji struju
+rupa rupe rupi rupu rupom
+lampa lampe lampi lampu
+kvar kvara kvaru kvarom kvarovi
+zgrada zgrade zgradi zgradu
+škola škole školi školu
+bolnica bolnice bolnici
+pošta pošte pošti poštu
+opština opštine opštini opštinu
+uprava uprave upravi upravu
+služba službe službi službu
+prijava prijave prijavi prijavu
+молба молбата сигнал сигнала сигналът
 """.split()
 
-#: The skeletons of ``_WORDS``.
-COMMON_WORDS = frozenset(skeleton(word) for word in _WORDS)
+#: ``_WORDS`` as ``spelling`` writes them.
+COMMON_WORDS = frozenset(spelling(word) for word in _WORDS)

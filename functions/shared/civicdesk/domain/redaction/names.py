@@ -14,9 +14,10 @@ Conservative on both sides. A stem is the part without its final vowel (``Jovana
 ``Jovan``), and for ``Petar``, ``Pavel``, ``Marek`` also without the vowel that drops when they
 inflect (``Petr``, ``Pavl``, ``Mark``). Stems shorter than ``MIN_STEM`` letters take no endings
 (``Ana``, ``Ivo`` are found only as typed, in any script). A stem of exactly ``MIN_STEM``
-letters takes only the case endings, only in a word that starts with a capital letter, never in
-one of ``COMMON_WORDS`` (``Dan``'s ``Dana`` stays "of the day"). Longer stems take every ending
-in any letter case. Name parts shorter than
+letters takes only the case endings, only in a word that starts with a capital letter. Longer
+stems take every ending in any letter case. No inflected form is one of ``COMMON_WORDS``
+(``Dan``'s ``Dana`` stays "of the day", ``Ulić``'s ``ulica`` stays a street); a name that is
+itself a common word (``Dana``, ``Vera``) is redacted only when it begins with a capital. Name parts shorter than
 ``MIN_PART`` letters are found only within the whole name.
 """
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .common_words import COMMON_WORDS
-from .transliteration import skeleton
+from .transliteration import skeleton, spelling
 
 #: A word: letters only (a digit or a hyphen ends it, so ``Jovanović-Petrović`` is two words).
 WORD = re.compile(r"[^\W\d_]+")
@@ -68,19 +69,22 @@ class Part:
             stems.add(_FLEETING.sub("", form))
         return cls(form, frozenset(stem for stem in stems if len(stem) >= MIN_STEM))
 
-    def matches(self, word: str, form: str | None = None) -> bool:
-        """Whether ``word`` (its skeleton ``form``) is this part in some form."""
+    def matches(self, word: str, form: str | None = None, common: bool | None = None) -> bool:
+        """Whether ``word`` (its skeleton ``form``; ``common``: it is one of ``COMMON_WORDS``)
+        is this part in some form."""
         form = skeleton(word) if form is None else form
+        common = spelling(word) in COMMON_WORDS if common is None else common
         if form == self.skeleton:
-            return True
+            return not common or word[:1].isupper()  # ``Dana`` the name, ``dana`` the days
+        if common:
+            return False
         for stem in self.stems:
             if len(form) <= len(stem) or not form.startswith(stem):
                 continue
             ending = form[len(stem):]
             if len(stem) > MIN_STEM and ending in _LONG_ENDINGS:
                 return True
-            if (len(stem) == MIN_STEM and ending in _CASE_ENDINGS and word[:1].isupper()
-                    and form not in COMMON_WORDS):
+            if len(stem) == MIN_STEM and ending in _CASE_ENDINGS and word[:1].isupper():
                 return True
         return False
 
@@ -114,8 +118,8 @@ class NameFinder:
         return bool(self._parts or self._wholes)
 
     def _is_part(self, word: str) -> bool:
-        form = skeleton(word)
-        return any(part.matches(word, form) for part in self._parts)
+        form, common = skeleton(word), spelling(word) in COMMON_WORDS
+        return any(part.matches(word, form, common) for part in self._parts)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the names are in ``text``: ``(start, end)`` in order, a whole name (words

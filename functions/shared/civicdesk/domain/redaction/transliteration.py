@@ -25,6 +25,7 @@ letters a name may carry) and every Latin diacritic by decomposition.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 #: Cyrillic letters in Serbian Latin (Bulgarian's own letters as Serbian would spell them).
 _CYRILLIC = {
@@ -56,6 +57,17 @@ def to_latin(text: str) -> str:
     return text.translate(_TO_LATIN)
 
 
+@lru_cache(maxsize=8192)
+def spelling(word: str) -> str:
+    """Lower case in Latin script, diacritics kept: how ordinary words are told from names
+    (``ulica`` is a street, ``Ulića`` the genitive of ``Ulić``).
+
+    >>> spelling("Улица"), spelling("Ulića")
+    ('ulica', 'ulića')
+    """
+    return to_latin(unicodedata.normalize("NFC", word).lower())
+
+
 def fold(text: str) -> str:
     """Lower case, Latin script, no diacritics (the letters' base letters)."""
     latin = to_latin(unicodedata.normalize("NFC", text).lower()).translate(_UNDECOMPOSABLE)
@@ -63,6 +75,7 @@ def fold(text: str) -> str:
                    if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=8192)
 def skeleton(word: str) -> str:
     """The spelling a word is compared by (module docstring)."""
     folded = fold(word)
