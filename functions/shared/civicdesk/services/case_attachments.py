@@ -13,7 +13,7 @@ from typing import Callable
 from ..domain.attachments import StoredAttachment, content_disposition, find_attachment
 from ..domain.cases import parse_number, utc_now
 from ..domain.errors import NotFoundError
-from ..domain.policy import Action, Principal, authorise, authorise_case
+from ..domain.policy import Action, Principal, Scope, authorise, authorise_case
 from .ports import AttachmentLinks, CaseHistory
 
 #: How long a link works: enough to open it, too short to pass it around.
@@ -37,8 +37,15 @@ class CaseAttachments:
     def link(self, principal: Principal | None, number: str, attachment_id: str) -> AttachmentLink:
         """A link to attachment ``attachment_id`` of case ``number``: refused as the case is
         (401, 403, 404), and 404 for an id that names no kept file of this case."""
-        authorise(principal, Action.VIEW_CASES)
-        found = self._cases.get_with_history(number) if parse_number(number) else None
+        scope = authorise(principal, Action.VIEW_CASES)
+        if parse_number(number) is None:
+            authorise_case(principal, Action.VIEW_CASES, None)
+        if scope is not Scope.ALL:
+            # as the case view: another department's case costs the reads of a missing one
+            case = self._cases.get_case(number)
+            authorise_case(principal, Action.VIEW_CASES, case.department if case else None,
+                           deleted=bool(case and case.deleted))
+        found = self._cases.get_with_history(number)
         authorise_case(principal, Action.VIEW_CASES, found[0].department if found else None,
                        deleted=bool(found and found[0].deleted))
         assert found is not None  # authorise_case refuses a missing case
