@@ -168,6 +168,27 @@ def test_an_operator_replies_by_sms_to_a_phone_case_and_the_reply_is_in_the_outb
         sign_out(b)
 
 
+def test_a_status_change_with_a_message_that_names_the_requester_is_saved_with_the_warning(browser, runtime):
+    operator = demo_user(runtime, "operator")
+    case = phone_call(runtime, operator)
+    with clean_console(browser) as b:
+        open_case(b, runtime, operator, case["number"])
+        action(b, "status").click()
+        form = dialog(b)
+        status = Select(form.find_element(By.NAME, "status"))
+        assert [o.text for o in status.options] == ["У обради", "Чека се Ваш одговор", "Прослеђен надлежном органу",
+                                                    "Решен", "Отказан"]
+        status.select_by_value("resolved")
+        form.find_element(By.NAME, "reason").send_keys("Рупа је санирана.")
+        form.find_element(By.NAME, "message_to_citizen").send_keys("Милан Јовановић, рупа је санирана.")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        announced(b, "Статус је сада „Решен”.")
+        warning = b.find_element(By.CSS_SELECTOR, ".case-announce .alert-warning").text
+        assert "Објављени текст помиње подносиоца по имену." in warning
+        assert "Решен" in b.find_element(By.CSS_SELECTOR, ".case-subtitle").text
+        sign_out(b)
+
+
 def test_a_department_agent_gets_the_403_screen_for_another_department_and_only_allowed_actions(browser, runtime):
     agent = demo_user(runtime, "department_agent", department="roads_traffic")
     operator = demo_user(runtime, "operator")

@@ -168,8 +168,12 @@ export function CaseScreen({ params }) {
     setNotice(null);
     try {
       const answer = await send(before.version);
-      setFresh(await reread());
       setNotice({ kind: 'success', text: label, warnings: answer?.warnings || [] });
+      try {
+        setFresh(await reread());
+      } catch {
+        loaded.reload(); // saved; the case is read again (and refused, if it left the caller's scope)
+      }
       return { ok: true };
     } catch (error) {
       const current = error.body?.error?.current_version;
@@ -237,7 +241,7 @@ export function CaseScreen({ params }) {
   const ctx = { names, statusNames, departments, onOpenAttachment: openAttachment };
   return html`<${Page} title=${title} wide actions=${html`
       <a class="button button-quiet" href=${href('/cases')}>${t('case.back')}</a>
-      <button type="button" class="button-quiet" onClick=${async () => { setFresh(await reread().catch(() => null) || null); loaded.reload(); }}>${t('case.refresh')}</button>`}>
+      <button type="button" class="button-quiet" onClick=${() => { setFresh(null); loaded.reload(); }}>${t('case.refresh')}</button>`}>
     <p class="case-subtitle">
       <${StatusBadge} status=${caseFile.status} name=${caseFile.status_name} />
       <span>${caseFile.category_name}</span>
