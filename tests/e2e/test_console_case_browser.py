@@ -117,8 +117,9 @@ def dialog(b):
 
 
 def announced(b, text: str) -> None:
-    wait(b, lambda d: text in d.find_element(By.CSS_SELECTOR, ".case-announce").text,
-         f"not announced: {text}")
+    """``text`` is in the live region, the dialog of the change closed."""
+    wait(b, lambda d: text in d.find_element(By.CSS_SELECTOR, ".case-announce").text
+         and not d.find_elements(By.CSS_SELECTOR, "dialog[open]"), f"not announced: {text}")
 
 
 def entries(b) -> list[str]:

@@ -168,12 +168,10 @@ export function CaseScreen({ params }) {
     setNotice(null);
     try {
       const answer = await send(before.version);
+      const after = await reread().catch(() => null);
+      if (after) setFresh(after);
+      else loaded.reload(); // saved; read again (and refused, should it have left the caller's scope)
       setNotice({ kind: 'success', text: label, warnings: answer?.warnings || [] });
-      try {
-        setFresh(await reread());
-      } catch {
-        loaded.reload(); // saved; the case is read again (and refused, if it left the caller's scope)
-      }
       return { ok: true };
     } catch (error) {
       const current = error.body?.error?.current_version;
