@@ -244,7 +244,7 @@ def admin_staff():
 
     query = commands.colleague_query(app.current_request.query_params)
     members = wiring.staff_service().colleagues(_principal(), query)
-    return _json(views.colleagues_view(members, _language()))
+    return _json(views.colleagues_view(members, wiring.municipality_provider().get(), _language()))
 
 
 @app.route("/v1/admin/cases", methods=["GET"])
@@ -339,6 +339,13 @@ def admin_quarantine():
 
     query = commands.page_query(app.current_request.query_params)
     return _json(views.quarantine_view(wiring.quarantine_admin().list(_principal(), query)))
+
+
+@app.route("/v1/admin/quarantine/{quarantine_id}", methods=["GET"])
+@api_view
+def admin_quarantined_message(quarantine_id):
+    entry, mail = wiring.quarantine_admin().message(_principal(), quarantine_id)
+    return _json(views.quarantined_message_view(entry, mail))
 
 
 @app.route("/v1/admin/quarantine/{quarantine_id}/release", methods=["POST"])
