@@ -341,13 +341,6 @@ def admin_quarantine():
     return _json(views.quarantine_view(wiring.quarantine_admin().list(_principal(), query)))
 
 
-@app.route("/v1/admin/quarantine/{quarantine_id}", methods=["GET"])
-@api_view
-def admin_quarantined_message(quarantine_id):
-    entry, mail = wiring.quarantine_admin().message(_principal(), quarantine_id)
-    return _json(views.quarantined_message_view(entry, mail))
-
-
 @app.route("/v1/admin/quarantine/{quarantine_id}/release", methods=["POST"])
 @api_view
 def admin_release_quarantined(quarantine_id):
@@ -389,7 +382,8 @@ _CONSOLE = (("GET", "/v1/public/staff-sign-in", "public_staff_sign_in"),
             ("DELETE", "/v1/admin/canned-replies/{reply_id}", "admin_delete_canned_reply"),
             ("PUT", "/v1/admin/me/language", "admin_set_language"),
             ("GET", "/v1/admin/board", "admin_board"),
-            ("GET", "/v1/admin/case-count", "admin_case_count"))
+            ("GET", "/v1/admin/case-count", "admin_case_count"),
+            ("GET", "/v1/admin/quarantine/{quarantine_id}", "admin_quarantined_message"))
 
 
 def _console(handler: str):
