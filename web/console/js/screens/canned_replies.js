@@ -143,6 +143,7 @@ export function CannedRepliesScreen({ query }) {
   const [deleting, setDeleting] = useState(null);
   const [notice, setNotice] = useState(null);
   const removal = useAction();
+  const [removing, setRemoving] = useState(false);
   const { data, error, loading, reload } = useLoad(() => api.get(BASE, { lang }), [lang]);
   const categories = useLoad(() => api.get('/v1/public/categories'), [language()]);
   const categoryList = categories.data?.categories || [];
@@ -157,7 +158,9 @@ export function CannedRepliesScreen({ query }) {
 
   async function remove() {
     const reply = deleting;
+    if (removing) return;
     removal.setError(null);
+    setRemoving(true);
     try {
       await api.delete(`${BASE}/${encodeURIComponent(reply.id)}`, { version: reply.version });
       setNotice({ kind: 'success', text: t('canned.deleted', { title: reply.title }) });
@@ -166,6 +169,7 @@ export function CannedRepliesScreen({ query }) {
       else if (caught.status === 404) setNotice({ kind: 'warning', text: t('canned.gone') });
       else removal.setError(caught);
     }
+    setRemoving(false);
     setDeleting(null);
     reload();
   }
@@ -195,7 +199,7 @@ export function CannedRepliesScreen({ query }) {
         onDelete=${(reply) => { setNotice(null); setDeleting(reply); }} />`)}</ul>
     </section>
     ${deleting ? html`<${Confirm} open=${true} danger title=${t('canned.delete.title', { title: deleting.title })}
-      confirmLabel=${t('canned.delete.confirm')} onConfirm=${remove} onCancel=${() => setDeleting(null)}>
+      confirmLabel=${t('canned.delete.confirm')} busy=${removing} onConfirm=${remove} onCancel=${() => setDeleting(null)}>
       <p>${t('canned.delete.body')}</p>
     </${Confirm}>` : null}
   </${Page}>`;
