@@ -244,7 +244,7 @@ def admin_staff():
 
     query = commands.colleague_query(app.current_request.query_params)
     members = wiring.staff_service().colleagues(_principal(), query)
-    return _json(views.colleagues_view(members, _language()))
+    return _json(views.colleagues_view(members, wiring.municipality_provider().get(), _language()))
 
 
 @app.route("/v1/admin/cases", methods=["GET"])
@@ -383,7 +383,8 @@ _CONSOLE = (("GET", "/v1/public/staff-sign-in", "public_staff_sign_in"),
             ("DELETE", "/v1/admin/canned-replies/{reply_id}", "admin_delete_canned_reply"),
             ("PUT", "/v1/admin/me/language", "admin_set_language"),
             ("GET", "/v1/admin/board", "admin_board"),
-            ("GET", "/v1/admin/case-count", "admin_case_count"))
+            ("GET", "/v1/admin/case-count", "admin_case_count"),
+            ("GET", "/v1/admin/quarantine/{quarantine_id}", "admin_quarantined_message"))
 
 
 def _console(handler: str):

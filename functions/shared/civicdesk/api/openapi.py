@@ -27,6 +27,7 @@ from .response_schemas import (
     OPENED,
     PUBLIC_CASE_VIEW,
     QUARANTINE_PAGE,
+    QUARANTINED_MESSAGE,
     QUEUE_PAGE,
     RELEASE_RESULT,
     STAFF_LIST,
@@ -179,6 +180,12 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/v1/admin/quarantine", "listQuarantine", "staff",
               "Quarantined mail (spam, viruses) with the reason", QUARANTINE_PAGE,
               query=s.PAGE_QUERY, staff=True, errors=(400, 401, 403)),
+    Operation("GET", "/v1/admin/quarantine/{quarantine_id}", "readQuarantined", "staff",
+              "One quarantined message: its headers, its text and the list of its attachments",
+              QUARANTINED_MESSAGE, staff=True, errors=(401, 403, 404),
+              description="Read from the raw mail kept in S3 and parsed as the intake would; "
+                          "nothing is processed or sent. The text is cut at 20,000 characters "
+                          "(`text_truncated`); attachments are listed, never served."),
     Operation("POST", "/v1/admin/quarantine/{quarantine_id}/release", "releaseQuarantined",
               "staff", "Process a quarantined message after all", RELEASE_RESULT, staff=True,
               errors=(401, 403, 404)),
