@@ -302,6 +302,22 @@ def notification_service():
                                allowances=DynamoAllowances())
 
 
+@lru_cache(maxsize=1)
+def search_index():
+    from .adapters.dynamodb.search import DynamoSearchIndex
+
+    _tables_configured()
+    return DynamoSearchIndex()
+
+
+@lru_cache(maxsize=1)
+def search_service():
+    """Finding cases: search, requester lookup, the map, nearby cases."""
+    from .services.search import SearchService
+
+    return SearchService(search_index(), municipality_provider(), _deferred(phone_numbers))
+
+
 # -- the operator tools (civicdesk.cli): a resource named on the command line, not in settings ----
 
 def staff_pool(user_pool_id: str, *, region: str | None = None, endpoint_url: str | None = None,
@@ -357,5 +373,6 @@ def reset() -> None:
                     feed_service, follower_service, delivery_feedback_service, suppression_admin,
                     blob_store, email_intake_service, staff_directory, sms_sender,
                     phone_numbers, casework_service, staff_service, staff_standing, quarantine_admin,
-                    event_publisher, notification_service, link_keys, tracking_links):
+                    event_publisher, notification_service, link_keys, tracking_links,
+                    search_index, search_service):
         factory.cache_clear()

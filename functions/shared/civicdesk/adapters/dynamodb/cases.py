@@ -25,6 +25,7 @@ from .mappers import (
     queue_entry_keys,
 )
 from .partition import EVT_RANGE_END, TRAIL_RANGE_END, TRAIL_SHOWN, read_partition
+from .search_entries import search_item_keys, search_items
 from .session import table_connection
 
 #: How long an unsent tracking link may wait for its confirmation.
@@ -57,6 +58,9 @@ class DynamoCaseRepository:
                     tx.save(event_to_item(event, **feed_facts(case)))
                 for entry in queue_entries(case, 1):
                     tx.save(entry)
+                found_by = search_items(case)
+                for entry in found_by:
+                    tx.save(entry)
                 if pending_link:
                     tx.save(PendingLinkItem(
                         PK=case_pk(case.number), SK=PENDING_LINK_SK, number=case.number,
@@ -72,7 +76,8 @@ class DynamoCaseRepository:
         except TransactWriteError as exc:
             failed = failed_conditions(exc)
             # The idempotency record is the transaction's last operation.
-            if idempotency and 1 + len(events) + len(queue_entries(case, 1)) + bool(pending_link) in failed:
+            if idempotency and (1 + len(events) + len(queue_entries(case, 1)) + len(search_items(case))
+                                + bool(pending_link)) in failed:
                 previous = IdempotencyItem.get(idempotency_pk(idempotency[0]), IDEMPOTENCY_SK,
                                                consistent_read=True)
                 raise DuplicateSubmission(previous.request_hash, json.loads(previous.response)) from None
@@ -120,6 +125,7 @@ class DynamoCaseRepository:
         Raises ``ConflictError`` with the stored version when another change came first.
         """
         cases = ((case, expected_version), *also)
+        deletes = 0  # pynamodb sends a transaction's deletes before its puts
         try:
             with TransactWrite(connection=table_connection().connection) as tx:
                 for changed, version in cases:
@@ -131,17 +137,20 @@ class DynamoCaseRepository:
                     for entry in entries:
                         tx.save(entry)
                     if not entries:
-                        for gone in queue_entry_keys(changed.number):
+                        for gone in [*queue_entry_keys(changed.number), *search_item_keys(changed)]:
                             tx.delete(gone)
+                            deletes += 1
                 facts = {changed.number: feed_facts(changed) for changed, _ in cases}
                 for event in events:
                     tx.save(event_to_item(event, **facts.get(event.case_number, {})),
                             condition=TimelineItem.PK.does_not_exist())
         except TransactWriteError as exc:
             failed = failed_conditions(exc)
-            lost = next((position for position in failed if position < len(cases)), None)
+            lost = next((position for position in failed
+                         if deletes <= position < deletes + len(cases)), None)
             if lost is not None:
                 current = (old_image(failed[lost]).get("version") or {}).get("N")
+                lost -= deletes
                 raise ConflictError("error.conflict", current_version=int(current) if current else None,
                                     number=cases[lost][0].number) from None
             raise

@@ -27,6 +27,7 @@ from .table import (
     DepartmentQueueIndex,
     FeedIndex,
     FilteredQueueIndex,
+    GeoIndex,
     TableItem,
 )
 
@@ -64,9 +65,12 @@ class CaseItem(TableItem, discriminator="case"):
     GSI2SK = UnicodeAttribute(null=True)
     GSI3PK = UnicodeAttribute(null=True)
     GSI3SK = UnicodeAttribute(null=True)
+    GSI6PK = UnicodeAttribute(null=True)
+    GSI6SK = UnicodeAttribute(null=True)
     department_queue = DepartmentQueueIndex()
     assignee_queue = AssigneeQueueIndex()
     all_cases = AllCasesIndex()
+    places = GeoIndex()
 
 
 class TimelineItem(TableItem, discriminator="event"):
@@ -253,3 +257,20 @@ class DeliveryReportItem(TableItem, discriminator="delivery_report"):
     feedback_id = UnicodeAttribute(null=True)
     detail = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
+
+
+class SearchTermItem(TableItem, discriminator="search_term"):
+    """``TERM#<first two letters>`` / ``<folded word>#<number>``: one word of a case's requester
+    name, subject, address or description (``domain.search_terms``). Written with the case in
+    its transaction, removed when the case is deleted."""
+
+    number = UnicodeAttribute()
+
+
+class RequesterEntryItem(TableItem, discriminator="requester_entry"):
+    """``REQUESTER#<contact key>`` / ``<number>``: a case of the requester with this phone number
+    (E.164) or e-mail address (lower case); the key is a hash (``keys.requester_key``), the
+    contact is never in a key. Written with the case, removed when it is deleted."""
+
+    number = UnicodeAttribute()
+    kind = UnicodeAttribute()  # phone or email

@@ -1,0 +1,66 @@
+"""A case's entries in the indexes that find it: its words (``TERM#``), its requester's
+contacts (``REQUESTER#``) and its place (the ``GSI6`` keys on the case item itself).
+
+All three are derived from the case alone, so the write that stores a case writes them in the
+same transaction, and the one that deletes it removes them (``docs/data-model.md``, "Finding
+cases")."""
+
+from __future__ import annotations
+
+from ...domain.cases import Case
+from ...domain.geohash import encode
+from ...domain.search_terms import distinct_words
+from .items import RequesterEntryItem, SearchTermItem
+from .keys import geo_pk, geo_sk, requester_pk, term_pk, term_sk
+
+#: The most words of one case that are indexed (the requester's name, subject and address
+#: first, then the description in order): a case's transaction holds at most 100 items.
+MAX_TERMS = 60
+
+
+def indexed_words(case: Case) -> list[str]:
+    """The folded words a case is found by."""
+    contact, location = case.contact, case.location
+    return distinct_words(contact.name if contact else None, case.subject,
+                          location.address if location else None, case.description,
+                          limit=MAX_TERMS)
+
+
+def requester_contacts(case: Case) -> list[tuple[str, str]]:
+    """``(kind, value)`` of each contact the requester is found by: the phone number as stored
+    (E.164: operators' intake and SMS normalise it), the address in lower case."""
+    contact = case.contact
+    found = []
+    if contact and contact.phone:
+        found.append(("phone", contact.phone))
+    if contact and contact.email:
+        found.append(("email", contact.email.strip().lower()))
+    return found
+
+
+def search_items(case: Case) -> list:
+    """Every ``TERM#`` and ``REQUESTER#`` item of the case (none once it is deleted)."""
+    if case.deleted:
+        return []
+    return [*(SearchTermItem(PK=term_pk(word), SK=term_sk(word, case.number), number=case.number)
+              for word in indexed_words(case)),
+            *(RequesterEntryItem(PK=requester_pk(kind, value), SK=case.number,
+                                 number=case.number, kind=kind)
+              for kind, value in requester_contacts(case))]
+
+
+def search_item_keys(case: Case) -> list:
+    """The same items by key only (to delete them with the case)."""
+    return [*(SearchTermItem(PK=term_pk(word), SK=term_sk(word, case.number))
+              for word in indexed_words(case)),
+            *(RequesterEntryItem(PK=requester_pk(kind, value), SK=case.number)
+              for kind, value in requester_contacts(case))]
+
+
+def geo_keys(case: Case) -> dict:
+    """The case item's keys of the geo index: a point, and not deleted."""
+    location = case.location
+    if case.deleted or location is None or location.lat is None or location.lon is None:
+        return {}
+    geohash = encode(location.lat, location.lon)
+    return {"GSI6PK": geo_pk(geohash), "GSI6SK": geo_sk(geohash, case.number)}
