@@ -147,6 +147,23 @@ def test_the_requester_is_found_by_phone_in_any_writing_with_their_cases_newest_
     assert unknown["requester"] is None and unknown["items"] == []
 
 
+def test_a_number_typed_on_the_public_form_is_found_in_its_e164_form(team):
+    from tests.support.admin import AdminApi
+
+    # GIVEN a citizen's report with the phone number as they typed it (stored as typed)
+    answer = AdminApi().call("POST", "/v1/public/cases", {
+        "type": "signal", "category": "road_damage", "description": "Рупа испред зграде.",
+        "contact": {"name": "Петар Петровић", "phone": "064/765-43-21"}})
+    assert answer.status == 201, answer.body
+    # WHEN an operator looks the caller up
+    body = found(team["operator"], "/v1/admin/requesters", "phone=%2B381%2064%20765%2043%2021")
+    # THEN
+    assert numbers(body) == [answer.body["number"]]
+    assert body["requester"] == {"name": "Петар Петровић", "email": None, "phone": "+381647654321"}
+    # AND another number that merely ends alike is not theirs
+    assert found(team["operator"], "/v1/admin/requesters", "phone=%2B49%20151%2047654321")["items"] == []
+
+
 def test_the_requester_lookup_wants_one_valid_contact(team):
     assert team["operator"].get("/v1/admin/requesters", "").body["error"]["fields"][0]["code"] == "one_of"
     bad = team["operator"].get("/v1/admin/requesters", "phone=064%20123")

@@ -158,3 +158,23 @@ def looks_like_email(query: str) -> bool:
     """
     text = query.strip()
     return "@" in text and " " not in text and "." in text.rsplit("@", 1)[-1]
+
+
+#: How many of a phone number's last digits key its requester entries: the subscriber number
+#: without the trunk prefix or country code, however it was written.
+PHONE_KEY_DIGITS = 8
+
+
+def phone_key(phone: str) -> str:
+    """The last ``PHONE_KEY_DIGITS`` digits of a phone number as written: ``064 123 4567``,
+    ``+381 64 123-4567`` and ``00381641234567`` share it, so a number a citizen typed on the
+    public form (stored as typed) is found by its E.164 form. Numbers that merely end alike
+    share it too: the cases found are checked against the whole number.
+
+    >>> phone_key("064 123 4567") == phone_key("+381641234567") == phone_key("00381 64 1234567")
+    True
+    >>> phone_key("+381641234567")
+    '41234567'
+    """
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return digits[-PHONE_KEY_DIGITS:]

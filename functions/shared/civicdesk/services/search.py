@@ -216,11 +216,27 @@ class SearchService:
                 more = False
                 break
             cases = self._index.cases(numbers)
-            kept += [cases[n] for n in numbers if self._visible(cases.get(n), departments)]
+            kept += [cases[n] for n in numbers if self._visible(cases.get(n), departments)
+                     and self._has_contact(cases[n], kind, value)]
             before = numbers[-1]
             if len(kept) >= limit or not more:
                 break
         return kept, (before if more else None)
+
+    def _has_contact(self, case: Case, kind: str, value: str) -> bool:
+        """Whether the case's requester has this contact (the index keys a phone number by its
+        last digits only): the address in any case, the number in any writing."""
+        contact = case.contact
+        if contact is None:
+            return False
+        if kind == "email":
+            return (contact.email or "").strip().lower() == value
+        if not contact.phone:
+            return False
+        try:
+            return self._phones.normalise(contact.phone, self._municipality.get().country) == value
+        except InvalidPhoneNumber:
+            return False
 
     # -- a requester and their earlier cases ------------------------------------------------
 
@@ -245,7 +261,7 @@ class SearchService:
         return RequesterPage(
             name=contact.name if contact else None,
             email=(contact.email if contact and contact.email else (value if kind == "email" else None)),
-            phone=(contact.phone if contact and contact.phone else (value if kind == "phone" else None)),
+            phone=value if kind == "phone" else (contact.phone if contact else None),
             cases=cases, next_cursor=cursor)
 
     # -- places ------------------------------------------------------------------------------

@@ -242,10 +242,11 @@ def term_sk(word: str, number: str) -> str:
 
 
 def requester_key(kind: str, value: str) -> str:
-    """The key of a requester's contact (``kind`` ``phone`` in E.164, or ``email`` in lower
-    case): the first 32 hex digits of its SHA-256, never the contact itself.
+    """The key of a requester's contact (``kind`` ``phone``: its last digits,
+    ``search_entries.contact_value``; ``email``: the address in lower case): the first 32 hex
+    digits of its SHA-256, never the contact itself.
 
-    >>> requester_key("phone", "+381641234567") == requester_key("phone", "+381641234567")
+    >>> requester_key("phone", "41234567") == requester_key("phone", "41234567")
     True
     >>> len(requester_key("email", "ana@example.rs"))
     32

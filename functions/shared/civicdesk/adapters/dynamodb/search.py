@@ -13,6 +13,7 @@ from ...services.ports import CasePoint
 from .items import CaseItem
 from .keys import CASE_SK, GEO_PARTITION_PRECISION, case_pk, geo_pk, number_of, requester_pk, term_pk
 from .mappers import item_to_case, parse_time
+from .search_entries import contact_value
 from .session import table_connection
 from .table import GeoIndex
 
@@ -43,7 +44,7 @@ class DynamoSearchIndex:
                         limit: int) -> tuple[list[str], bool]:
         condition = _sort_key() < before if before else None
         answer = table_connection().query(
-            requester_pk(kind, value), range_key_condition=condition, limit=limit,
+            requester_pk(kind, contact_value(kind, value)), range_key_condition=condition, limit=limit,
             scan_index_forward=False)
         return ([item["number"]["S"] for item in answer.get("Items", [])],
                 bool(answer.get("LastEvaluatedKey")))

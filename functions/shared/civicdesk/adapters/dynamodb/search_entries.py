@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ...domain.cases import Case
 from ...domain.geohash import encode
-from ...domain.search_terms import distinct_words
+from ...domain.search_terms import distinct_words, phone_key
 from .items import RequesterEntryItem, SearchTermItem
 from .keys import geo_pk, geo_sk, requester_pk, term_pk, term_sk
 
@@ -26,13 +26,18 @@ def indexed_words(case: Case) -> list[str]:
                           limit=MAX_TERMS)
 
 
+def contact_value(kind: str, value: str) -> str:
+    """What a contact's entry key is made of: a phone number's last digits (``phone_key``: the
+    public form stores a number as typed, operators' intake in E.164), an address in lower case."""
+    return phone_key(value) if kind == "phone" else value.strip().lower()
+
+
 def requester_contacts(case: Case) -> list[tuple[str, str]]:
-    """``(kind, value)`` of each contact the requester is found by: the phone number as stored
-    (E.164: operators' intake and SMS normalise it), the address in lower case."""
+    """``(kind, value)`` of each contact the requester is found by (``contact_value``)."""
     contact = case.contact
     found = []
-    if contact and contact.phone:
-        found.append(("phone", contact.phone))
+    if contact and contact.phone and phone_key(contact.phone):
+        found.append(("phone", phone_key(contact.phone)))
     if contact and contact.email:
         found.append(("email", contact.email.strip().lower()))
     return found
