@@ -107,6 +107,23 @@ def test_an_agent_finds_only_their_departments_and_nobody_finds_a_deleted_case(t
     assert found(team["supervisor"], "/v1/admin/requesters", "phone=064%207654321")["items"] == []
 
 
+def test_a_long_description_is_indexed_by_its_first_words_within_one_transaction(team):
+    # GIVEN a letter of 300 distinct words (a case's transaction holds at most 100 items)
+    text = " ".join(f"rec{index:03d}" for index in range(300))
+    number = open_case(team["operator"], description=text, requester={"name": "Ana Anić"})
+    # THEN its requester, address and first words find it; a word past the first 60 does not
+    for word in ("anic", "vuka", "rec000", "rec050"):
+        assert numbers(found(team["supervisor"], "/v1/admin/search", f"q={word}")) == [number], word
+    assert numbers(found(team["supervisor"], "/v1/admin/search", "q=rec299")) == []
+    # AND deleting it removes every entry in its own transaction
+    assert team["admin"].delete(f"/v1/admin/cases/{number}", {"version": 1, "reason": "Грешка у уносу"}).status == 200
+    import boto3
+
+    table = boto3.resource("dynamodb").Table(os.environ["CIVICDESK_CASES_TABLE"])
+    assert [i for i in table.scan()["Items"] if i.get("number") == number
+            and i["PK"].startswith(("TERM#", "REQUESTER#"))] == []
+
+
 def test_search_pages_by_cursor_with_a_bounded_number_of_calls(team, cases):
     extra = [open_case(team["operator"], description=f"Рупа број {index}") for index in range(3)]
     reads = dynamodb_reads()
