@@ -124,6 +124,30 @@ def test_a_long_description_is_indexed_by_its_first_words_within_one_transaction
             and i["PK"].startswith(("TERM#", "REQUESTER#"))] == []
 
 
+def test_a_change_of_the_words_rewrites_the_entries_difference(team, cases):
+    from civicdesk import wiring
+    from tests.support.aws import dynamodb_calls
+
+    # GIVEN a change of a case's subject and requester (no route edits them yet: the repository)
+    repository = wiring.case_repository()
+    case = repository.get_case(cases["pothole"])
+    calls = dynamodb_calls()
+    repository.save_change(case.with_changes(subject="Kragujevac", contact=None), case.version, [])
+    # THEN the first attempt was refused on the stored digest, the second wrote the difference
+    assert calls == ["TransactWriteItems", "TransactWriteItems"]
+    supervisor = team["supervisor"]
+    assert numbers(found(supervisor, "/v1/admin/search", "q=kragujevac")) == [cases["pothole"]]
+    assert numbers(found(supervisor, "/v1/admin/search", "q=Ђорђе")) == [cases["latin"]]
+    assert found(supervisor, "/v1/admin/requesters", "phone=0641234567")["items"] == []
+    # AND a change that leaves them alone is one write, as before
+    calls.clear()
+    changed = team["supervisor"].post(f"/v1/admin/cases/{cases['latin']}/notes",
+                                      {"text": "Позван грађанин.", "version": 1})
+    assert changed.status == 200, changed.body
+    assert calls.count("TransactWriteItems") == 1
+    assert numbers(found(supervisor, "/v1/admin/search", "q=djordj")) == [cases["latin"]]
+
+
 def test_search_pages_by_cursor_with_a_bounded_number_of_calls(team, cases):
     extra = [open_case(team["operator"], description=f"Рупа број {index}") for index in range(3)]
     reads = dynamodb_reads()

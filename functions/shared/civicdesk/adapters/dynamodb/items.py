@@ -58,6 +58,8 @@ class CaseItem(TableItem, discriminator="case"):
     deleted_at = UnicodeAttribute(null=True)
     deleted_by = UnicodeAttribute(null=True)
     escalation_level = NumberAttribute(null=True)  # absent: never escalated
+    #: What the case's search entries were made of (``search_entries.search_digest``).
+    search_digest = UnicodeAttribute(null=True)
     version = VersionAttribute()
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)

@@ -111,16 +111,16 @@ def backfill_queue_entries(log=print) -> dict:
 
 
 def backfill_search_index(log=print) -> dict:
-    """Write the search entries (``TERM#``, ``REQUESTER#``) and the geo keys (``GSI6``) of every
-    case stored before 2026-12-01 (``Query`` of GSI3's ``CASES`` partition, page by page), then
-    mark the migration done; a deleted case's entries are removed. Safe to run again and while
-    the API takes changes: entries are derived from what never changes after intake (the text,
-    the requester, the place), the geo keys are set only on a case not deleted meanwhile, and a
-    search checks every case it returns (an entry of a case deleted meanwhile finds nothing)."""
+    """Write the search entries (``TERM#``, ``REQUESTER#``), the geo keys (``GSI6``) and the
+    ``search_digest`` of every case stored before 2026-12-01 (``Query`` of GSI3's ``CASES``
+    partition, page by page), then mark the migration done; a deleted case's entries are
+    removed. Safe to run again and while the API takes changes: the item's keys and digest are
+    set only on a case not deleted meanwhile, and a search checks every case it returns against
+    the case itself (an entry of a case deleted or changed meanwhile shows nothing wrong)."""
     from pynamodb.exceptions import UpdateError
 
     from ...domain.cases import Case
-    from .search_entries import geo_keys, search_item_keys, search_items
+    from .search_entries import geo_keys, search_digest, search_item_keys, search_items
 
     counts = {"cases": 0, "entries": 0, "located": 0, "removed": 0}
 
@@ -131,16 +131,17 @@ def backfill_search_index(log=print) -> dict:
                 batch.save(entry)
         counts["entries"] += len(entries)
         keys = geo_keys(case)
+        actions = [CaseItem.search_digest.set(search_digest(case))]
         if keys:
-            try:
-                CaseItem(PK=case_pk(case.number), SK=CASE_SK).update(
-                    actions=[CaseItem.GSI6PK.set(keys["GSI6PK"]), CaseItem.GSI6SK.set(keys["GSI6SK"])],
-                    condition=CaseItem.PK.exists() & CaseItem.deleted_at.does_not_exist(),
-                    add_version_condition=False)
-                counts["located"] += 1
-            except UpdateError as exc:
-                if not condition_failed(exc):
-                    raise
+            actions += [CaseItem.GSI6PK.set(keys["GSI6PK"]), CaseItem.GSI6SK.set(keys["GSI6SK"])]
+        try:
+            CaseItem(PK=case_pk(case.number), SK=CASE_SK).update(
+                actions=actions, condition=CaseItem.PK.exists() & CaseItem.deleted_at.does_not_exist(),
+                add_version_condition=False)
+            counts["located"] += bool(keys)
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
 
     for item in CaseItem.all_cases.query(ALL_CASES_PK, page_size=100):
         counts["cases"] += 1

@@ -69,3 +69,23 @@ def geo_keys(case: Case) -> dict:
         return {}
     geohash = encode(location.lat, location.lon)
     return {"GSI6PK": geo_pk(geohash), "GSI6SK": geo_sk(geohash, case.number)}
+
+
+def search_digest(case: Case) -> str | None:
+    """A short hash of the case's search entries' keys, kept on the case item: a change whose
+    case has another digest than the stored one rewrites the entries' difference
+    (``DynamoCaseRepository.save_change``). ``None`` once deleted (no entries)."""
+    if case.deleted:
+        return None
+    from hashlib import sha256
+
+    keys = sorted(f"{item.PK}\n{item.SK}" for item in search_items(case))
+    return sha256("\n".join(keys).encode()).hexdigest()[:16]
+
+
+def search_entry_changes(before: Case, after: Case) -> tuple[list, list]:
+    """``(puts, deletes)`` that turn ``before``'s search entries into ``after``'s."""
+    old = {(item.PK, item.SK): item for item in search_item_keys(before)}
+    new = {(item.PK, item.SK): item for item in search_items(after)}
+    return ([item for key, item in new.items() if key not in old],
+            [item for key, item in old.items() if key not in new])
