@@ -118,6 +118,7 @@ def backfill_search_index(log=print) -> dict:
     set only on a case not deleted meanwhile, and a search checks every case it returns against
     the case itself (an entry of a case deleted or changed meanwhile shows nothing wrong)."""
     from pynamodb.exceptions import UpdateError
+    from pynamodb.expressions.update import Action
 
     from ...domain.cases import Case
     from .search_entries import geo_keys, search_digest, search_item_keys, search_items
@@ -131,7 +132,7 @@ def backfill_search_index(log=print) -> dict:
                 batch.save(entry)
         counts["entries"] += len(entries)
         keys = geo_keys(case)
-        actions = [CaseItem.search_digest.set(search_digest(case))]
+        actions: list[Action] = [CaseItem.search_digest.set(search_digest(case) or "")]
         if keys:
             actions += [CaseItem.GSI6PK.set(keys["GSI6PK"]), CaseItem.GSI6SK.set(keys["GSI6SK"])]
         try:
