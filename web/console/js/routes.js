@@ -2,9 +2,17 @@
 // menu) and who may open it (`allowed(can)`, from the permissions of GET /v1/admin/me; the server
 // decides again on every call). A new screen is one line here and one file in screens/.
 import { ProfileScreen } from './screens/profile.js';
+import { StaffScreen } from './screens/staff.js';
+import { CannedRepliesScreen } from './screens/canned_replies.js';
+import { QuarantineScreen } from './screens/quarantine.js';
+import { SuppressionsScreen } from './screens/suppressions.js';
 import { CaseScreen } from './screens/case.js';
 
 export const ROUTES = [
+  { path: '/staff', screen: StaffScreen, nav: 'nav.staff', order: 40, allowed: (can) => can('staff.list') },
+  { path: '/canned-replies', screen: CannedRepliesScreen, nav: 'nav.canned_replies', order: 50, allowed: (can) => can('case.reply') || can('canned_reply.manage') },
+  { path: '/quarantine', screen: QuarantineScreen, nav: 'nav.quarantine', order: 60, allowed: (can) => can('quarantine.view') },
+  { path: '/suppressions', screen: SuppressionsScreen, nav: 'nav.suppressions', order: 70, allowed: (can) => can('suppression.manage') },
   { path: '/profile', screen: ProfileScreen, nav: 'nav.profile', order: 90, allowed: () => true },
   { path: '/cases/:number', screen: CaseScreen, nav: null, order: 0, allowed: (can) => can('case.view') },
 ];
