@@ -278,6 +278,21 @@ def admin_case(number):
     return _json(view, headers={"ETag": f'"{view["version"]}"'})
 
 
+@app.route("/v1/admin/cases/{number}/attachments/{attachment_id}", methods=["GET"])
+@api_view
+def admin_case_attachment(number, attachment_id):
+    link = wiring.case_attachments().link(_principal(), number, attachment_id)
+    return _json(case_views.attachment_link(link), headers={"Cache-Control": "private, no-store"})
+
+
+@app.route("/v1/admin/organisation", methods=["GET"])
+@api_view
+def admin_organisation():
+    municipality = wiring.organisation_info().organisation(_principal())
+    return _json(case_views.organisation(municipality, _language()),
+                 headers={"Cache-Control": "private, max-age=300"})
+
+
 def _change(use_case: str, action: Action, parse: str, shape: str):
     """A case-changing route: the caller's identity (401), the JSON body (413, 400), then the
     service checks the role (403) before it reads the case; a body that is no valid command is

@@ -209,6 +209,22 @@ def blob_store():
 
 
 @lru_cache(maxsize=1)
+def case_attachments():
+    from .adapters.s3 import S3AttachmentLinks
+    from .services.case_attachments import CaseAttachments
+
+    return CaseAttachments(case_repository(),
+                           S3AttachmentLinks(lambda: aws_client("s3"), settings().attachments_bucket or ""))
+
+
+@lru_cache(maxsize=1)
+def organisation_info():
+    from .services.organisation import OrganisationInfo
+
+    return OrganisationInfo(municipality_provider())
+
+
+@lru_cache(maxsize=1)
 def email_intake_service():
     from .observability import PowertoolsMetricsSink
     from .services.email_intake import EmailIntakeService
@@ -418,7 +434,8 @@ def reset() -> None:
                     recipient_repository, subscription_repository, notification_repository,
                     municipality_provider, mailer, case_service, public_info_service,
                     feed_service, follower_service, delivery_feedback_service, suppression_admin,
-                    blob_store, email_intake_service, staff_directory, sms_sender,
+                    blob_store, case_attachments, organisation_info,
+                    email_intake_service, staff_directory, sms_sender,
                     phone_numbers, casework_service, staff_service, staff_standing, quarantine_admin,
                     event_publisher, notification_service, link_keys, tracking_links,
                     console_info, saved_view_service, language_service, canned_reply_service,

@@ -6,6 +6,7 @@ import { StaffScreen } from './screens/staff.js';
 import { CannedRepliesScreen } from './screens/canned_replies.js';
 import { QuarantineScreen } from './screens/quarantine.js';
 import { SuppressionsScreen } from './screens/suppressions.js';
+import { CaseScreen } from './screens/case.js';
 
 export const ROUTES = [
   { path: '/staff', screen: StaffScreen, nav: 'nav.staff', order: 40, allowed: (can) => can('staff.list') },
@@ -13,6 +14,7 @@ export const ROUTES = [
   { path: '/quarantine', screen: QuarantineScreen, nav: 'nav.quarantine', order: 60, allowed: (can) => can('quarantine.view') },
   { path: '/suppressions', screen: SuppressionsScreen, nav: 'nav.suppressions', order: 70, allowed: (can) => can('suppression.manage') },
   { path: '/profile', screen: ProfileScreen, nav: 'nav.profile', order: 90, allowed: () => true },
+  { path: '/cases/:number', screen: CaseScreen, nav: null, order: 0, allowed: (can) => can('case.view') },
 ];
 
 export function findRoute(path) {

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..domain.cases import EventKind
+from ..domain.attachments import attachment_id
+from ..domain.cases import EventKind, allowed_transitions
 from ..domain.municipality import localised as tr_text
 from ..domain.redaction import names_person, personal_data, redact
 from ..rendering import translate
@@ -14,6 +15,7 @@ from .views import timeline_text
 if TYPE_CHECKING:  # annotations only
     from ..domain.cases import Case, TimelineEvent
     from ..domain.municipality import Municipality
+    from ..services.case_attachments import AttachmentLink
     from ..services.case_commands import CaseChanged, CaseFile, MessageSent, OpenedCase, QueuePage, TrackedCase
 
 EXCERPT = 200
@@ -76,6 +78,13 @@ def queue_page(page: QueuePage, municipality: Municipality, language: str) -> di
 
 def timeline_entry(event: TimelineEvent, municipality: Municipality, language: str) -> dict:
     data = event.data or {}
+    files = data.get("attachments")
+    if event.kind is EventKind.MESSAGE_IN and isinstance(files, list):
+        # Each kept file with the id that opens it (GET .../attachments/{id}).
+        data = {**data, "attachments": [
+            {**file, "id": attachment_id(event.event_id, index)}
+            if isinstance(file, dict) and file.get("key") and not file.get("refused") else file
+            for index, file in enumerate(files)]}
     return {"id": event.event_id, "at": _z(event.at), "kind": event.kind.value,
             "actor": event.actor, "public": event.public,
             "text": timeline_text(event.kind.value, data, municipality, language), "data": data}
@@ -94,8 +103,29 @@ def case_file(found: CaseFile, municipality: Municipality, language: str) -> dic
         "routing": case.routing, "deleted_at": _z(case.deleted_at), "deleted_by": case.deleted_by,
         "timeline": [timeline_entry(e, municipality, language) for e in found.timeline],
         "followers": found.followers, "trail_complete": found.trail_complete,
+        "allowed_transitions": [] if case.deleted or case.merged_into else [
+            {"status": status.value, "status_name": translate(language, f"status.{status.value}")}
+            for status in allowed_transitions(case.status)],
     })
     return view
+
+
+def attachment_link(link: AttachmentLink) -> dict:
+    """Where the browser opens an attachment, until when, and how (in the page or saved)."""
+    file = link.attachment
+    return {"id": file.attachment_id, "url": link.url, "expires_at": _z_seconds(link.expires_at),
+            "filename": file.filename, "content_type": file.content_type, "size": file.size,
+            "disposition": "inline" if file.inline else "attachment"}
+
+
+def organisation(municipality: Municipality, language: str) -> dict:
+    """The departments a case can be routed to and the outside bodies it can be referred to."""
+    return {"language": language,
+            "departments": [{"id": d.id, "name": tr_text(d.name, language), "external": d.external}
+                            for d in municipality.departments.values()],
+            "external_bodies": [{"id": b.id, "kind": b.kind, "name": tr_text(b.name, language),
+                                 "email": b.email}
+                                for b in municipality.external_bodies.values()]}
 
 
 def changed(result: CaseChanged, language: str | None = None, **extra: object) -> dict:

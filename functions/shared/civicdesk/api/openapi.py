@@ -15,6 +15,7 @@ from ..rendering import translate
 from . import console_schemas as cs
 from . import schemas as s
 from .response_schemas import (
+    ATTACHMENT_LINK,
     CASE_DETAIL,
     CATEGORIES,
     CHANGE_RESULT,
@@ -25,6 +26,7 @@ from .response_schemas import (
     ME,
     MUNICIPALITY,
     OPENED,
+    ORGANISATION,
     PUBLIC_CASE_VIEW,
     QUARANTINE_PAGE,
     QUARANTINED_MESSAGE,
@@ -178,6 +180,16 @@ OPERATIONS: tuple[Operation, ...] = (
                           "overrides (with `routing_reason`, recorded)."),
     Operation("GET", "/v1/admin/cases/{number}", "getCase", "staff",
               "A case with its whole timeline", CASE_DETAIL, staff=True, errors=(401, 403, 404)),
+    Operation("GET", "/v1/admin/cases/{number}/attachments/{attachment_id}", "getCaseAttachment",
+              "staff", "A short-lived link to open one attachment of the case", ATTACHMENT_LINK,
+              staff=True, errors=(401, 403, 404),
+              description="`attachment_id` is the `id` of a kept file in a `message_in` entry's "
+                          "`data.attachments`. Whoever may see the case may open its files; an "
+                          "id of another case, of a refused file or of none answers 404. The "
+                          "link works for 5 minutes."),
+    Operation("GET", "/v1/admin/organisation", "getOrganisation", "staff",
+              "Departments to route to and external bodies to refer to", ORGANISATION,
+              staff=True, errors=(401, 403)),
     Operation("DELETE", "/v1/admin/cases/{number}", "deleteCase", "staff",
               "Delete a case (administrators; a recorded soft delete)", CHANGE_RESULT,
               body=s.DELETION, staff=True, errors=_CASE_ERRORS),
@@ -335,6 +347,8 @@ def _parameters(operation: Operation) -> list[dict]:
                 schema["pattern"] = s.NUMBER_PATTERN
             elif name == "subscription_id":
                 schema["pattern"] = s.SUBSCRIPTION_ID_PATTERN
+            elif name == "attachment_id":
+                schema["pattern"] = r"^[0-9a-f]{6,32}-[0-9]{1,3}$"
             elif name in ("view_id", "reply_id"):
                 schema["pattern"] = cs.VIEW_ID_PATTERN
             params.append({"name": name, "in": "path", "required": True, "schema": schema})

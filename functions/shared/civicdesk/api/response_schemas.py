@@ -57,7 +57,35 @@ CASE_DETAIL = Obj({
                                        "of the delivery trail (notification and delivery_report "
                                        "entries, one per recipient and message); the history is "
                                        "always whole"),
-}, description="A case with its timeline")
+    "allowed_transitions": Arr(Obj({"status": Str(required=True), "status_name": _TEXT}),
+                               description="The statuses the case may be moved to now (POST "
+                                           "…/status; a reply's `status`); empty for a deleted "
+                                           "or merged case"),
+}, description="A case with its timeline; each kept attachment of a `message_in` entry "
+               "(`data.attachments[]`) has the `id` that opens it "
+               "(GET /v1/admin/cases/{number}/attachments/{id})")
+
+ATTACHMENT_LINK = Obj({
+    "id": Str(required=True), "url": Str(required=True, description="A presigned GET of the "
+                                         "file, valid until `expires_at`; it answers the file "
+                                         "with its content type and a Content-Disposition "
+                                         "naming it"),
+    "expires_at": Str(required=True, format="date-time"), "filename": Str(required=True),
+    "content_type": Str(required=True), "size": Int(description="Bytes"),
+    "disposition": Str(enum=("inline", "attachment"),
+                       description="inline: a raster image a browser shows in the page; "
+                                   "attachment: downloaded under its name"),
+}, description="Where to open one attachment of a case")
+
+ORGANISATION = Obj({
+    "language": Str(),
+    "departments": Arr(Obj({"id": Str(required=True), "name": _TEXT, "external": Bool(
+        description="A utility or body outside the administration that works cases itself")})),
+    "external_bodies": Arr(Obj({"id": Str(required=True), "kind": Str(description="municipality, "
+                                "inspectorate, utility, other"),
+                                "name": _TEXT, "email": Str()}),
+                           description="Where a case can be referred (POST …/referrals `body`)"),
+})
 
 QUEUE_PAGE = Obj({
     "items": Arr(CASE_SUMMARY, required=True),

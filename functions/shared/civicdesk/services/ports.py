@@ -312,6 +312,23 @@ class BlobStore(Protocol):
         """Store in the attachments bucket; return the key."""
 
 
+class CaseHistory(Protocol):
+    """A case with its history, to find what an entry of it names (``CaseAttachments``)."""
+
+    def get_case(self, number: str) -> Case | None: ...
+
+    def get_with_history(self, number: str) -> tuple[Case, list[TimelineEvent]] | None: ...
+
+
+class AttachmentLinks(Protocol):
+    """Short-lived links to stored attachments a browser opens directly (S3 presigned GET)."""
+
+    def download_url(self, key: str, *, content_type: str, disposition: str,
+                     expires_in: int) -> str:
+        """A URL that answers the file at ``key`` for ``expires_in`` seconds, with these
+        ``Content-Type`` and ``Content-Disposition`` headers."""
+
+
 class ConfigRepository(Protocol):
     def load(self) -> dict | None: ...
 
