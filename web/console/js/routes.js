@@ -2,8 +2,10 @@
 // menu) and who may open it (`allowed(can)`, from the permissions of GET /v1/admin/me; the server
 // decides again on every call). A new screen is one line here and one file in screens/.
 import { ProfileScreen } from './screens/profile.js';
+import { IntakeScreen } from './screens/intake.js';
 
 export const ROUTES = [
+  { path: '/intake', screen: IntakeScreen, nav: 'nav.intake', order: 5, allowed: (can) => can('case.open') },
   { path: '/profile', screen: ProfileScreen, nav: 'nav.profile', order: 90, allowed: () => true },
 ];
 

@@ -1,0 +1,158 @@
+// What the intake screen shows beside the form while the operator types: the requester found by
+// phone or e-mail with their earlier cases, possible duplicates (open cases of the category near
+// the point, the requester's open cases), where the case will be routed, and a case opened from
+// those lists in a dialog (to add the call to it as a note, or to link the new case to it).
+import { html, useEffect, useRef, useState } from '../lib.js';
+import { api } from '../api.js';
+import { t, formatDateTime, formatNumber } from '../i18n.js';
+import { Alert, Spinner, StatusBadge, useAction, useSession } from '../ui.js';
+import { apiMessage } from './errors.js';
+
+/** A link that opens a case in a new tab of the console. The new tab starts with a copy of this
+ * tab's sessionStorage (the session) only when it has an opener: hence `rel="opener"` (the
+ * console's own origin), where browsers otherwise imply `noopener` for `target="_blank"`. */
+export function CaseLink({ number, children }) {
+  return html`<a href=${`#/cases/${encodeURIComponent(number)}`} target="_blank" rel="opener"
+    aria-label=${t('intake.case.open_new_tab', { number })}>${children || number}</a>`;
+}
+
+function CaseRow({ item, reason, onView }) {
+  return html`<li class="intake-case">
+    <div class="intake-case-head">
+      <${CaseLink} number=${item.number} />
+      <${StatusBadge} status=${item.status} name=${item.status_name} />
+      ${reason ? html`<span class="badge">${reason}</span>` : null}
+    </div>
+    <div class="intake-case-meta">${item.category_name} · ${formatDateTime(item.received_at || item.created_at)}</div>
+    ${item.excerpt ? html`<div class="intake-case-excerpt">${item.excerpt}</div>` : null}
+    <button type="button" class="button-quiet button-small" onClick=${() => onView(item.number)}
+      aria-label=${t('intake.case.view_label', { number: item.number })}>${t('intake.case.view')}</button>
+  </li>`;
+}
+
+/** The requester of the typed phone number or address (GET /v1/admin/requesters). */
+export function RequesterPanel({ lookup, onUse, onView }) {
+  if (!lookup) return html`<p class="muted">${t('intake.requester.hint')}</p>`;
+  if (lookup.loading) return html`<${Spinner} label=${t('intake.requester.searching')} />`;
+  if (lookup.error) return html`<p class="muted">${apiMessage(lookup.error)}</p>`;
+  const { requester, items } = lookup.data;
+  if (!requester) return html`<p>${t('intake.requester.unknown')}</p>`;
+  return html`<div class="intake-requester">
+    <h3>${t('intake.requester.known')}</h3>
+    <dl class="facts">
+      ${requester.name ? html`<dt>${t('intake.name')}</dt><dd>${requester.name}</dd>` : null}
+      ${requester.phone ? html`<dt>${t('intake.phone')}</dt><dd>${requester.phone}</dd>` : null}
+      ${requester.email ? html`<dt>${t('intake.email')}</dt><dd>${requester.email}</dd>` : null}
+    </dl>
+    <button type="button" onClick=${() => onUse(requester)}>${t('intake.requester.use')}</button>
+    <h3 class="intake-subhead">${t('intake.requester.cases', { count: items.length })}</h3>
+    <ul class="intake-cases">
+      ${items.map((item) => html`<${CaseRow} key=${item.number} item=${item} onView=${onView} />`)}
+    </ul>
+    ${lookup.data.next_cursor ? html`<p class="muted">${t('intake.requester.more')}</p>` : null}
+  </div>`;
+}
+
+/** Open cases that may be this one: of the category near the point, and the requester's. */
+export function Duplicates({ nearby, requesterCases, linkTo, onView, ready }) {
+  const rows = [];
+  const seen = new Set();
+  for (const feature of nearby?.data?.features || []) {
+    const p = feature.properties;
+    seen.add(p.number);
+    rows.push({ item: { ...p, excerpt: null },
+      reason: t('intake.duplicates.distance', { distance: formatNumber(Math.round(p.distance_m)) }) });
+  }
+  for (const item of requesterCases) {
+    if (seen.has(item.number)) {
+      const row = rows.find((r) => r.item.number === item.number);
+      row.reason = `${row.reason} · ${t('intake.duplicates.same_requester')}`;
+    } else rows.push({ item, reason: t('intake.duplicates.same_requester') });
+  }
+  let content;
+  if (!ready) content = html`<p class="muted">${t('intake.duplicates.hint')}</p>`;
+  else if (nearby?.loading && !rows.length) content = html`<${Spinner} label=${t('intake.duplicates.searching')} />`;
+  else if (!rows.length) content = html`<p>${t('intake.duplicates.none')}</p>`;
+  else {
+    content = html`<p>${t('intake.duplicates.count', { count: rows.length })}</p>
+      <ul class="intake-cases">
+        ${rows.map(({ item, reason }) => html`<${CaseRow} key=${item.number} item=${item} reason=${reason} onView=${onView} />`)}
+      </ul>`;
+  }
+  return html`<section class="intake-duplicates" aria-labelledby="intake-duplicates-title">
+    <h3 id="intake-duplicates-title">${t('intake.duplicates')}</h3>
+    <div aria-live="polite">${content}</div>
+    ${linkTo ? html`<p class="alert alert-info">${t('intake.link.pending', { number: linkTo })}</p>` : null}
+  </section>`;
+}
+
+/** Where the case will go (POST /v1/admin/routing-preview), before it is saved. */
+export function RoutingPreview({ preview, hasCategory }) {
+  let content;
+  if (!hasCategory) content = html`<p class="muted">${t('intake.routing.hint')}</p>`;
+  else if (!preview || (preview.loading && !preview.data)) content = html`<${Spinner} label=${t('intake.routing.loading')} />`;
+  else if (preview.error) content = html`<p class="field-error">${apiMessage(preview.error)}</p>`;
+  else {
+    const { department, area, rule } = preview.data;
+    content = html`<p class="intake-routing-department">${department.name}</p>
+      <p class="muted">${rule === 'area' && area ? t('intake.routing.by_area', { area: area.name }) : t('intake.routing.by_category')}</p>`;
+  }
+  return html`<section class="card intake-routing" aria-labelledby="intake-routing-title">
+    <h2 id="intake-routing-title">${t('intake.routing')}</h2>
+    <div aria-live="polite" aria-atomic="true">${content}</div>
+  </section>`;
+}
+
+/** A case opened from a list: what it is about, and what the operator may do with the call. */
+export function CaseDialog({ number, onClose, onLink, onNoted, noteText, canLink }) {
+  const dialog = useRef(null);
+  const { can } = useSession();
+  const [found, setFound] = useState({ loading: true });
+  const [note, setNote] = useState(noteText);
+  const { busy, error, run } = useAction();
+  useEffect(() => {
+    dialog.current?.showModal();
+    let live = true;
+    api.get(`/v1/admin/cases/${encodeURIComponent(number)}`).then(
+      (data) => live && setFound({ data }),
+      (failure) => live && setFound({ error: failure }));
+    return () => { live = false; };
+  }, [number]);
+
+  async function addNote(event) {
+    event.preventDefault();
+    const done = await run(() => api.post(`/v1/admin/cases/${encodeURIComponent(number)}/notes`, { text: note }));
+    if (done) onNoted(number);
+  }
+
+  const data = found.data;
+  return html`<dialog ref=${dialog} class="intake-dialog" aria-labelledby="intake-dialog-title"
+      onClose=${onClose} onCancel=${(e) => { e.preventDefault(); onClose(); }}>
+    <h2 id="intake-dialog-title">${t('intake.case.title', { number })}</h2>
+    ${found.loading ? html`<${Spinner} />` : null}
+    ${found.error ? html`<${Alert} kind="error">${apiMessage(found.error)}</${Alert}>` : null}
+    ${data ? html`
+      <dl class="facts">
+        <dt>${t('intake.case.status')}</dt><dd><${StatusBadge} status=${data.status} name=${data.status_name} /></dd>
+        <dt>${t('intake.category')}</dt><dd>${data.category_name}</dd>
+        <dt>${t('intake.case.department')}</dt><dd>${data.department_name}</dd>
+        <dt>${t('intake.received')}</dt><dd>${formatDateTime(data.received_at || data.created_at)}</dd>
+        ${data.requester?.name ? html`<dt>${t('intake.requester')}</dt><dd>${data.requester.name}</dd>` : null}
+        ${data.location?.address ? html`<dt>${t('intake.address')}</dt><dd>${data.location.address}</dd>` : null}
+      </dl>
+      <p class="intake-dialog-description">${data.description}</p>
+      <p><${CaseLink} number=${number}>${t('intake.case.open')}</${CaseLink}></p>
+      ${can('case.note') && data.state === 'open' ? html`<form onSubmit=${addNote} class="intake-note">
+        <label for="intake-note-text">${t('intake.note.label')}</label>
+        <p class="hint" id="intake-note-hint">${t('intake.note.hint')}</p>
+        <textarea id="intake-note-text" aria-describedby="intake-note-hint" value=${note} required maxlength="10000"
+          onInput=${(e) => setNote(e.currentTarget.value)}></textarea>
+        ${error ? html`<${Alert} kind="error">${apiMessage(error)}</${Alert}>` : null}
+        <button type="submit" disabled=${busy || !note.trim()}>${t('intake.note.submit')}</button>
+      </form>` : null}` : null}
+    <div class="intake-dialog-actions">
+      ${data && canLink && data.state === 'open' ? html`<button type="button" class="button-quiet" onClick=${() => onLink(number)}>${t('intake.link.choose')}</button>` : null}
+      <button type="button" class="button-quiet" onClick=${onClose}>${t('common.close')}</button>
+    </div>
+  </dialog>`;
+}

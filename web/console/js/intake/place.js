@@ -1,0 +1,100 @@
+// Where the problem is: the address, a point on the map (a click puts the marker there, the
+// marker can be dragged) and the point's coordinates as two fields, the map's accessible
+// alternative; a keyboard user can also pan the map with the arrow keys and take its centre.
+import { html, useRef, useEffect, useState } from '../lib.js';
+import { t } from '../i18n.js';
+import { Field } from '../ui.js';
+import { MapBox } from '../map.js';
+
+//: Decimals kept of a coordinate (about 11 cm): what the nearby search accepts.
+const DECIMALS = 6;
+
+/** A coordinate typed with a point or a comma, or null. */
+export function parseCoordinate(text) {
+  const value = String(text || '').trim().replace(',', '.');
+  if (!/^-?\d{1,3}(\.\d+)?$/.test(value)) return null;
+  return Number(value);
+}
+
+export function formatCoordinate(value) {
+  return String(Number(value.toFixed(DECIMALS)));
+}
+
+/** The point of the two fields, `null` while either is empty or not a number in range. */
+export function pointOf(lat, lon) {
+  const a = parseCoordinate(lat);
+  const b = parseCoordinate(lon);
+  if (a === null || b === null || Math.abs(a) > 90 || Math.abs(b) > 180) return null;
+  return { lat: a, lon: b };
+}
+
+export function Place({ value, onChange, error, fieldErrors = {} }) {
+  const [map, setMap] = useState(null);
+  const marker = useRef(null);
+  const latest = useRef(onChange);
+  latest.current = onChange;
+  const point = pointOf(value.lat, value.lon);
+
+  function setPoint(lat, lon) {
+    latest.current({ lat: formatCoordinate(lat), lon: formatCoordinate(lon) });
+  }
+
+  // The marker follows the fields (typed, filled from the map, or cleared).
+  useEffect(() => {
+    if (!map) return;
+    const { L, leaflet } = map;
+    if (!point) {
+      marker.current?.remove();
+      marker.current = null;
+      return;
+    }
+    const at = [point.lat, point.lon];
+    if (!marker.current) {
+      marker.current = L.marker(at, { draggable: true, keyboard: false, alt: t('intake.place.marker') })
+        .addTo(leaflet);
+      marker.current.on('dragend', (event) => {
+        const moved = event.target.getLatLng();
+        setPoint(moved.lat, moved.lng);
+      });
+    } else {
+      marker.current.setLatLng(at);
+    }
+    if (!leaflet.getBounds().contains(at)) leaflet.panTo(at);
+  }, [point?.lat, point?.lon, map]);
+
+  function ready(leaflet, L) {
+    leaflet.on('click', (event) => setPoint(event.latlng.lat, event.latlng.lng));
+    setMap({ leaflet, L });
+  }
+
+  function takeCentre() {
+    if (!map) return;
+    const centre = map.leaflet.getCenter();
+    setPoint(centre.lat, centre.lng);
+  }
+
+  const field = (name) => (event) => onChange({ [name]: event.currentTarget.value });
+  return html`<fieldset class="intake-place">
+    <legend>${t('intake.place')}</legend>
+    <${Field} label=${t('intake.address')} hint=${t('intake.address.hint')} error=${fieldErrors['location.address']}>${({ id, describedBy, invalid }) => html`
+      <input id=${id} name="address" value=${value.address} maxlength="300" autocomplete="off"
+        aria-describedby=${describedBy} aria-invalid=${invalid} onInput=${field('address')} />`}</${Field}>
+    <div class="inline">
+      <${Field} label=${t('intake.lat')} hint=${t('intake.lat.hint')} error=${fieldErrors['location.lat']}>${({ id, describedBy, invalid }) => html`
+        <input id=${id} name="lat" value=${value.lat} inputmode="decimal" autocomplete="off"
+          aria-describedby=${[describedBy, error ? 'intake-place-error' : null].filter(Boolean).join(' ') || undefined}
+          aria-invalid=${invalid || (error ? 'true' : undefined)} onInput=${field('lat')} />`}</${Field}>
+      <${Field} label=${t('intake.lon')} hint=${t('intake.lon.hint')} error=${fieldErrors['location.lon']}>${({ id, describedBy, invalid }) => html`
+        <input id=${id} name="lon" value=${value.lon} inputmode="decimal" autocomplete="off"
+          aria-describedby=${[describedBy, error ? 'intake-place-error' : null].filter(Boolean).join(' ') || undefined}
+          aria-invalid=${invalid || (error ? 'true' : undefined)} onInput=${field('lon')} />`}</${Field}>
+    </div>
+    ${error ? html`<p class="field-error" id="intake-place-error" role="alert">${error}</p>` : null}
+    <${MapBox} label=${t('intake.map')} className="map map-small" onReady=${ready} />
+    <div class="intake-map-actions">
+      <p class="hint" id="intake-map-hint">${t('intake.map.hint')}</p>
+      <button type="button" class="button-quiet" aria-describedby="intake-map-hint" onClick=${takeCentre}>${t('intake.map.centre')}</button>
+      ${point ? html`<button type="button" class="button-quiet" onClick=${() => onChange({ lat: '', lon: '' })}>${t('intake.map.clear')}</button>` : null}
+    </div>
+  </fieldset>`;
+}
