@@ -79,7 +79,7 @@ export function Done({ result, onNext }) {
         <dd>${linked.error ? html`<span class="field-error">${t('intake.done.link_failed', { number: linked.number })} ${apiMessage(linked.error)}</span>`
           : linked.number}</dd>` : null}
     </dl>
-    <p><a href=${answer.tracking_url} target="_blank" rel="noopener">${t('intake.done.tracking_link')}</a>
+    <p class="intake-done-link"><a href=${answer.tracking_url} target="_blank" rel="noopener">${t('intake.done.tracking_link')}</a>
       <button type="button" class="button-quiet button-small" onClick=${copy}>${t('intake.done.copy')}</button>
       <span role="status">${copied ? t('intake.done.copied') : ''}</span></p>
     ${actions}

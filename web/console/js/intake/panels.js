@@ -8,12 +8,15 @@ import { t, formatDateTime, formatNumber } from '../i18n.js';
 import { Alert, Spinner, StatusBadge, useAction, useSession } from '../ui.js';
 import { apiMessage } from './errors.js';
 
+//: Closer than this (metres), a duplicate is "at the same point".
+const SAME_POINT_M = 5;
+
 /** A link that opens a case in a new tab of the console. The new tab starts with a copy of this
  * tab's sessionStorage (the session) only when it has an opener: hence `rel="opener"` (the
  * console's own origin), where browsers otherwise imply `noopener` for `target="_blank"`. */
 export function CaseLink({ number, children }) {
-  return html`<a href=${`#/cases/${encodeURIComponent(number)}`} target="_blank" rel="opener"
-    aria-label=${t('intake.case.open_new_tab', { number })}>${children || number}</a>`;
+  return html`<a href=${`#/cases/${encodeURIComponent(number)}`} target="_blank" rel="opener">${children || number}<span
+    class="visually-hidden"> ${t('intake.case.new_tab')}</span></a>`;
 }
 
 function CaseRow({ item, reason, onView }) {
@@ -22,11 +25,11 @@ function CaseRow({ item, reason, onView }) {
       <${CaseLink} number=${item.number} />
       <${StatusBadge} status=${item.status} name=${item.status_name} />
       ${reason ? html`<span class="badge">${reason}</span>` : null}
+      <button type="button" class="button-quiet button-small" onClick=${() => onView(item.number)}
+        aria-label=${t('intake.case.view_label', { number: item.number })}>${t('intake.case.view')}</button>
     </div>
     <div class="intake-case-meta">${item.category_name} · ${formatDateTime(item.received_at || item.created_at)}</div>
     ${item.excerpt ? html`<div class="intake-case-excerpt">${item.excerpt}</div>` : null}
-    <button type="button" class="button-quiet button-small" onClick=${() => onView(item.number)}
-      aria-label=${t('intake.case.view_label', { number: item.number })}>${t('intake.case.view')}</button>
   </li>`;
 }
 
@@ -60,8 +63,10 @@ export function Duplicates({ nearby, requesterCases, linkTo, onView, ready }) {
   for (const feature of nearby?.data?.features || []) {
     const p = feature.properties;
     seen.add(p.number);
+    const distance = Math.round(p.distance_m);
     rows.push({ item: { ...p, excerpt: null },
-      reason: t('intake.duplicates.distance', { distance: formatNumber(Math.round(p.distance_m)) }) });
+      reason: distance < SAME_POINT_M ? t('intake.duplicates.same_point')
+        : t('intake.duplicates.distance', { distance: formatNumber(distance) }) });
   }
   for (const item of requesterCases) {
     if (seen.has(item.number)) {

@@ -8,6 +8,9 @@ import { MapBox } from '../map.js';
 
 //: Decimals kept of a coordinate (about 11 cm): what the nearby search accepts.
 const DECIMALS = 6;
+//: The zoom the map goes to for typed coordinates, and how long it waits for the typing to pause.
+const FOLLOW_ZOOM = 16;
+const TYPING_PAUSE_MS = 400;
 
 /** A coordinate typed with a point or a comma, or null. */
 export function parseCoordinate(text) {
@@ -35,31 +38,46 @@ export function Place({ value, onChange, error, fieldErrors = {} }) {
   latest.current = onChange;
   const point = pointOf(value.lat, value.lon);
 
+  // A point from the map is drawn at once; typed coordinates once the typing pauses, and the
+  // map then zooms to them (digits typed one by one are no tour of the world).
+  const fromMap = useRef(false);
   function setPoint(lat, lon) {
+    fromMap.current = true;
     latest.current({ lat: formatCoordinate(lat), lon: formatCoordinate(lon) });
   }
 
-  // The marker follows the fields (typed, filled from the map, or cleared).
   useEffect(() => {
-    if (!map) return;
+    if (!map) return undefined;
     const { L, leaflet } = map;
-    if (!point) {
-      marker.current?.remove();
-      marker.current = null;
-      return;
+    const draw = () => {
+      if (!point) {
+        marker.current?.remove();
+        marker.current = null;
+        return;
+      }
+      const at = [point.lat, point.lon];
+      if (!marker.current) {
+        marker.current = L.marker(at, { draggable: true, keyboard: false, alt: t('intake.place.marker') })
+          .addTo(leaflet);
+        marker.current.on('dragend', (event) => {
+          const moved = event.target.getLatLng();
+          setPoint(moved.lat, moved.lng);
+        });
+      } else {
+        marker.current.setLatLng(at);
+      }
+      if (!typed) return;
+      if (leaflet.getZoom() < FOLLOW_ZOOM) leaflet.setView(at, FOLLOW_ZOOM);
+      else if (!leaflet.getBounds().contains(at)) leaflet.panTo(at);
+    };
+    const typed = !fromMap.current;
+    fromMap.current = false;
+    if (!typed) {
+      draw();
+      return undefined;
     }
-    const at = [point.lat, point.lon];
-    if (!marker.current) {
-      marker.current = L.marker(at, { draggable: true, keyboard: false, alt: t('intake.place.marker') })
-        .addTo(leaflet);
-      marker.current.on('dragend', (event) => {
-        const moved = event.target.getLatLng();
-        setPoint(moved.lat, moved.lng);
-      });
-    } else {
-      marker.current.setLatLng(at);
-    }
-    if (!leaflet.getBounds().contains(at)) leaflet.panTo(at);
+    const timer = setTimeout(draw, TYPING_PAUSE_MS);
+    return () => clearTimeout(timer);
   }, [point?.lat, point?.lon, map]);
 
   function ready(leaflet, L) {
