@@ -35,11 +35,25 @@ function CaseRow({ item, reason, onView }) {
 
 /** The requester of the typed phone number or address (GET /v1/admin/requesters). */
 export function RequesterPanel({ lookup, onUse, onView }) {
-  if (!lookup) return html`<p class="muted">${t('intake.requester.hint')}</p>`;
-  if (lookup.loading) return html`<${Spinner} label=${t('intake.requester.searching')} />`;
-  if (lookup.error) return html`<p class="muted">${apiMessage(lookup.error)}</p>`;
-  const { requester, items } = lookup.data;
-  if (!requester) return html`<p>${t('intake.requester.unknown')}</p>`;
+  let summary = '';
+  let content;
+  if (!lookup) content = html`<p class="muted">${t('intake.requester.hint')}</p>`;
+  else if (lookup.loading) content = html`<p class="loading"><span class="spinner" aria-hidden="true"></span>${t('intake.requester.searching')}</p>`;
+  else if (lookup.error) content = html`<p class="muted">${(summary = apiMessage(lookup.error))}</p>`;
+  else if (!lookup.data.requester) content = html`<p>${(summary = t('intake.requester.unknown'))}</p>`;
+  else {
+    const { requester, items } = lookup.data;
+    summary = `${t('intake.requester.known')}: ${[requester.name, t('intake.requester.cases', { count: items.length })].filter(Boolean).join(', ')}`;
+    content = html`<${KnownRequester} requester=${requester} items=${items} more=${Boolean(lookup.data.next_cursor)}
+      onUse=${onUse} onView=${onView} />`;
+  }
+  return html`<div class="intake-aside">
+    <p class="visually-hidden" aria-live="polite">${summary}</p>
+    ${content}
+  </div>`;
+}
+
+function KnownRequester({ requester, items, more, onUse, onView }) {
   return html`<div class="intake-requester">
     <h3>${t('intake.requester.known')}</h3>
     <dl class="facts">
@@ -52,7 +66,7 @@ export function RequesterPanel({ lookup, onUse, onView }) {
     <ul class="intake-cases">
       ${items.map((item) => html`<${CaseRow} key=${item.number} item=${item} onView=${onView} />`)}
     </ul>
-    ${lookup.data.next_cursor ? html`<p class="muted">${t('intake.requester.more')}</p>` : null}
+    ${more ? html`<p class="muted">${t('intake.requester.more')}</p>` : null}
   </div>`;
 }
 
@@ -74,19 +88,17 @@ export function Duplicates({ nearby, requesterCases, linkTo, onView, ready }) {
       row.reason = `${row.reason} · ${t('intake.duplicates.same_requester')}`;
     } else rows.push({ item, reason: t('intake.duplicates.same_requester') });
   }
-  let content;
-  if (!ready) content = html`<p class="muted">${t('intake.duplicates.hint')}</p>`;
-  else if (nearby?.loading && !rows.length) content = html`<${Spinner} label=${t('intake.duplicates.searching')} />`;
-  else if (!rows.length) content = html`<p>${t('intake.duplicates.none')}</p>`;
-  else {
-    content = html`<p>${t('intake.duplicates.count', { count: rows.length })}</p>
-      <ul class="intake-cases">
-        ${rows.map(({ item, reason }) => html`<${CaseRow} key=${item.number} item=${item} reason=${reason} onView=${onView} />`)}
-      </ul>`;
-  }
+  let status;
+  if (!ready) status = html`<p class="muted">${t('intake.duplicates.hint')}</p>`;
+  else if (nearby?.loading && !rows.length) status = html`<p class="loading"><span class="spinner" aria-hidden="true"></span>${t('intake.duplicates.searching')}</p>`;
+  else if (!rows.length) status = html`<p>${t('intake.duplicates.none')}</p>`;
+  else status = html`<p>${t('intake.duplicates.count', { count: rows.length })}</p>`;
   return html`<section class="intake-duplicates" aria-labelledby="intake-duplicates-title">
     <h3 id="intake-duplicates-title">${t('intake.duplicates')}</h3>
-    <div aria-live="polite">${content}</div>
+    <div aria-live="polite">${status}</div>
+    ${ready && rows.length ? html`<ul class="intake-cases">
+      ${rows.map(({ item, reason }) => html`<${CaseRow} key=${item.number} item=${item} reason=${reason} onView=${onView} />`)}
+    </ul>` : null}
     ${linkTo ? html`<p class="alert alert-info">${t('intake.link.pending', { number: linkTo })}</p>` : null}
   </section>`;
 }
@@ -111,6 +123,7 @@ export function RoutingPreview({ preview, hasCategory }) {
 /** A case opened from a list: what it is about, and what the operator may do with the call. */
 export function CaseDialog({ number, onClose, onLink, onNoted, noteText, canLink }) {
   const dialog = useRef(null);
+  const opener = useRef(document.activeElement);
   const { can } = useSession();
   const [found, setFound] = useState({ loading: true });
   const [note, setNote] = useState(noteText);
@@ -123,6 +136,10 @@ export function CaseDialog({ number, onClose, onLink, onNoted, noteText, canLink
       (failure) => live && setFound({ error: failure }));
     return () => { live = false; };
   }, [number]);
+  // Closed, the dialog gives the focus back to what opened it (when that is still on screen).
+  useEffect(() => () => {
+    if (opener.current?.isConnected) opener.current.focus();
+  }, []);
 
   async function addNote(event) {
     event.preventDefault();

@@ -19,6 +19,15 @@ export function parseCoordinate(text) {
   return Number(value);
 }
 
+/** `44.0181, 20.9201` (as a map or a message gives a point) split into its two numbers; also
+ * with decimal commas (`44,0181 20,9201`, `44,0181; 20,9201`). Null for anything else. */
+export function splitPair(text) {
+  const value = String(text || '');
+  const found = /^\s*(-?\d{1,3}\.\d+)\s*[,;\s]\s*(-?\d{1,3}\.\d+)\s*$/.exec(value)
+    || /^\s*(-?\d{1,3},\d+)\s*[;\s]\s*(-?\d{1,3},\d+)\s*$/.exec(value);
+  return found ? { lat: found[1].replace(',', '.'), lon: found[2].replace(',', '.') } : null;
+}
+
 export function formatCoordinate(value) {
   return String(Number(value.toFixed(DECIMALS)));
 }
@@ -91,7 +100,10 @@ export function Place({ value, onChange, error, fieldErrors = {} }) {
     setPoint(centre.lat, centre.lng);
   }
 
-  const field = (name) => (event) => onChange({ [name]: event.currentTarget.value });
+  const field = (name) => (event) => {
+    const typed = event.currentTarget.value;
+    onChange((name === 'lat' && splitPair(typed)) || { [name]: typed });
+  };
   return html`<fieldset class="intake-place">
     <legend>${t('intake.place')}</legend>
     <${Field} label=${t('intake.address')} hint=${t('intake.address.hint')} error=${fieldErrors['location.address']}>${({ id, describedBy, invalid }) => html`

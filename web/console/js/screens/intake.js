@@ -7,7 +7,7 @@
 import { html, useState, useEffect, useMemo, useRef, useCallback } from '../lib.js';
 import { api } from '../api.js';
 import { t, register, language, LANGUAGES, LANGUAGE_NAMES } from '../i18n.js';
-import { Page, Field, Alert, ErrorAlert, Spinner, useLoad, useSession } from '../ui.js';
+import { Page, Field, Alert, Spinner, useLoad, useSession } from '../ui.js';
 import messages from '../messages/intake.js';
 import { searchable, findCategories } from '../intake/categories.js';
 import { Combobox } from '../intake/combobox.js';
@@ -220,9 +220,7 @@ function IntakeForm({ categories, onDone }) {
         </div>
         ${form.channel === 'letter' ? html`<${Field} label=${t('intake.postal')} error=${errors['requester.address']}>${({ id, describedBy, invalid }) => html`
           <textarea id=${id} rows="2" ...${text('postal')} ...${describe(describedBy, invalid)}></textarea>`}</${Field}>` : null}
-        <div class="intake-aside" aria-live="polite">
-          <${RequesterPanel} lookup=${requester} onUse=${useRequester} onView=${setViewing} />
-        </div>
+        <${RequesterPanel} lookup=${requester} onUse=${useRequester} onView=${setViewing} />
       </div>
     </div>
     <div class="intake-row">
@@ -278,7 +276,10 @@ export function IntakeScreen() {
   }, [call, done]);
 
   let content;
-  if (categories.error && !categories.data) content = html`<${ErrorAlert} error=${categories.error} />`;
+  if (categories.error && !categories.data) {
+    content = html`<${Alert} kind="error">${apiMessage(categories.error)}</${Alert}>
+      <button type="button" onClick=${categories.reload}>${t('common.retry')}</button>`;
+  }
   else if (!categories.data) content = html`<${Spinner} />`;
   else if (done) content = html`<${Done} result=${done} onNext=${next} />`;
   else content = html`<${IntakeForm} key=${call} categories=${categories.data} onDone=${setDone} />`;
