@@ -127,6 +127,8 @@ def field_message(code: str, lang: str) -> str:
 
 
 def open_intake(driver: WebDriver, runtime, user: dict) -> None:
+    driver.get(f"{runtime.url}/console/")
+    driver.execute_script("sessionStorage.clear()")  # no session left by a test that failed
     sign_in(driver, runtime.url, user, path="/intake")
     wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "form.intake"), "no intake form")
 
@@ -225,8 +227,12 @@ def fill(driver: WebDriver, category: str, description: str, point: dict, *, pas
     wait(driver, lambda d: box.get_attribute("aria-activedescendant"), "no category found")
     box.send_keys(Keys.ENTER)
     driver.find_element(By.NAME, "description").send_keys(description)
-    if pasted:
-        driver.find_element(By.NAME, "lat").send_keys(f"{point['lat']}, {point['lon']}")
+    if pasted:  # what the browser dispatches for Ctrl+V (headless Chromium has no clipboard)
+        driver.execute_script(
+            "const data = new DataTransfer(); data.setData('text/plain', arguments[1]);"
+            "arguments[0].focus();"
+            "arguments[0].dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));",
+            driver.find_element(By.NAME, "lat"), f"{point['lat']}, {point['lon']}")
     else:
         driver.find_element(By.NAME, "lat").send_keys(point["lat"])
         driver.find_element(By.NAME, "lon").send_keys(point["lon"])

@@ -19,7 +19,7 @@ export function parseCoordinate(text) {
   return Number(value);
 }
 
-/** `44.0181, 20.9201` (as a map or a message gives a point) split into its two numbers; also
+/** `44.0181, 20.9201` (pasted as a map or a message gives a point) split into its two numbers; also
  * with decimal commas (`44,0181 20,9201`, `44,0181; 20,9201`). Null for anything else. */
 export function splitPair(text) {
   const value = String(text || '');
@@ -100,10 +100,13 @@ export function Place({ value, onChange, error, fieldErrors = {} }) {
     setPoint(centre.lat, centre.lng);
   }
 
-  const field = (name) => (event) => {
-    const typed = event.currentTarget.value;
-    onChange((name === 'lat' && splitPair(typed)) || { [name]: typed });
-  };
+  const field = (name) => (event) => onChange({ [name]: event.currentTarget.value });
+  function paste(event) {
+    const pair = splitPair(event.clipboardData?.getData('text'));
+    if (!pair) return;
+    event.preventDefault();
+    onChange(pair);
+  }
   return html`<fieldset class="intake-place">
     <legend>${t('intake.place')}</legend>
     <${Field} label=${t('intake.address')} hint=${t('intake.address.hint')} error=${fieldErrors['location.address']}>${({ id, describedBy, invalid }) => html`
@@ -113,11 +116,11 @@ export function Place({ value, onChange, error, fieldErrors = {} }) {
       <${Field} label=${t('intake.lat')} hint=${t('intake.lat.hint')} error=${fieldErrors['location.lat']}>${({ id, describedBy, invalid }) => html`
         <input id=${id} name="lat" value=${value.lat} inputmode="decimal" autocomplete="off"
           aria-describedby=${[describedBy, error ? 'intake-place-error' : null].filter(Boolean).join(' ') || undefined}
-          aria-invalid=${invalid || (error ? 'true' : undefined)} onInput=${field('lat')} />`}</${Field}>
+          aria-invalid=${invalid || (error ? 'true' : undefined)} onInput=${field('lat')} onPaste=${paste} />`}</${Field}>
       <${Field} label=${t('intake.lon')} hint=${t('intake.lon.hint')} error=${fieldErrors['location.lon']}>${({ id, describedBy, invalid }) => html`
         <input id=${id} name="lon" value=${value.lon} inputmode="decimal" autocomplete="off"
           aria-describedby=${[describedBy, error ? 'intake-place-error' : null].filter(Boolean).join(' ') || undefined}
-          aria-invalid=${invalid || (error ? 'true' : undefined)} onInput=${field('lon')} />`}</${Field}>
+          aria-invalid=${invalid || (error ? 'true' : undefined)} onInput=${field('lon')} onPaste=${paste} />`}</${Field}>
     </div>
     ${error ? html`<p class="field-error" id="intake-place-error" role="alert">${error}</p>` : null}
     <${MapBox} label=${t('intake.map')} className="map map-small" onReady=${ready} />
