@@ -292,6 +292,7 @@ def test_the_call_is_added_to_a_duplicate_as_a_note_or_the_new_case_linked_to_it
         b.find_element(By.NAME, "name").send_keys("Јована Јовић")
         fill(b, "svetlo", "И код мене не ради светиљка.", LAMP)
         dialog = open_duplicate(b, earlier["lamp"])
+        screenshot(b, "intake-dialog")
         note = dialog.find_element(By.TAG_NAME, "textarea")
         assert "Јована Јовић" in note.get_attribute("value")
         assert "И код мене не ради светиљка." in note.get_attribute("value")
@@ -353,6 +354,7 @@ def test_axe_finds_nothing_on_the_intake(browser, runtime, api, earlier, role):
         box = b.find_element(By.NAME, "category")
         box.send_keys(Keys.ARROW_DOWN)  # the list open
         wait(b, lambda d: box.get_attribute("aria-expanded") == "true", "the list did not open")
+        screenshot(b, f"intake-list-{role}")
         assert axe_violations(b) == []
         box.send_keys(Keys.ESCAPE)
         dialog = open_duplicate(b, earlier["lamp"])
