@@ -32,6 +32,11 @@ export function Combobox({ id, name, describedBy, invalid, required, search, sel
     listRef.current.querySelector(`[data-index="${active}"]`)?.scrollIntoView({ block: 'nearest' });
   }, [active]);
 
+  // Opened over a chosen option, the list starts on it (the whole list: the text is its label).
+  function chosenIndex() {
+    return selected ? search('').findIndex((option) => option.id === selected.id) : -1;
+  }
+
   function choose(option) {
     setText(option.label);
     setOpen(false);
@@ -44,13 +49,13 @@ export function Combobox({ id, name, describedBy, invalid, required, search, sel
       event.preventDefault();
       if (!open) {
         setOpen(true);
-        setActive(event.altKey ? -1 : 0);
+        setActive(event.altKey ? -1 : Math.max(0, chosenIndex()));
       } else if (options.length) setActive((a) => (a + 1) % options.length);
     } else if (event.key === 'ArrowUp') {
       event.preventDefault();
       if (!open) {
         setOpen(true);
-        setActive(-1);
+        setActive(chosenIndex());
       } else if (options.length) setActive((a) => (a <= 0 ? options.length - 1 : a - 1));
     } else if (event.key === 'Enter') {
       if (open && active >= 0 && options[active]) {
