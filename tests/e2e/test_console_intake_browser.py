@@ -275,6 +275,37 @@ def test_a_point_outside_the_municipality_is_refused_with_the_apis_message(brows
         sign_out(b)
 
 
+def test_the_point_is_set_on_the_map_and_follows_the_fields(browser, runtime, operator, api):
+    bounds = requests.get(f"{runtime.url}/v1/public/map", timeout=10).json()["bounds"]
+    with clean_console(browser) as b:
+        open_intake(b, runtime, operator)
+        area = wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, ".map.leaflet-container"), "no map")[0]
+        assert area.get_attribute("aria-label")
+        # A click puts the marker there and writes its coordinates into the fields.
+        ActionChains(b).move_to_element_with_offset(area, 20, 10).click().perform()
+        wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon"), "no marker")
+        lat, lon = (float(b.find_element(By.NAME, n).get_attribute("value")) for n in ("lat", "lon"))
+        assert bounds["south"] <= lat <= bounds["north"] and bounds["west"] <= lon <= bounds["east"]
+        # The map's centre, for a keyboard user who moved the map with the arrow keys.
+        centre = next(x for x in b.find_elements(By.CSS_SELECTOR, ".intake-map-actions button")
+                      if x.text == "Узми средиште мапе")
+        centre.click()
+        assert float(b.find_element(By.NAME, "lat").get_attribute("value")) != lat
+        # Typed coordinates move the marker (once the typing pauses) and the map zooms to it.
+        for name, value in LAMP.items():
+            b.find_element(By.NAME, name).clear()
+            b.find_element(By.NAME, name).send_keys(value)
+        wait(b, lambda d: d.execute_script(
+            "const m = document.querySelector('.leaflet-marker-icon').getBoundingClientRect();"
+            "const a = arguments[0].getBoundingClientRect();"
+            "return Math.abs((m.left + m.width / 2) - (a.left + a.width / 2)) < 3", area), "the marker did not follow")
+        # Removing the point removes the marker.
+        next(x for x in b.find_elements(By.CSS_SELECTOR, ".intake-map-actions button") if x.text == "Уклони тачку").click()
+        wait(b, lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon"), "the marker stayed")
+        assert b.find_element(By.NAME, "lat").get_attribute("value") == ""
+        sign_out(b)
+
+
 def open_duplicate(driver: WebDriver, number: str) -> WebElement:
     duplicates = driver.find_element(By.CSS_SELECTOR, ".intake-duplicates")
     wait(driver, lambda d: number in duplicates.text, "no nearby duplicate")
