@@ -78,7 +78,13 @@ function IntakeForm({ categories, onDone }) {
   const attempt = useRef({ body: null, key: null });
   const busy = useRef(false);
   const index = useMemo(() => searchable(categories), [categories]);
-  const change = useCallback((fields) => setForm((f) => ({ ...f, ...fields })), []);
+  // A changed control is no longer marked by the error it had.
+  const change = useCallback((fields) => {
+    setForm((f) => ({ ...f, ...fields }));
+    const touched = new Set(Object.keys(fields));
+    setErrors((previous) => Object.fromEntries(Object.entries(previous)
+      .filter(([field]) => !CONTROLS.some(([api, control]) => api === field && touched.has(control)))));
+  }, []);
 
   useEffect(() => {
     const timer = setInterval(() => setNow(new Date()), 20000);
@@ -114,8 +120,10 @@ function IntakeForm({ categories, onDone }) {
     if (chosen) setErrors(({ category: _, ...rest }) => rest);
   }
 
-  function useRequester(found) {
-    change({ name: found.name || form.name, phone: found.phone || form.phone, email: found.email || form.email });
+  // The requester's details into the fields still empty (what the operator typed stays).
+  function fillRequester(found) {
+    change(Object.fromEntries(['name', 'phone', 'email'].filter((k) => found[k] && !form[k].trim())
+      .map((k) => [k, found[k]])));
   }
 
   function focusFirst(found) {
@@ -158,8 +166,8 @@ function IntakeForm({ categories, onDone }) {
     } catch (error) {
       const byField = fieldErrors(error);
       setErrors(byField);
-      const shown = CONTROLS.some(([field]) => byField[field]);
-      if (!shown) setFailure(error);
+      const fields = Object.keys(byField);
+      if (!fields.length || fields.some((field) => !CONTROLS.some(([known]) => known === field))) setFailure(error);
       focusFirst(byField);
     } finally {
       busy.current = false;
@@ -220,7 +228,7 @@ function IntakeForm({ categories, onDone }) {
         </div>
         ${form.channel === 'letter' ? html`<${Field} label=${t('intake.postal')} error=${errors['requester.address']}>${({ id, describedBy, invalid }) => html`
           <textarea id=${id} rows="2" ...${text('postal')} ...${describe(describedBy, invalid)}></textarea>`}</${Field}>` : null}
-        <${RequesterPanel} lookup=${requester} onUse=${useRequester} onView=${setViewing} />
+        <${RequesterPanel} lookup=${requester} onUse=${fillRequester} onView=${setViewing} />
       </div>
     </div>
     <div class="intake-row">
