@@ -11,7 +11,7 @@ import { Page, Field, Alert, Spinner, useLoad, useSession } from '../ui.js';
 import messages from '../messages/intake.js';
 import { searchable, findCategories } from '../intake/categories.js';
 import { Combobox } from '../intake/combobox.js';
-import { Place, pointOf } from '../intake/place.js';
+import { Place, pointOf, formatCoordinate } from '../intake/place.js';
 import { RequesterPanel, Duplicates, RoutingPreview, CaseDialog } from '../intake/panels.js';
 import { Done, noteText } from '../intake/done.js';
 import { fieldErrors, apiMessage } from '../intake/errors.js';
@@ -101,7 +101,8 @@ function IntakeForm({ categories, onDone }) {
     ...(point ? { location: point } : {}) } : null;
   const preview = useLookup(routeQuery && JSON.stringify(routeQuery),
     () => api.post('/v1/admin/routing-preview', routeQuery), 250, { keep: true });
-  const nearbyQuery = category && point ? { lat: point.lat, lon: point.lon, category: category.id, radius_m: NEARBY_RADIUS_M } : null;
+  const nearbyQuery = category && point ? { lat: formatCoordinate(point.lat), lon: formatCoordinate(point.lon),
+    category: category.id, radius_m: NEARBY_RADIUS_M } : null;
   const nearby = useLookup(nearbyQuery && JSON.stringify(nearbyQuery),
     () => api.get('/v1/admin/cases/nearby', nearbyQuery), 300);
   const requesterOpen = (requester?.data?.items || []).filter((item) => item.state === 'open'
