@@ -1,27 +1,22 @@
-// The API's error shape (docs/api.md, "Errors"): `{"error": {"code", "message", "fields": [{field,
-// code, message}]}}`, in the staff member's language (the console sends Accept-Language).
+// The API's refusals in the staff member's words (the console sends Accept-Language): an
+// `ApiError` carries the API's `fields` (`[{field, code, message}]` of a 400 validation_failed)
+// and its message (docs/api.md, "Errors").
 import { errorText } from '../ui.js';
 
-function inner(error) {
-  const body = error?.body;
-  return body && typeof body.error === 'object' && body.error ? body.error : null;
+function fieldsOf(error) {
+  return error?.fields || [];
 }
 
-/** The API's own words for a failed call (its first field's message, else its message). */
+/** The API's own words for a failed call: its fields' messages, else its message. */
 export function apiMessage(error) {
-  const found = inner(error);
-  if (found?.fields?.length) return found.fields.map((f) => f.message).join(' ');
-  return found?.message || errorText(error);
+  const fields = fieldsOf(error);
+  if (fields.length) return fields.map((f) => f.message || f.code).join(' ');
+  return errorText(error);
 }
 
-/** `{field: message}` of a 400 `validation_failed` answer (`location`, `requester.phone`, …). */
+/** `{field: message}` of a refusal (`location`, `requester.phone`, …). */
 export function fieldErrors(error) {
-  const found = inner(error);
   const out = {};
-  for (const item of found?.fields || []) out[item.field] ||= item.message;
+  for (const item of fieldsOf(error)) out[item.field] ||= item.message || item.code;
   return out;
-}
-
-export function errorCode(error) {
-  return inner(error)?.code || null;
 }
