@@ -2,6 +2,7 @@
 // menu) and who may open it (`allowed(can)`, from the permissions of GET /v1/admin/me; the server
 // decides again on every call). A new screen is one line here and one file in screens/.
 import { ProfileScreen } from './screens/profile.js';
+import { IntakeScreen } from './screens/intake.js';
 import { StaffScreen } from './screens/staff.js';
 import { CannedRepliesScreen } from './screens/canned_replies.js';
 import { QuarantineScreen } from './screens/quarantine.js';
@@ -9,6 +10,7 @@ import { SuppressionsScreen } from './screens/suppressions.js';
 import { CaseScreen } from './screens/case.js';
 
 export const ROUTES = [
+  { path: '/intake', screen: IntakeScreen, nav: 'nav.intake', order: 5, allowed: (can) => can('case.open') },
   { path: '/staff', screen: StaffScreen, nav: 'nav.staff', order: 40, allowed: (can) => can('staff.list') },
   { path: '/canned-replies', screen: CannedRepliesScreen, nav: 'nav.canned_replies', order: 50, allowed: (can) => can('case.reply') || can('canned_reply.manage') },
   { path: '/quarantine', screen: QuarantineScreen, nav: 'nav.quarantine', order: 60, allowed: (can) => can('quarantine.view') },
