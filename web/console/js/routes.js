@@ -2,8 +2,12 @@
 // menu) and who may open it (`allowed(can)`, from the permissions of GET /v1/admin/me; the server
 // decides again on every call). A new screen is one line here and one file in screens/.
 import { ProfileScreen } from './screens/profile.js';
+import { QueueScreen } from './screens/queue.js';
+import { SearchScreen } from './screens/search.js';
 
 export const ROUTES = [
+  { path: '/cases', screen: QueueScreen, nav: 'nav.cases', order: 10, allowed: (can) => can('case.view') },
+  { path: '/search', screen: SearchScreen, allowed: (can) => can('case.view') },
   { path: '/profile', screen: ProfileScreen, nav: 'nav.profile', order: 90, allowed: () => true },
 ];
 
