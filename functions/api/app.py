@@ -366,6 +366,44 @@ def admin_lift_suppression(address):
     return _json(views.suppression_view(wiring.suppression_admin().lift(principal, command)))
 
 
+# -- the staff console: handlers in civicdesk.api.console_handlers (docs/api.md) ----------------
+
+#: (method, path, handler); the handler's name is the route's.
+_CONSOLE = (("GET", "/v1/public/staff-sign-in", "public_staff_sign_in"),
+            ("GET", "/v1/admin/categories", "admin_categories"),
+            ("POST", "/v1/admin/routing-preview", "admin_routing_preview"),
+            ("GET", "/v1/admin/me/views", "admin_list_views"),
+            ("POST", "/v1/admin/me/views", "admin_create_view"),
+            ("PUT", "/v1/admin/me/views/{view_id}", "admin_update_view"),
+            ("DELETE", "/v1/admin/me/views/{view_id}", "admin_delete_view"),
+            ("GET", "/v1/admin/canned-replies", "admin_list_canned_replies"),
+            ("POST", "/v1/admin/canned-replies", "admin_create_canned_reply"),
+            ("PUT", "/v1/admin/canned-replies/{reply_id}", "admin_update_canned_reply"),
+            ("DELETE", "/v1/admin/canned-replies/{reply_id}", "admin_delete_canned_reply"),
+            ("PUT", "/v1/admin/me/language", "admin_set_language"),
+            ("GET", "/v1/admin/board", "admin_board"),
+            ("GET", "/v1/admin/case-count", "admin_case_count"))
+
+
+def _console(handler: str):
+    def view(**path):
+        from civicdesk.api import console_handlers
+
+        request = app.current_request
+        call = console_handlers.Call(services=wiring, principal=_principal, body=_body,
+                                     params=dict(request.query_params or {}),
+                                     language=_language, path=path)
+        return _json(*getattr(console_handlers, handler)(call))
+
+    return view
+
+
+for _method, _path, _handler in _CONSOLE:
+    app.route(_path, methods=[_method], name=_handler,
+              **({} if _method == "GET" else {"content_types": ["application/json"]}))(
+        api_view(_console(_handler)))
+
+
 @app.route("/v1/openapi.json", methods=["GET"])
 @api_view
 def openapi_document():

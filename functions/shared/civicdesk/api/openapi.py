@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..rendering import translate
+from . import console_schemas as cs
 from . import schemas as s
 from .response_schemas import (
     CASE_DETAIL,
@@ -190,6 +191,65 @@ OPERATIONS: tuple[Operation, ...] = (
               "Take an address off the suppression list (recorded with who, when and why)",
               SUPPRESSION, body=s.SUPPRESSION_LIFT, staff=True,
               errors=(400, 401, 403, 404, 413, 415)),
+    # -- the staff console (console_schemas.py) --
+    Operation("GET", "/v1/public/staff-sign-in", "getStaffSignIn", "public",
+              "Where the staff console signs in: the staff pool, its app client, Cognito's endpoint",
+              cs.STAFF_SIGN_IN, errors=(),
+              description="The console calls Cognito itself (InitiateAuth with USER_PASSWORD_AUTH, "
+                          "RespondToAuthChallenge for a new password or a TOTP code, "
+                          "REFRESH_TOKEN_AUTH, ChangePassword) and sends the ID token here."),
+    Operation("GET", "/v1/admin/categories", "listStaffCategories", "staff",
+              "Every category with its names, descriptions and keywords in all languages",
+              cs.STAFF_CATEGORIES, staff=True, errors=(401, 403)),
+    Operation("POST", "/v1/admin/routing-preview", "previewRouting", "staff",
+              "The department a case would be routed to, and the rule that chose it",
+              cs.ROUTING_PREVIEW_RESULT, body=cs.ROUTING_PREVIEW, staff=True,
+              errors=(400, 401, 403, 413, 415),
+              refusals=(*_CATEGORY_REFUSALS[:2], _OUTSIDE),
+              description="The intake's own routing: the category's department, refined by the "
+                          "area the location falls in. Nothing is stored."),
+    Operation("GET", "/v1/admin/me/views", "listSavedViews", "staff", "My saved queues",
+              cs.SAVED_VIEW_LIST, staff=True, errors=(401, 403)),
+    Operation("POST", "/v1/admin/me/views", "createSavedView", "staff", "Save a queue under a name",
+              cs.SAVED_VIEW_RESULT, 201, body=cs.SAVED_VIEW, staff=True,
+              errors=(400, 401, 403, 409, 413, 415),
+              description="The filters are checked as the queue checks them (`filters.<name>` in "
+                          "the field errors). 409 `conflict` when one keeps 50 views already."),
+    Operation("PUT", "/v1/admin/me/views/{view_id}", "updateSavedView", "staff",
+              "Rename a saved queue or change its filters", cs.SAVED_VIEW_RESULT,
+              body=cs.SAVED_VIEW, staff=True, errors=(400, 401, 403, 404, 413, 415)),
+    Operation("DELETE", "/v1/admin/me/views/{view_id}", "deleteSavedView", "staff",
+              "Delete a saved queue", cs.DELETED, staff=True, errors=(401, 403, 404),
+              body_required=False),
+    Operation("GET", "/v1/admin/canned-replies", "listCannedReplies", "staff",
+              "Canned replies (of one language)", cs.CANNED_REPLY_LIST,
+              query=cs.CANNED_REPLY_QUERY, staff=True, errors=(400, 401, 403)),
+    Operation("POST", "/v1/admin/canned-replies", "createCannedReply", "staff",
+              "Add a canned reply (administrators)", cs.CANNED_REPLY_RESULT, 201,
+              body=cs.CANNED_REPLY, staff=True, errors=(400, 401, 403, 413, 415)),
+    Operation("PUT", "/v1/admin/canned-replies/{reply_id}", "updateCannedReply", "staff",
+              "Change a canned reply (administrators)", cs.CANNED_REPLY_RESULT,
+              body=cs.CANNED_REPLY_CHANGE, staff=True, errors=(400, 401, 403, 404, 409, 413, 415),
+              description="409 with `current_version` when another administrator changed it "
+                          "since `version` was read."),
+    Operation("DELETE", "/v1/admin/canned-replies/{reply_id}", "deleteCannedReply", "staff",
+              "Delete a canned reply (administrators)", cs.DELETED,
+              body=cs.CANNED_REPLY_DELETION, staff=True, errors=(400, 401, 403, 404, 409, 413, 415)),
+    Operation("PUT", "/v1/admin/me/language", "setMyLanguage", "staff",
+              "Set my console language (custom:language; in the ID token from its next refresh)",
+              cs.LANGUAGE_RESULT, body=cs.LANGUAGE_CHANGE, staff=True,
+              errors=(400, 401, 413, 415)),
+    Operation("GET", "/v1/admin/board", "getBoard", "staff",
+              "The supervisors' board: per department new, in progress, waiting, escalated, and "
+              "who works on what", cs.BOARD, query=cs.BOARD_QUERY, staff=True,
+              errors=(400, 401, 403),
+              description="Department agents get their departments' rows. Counts are "
+                          "`Select=COUNT` queries of the filtered queues' index (docs/data-model.md)."),
+    Operation("GET", "/v1/admin/case-count", "countCases", "staff",
+              "How many cases a queue holds: the queue's filters, the same checks",
+              cs.CASE_COUNT, query=s.QUEUE_QUERY, staff=True, errors=(400, 401, 403),
+              description="`limit`, `cursor` and `order` are accepted and ignored, so the queue's "
+                          "query string can be sent as it is."),
 )
 
 _STATUS_TEXT = {400: "Invalid request: every bad field is listed", 401: "No valid staff token",
@@ -225,6 +285,8 @@ def _parameters(operation: Operation) -> list[dict]:
                 schema["pattern"] = s.NUMBER_PATTERN
             elif name == "subscription_id":
                 schema["pattern"] = s.SUBSCRIPTION_ID_PATTERN
+            elif name in ("view_id", "reply_id"):
+                schema["pattern"] = cs.VIEW_ID_PATTERN
             params.append({"name": name, "in": "path", "required": True, "schema": schema})
     if operation.query is not None:
         for name, spec in operation.query.fields.items():

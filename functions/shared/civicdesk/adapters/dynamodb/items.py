@@ -253,3 +253,36 @@ class DeliveryReportItem(TableItem, discriminator="delivery_report"):
     feedback_id = UnicodeAttribute(null=True)
     detail = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
+
+
+class StaffProfileItem(TableItem, discriminator="staff_profile"):
+    """``STAFF#<sub>`` / ``#STAFF``: what the table keeps about one staff member; ``view_count``
+    is kept in the transaction that adds or removes one of their saved views (the limit)."""
+
+    view_count = NumberAttribute(default=0)
+
+
+class SavedViewItem(TableItem, discriminator="saved_view"):
+    """``STAFF#<sub>`` / ``VIEW#<view id>``: one of a staff member's saved queues."""
+
+    view_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    filters: MapAttribute[str, Any] = MapAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class CannedReplyItem(TableItem, discriminator="canned_reply"):
+    """``CANNED_REPLY`` / ``REPLY#<reply id>``: a reply text the administrators keep;
+    ``reply_version`` is checked by every change (409 on a stale one)."""
+
+    reply_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    text = UnicodeAttribute()
+    language = UnicodeAttribute()
+    categories = ListAttribute(of=UnicodeAttribute, null=True)
+    reply_version = NumberAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()

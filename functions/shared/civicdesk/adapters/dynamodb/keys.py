@@ -214,3 +214,25 @@ def report_sk(at: str, report_key: str) -> str:
 def suppression_sk(suppressed_at: str, address: str) -> str:
     """GSI3's sort key of a suppressed address: newest suppression last, the key for ties."""
     return f"{suppressed_at}#{address_key(address)}"
+
+
+# -- the staff console: a staff member's own items, the canned replies ---------------------------
+
+STAFF_PREFIX = "STAFF#"
+STAFF_PROFILE_SK = "#STAFF"
+SAVED_VIEW_PREFIX = "VIEW#"
+CANNED_REPLY_PK = "CANNED_REPLY"
+CANNED_REPLY_PREFIX = "REPLY#"
+
+
+def staff_pk(user_id: str) -> str:
+    """The partition of one staff member's items, by the pool's ``sub`` (never reused)."""
+    return f"{STAFF_PREFIX}{user_id}"
+
+
+def saved_view_sk(view_id: str) -> str:
+    return f"{SAVED_VIEW_PREFIX}{view_id}"
+
+
+def canned_reply_sk(reply_id: str) -> str:
+    return f"{CANNED_REPLY_PREFIX}{reply_id}"
