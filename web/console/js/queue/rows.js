@@ -2,9 +2,10 @@
 // link that opens it), status and escalation badges, category and excerpt, department and
 // assignee, and when it was received (relative, the exact time in its tooltip).
 import { html, useLayoutEffect } from '../lib.js';
-import { t, formatDateTime, formatRelative } from '../i18n.js';
+import { t } from '../i18n.js';
 import { href, navigate } from '../router.js';
 import { StatusBadge } from '../ui.js';
+import { dateTime, FULL, relative } from './format.js';
 
 /** User Timing marks around the rendering of a page of rows (bench/console.py reads them). */
 export const MARK_DATA = 'civicdesk:queue-data';
@@ -18,9 +19,9 @@ export function markData() {
 
 function Received({ value, now }) {
   if (!value) return null;
-  return html`<time datetime=${value} title=${formatDateTime(value, { dateStyle: 'full', timeStyle: 'medium' })}>
-    ${formatRelative(value, now)}</time>
-    <span class="case-received-exact">${formatDateTime(value)}</span>`;
+  return html`<time datetime=${value} title=${dateTime(value, FULL)}>
+    ${relative(value, now)}</time>
+    <span class="case-received-exact">${dateTime(value)}</span>`;
 }
 
 function openRow(event, number) {

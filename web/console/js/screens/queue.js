@@ -33,7 +33,8 @@ function storePages(key, pages) {
 }
 
 /** One page of the queue and its count, read again every REFRESH_SECONDS (while the tab is
- * visible) and on `refresh()`, the rows on screen kept while a new answer is awaited. */
+ * visible) and on `refresh()`, the rows on screen kept while a new answer is awaited. The count
+ * is asked for once the page has come: the rows are what the staff member waits for. */
 function useQueuePage(query, withCount) {
   const [state, setState] = useState({ page: null, count: null, error: null, loading: true, at: null });
   const generation = useRef(0);
@@ -42,17 +43,21 @@ function useQueuePage(query, withCount) {
     generation.current += 1;
     const mine = generation.current;
     if (!background) setState((s) => ({ ...s, loading: true, error: null }));
+    let page;
     try {
-      const [page, count] = await Promise.all([
-        api.get('/v1/admin/cases', query),
-        withCount ? api.get('/v1/admin/case-count', query).catch(() => null) : Promise.resolve(null),
-      ]);
-      if (mine !== generation.current) return;
-      markData();
-      setState({ page, count, error: null, loading: false, at: new Date() });
+      page = await api.get('/v1/admin/cases', query);
     } catch (error) {
       if (mine === generation.current) setState((s) => ({ ...s, error, loading: false }));
+      return;
     }
+    if (mine !== generation.current) return;
+    markData();
+    setState((s) => ({ ...s, page, error: null, loading: false, at: new Date(),
+      count: background ? s.count : undefined }));
+    if (!withCount) return;
+    // null: no count to show (the page's own count is shown instead); undefined: asked for.
+    const count = await api.get('/v1/admin/case-count', query).catch(() => null);
+    if (mine === generation.current) setState((s) => ({ ...s, count }));
   }, [text, withCount]);
   useEffect(() => { read(false); }, [read]);
   useEffect(() => {
@@ -68,7 +73,7 @@ function useQueuePage(query, withCount) {
 }
 
 function CountLine({ count, page, loading }) {
-  if (loading && !page) return null;
+  if ((loading && !page) || count === undefined) return null;
   if (count && typeof count.count === 'number') {
     const key = count.complete === false ? 'queue.count.at_least' : 'queue.count';
     return html`<span>${t(key, { count: count.count, n: formatNumber(count.count) })}</span>`;
@@ -92,16 +97,19 @@ export function QueueScreen({ query }) {
   if (limited && !effective.department && !effective.assignee && me.departments.length) {
     effective.department = me.departments[0].id;
   }
-  const reference = useLoad(() => Promise.all([
-    categories(), canListStaff ? colleagues().catch(() => []) : Promise.resolve([]),
-  ]), [language(), canListStaff]);
-  const [cats, staff] = reference.data || [[], []];
-  const departments = useMemo(() => departmentChoices(me, cats, limited), [me, cats, limited]);
-  const names = useMemo(() => Object.fromEntries(staff.map((s) => [s.username, s.name])), [staff]);
-  const views = useLoad(() => api.get('/v1/admin/me/views'), []);
-
   const request = { ...apiQuery(effective), ...(cursor ? { cursor } : {}) };
   const queue = useQueuePage(request, true);
+  // What the side and the filters need besides the rows is asked for once the rows have come
+  // (the categories, public, at once): the rows are what the staff member waits for.
+  const ready = Boolean(queue.page || queue.error);
+  const reference = useLoad(() => categories(), [language()]);
+  const cats = reference.data || [];
+  const people = useLoad(() => (ready && canListStaff ? colleagues().catch(() => []) : Promise.resolve([])),
+    [ready, canListStaff]);
+  const staff = people.data || [];
+  const departments = useMemo(() => departmentChoices(me, cats, limited), [me, cats, limited]);
+  const names = useMemo(() => Object.fromEntries(staff.map((s) => [s.username, s.name])), [staff]);
+  const views = useLoad(() => (ready ? api.get('/v1/admin/me/views') : Promise.resolve(null)), [ready]);
 
   const pages = storedPages(filterKey);
   let index = pages.indexOf(cursor);
