@@ -37,7 +37,7 @@ function Row({ item, names, now }) {
   return html`<tr onClick=${(e) => openRow(e, item.number)}>
     <td class="case-number">
       <a href=${href(`/cases/${item.number}`)}>${item.number}</a>
-      <span class="muted">${item.type_name}</span>
+      <span class="muted">${t(`case.type.${item.type}`)}</span>
     </td>
     <td class="case-status">
       <${StatusBadge} status=${item.status} name=${t(`case.status.${item.status}`)} />
@@ -47,7 +47,7 @@ function Row({ item, names, now }) {
     </td>
     <td class="case-summary">
       <strong>${item.category_name}</strong>
-      <span class="muted"> · ${item.channel_name}${item.requester_name ? ` · ${item.requester_name}` : ''}</span>
+      <span class="muted"> · ${t(`case.channel.${item.channel}`)}${item.requester_name ? ` · ${item.requester_name}` : ''}</span>
       <p class="case-excerpt">${item.excerpt}</p>
     </td>
     <td class="case-who">
