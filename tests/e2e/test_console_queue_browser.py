@@ -173,6 +173,7 @@ def test_a_saved_view_is_saved_opened_renamed_and_deleted(browser, runtime):
         b.switch_to.alert.accept()
         wait(b, lambda d: not d.find_elements(By.LINK_TEXT, "Стабла"), "not deleted")
         assert "Приказ „Стабла“ је обрисан." in b.find_element(By.CSS_SELECTOR, ".view-notice").text
+        assert "view=" not in b.current_url and "category=trees" in b.current_url  # the filters stay
         saved = requests.get(f"{runtime.url}/v1/admin/me/views", headers={"Authorization": token}, timeout=10).json()
         assert all(v["id"] != view["id"] for v in saved["items"])
         sign_out(b)

@@ -147,7 +147,7 @@ export function QueueScreen({ query }) {
     <div class="queue-layout">
       <div class="queue-side">
         <${SavedViews} views=${views} filters=${filters} activeId=${viewId} onChanged=${views.reload}
-          onOpen=${openView} onDeleted=${() => go({}, {})} />
+          onOpen=${openView} onDeleted=${() => navigate('/cases', filters, { replace: true })} />
       </div>
       <div class="queue-main">
         <${ErrorAlert} error=${reference.error} />
