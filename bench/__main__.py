@@ -56,7 +56,10 @@ RESULTS = ROOT / "bench" / "results" / "latest.json"
 REGION = "eu-central-1"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "11"))
 CORPUS_SIZE = int(os.environ.get("BENCH_CORPUS", "200"))
-TARGETS = {"create_case_calls": 3, "track_case_calls": 1, "new_mail_calls": 6,
+#: ``track_case_calls`` is measured with the confirmation's token: the case item decides access
+#: before the history is read (a refusal costs what a missing case costs, issue 12), so 2; the
+#: later messages' link is checked without the case and reads once (``track_later_link``).
+TARGETS = {"create_case_calls": 3, "track_case_calls": 2, "new_mail_calls": 6,
            "queue_page_calls": 1, "case_with_timeline_calls": 1, "status_change_writes": 1,
            "feed_poll_calls": 1,
            "filtered_queue_page_calls": 2, "filtered_queue_items_read_per_case": 2.0,
@@ -515,8 +518,8 @@ def main() -> int:
     f = figures
     print("CivicDesk benchmarks")
     print(f"  create case:     {f['create_case_calls']} AWS calls {f['create_case_call_log']} (target <= 3)")
-    print(f"  track case:      {f['track_case_calls']} AWS call {f['track_case_call_log']} (target <= 1; "
-          f"{f['track_case_calls_cold_container']} before the configuration is cached)")
+    print(f"  track case:      {f['track_case_calls']} AWS call {f['track_case_call_log']} (target <= 2: access "
+          f"before the history; {f['track_case_calls_cold_container']} before the configuration is cached)")
     print(f"  track, later link: {len(f['track_later_link_call_log'])} AWS call "
           f"{f['track_later_link_call_log']} ({f['track_later_link_cold_call_log']} when the "
           f"container has not read the link key yet)")

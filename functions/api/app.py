@@ -295,7 +295,8 @@ def _change(use_case: str, action: Action, parse: str, shape: str):
         except ValidationError:
             service.check_change(principal, action, number)
             raise
-        return _json(getattr(case_views, shape)(getattr(service, use_case)(principal, command)))
+        return _json(getattr(case_views, shape)(getattr(service, use_case)(principal, command),
+                                                _language()))
 
     return view
 

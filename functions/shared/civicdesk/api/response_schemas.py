@@ -75,6 +75,13 @@ CHANGE_RESULT = Obj({
                                                  "reply went by SMS"), "message_id": Str(),
     "merged_into": Str(), "deleted": Bool(),
     "escalation_level": Int(description="The case's escalation level after an escalation"),
+    "warnings": Arr(Obj({
+        "field": Str(required=True, description="The request field of the published text"),
+        "code": Str(required=True, enum=("names_person",),
+                    description="names_person: the text names the requester (in some spelling "
+                                "or form); strangers read it with the name redacted"),
+        "text": Str(required=True, description="The warning, in the caller's language")}),
+        description="What staff should know of what the change published; empty when nothing"),
 })
 
 OPENED = Obj({

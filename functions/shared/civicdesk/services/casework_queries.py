@@ -23,9 +23,23 @@ class CaseQueries(CaseworkBase):
 
     def case(self, principal: Principal | None, number: str) -> CaseFile:
         """The case with its timeline (one ``Query`` for an ordinary case), internal entries
-        included: the whole history and the latest entries of the delivery trail."""
-        authorise(principal, Action.VIEW_CASES)
-        found = self._cases.get_with_followers(number) if parse_number(number) else None
+        included: the whole history and the latest entries of the delivery trail.
+
+        For a caller limited to their departments, access is decided on the case item (one
+        ``GetItem``) before the timeline is read, so another department's case costs the same
+        reads as a missing one (both 403). A caller who may see every case is refused only a
+        missing case (and a deleted one, if they may not see those: a fact about a case they
+        could see until it was deleted) and reads it in one ``Query``."""
+        scope = authorise(principal, Action.VIEW_CASES)
+        assert principal is not None
+        if parse_number(number) is None:
+            authorise_case(principal, Action.VIEW_CASES, None)
+        if scope is not Scope.ALL:
+            case = self._cases.get_case(number)
+            authorise_case(principal, Action.VIEW_CASES, case.department if case else None,
+                           deleted=bool(case and case.deleted))
+        found = self._cases.get_with_followers(number)
+        # again on what was read: the case may have moved or been deleted in between
         authorise_case(principal, Action.VIEW_CASES, found[0].department if found else None,
                        deleted=bool(found and found[0].deleted))
         assert found is not None  # authorise_case refuses a missing case

@@ -144,6 +144,10 @@ class PublicCases(Protocol):
                idempotency: tuple[str, str, dict, int] | None = None, *,
                pending_link: str | None = None) -> None: ...
 
+    def get_case(self, number: str) -> Case | None:
+        """The case item alone (whether the caller may see the case, before its history is
+        read)."""
+
     def get_with_history(self, number: str) -> tuple[Case, list[TimelineEvent]] | None:
         """The case and its history: every timeline entry but the delivery trail (the
         notifications sent and the delivery reports, never public)."""
