@@ -158,9 +158,12 @@ def test_a_saved_view_is_saved_opened_renamed_and_deleted(browser, runtime):
         view = next(v for v in saved["items"] if v["name"] == "Дрвеће")
         assert view["filters"] == {"category": "trees"}
         assert f"view={view['id']}" in b.current_url
+        wait(b, lambda d: d.execute_script(  # the view's count, in the list
+            "const c = document.querySelector('.view-list a[aria-current=true] .view-count');"
+            "return c && c.textContent.trim()") == str(len(trees)), "no count of the view")
         open_screen(b, "/cases", "Предмети")
         wait_rows(b, lambda r: len(r) == 25, "the whole queue")
-        b.find_element(By.LINK_TEXT, "Дрвеће").click()
+        b.find_element(By.PARTIAL_LINK_TEXT, "Дрвеће").click()
         wait_rows(b, lambda r: [x["number"] for x in r] == trees, "the view did not open")
         assert Select(b.find_element(By.NAME, "category")).first_selected_option.get_attribute("value") == "trees"
         b.find_element(By.XPATH, "//button[text()='Преименуј']").click()
@@ -171,7 +174,7 @@ def test_a_saved_view_is_saved_opened_renamed_and_deleted(browser, runtime):
         wait_for_screen(b, "Стабла")
         b.find_element(By.XPATH, "//button[text()='Обриши']").click()
         b.switch_to.alert.accept()
-        wait(b, lambda d: not d.find_elements(By.LINK_TEXT, "Стабла"), "not deleted")
+        wait(b, lambda d: not d.find_elements(By.PARTIAL_LINK_TEXT, "Стабла"), "not deleted")
         assert "Приказ „Стабла“ је обрисан." in b.find_element(By.CSS_SELECTOR, ".view-notice").text
         assert "view=" not in b.current_url and "category=trees" in b.current_url  # the filters stay
         saved = requests.get(f"{runtime.url}/v1/admin/me/views", headers={"Authorization": token}, timeout=10).json()

@@ -3,10 +3,31 @@
 // the open one can take the filters now on screen, be renamed or deleted.
 import { html, useState, useRef, useEffect } from '../lib.js';
 import { api } from '../api.js';
-import { t } from '../i18n.js';
+import { t, formatNumber } from '../i18n.js';
 import { href } from '../router.js';
 import { ErrorAlert, Field, useAction } from '../ui.js';
 import { apiQuery, sameFilters, urlFilters } from './data.js';
+
+//: Views whose cases are counted in the list (one GET /v1/admin/case-count each, one at a time).
+const COUNTED = 20;
+
+/** How many cases each of the first COUNTED views holds now: {id: {count, complete}}. */
+function useViewCounts(items) {
+  const [counts, setCounts] = useState({});
+  const key = JSON.stringify(items.slice(0, COUNTED).map((v) => [v.id, v.filters]));
+  useEffect(() => {
+    let stopped = false;
+    (async () => {
+      for (const view of items.slice(0, COUNTED)) {
+        if (stopped) return;
+        const count = await api.get('/v1/admin/case-count', apiQuery(view.filters)).catch(() => null);
+        if (!stopped && count) setCounts((c) => ({ ...c, [view.id]: count }));
+      }
+    })();
+    return () => { stopped = true; };
+  }, [key]);
+  return counts;
+}
 
 function NameForm({ initial = '', submitLabel, onSubmit, onCancel, busy }) {
   const [name, setName] = useState(initial);
@@ -68,13 +89,19 @@ export function SavedViews({ views, filters, activeId, onChanged, onOpen, onDele
   }
 
   const items = views.data?.items || [];
+  const counts = useViewCounts(items);
   return html`<nav class="card saved-views" aria-labelledby="saved-views-title">
     <h2 id="saved-views-title">${t('views.title')}</h2>
     ${views.error && !views.data ? html`<${ErrorAlert} error=${views.error} />` : null}
     ${items.length ? html`<ul class="view-list">
       ${items.map((view) => html`<li key=${view.id}>
         <a href=${href('/cases', { ...urlFilters(view.filters), view: view.id })}
-          aria-current=${view.id === activeId ? 'true' : undefined}>${view.name}</a>
+          aria-current=${view.id === activeId ? 'true' : undefined}>
+          <span class="view-name">${view.name}</span>
+          ${counts[view.id] ? html`<span class="view-count" aria-hidden="true">${formatNumber(counts[view.id].count)}${counts[view.id].complete === false ? '+' : ''}</span>
+            <span class="visually-hidden">, ${t(counts[view.id].complete === false ? 'queue.count.at_least' : 'queue.count',
+              { count: counts[view.id].count, n: formatNumber(counts[view.id].count) })}</span>` : null}
+        </a>
       </li>`)}
     </ul>` : views.data ? html`<p class="muted">${t('views.none')}</p>` : null}
     ${active && mode === null ? html`<div class="view-actions">
