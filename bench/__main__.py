@@ -24,7 +24,9 @@
 9. SMS (``bench/sms.py``): the encoding, parts and price of each SMS kind per language and per
    the municipality's SMS script setting, at ``SMS_PRICE_USD_PER_PART_SERBIA``.
 10. The table's reads as data grows (``bench/table_reads.py``): a filtered queue page, and the
-   staff's case view and one notification on a case with 50 events x 20 recipients vs 5 x 2.
+   staff's case view and one notification on a case with 50 events x 20 recipients vs 5 x 2;
+   finding cases among 120 located ones: a two-word search, the requester lookup, a map page,
+   the duplicate suggestions (calls and items read), and the search entries a case writes.
 11. The staff console in headless Chromium against the local runtime (``bench/console.py``):
    the first load's requests and bytes as CloudFront sends them compressed (the sign-in, and the
    queue signed in), the time from navigation until the queue's first page of rows is on screen,

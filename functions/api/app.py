@@ -244,7 +244,7 @@ def admin_staff():
 
     query = commands.colleague_query(app.current_request.query_params)
     members = wiring.staff_service().colleagues(_principal(), query)
-    return _json(views.colleagues_view(members, _language()))
+    return _json(views.colleagues_view(members, wiring.municipality_provider().get(), _language()))
 
 
 @app.route("/v1/admin/cases", methods=["GET"])
@@ -383,7 +383,8 @@ _CONSOLE = (("GET", "/v1/public/staff-sign-in", "public_staff_sign_in"),
             ("DELETE", "/v1/admin/canned-replies/{reply_id}", "admin_delete_canned_reply"),
             ("PUT", "/v1/admin/me/language", "admin_set_language"),
             ("GET", "/v1/admin/board", "admin_board"),
-            ("GET", "/v1/admin/case-count", "admin_case_count"))
+            ("GET", "/v1/admin/case-count", "admin_case_count"),
+            ("GET", "/v1/admin/quarantine/{quarantine_id}", "admin_quarantined_message"))
 
 
 def _console(handler: str):
@@ -396,6 +397,20 @@ def _console(handler: str):
                                      language=_language, path=path)
         return _json(*getattr(console_handlers, handler)(call))
 
+# -- finding cases (services/search.py, api/search_views.py) -------------------------------------
+
+def _finding(parse: str, use_case: str, shape: str):
+    """A read that finds cases: the query string parsed by ``search_views.<parse>``, one call
+    of the search service's ``use_case``, the answer shaped by ``search_views.<shape>``."""
+
+    def view():
+        from civicdesk.api import search_views
+
+        principal, language = _principal(), _language()
+        query = getattr(search_views, parse)(app.current_request.query_params)
+        found = getattr(wiring.search_service(), use_case)(principal, query)
+        return _json(getattr(search_views, shape)(found, wiring.municipality_provider().get(), language))
+
     return view
 
 
@@ -403,6 +418,14 @@ for _method, _path, _handler in _CONSOLE:
     app.route(_path, methods=[_method], name=_handler,
               **({} if _method == "GET" else {"content_types": ["application/json"]}))(
         api_view(_console(_handler)))
+
+#: (path, route name, parser, service use case, view) in api.search_views / services.search
+_FINDING = (("/v1/admin/search", "admin_search", "search_query", "search", "search_page"),
+            ("/v1/admin/requesters", "admin_requester", "requester_query", "requester", "requester_page"),
+            ("/v1/admin/map", "admin_map", "map_query", "map", "map_page"),
+            ("/v1/admin/cases/nearby", "admin_nearby", "nearby_query", "nearby", "nearby_page"))
+for _path, _name, _parse, _use_case, _shape in _FINDING:
+    app.route(_path, methods=["GET"], name=_name)(api_view(_finding(_parse, _use_case, _shape)))
 
 
 @app.route("/v1/openapi.json", methods=["GET"])

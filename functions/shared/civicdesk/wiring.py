@@ -349,6 +349,21 @@ def board_service():
     _tables_configured()
     return BoardService(DynamoQueueCounts(), municipality_provider())
 
+@lru_cache(maxsize=1)
+def search_index():
+    from .adapters.dynamodb.search import DynamoSearchIndex
+
+    _tables_configured()
+    return DynamoSearchIndex()
+
+
+@lru_cache(maxsize=1)
+def search_service():
+    """Finding cases: search, requester lookup, the map, nearby cases."""
+    from .services.search import SearchService
+
+    return SearchService(search_index(), municipality_provider(), _deferred(phone_numbers))
+
 
 # -- the operator tools (civicdesk.cli): a resource named on the command line, not in settings ----
 
@@ -407,5 +422,5 @@ def reset() -> None:
                     phone_numbers, casework_service, staff_service, staff_standing, quarantine_admin,
                     event_publisher, notification_service, link_keys, tracking_links,
                     console_info, saved_view_service, language_service, canned_reply_service,
-                    board_service):
+                    board_service, search_index, search_service):
         factory.cache_clear()

@@ -4,10 +4,18 @@
 import { ProfileScreen } from './screens/profile.js';
 import { QueueScreen } from './screens/queue.js';
 import { SearchScreen } from './screens/search.js';
+import { StaffScreen } from './screens/staff.js';
+import { CannedRepliesScreen } from './screens/canned_replies.js';
+import { QuarantineScreen } from './screens/quarantine.js';
+import { SuppressionsScreen } from './screens/suppressions.js';
 
 export const ROUTES = [
   { path: '/cases', screen: QueueScreen, nav: 'nav.cases', order: 10, allowed: (can) => can('case.view') },
   { path: '/search', screen: SearchScreen, allowed: (can) => can('case.view') },
+  { path: '/staff', screen: StaffScreen, nav: 'nav.staff', order: 40, allowed: (can) => can('staff.list') },
+  { path: '/canned-replies', screen: CannedRepliesScreen, nav: 'nav.canned_replies', order: 50, allowed: (can) => can('case.reply') || can('canned_reply.manage') },
+  { path: '/quarantine', screen: QuarantineScreen, nav: 'nav.quarantine', order: 60, allowed: (can) => can('quarantine.view') },
+  { path: '/suppressions', screen: SuppressionsScreen, nav: 'nav.suppressions', order: 70, allowed: (can) => can('suppression.manage') },
   { path: '/profile', screen: ProfileScreen, nav: 'nav.profile', order: 90, allowed: () => true },
 ];
 

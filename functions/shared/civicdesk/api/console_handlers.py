@@ -107,3 +107,10 @@ def admin_board(call: Call) -> Answer:
 def admin_case_count(call: Call) -> Answer:
     tally = call.services.board_service().count(call.principal(), queue_filter(call.params))
     return cv.count_view(tally), 200, {}
+
+
+def admin_quarantined_message(call: Call) -> Answer:
+    from .views import quarantined_message_view
+
+    entry, mail = call.services.quarantine_admin().message(call.principal(), call.path["quarantine_id"])
+    return quarantined_message_view(entry, mail), 200, {}

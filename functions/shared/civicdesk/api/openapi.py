@@ -27,6 +27,7 @@ from .response_schemas import (
     OPENED,
     PUBLIC_CASE_VIEW,
     QUARANTINE_PAGE,
+    QUARANTINED_MESSAGE,
     QUEUE_PAGE,
     RELEASE_RESULT,
     STAFF_LIST,
@@ -69,6 +70,48 @@ _CATEGORY_REFUSALS = (("category", "unknown_category", "the municipality has no 
                       ("language", "not_allowed", "not one of the municipality's languages"))
 _IDEMPOTENCY = (("Idempotency-Key", "Repeat a request safely: the same key answers the first "
                                     "result again (8-100 letters, digits or dashes)"),)
+
+
+def _finding_operations() -> tuple[Operation, ...]:
+    """Search, requester lookup, the map and nearby cases (``api/search_views.py``)."""
+    from . import search_views as f
+
+    answers = f.response_schemas()
+    return (
+        Operation("GET", "/v1/admin/search", "searchCases", "staff",
+                  "Find cases by number, requester (phone, e-mail, name) or words", answers["search"],
+                  query=f.SEARCH_QUERY, staff=True, errors=(400, 401, 403),
+                  refusals=(("q", "no_search_word", "no word of at least two letters"),
+                            ("q", "too_many_words", "more than five words")),
+                  description="Newest first; cases shaped as in a queue. Words match any script "
+                              "(`Beograd` finds `Београд`), without diacritics, by prefix; every "
+                              "word must match. A case number (also `2026-123`, `000123`) is "
+                              "looked up directly, a phone number or e-mail address as the "
+                              "requester's. Department agents find only their departments' cases; "
+                              "deleted cases are never found. At most 5 word queries and 3 batch "
+                              "reads per page."),
+        Operation("GET", "/v1/admin/requesters", "findRequester", "staff",
+                  "A requester by phone or e-mail, with their earlier cases", answers["requester"],
+                  query=f.REQUESTER_QUERY, staff=True, errors=(400, 401, 403),
+                  refusals=(("phone", "one_of", "give either phone or email"),
+                            ("phone", "invalid_phone", "not a valid phone number")),
+                  description="The intake screen's lookup: name and contacts as the newest case "
+                              "names them, and the cases newest first (cursor pages)."),
+        Operation("GET", "/v1/admin/map", "mapCases", "staff",
+                  "Cases with a location inside a box, as GeoJSON markers", answers["map"],
+                  query=f.MAP_QUERY, staff=True, errors=(400, 401, 403),
+                  refusals=(("bbox", "too_large", "the box needs more than 16 index cells"),
+                            ("bbox", "invalid_format", "west must not exceed east, south north")),
+                  description="Read from the geo index, one query per cell of the box (at most "
+                              "16); `next_cursor` continues. Filters: status, category, "
+                              "department, assignee (`me`), received from/to. Department agents "
+                              "see only their departments."),
+        Operation("GET", "/v1/admin/cases/nearby", "nearbyCases", "staff",
+                  "Open cases near a point (duplicate suggestions), nearest first",
+                  answers["nearby"], query=f.NEARBY_QUERY, staff=True, errors=(400, 401, 403),
+                  refusals=(("category", "unknown_category", "the municipality has no such category"),)),
+    )
+
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/v1/public/municipality", "getMunicipality", "public",
@@ -179,6 +222,12 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/v1/admin/quarantine", "listQuarantine", "staff",
               "Quarantined mail (spam, viruses) with the reason", QUARANTINE_PAGE,
               query=s.PAGE_QUERY, staff=True, errors=(400, 401, 403)),
+    Operation("GET", "/v1/admin/quarantine/{quarantine_id}", "readQuarantined", "staff",
+              "One quarantined message: its headers, its text and the list of its attachments",
+              QUARANTINED_MESSAGE, staff=True, errors=(401, 403, 404),
+              description="Read from the raw mail kept in S3 and parsed as the intake would; "
+                          "nothing is processed or sent. The text is cut at 20,000 characters "
+                          "(`text_truncated`); attachments are listed, never served."),
     Operation("POST", "/v1/admin/quarantine/{quarantine_id}/release", "releaseQuarantined",
               "staff", "Process a quarantined message after all", RELEASE_RESULT, staff=True,
               errors=(401, 403, 404)),
@@ -250,6 +299,7 @@ OPERATIONS: tuple[Operation, ...] = (
               cs.CASE_COUNT, query=s.QUEUE_QUERY, staff=True, errors=(400, 401, 403),
               description="`limit`, `cursor` and `order` are accepted and ignored, so the queue's "
                           "query string can be sent as it is."),
+    *_finding_operations(),
 )
 
 _STATUS_TEXT = {400: "Invalid request: every bad field is listed", 401: "No valid staff token",

@@ -110,8 +110,11 @@ ME = Obj({
 })
 
 STAFF_LIST = Obj({"items": Arr(Obj({"username": Str(), "name": Str(), "email": Str(),
-                                    "roles": Arr(Str()), "role_names": Arr(Str()),
-                                    "departments": Arr(Str())}))})
+                                    "roles": Arr(Str()), "role_names": Arr(_TEXT),
+                                    "departments": Arr(Str()),
+                                    "department_names": Arr(_TEXT, description="In the order of `departments`")})),
+                  "departments": Arr(Obj({"id": Str(), "name": _TEXT}),
+                                     description="The municipality's departments, to filter by")})
 
 FEED_PAGE = Obj({
     "changes": Arr(Obj({
@@ -128,10 +131,25 @@ FEED_PAGE = Obj({
     "more": Bool(description="Cut at `limit`: poll again at once"),
 })
 
-QUARANTINE_PAGE = Obj({"items": Arr(Obj({
+_QUARANTINE_ENTRY = {
     "id": Str(), "reason": Str(), "sender": Str(), "subject": Str(), "recipients": Arr(Str()),
     "received_at": Str(format="date-time"), "verdicts": Obj({}), "released_at": Str(),
-    "released_by": Str()})), "next_cursor": Str()})
+    "released_by": Str()}
+QUARANTINE_PAGE = Obj({"items": Arr(Obj(_QUARANTINE_ENTRY)), "next_cursor": Str()})
+QUARANTINED_MESSAGE = Obj({**_QUARANTINE_ENTRY, "message": Obj({
+    "from_address": Str(), "from_name": Str(), "reply_to": Arr(Str()), "to": Arr(Str()),
+    "cc": Arr(Str()), "return_path": Str(), "subject": Str(), "date": Str(format="date-time"),
+    "message_id": Str(), "in_reply_to": Arr(Str()),
+    "language": Str(description="The language the text was detected in"),
+    "text": Str(description="The plain text (of the HTML part when there is no other)"),
+    "text_truncated": Bool(description="The text was cut at 20,000 characters"),
+    "has_html": Bool(),
+    "attachments": Arr(Obj({"filename": Str(), "content_type": Str(), "size": Int(),
+                            "inline": Bool(),
+                            "refused": Str(description="too_large, dangerous_type, encrypted_archive")})),
+    "auto_generated": Arr(Str(description="Why it looks machine-sent (RFC 3834 and others)")),
+    "defects": Arr(Str()), "bounce": Bool(description="It is a delivery report")})},
+    description="A quarantined message as the intake would read it")
 
 RELEASE_RESULT = Obj({"outcome": Str(), "number": Str(), "replied": Bool(), "reason": Str()})
 SUPPRESSION = Obj({
