@@ -397,6 +397,9 @@ def _console(handler: str):
                                      language=_language, path=path)
         return _json(*getattr(console_handlers, handler)(call))
 
+    return view
+
+
 # -- finding cases (services/search.py, api/search_views.py) -------------------------------------
 
 def _finding(parse: str, use_case: str, shape: str):
@@ -418,6 +421,7 @@ for _method, _path, _handler in _CONSOLE:
     app.route(_path, methods=[_method], name=_handler,
               **({} if _method == "GET" else {"content_types": ["application/json"]}))(
         api_view(_console(_handler)))
+
 
 #: (path, route name, parser, service use case, view) in api.search_views / services.search
 _FINDING = (("/v1/admin/search", "admin_search", "search_query", "search", "search_page"),
