@@ -204,6 +204,7 @@ def test_search_opens_a_case_by_its_number_and_finds_cyrillic_words_typed_in_lat
         roads = [c["number"] for c in runtime.cases if c["category"] == "road_damage"]
         assert sorted(r["number"] for r in found) == sorted(roads)
         assert "предмет" in b.find_element(By.CSS_SELECTOR, "p.queue-count").text
+        assert b.find_element(By.CSS_SELECTOR, ".search-how").text.startswith("Пронађено по речима")
         search_for(b, "nepostojecarec")
         wait_for_screen(b, "Претрага: nepostojecarec")
         wait(b, lambda d: "Ниједан предмет" in d.find_element(By.CSS_SELECTOR, "p.queue-count").text, "no 'none'")

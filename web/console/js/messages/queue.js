@@ -1,6 +1,11 @@
 // Texts of the queues, the saved views and the search (screens/queue.js, screens/search.js, queue/).
 export default {
   en: {
+    "search.by.number": "Found by the case number.",
+    "search.by.email": "Found by the requester’s e-mail address.",
+    "search.by.phone": "Found by the requester’s phone number.",
+    "search.by.words": "Found by words of the requester’s name, the subject, the address or the description, in either script.",
+    "search.truncated": "A word matched very many cases, so some may be missing: add another word.",
     "nav.cases": "Cases",
     "queue.title": "Cases",
     "queue.filters": "Filters",
@@ -97,6 +102,11 @@ export default {
     "search.none": "No case found for “{q}”.",
   },
   'sr-Latn': {
+    "search.by.number": "Pronađeno po broju predmeta.",
+    "search.by.email": "Pronađeno po adresi e-pošte podnosioca.",
+    "search.by.phone": "Pronađeno po broju telefona podnosioca.",
+    "search.by.words": "Pronađeno po rečima iz imena podnosioca, naslova, adrese ili opisa, na oba pisma.",
+    "search.truncated": "Jedna reč se pojavljuje u veoma mnogo predmeta, pa neki možda nedostaju: dodajte još jednu reč.",
     "nav.cases": "Predmeti",
     "queue.title": "Predmeti",
     "queue.filters": "Filteri",
@@ -193,6 +203,11 @@ export default {
     "search.none": "Nijedan predmet nije pronađen za „{q}“.",
   },
   'sr-Cyrl': {
+    "search.by.number": "Пронађено по броју предмета.",
+    "search.by.email": "Пронађено по адреси е-поште подносиоца.",
+    "search.by.phone": "Пронађено по броју телефона подносиоца.",
+    "search.by.words": "Пронађено по речима из имена подносиоца, наслова, адресе или описа, на оба писма.",
+    "search.truncated": "Једна реч се појављује у веома много предмета, па неки можда недостају: додајте још једну реч.",
     "nav.cases": "Предмети",
     "queue.title": "Предмети",
     "queue.filters": "Филтери",
@@ -289,6 +304,11 @@ export default {
     "search.none": "Ниједан предмет није пронађен за „{q}“.",
   },
   bg: {
+    "search.by.number": "Намерено по номер на преписката.",
+    "search.by.email": "Намерено по имейла на подателя.",
+    "search.by.phone": "Намерено по телефона на подателя.",
+    "search.by.words": "Намерено по думи от името на подателя, темата, адреса или описанието, на кирилица или латиница.",
+    "search.truncated": "Една дума се среща в твърде много преписки и някои може да липсват: добавете още една дума.",
     "nav.cases": "Преписки",
     "queue.title": "Преписки",
     "queue.filters": "Филтри",
@@ -385,6 +405,11 @@ export default {
     "search.none": "Няма намерена преписка за „{q}“.",
   },
   cs: {
+    "search.by.number": "Nalezeno podle čísla případu.",
+    "search.by.email": "Nalezeno podle e-mailu oznamovatele.",
+    "search.by.phone": "Nalezeno podle telefonu oznamovatele.",
+    "search.by.words": "Nalezeno podle slov ze jména oznamovatele, předmětu, adresy nebo popisu, v kterémkoli písmu.",
+    "search.truncated": "Jedno slovo se vyskytuje ve velmi mnoha případech, některé proto mohou chybět: přidejte další slovo.",
     "nav.cases": "Případy",
     "queue.title": "Případy",
     "queue.filters": "Filtry",

@@ -50,6 +50,8 @@ export function SearchScreen({ query }) {
     <p role="status" class="queue-count">${page ? (page.items.length
       ? t(page.truncated || page.next_cursor ? 'search.count.more' : 'search.count', { count: page.count, n: formatNumber(page.count) })
       : t('search.none', { q })) : ''}</p>
+    ${page && page.items.length ? html`<p class="muted search-how">${t(`search.by.${page.matched_by}`)}
+      ${page.truncated ? html` <strong>${t('search.truncated')}</strong>` : null}</p>` : null}
     ${page && page.items.length ? html`<${CaseRows} items=${page.items} names=${names} caption=${title} />` : null}
     ${page && (cursor || page.next_cursor) ? html`<nav class="pager" aria-label=${t('queue.pages')}>
       <button type="button" class="button-quiet" disabled=${!cursor} onClick=${back}>${t('queue.previous')}</button>
