@@ -3,6 +3,9 @@
 // decides again on every call). A new screen is one line here and one file in screens/.
 import { ProfileScreen } from './screens/profile.js';
 import { IntakeScreen } from './screens/intake.js';
+
+import { QueueScreen } from './screens/queue.js';
+import { SearchScreen } from './screens/search.js';
 import { StaffScreen } from './screens/staff.js';
 import { CannedRepliesScreen } from './screens/canned_replies.js';
 import { QuarantineScreen } from './screens/quarantine.js';
@@ -11,6 +14,9 @@ import { CaseScreen } from './screens/case.js';
 
 export const ROUTES = [
   { path: '/intake', screen: IntakeScreen, nav: 'nav.intake', order: 5, allowed: (can) => can('case.open') },
+
+  { path: '/cases', screen: QueueScreen, nav: 'nav.cases', order: 10, allowed: (can) => can('case.view') },
+  { path: '/search', screen: SearchScreen, allowed: (can) => can('case.view') },
   { path: '/staff', screen: StaffScreen, nav: 'nav.staff', order: 40, allowed: (can) => can('staff.list') },
   { path: '/canned-replies', screen: CannedRepliesScreen, nav: 'nav.canned_replies', order: 50, allowed: (can) => can('case.reply') || can('canned_reply.manage') },
   { path: '/quarantine', screen: QuarantineScreen, nav: 'nav.quarantine', order: 60, allowed: (can) => can('quarantine.view') },
