@@ -2,10 +2,6 @@
 // (Serbian Latin is the letter-by-letter transliteration of Serbian Cyrillic.)
 export default {
   en: {
-    'nav.staff': "Staff",
-    'nav.canned_replies': "Canned replies",
-    'nav.quarantine': "Quarantine",
-    'nav.suppressions': "Suppressed addresses",
     'admin.pager': "Pages",
     'admin.pager.first': "First page",
     'admin.pager.next': "Next page",
@@ -189,10 +185,6 @@ export default {
     'canned.gone': "This reply was deleted meanwhile by someone else.",
   },
   "sr-Latn": {
-    'nav.staff': "Zaposleni",
-    'nav.canned_replies': "Gotovi odgovori",
-    'nav.quarantine': "Karantin",
-    'nav.suppressions': "Blokirane adrese",
     'admin.pager': "Stranice",
     'admin.pager.first': "Prva strana",
     'admin.pager.next': "Sledeća strana",
@@ -376,10 +368,6 @@ export default {
     'canned.gone': "Neko drugi je u međuvremenu obrisao ovaj odgovor.",
   },
   "sr-Cyrl": {
-    'nav.staff': "Запослени",
-    'nav.canned_replies': "Готови одговори",
-    'nav.quarantine': "Карантин",
-    'nav.suppressions': "Блокиране адресе",
     'admin.pager': "Странице",
     'admin.pager.first': "Прва страна",
     'admin.pager.next': "Следећа страна",
@@ -563,10 +551,6 @@ export default {
     'canned.gone': "Неко други је у међувремену обрисао овај одговор.",
   },
   bg: {
-    'nav.staff': "Служители",
-    'nav.canned_replies': "Готови отговори",
-    'nav.quarantine': "Карантина",
-    'nav.suppressions': "Блокирани адреси",
     'admin.pager': "Страници",
     'admin.pager.first': "Първа страница",
     'admin.pager.next': "Следваща страница",
@@ -750,10 +734,6 @@ export default {
     'canned.gone': "Някой друг междувременно изтри този отговор.",
   },
   cs: {
-    'nav.staff': "Pracovníci",
-    'nav.canned_replies': "Šablony odpovědí",
-    'nav.quarantine': "Karanténa",
-    'nav.suppressions': "Blokované adresy",
     'admin.pager': "Stránky",
     'admin.pager.first': "První stránka",
     'admin.pager.next': "Další stránka",

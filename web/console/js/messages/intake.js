@@ -2,7 +2,6 @@
 // sr-Cyrl letter by letter. Counts have their plural forms (cs also `many`).
 export default {
   en: {
-    'nav.intake': 'New contact',
     'intake.title': 'Register a contact',
     'intake.keys': 'Keyboard: Alt+S saves the case; after saving, Alt+N starts the next call. In the category list, ↓ and ↑ move, Enter chooses, Esc closes.',
     'intake.contact': 'The contact',
@@ -114,7 +113,6 @@ export default {
     'intake.done.keys': 'Alt+N starts the next call.',
   },
   'sr-Latn': {
-    'nav.intake': 'Nova prijava',
     'intake.title': 'Prijem prijave',
     'intake.keys': 'Tastatura: Alt+S čuva prijavu; posle čuvanja Alt+N počinje sledeći poziv. U spisku kategorija ↓ i ↑ pomeraju, Enter bira, Esc zatvara.',
     'intake.contact': 'Kontakt',
@@ -226,7 +224,6 @@ export default {
     'intake.done.keys': 'Alt+N počinje sledeći poziv.',
   },
   'sr-Cyrl': {
-    'nav.intake': 'Нова пријава',
     'intake.title': 'Пријем пријаве',
     'intake.keys': 'Тастатура: Alt+S чува пријаву; после чувања Alt+N почиње следећи позив. У списку категорија ↓ и ↑ померају, Enter бира, Esc затвара.',
     'intake.contact': 'Контакт',
@@ -338,7 +335,6 @@ export default {
     'intake.done.keys': 'Alt+N почиње следећи позив.',
   },
   bg: {
-    'nav.intake': 'Нов сигнал',
     'intake.title': 'Регистриране на сигнал',
     'intake.keys': 'Клавиатура: Alt+S записва сигнала; след записването Alt+N започва следващото обаждане. В списъка с категории ↓ и ↑ местят, Enter избира, Esc затваря.',
     'intake.contact': 'Контактът',
@@ -450,7 +446,6 @@ export default {
     'intake.done.keys': 'Alt+N започва следващото обаждане.',
   },
   cs: {
-    'nav.intake': 'Nové podání',
     'intake.title': 'Zápis podání',
     'intake.keys': 'Klávesnice: Alt+S uloží podání; po uložení Alt+N začne další hovor. V seznamu kategorií ↓ a ↑ posouvají, Enter vybere, Esc zavře.',
     'intake.contact': 'Kontakt',
