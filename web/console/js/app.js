@@ -9,6 +9,17 @@ import { ROUTES, findRoute } from './routes.js';
 import { SessionContext, Spinner, ErrorAlert, Alert, Page } from './ui.js';
 import { SignIn } from './screens/signin.js';
 
+const ME_KEY = 'civicdesk.console.me';
+
+function keptMe(username) {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(ME_KEY) || 'null');
+    return kept && kept.username === username ? kept : null;
+  } catch {
+    return null;
+  }
+}
+
 function permitted(me) {
   const permissions = me?.permissions || {};
   return (action) => Boolean(permissions[action]) && permissions[action] !== 'none';
@@ -35,12 +46,13 @@ function Frame({ me, can, reloadMe, session, onSignOut }) {
     if (route.path === '/') navigate(home, {}, { replace: true });
   }, [route.path, home]);
   useEffect(() => {
-    // The home screen's module while the first screen renders; the other menu entries' once
-    // the browser is idle, so that opening one later does not wait for the network.
+    // The home screen's module while the first screen renders; the other menu entries' a few
+    // seconds later, when the browser is idle (not competing with the first screen's calls), so
+    // that opening one later does not wait for the network.
     allowedRoutes[0]?.screen.preload?.();
     const later = () => allowedRoutes.slice(1).forEach((r) => r.screen.preload?.());
-    const idle = window.requestIdleCallback ? window.requestIdleCallback(later, { timeout: 5000 }) : setTimeout(later, 2000);
-    return () => (window.cancelIdleCallback ? window.cancelIdleCallback(idle) : clearTimeout(idle));
+    const timer = setTimeout(() => (window.requestIdleCallback ? window.requestIdleCallback(later) : later()), 5000);
+    return () => clearTimeout(timer);
   }, []);
   const found = findRoute(route.path);
   const context = useMemo(() => ({ me, can, reloadMe, session, language: language() }),
@@ -88,6 +100,7 @@ export function App({ configError }) {
       const answer = await api.get('/v1/admin/me');
       setLanguage(supported(answer.language) || language());
       setMe(answer);
+      sessionStorage.setItem(ME_KEY, JSON.stringify(answer));
     } catch (error) {
       setMeError(error);
     }
@@ -97,9 +110,16 @@ export function App({ configError }) {
     if (session) {
       const claimed = supported(session.claims?.['custom:language']);
       if (claimed) setLanguage(claimed);
-      if (!me) reloadMe();
+      if (!me) {
+        // After a reload, this tab's copy of who the staff member is shows the screen at once;
+        // the API's answer replaces it (roles or departments changed meanwhile) a moment later.
+        const kept = keptMe(session.username);
+        if (kept) setMe(kept);
+        reloadMe();
+      }
     } else {
       setMe(null);
+      sessionStorage.removeItem(ME_KEY);
     }
   }, [session]);
 
