@@ -2,8 +2,12 @@
 // menu) and who may open it (`allowed(can)`, from the permissions of GET /v1/admin/me; the server
 // decides again on every call). A new screen is one line here and one file in screens/.
 import { ProfileScreen } from './screens/profile.js';
+import { BoardScreen } from './screens/board.js';
+import { CaseMapScreen } from './screens/casemap.js';
 
 export const ROUTES = [
+  { path: '/board', screen: BoardScreen, nav: 'nav.board', order: 20, allowed: (can) => can('feed.view') },
+  { path: '/map', screen: CaseMapScreen, nav: 'nav.map', order: 30, allowed: (can) => can('case.view') },
   { path: '/profile', screen: ProfileScreen, nav: 'nav.profile', order: 90, allowed: () => true },
 ];
 
