@@ -32,7 +32,7 @@ function openCase(event, number) {
   navigate(`/cases/${number}`);
 }
 
-function Count({ value, complete }) {
+function countText(value, complete) {
   const text = formatNumber(value);
   return complete ? text : t('board.count.at_least', { count: text });
 }
@@ -43,10 +43,10 @@ function Counters({ rows }) {
   const complete = rows.every((r) => r.complete);
   const cell = (row, column) => {
     const value = row.counts[column] ?? 0;
-    const shown = html`<${Count} value=${value} complete=${row.complete} />`;
+    const shown = countText(value, row.complete);
     if (column === 'escalated' || column === 'overdue' || !value) return shown;
     return html`<a href=${href('/cases', { department: row.id, status: column })}
-      aria-label=${t('board.counters.open_queue', { count: value, status: statusName(column), department: row.name })}>${shown}</a>`;
+      aria-label=${t('board.counters.open_queue', { count: shown, status: statusName(column), department: row.name })}>${shown}</a>`;
   };
   return html`<div class="table-wrap board-counters">
     <table>
@@ -63,7 +63,7 @@ function Counters({ rows }) {
       </tbody>
       ${rows.length > 1 ? html`<tfoot><tr>
         <th scope="row">${t('board.counters.total')}</th>
-        ${columns.map((c) => html`<td class="numeric"><${Count} value=${totals[c]} complete=${complete} /></td>`)}
+        ${columns.map((c) => html`<td class="numeric">${countText(totals[c], complete)}</td>`)}
       </tr></tfoot>` : null}
     </table>
     ${complete ? null : html`<p class="muted board-note">${t('board.counters.incomplete')}</p>`}

@@ -24,6 +24,8 @@ const LIST_PAGE = 50;
 const VIEW_PADDING = 0.25;
 //: Degrees the area may reach beyond the municipality's bounds.
 const BOUNDS_MARGIN = 0.01;
+//: The closest zoom when the tile server names none (or there are no tiles).
+const MAX_ZOOM = 19;
 //: The statuses one may filter by (a merged case keeps its own status of `merged`).
 const FILTER_STATUSES = STATUSES.filter((s) => s !== 'merged');
 
@@ -326,6 +328,9 @@ export function CaseMapScreen({ query }) {
   }, [view, result.features, meta.data]);
 
   const onReady = useCallback((map, L, info) => {
+    // Clustering walks every zoom level down from the map's maximum: once the tiles are given up
+    // (the plain fallback) the map has none, so it is set on the map itself, as the tile server's.
+    map.setMaxZoom(info.tiles?.max_zoom || MAX_ZOOM);
     const cluster = clusterGroup(L);
     map.addLayer(cluster);
     setView({ map, L, info, cluster });
