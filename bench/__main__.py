@@ -24,7 +24,13 @@
 9. SMS (``bench/sms.py``): the encoding, parts and price of each SMS kind per language and per
    the municipality's SMS script setting, at ``SMS_PRICE_USD_PER_PART_SERBIA``.
 10. The table's reads as data grows (``bench/table_reads.py``): a filtered queue page, and the
-   staff's case view and one notification on a case with 50 events x 20 recipients vs 5 x 2.
+   staff's case view and one notification on a case with 50 events x 20 recipients vs 5 x 2;
+   finding cases among 120 located ones: a two-word search, the requester lookup, a map page,
+   the duplicate suggestions (calls and items read), and the search entries a case writes.
+11. The staff console in headless Chromium against the local runtime (``bench/console.py``):
+   the first load's requests and bytes as CloudFront sends them compressed (the sign-in, and the
+   queue signed in), the time from navigation until the queue's first page of rows is on screen,
+   and the render time of a page of 50 cases after the API answered.
 
 Writes ``bench/results/latest.json``.
 """
@@ -52,14 +58,18 @@ RESULTS = ROOT / "bench" / "results" / "latest.json"
 REGION = "eu-central-1"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "11"))
 CORPUS_SIZE = int(os.environ.get("BENCH_CORPUS", "200"))
-TARGETS = {"create_case_calls": 3, "track_case_calls": 1, "new_mail_calls": 6,
+#: ``track_case_calls`` is measured with the confirmation's token: the case item decides access
+#: before the history is read (a refusal costs what a missing case costs, issue 12), so 2; the
+#: later messages' link is checked without the case and reads once (``track_later_link``).
+TARGETS = {"create_case_calls": 3, "track_case_calls": 2, "new_mail_calls": 6,
            "queue_page_calls": 1, "case_with_timeline_calls": 1, "status_change_writes": 1,
            "feed_poll_calls": 1,
            "filtered_queue_page_calls": 2, "filtered_queue_items_read_per_case": 2.0,
            "case_view_items_read_many": 200, "notification_items_read_many": 100,
            "api_cold_start_ratio": 1.3, "ingest_cold_start_ratio": 1.5,
            "admin_cold_start_ratio": 1.5, "change_to_outbox_seconds_median": 2.0,
-           "layer_unzipped_mb": 40}
+           "layer_unzipped_mb": 40, "console_first_load_js_kb": 150,
+           "console_queue_usable_seconds": 1.5}
 WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
 #: The claims API Gateway's Cognito authorizer hands the admin function (a supervisor).
 SUPERVISOR_CLAIMS = {"sub": "0b5e9c1e-bench", "cognito:username": "bench.supervisor",
@@ -485,6 +495,8 @@ def local_notify_latency() -> dict:
 def main() -> int:
     started = time.time()
     from bench import cost
+    from bench.console import console_figures
+    from bench.console import describe as describe_console
     from bench.layer import layer_figures
     from bench.local_load import describe as describe_load
     from bench.local_load import local_load
@@ -495,7 +507,7 @@ def main() -> int:
 
     figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency(),
                **local_load(), **walks(), **layer_figures(), **sms_costs(),
-               **table_reads()}
+               **table_reads(), **console_figures()}
     figures.update(cost.summary(figures))
     met = {key: figures[key] <= target for key, target in TARGETS.items() if key in figures}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -508,8 +520,8 @@ def main() -> int:
     f = figures
     print("CivicDesk benchmarks")
     print(f"  create case:     {f['create_case_calls']} AWS calls {f['create_case_call_log']} (target <= 3)")
-    print(f"  track case:      {f['track_case_calls']} AWS call {f['track_case_call_log']} (target <= 1; "
-          f"{f['track_case_calls_cold_container']} before the configuration is cached)")
+    print(f"  track case:      {f['track_case_calls']} AWS call {f['track_case_call_log']} (target <= 2: access "
+          f"before the history; {f['track_case_calls_cold_container']} before the configuration is cached)")
     print(f"  track, later link: {len(f['track_later_link_call_log'])} AWS call "
           f"{f['track_later_link_call_log']} ({f['track_later_link_cold_call_log']} when the "
           f"container has not read the link key yet)")
@@ -561,6 +573,8 @@ def main() -> int:
                                            f["monthly_cost_usd"].items())
           + f" ({cost.REGION}, list prices of {cost.PRICES_AS_OF}; tables in docs/cost.md)")
     print("\n".join(sms_report(f)))
+    for line in describe_console(f):
+        print(line)
     print(f"  written to {RESULTS.relative_to(ROOT)}; targets met: "
           f"{', '.join(k for k, v in met.items() if v)}; missed: {', '.join(k for k, v in met.items() if not v) or 'none'}")
     return 0

@@ -1,6 +1,7 @@
 """What the cases table's reads cost as the data grows (part of ``make bench``): items read per
-page returned of a filtered queue, and items read by the staff's case view and by one
-notification on a case with many notified events and followers, against one with few.
+page returned of a filtered queue, items read by the staff's case view and by one
+notification on a case with many notified events and followers, against one with few, and the
+calls and items of finding cases (search, requester lookup, map, nearby).
 
 moto in-process (``bench.in_process_aws``); items read as DynamoDB charges them (a ``Query``'s
 ``ScannedCount``, the items a ``BatchGetItem`` returned; ``tests.support.aws.DynamoReads``).
@@ -120,6 +121,54 @@ def case_reads(supervisor) -> dict:
     return figures
 
 
+#: Finding cases: this many located cases, one in ``FIND_SHARE`` with the searched street.
+FIND_CASES = 120
+FIND_SHARE = 10
+
+
+def finding_reads(supervisor) -> dict:
+    """Calls and items read by a search of two words, the requester lookup, a map page of the
+    town centre and the duplicate suggestions near a point, on ``FIND_CASES`` located cases;
+    and the search entries one case writes."""
+    from civicdesk import wiring
+    from civicdesk.adapters.dynamodb.search_entries import search_items
+    from civicdesk.api import case_commands, search_views
+    from tests.support.aws import dynamodb_reads
+
+    casework, search = wiring.casework_service(), wiring.search_service()
+    streets = ("Вука Караџића", "Kralja Petra", "Cara Dušana", "Njegoševa", "Милоша Обилића")
+    last = None
+    for index in range(FIND_CASES):
+        street = "Београдска" if index % FIND_SHARE == 0 else streets[index % len(streets)]
+        body = dict(CALL, description=f"Рупа на коловозу, улица {street} {index}.",
+                    location={"address": f"{street} {index}", "lat": 44.010 + (index % 12) * 0.001,
+                              "lon": 20.905 + (index // 12) * 0.002},
+                    requester={"name": f"Грађанин {index}", "phone": f"064 100 {index:04d}"})
+        last = casework.open_case(supervisor, case_commands.open_staff_case(body))
+    figures: dict = {"search_entries_per_case": len(search_items(
+        wiring.case_repository().get_case(last.number)))}
+    for label, run in (
+            ("search_two_words", lambda: search.search(supervisor, search_views.search_query(
+                {"q": "beogr rupa", "limit": "25"}))),
+            ("requester_lookup", lambda: search.requester(supervisor, search_views.requester_query(
+                {"phone": "+381641000050"}))),
+            ("map_page", lambda: search.map(supervisor, search_views.map_query(
+                {"bbox": "20.90,44.00,20.93,44.03"}))),
+            ("nearby", lambda: search.nearby(supervisor, search_views.nearby_query(
+                {"lat": "44.015", "lon": "20.91", "category": "road_damage", "radius_m": "300"})))):
+        reads = dynamodb_reads()
+        answer = run()
+        found = answer if isinstance(answer, list) else getattr(answer, "cases", None)
+        if found is None:
+            found = answer.points
+        figures[f"{label}_calls"] = len(reads.calls)
+        figures[f"{label}_call_log"] = list(reads.calls)
+        figures[f"{label}_items_read"] = reads.items
+        figures[f"{label}_returned"] = len(found)
+    figures["finding_shape"] = f"{FIND_CASES} located cases, 1 in {FIND_SHARE} in the searched street"
+    return figures
+
+
 def table_reads() -> dict:
     from bench.__main__ import SUPERVISOR_CLAIMS, in_process_aws
     from civicdesk.domain.policy import principal_from_claims
@@ -129,6 +178,8 @@ def table_reads() -> dict:
         figures = filtered_queue(supervisor)
     with in_process_aws():
         figures.update(case_reads(supervisor))
+    with in_process_aws():
+        figures.update(finding_reads(supervisor))
     return figures
 
 

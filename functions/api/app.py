@@ -244,7 +244,7 @@ def admin_staff():
 
     query = commands.colleague_query(app.current_request.query_params)
     members = wiring.staff_service().colleagues(_principal(), query)
-    return _json(views.colleagues_view(members, _language()))
+    return _json(views.colleagues_view(members, wiring.municipality_provider().get(), _language()))
 
 
 @app.route("/v1/admin/cases", methods=["GET"])
@@ -278,6 +278,21 @@ def admin_case(number):
     return _json(view, headers={"ETag": f'"{view["version"]}"'})
 
 
+@app.route("/v1/admin/cases/{number}/attachments/{attachment_id}", methods=["GET"])
+@api_view
+def admin_case_attachment(number, attachment_id):
+    link = wiring.case_attachments().link(_principal(), number, attachment_id)
+    return _json(case_views.attachment_link(link), headers={"Cache-Control": "private, no-store"})
+
+
+@app.route("/v1/admin/organisation", methods=["GET"])
+@api_view
+def admin_organisation():
+    municipality = wiring.organisation_info().organisation(_principal())
+    return _json(case_views.organisation(municipality, _language()),
+                 headers={"Cache-Control": "private, max-age=300"})
+
+
 def _change(use_case: str, action: Action, parse: str, shape: str):
     """A case-changing route: the caller's identity (401), the JSON body (413, 400), then the
     service checks the role (403) before it reads the case; a body that is no valid command is
@@ -295,7 +310,8 @@ def _change(use_case: str, action: Action, parse: str, shape: str):
         except ValidationError:
             service.check_change(principal, action, number)
             raise
-        return _json(getattr(case_views, shape)(getattr(service, use_case)(principal, command)))
+        return _json(getattr(case_views, shape)(getattr(service, use_case)(principal, command),
+                                                _language()))
 
     return view
 
@@ -364,6 +380,71 @@ def admin_lift_suppression(address):
     principal = _principal(writes=True)
     command = commands.lift_suppression(address, _body())
     return _json(views.suppression_view(wiring.suppression_admin().lift(principal, command)))
+
+
+# -- the staff console: handlers in civicdesk.api.console_handlers (docs/api.md) ----------------
+
+#: (method, path, handler); the handler's name is the route's.
+_CONSOLE = (("GET", "/v1/public/staff-sign-in", "public_staff_sign_in"),
+            ("GET", "/v1/admin/categories", "admin_categories"),
+            ("POST", "/v1/admin/routing-preview", "admin_routing_preview"),
+            ("GET", "/v1/admin/me/views", "admin_list_views"),
+            ("POST", "/v1/admin/me/views", "admin_create_view"),
+            ("PUT", "/v1/admin/me/views/{view_id}", "admin_update_view"),
+            ("DELETE", "/v1/admin/me/views/{view_id}", "admin_delete_view"),
+            ("GET", "/v1/admin/canned-replies", "admin_list_canned_replies"),
+            ("POST", "/v1/admin/canned-replies", "admin_create_canned_reply"),
+            ("PUT", "/v1/admin/canned-replies/{reply_id}", "admin_update_canned_reply"),
+            ("DELETE", "/v1/admin/canned-replies/{reply_id}", "admin_delete_canned_reply"),
+            ("PUT", "/v1/admin/me/language", "admin_set_language"),
+            ("GET", "/v1/admin/board", "admin_board"),
+            ("GET", "/v1/admin/case-count", "admin_case_count"),
+            ("GET", "/v1/admin/quarantine/{quarantine_id}", "admin_quarantined_message"))
+
+
+def _console(handler: str):
+    def view(**path):
+        from civicdesk.api import console_handlers
+
+        request = app.current_request
+        call = console_handlers.Call(services=wiring, principal=_principal, body=_body,
+                                     params=dict(request.query_params or {}),
+                                     language=_language, path=path)
+        return _json(*getattr(console_handlers, handler)(call))
+
+    return view
+
+
+# -- finding cases (services/search.py, api/search_views.py) -------------------------------------
+
+def _finding(parse: str, use_case: str, shape: str):
+    """A read that finds cases: the query string parsed by ``search_views.<parse>``, one call
+    of the search service's ``use_case``, the answer shaped by ``search_views.<shape>``."""
+
+    def view():
+        from civicdesk.api import search_views
+
+        principal, language = _principal(), _language()
+        query = getattr(search_views, parse)(app.current_request.query_params)
+        found = getattr(wiring.search_service(), use_case)(principal, query)
+        return _json(getattr(search_views, shape)(found, wiring.municipality_provider().get(), language))
+
+    return view
+
+
+for _method, _path, _handler in _CONSOLE:
+    app.route(_path, methods=[_method], name=_handler,
+              **({} if _method == "GET" else {"content_types": ["application/json"]}))(
+        api_view(_console(_handler)))
+
+
+#: (path, route name, parser, service use case, view) in api.search_views / services.search
+_FINDING = (("/v1/admin/search", "admin_search", "search_query", "search", "search_page"),
+            ("/v1/admin/requesters", "admin_requester", "requester_query", "requester", "requester_page"),
+            ("/v1/admin/map", "admin_map", "map_query", "map", "map_page"),
+            ("/v1/admin/cases/nearby", "admin_nearby", "nearby_query", "nearby", "nearby_page"))
+for _path, _name, _parse, _use_case, _shape in _FINDING:
+    app.route(_path, methods=["GET"], name=_name)(api_view(_finding(_parse, _use_case, _shape)))
 
 
 @app.route("/v1/openapi.json", methods=["GET"])

@@ -228,6 +228,34 @@ def test_a_case_with_its_whole_timeline_is_one_query(team):
     assert [e["kind"] for e in case["timeline"]] == ["case_opened", "note"]
 
 
+def test_another_departments_case_costs_the_reads_of_a_missing_one(team):
+    """Issue 12, item 10: 38 ms for another department's case against 10 ms for a missing one.
+    A caller limited to their departments is refused on the case item, before the timeline is
+    read, in the case view and in a reply (which reads the history): counted, not timed."""
+    from tests.support.aws import dynamodb_reads
+
+    number = open_case(team["operator"], category="street_lighting")["number"]  # public utilities
+    for index in range(30):
+        team["operator"].post(f"/v1/admin/cases/{number}/notes", {"text": f"Белешка {index}"})
+    roads = team["roads"]
+    reads = dynamodb_reads()
+    for request in (lambda n: roads.get(f"/v1/admin/cases/{n}"),
+                    lambda n: roads.post(f"/v1/admin/cases/{n}/replies",
+                                         {"text": "Одговор", "version": 1})):
+        reads.reset()
+        other = request(number)
+        refused = (list(reads.calls), reads.items)
+        reads.reset()
+        missing = request("2026-999999")
+        assert other.status == missing.status == 403 and other.body == missing.body
+        assert refused[0] == reads.calls == ["GetItem"]
+        assert refused[1] <= 1 and reads.items == 0
+    # a caller who may see every case still reads it in one Query
+    reads.reset()
+    assert team["supervisor"].get(f"/v1/admin/cases/{number}").status == 200
+    assert reads.calls == ["Query"]
+
+
 # -- working a case ------------------------------------------------------------------------------
 
 def test_status_changes_follow_the_transitions_with_a_reason(team):

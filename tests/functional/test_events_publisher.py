@@ -92,6 +92,33 @@ def test_a_new_case_and_a_status_change_become_events_with_filterable_attributes
     assert "petar@example.rs" not in json.dumps(events)  # no personal data on the topic
 
 
+def test_an_events_public_text_is_redacted_as_on_the_public_page(aws_env, topic_queue):
+    """Issue 12, item 3: an event on the topic carried the requester's full name."""
+    from civicdesk import wiring
+    from civicdesk.api import case_commands
+    from civicdesk.domain.policy import principal_from_claims
+
+    sqs, url = topic_queue
+    case = dict(CASE, contact={"name": "Đorđe Petrović", "email": "petar@example.rs"},
+                location={"address": "Kneza Miloša 12, Beograd"})
+    opened = wiring.case_service().open_public_case(case_commands.open_public_case(case))
+    supervisor = principal_from_claims({"sub": "s1", "cognito:username": "mira", "cognito:groups": "supervisor"})
+    message = ("Poštovani Ђорђе Петровићу, ekipa je bila u Kneza Miloša 12; "
+               "gospodin Djordje Petrovic i komšija iz ul. Njegoševa 7 su obavešteni.")
+    wiring.casework_service().change_status(supervisor, case_commands.change_status(
+        opened.number, {"status": "resolved", "reason": "Popravljeno", "version": 1,
+                        "message_to_citizen": message}))
+    # WHEN
+    publish(timeline_inserts(stream_records(aws_env.tables["CasesTable"])))
+    # THEN
+    body = [body for body, _ in received(sqs, url) if body["type"] == "case.resolved"][0]
+    assert body["data"]["public_text"] == ("Poštovani […], ekipa je bila u […]; gospodin […] i "
+                                           "komšija iz ul. […] su obavešteni.")
+    published = json.dumps(body, ensure_ascii=False)
+    for personal in ("Petrov", "Петров", "Đorđe", "Djordje", "Kneza", "Njegoševa"):
+        assert personal not in published
+
+
 def test_a_repeated_record_gives_the_same_event_id(aws_env, topic_queue):
     from civicdesk import wiring
     from civicdesk.api import case_commands

@@ -256,6 +256,48 @@ def test_a_follower_gets_public_changes_only_never_internal_notes_or_personal_da
     assert len(recorded) == 1 and "komsija" not in str(recorded)
 
 
+#: The official's message of the attack (issue 12, items 1 and 2): the requester's name in the
+#: other script, without diacritics and inflected, their address, and a street address.
+NAMING_MESSAGE = ("Poštovani Петре Петровићу, ekipa je bila kod Petrovica i u Vuka Karadžića 5; "
+                  "gospodin Petroviću, komšija iz ul. Njegoševa 7 je takođe obavešten.")
+
+
+def tracking_page(number: str, token: str | None = None) -> dict:
+    from civicdesk import wiring
+    from civicdesk.api import case_views
+
+    return case_views.tracked(wiring.case_service().track(number, token),
+                              wiring.municipality_provider().get(), None)
+
+
+def test_a_message_naming_the_requester_warns_staff_and_reaches_strangers_redacted(pipeline, team):
+    answer = open_web_case(location={"address": "Вука Караџића 5, Београд"})
+    pipeline.run()
+    number = answer["number"]
+    follow(number, "komsija@example.rs", "sr-Latn")
+    # WHEN
+    changed = change_status(team["roads"], number, "in_progress", message_to_citizen=NAMING_MESSAGE)
+    pipeline.run()
+    # THEN the answer tells the official, in their language
+    assert [(w["field"], w["code"]) for w in changed["warnings"]] == [("message_to_citizen", "names_person")]
+    assert changed["warnings"][0]["text"]
+    plain = change_status(team["roads"], number, "waiting_for_citizen", message_to_citizen="Ekipa dolazi.")
+    assert plain["warnings"] == []
+    # a follower and the public page read it without names and addresses
+    [mail] = [m for m in mails_to("komsija@example.rs") if "Ekipa dolazi" not in m.get_content()]
+    public = tracking_page(number)
+    [message] = [h["message"] for h in public["history"] if h.get("message") and "ekipa" in h["message"]]
+    expected = ("Poštovani […], ekipa je bila kod […] i u […]; gospodin […], komšija iz ul. […] "
+                "je takođe obavešten.")
+    assert message == expected
+    assert expected in " ".join(mail.get_content().split())
+    for personal in ("Петр", "Petrovi", "Vuka", "Karadžića", "Njegoševa"):
+        assert personal not in message and personal not in mail.get_content()
+    # the requester's own page shows it as written
+    own = tracking_page(number, answer["token"])
+    assert NAMING_MESSAGE in [h.get("message") for h in own["history"]]
+
+
 def test_an_unsubscribed_requester_gets_only_required_mails(pipeline, team):
     from civicdesk.adapters.dynamodb.items import SubscriptionItem
     from civicdesk.adapters.dynamodb.keys import case_pk, subscription_sk

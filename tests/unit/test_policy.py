@@ -35,6 +35,7 @@ EXPECTED = {
     A.RELEASE_QUARANTINE: {"operator": "all", "supervisor": "all", "administrator": "all"},
     A.MANAGE_SUPPRESSIONS: {"supervisor": "all", "administrator": "all"},
     A.VIEW_FEED: {"supervisor": "all", "administrator": "all"},
+    A.MANAGE_CANNED_REPLIES: {"administrator": "all"},
 }
 
 

@@ -28,6 +28,10 @@ class Settings:
     events_topic_arn: str | None = None
     ses_configuration_set: str | None = None  # delivery, bounce and complaint events
     link_secret_arn: str | None = None  # the key of the requester's tracking links
+    staff_client_id: str | None = None  # the staff console's app client of the staff pool
+    #: Where a browser reaches Cognito's user pools API: the region's public endpoint, or the
+    #: endpoint the SDK itself is pointed at (``AWS_ENDPOINT_URL``: the local runtime's moto).
+    cognito_endpoint: str = ""
 
     @classmethod
     def from_environ(cls, environ: dict | None = None) -> "Settings":
@@ -42,8 +46,9 @@ class Settings:
         except ValueError:
             raise ConfigurationError("error.configuration",
                                      detail="CIVICDESK_CONFIG_TTL_SECONDS must be a number") from None
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-central-1"
         return cls(
-            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-central-1",
+            region=region,
             cases_table=env["CIVICDESK_CASES_TABLE"],
             public_url=env["CIVICDESK_PUBLIC_URL"].rstrip("/"),
             mail_domain=env["CIVICDESK_MAIL_DOMAIN"].lower(),
@@ -57,7 +62,27 @@ class Settings:
             events_topic_arn=env.get("CIVICDESK_EVENTS_TOPIC_ARN") or None,
             ses_configuration_set=env.get("CIVICDESK_SES_CONFIGURATION_SET") or None,
             link_secret_arn=env.get("CIVICDESK_LINK_SECRET_ARN") or None,
+            staff_client_id=env.get("CIVICDESK_STAFF_USER_POOL_CLIENT_ID") or None,
+            cognito_endpoint=_cognito_endpoint(env, region),
         )
+
+
+def _cognito_endpoint(env, region: str) -> str:
+    """Cognito's endpoint as botocore resolves it: the service's own ``AWS_ENDPOINT_URL_*``
+    variable, then ``AWS_ENDPOINT_URL``, else the region's public endpoint.
+
+    Examples
+    --------
+    >>> _cognito_endpoint({}, "eu-central-1")
+    'https://cognito-idp.eu-central-1.amazonaws.com/'
+    >>> _cognito_endpoint({"AWS_ENDPOINT_URL": "http://127.0.0.1:5000"}, "eu-central-1")
+    'http://127.0.0.1:5000/'
+    """
+    configured = env.get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER") or env.get("AWS_ENDPOINT_URL")
+    if configured:
+        return configured.rstrip("/") + "/"
+    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"https://cognito-idp.{region}.{suffix}/"
 
 
 @lru_cache(maxsize=1)

@@ -209,6 +209,22 @@ def blob_store():
 
 
 @lru_cache(maxsize=1)
+def case_attachments():
+    from .adapters.s3 import S3AttachmentLinks
+    from .services.case_attachments import CaseAttachments
+
+    return CaseAttachments(case_repository(),
+                           S3AttachmentLinks(lambda: aws_client("s3"), settings().attachments_bucket or ""))
+
+
+@lru_cache(maxsize=1)
+def organisation_info():
+    from .services.organisation import OrganisationInfo
+
+    return OrganisationInfo(municipality_provider())
+
+
+@lru_cache(maxsize=1)
 def email_intake_service():
     from .observability import PowertoolsMetricsSink
     from .services.email_intake import EmailIntakeService
@@ -302,6 +318,69 @@ def notification_service():
                                allowances=DynamoAllowances())
 
 
+# -- the staff console ------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def console_info():
+    from .services.console_info import ConsoleInfo, StaffSignIn
+
+    current = settings()
+    sign_in = None
+    if current.staff_user_pool_id and current.staff_client_id:
+        sign_in = StaffSignIn(current.region, current.staff_user_pool_id, current.staff_client_id,
+                              current.cognito_endpoint)
+    return ConsoleInfo(municipality_provider(), sign_in)
+
+
+@lru_cache(maxsize=1)
+def saved_view_service():
+    from .adapters.dynamodb.preferences import DynamoSavedViews
+    from .services.staff_preferences import SavedViewService
+
+    _tables_configured()
+    return SavedViewService(DynamoSavedViews(), municipality_provider())
+
+
+@lru_cache(maxsize=1)
+def language_service():
+    from .services.staff_preferences import LanguageService
+
+    return LanguageService(staff_directory(), municipality_provider())
+
+
+@lru_cache(maxsize=1)
+def canned_reply_service():
+    from .adapters.dynamodb.canned_replies import DynamoCannedReplies
+    from .services.canned_replies import CannedReplyService
+
+    _tables_configured()
+    return CannedReplyService(DynamoCannedReplies(), municipality_provider())
+
+
+@lru_cache(maxsize=1)
+def board_service():
+    from .adapters.dynamodb.queue_counts import DynamoQueueCounts
+    from .services.board import BoardService
+
+    _tables_configured()
+    return BoardService(DynamoQueueCounts(), municipality_provider())
+
+@lru_cache(maxsize=1)
+def search_index():
+    from .adapters.dynamodb.search import DynamoSearchIndex
+
+    _tables_configured()
+    return DynamoSearchIndex()
+
+
+@lru_cache(maxsize=1)
+def search_service():
+    """Finding cases: search, requester lookup, the map, nearby cases."""
+    from .services.search import SearchService
+
+    return SearchService(search_index(), municipality_provider(), _deferred(phone_numbers))
+
+
 # -- the operator tools (civicdesk.cli): a resource named on the command line, not in settings ----
 
 def staff_pool(user_pool_id: str, *, region: str | None = None, endpoint_url: str | None = None,
@@ -355,7 +434,10 @@ def reset() -> None:
                     recipient_repository, subscription_repository, notification_repository,
                     municipality_provider, mailer, case_service, public_info_service,
                     feed_service, follower_service, delivery_feedback_service, suppression_admin,
-                    blob_store, email_intake_service, staff_directory, sms_sender,
+                    blob_store, case_attachments, organisation_info,
+                    email_intake_service, staff_directory, sms_sender,
                     phone_numbers, casework_service, staff_service, staff_standing, quarantine_admin,
-                    event_publisher, notification_service, link_keys, tracking_links):
+                    event_publisher, notification_service, link_keys, tracking_links,
+                    console_info, saved_view_service, language_service, canned_reply_service,
+                    board_service, search_index, search_service):
         factory.cache_clear()

@@ -1,20 +1,31 @@
 // The admin API (/v1/admin/*, same origin as the console) with the signed-in staff member's ID
-// token. An error answer becomes an ApiError with the API's `error`, `message`, `field` and the
-// whole body (a 409 carries `current_version`); a 401 refreshes the tokens once and retries.
+// token. An error answer becomes an ApiError with the API's `code`, `apiMessage`, `fields` and
+// `currentVersion` (of a 409), and the whole body; a 401 refreshes the tokens once and retries.
 import { idToken, refresh } from './auth.js';
 import { language } from './i18n.js';
 
 export class ApiError extends Error {
   constructor(status, body) {
-    super(body?.message || `HTTP ${status}`);
+    // The API answers `{"error": {"code", "message", "fields"?, "current_version"?}}`.
+    const inner = body && typeof body.error === 'object' && body.error !== null ? body.error : (body || {});
+    super(inner.message || `HTTP ${status}`);
     this.status = status;
     this.body = body || {};
-    this.code = this.body.error || this.body.code || null;
-    this.field = this.body.field || null;
+    this.code = inner.code || (typeof this.body.error === 'string' ? this.body.error : null);
+    this.apiMessage = inner.message || null;
+    this.fields = inner.fields || [];
+    this.field = this.fields[0]?.field || null;
+    this.currentVersion = inner.current_version ?? null;
   }
 
   get conflict() {
     return this.status === 409;
+  }
+
+  /** The translated message of the API for `field`, or null. */
+  fieldMessage(field) {
+    const found = this.fields.find((f) => f.field === field);
+    return found ? (found.message || found.code) : null;
   }
 }
 

@@ -34,6 +34,14 @@ function Frame({ me, can, reloadMe, session, onSignOut }) {
   useEffect(() => {
     if (route.path === '/') navigate(home, {}, { replace: true });
   }, [route.path, home]);
+  useEffect(() => {
+    // The home screen's module while the first screen renders; the other menu entries' once
+    // the browser is idle, so that opening one later does not wait for the network.
+    allowedRoutes[0]?.screen.preload?.();
+    const later = () => allowedRoutes.slice(1).forEach((r) => r.screen.preload?.());
+    const idle = window.requestIdleCallback ? window.requestIdleCallback(later, { timeout: 5000 }) : setTimeout(later, 2000);
+    return () => (window.cancelIdleCallback ? window.cancelIdleCallback(idle) : clearTimeout(idle));
+  }, []);
   const found = findRoute(route.path);
   const context = useMemo(() => ({ me, can, reloadMe, session, language: language() }),
     [me, can, reloadMe, session, language()]);

@@ -61,9 +61,9 @@ export function Alert({ kind = 'info', children }) {
 export function errorText(error) {
   if (!error) return '';
   if (error.status === 0 || error.code === 'network') return t('error.network');
-  if (error.status === 403) return error.body?.message || t('error.forbidden');
-  if (error.status === 404) return error.body?.message || t('error.not_found');
-  if (error.body?.message) return error.body.message;
+  if (error.apiMessage) return error.apiMessage;
+  if (error.status === 403) return t('error.forbidden');
+  if (error.status === 404) return t('error.not_found');
   if (error.status >= 500) return t('error.server');
   return error.message || t('error.server');
 }

@@ -68,6 +68,13 @@ class CognitoStaffDirectory:
         return sorted((StaffMember(**{**m.__dict__, "roles": frozenset(roles_of[n])})
                        for n, m in members.items()), key=lambda m: m.username)
 
+    def set_language(self, username: str, language: str) -> None:
+        """``AdminUpdateUserAttributes`` of ``custom:language`` (the console's language; the ID
+        token carries it from the next sign-in or token refresh on)."""
+        self._client.admin_update_user_attributes(
+            UserPoolId=self._pool, Username=username,
+            UserAttributes=[{"Name": "custom:language", "Value": language}])
+
     @staticmethod
     def _member(username: str, attributes: dict[str, str], enabled: bool,
                 roles: frozenset) -> StaffMember:

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..domain.cases import EventKind
+from ..domain.attachments import attachment_id
+from ..domain.cases import EventKind, allowed_transitions
 from ..domain.municipality import localised as tr_text
-from ..domain.redaction import redact
+from ..domain.redaction import names_person, personal_data, redact
 from ..rendering import translate
 from .views import timeline_text
 
 if TYPE_CHECKING:  # annotations only
     from ..domain.cases import Case, TimelineEvent
     from ..domain.municipality import Municipality
+    from ..services.case_attachments import AttachmentLink
     from ..services.case_commands import CaseChanged, CaseFile, MessageSent, OpenedCase, QueuePage, TrackedCase
 
 EXCERPT = 200
@@ -76,6 +78,13 @@ def queue_page(page: QueuePage, municipality: Municipality, language: str) -> di
 
 def timeline_entry(event: TimelineEvent, municipality: Municipality, language: str) -> dict:
     data = event.data or {}
+    files = data.get("attachments")
+    if event.kind is EventKind.MESSAGE_IN and isinstance(files, list):
+        # Each kept file with the id that opens it (GET .../attachments/{id}).
+        data = {**data, "attachments": [
+            {**file, "id": attachment_id(event.event_id, index)}
+            if isinstance(file, dict) and file.get("key") and not file.get("refused") else file
+            for index, file in enumerate(files)]}
     return {"id": event.event_id, "at": _z(event.at), "kind": event.kind.value,
             "actor": event.actor, "public": event.public,
             "text": timeline_text(event.kind.value, data, municipality, language), "data": data}
@@ -94,37 +103,80 @@ def case_file(found: CaseFile, municipality: Municipality, language: str) -> dic
         "routing": case.routing, "deleted_at": _z(case.deleted_at), "deleted_by": case.deleted_by,
         "timeline": [timeline_entry(e, municipality, language) for e in found.timeline],
         "followers": found.followers, "trail_complete": found.trail_complete,
+        "allowed_transitions": [] if case.deleted or case.merged_into else [
+            {"status": status.value, "status_name": translate(language, f"status.{status.value}")}
+            for status in allowed_transitions(case.status)],
     })
     return view
 
 
-def changed(result: CaseChanged, **extra: object) -> dict:
-    """The answer to a change: the case's new version and state, and the entries written."""
+def attachment_link(link: AttachmentLink) -> dict:
+    """Where the browser opens an attachment, until when, and how (in the page or saved)."""
+    file = link.attachment
+    return {"id": file.attachment_id, "url": link.url, "expires_at": _z_seconds(link.expires_at),
+            "filename": file.filename, "content_type": file.content_type, "size": file.size,
+            "disposition": "inline" if file.inline else "attachment"}
+
+
+def organisation(municipality: Municipality, language: str) -> dict:
+    """The departments a case can be routed to and the outside bodies it can be referred to."""
+    return {"language": language,
+            "departments": [{"id": d.id, "name": tr_text(d.name, language), "external": d.external}
+                            for d in municipality.departments.values()],
+            "external_bodies": [{"id": b.id, "kind": b.kind, "name": tr_text(b.name, language),
+                                 "email": b.email}
+                                for b in municipality.external_bodies.values()]}
+
+
+def changed(result: CaseChanged, language: str | None = None, **extra: object) -> dict:
+    """The answer to a change: the case's new version and state, the entries written, and
+    ``warnings`` on what it published (``publication_warnings``)."""
     case = result.case
     return {"number": case.number, "version": case.version, "status": case.status.value,
             "department": case.department, "assignee": case.assignee,
-            "events": [e.event_id for e in result.entries], **extra}
+            "events": [e.event_id for e in result.entries], **extra,
+            "warnings": publication_warnings(result, language or case.language)}
 
 
-def replied(result: MessageSent) -> dict:
-    return changed(result, channel=result.channel, delivery=result.delivery,
+#: The request field each published text comes from, by the kind of entry it is on.
+_PUBLISHED_FIELD = {EventKind.STATUS_CHANGED: "message_to_citizen", EventKind.MESSAGE_OUT: "text"}
+
+
+def publication_warnings(result: CaseChanged, language: str) -> list[dict]:
+    """What staff should know of the texts a change put on the tracking page: a text that
+    names the requester (in any spelling or form ``redact`` knows: it is published redacted
+    to strangers, but a form it does not know would show) is ``names_person``."""
+    names, _ = personal_data(result.case)
+    warnings = []
+    for entry in result.entries:
+        field = _PUBLISHED_FIELD.get(entry.kind)
+        text = (entry.data or {}).get("public_text")
+        if (field and entry.public and entry.case_number == result.case.number
+                and isinstance(text, str) and names_person(text, names)):
+            warnings.append({"field": field, "code": "names_person",
+                             "text": translate(language, "warning.names_person")})
+    return warnings
+
+
+def replied(result: MessageSent, language: str | None = None) -> dict:
+    return changed(result, language, channel=result.channel, delivery=result.delivery,
                    message_id=result.message_id)
 
 
-def referred(result: MessageSent) -> dict:
-    return changed(result, delivery=result.delivery, message_id=result.message_id)
+def referred(result: MessageSent, language: str | None = None) -> dict:
+    return changed(result, language, delivery=result.delivery, message_id=result.message_id)
 
 
-def merged(result: CaseChanged) -> dict:
-    return changed(result, merged_into=result.case.merged_into)
+def merged(result: CaseChanged, language: str | None = None) -> dict:
+    return changed(result, language, merged_into=result.case.merged_into)
 
 
-def escalated(result: CaseChanged) -> dict:
-    return changed(result, escalation_level=result.case.escalation_level)
+def escalated(result: CaseChanged, language: str | None = None) -> dict:
+    return changed(result, language, escalation_level=result.case.escalation_level)
 
 
-def deleted(result: CaseChanged) -> dict:
-    return changed(result, deleted=True)
+def deleted(result: CaseChanged, language: str | None = None) -> dict:
+    return changed(result, language, deleted=True)
 
 
 # -- the public tracking page --------------------------------------------------------------------
@@ -135,7 +187,7 @@ def tracked(found: TrackedCase, municipality: Municipality, language: str | None
     case, authorised = found.case, found.authorised
     language = municipality.language_or_default(language or case.language)
     category = municipality.categories.get(case.category)
-    names = (case.contact.name,) if case.contact else ()  # hidden from strangers
+    hidden = personal_data(case)  # the requester's name and the addresses, from strangers
     view: dict = {
         "number": case.number, "type": case.type.value,
         "type_name": translate(language, f"type.{case.type.value}"),
@@ -145,8 +197,8 @@ def tracked(found: TrackedCase, municipality: Municipality, language: str | None
         "status_name": translate(language, f"status.{case.status.value}"),
         "public": case.public, "created_at": _z_seconds(case.created_at),
         "updated_at": _z_seconds(case.updated_at), "language": case.language,
-        "description": case.description if authorised else redact(case.description, names),
-        "history": [_history_entry(event, municipality, language, authorised, names)
+        "description": case.description if authorised else redact(case.description, *hidden),
+        "history": [_history_entry(event, municipality, language, authorised, hidden)
                     for event in found.timeline],
     }
     if case.location:
@@ -159,7 +211,8 @@ def tracked(found: TrackedCase, municipality: Municipality, language: str | None
 
 
 def _history_entry(event: TimelineEvent, municipality: Municipality, language: str,
-                   authorised: bool, names: tuple[str | None, ...] = ()) -> dict:
+                   authorised: bool, hidden: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+                   ) -> dict:
     data = event.data or {}
     params = {key: value for key, value in data.items() if isinstance(value, (str, int, float))}
     if "channel" in data:
@@ -179,5 +232,5 @@ def _history_entry(event: TimelineEvent, municipality: Municipality, language: s
     entry["text"] = translate(language, f"event.{event.kind.value}", **params)
     public_text = data.get("public_text")
     if isinstance(public_text, str):
-        entry["message"] = public_text if authorised else redact(public_text, names)
+        entry["message"] = public_text if authorised else redact(public_text, *hidden)
     return entry

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..rendering import translate
+from . import console_schemas as cs
 from . import schemas as s
 from .response_schemas import (
+    ATTACHMENT_LINK,
     CASE_DETAIL,
     CATEGORIES,
     CHANGE_RESULT,
@@ -24,8 +26,10 @@ from .response_schemas import (
     ME,
     MUNICIPALITY,
     OPENED,
+    ORGANISATION,
     PUBLIC_CASE_VIEW,
     QUARANTINE_PAGE,
+    QUARANTINED_MESSAGE,
     QUEUE_PAGE,
     RELEASE_RESULT,
     STAFF_LIST,
@@ -68,6 +72,48 @@ _CATEGORY_REFUSALS = (("category", "unknown_category", "the municipality has no 
                       ("language", "not_allowed", "not one of the municipality's languages"))
 _IDEMPOTENCY = (("Idempotency-Key", "Repeat a request safely: the same key answers the first "
                                     "result again (8-100 letters, digits or dashes)"),)
+
+
+def _finding_operations() -> tuple[Operation, ...]:
+    """Search, requester lookup, the map and nearby cases (``api/search_views.py``)."""
+    from . import search_views as f
+
+    answers = f.response_schemas()
+    return (
+        Operation("GET", "/v1/admin/search", "searchCases", "staff",
+                  "Find cases by number, requester (phone, e-mail, name) or words", answers["search"],
+                  query=f.SEARCH_QUERY, staff=True, errors=(400, 401, 403),
+                  refusals=(("q", "no_search_word", "no word of at least two letters"),
+                            ("q", "too_many_words", "more than five words")),
+                  description="Newest first; cases shaped as in a queue. Words match any script "
+                              "(`Beograd` finds `Београд`), without diacritics, by prefix; every "
+                              "word must match. A case number (also `2026-123`, `000123`) is "
+                              "looked up directly, a phone number or e-mail address as the "
+                              "requester's. Department agents find only their departments' cases; "
+                              "deleted cases are never found. At most 5 word queries and 3 batch "
+                              "reads per page."),
+        Operation("GET", "/v1/admin/requesters", "findRequester", "staff",
+                  "A requester by phone or e-mail, with their earlier cases", answers["requester"],
+                  query=f.REQUESTER_QUERY, staff=True, errors=(400, 401, 403),
+                  refusals=(("phone", "one_of", "give either phone or email"),
+                            ("phone", "invalid_phone", "not a valid phone number")),
+                  description="The intake screen's lookup: name and contacts as the newest case "
+                              "names them, and the cases newest first (cursor pages)."),
+        Operation("GET", "/v1/admin/map", "mapCases", "staff",
+                  "Cases with a location inside a box, as GeoJSON markers", answers["map"],
+                  query=f.MAP_QUERY, staff=True, errors=(400, 401, 403),
+                  refusals=(("bbox", "too_large", "the box needs more than 16 index cells"),
+                            ("bbox", "invalid_format", "west must not exceed east, south north")),
+                  description="Read from the geo index, one query per cell of the box (at most "
+                              "16); `next_cursor` continues. Filters: status, category, "
+                              "department, assignee (`me`), received from/to. Department agents "
+                              "see only their departments."),
+        Operation("GET", "/v1/admin/cases/nearby", "nearbyCases", "staff",
+                  "Open cases near a point (duplicate suggestions), nearest first",
+                  answers["nearby"], query=f.NEARBY_QUERY, staff=True, errors=(400, 401, 403),
+                  refusals=(("category", "unknown_category", "the municipality has no such category"),)),
+    )
+
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/v1/public/municipality", "getMunicipality", "public",
@@ -134,6 +180,16 @@ OPERATIONS: tuple[Operation, ...] = (
                           "overrides (with `routing_reason`, recorded)."),
     Operation("GET", "/v1/admin/cases/{number}", "getCase", "staff",
               "A case with its whole timeline", CASE_DETAIL, staff=True, errors=(401, 403, 404)),
+    Operation("GET", "/v1/admin/cases/{number}/attachments/{attachment_id}", "getCaseAttachment",
+              "staff", "A short-lived link to open one attachment of the case", ATTACHMENT_LINK,
+              staff=True, errors=(401, 403, 404),
+              description="`attachment_id` is the `id` of a kept file in a `message_in` entry's "
+                          "`data.attachments`. Whoever may see the case may open its files; an "
+                          "id of another case, of a refused file or of none answers 404. The "
+                          "link works for 5 minutes."),
+    Operation("GET", "/v1/admin/organisation", "getOrganisation", "staff",
+              "Departments to route to and external bodies to refer to", ORGANISATION,
+              staff=True, errors=(401, 403)),
     Operation("DELETE", "/v1/admin/cases/{number}", "deleteCase", "staff",
               "Delete a case (administrators; a recorded soft delete)", CHANGE_RESULT,
               body=s.DELETION, staff=True, errors=_CASE_ERRORS),
@@ -178,6 +234,12 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/v1/admin/quarantine", "listQuarantine", "staff",
               "Quarantined mail (spam, viruses) with the reason", QUARANTINE_PAGE,
               query=s.PAGE_QUERY, staff=True, errors=(400, 401, 403)),
+    Operation("GET", "/v1/admin/quarantine/{quarantine_id}", "readQuarantined", "staff",
+              "One quarantined message: its headers, its text and the list of its attachments",
+              QUARANTINED_MESSAGE, staff=True, errors=(401, 403, 404),
+              description="Read from the raw mail kept in S3 and parsed as the intake would; "
+                          "nothing is processed or sent. The text is cut at 20,000 characters "
+                          "(`text_truncated`); attachments are listed, never served."),
     Operation("POST", "/v1/admin/quarantine/{quarantine_id}/release", "releaseQuarantined",
               "staff", "Process a quarantined message after all", RELEASE_RESULT, staff=True,
               errors=(401, 403, 404)),
@@ -190,6 +252,66 @@ OPERATIONS: tuple[Operation, ...] = (
               "Take an address off the suppression list (recorded with who, when and why)",
               SUPPRESSION, body=s.SUPPRESSION_LIFT, staff=True,
               errors=(400, 401, 403, 404, 413, 415)),
+    # -- the staff console (console_schemas.py) --
+    Operation("GET", "/v1/public/staff-sign-in", "getStaffSignIn", "public",
+              "Where the staff console signs in: the staff pool, its app client, Cognito's endpoint",
+              cs.STAFF_SIGN_IN, errors=(),
+              description="The console calls Cognito itself (InitiateAuth with USER_PASSWORD_AUTH, "
+                          "RespondToAuthChallenge for a new password or a TOTP code, "
+                          "REFRESH_TOKEN_AUTH, ChangePassword) and sends the ID token here."),
+    Operation("GET", "/v1/admin/categories", "listStaffCategories", "staff",
+              "Every category with its names, descriptions and keywords in all languages",
+              cs.STAFF_CATEGORIES, staff=True, errors=(401, 403)),
+    Operation("POST", "/v1/admin/routing-preview", "previewRouting", "staff",
+              "The department a case would be routed to, and the rule that chose it",
+              cs.ROUTING_PREVIEW_RESULT, body=cs.ROUTING_PREVIEW, staff=True,
+              errors=(400, 401, 403, 413, 415),
+              refusals=(*_CATEGORY_REFUSALS[:2], _OUTSIDE),
+              description="The intake's own routing: the category's department, refined by the "
+                          "area the location falls in. Nothing is stored."),
+    Operation("GET", "/v1/admin/me/views", "listSavedViews", "staff", "My saved queues",
+              cs.SAVED_VIEW_LIST, staff=True, errors=(401, 403)),
+    Operation("POST", "/v1/admin/me/views", "createSavedView", "staff", "Save a queue under a name",
+              cs.SAVED_VIEW_RESULT, 201, body=cs.SAVED_VIEW, staff=True,
+              errors=(400, 401, 403, 409, 413, 415),
+              description="The filters are checked as the queue checks them (`filters.<name>` in "
+                          "the field errors). 409 `conflict` when one keeps 50 views already."),
+    Operation("PUT", "/v1/admin/me/views/{view_id}", "updateSavedView", "staff",
+              "Rename a saved queue or change its filters", cs.SAVED_VIEW_RESULT,
+              body=cs.SAVED_VIEW, staff=True, errors=(400, 401, 403, 404, 413, 415)),
+    Operation("DELETE", "/v1/admin/me/views/{view_id}", "deleteSavedView", "staff",
+              "Delete a saved queue", cs.DELETED, staff=True, errors=(401, 403, 404),
+              body_required=False),
+    Operation("GET", "/v1/admin/canned-replies", "listCannedReplies", "staff",
+              "Canned replies (of one language)", cs.CANNED_REPLY_LIST,
+              query=cs.CANNED_REPLY_QUERY, staff=True, errors=(400, 401, 403)),
+    Operation("POST", "/v1/admin/canned-replies", "createCannedReply", "staff",
+              "Add a canned reply (administrators)", cs.CANNED_REPLY_RESULT, 201,
+              body=cs.CANNED_REPLY, staff=True, errors=(400, 401, 403, 413, 415)),
+    Operation("PUT", "/v1/admin/canned-replies/{reply_id}", "updateCannedReply", "staff",
+              "Change a canned reply (administrators)", cs.CANNED_REPLY_RESULT,
+              body=cs.CANNED_REPLY_CHANGE, staff=True, errors=(400, 401, 403, 404, 409, 413, 415),
+              description="409 with `current_version` when another administrator changed it "
+                          "since `version` was read."),
+    Operation("DELETE", "/v1/admin/canned-replies/{reply_id}", "deleteCannedReply", "staff",
+              "Delete a canned reply (administrators)", cs.DELETED,
+              body=cs.CANNED_REPLY_DELETION, staff=True, errors=(400, 401, 403, 404, 409, 413, 415)),
+    Operation("PUT", "/v1/admin/me/language", "setMyLanguage", "staff",
+              "Set my console language (custom:language; in the ID token from its next refresh)",
+              cs.LANGUAGE_RESULT, body=cs.LANGUAGE_CHANGE, staff=True,
+              errors=(400, 401, 413, 415)),
+    Operation("GET", "/v1/admin/board", "getBoard", "staff",
+              "The supervisors' board: per department new, in progress, waiting, escalated, and "
+              "who works on what", cs.BOARD, query=cs.BOARD_QUERY, staff=True,
+              errors=(400, 401, 403),
+              description="Department agents get their departments' rows. Counts are "
+                          "`Select=COUNT` queries of the filtered queues' index (docs/data-model.md)."),
+    Operation("GET", "/v1/admin/case-count", "countCases", "staff",
+              "How many cases a queue holds: the queue's filters, the same checks",
+              cs.CASE_COUNT, query=s.QUEUE_QUERY, staff=True, errors=(400, 401, 403),
+              description="`limit`, `cursor` and `order` are accepted and ignored, so the queue's "
+                          "query string can be sent as it is."),
+    *_finding_operations(),
 )
 
 _STATUS_TEXT = {400: "Invalid request: every bad field is listed", 401: "No valid staff token",
@@ -225,6 +347,10 @@ def _parameters(operation: Operation) -> list[dict]:
                 schema["pattern"] = s.NUMBER_PATTERN
             elif name == "subscription_id":
                 schema["pattern"] = s.SUBSCRIPTION_ID_PATTERN
+            elif name == "attachment_id":
+                schema["pattern"] = r"^[0-9a-f]{6,32}-[0-9]{1,3}$"
+            elif name in ("view_id", "reply_id"):
+                schema["pattern"] = cs.VIEW_ID_PATTERN
             params.append({"name": name, "in": "path", "required": True, "schema": schema})
     if operation.query is not None:
         for name, spec in operation.query.fields.items():

@@ -57,7 +57,35 @@ CASE_DETAIL = Obj({
                                        "of the delivery trail (notification and delivery_report "
                                        "entries, one per recipient and message); the history is "
                                        "always whole"),
-}, description="A case with its timeline")
+    "allowed_transitions": Arr(Obj({"status": Str(required=True), "status_name": _TEXT}),
+                               description="The statuses the case may be moved to now (POST "
+                                           "…/status; a reply's `status`); empty for a deleted "
+                                           "or merged case"),
+}, description="A case with its timeline; each kept attachment of a `message_in` entry "
+               "(`data.attachments[]`) has the `id` that opens it "
+               "(GET /v1/admin/cases/{number}/attachments/{id})")
+
+ATTACHMENT_LINK = Obj({
+    "id": Str(required=True), "url": Str(required=True, description="A presigned GET of the "
+                                         "file, valid until `expires_at`; it answers the file "
+                                         "with its content type and a Content-Disposition "
+                                         "naming it"),
+    "expires_at": Str(required=True, format="date-time"), "filename": Str(required=True),
+    "content_type": Str(required=True), "size": Int(description="Bytes"),
+    "disposition": Str(enum=("inline", "attachment"),
+                       description="inline: a raster image a browser shows in the page; "
+                                   "attachment: downloaded under its name"),
+}, description="Where to open one attachment of a case")
+
+ORGANISATION = Obj({
+    "language": Str(),
+    "departments": Arr(Obj({"id": Str(required=True), "name": _TEXT, "external": Bool(
+        description="A utility or body outside the administration that works cases itself")})),
+    "external_bodies": Arr(Obj({"id": Str(required=True), "kind": Str(description="municipality, "
+                                "inspectorate, utility, other"),
+                                "name": _TEXT, "email": Str()}),
+                           description="Where a case can be referred (POST …/referrals `body`)"),
+})
 
 QUEUE_PAGE = Obj({
     "items": Arr(CASE_SUMMARY, required=True),
@@ -75,6 +103,13 @@ CHANGE_RESULT = Obj({
                                                  "reply went by SMS"), "message_id": Str(),
     "merged_into": Str(), "deleted": Bool(),
     "escalation_level": Int(description="The case's escalation level after an escalation"),
+    "warnings": Arr(Obj({
+        "field": Str(required=True, description="The request field of the published text"),
+        "code": Str(required=True, enum=("names_person",),
+                    description="names_person: the text names the requester (in some spelling "
+                                "or form); strangers read it with the name redacted"),
+        "text": Str(required=True, description="The warning, in the caller's language")}),
+        description="What staff should know of what the change published; empty when nothing"),
 })
 
 OPENED = Obj({
@@ -103,8 +138,11 @@ ME = Obj({
 })
 
 STAFF_LIST = Obj({"items": Arr(Obj({"username": Str(), "name": Str(), "email": Str(),
-                                    "roles": Arr(Str()), "role_names": Arr(Str()),
-                                    "departments": Arr(Str())}))})
+                                    "roles": Arr(Str()), "role_names": Arr(_TEXT),
+                                    "departments": Arr(Str()),
+                                    "department_names": Arr(_TEXT, description="In the order of `departments`")})),
+                  "departments": Arr(Obj({"id": Str(), "name": _TEXT}),
+                                     description="The municipality's departments, to filter by")})
 
 FEED_PAGE = Obj({
     "changes": Arr(Obj({
@@ -121,10 +159,25 @@ FEED_PAGE = Obj({
     "more": Bool(description="Cut at `limit`: poll again at once"),
 })
 
-QUARANTINE_PAGE = Obj({"items": Arr(Obj({
+_QUARANTINE_ENTRY = {
     "id": Str(), "reason": Str(), "sender": Str(), "subject": Str(), "recipients": Arr(Str()),
     "received_at": Str(format="date-time"), "verdicts": Obj({}), "released_at": Str(),
-    "released_by": Str()})), "next_cursor": Str()})
+    "released_by": Str()}
+QUARANTINE_PAGE = Obj({"items": Arr(Obj(_QUARANTINE_ENTRY)), "next_cursor": Str()})
+QUARANTINED_MESSAGE = Obj({**_QUARANTINE_ENTRY, "message": Obj({
+    "from_address": Str(), "from_name": Str(), "reply_to": Arr(Str()), "to": Arr(Str()),
+    "cc": Arr(Str()), "return_path": Str(), "subject": Str(), "date": Str(format="date-time"),
+    "message_id": Str(), "in_reply_to": Arr(Str()),
+    "language": Str(description="The language the text was detected in"),
+    "text": Str(description="The plain text (of the HTML part when there is no other)"),
+    "text_truncated": Bool(description="The text was cut at 20,000 characters"),
+    "has_html": Bool(),
+    "attachments": Arr(Obj({"filename": Str(), "content_type": Str(), "size": Int(),
+                            "inline": Bool(),
+                            "refused": Str(description="too_large, dangerous_type, encrypted_archive")})),
+    "auto_generated": Arr(Str(description="Why it looks machine-sent (RFC 3834 and others)")),
+    "defects": Arr(Str()), "bounce": Bool(description="It is a delivery report")})},
+    description="A quarantined message as the intake would read it")
 
 RELEASE_RESULT = Obj({"outcome": Str(), "number": Str(), "replied": Bool(), "reason": Str()})
 SUPPRESSION = Obj({

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # annotations only: a route imports the views, not every serv
     from ..domain.inbound import IntakeResult
     from ..domain.municipality import Municipality
     from ..domain.subscriptions import SubscriptionState
+    from ..mailparse.model import ParsedMail
     from ..services.commands import Page
     from ..services.feed import FeedPage
     from ..services.ports import QuarantineEntry, StaffMember
@@ -154,13 +155,21 @@ def _role_id(role: Role | str) -> str:
     return role.value if isinstance(role, Role) else str(role)
 
 
-def colleagues_view(members: list[StaffMember], language: str) -> dict:
-    """``GET /v1/admin/staff``."""
+def colleagues_view(members: list[StaffMember], municipality: Municipality, language: str) -> dict:
+    """``GET /v1/admin/staff``: the colleagues, each role and department also by its name (in
+    the order of ``roles`` and ``departments``), and the municipality's departments to filter
+    by."""
+    def roles(m: StaffMember) -> list[str]:
+        return sorted(_role_id(r) for r in m.roles)
+
     return {"items": [{"username": m.username, "name": m.name, "email": m.email,
-                       "roles": sorted(_role_id(r) for r in m.roles),
-                       "role_names": [translate(language, f"role.{_role_id(r)}")
-                                      for r in sorted(m.roles, key=str)],
-                       "departments": sorted(m.departments)} for m in members]}
+                       "roles": roles(m),
+                       "role_names": [translate(language, f"role.{r}") for r in roles(m)],
+                       "departments": sorted(m.departments),
+                       "department_names": [_department_name(municipality, d, language)
+                                            for d in sorted(m.departments)]} for m in members],
+            "departments": [{"id": d, "name": tr_text(department.name, language)}
+                            for d, department in municipality.departments.items()]}
 
 
 def feed_view(page: FeedPage, municipality: Municipality, language: str) -> dict:
@@ -184,14 +193,39 @@ def _change(entry: FeedEntry, municipality: Municipality, language: str) -> dict
     }
 
 
+#: The most of a quarantined message's text ``GET /v1/admin/quarantine/{id}`` shows.
+QUARANTINED_TEXT_CHARS = 20_000
+
+
+def _quarantine_entry(e: QuarantineEntry) -> dict:
+    return {"id": e.quarantine_id, "reason": e.reason, "sender": e.sender, "subject": e.subject,
+            "recipients": list(e.recipients), "received_at": iso(e.received_at),
+            "verdicts": e.verdicts, "released_at": iso(e.released_at) if e.released_at else None,
+            "released_by": getattr(e, "released_by", None)}
+
+
 def quarantine_view(page: Page[QuarantineEntry]) -> dict:
     """``GET /v1/admin/quarantine``."""
-    return {"items": [{"id": e.quarantine_id, "reason": e.reason, "sender": e.sender,
-                       "subject": e.subject, "recipients": list(e.recipients),
-                       "received_at": iso(e.received_at), "verdicts": e.verdicts,
-                       "released_at": iso(e.released_at) if e.released_at else None,
-                       "released_by": getattr(e, "released_by", None)}
-                      for e in page.items], "next_cursor": page.next_cursor}
+    return {"items": [_quarantine_entry(e) for e in page.items], "next_cursor": page.next_cursor}
+
+
+def quarantined_message_view(entry: QuarantineEntry, mail: ParsedMail) -> dict:
+    """``GET /v1/admin/quarantine/{id}``: the entry and the message as its headers and its text
+    say; attachments are listed, never served (a quarantined file may be the virus)."""
+    text = mail.text
+    return {**_quarantine_entry(entry), "message": {
+        "from_address": mail.from_address, "from_name": mail.from_name,
+        "reply_to": list(mail.reply_to), "to": list(mail.to), "cc": list(mail.cc),
+        "return_path": mail.return_path, "subject": mail.subject,
+        "date": iso(mail.date) if mail.date else None, "message_id": mail.message_id,
+        "in_reply_to": list(mail.in_reply_to), "language": mail.language,
+        "text": text[:QUARANTINED_TEXT_CHARS], "text_truncated": len(text) > QUARANTINED_TEXT_CHARS,
+        "has_html": mail.html is not None,
+        "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
+                         "inline": a.inline, "refused": a.refused} for a in mail.attachments],
+        "auto_generated": list(mail.auto_generated), "defects": list(mail.defects),
+        "bounce": mail.bounce is not None,
+    }}
 
 
 def release_view(result: IntakeResult) -> dict:

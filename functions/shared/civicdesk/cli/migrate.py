@@ -3,7 +3,9 @@
 ``queue-entries`` (after upgrading a stack made before 2026-12-01): writes the filtered queues'
 entries (GSI5) of every case stored before, then marks the migration done; until then the
 filtered queue pages are read as before (``docs/data-model.md``, "Migrations"). Safe to repeat and
-to run while the stack takes changes. Usage: ``python -m civicdesk.cli.migrate queue-entries``
+to run while the stack takes changes. ``search-index`` (likewise): the words, requesters and
+places of the cases stored before (search, requester lookup, map). Usage:
+``python -m civicdesk.cli.migrate queue-entries`` (or ``search-index``)
 with ``CIVICDESK_CASES_TABLE`` (and the AWS credentials/region) in the environment.
 """
 
@@ -22,10 +24,21 @@ def queue_entries(log=print) -> dict:
     return migrations.backfill_queue_entries(log)
 
 
+def search_index(log=print) -> dict:
+    from ..adapters.dynamodb import migrations
+
+    wiring.search_index()  # points the table's models at the stack's table
+    return migrations.backfill_search_index(log)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("migration", choices=["queue-entries"])
-    parser.parse_args(argv)
+    parser.add_argument("migration", choices=["queue-entries", "search-index"])
+    if parser.parse_args(argv).migration == "search-index":
+        found = search_index()
+        print(f"search index: {found['cases']} cases, {found['entries']} entries written, "
+              f"{found['located']} placed on the map, {found['removed']} removed (deleted cases)")
+        return 0
     counts = queue_entries()
     print(f"queue entries: {counts['cases']} cases, {counts['written']} entries written, "
           f"{counts['current']} already current, {counts['removed']} removed (deleted cases)")

@@ -90,6 +90,19 @@ def check_transition(current: Status, target: Status,
                                      target=target.value)
 
 
+def allowed_transitions(current: Status,
+                        transitions: dict[Status, frozenset[Status]] | None = None) -> tuple[Status, ...]:
+    """The statuses a case in ``current`` may be moved to by staff, in the statuses' order.
+
+    Examples
+    --------
+    >>> [s.value for s in allowed_transitions(Status.RESOLVED)]
+    ['in_progress', 'closed']
+    """
+    allowed = (transitions or DEFAULT_TRANSITIONS).get(current, frozenset())
+    return tuple(status for status in Status if status in allowed)
+
+
 def format_number(year: int, sequence: int) -> str:
     """The human-readable case number: ``2026-000123``.
 

@@ -93,7 +93,8 @@ def event_type(entry: TimelineEvent) -> EventType | None:
 
 @dataclass(frozen=True)
 class CaseFacts:
-    """What every event says of its case (read when the event is published)."""
+    """What every event says of its case (read when the event is published), and what its
+    texts are redacted of (``names``, ``addresses``: never in an event)."""
 
     department: str
     category: str
@@ -101,6 +102,8 @@ class CaseFacts:
     status: str
     public: bool
     language: str
+    names: tuple[str, ...] = field(default=(), repr=False)
+    addresses: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -153,8 +156,9 @@ def domain_event(entry: TimelineEvent, facts: CaseFacts) -> DomainEvent | None:
     if entry.kind is not EventKind.STATUS_CHANGED:
         data.pop("from", None)  # elsewhere ``from`` is a sender's address
     if entry.public and isinstance((entry.data or {}).get("public_text"), str):
-        # Redacted as on the public page: the message was written to one person.
-        data["public_text"] = redact(entry.data["public_text"])
+        # Redacted as on the public page (``api.case_views.tracked``): the message was written
+        # to one person, and subscribers are strangers to them.
+        data["public_text"] = redact(entry.data["public_text"], facts.names, facts.addresses)
     # A citizen is named by channel only (``citizen:email:<address>`` -> ``citizen:email``).
     actor = ":".join(entry.actor.split(":")[:2]) if entry.actor.startswith("citizen:") else entry.actor
     return DomainEvent(type=kind, case_number=entry.case_number, entry_id=entry.event_id,

@@ -45,6 +45,7 @@ class Action(str, Enum):
     RELEASE_QUARANTINE = "quarantine.release"
     MANAGE_SUPPRESSIONS = "suppression.manage"  # see and lift the mail suppression list
     VIEW_FEED = "feed.view"  # the live feed of every change in the municipality
+    MANAGE_CANNED_REPLIES = "canned_reply.manage"  # the reply texts everyone starts from
 
 
 class Scope(str, Enum):
@@ -76,6 +77,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.RELEASE_QUARANTINE: {_O: ALL, _S: ALL, _D: ALL},
     Action.MANAGE_SUPPRESSIONS: {_S: ALL, _D: ALL},
     Action.VIEW_FEED: {_S: ALL, _D: ALL},
+    Action.MANAGE_CANNED_REPLIES: {_D: ALL},
 }
 
 _LIST_SPLIT = re.compile(r"[\s,]+")

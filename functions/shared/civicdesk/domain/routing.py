@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from .cases import Location
 from .municipality import Area, Municipality
 
 RULES = ("category", "area", "override")
@@ -99,3 +100,29 @@ def route(municipality: Municipality, category_id: str,
     area, department = min(candidates,
                            key=lambda pair: (-pair[0].priority, pair[0].size_km2, pair[0].id))
     return RoutingDecision(department=department, rule="area", area=area.id)
+
+
+def route_at(municipality: Municipality, category_id: str,
+             location: Location | None) -> RoutingDecision:
+    """Route a case of ``category_id`` at ``location`` (``None``, or an address without
+    coordinates: by category alone): the operator's intake and its preview both ask this.
+
+    Examples
+    --------
+    >>> from civicdesk.domain.municipality import Category, CategoryGroup, Department, Municipality
+    >>> name = {"en": "-"}
+    >>> town = Municipality(
+    ...     id="demo", name=name, country="RS", time_zone="Europe/Belgrade", languages=("en",),
+    ...     default_language="en", mail_domain="demo.example", general_address="a@demo.example",
+    ...     working_hours={}, public_types=frozenset(), public_form_types=(),
+    ...     reopen_window_days=30, auto_reply_limit_per_hour=5,
+    ...     departments={"water": Department("water", name)}, services={},
+    ...     groups={"g": CategoryGroup("g", name)},
+    ...     categories={"leak": Category("leak", "g", name, name, "water", ())})
+    >>> route_at(town, "leak", Location(address="Main street 1"))
+    RoutingDecision(department='water', rule='category', area=None)
+    """
+    areas: Sequence[str] = ()
+    if location is not None and location.lat is not None and location.lon is not None:
+        areas = municipality.areas_at(location.lat, location.lon)
+    return route(municipality, category_id, areas)

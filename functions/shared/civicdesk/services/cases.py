@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from ..domain.cases import CaseType, hash_token, new_tracking_token, parse_number, tracking_url, utc_now
+from ..domain.cases import CaseType, hash_token, new_tracking_token, parse_number, token_matches, tracking_url, utc_now
 from ..domain.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from ..domain.intake import NewCase, idempotency_expiry, open_case, request_hash
 from ..domain.municipality import Category, Municipality
@@ -103,17 +103,25 @@ class CaseService:
         """The case as the public may see it: everything but contact data with a valid token
         (the confirmation's, or the one every later message to the requester carries), only
         public and redacted data without one; a private case without a token is "not
-        found"."""
+        found".
+
+        Whether the caller may see the case is decided before its history is read, so that a
+        private or deleted case costs the same reads as a missing one (one ``GetItem`` of the
+        case item): the answer and its time tell nothing. A derived token is checked without
+        the case, so the requester's links read the case and its history in one ``Query``."""
         self._municipality.get()  # a missing configuration fails before any read
         if parse_number(number) is None:
             raise NotFoundError("error.case_not_found")
+        authorised = self._links.derived_authorises(number, token)
+        if not authorised:
+            case = self._repo.get_case(number)
+            if case is None or case.deleted:
+                raise NotFoundError("error.case_not_found")
+            authorised = token_matches(token, case.token_hash)
+            if not authorised and not case.public:
+                raise NotFoundError("error.case_not_found")
         found = self._repo.get_with_history(number)
-        if found is None:
-            raise NotFoundError("error.case_not_found")
+        if found is None or found[0].deleted or not (authorised or found[0].public):
+            raise NotFoundError("error.case_not_found")  # deleted or made private meanwhile
         case, events = found
-        if case.deleted:
-            raise NotFoundError("error.case_not_found")
-        authorised = self._links.authorises(number, token, case.token_hash)
-        if not authorised and not case.public:
-            raise NotFoundError("error.case_not_found")
         return TrackedCase(case, [event for event in events if event.public], authorised)

@@ -8,7 +8,7 @@ from typing import Callable
 
 from ..domain.cases import Case, TimelineEvent, parse_number
 from ..domain.errors import ConflictError
-from ..domain.policy import Action, Principal, allowed, authorise_case
+from ..domain.policy import Action, Principal, Scope, allowed, authorise_case
 from .municipality import MunicipalityProvider
 from .ports import CaseQueues, CaseworkCases, Mailer, MessageIdLog, MetricsSink, PhoneNumbers, SmsSender, StaffDirectory
 from .tracking_links import TrackingLinks
@@ -30,11 +30,17 @@ class CaseworkBase:
 
     def _for_change(self, principal: Principal | None, action: Action, number: str,
                     *, with_timeline: bool = False) -> tuple[Principal, Case, list[TimelineEvent]]:
-        """The case ``principal`` may take ``action`` on; the role is checked before any read."""
+        """The case ``principal`` may take ``action`` on; the role is checked before any read,
+        and a caller limited to their departments is refused on the case item before its
+        timeline is read (another department's case costs what a missing one costs)."""
         caller = allowed(principal, action)
         events: list[TimelineEvent] = []
         case = None
         if parse_number(number):
+            if with_timeline and caller.scope(action) is not Scope.ALL:
+                gate = self._cases.get_case(number)
+                authorise_case(caller, action, gate.department if gate else None,
+                               deleted=bool(gate and gate.deleted))
             if with_timeline:
                 found = self._cases.get_with_history(number)
                 if found:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from ..domain.cases import (
@@ -20,7 +19,7 @@ from ..domain.errors import ConflictError, FieldError, ValidationError
 from ..domain.intake import NewCase, idempotency_expiry, open_case, request_hash
 from ..domain.municipality import Municipality
 from ..domain.policy import Action, Principal, allowed
-from ..domain.routing import RoutingDecision, route
+from ..domain.routing import RoutingDecision, route_at
 from .case_commands import OpenedCase, OpenStaffCase
 from .casework_base import CaseworkBase
 from .ports import DuplicateSubmission, InvalidPhoneNumber
@@ -124,11 +123,7 @@ class CaseIntake(CaseworkBase):
 
     def _route(self, municipality: Municipality, category_id: str,
                command: OpenStaffCase) -> RoutingDecision:
-        areas: Sequence[str] = ()
-        location = command.location
-        if location is not None and location.lat is not None and location.lon is not None:
-            areas = municipality.areas_at(location.lat, location.lon)
-        return route(municipality, category_id, areas)
+        return route_at(municipality, category_id, command.location)
 
     def _confirmation_channel(self, contact: Contact | None) -> str:
         """How the citizen will be told their case number (the notify function sends it from

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..domain.cases import utc_now
 from ..domain.errors import NotFoundError
@@ -35,7 +35,10 @@ from .email_intake_base import LOOP_HEADER
 from .email_intake_bounces import MailBounces
 from .email_intake_cases import CaseMail
 from .municipality import MunicipalityProvider
-from .ports import BlobStore, MailCases, Mailer, MailIntakeLog, MetricsSink, Quarantine
+from .ports import BlobStore, MailCases, Mailer, MailIntakeLog, MetricsSink, Quarantine, QuarantineEntry
+
+if TYPE_CHECKING:
+    from ..mailparse.model import ParsedMail
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +82,14 @@ class EmailIntakeService(MailBounces, CaseMail):
         result = self._process(inbound)
         self._quarantine_store.mark_released(entry, self._clock(), released_by)
         return result
+
+    def quarantined_message(self, quarantine_id: str) -> tuple[QuarantineEntry, ParsedMail]:
+        """A quarantined message as staff inspect it before they release it: its entry and the
+        raw mail read from S3 and parsed, nothing processed, stored or sent."""
+        entry = self._quarantine_store.quarantine_entry(quarantine_id)
+        if entry is None:
+            raise NotFoundError("error.not_found")
+        return entry, self._parse(self._blobs.get(entry.bucket, entry.key))
 
     def _process(self, inbound: InboundMail) -> IntakeResult:
         municipality = self._municipality.get()

@@ -10,7 +10,7 @@ from ..domain.mail import OutgoingMail, subject_tag
 from ..domain.municipality import Municipality
 from ..domain.municipality import localised as tr_text
 from ..domain.notifications import Audience
-from ..domain.redaction import redact
+from ..domain.redaction import personal_data, redact
 from ..domain.sms import OutgoingSms, fit
 from ..domain.subscriptions import one_click_unsubscribe_url, unsubscribe_url
 from ..domain.threading import case_reply_address
@@ -116,8 +116,7 @@ class NotificationTexts:
                                 "reopened" if data.get("from") in ("resolved", "closed", "cancelled")
                                 else "status_changed")
             # To a stranger: nobody's address or number, and not the requester's name.
-            names = (case.contact.name,) if case.contact else ()
-            values["message"] = redact(message, names) if message else None
+            values["message"] = redact(message, *personal_data(case)) if message else None
         elif template in ("assigned", "routed", "escalated"):
             values["excerpt"] = _excerpt(case.description)
             location = case.location

@@ -144,6 +144,10 @@ class PublicCases(Protocol):
                idempotency: tuple[str, str, dict, int] | None = None, *,
                pending_link: str | None = None) -> None: ...
 
+    def get_case(self, number: str) -> Case | None:
+        """The case item alone (whether the caller may see the case, before its history is
+        read)."""
+
     def get_with_history(self, number: str) -> tuple[Case, list[TimelineEvent]] | None:
         """The case and its history: every timeline entry but the delivery trail (the
         notifications sent and the delivery reports, never public)."""
@@ -308,6 +312,23 @@ class BlobStore(Protocol):
         """Store in the attachments bucket; return the key."""
 
 
+class CaseHistory(Protocol):
+    """A case with its history, to find what an entry of it names (``CaseAttachments``)."""
+
+    def get_case(self, number: str) -> Case | None: ...
+
+    def get_with_history(self, number: str) -> tuple[Case, list[TimelineEvent]] | None: ...
+
+
+class AttachmentLinks(Protocol):
+    """Short-lived links to stored attachments a browser opens directly (S3 presigned GET)."""
+
+    def download_url(self, key: str, *, content_type: str, disposition: str,
+                     expires_in: int) -> str:
+        """A URL that answers the file at ``key`` for ``expires_in`` seconds, with these
+        ``Content-Type`` and ``Content-Disposition`` headers."""
+
+
 class ConfigRepository(Protocol):
     def load(self) -> dict | None: ...
 
@@ -415,3 +436,152 @@ class PhoneNumbers(Protocol):
 
     def can_receive_sms(self, e164: str) -> bool:
         """Whether the number is a mobile one (or one the plan cannot tell from a mobile one)."""
+
+
+# -- the staff console (saved views, canned replies, language, board and counts) ----------------
+
+@dataclass(frozen=True)
+class SavedView:
+    """A staff member's named queue: ``filters`` are the queue's query parameters, as
+    ``GET /v1/admin/cases`` takes them (strings, no cursor)."""
+
+    view_id: str
+    name: str
+    filters: dict
+    created_at: datetime
+    updated_at: datetime
+
+
+class SavedViews(Protocol):
+    """Each staff member's saved views, under their key (``user_id``: the pool's ``sub``)."""
+
+    def views(self, user_id: str) -> list[SavedView]: ...
+
+    def add_view(self, user_id: str, view: SavedView, *, limit: int) -> bool:
+        """Store a new view; ``False`` (nothing written) when the person has ``limit`` already."""
+        ...
+
+    def replace_view(self, user_id: str, view: SavedView) -> bool:
+        """Overwrite an existing view; ``False`` when there is none with its id."""
+        ...
+
+    def remove_view(self, user_id: str, view_id: str) -> bool:
+        """Delete a view; ``False`` when there was none."""
+        ...
+
+
+@dataclass(frozen=True)
+class CannedReply:
+    """A reply text administrators keep for everyone to start an answer from."""
+
+    reply_id: str
+    title: str
+    text: str
+    language: str
+    categories: tuple[str, ...]
+    version: int
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+
+
+class CannedReplyStore(Protocol):
+    def replies(self, language: str | None) -> list[CannedReply]: ...
+
+    def reply(self, reply_id: str) -> CannedReply | None: ...
+
+    def add_reply(self, reply: CannedReply) -> None: ...
+
+    def replace_reply(self, reply: CannedReply, expected_version: int) -> int | None:
+        """Store ``reply`` (its version is ``expected_version + 1``) if the stored one still has
+        ``expected_version``: ``None`` then, else the stored version now (``0``: no such reply)."""
+        ...
+
+    def remove_reply(self, reply_id: str, expected_version: int) -> int | None:
+        """Delete the reply if it still has ``expected_version``; as ``replace_reply``."""
+        ...
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A count read with ``Select=COUNT``; ``complete`` is ``False`` when the read stopped at its
+    bound of calls (there are at least ``count``)."""
+
+    count: int
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class OpenCaseBrief:
+    """What the supervisors' board shows of an open case that is assigned or escalated."""
+
+    number: str
+    subject: str | None
+    excerpt: str
+    status: str
+    assignee: str | None
+    escalation_level: int
+    created_at: datetime
+
+
+class QueueCounts(Protocol):
+    def count(self, query: QueueQuery, *, max_calls: int) -> Tally:
+        """How many cases the queue ``query`` names (``limit`` and ``cursor`` ignored)."""
+        ...
+
+    def status_count(self, department: str, status: str) -> Tally:
+        """How many cases of ``department`` have ``status`` (one of the open statuses)."""
+        ...
+
+    def attended(self, department: str, *, max_calls: int
+                 ) -> tuple[list[OpenCaseBrief], bool]:
+        """The department's open cases that are assigned or escalated, oldest first, and
+        whether the read got to the end of the department's open queue."""
+        ...
+
+
+class StaffLanguages(Protocol):
+    def set_language(self, username: str, language: str) -> None:
+        """Set the staff member's ``custom:language`` in the directory."""
+        ...
+
+# -- finding cases (services/search.py) -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class CasePoint:
+    """A case on the map, as the geo index holds it (what a marker and a suggestion show)."""
+
+    number: str
+    type: str
+    status: str
+    category: str
+    department: str
+    assignee: str | None
+    created_at: datetime
+    received_at: datetime | None
+    lat: float
+    lon: float
+    #: The index key the point was read at (a page's cursor resumes after it).
+    position: str = ""
+
+
+class SearchIndex(Protocol):
+    """The indexes that find cases: words, requesters' contacts, places; and cases by number."""
+
+    def cases(self, numbers: Sequence[str]) -> dict[str, Case]:
+        """The cases of ``numbers`` that exist, by number (one ``BatchGetItem`` per 100)."""
+
+    def word_cases(self, term: str, limit: int) -> tuple[set[str], bool]:
+        """The numbers of the cases with a word that starts with the folded ``term`` (one
+        ``Query``, at most ``limit`` entries), and whether more entries were left unread."""
+
+    def requester_cases(self, kind: str, value: str, before: str | None,
+                        limit: int) -> tuple[list[str], bool]:
+        """Numbers of the requester's cases (``kind`` ``phone`` or ``email``), newest first,
+        those below ``before`` when given (one ``Query`` of at most ``limit``), and whether
+        more follow."""
+
+    def points(self, cell: str, after: str | None, limit: int) -> tuple[list[CasePoint], bool]:
+        """The cases in geohash ``cell`` in key order, after the position ``after`` (one
+        ``Query`` of at most ``limit``), and whether the cell holds more."""

@@ -6,13 +6,16 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..domain.errors import UnauthorizedError
 from ..domain.inbound import IntakeResult
 from ..domain.policy import POLICY, Action, Principal, Scope, authorise
 from .commands import Page, PageQuery, StaffCommand
 from .ports import QuarantineEntry, QuarantineList, StaffDirectory, StaffMember
+
+if TYPE_CHECKING:
+    from ..mailparse.model import ParsedMail
 
 #: A page of the quarantine when the query names no limit.
 QUARANTINE_PAGE = 50
@@ -128,7 +131,7 @@ class StaffService:
 
 
 class QuarantineAdmin:
-    """Quarantined mail (spam, viruses): listed with the reason, released by a person."""
+    """Quarantined mail (spam, viruses): listed with the reason, read, released by a person."""
 
     def __init__(self, repository: QuarantineList, intake):
         self._repo = repository
@@ -140,6 +143,12 @@ class QuarantineAdmin:
         entries, cursor = self._repo.quarantined(
             limit=query.limit if query.limit is not None else QUARANTINE_PAGE, cursor=query.cursor)
         return Page(list(entries), cursor)
+
+    def message(self, principal: Principal | None, quarantine_id: str) -> tuple[QuarantineEntry, ParsedMail]:
+        """One quarantined message with its headers, text and the list of its attachments, so
+        that a person can judge it before releasing it (404 when there is no such entry)."""
+        authorise(principal, Action.VIEW_QUARANTINE)
+        return self._intake.quarantined_message(quarantine_id)
 
     def release(self, principal: Principal | None, quarantine_id: str) -> IntakeResult:
         """Process the quarantined message as if its verdicts had passed; the intake's result."""

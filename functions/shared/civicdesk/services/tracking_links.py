@@ -57,8 +57,11 @@ class TrackingLinks:
         """Whether ``token`` opens case ``number``: the confirmation's token (its hash is the
         case's ``token_hash``), or a derived token under a key in force. The keys are read
         only for a token of the derived shape."""
-        if token_matches(token, token_hash):
-            return True
+        return token_matches(token, token_hash) or self.derived_authorises(number, token)
+
+    def derived_authorises(self, number: str, token: str | None) -> bool:
+        """Whether ``token`` is case ``number``'s derived token under a key in force: known
+        without reading the case."""
         key_id = derived_token_key_id(token)
         if key_id is None:
             return False

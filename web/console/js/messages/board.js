@@ -2,7 +2,6 @@
 // (board/common.js: statuses and kinds of change for staff), in the five languages.
 export default {
   en: {
-    'nav.board': 'Supervisor board',
     'board.title': 'Supervisor board',
     'board.status.new': 'New',
     'board.status.in_progress': 'In progress',
@@ -72,7 +71,6 @@ export default {
     'board.workload.more': { one: 'and {count} more', other: 'and {count} more' },
   },
   'sr-Latn': {
-    'nav.board': 'Tabla supervizora',
     'board.title': 'Tabla supervizora',
     'board.status.new': 'Nov',
     'board.status.in_progress': 'U obradi',
@@ -142,7 +140,6 @@ export default {
     'board.workload.more': { one: 'i još {count}', few: 'i još {count}', other: 'i još {count}' },
   },
   'sr-Cyrl': {
-    'nav.board': 'Табла супервизора',
     'board.title': 'Табла супервизора',
     'board.status.new': 'Нов',
     'board.status.in_progress': 'У обради',
@@ -212,7 +209,6 @@ export default {
     'board.workload.more': { one: 'и још {count}', few: 'и још {count}', other: 'и још {count}' },
   },
   bg: {
-    'nav.board': 'Табло на ръководителя',
     'board.title': 'Табло на ръководителя',
     'board.status.new': 'Нова',
     'board.status.in_progress': 'В обработка',
@@ -282,7 +278,6 @@ export default {
     'board.workload.more': { one: 'и още {count}', other: 'и още {count}' },
   },
   cs: {
-    'nav.board': 'Přehled vedoucího',
     'board.title': 'Přehled vedoucího',
     'board.status.new': 'Nový',
     'board.status.in_progress': 'V řešení',

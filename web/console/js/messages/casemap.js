@@ -1,7 +1,6 @@
 // Texts of the map of cases (screens/casemap.js), in the five languages.
 export default {
   en: {
-    'nav.map': 'Map of cases',
     'casemap.title': 'Map of cases',
     'casemap.filters': 'Filters',
     'casemap.filter.assignee': 'Assigned to',
@@ -45,7 +44,6 @@ export default {
     'casemap.list.page': 'Page {page} of {pages}',
   },
   'sr-Latn': {
-    'nav.map': 'Mapa predmeta',
     'casemap.title': 'Mapa predmeta',
     'casemap.filters': 'Filteri',
     'casemap.filter.assignee': 'Dodeljeno',
@@ -89,7 +87,6 @@ export default {
     'casemap.list.page': 'Strana {page} od {pages}',
   },
   'sr-Cyrl': {
-    'nav.map': 'Мапа предмета',
     'casemap.title': 'Мапа предмета',
     'casemap.filters': 'Филтери',
     'casemap.filter.assignee': 'Додељено',
@@ -133,7 +130,6 @@ export default {
     'casemap.list.page': 'Страна {page} од {pages}',
   },
   bg: {
-    'nav.map': 'Карта на преписките',
     'casemap.title': 'Карта на преписките',
     'casemap.filters': 'Филтри',
     'casemap.filter.assignee': 'Разпределена на',
@@ -177,7 +173,6 @@ export default {
     'casemap.list.page': 'Страница {page} от {pages}',
   },
   cs: {
-    'nav.map': 'Mapa podání',
     'casemap.title': 'Mapa podání',
     'casemap.filters': 'Filtry',
     'casemap.filter.assignee': 'Přiděleno',

@@ -15,7 +15,12 @@ class DynamoCaseFacts:
         keys = [(case_pk(number), CASE_SK) for number in sorted(set(numbers))]
         facts = {}
         for item in CaseItem.batch_get(keys):
-            facts[item.number] = CaseFacts(department=item.department, category=item.category,
-                                           case_type=item.type, status=item.status,
-                                           public=item.public, language=item.language)
+            contact = item.contact.as_dict() if item.contact else {}
+            location = item.location.as_dict() if item.location else {}
+            facts[item.number] = CaseFacts(
+                department=item.department, category=item.category, case_type=item.type,
+                status=item.status, public=item.public, language=item.language,
+                # what the event's text is redacted of; never in the event itself
+                names=tuple(n for n in (contact.get("name"),) if n),
+                addresses=tuple(a for a in (location.get("address"), contact.get("address")) if a))
         return facts

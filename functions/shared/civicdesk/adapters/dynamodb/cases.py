@@ -25,6 +25,7 @@ from .mappers import (
     queue_entry_keys,
 )
 from .partition import EVT_RANGE_END, TRAIL_RANGE_END, TRAIL_SHOWN, read_partition
+from .search_entries import search_entry_changes, search_item_keys, search_items
 from .session import table_connection
 
 #: How long an unsent tracking link may wait for its confirmation.
@@ -57,6 +58,9 @@ class DynamoCaseRepository:
                     tx.save(event_to_item(event, **feed_facts(case)))
                 for entry in queue_entries(case, 1):
                     tx.save(entry)
+                found_by = search_items(case)
+                for entry in found_by:
+                    tx.save(entry)
                 if pending_link:
                     tx.save(PendingLinkItem(
                         PK=case_pk(case.number), SK=PENDING_LINK_SK, number=case.number,
@@ -72,7 +76,8 @@ class DynamoCaseRepository:
         except TransactWriteError as exc:
             failed = failed_conditions(exc)
             # The idempotency record is the transaction's last operation.
-            if idempotency and 1 + len(events) + len(queue_entries(case, 1)) + bool(pending_link) in failed:
+            if idempotency and (1 + len(events) + len(queue_entries(case, 1)) + len(search_items(case))
+                                + bool(pending_link)) in failed:
                 previous = IdempotencyItem.get(idempotency_pk(idempotency[0]), IDEMPOTENCY_SK,
                                                consistent_read=True)
                 raise DuplicateSubmission(previous.request_hash, json.loads(previous.response)) from None
@@ -117,31 +122,72 @@ class DynamoCaseRepository:
         only if the stored case still has ``expected_version``; likewise each ``(case, version)``
         in ``also`` (the other case of a merge or a link).
 
+        The search entries follow the case: a deleted case's are removed; a case whose words,
+        requester or place differ from the stored one's (its ``search_digest``) has the
+        difference written, in a second attempt that the first one's refusal (with the stored
+        case) makes possible. No read is added to a change that leaves them alone.
+
         Raises ``ConflictError`` with the stored version when another change came first.
         """
         cases = ((case, expected_version), *also)
+        try:
+            self._write_change(cases, events, {})
+        except _SearchEntriesChanged as changed:
+            self._write_change(cases, events, changed.before)
+
+    def _write_change(self, cases: tuple[tuple[Case, int], ...], events: list[TimelineEvent],
+                      before: dict[str, Case]) -> None:
+        """One attempt of ``save_change``; ``before``: the stored cases whose search entries
+        are rewritten (otherwise each case's ``search_digest`` must still be the stored one)."""
+        deletes = 0  # pynamodb sends a transaction's deletes before its puts
         try:
             with TransactWrite(connection=table_connection().connection) as tx:
                 for changed, version in cases:
                     item = case_to_item(changed)
                     item.version = version
-                    tx.save(item, condition=CaseItem.PK.exists(), return_values="ALL_OLD")
+                    condition = CaseItem.PK.exists()
+                    if not changed.deleted and changed.number not in before:
+                        condition &= (CaseItem.search_digest.does_not_exist()
+                                      | (CaseItem.search_digest == item.search_digest))
+                    tx.save(item, condition=condition, return_values="ALL_OLD")
                 for changed, version in cases:
                     entries = queue_entries(changed, version + 1)
                     for entry in entries:
                         tx.save(entry)
-                    if not entries:
-                        for gone in queue_entry_keys(changed.number):
-                            tx.delete(gone)
+                    gone = [] if entries else [*queue_entry_keys(changed.number), *search_item_keys(changed)]
+                    if changed.number in before and not changed.deleted:
+                        puts, gone = search_entry_changes(before[changed.number], changed)
+                        for entry in puts:
+                            tx.save(entry)
+                    for key in gone:
+                        tx.delete(key)
+                        deletes += 1
                 facts = {changed.number: feed_facts(changed) for changed, _ in cases}
                 for event in events:
                     tx.save(event_to_item(event, **facts.get(event.case_number, {})),
                             condition=TimelineItem.PK.does_not_exist())
         except TransactWriteError as exc:
             failed = failed_conditions(exc)
-            lost = next((position for position in failed if position < len(cases)), None)
-            if lost is not None:
-                current = (old_image(failed[lost]).get("version") or {}).get("N")
-                raise ConflictError("error.conflict", current_version=int(current) if current else None,
-                                    number=cases[lost][0].number) from None
+            lost = [(position - deletes, reason) for position, reason in failed.items()
+                    if deletes <= position < deletes + len(cases)]
+            stale = {}
+            for index, reason in lost:
+                stored = old_image(reason)
+                current = (stored.get("version") or {}).get("N")
+                if not stored or current is None or int(current) != cases[index][1]:
+                    raise ConflictError("error.conflict", current_version=int(current) if current else None,
+                                        number=cases[index][0].number) from None
+                # the version held: the search entries' digest did not
+                stale[cases[index][0].number] = item_to_case(CaseItem.from_raw_data(stored))
+            if stale:
+                raise _SearchEntriesChanged(stale) from None
             raise
+
+
+class _SearchEntriesChanged(Exception):
+    """A change's case no longer has the stored case's words, requester or place: ``before``
+    holds the stored cases, whose entries the retry replaces."""
+
+    def __init__(self, before: dict[str, Case]):
+        super().__init__("search entries changed")
+        self.before = before

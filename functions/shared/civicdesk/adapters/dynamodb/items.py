@@ -27,6 +27,7 @@ from .table import (
     DepartmentQueueIndex,
     FeedIndex,
     FilteredQueueIndex,
+    GeoIndex,
     TableItem,
 )
 
@@ -57,6 +58,8 @@ class CaseItem(TableItem, discriminator="case"):
     deleted_at = UnicodeAttribute(null=True)
     deleted_by = UnicodeAttribute(null=True)
     escalation_level = NumberAttribute(null=True)  # absent: never escalated
+    #: What the case's search entries were made of (``search_entries.search_digest``).
+    search_digest = UnicodeAttribute(null=True)
     version = VersionAttribute()
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
@@ -64,9 +67,12 @@ class CaseItem(TableItem, discriminator="case"):
     GSI2SK = UnicodeAttribute(null=True)
     GSI3PK = UnicodeAttribute(null=True)
     GSI3SK = UnicodeAttribute(null=True)
+    GSI6PK = UnicodeAttribute(null=True)
+    GSI6SK = UnicodeAttribute(null=True)
     department_queue = DepartmentQueueIndex()
     assignee_queue = AssigneeQueueIndex()
     all_cases = AllCasesIndex()
+    places = GeoIndex()
 
 
 class TimelineItem(TableItem, discriminator="event"):
@@ -253,3 +259,52 @@ class DeliveryReportItem(TableItem, discriminator="delivery_report"):
     feedback_id = UnicodeAttribute(null=True)
     detail = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
+
+
+class StaffProfileItem(TableItem, discriminator="staff_profile"):
+    """``STAFF#<sub>`` / ``#STAFF``: what the table keeps about one staff member; ``view_count``
+    is kept in the transaction that adds or removes one of their saved views (the limit)."""
+
+    view_count = NumberAttribute(default=0)
+
+
+class SavedViewItem(TableItem, discriminator="saved_view"):
+    """``STAFF#<sub>`` / ``VIEW#<view id>``: one of a staff member's saved queues."""
+
+    view_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    filters: MapAttribute[str, Any] = MapAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class CannedReplyItem(TableItem, discriminator="canned_reply"):
+    """``CANNED_REPLY`` / ``REPLY#<reply id>``: a reply text the administrators keep;
+    ``reply_version`` is checked by every change (409 on a stale one)."""
+
+    reply_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    text = UnicodeAttribute()
+    language = UnicodeAttribute()
+    categories = ListAttribute(of=UnicodeAttribute, null=True)
+    reply_version = NumberAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+
+class SearchTermItem(TableItem, discriminator="search_term"):
+    """``TERM#<first two letters>`` / ``<folded word>#<number>``: one word of a case's requester
+    name, subject, address or description (``domain.search_terms``). Written with the case in
+    its transaction, removed when the case is deleted."""
+
+    number = UnicodeAttribute()
+
+
+class RequesterEntryItem(TableItem, discriminator="requester_entry"):
+    """``REQUESTER#<contact key>`` / ``<number>``: a case of the requester with this phone number
+    (E.164) or e-mail address (lower case); the key is a hash (``keys.requester_key``), the
+    contact is never in a key. Written with the case, removed when it is deleted."""
+
+    number = UnicodeAttribute()
+    kind = UnicodeAttribute()  # phone or email

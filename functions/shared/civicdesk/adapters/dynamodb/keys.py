@@ -214,3 +214,78 @@ def report_sk(at: str, report_key: str) -> str:
 def suppression_sk(suppressed_at: str, address: str) -> str:
     """GSI3's sort key of a suppressed address: newest suppression last, the key for ties."""
     return f"{suppressed_at}#{address_key(address)}"
+
+
+# -- the staff console: a staff member's own items, the canned replies ---------------------------
+
+STAFF_PREFIX = "STAFF#"
+STAFF_PROFILE_SK = "#STAFF"
+SAVED_VIEW_PREFIX = "VIEW#"
+CANNED_REPLY_PK = "CANNED_REPLY"
+CANNED_REPLY_PREFIX = "REPLY#"
+
+
+def staff_pk(user_id: str) -> str:
+    """The partition of one staff member's items, by the pool's ``sub`` (never reused)."""
+    return f"{STAFF_PREFIX}{user_id}"
+
+
+def saved_view_sk(view_id: str) -> str:
+    return f"{SAVED_VIEW_PREFIX}{view_id}"
+
+
+def canned_reply_sk(reply_id: str) -> str:
+    return f"{CANNED_REPLY_PREFIX}{reply_id}"
+
+# -- finding cases: words, requesters, places (``adapters/dynamodb/search.py``) --------------------
+
+TERM_PREFIX = "TERM#"
+REQUESTER_PREFIX = "REQUESTER#"
+GEO_PREFIX = "GEO#"
+#: Where the search migration says it is done: ``MIGRATION`` / ``search_index``.
+SEARCH_INDEX_MIGRATION = "search_index"
+#: The length of a word's prefix that names its partition: every word that starts alike.
+TERM_BUCKET = 2
+#: The geohash precision of the geo index's partitions (cells of about 39 km x 19.5 km: a
+#: municipality is one to four partitions; finer cells are sort-key prefixes within them).
+GEO_PARTITION_PRECISION = 4
+
+
+def term_pk(word: str) -> str:
+    """The partition of every folded word that starts with ``word``'s first letters:
+    ``TERM#be`` holds ``beograd``, ``beogradska``, ``bez``, …"""
+    return f"{TERM_PREFIX}{word[:TERM_BUCKET]}"
+
+
+def term_sk(word: str, number: str) -> str:
+    """``beograd#2026-000123``: a word's cases in number order, after the words it extends."""
+    return f"{word}#{number}"
+
+
+def requester_key(kind: str, value: str) -> str:
+    """The key of a requester's contact (``kind`` ``phone``: its last digits,
+    ``search_entries.contact_value``; ``email``: the address in lower case): the first 32 hex
+    digits of its SHA-256, never the contact itself.
+
+    >>> requester_key("phone", "41234567") == requester_key("phone", "41234567")
+    True
+    >>> len(requester_key("email", "ana@example.rs"))
+    32
+    """
+    from hashlib import sha256
+
+    return sha256(f"{kind}:{value}".encode()).hexdigest()[:32]
+
+
+def requester_pk(kind: str, value: str) -> str:
+    return f"{REQUESTER_PREFIX}{requester_key(kind, value)}"
+
+
+def geo_pk(geohash: str) -> str:
+    """The geo index's partition of a point's (or a cell's) geohash: ``GEO#sryw``."""
+    return f"{GEO_PREFIX}{geohash[:GEO_PARTITION_PRECISION]}"
+
+
+def geo_sk(geohash: str, number: str) -> str:
+    """``srywcwb3k#2026-000123``: the cases of a partition by place (a cell is a key prefix)."""
+    return f"{geohash}#{number}"

@@ -47,6 +47,7 @@ from .mappers import (
     queue_entries,
     queue_entry_updates,
 )
+from .search_entries import search_items
 from .session import table_connection
 
 
@@ -118,6 +119,9 @@ class DynamoMailRepository:
                     for entry in queue_entries(new_case, 1):
                         tx.save(entry)
                         puts.append("queue_entry")
+                    for entry in search_items(new_case):
+                        tx.save(entry)
+                        puts.append("search_entry")
                 if update is not None:
                     tx.update(CaseItem(PK=case_pk(update.number), SK=CASE_SK, version=update.expected_version),
                               actions=case_update_actions(update))

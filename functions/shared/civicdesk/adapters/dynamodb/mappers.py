@@ -47,6 +47,7 @@ from .keys import (
     subscription_sk,
     trail_sk,
 )
+from .search_entries import geo_keys, search_digest
 
 #: Timeline entries of the delivery trail (``keys.trail_sk``): one per recipient and message,
 #: so many per event on a followed case; every other kind is the case's history.
@@ -85,6 +86,7 @@ def case_to_item(case: Case) -> CaseItem:
                 "GSI3PK": ALL_CASES_PK, "GSI3SK": sort_key}
         if case.assignee:
             keys.update(GSI2PK=assignee_queue_pk(case.assignee), GSI2SK=sort_key)
+        keys.update(geo_keys(case))
     if case.version:
         keys["version"] = case.version
     return CaseItem(
@@ -100,7 +102,7 @@ def case_to_item(case: Case) -> CaseItem:
         received_at=iso(case.received_at) if case.received_at else None,
         routing=dict(case.routing) if case.routing else None, merged_into=case.merged_into,
         deleted_at=iso(case.deleted_at) if case.deleted_at else None, deleted_by=case.deleted_by,
-        escalation_level=case.escalation_level or None,
+        escalation_level=case.escalation_level or None, search_digest=search_digest(case),
         **keys)
 
 

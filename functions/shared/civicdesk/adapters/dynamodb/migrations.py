@@ -1,5 +1,8 @@
 """Data migrations of the cases table, and whether they have run.
 
+``search_index`` (``backfill_search_index``): the words, requesters' contacts and places of
+cases stored before 2026-12-01, which every intake writes since.
+
 ``queue_entries``: the filtered queues (GSI5) hold a case once it has its queue entries, which
 every write of a case makes since 2026-12-01. Cases written before have none until
 ``backfill_queue_entries`` (``python -m civicdesk.cli.migrate queue-entries``) writes them;
@@ -14,9 +17,17 @@ import time
 from datetime import datetime, timezone
 
 from ...domain.cases import iso
-from .conditions import saved_if
+from .conditions import condition_failed, saved_if
 from .items import CaseItem, MigrationItem, QueueEntryItem
-from .keys import ALL_CASES_PK, DELETED_CASES_PK, MIGRATION_PK, QUEUE_ENTRIES_MIGRATION
+from .keys import (
+    ALL_CASES_PK,
+    CASE_SK,
+    DELETED_CASES_PK,
+    MIGRATION_PK,
+    QUEUE_ENTRIES_MIGRATION,
+    SEARCH_INDEX_MIGRATION,
+    case_pk,
+)
 from .mappers import item_to_case, queue_entries, queue_entry_keys
 
 #: How long a container trusts "not migrated yet" before it asks again (done is kept for good).
@@ -60,10 +71,12 @@ def has_cases() -> bool:
 
 
 def mark_new_table() -> bool:
-    """Mark the queue entries complete when there is no case yet; ``True`` if so."""
+    """Mark the queue entries and the search index complete when there is no case yet;
+    ``True`` if so."""
     if has_cases():
         return False
     mark_done(QUEUE_ENTRIES_MIGRATION, {"cases": 0})
+    mark_done(SEARCH_INDEX_MIGRATION, {"cases": 0})
     return True
 
 
@@ -94,4 +107,52 @@ def backfill_queue_entries(log=print) -> dict:
             if counts["cases"] % 500 == 0:
                 log(f"{counts['cases']} cases")
     mark_done(QUEUE_ENTRIES_MIGRATION, counts)
+    return counts
+
+
+def backfill_search_index(log=print) -> dict:
+    """Write the search entries (``TERM#``, ``REQUESTER#``), the geo keys (``GSI6``) and the
+    ``search_digest`` of every case stored before 2026-12-01 (``Query`` of GSI3's ``CASES``
+    partition, page by page), then mark the migration done; a deleted case's entries are
+    removed. Safe to run again and while the API takes changes: the item's keys and digest are
+    set only on a case not deleted meanwhile, and a search checks every case it returns against
+    the case itself (an entry of a case deleted or changed meanwhile shows nothing wrong)."""
+    from pynamodb.exceptions import UpdateError
+    from pynamodb.expressions.update import Action
+
+    from ...domain.cases import Case
+    from .search_entries import geo_keys, search_digest, search_item_keys, search_items
+
+    counts = {"cases": 0, "entries": 0, "located": 0, "removed": 0}
+
+    def index(case: Case) -> None:
+        entries = search_items(case)
+        with CaseItem.batch_write() as batch:
+            for entry in entries:
+                batch.save(entry)
+        counts["entries"] += len(entries)
+        keys = geo_keys(case)
+        actions: list[Action] = [CaseItem.search_digest.set(search_digest(case) or "")]
+        if keys:
+            actions += [CaseItem.GSI6PK.set(keys["GSI6PK"]), CaseItem.GSI6SK.set(keys["GSI6SK"])]
+        try:
+            CaseItem(PK=case_pk(case.number), SK=CASE_SK).update(
+                actions=actions, condition=CaseItem.PK.exists() & CaseItem.deleted_at.does_not_exist(),
+                add_version_condition=False)
+            counts["located"] += bool(keys)
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+
+    for item in CaseItem.all_cases.query(ALL_CASES_PK, page_size=100):
+        counts["cases"] += 1
+        index(item_to_case(item))
+        if counts["cases"] % 500 == 0:
+            log(f"{counts['cases']} cases")
+    for item in CaseItem.all_cases.query(DELETED_CASES_PK, page_size=100):
+        with CaseItem.batch_write() as batch:
+            for gone in search_item_keys(item_to_case(item)):
+                batch.delete(gone)
+                counts["removed"] += 1
+    mark_done(SEARCH_INDEX_MIGRATION, counts)
     return counts

@@ -98,3 +98,20 @@ QUEUE_INDEXES = {
 
 #: The index of the suppression list (its ``SUPPRESSED`` partition).
 SUPPRESSION_INDEX = AllCasesIndex.Meta.index_name
+
+
+#: What the geo index holds besides its keys: what a map marker and a duplicate suggestion show.
+GEO_PROJECTION = ("entity", "number", "type", "status", "category", "department", "assignee",
+                  "created_at", "received_at", "location")
+
+
+class GeoIndex(GlobalSecondaryIndex):
+    """GSI6: cases with a point by geohash (``GEO#<4 characters>`` / ``<9 characters>#<number>``),
+    sparse (no point, or deleted: not in it); a box is read cell by cell, one ``Query`` each."""
+
+    class Meta:
+        index_name = "GSI6"
+        projection = IncludeProjection(list(GEO_PROJECTION))
+
+    GSI6PK = UnicodeAttribute(hash_key=True)
+    GSI6SK = UnicodeAttribute(range_key=True)
