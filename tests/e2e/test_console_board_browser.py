@@ -258,12 +258,14 @@ def test_axe_finds_nothing_on_the_board_and_the_map_and_they_fit_a_tablet(browse
         assert wait_for_screen(b) == title
         wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, ".board-state-live"), "the feed is not live")
         wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, ".board-counters tbody tr"), "no counters")
-        assert axe_violations(b) == []
+        assert axe_violations(b) == [] and no_horizontal_scroll(b)
         b.set_window_size(768, 1000)
         assert no_horizontal_scroll(b)
         open_screen(b, "/map")
         wait(b, map_settled, "the map did not load")
         assert axe_violations(b) == []
+        assert no_horizontal_scroll(b)
+        b.set_window_size(1280, 900)
         assert no_horizontal_scroll(b)
         b.set_window_size(1280, 900)
         sign_out(b)
