@@ -267,5 +267,4 @@ def test_axe_finds_nothing_on_the_board_and_the_map_and_they_fit_a_tablet(browse
         assert no_horizontal_scroll(b)
         b.set_window_size(1280, 900)
         assert no_horizontal_scroll(b)
-        b.set_window_size(1280, 900)
         sign_out(b)
