@@ -33,6 +33,8 @@ export const ROUTES = [
   { path: '/intake', screen: lazy(() => import('./screens/intake.js'), 'IntakeScreen'), nav: 'nav.intake', order: 5, allowed: (can) => can('case.open') },
   { path: '/cases', screen: lazy(() => import('./screens/queue.js'), 'QueueScreen'), nav: 'nav.cases', order: 10, allowed: (can) => can('case.view') },
   { path: '/search', screen: lazy(() => import('./screens/search.js'), 'SearchScreen'), allowed: (can) => can('case.view') },
+  { path: '/board', screen: lazy(() => import('./screens/board.js'), 'BoardScreen'), nav: 'nav.board', order: 20, allowed: (can) => can('feed.view') },
+  { path: '/map', screen: lazy(() => import('./screens/casemap.js'), 'CaseMapScreen'), nav: 'nav.map', order: 30, allowed: (can) => can('case.view') },
   { path: '/staff', screen: lazy(() => import('./screens/staff.js'), 'StaffScreen'), nav: 'nav.staff', order: 40, allowed: (can) => can('staff.list') },
   { path: '/canned-replies', screen: lazy(() => import('./screens/canned_replies.js'), 'CannedRepliesScreen'), nav: 'nav.canned_replies', order: 50, allowed: (can) => can('case.reply') || can('canned_reply.manage') },
   { path: '/quarantine', screen: lazy(() => import('./screens/quarantine.js'), 'QuarantineScreen'), nav: 'nav.quarantine', order: 60, allowed: (can) => can('quarantine.view') },
