@@ -63,7 +63,9 @@ const TILE_ERRORS_BEFORE_FALLBACK = 3;
 
 /** A Leaflet map in `element` of the municipality `info`; `onPlain()` when it falls back. */
 export function createMap(L, element, info, { onPlain = () => {} } = {}) {
-  const map = L.map(element, { zoomControl: true, keyboard: true, attributionControl: true });
+  // A maximum zoom even without tiles: Leaflet has none then, and marker clustering needs one.
+  const map = L.map(element, { zoomControl: true, keyboard: true, attributionControl: true,
+                               maxZoom: info.tiles?.max_zoom || 19 });
   const box = info.bounds;
   if (box) map.fitBounds([[box.south, box.west], [box.north, box.east]]);
   else map.setView([0, 0], 2);
