@@ -67,8 +67,13 @@ def _claims() -> dict | None:
 
 
 def _json(body: object, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(body=json.dumps(body, ensure_ascii=False),
-                    status_code=status, headers={**views.JSON_HEADERS, **(headers or {})})
+    headers = {**views.JSON_HEADERS, **(headers or {})}
+    if "max-age" in headers.get("Cache-Control", ""):
+        # An answer is in the language of ?lang=, else the staff member's own (the token), else
+        # Accept-Language: a cache keeps one copy per language (and per staff member).
+        private = headers["Cache-Control"].startswith("private")
+        headers["Vary"] = "Accept-Language, Authorization" if private else "Accept-Language"
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers)
 
 
 def api_view(view):

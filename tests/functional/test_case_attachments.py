@@ -108,7 +108,11 @@ def test_the_case_view_says_which_transitions_are_allowed_and_the_organisation_l
     assert [t["status"] for t in case["allowed_transitions"]] == [
         "in_progress", "waiting_for_citizen", "referred", "resolved", "cancelled"]
     assert case["allowed_transitions"][0]["status_name"] == "In progress"
-    organisation = operator.get("/v1/admin/organisation", "lang=en").body
+    answer = operator.get("/v1/admin/organisation", "lang=en")
+    # Kept for five minutes by the browser, one copy per language and staff member: a console
+    # switching language never shows the old one's names.
+    assert answer.headers["Vary"] == "Accept-Language, Authorization"
+    organisation = answer.body
     ids = [d["id"] for d in organisation["departments"]]
     assert "roads_traffic" in ids and case["department"] in ids
     bodies = {b["id"]: b for b in organisation["external_bodies"]}

@@ -117,8 +117,15 @@ def test_the_tracking_page_reads_the_history_only(supervisor):
     past_notifications(opened.number, 10, 10)
     reads = dynamodb_reads()
     tracked = wiring.case_service().track(opened.number, opened.token)
-    assert reads.calls == ["Query"] and reads.items <= 3
+    # The confirmation's token is checked on the case item before the history is read (a
+    # refusal costs what a missing case costs, issue 12 item 10); the history alone follows.
+    assert reads.calls == ["GetItem", "Query"] and reads.items <= 4
     assert [entry.kind.value for entry in tracked.timeline] == ["case_opened"]
+    # A later link is checked without the case: the history only, in one Query.
+    link = wiring.tracking_links().private_url(opened.number, "sr-Cyrl").split("token=")[1].split("&")[0]
+    reads.reset()
+    wiring.case_service().track(opened.number, link)
+    assert reads.calls == ["Query"] and reads.items <= 3
 
 
 def test_a_notification_reads_what_it_needs_however_many_were_sent_before(pipeline, supervisor):

@@ -55,6 +55,8 @@ def test_the_map_has_the_tile_server_the_territory_and_the_named_areas(client):
     assert areas and all(p["name"] and p["kind"] for p in areas.values())
     assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in body["areas"]["features"])
     assert "max-age=300" in response.headers["Cache-Control"]
+    # Cached per language: the same URL answers in the Accept-Language of a request without ?lang=
+    assert response.headers["Vary"] == "Accept-Language"
 
 
 def test_categories_follow_the_requested_language(client):
