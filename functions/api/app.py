@@ -13,7 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from chalice import Chalice, ConvertToMiddleware, Response
 
 from civicdesk import wiring
-from civicdesk.api import case_views, errors, requests, views
+from civicdesk.api import case_views, errors, requests, route_tables, views
 from civicdesk.domain.errors import BadRequestError, CivicDeskError, UnauthorizedError, ValidationError
 from civicdesk.domain.policy import Action, Principal, principal_from_claims
 from civicdesk.observability import FunctionMetrics, logger, tracer
@@ -389,23 +389,6 @@ def admin_lift_suppression(address):
 
 # -- the staff console: handlers in civicdesk.api.console_handlers (docs/api.md) ----------------
 
-#: (method, path, handler); the handler's name is the route's.
-_CONSOLE = (("GET", "/v1/public/staff-sign-in", "public_staff_sign_in"),
-            ("GET", "/v1/admin/categories", "admin_categories"),
-            ("POST", "/v1/admin/routing-preview", "admin_routing_preview"),
-            ("GET", "/v1/admin/me/views", "admin_list_views"),
-            ("POST", "/v1/admin/me/views", "admin_create_view"),
-            ("PUT", "/v1/admin/me/views/{view_id}", "admin_update_view"),
-            ("DELETE", "/v1/admin/me/views/{view_id}", "admin_delete_view"),
-            ("GET", "/v1/admin/canned-replies", "admin_list_canned_replies"),
-            ("POST", "/v1/admin/canned-replies", "admin_create_canned_reply"),
-            ("PUT", "/v1/admin/canned-replies/{reply_id}", "admin_update_canned_reply"),
-            ("DELETE", "/v1/admin/canned-replies/{reply_id}", "admin_delete_canned_reply"),
-            ("PUT", "/v1/admin/me/language", "admin_set_language"),
-            ("GET", "/v1/admin/board", "admin_board"),
-            ("GET", "/v1/admin/case-count", "admin_case_count"),
-            ("GET", "/v1/admin/quarantine/{quarantine_id}", "admin_quarantined_message"))
-
 
 def _console(handler: str):
     def view(**path):
@@ -437,18 +420,13 @@ def _finding(parse: str, use_case: str, shape: str):
     return view
 
 
-for _method, _path, _handler in _CONSOLE:
+for _method, _path, _handler in route_tables.CONSOLE:
     app.route(_path, methods=[_method], name=_handler,
               **({} if _method == "GET" else {"content_types": ["application/json"]}))(
         api_view(_console(_handler)))
 
 
-#: (path, route name, parser, service use case, view) in api.search_views / services.search
-_FINDING = (("/v1/admin/search", "admin_search", "search_query", "search", "search_page"),
-            ("/v1/admin/requesters", "admin_requester", "requester_query", "requester", "requester_page"),
-            ("/v1/admin/map", "admin_map", "map_query", "map", "map_page"),
-            ("/v1/admin/cases/nearby", "admin_nearby", "nearby_query", "nearby", "nearby_page"))
-for _path, _name, _parse, _use_case, _shape in _FINDING:
+for _path, _name, _parse, _use_case, _shape in route_tables.FINDING:
     app.route(_path, methods=["GET"], name=_name)(api_view(_finding(_parse, _use_case, _shape)))
 
 

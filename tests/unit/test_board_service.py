@@ -12,8 +12,9 @@ from civicdesk.domain.errors import ForbiddenError, UnauthorizedError, Validatio
 from civicdesk.domain.policy import Principal, Role
 from civicdesk.services.board import MAX_CASES_PER_ASSIGNEE, BoardQuery, BoardService
 from civicdesk.services.case_commands import QueueFilter
+from civicdesk.services.console_ports import OpenCaseBrief, Tally
 from civicdesk.services.municipality import MunicipalityProvider
-from civicdesk.services.ports import OpenCaseBrief, QueueQuery, Tally
+from civicdesk.services.ports import QueueQuery
 from tests.support.aws import CONFIG_DIR
 from tests.support.fakes import InMemoryConfigRepository
 

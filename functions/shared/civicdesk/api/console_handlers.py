@@ -1,5 +1,5 @@
-"""The staff console's routes (``functions/api/app.py`` registers them from its ``_CONSOLE``
-table): each one parses its request, makes one service call and shapes the answer. The
+"""The staff console's routes (``functions/api/app.py`` registers them from
+``route_tables.CONSOLE``): each one parses its request, makes one service call and shapes the answer. The
 services come from the composition root the route hands over (``Call.services``)."""
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..domain.municipality import Municipality
     from ..services.board import Board
     from ..services.console_info import RoutingPreview, StaffSignIn
-    from ..services.ports import CannedReply, OpenCaseBrief, SavedView, Tally
+    from ..services.console_ports import CannedReply, OpenCaseBrief, SavedView, Tally
 
 _ID = re.compile(cs.VIEW_ID_PATTERN)
 

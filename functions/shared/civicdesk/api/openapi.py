@@ -8,12 +8,12 @@ contract test checks both directions), so the document cannot drift from the cod
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..rendering import translate
 from . import console_schemas as cs
 from . import schemas as s
+from .operation import Operation
 from .response_schemas import (
     ATTACHMENT_LINK,
     CASE_DETAIL,
@@ -41,27 +41,6 @@ from .validation import Field, Obj, Str
 
 VERSION = "1.3.0"
 AUTHORIZER = "StaffAuthorizer"  # the authorizer's name in template.yaml
-
-
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str
-    operation_id: str
-    tag: str
-    summary: str
-    response: Obj | None
-    status: int = 200
-    description: str = ""
-    body: Obj | None = None
-    query: Obj | None = None
-    staff: bool = False
-    errors: tuple[int, ...] = (400,)
-    headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
-    body_required: bool = True
-    form_body: Obj | None = None  # also accepted as application/x-www-form-urlencoded
-    #: 400s beyond the body's schema, checked against the municipality: (field, code, when).
-    refusals: tuple[tuple[str, str, str], ...] = ()
 
 
 _CASE_ERRORS = (400, 401, 403, 404, 409, 413)

@@ -17,8 +17,8 @@ from .validation import Arr, Bool, DateTime, Int, Num, Obj, Str
 
 if TYPE_CHECKING:  # annotations only
     from ..domain.municipality import Municipality
-    from ..services.ports import CasePoint
     from ..services.search import MapPage, NearbyCase, RequesterPage, SearchPage
+    from ..services.search_ports import CasePoint
 
 _NUMBER = r"-?[0-9]{1,3}(\.[0-9]{1,12})?"
 _CURSOR = Str(max_length=400, pattern=r"^[A-Za-z0-9_-]+$",

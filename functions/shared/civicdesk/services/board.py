@@ -12,8 +12,8 @@ from ..domain.policy import Action, Principal, Scope, allowed
 from .case_commands import QueueFilter
 from .casework_queries import plan_queue, queue_filter_errors
 from .commands import StaffCommand
+from .console_ports import OpenCaseBrief, QueueCounts, Tally
 from .municipality import MunicipalityProvider
-from .ports import OpenCaseBrief, QueueCounts, Tally
 
 #: The counters of a board row that are one status each (one ``Select=COUNT`` call each).
 BOARD_STATUSES = ("new", "in_progress", "waiting_for_citizen")

@@ -13,8 +13,8 @@ from ..domain.errors import ConflictError, FieldError, NotFoundError
 from ..domain.municipality import Municipality
 from ..domain.policy import Action, Principal, allowed
 from .commands import StaffCommand
+from .console_ports import CannedReply, CannedReplyStore
 from .municipality import MunicipalityProvider
-from .ports import CannedReply, CannedReplyStore
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,7 +26,8 @@ from ..domain.search_terms import (
     words,
 )
 from .municipality import MunicipalityProvider
-from .ports import CasePoint, InvalidPhoneNumber, PhoneNumbers, SearchIndex
+from .ports import InvalidPhoneNumber, PhoneNumbers
+from .search_ports import CasePoint, SearchIndex
 
 #: The most words one search combines (one ``Query`` each).
 MAX_TERMS = 5

@@ -13,8 +13,8 @@ from ..domain.policy import Action, Principal, allowed
 from .case_commands import QueueFilter
 from .casework_queries import plan_queue, queue_filter_errors
 from .commands import StaffCommand
+from .console_ports import SavedView, SavedViews, StaffLanguages
 from .municipality import MunicipalityProvider
-from .ports import SavedView, SavedViews, StaffLanguages
 
 #: The most views one person keeps (a queue menu, not an archive).
 MAX_SAVED_VIEWS = 50

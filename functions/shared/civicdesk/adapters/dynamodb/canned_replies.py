@@ -6,7 +6,7 @@ from __future__ import annotations
 from pynamodb.exceptions import DeleteError, PutError
 
 from ...domain.cases import iso
-from ...services.ports import CannedReply
+from ...services.console_ports import CannedReply
 from .conditions import condition_failed
 from .items import CannedReplyItem
 from .keys import CANNED_REPLY_PK, CANNED_REPLY_PREFIX, canned_reply_sk

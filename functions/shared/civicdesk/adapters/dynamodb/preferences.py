@@ -7,7 +7,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ...domain.cases import iso
-from ...services.ports import SavedView
+from ...services.console_ports import SavedView
 from .conditions import condition_failed, failed_conditions
 from .items import SavedViewItem, StaffProfileItem
 from .keys import SAVED_VIEW_PREFIX, STAFF_PROFILE_SK, saved_view_sk, staff_pk

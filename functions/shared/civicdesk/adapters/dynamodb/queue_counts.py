@@ -7,7 +7,8 @@ from __future__ import annotations
 from pynamodb.expressions.condition import Condition
 
 from ...domain.cases import iso
-from ...services.ports import OpenCaseBrief, QueueQuery, Tally
+from ...services.console_ports import OpenCaseBrief, Tally
+from ...services.ports import QueueQuery
 from .items import CaseItem, QueueEntryItem
 from .keys import ALL_CASES_PK, STATE_KEY, department_queue_pk, filtered_queue_pk
 from .mappers import parse_time

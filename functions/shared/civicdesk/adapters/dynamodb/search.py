@@ -9,7 +9,7 @@ from pynamodb.expressions.condition import Condition
 
 from ...domain.cases import Case
 from ...domain.search_terms import MAX_WORD
-from ...services.ports import CasePoint
+from ...services.search_ports import CasePoint
 from .items import CaseItem
 from .keys import CASE_SK, GEO_PARTITION_PRECISION, case_pk, geo_pk, number_of, requester_pk, term_pk
 from .mappers import item_to_case, parse_time
