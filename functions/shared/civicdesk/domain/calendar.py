@@ -32,7 +32,8 @@ class OfficeCalendar:
                       for day in WEEKDAYS}
         self.holidays = frozenset(holidays)
 
-    def _spans(self, day: date) -> tuple[tuple[time, time], ...]:
+    def spans(self, day: date) -> tuple[tuple[time, time], ...]:
+        """The working spans of a local day (none on a holiday); an end of 00:00 is midnight."""
         if day in self.holidays:
             return ()
         return self.hours[WEEKDAYS[day.weekday()]]
@@ -42,14 +43,15 @@ class OfficeCalendar:
 
     def is_open(self, moment: datetime) -> bool:
         local = moment.astimezone(self.zone)
-        return any(start <= local.time() < end for start, end in self._spans(local.date()))
+        return any(start <= local.time() and (local.time() < end or end == time(0))
+                   for start, end in self.spans(local.date()))
 
     def next_opening(self, moment: datetime, horizon_days: int = 60) -> datetime | None:
         """The next moment the office opens after ``moment`` (``moment`` itself if open)."""
         local = moment.astimezone(self.zone)
         for offset in range(horizon_days + 1):
             day = local.date() + timedelta(days=offset)
-            for start, end in self._spans(day):
+            for start, end in self.spans(day):
                 opening = datetime.combine(day, start, self.zone)
                 if offset == 0 and local.time() >= end:
                     continue
@@ -61,5 +63,6 @@ class OfficeCalendar:
 
 
 def _hhmm(value: str) -> time:
+    """``"08:30"`` as a time; ``"24:00"`` (the end of the day) as 00:00."""
     hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
+    return time(0) if (hours, minutes) == ("24", "00") else time(int(hours), int(minutes))
