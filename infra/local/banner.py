@@ -115,6 +115,9 @@ def summary(runtime: LocalRuntime) -> str:
         f"{ses_events.SIMULATOR_DOMAIN} bounce, complain); make any bounce: POST "
         f"{url}/_local/ses-events {{\"id\": ..., \"type\": \"bounce\"}}",
         *_schedule_lines(runtime),
+        f"  Event archive    {runtime.archive_dir}/events/day=<UTC day>/*.parquet   (query: "
+        f"{python_command()} -m infra.local.archive query 'SELECT type, count(*) FROM "
+        f"case_events GROUP BY type')",
         f"  AWS (moto)       {runtime.aws_url}   (AWS_ENDPOINT_URL; region {aws.REGION}, "
         f"any credentials)",
         f"  State            {runtime.state_dir}   (delete it to start from scratch)",

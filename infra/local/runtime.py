@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from infra.local import aws, banner, cognito, inspection, persistence, redrive, ses_events, state
+from infra.local import aws, banner, cognito, firehose, inspection, persistence, redrive, ses_events, state
 from infra.local.api_config import cognito_authorizers, gateway_responses
 from infra.local.apigateway import ApiRoute, RouteTable
 from infra.local.asyncinvoke import LOCAL_RETRY_DELAYS, AsyncInvoker, async_invoke_config
@@ -91,6 +91,8 @@ class LocalRuntime:
         self._event_sources: EventSources | None = None
         #: The template's schedules; ``run_schedules=False`` runs them on demand only (tests).
         self.scheduler: Scheduler | None = None
+        #: The Firehose streams (by ARN) that archive the events as Parquet (``archive_dir``).
+        self._streams: dict[str, firehose.LocalDeliveryStream] = {}
         self._run_schedules = run_schedules
         self._smtp: SmtpServer | None = None
         self.receipt_rules: list[ReceiptRule] = []
@@ -126,6 +128,18 @@ class LocalRuntime:
         """``local.json``: the sign-in details (``infra.local.token`` and
         ``civicdesk.cli.staff --local`` read it)."""
         return self.state_dir / "local.json"
+
+    @property
+    def archive_dir(self) -> Path:
+        """Where the Firehose streams deliver (the archive bucket's root): Parquet files under
+        ``events/day=<yyyy-MM-dd>/`` (``infra.local.archive`` queries them)."""
+        return self.state_dir / "archive"
+
+    def flush_archive(self) -> list[str]:
+        """Deliver what the streams buffer now (``POST /_local/archive/flush``); the files
+        written, relative to ``archive_dir``."""
+        return [str(path.relative_to(self.archive_dir)) for stream in self._streams.values()
+                for path in stream.flush()]
 
     @property
     def smtp_listening(self) -> bool:
@@ -216,6 +230,16 @@ class LocalRuntime:
                                                    self._parameters))
         os.environ.update(LOCAL_ONLY_ENVIRONMENT)
         self._ref = aws.reference_resolver(self.resources, self._parameters)
+        try:
+            specs = firehose.stream_specs(self._template)
+        except firehose.FirehoseTemplateError as error:
+            raise StartupError(f"template.yaml: {error}") from None
+        for spec in specs:
+            # Registered before anything publishes: an event SNS accepts is in the stream's log.
+            arn = self.resources.delivery_streams[spec.logical_id]
+            self._streams[arn] = firehose.LocalDeliveryStream(spec, self.state_dir,
+                                                              self.archive_dir)
+            firehose.register(arn, self._streams[arn])
 
     def _restore_state(self) -> None:
         """Last run's data (``infra.local.store``) loaded into moto, then every change moto
@@ -332,6 +356,8 @@ class LocalRuntime:
             on_mail=lambda message_id, raw, destinations: publisher.mail_sent(
                 ses_events.sent_mail(message_id, raw, destinations)))
         self._outbox.start()
+        for stream in self._streams.values():
+            stream.start()
         assert self._store is not None and self._event_sources is not None, \
             "the steps before make them"
         for invoker in self._invokers.values():
@@ -355,6 +381,7 @@ class LocalRuntime:
         assert scheduler is not None, "_set_up_schedules made it"
         tools = LocalTools(case=inspection.case_with_timeline, quarantine=inspection.quarantine,
                            redrive=self._redrive, schedules=scheduler.listing,
+                           archive_flush=self.flush_archive,
                            run_schedule=scheduler.run_now,
                            ses_event=lambda body: publisher.report_request(body, outbox.messages()))
         authorize = RouteAuthorizer(
@@ -450,6 +477,13 @@ class LocalRuntime:
         finally:
             if self._moto is not None:
                 self._moto.stop()
+            for arn, stream in self._streams.items():
+                firehose.unregister(arn)
+                try:
+                    stream.stop()
+                except Exception:  # noqa: BLE001 - the log keeps them for the next start
+                    log.exception("%s: the buffered events stay in %s for the next start",
+                                  stream.spec.logical_id, stream.wal_dir)
             if self._recorder is not None and persistence.active() is self._recorder:
                 persistence.activate(None)
             if self._store is not None:

@@ -71,6 +71,8 @@ class LocalTools:
     schedules: Callable[[], list] = lambda: []
     #: (name, scheduled time or ``None``, wait seconds) -> the run; ``LookupError``: no such
     run_schedule: Callable[..., dict] = _unavailable
+    #: () -> the archive files the Firehose streams wrote now
+    archive_flush: Callable[[], list] = lambda: []
 
 
 class Frontend:
@@ -156,6 +158,11 @@ class Frontend:
                 return error_response(405, "method_not_allowed", "Method not allowed.",
                                       [("Allow", "POST")])
             return self._ses_event(request)
+        if path == "/_local/archive/flush":
+            if request.method != "POST":
+                return error_response(405, "method_not_allowed", "Method not allowed.",
+                                      [("Allow", "POST")])
+            return json_response(200, {"files": self._tools.archive_flush()})
         if path.startswith("/_local/schedules/"):
             if request.method != "POST":
                 return error_response(405, "method_not_allowed", "Method not allowed.",

@@ -155,11 +155,11 @@ def test_the_derivations_find_what_the_template_has(document):
     """Guard against a derivation that finds nothing and so passes everything."""
     assert dead_letter_queues(document) == {
         "IngestDeadLetterQueue", "EventsDeadLetterQueue", "NotifyDeadLetterQueue",
-        "DeliveryEventsDeadLetterQueue", "JobsDeadLetterQueue"}
+        "DeliveryEventsDeadLetterQueue", "JobsDeadLetterQueue", "EventsArchiveDeadLetterQueue"}
     # (the jobs' queue is the failure destination of each schedule and job function added)
     assert failure_destinations(document) >= {
         "IngestDeadLetterQueue", "EventsDeadLetterQueue", "NotifyDeadLetterQueue",
-        "DeliveryEventsDeadLetterQueue"}
+        "DeliveryEventsDeadLetterQueue", "EventsArchiveDeadLetterQueue"}
     assert {"ApiFunction", "AdminApiFunction", "IngestEmailFunction"} <= functions(document)
     assert stream_consumers(document) == {"PublishEventsFunction"}
     assert work_queues(document) == {"NotifyQueue", "DeliveryEventsQueue"}
