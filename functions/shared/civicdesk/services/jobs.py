@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, TypeVar
 
-from ..domain.jobs import JobRun, RunRecord
+from ..domain.jobs import JobRun, RunRecord, RunState
 from .job_ports import JobRunLedger
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class JobRunner:
         return RunResult(run.job, run.slot, "ran", outcome)
 
     def _not_started(self, run: JobRun, previous: RunRecord) -> RunResult:
-        if previous.state.value == "succeeded":
+        if previous.state is RunState.SUCCEEDED:
             logger.info("job run done before", extra={"job": run.job, "slot": run.slot})
             return RunResult(run.job, run.slot, "done_before", previous.outcome)
         raise JobRunBusy(f"{run.job} {run.slot} is being run by another invocation since "
