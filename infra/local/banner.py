@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from infra.local import aws, ses_events
 from infra.local.cognito import DemoUser, UserPool, UserPoolClient
@@ -83,11 +84,21 @@ def _schedule_lines(runtime: LocalRuntime) -> list[str]:
     lines = [f"  Schedules        {url}/_local/schedules   (run one now: POST "
              f"{url}/_local/schedules/<name>[?at=<ISO time>])"]
     for schedule in runtime.scheduler.schedules.values():
-        when = (schedule.next_run.astimezone().strftime("next %Y-%m-%d %H:%M %Z")
-                if schedule.next_run else "on demand only")
+        when = "on demand only"
+        if schedule.next_run is not None and runtime.scheduler.on_clock:
+            when = schedule.next_run.astimezone(ZoneInfo(schedule.timezone)).strftime(
+                "next %Y-%m-%d %H:%M %Z")
         lines.append(f"                   {schedule.spec.logical_id:<28} {schedule.expression} "
                      f"{schedule.timezone}   ({when})")
     return lines
+
+
+def _archive_lines(runtime: LocalRuntime) -> list[str]:
+    if not runtime.archive_streams:
+        return []
+    return [f"  Event archive    {runtime.archive_dir}/events/day=<UTC day>/*.parquet   (query: "
+            f"{python_command()} -m infra.local.archive query 'SELECT type, count(*) FROM "
+            f"case_events GROUP BY type')"]
 
 
 def summary(runtime: LocalRuntime) -> str:
@@ -115,9 +126,7 @@ def summary(runtime: LocalRuntime) -> str:
         f"{ses_events.SIMULATOR_DOMAIN} bounce, complain); make any bounce: POST "
         f"{url}/_local/ses-events {{\"id\": ..., \"type\": \"bounce\"}}",
         *_schedule_lines(runtime),
-        f"  Event archive    {runtime.archive_dir}/events/day=<UTC day>/*.parquet   (query: "
-        f"{python_command()} -m infra.local.archive query 'SELECT type, count(*) FROM "
-        f"case_events GROUP BY type')",
+        *_archive_lines(runtime),
         f"  AWS (moto)       {runtime.aws_url}   (AWS_ENDPOINT_URL; region {aws.REGION}, "
         f"any credentials)",
         f"  State            {runtime.state_dir}   (delete it to start from scratch)",

@@ -135,6 +135,11 @@ class LocalRuntime:
         ``events/day=<yyyy-MM-dd>/`` (``infra.local.archive`` queries them)."""
         return self.state_dir / "archive"
 
+    @property
+    def archive_streams(self) -> list[str]:
+        """The Firehose streams emulated (logical ids)."""
+        return [stream.spec.logical_id for stream in self._streams.values()]
+
     def flush_archive(self) -> list[str]:
         """Deliver what the streams buffer now (``POST /_local/archive/flush``); the files
         written, relative to ``archive_dir``."""

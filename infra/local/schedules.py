@@ -169,6 +169,11 @@ class Scheduler:
         for schedule in schedules:
             schedule.next_run = schedule.schedule.next_after(now) if schedule.enabled else None
 
+    @property
+    def on_clock(self) -> bool:
+        """Whether the schedules run on their times (else on demand only)."""
+        return self._on_clock
+
     # -- lookups -------------------------------------------------------------------------------
 
     def find(self, name: str) -> LocalSchedule | None:
