@@ -19,7 +19,7 @@ from typing import Any, Callable
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from infra.local import messaging, secrets, ses_events
+from infra.local import firehose, messaging, secrets, ses_events
 from infra.local.cognito import UserPool, UserPoolClient, UserPoolGroup, provision_user_pools
 from infra.local.template import Template
 
@@ -215,6 +215,8 @@ class Resources:
     user_pool_clients: dict[str, "UserPoolClient"] = field(default_factory=dict)
     user_pool_groups: dict[str, "UserPoolGroup"] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)  # logical id -> ARN (its !Ref)
+    #: logical id -> ARN of the Firehose delivery streams (``infra.local.firehose``)
+    delivery_streams: dict[str, str] = field(default_factory=dict)
 
     def physical_name(self, logical_id: str) -> str | None:
         """What ``!Ref logical_id`` returns (CloudFormation's ``Ref`` of each type)."""
@@ -225,7 +227,9 @@ class Resources:
         return (self.tables.get(logical_id) or self.buckets.get(logical_id)
                 or self.queues.get(logical_id) or self.topics.get(logical_id)
                 or self.subscriptions.get(logical_id)
-                or self.configuration_sets.get(logical_id) or self.secrets.get(logical_id))
+                or self.configuration_sets.get(logical_id) or self.secrets.get(logical_id)
+                or (self.delivery_streams[logical_id].rsplit("/", 1)[-1]
+                    if logical_id in self.delivery_streams else None))
 
     def attribute(self, logical_id: str, name: str) -> str | None:
         """What ``!GetAtt logical_id.name`` returns, for the resources that have one locally."""
@@ -237,6 +241,8 @@ class Resources:
             queue_name = self.queues[logical_id].rsplit('/', 1)[-1]
             return {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue_name}",
                     "QueueName": queue_name, "QueueUrl": self.queues[logical_id]}.get(name)
+        if logical_id in self.delivery_streams and name == "Arn":
+            return self.delivery_streams[logical_id]
         if logical_id in self.topics:
             return {"TopicArn": self.topics[logical_id],
                     "TopicName": self.topics[logical_id].rsplit(":", 1)[-1]}.get(name)
@@ -296,6 +302,12 @@ def provision(template: Template, parameters: dict[str, Any],
     ses = boto3.client("ses", region_name=REGION)
     resources.configuration_sets.update(ses_events.provision_configuration_sets(
         template, reference_resolver(resources, parameters), ses, NAME_PREFIX))
+
+    # Firehose streams are emulated by the runtime (``infra.local.firehose``); their ARNs are
+    # known before the subscriptions that name them.
+    for logical_id in template.of_type(firehose.DELIVERY_STREAM):
+        resources.delivery_streams[logical_id] = firehose.stream_arn(
+            REGION, ACCOUNT_ID, f"{NAME_PREFIX}-{logical_id}")
 
     sqs = boto3.client("sqs", region_name=REGION)
     sns = boto3.client("sns", region_name=REGION)

@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from infra.local import aws, ses_events
 from infra.local.cognito import DemoUser, UserPool, UserPoolClient
@@ -75,6 +76,31 @@ def _staff_lines(runtime: LocalRuntime) -> list[str]:
     return lines
 
 
+def _schedule_lines(runtime: LocalRuntime) -> list[str]:
+    """The template's schedules: each with its expression, zone and next time; how to run one."""
+    if runtime.scheduler is None or not runtime.scheduler.schedules:
+        return []
+    url = runtime.http_url
+    lines = [f"  Schedules        {url}/_local/schedules   (run one now: POST "
+             f"{url}/_local/schedules/<name>[?at=<ISO time>])"]
+    for schedule in runtime.scheduler.schedules.values():
+        when = "on demand only"
+        if schedule.next_run is not None and runtime.scheduler.on_clock:
+            when = schedule.next_run.astimezone(ZoneInfo(schedule.timezone)).strftime(
+                "next %Y-%m-%d %H:%M %Z")
+        lines.append(f"                   {schedule.spec.logical_id:<28} {schedule.expression} "
+                     f"{schedule.timezone}   ({when})")
+    return lines
+
+
+def _archive_lines(runtime: LocalRuntime) -> list[str]:
+    if not runtime.archive_streams:
+        return []
+    return [f"  Event archive    {runtime.archive_dir}/events/day=<UTC day>/*.parquet   (query: "
+            f"{python_command()} -m infra.local.archive query 'SELECT type, count(*) FROM "
+            f"case_events GROUP BY type')"]
+
+
 def summary(runtime: LocalRuntime) -> str:
     """What ``make run`` prints once the runtime is up: where everything is, how to sign in."""
     url = runtime.http_url
@@ -99,6 +125,8 @@ def summary(runtime: LocalRuntime) -> str:
         f"  SES events       each sent mail is reported delivered (bounce@ and complaint@"
         f"{ses_events.SIMULATOR_DOMAIN} bounce, complain); make any bounce: POST "
         f"{url}/_local/ses-events {{\"id\": ..., \"type\": \"bounce\"}}",
+        *_schedule_lines(runtime),
+        *_archive_lines(runtime),
         f"  AWS (moto)       {runtime.aws_url}   (AWS_ENDPOINT_URL; region {aws.REGION}, "
         f"any credentials)",
         f"  State            {runtime.state_dir}   (delete it to start from scratch)",

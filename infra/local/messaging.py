@@ -16,6 +16,9 @@ what a message does: where it goes, when it comes back, when it is parked.
 * **Subscriptions** (``AWS::SNS::Subscription``): ``Protocol: sqs`` with ``RawMessageDelivery``,
   ``FilterPolicy`` and ``FilterPolicyScope`` (moto applies both scopes), ``RedrivePolicy``,
   ``DeliveryPolicy``. moto delivers a ``Publish`` to every matching queue within the call.
+  ``Protocol: firehose`` to a delivery stream of the template goes to the runtime's stream
+  (``infra.local.firehose``), within the call too; its ``SubscriptionRoleArn`` is left out (IAM
+  is not emulated).
   ``Protocol: lambda`` stops the start: moto would try to invoke a function of its own Lambda,
   not the template's, so the function would silently never run. Other protocols (``email``,
   ``http(s)``, ``sms``, ...) reach nothing outside this machine locally: they are skipped, with
@@ -59,8 +62,11 @@ TOPIC_ATTRIBUTES = ("ContentBasedDeduplication", "DisplayName", "FifoTopic", "Km
 #: comes first: moto checks a ``FilterPolicy`` against the scope already set.
 SUBSCRIPTION_ATTRIBUTES = ("FilterPolicyScope", "FilterPolicy", "RawMessageDelivery",
                            "RedrivePolicy", "DeliveryPolicy")
-#: Protocols whose deliveries the runtime can receive (moto writes them to its own queues).
-DELIVERED_PROTOCOLS = ("sqs",)
+#: Protocols whose deliveries the runtime can receive (moto writes them to its own queues; the
+#: runtime's Firehose streams take the ``firehose`` ones: ``infra.local.firehose``).
+DELIVERED_PROTOCOLS = ("sqs", "firehose")
+#: Subscription properties that name IAM roles, which are not emulated (nor enforced) locally.
+UNEMULATED_SUBSCRIPTION_PROPERTIES = ("SubscriptionRoleArn",)
 
 
 class MessagingTemplateError(ValueError):
@@ -282,7 +288,9 @@ def provision_subscriptions(template: Template, ref: Callable[[str], str],
             properties = dict(template.resolve_deep(inline, ref), TopicArn=ref(logical_id))
             wanted.append((f"{logical_id}.Subscription{position}", properties))
     for logical_id, resource in template.of_type(SUBSCRIPTION).items():
-        wanted.append((logical_id, template.resolve_deep(resource.get("Properties") or {}, ref)))
+        properties = {key: value for key, value in (resource.get("Properties") or {}).items()
+                      if key not in UNEMULATED_SUBSCRIPTION_PROPERTIES}
+        wanted.append((logical_id, template.resolve_deep(properties, ref)))
     made = {}
     for where, properties in wanted:
         request = subscription_request(where, properties)

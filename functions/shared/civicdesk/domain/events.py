@@ -58,6 +58,9 @@ _BY_KIND = {
 #: a subscriber that needs them reads the case through the admin API.
 _DATA_KEYS = ("status", "from", "department", "assignee", "previous", "rule", "area", "body_id",
               "into", "case", "from_case", "channel", "kind", "received_at", "level")
+#: Every key an event's ``data`` may hold: the timeline's keys above and the redacted public
+#: text. The archive's schema (the Glue table in ``template.yaml``) has a field for each.
+EVENT_DATA_KEYS = (*_DATA_KEYS, "public_text")
 
 
 def event_type(entry: TimelineEvent) -> EventType | None:
