@@ -289,3 +289,30 @@ def geo_pk(geohash: str) -> str:
 def geo_sk(geohash: str, number: str) -> str:
     """``srywcwb3k#2026-000123``: the cases of a partition by place (a cell is a key prefix)."""
     return f"{geohash}#{number}"
+
+
+# -- due times (GSI7) ---------------------------------------------------------------------------
+
+#: GSI7's partitions: a case's due-time key is in one of these, by its number, so that no one
+#: partition takes every write and a read of "due before T" is one ``Query`` per shard.
+DUE_SHARDS = 4
+
+
+def due_pk(number: str) -> str:
+    """``DUE#<shard>``: the shard is the case's sequence number modulo ``DUE_SHARDS``.
+
+    Examples
+    --------
+    >>> due_pk("2026-000123"), due_pk("2026-000124")
+    ('DUE#3', 'DUE#0')
+    """
+    return f"DUE#{int(number.rsplit('-', 1)[-1]) % DUE_SHARDS}"
+
+
+def due_shards() -> list[str]:
+    return [f"DUE#{shard}" for shard in range(DUE_SHARDS)]
+
+
+def due_sk(due_iso: str, number: str) -> str:
+    """``<due ISO>#<number>``: in due order within a shard."""
+    return f"{due_iso}#{number}"
