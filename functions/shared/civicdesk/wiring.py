@@ -59,6 +59,14 @@ def case_repository():
 
 
 @lru_cache(maxsize=1)
+def due_cases():
+    from .adapters.dynamodb.due import DynamoDueCases
+
+    _tables_configured()
+    return DynamoDueCases()
+
+
+@lru_cache(maxsize=1)
 def queue_repository():
     from .adapters.dynamodb.queues import DynamoQueueRepository
 
@@ -429,7 +437,7 @@ def api_gateway_account(*, region: str | None = None, endpoint_url: str | None =
 def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding)."""
     settings.cache_clear()
-    for factory in (aws_client, _tables_configured, case_repository, queue_repository,
+    for factory in (aws_client, _tables_configured, case_repository, due_cases, queue_repository,
                     mail_repository, quarantine_repository, config_repository, case_facts,
                     recipient_repository, subscription_repository, notification_repository,
                     municipality_provider, mailer, case_service, public_info_service,

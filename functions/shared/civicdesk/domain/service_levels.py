@@ -37,7 +37,7 @@ from enum import Enum
 from typing import Mapping
 
 from .calendar import OfficeCalendar
-from .cases import Case, CaseType, EventKind, Status, TimelineEvent, iso
+from .cases import Case, CaseClock, CaseType, EventKind, Status, TimelineEvent, iso
 from .errors import ConflictError, FieldError, ValidationError
 from .working_time import (
     add_working_time,
@@ -236,6 +236,53 @@ def next_due(case: Case) -> datetime | None:
     pending = [due for which, due in running_clocks(case).items()
                if _alert_key("breached", which, due) not in case.clock.alerts]
     return min(pending, default=None)
+
+
+def replay(case: Case, history: list[TimelineEvent] | tuple[TimelineEvent, ...],
+           levels: ServiceLevels | None) -> Case:
+    """The case with its clocks as ``track`` would have kept them through ``history`` (its
+    timeline, in any order): for cases stored before service levels, and for checking kept
+    clocks against a recomputation. The statuses are taken from the entries (``case_opened``,
+    ``status_changed``, ``referred``, ``merged``), the extension from ``deadline_extended``; the
+    warnings and breaches recorded are the case's own.
+
+    Examples
+    --------
+    >>> from datetime import timezone
+    >>> from civicdesk.domain.cases import Channel
+    >>> cal = OfficeCalendar({d: (("08:00", "16:00"),) for d in ("mon", "tue", "wed", "thu", "fri")},
+    ...                      "UTC", holidays=())
+    >>> levels = ServiceLevels(cal, Target(30, 960, 10))
+    >>> at = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+    >>> case = Case("2026-000123", CaseType.REQUEST, Channel.PHONE, "local_taxes", "tax",
+    ...             "Molim rešenje.", "sr-Latn", Status.IN_PROGRESS, False, at, at, "hash")
+    >>> history = [TimelineEvent(case.number, at + timedelta(hours=h), EventKind.STATUS_CHANGED,
+    ...                          "staff:ana", True, {"status": s, "from": f})
+    ...            for h, s, f in ((1, "waiting_for_citizen", "new"), (3, "in_progress", "waiting_for_citizen"))]
+    >>> replayed = replay(case, history, levels)
+    >>> replayed.first_reaction_at == at + timedelta(hours=1), replayed.clock.paused_seconds
+    (True, 7200)
+    """
+    if levels is None:
+        return case
+    status, extension = Status.NEW, 0
+    state = case.with_changes(status=Status.NEW, clock=CaseClock(), first_reaction_at=None,
+                              deleted_at=None, merged_into=None)
+    for entry in sorted(history, key=lambda e: e.at):
+        if entry.kind in (EventKind.STATUS_CHANGED, EventKind.CASE_OPENED):
+            status = Status(entry.data.get("status") or status.value)
+        elif entry.kind is EventKind.REFERRED:
+            status = Status.REFERRED
+        elif entry.kind is EventKind.MERGED:
+            status = Status.CLOSED
+        elif entry.kind is EventKind.DEADLINE_EXTENDED:
+            extension = int(entry.data.get("days") or 0)
+        state = state.with_changes(status=status,
+                                   clock=replace(state.clock, legal_extension_days=extension))
+        state = track(state, [entry], levels, at=entry.at)
+    final = case.with_changes(clock=replace(state.clock, alerts=case.clock.alerts),
+                              first_reaction_at=state.first_reaction_at)
+    return track(final, [], levels, at=max((e.at for e in history), default=case.updated_at))
 
 
 # -- the service-level job -----------------------------------------------------------------------

@@ -26,13 +26,15 @@ class DynamoDueCases:
         the table. A case whose item has moved on since the index was written (the index lags
         a little) is checked again on the item itself and left out if it is no longer due."""
         high = iso(before)
-        low = iso(after) if after is not None else ""
+        # "<due>#<number>" < "<before>": strictly before; from "<after>" on: at or after it
+        condition = (DueIndex.GSI7SK.between(iso(after), high) if after is not None
+                     else DueIndex.GSI7SK < high)
         numbers: list[str] = []
         for shard in due_shards():
             start_key = None
             while True:
                 answer = table_connection().query(
-                    shard, range_key_condition=DueIndex.GSI7SK.between(low, high),
+                    shard, range_key_condition=condition,
                     index_name=DueIndex.Meta.index_name, exclusive_start_key=start_key)
                 numbers += [number_of(item["PK"]["S"]) for item in answer.get("Items", [])]
                 start_key = answer.get("LastEvaluatedKey")

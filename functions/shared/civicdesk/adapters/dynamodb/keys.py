@@ -244,6 +244,7 @@ REQUESTER_PREFIX = "REQUESTER#"
 GEO_PREFIX = "GEO#"
 #: Where the search migration says it is done: ``MIGRATION`` / ``search_index``.
 SEARCH_INDEX_MIGRATION = "search_index"
+DUE_TIMES_MIGRATION = "due_times"
 #: The length of a word's prefix that names its partition: every word that starts alike.
 TERM_BUCKET = 2
 #: The geohash precision of the geo index's partitions (cells of about 39 km x 19.5 km: a
