@@ -23,6 +23,7 @@ from civicdesk.domain.service_levels import (
     due_checks,
     extend_legal_deadline,
     next_due,
+    overdue_clocks,
     record_checks,
     running_clocks,
     track,
@@ -346,8 +347,12 @@ def test_warnings_and_breaches_are_due_once_per_clock_and_due_time():
                                "overdue_minutes": 15}
     assert due_checks(breached, local(2026, 11, 30, 9, 50), warn) == []
     assert breached_clocks(breached) == [Clock.FIRST_REACTION]
-    # AND the index moves on to the next clock not yet breached
-    assert next_due(breached) == breached.clock.resolution_due
+    # AND the case stays in the index by its overdue clock until staff react
+    assert next_due(breached) == breached.clock.first_reaction_due
+    assert overdue_clocks(breached, local(2026, 11, 30, 9, 50)) == [Clock.FIRST_REACTION]
+    reacted, _ = apply(breached, case_changes.change_status, at=local(2026, 11, 30, 9, 55),
+                       actor="staff:ana", status=Status.IN_PROGRESS, reason="Preuzeto")
+    assert next_due(reacted) == reacted.clock.resolution_due and breached_clocks(reacted) == []
 
 
 def test_a_breach_overnight_counts_only_working_minutes():

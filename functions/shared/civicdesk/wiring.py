@@ -272,7 +272,8 @@ def casework_service():
     return CaseworkService(case_repository(), queue_repository(), mail_repository(),
                            municipality_provider(), _deferred(mailer), _deferred(sms_sender),
                            _deferred(staff_directory), PowertoolsMetricsSink(), settings().public_url,
-                           phones=_deferred(phone_numbers), links=tracking_links())
+                           phones=_deferred(phone_numbers), links=tracking_links(),
+                           due=due_cases())
 
 
 @lru_cache(maxsize=1)

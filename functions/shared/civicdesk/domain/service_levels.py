@@ -231,11 +231,17 @@ def breached_clocks(case: Case) -> list[Clock]:
 
 
 def next_due(case: Case) -> datetime | None:
-    """The nearest due time of a running clock not yet recorded as breached: the due-time
-    index's sort key (``None``: the case is not in the index)."""
-    pending = [due for which, due in running_clocks(case).items()
-               if _alert_key("breached", which, due) not in case.clock.alerts]
-    return min(pending, default=None)
+    """The nearest due time of a running clock, breached or not: the due-time index's sort key
+    (``None``: the case is not in the index). A breached clock keeps the case there until it
+    stops (the reaction, the resolution), so the overdue queue is one read of the index, and
+    the job's window holds every case with a warning or a breach still possibly due."""
+    return min(running_clocks(case).values(), default=None)
+
+
+def overdue_clocks(case: Case, now: datetime) -> list[Clock]:
+    """The running clocks past their due time at ``now``, nearest due first."""
+    return [which for which, due in sorted(running_clocks(case).items(), key=lambda item: item[1])
+            if due <= now]
 
 
 def replay(case: Case, history: list[TimelineEvent] | tuple[TimelineEvent, ...],
@@ -363,6 +369,13 @@ def record_checks(case: Case, checks: list[DueCheck], *, at: datetime, levels: S
 
 
 # -- extending the legal deadline ------------------------------------------------------------------
+
+def legal_extendable(case: Case, levels: ServiceLevels | None) -> bool:
+    """Whether ``extend_legal_deadline`` would extend the case's legal deadline now."""
+    rule = levels.legal.get(case.type) if levels is not None else None
+    return bool(rule is not None and rule.extension_days and not case.clock.legal_extension_days
+                and case.status in _OPEN_FOR_LEGAL and not case.merged_into and not case.deleted)
+
 
 def extend_legal_deadline(case: Case, *, at: datetime, actor: str, reason: str,
                           levels: ServiceLevels) -> tuple[Case, TimelineEvent]:

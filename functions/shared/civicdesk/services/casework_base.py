@@ -11,13 +11,24 @@ from ..domain.errors import ConflictError
 from ..domain.policy import Action, Principal, Scope, allowed, authorise_case
 from ..domain.service_levels import track
 from .municipality import MunicipalityProvider
-from .ports import CaseQueues, CaseworkCases, Mailer, MessageIdLog, MetricsSink, PhoneNumbers, SmsSender, StaffDirectory
+from .ports import (
+    CaseQueues,
+    CaseworkCases,
+    DueCases,
+    Mailer,
+    MessageIdLog,
+    MetricsSink,
+    PhoneNumbers,
+    SmsSender,
+    StaffDirectory,
+)
 from .tracking_links import TrackingLinks
 
 
 class CaseworkBase:
     _cases: CaseworkCases
     _queues: CaseQueues
+    _due: DueCases
     _message_ids: MessageIdLog
     _phones: PhoneNumbers
     _municipality: MunicipalityProvider
