@@ -19,7 +19,7 @@ class CaseQueries(CaseworkBase):
         errors = queue_filter_errors(self._municipality.get(), query)
         if errors:
             raise ValidationError(errors)
-        planned = plan_queue(caller, query)
+        planned = plan_queue(caller, query, across_own_departments=query.view == "overdue")
         if query.view == "overdue":
             return QueuePage(self._overdue(planned, query), None)
         cases, cursor = self._queues.queue(planned)
@@ -93,10 +93,13 @@ def queue_filter_errors(municipality: Municipality, query: QueueFilter) -> list[
     return errors
 
 
-def plan_queue(caller: Principal, query: QueueFilter) -> QueueQuery:
+def plan_queue(caller: Principal, query: QueueFilter, *,
+               across_own_departments: bool = False) -> QueueQuery:
     """The index read that serves ``query`` for ``caller`` (filters already checked): which
     queue, which state in its key, and the departments a department agent is limited to; 403
-    for a department the caller may not see, 400 when an agent of several must choose one."""
+    for a department the caller may not see, 400 when an agent of several must choose one
+    (unless ``across_own_departments``: a read that filters by department anyway, such as the
+    overdue view, serves all of theirs)."""
     scope = caller.scope(Action.VIEW_CASES)
     department = query.department
     state = query.state or "open"
@@ -111,7 +114,7 @@ def plan_queue(caller: Principal, query: QueueFilter) -> QueueQuery:
             department = next(iter(caller.departments))
         if department is not None and department not in caller.departments:
             raise ForbiddenError("error.forbidden")
-        if department is None and assignee is None:
+        if department is None and assignee is None and not across_own_departments:
             raise ValidationError([FieldError("department", "required_for_role")])
         if department is None:
             departments = tuple(sorted(caller.departments))
