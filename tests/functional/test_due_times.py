@@ -3,12 +3,15 @@ and its reads, and the migration of cases stored before. In-process under moto."
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, timezone
 
+import boto3
 import pytest
 
 from civicdesk.domain.policy import Principal, Role
 from tests.support.aws import dynamodb_reads
+from tests.support.ses import receipt
 
 OPERATOR = Principal("u1", "ana", frozenset({Role.OPERATOR}), name="Ana")
 CALL = {"type": "request", "channel": "phone", "category": "local_taxes",
@@ -112,3 +115,43 @@ def test_the_migration_gives_cases_stored_before_their_clocks_once(aws_env, repo
     assert first == second == {"cases": 2, "written": 2, "changed_meanwhile": 0, "indexed": 2}
     assert {n: item_to_case(stored(n)).clock for n in numbers} == expected
     assert [c.number for c in repo.cases_due(datetime.now(timezone.utc) + timedelta(days=60))] == numbers
+
+
+def test_the_citizens_mail_sets_a_waiting_case_s_clock_going_again(aws_env, repo):
+    from civicdesk import wiring
+    from civicdesk.adapters.dynamodb.mappers import item_to_case
+    from civicdesk.api import case_commands
+    from tests.functional.test_mail_intake import build_mail
+    from tests.support import aws
+
+    module = aws.load_function("IngestEmailFunction")
+
+    def deliver(message):
+        ses_id = uuid.uuid4().hex
+        raw = message.as_bytes()
+        boto3.client("s3", region_name=aws.REGION).put_object(
+            Bucket=aws_env.buckets["MailBucket"], Key=f"inbound/{ses_id}", Body=raw)
+        event = receipt(ses_id, [str(message["To"])], "sender@example.rs", raw,
+                        timestamp="2026-11-25T09:00:00.000Z")
+        return module.handler(event, aws.context("IngestEmailFunction"))["results"][0]
+
+    # GIVEN a mail case the staff asked the citizen about (its clock stands still)
+    number = deliver(build_mail(to="lpa@demo.civicdesk.rs", subject="Rešenje o porezu",
+                                text="Molim rešenje o porezu na imovinu za 2026. godinu."))["case_number"]
+    assert stored(number).GSI7PK  # in the index while new
+    wiring.casework_service().change_status(OPERATOR, case_commands.change_status(number, {
+        "version": 1, "status": "waiting_for_citizen", "reason": "Nedostaje broj parcele"}))
+    waiting = item_to_case(stored(number))
+    assert waiting.clock.paused_since and waiting.first_reaction_at and stored(number).GSI7PK is None
+    # WHEN the citizen answers by mail (the case tag in the subject)
+    answer = deliver(build_mail(to="lpa@demo.civicdesk.rs", subject=f"Re: [#{number}] Rešenje",
+                                text="Broj parcele je 1234/5."))
+    # THEN the case is worked again, its clock goes on, moved by the wait, and it is due again
+    assert answer["case_number"] == number
+    item = stored(number)
+    resumed = item_to_case(item)
+    assert resumed.status.value == "in_progress" and resumed.clock.paused_since is None
+    assert resumed.clock.resolution_due >= waiting.clock.resolution_due
+    assert resumed.first_reaction_at == waiting.first_reaction_at
+    assert item.GSI7PK and item.GSI7SK.endswith(number)
+    assert [c.number for c in repo.cases_due(datetime.now(timezone.utc) + timedelta(days=30))] == [number]
