@@ -76,12 +76,13 @@ def has_cases() -> bool:
 
 
 def mark_new_table() -> bool:
-    """Mark the queue entries and the search index complete when there is no case yet;
-    ``True`` if so."""
+    """Mark the queue entries, the search index and the due times complete when there is no
+    case yet; ``True`` if so."""
     if has_cases():
         return False
     mark_done(QUEUE_ENTRIES_MIGRATION, {"cases": 0})
     mark_done(SEARCH_INDEX_MIGRATION, {"cases": 0})
+    mark_done(DUE_TIMES_MIGRATION, {"cases": 0})
     return True
 
 
