@@ -46,7 +46,7 @@ export function useCaseAction(perform, done) {
   return { ...state, submit };
 }
 
-function Shell({ action, onSubmit, submitLabel, danger = false, names, onCancel, children }) {
+export function Shell({ action, onSubmit, submitLabel, danger = false, names, onCancel, children }) {
   return html`<form class="case-form" onSubmit=${(e) => { e.preventDefault(); onSubmit(); }} novalidate>
     <${ConflictNotice} changes=${action.conflict} names=${names} />
     ${children}
@@ -60,7 +60,7 @@ function Shell({ action, onSubmit, submitLabel, danger = false, names, onCancel,
   </form>`;
 }
 
-function TextArea({ label, hint, value, onInput, required = false, name, rows = 4, inputRef, maxLength = 5000 }) {
+export function TextArea({ label, hint, value, onInput, required = false, name, rows = 4, inputRef, maxLength = 5000 }) {
   return html`<${Field} label=${label} hint=${hint} required=${required}>${({ id, describedBy }) => html`
     <textarea id=${id} name=${name} rows=${rows} value=${value} required=${required} maxlength=${maxLength}
       aria-describedby=${describedBy} ref=${inputRef} onInput=${(e) => onInput(e.currentTarget.value)}></textarea>`}</${Field}>`;

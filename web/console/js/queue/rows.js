@@ -6,6 +6,7 @@ import { t } from '../i18n.js';
 import { href, navigate } from '../router.js';
 import { StatusBadge } from '../ui.js';
 import { dateTime, FULL, relative } from './format.js';
+import { DueBadge } from '../due/badge.js';
 
 /** User Timing marks around the rendering of a page of rows (bench/console.py reads them). */
 export const MARK_DATA = 'civicdesk:queue-data';
@@ -44,6 +45,7 @@ function Row({ item, names, now }) {
       ${item.escalation_level > 0 ? html` <span class="badge badge-danger"
         title=${t('queue.escalated.title', { level: item.escalation_level })}>${t('queue.escalated', { level: item.escalation_level })}</span>` : null}
       ${item.deleted ? html` <span class="badge badge-warning">${t('queue.deleted')}</span>` : null}
+      <${DueBadge} due=${item.due} open=${item.state === 'open' && !item.deleted} />
     </td>
     <td class="case-summary">
       <strong>${item.category_name}</strong>

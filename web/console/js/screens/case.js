@@ -15,6 +15,8 @@ import { Timeline } from '../case/timeline.js';
 import { staffNames, personName } from '../case/people.js';
 import { CaseError, caseErrorText, AssignForm, StatusForm, NoteForm, ReplyForm, ReferForm, MergeForm, LinkForm,
   EscalateForm, RerouteForm, DeleteForm } from '../case/forms.js';
+import { DueBadge, DueFacts } from '../due/badge.js';
+import { ExtendDeadlineForm, offersExtension } from '../due/extend.js';
 
 register(messages);
 
@@ -54,6 +56,7 @@ function Facts({ caseFile, names }) {
       <dt>${t('case.field.status')}</dt><dd><${StatusBadge} status=${c.status} name=${c.status_name} />
         ${c.escalation_level ? html` <span class="badge badge-warning">${t('case.escalated_level', { level: c.escalation_level })}</span>` : null}
         ${c.deleted ? html` <span class="badge badge-danger">${t('case.deleted')}</span>` : null}</dd>
+      <${DueFacts} due=${c.due} />
       <dt>${t('case.field.type')}</dt><dd>${c.type_name || c.type}</dd>
       <dt>${t('case.field.channel')}</dt><dd>${c.channel_name || c.channel}</dd>
       <dt>${t('case.field.category')}</dt><dd>${c.category_name || c.category}</dd>
@@ -96,6 +99,7 @@ function offered(caseFile, can, me) {
   if (can('case.note')) list.push('note');
   if (can('case.refer') && open) list.push('refer');
   if (can('case.escalate') && open) list.push('escalate');
+  if (offersExtension(c, can)) list.push('extend_deadline');
   if (can('case.route') && !c.merged_into) list.push('reroute');
   if (can('case.link')) list.push('link');
   if (can('case.merge') && !c.merged_into) list.push('merge');
@@ -104,7 +108,8 @@ function offered(caseFile, can, me) {
 }
 
 const FORMS = { assign: AssignForm, status: StatusForm, note: NoteForm, reply: ReplyForm, refer: ReferForm,
-  merge: MergeForm, link: LinkForm, escalate: EscalateForm, reroute: RerouteForm, delete: DeleteForm };
+  merge: MergeForm, link: LinkForm, escalate: EscalateForm, reroute: RerouteForm, delete: DeleteForm,
+  extend_deadline: ExtendDeadlineForm };
 
 function Actions({ caseFile, names, organisation, perform, take, busy }) {
   const { me, can } = useSession();
@@ -242,6 +247,7 @@ export function CaseScreen({ params }) {
       <button type="button" class="button-quiet" onClick=${() => { setFresh(null); loaded.reload(); }}>${t('case.refresh')}</button>`}>
     <p class="case-subtitle">
       <${StatusBadge} status=${caseFile.status} name=${caseFile.status_name} />
+      <${DueBadge} due=${caseFile.due} open=${OPEN.has(caseFile.status) && !caseFile.deleted && !caseFile.merged_into} />
       <span>${caseFile.category_name}</span>
       <span class="muted">· ${caseFile.department_name} · ${t('case.version', { version: caseFile.version })}</span>
     </p>

@@ -13,6 +13,7 @@ import { QueueFilters } from '../queue/filters.js';
 import { CaseRows, markData } from '../queue/rows.js';
 import { SavedViews } from '../queue/views.js';
 import { SearchBox } from '../queue/search.js';
+import { OverdueLink, isOverdue, overdueQuery } from '../due/overdue.js';
 
 register(messages);
 
@@ -72,12 +73,13 @@ function useQueuePage(query, withCount) {
   return { ...state, refresh: () => read(true) };
 }
 
-function CountLine({ count, page, loading }) {
-  if ((loading && !page) || count === undefined) return null;
+function CountLine({ count, page, loading, overdue }) {
+  if ((loading && !page) || (count === undefined && !overdue)) return null;
   if (count && typeof count.count === 'number') {
     const key = count.complete === false ? 'queue.count.at_least' : 'queue.count';
     return html`<span>${t(key, { count: count.count, n: formatNumber(count.count) })}</span>`;
   }
+  if (page && overdue) return html`<span>${t('due.view.count', { count: page.count, n: formatNumber(page.count) })}</span>`;
   if (page) return html`<span>${t('queue.count.page', { count: page.count, n: formatNumber(page.count) })}</span>`;
   return null;
 }
@@ -88,17 +90,19 @@ export function QueueScreen({ query }) {
   const canListStaff = can('staff.list');
   const filters = filtersOf(query);
   const viewId = query.view || '';
-  const cursor = query.cursor || null;
+  const overdue = isOverdue(query);
+  const cursor = overdue ? null : query.cursor || null;
   const filterKey = JSON.stringify(filters);
 
   // An agent of several departments reads one department's queue at a time (the API asks them
   // to choose unless they filter by assignee): their first, until they pick another.
   const effective = { ...filters };
-  if (limited && !effective.department && !effective.assignee && me.departments.length) {
+  if (limited && !overdue && !effective.department && !effective.assignee && me.departments.length) {
     effective.department = me.departments[0].id;
   }
-  const request = { ...apiQuery(effective), ...(cursor ? { cursor } : {}) };
-  const queue = useQueuePage(request, true);
+  const request = overdue ? overdueQuery(apiQuery(effective)) : { ...apiQuery(effective), ...(cursor ? { cursor } : {}) };
+  // The overdue view is one page of every overdue case: its own length is the count.
+  const queue = useQueuePage(request, !overdue);
   // What the side and the filters need besides the rows is asked for once the rows have come
   // (the categories, public, at once): the rows are what the staff member waits for.
   const ready = Boolean(queue.page || queue.error);
@@ -124,6 +128,7 @@ export function QueueScreen({ query }) {
     const next = { ...filters, ...changes };
     const target = Object.fromEntries(Object.entries(next).filter(([, v]) => v));
     if (viewId) target.view = viewId;
+    if (overdue) target.due = 'overdue';
     navigate('/cases', target, { replace: !push });
   }
   const set = (name, value) => go(typeof name === 'object' ? name : { [name]: value });
@@ -142,10 +147,11 @@ export function QueueScreen({ query }) {
 
   const items = queue.page?.items || [];
   const activeView = (views.data?.items || []).find((v) => v.id === viewId);
-  const title = activeView ? activeView.name : t('queue.title');
+  const title = overdue ? t('due.view.title') : activeView ? activeView.name : t('queue.title');
   return html`<${Page} title=${title} wide actions=${html`<${SearchBox} />`}>
     <div class="queue-layout">
       <div class="queue-side">
+        <${OverdueLink} active=${overdue} filters=${filters} />
         <${SavedViews} views=${views} filters=${filters} activeId=${viewId} onChanged=${views.reload}
           onOpen=${openView} onDeleted=${() => navigate('/cases', filters, { replace: true })} />
       </div>
@@ -156,7 +162,7 @@ export function QueueScreen({ query }) {
           canListStaff=${canListStaff} onReset=${() => navigate('/cases', {}, { replace: true })} />
         <div class="queue-bar">
           <p class="queue-count" role="status" aria-live="polite">
-            <${CountLine} count=${queue.count} page=${queue.page} loading=${queue.loading} />
+            <${CountLine} count=${queue.count} page=${queue.page} loading=${queue.loading} overdue=${overdue} />
           </p>
           <span class="muted queue-updated">${queue.at ? t('queue.updated', { time: formatDateTime(queue.at, { timeStyle: 'medium' }) }) : ''}</span>
           <button type="button" class="button-quiet" onClick=${queue.refresh}>${t('queue.refresh')}</button>
@@ -164,9 +170,9 @@ export function QueueScreen({ query }) {
         <${ErrorAlert} error=${queue.error} />
         ${queue.loading && !queue.page ? html`<${Spinner} label=${t('queue.loading')} />` : null}
         ${queue.page && items.length ? html`<div aria-busy=${queue.loading ? 'true' : 'false'}>
-          <${CaseRows} items=${items} names=${names} caption=${t('queue.caption', { title })} now=${queue.at?.getTime()} />
+          <${CaseRows} items=${items} names=${names} caption=${overdue ? t('due.view.caption') : t('queue.caption', { title })} now=${queue.at?.getTime()} />
         </div>` : null}
-        ${queue.page && !items.length ? html`<p class="card muted">${cursor ? t('queue.empty_page') : t('queue.empty')}</p>` : null}
+        ${queue.page && !items.length ? html`<p class="card muted">${overdue ? t('due.view.empty') : cursor ? t('queue.empty_page') : t('queue.empty')}</p>` : null}
         ${queue.page && (index > 0 || nextCursor) ? html`<nav class="pager" aria-label=${t('queue.pages')}>
           <button type="button" class="button-quiet" disabled=${index === 0} onClick=${previousPage}>${t('queue.previous')}</button>
           <span>${t('queue.page', { page: index + 1 })}</span>
