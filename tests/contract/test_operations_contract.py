@@ -152,9 +152,9 @@ def test_the_derivations_find_what_the_template_has(document):
     """Guard against a derivation that finds nothing and so passes everything."""
     assert dead_letter_queues(document) == failure_destinations(document) == {
         "IngestDeadLetterQueue", "EventsDeadLetterQueue", "NotifyDeadLetterQueue",
-        "DeliveryEventsDeadLetterQueue"}
+        "DeliveryEventsDeadLetterQueue", "StatisticsDeadLetterQueue"}
     assert {"ApiFunction", "AdminApiFunction", "IngestEmailFunction"} <= functions(document)
-    assert stream_consumers(document) == {"PublishEventsFunction"}
+    assert stream_consumers(document) == {"PublishEventsFunction", "KeepStatisticsFunction"}
     assert work_queues(document) == {"NotifyQueue", "DeliveryEventsQueue"}
 
 

@@ -21,7 +21,7 @@ Standard library only.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Mapping
 
 from .calendar import OfficeCalendar
@@ -44,6 +44,12 @@ DURATIONS = ("first_reaction", "resolution")
 BUCKET_BOUNDS = (1, 2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 362, 512, 724,
                  1024, 1448, 2048, 2896, 4096, 5793, 8192, 11585, 16384, 23170, 32768, 46341,
                  65536)
+
+#: The timeline entries that change what the statistics count or know; any other entry is
+#: skipped without a read or a write.
+COUNTED_KINDS = frozenset({EventKind.CASE_OPENED, EventKind.STATUS_CHANGED, EventKind.REFERRED,
+                           EventKind.MERGED, EventKind.MESSAGE_OUT, EventKind.ASSIGNED,
+                           EventKind.ROUTED, EventKind.ESCALATED})
 
 #: The statuses after which a case counts as finished; leaving them is a reopening.
 FINISHED = frozenset({"resolved", "closed", "cancelled"})
@@ -281,12 +287,18 @@ def metric_value(counters: Mapping[str, int], metric: str) -> float | int | None
     return None if estimate is None else round(estimate, 1)
 
 
+#: What a report may group by besides the dimensions: the cell's month or day.
+PERIODS = ("month", "day")
+
+
 @dataclass(frozen=True)
 class Cell:
-    """The counters of one cell (a day or a month, one department) by dimension tuple."""
+    """The counters of one cell (a day or a month, one department) by dimension tuple;
+    ``period`` is the day (``2026-11-23``) or the month (``2026-11``)."""
 
     department: str
     counters: Mapping[Dims, Mapping[str, int]]
+    period: str = ""
 
 
 def group(cells: Iterable[Cell], group_by: tuple[str, ...],
@@ -302,13 +314,15 @@ def group(cells: Iterable[Cell], group_by: tuple[str, ...],
     >>> group(cells, ("channel",))
     {('web',): {'opened': 3}, ('phone',): {'opened': 1}}
     """
-    positions = [DIMENSIONS.index(name) for name in group_by]
+    positions = [DIMENSIONS.index(name) if name in DIMENSIONS else -1 - PERIODS.index(name)
+                 for name in group_by]
     totals: dict[tuple[str, ...], dict[str, int]] = {}
     for cell in cells:
         if departments is not None and cell.department not in departments:
             continue
+        periods = (cell.period[:7], cell.period)
         for dims, counters in cell.counters.items():
-            key = tuple(dims[p] for p in positions)
+            key = tuple(dims[p] if p >= 0 else periods[-1 - p] for p in positions)
             into = totals.setdefault(key, {})
             for name, value in counters.items():
                 into[name] = into.get(name, 0) + int(value)
@@ -317,3 +331,59 @@ def group(cells: Iterable[Cell], group_by: tuple[str, ...],
 
 def month_of(day: date) -> str:
     return f"{day:%Y-%m}"
+
+
+# -- which cells a period reads ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadRange:
+    """A contiguous run of cells in one year's partition: days (``grain`` ``D``, ``first`` and
+    ``last`` are ISO dates) or whole months (``M``, ``yyyy-mm``), both ends included."""
+
+    year: int
+    grain: str
+    first: str
+    last: str
+
+
+def _month_end(day: date) -> date:
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def reading_plan(start: date, end: date, *, by_day: bool = False) -> list[ReadRange]:
+    """The cell ranges that add up to ``[start, end]``: whole months from the month cells, the
+    days of months cut by the period from the day cells; at most three per calendar year
+    (the days before the first whole month, the whole months, the days after them), one when
+    the period has no whole month. ``by_day``: only day cells (one range per year), for a
+    report by day.
+
+    Examples
+    --------
+    >>> [(r.grain, r.first, r.last) for r in reading_plan(date(2026, 1, 15), date(2026, 3, 10))]
+    [('D', '2026-01-15', '2026-01-31'), ('M', '2026-02', '2026-02'), ('D', '2026-03-01', '2026-03-10')]
+    >>> [(r.grain, r.first, r.last) for r in reading_plan(date(2026, 1, 1), date(2026, 12, 31))]
+    [('M', '2026-01', '2026-12')]
+    >>> [(r.year, r.grain) for r in reading_plan(date(2025, 12, 15), date(2026, 1, 15))]
+    [(2025, 'D'), (2026, 'D')]
+    """
+    ranges: list[ReadRange] = []
+    for year in range(start.year, end.year + 1):
+        low, high = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
+        if by_day:
+            ranges.append(ReadRange(year, "D", low.isoformat(), high.isoformat()))
+            continue
+        first_whole = low if low.day == 1 else _month_end(low) + timedelta(days=1)
+        last_whole = high if high == _month_end(high) else date(high.year, high.month, 1) - timedelta(days=1)
+        if first_whole > last_whole:
+            ranges.append(ReadRange(year, "D", low.isoformat(), high.isoformat()))
+            continue
+        if low < first_whole:
+            ranges.append(ReadRange(year, "D", low.isoformat(),
+                                    (first_whole - timedelta(days=1)).isoformat()))
+        ranges.append(ReadRange(year, "M", month_of(first_whole), month_of(last_whole)))
+        if last_whole < high:
+            ranges.append(ReadRange(year, "D", (last_whole + timedelta(days=1)).isoformat(),
+                                    high.isoformat()))
+    return ranges
