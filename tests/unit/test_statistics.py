@@ -251,3 +251,89 @@ def test_an_entry_without_its_opening_counts_nothing_in_the_recount():
     case, entries = _open("2026-000009", Channel.WEB, MONDAY)
     assert recount_case(entries[1:], _basics(case), SERBIA) == Counter()
     assert any(e.kind is EventKind.CASE_OPENED for e in entries)
+
+
+# -- the keeper service, with fakes ------------------------------------------------------------
+
+
+class FakeStore:
+    """``StatisticsStore`` in memory: claims, states and the counters kept."""
+
+    def __init__(self):
+        self.claims: set[tuple[str, str]] = set()
+        self.states: dict = {}
+        self.kept: Counter = Counter()
+        self.reads = 0
+
+    def case_states(self, numbers):
+        self.reads += 1
+        return {n: self.states[n] for n in numbers if n in self.states}
+
+    def record(self, entry_key, state, version, increments):
+        if (state.number, entry_key) in self.claims:
+            return False
+        stored = self.states.get(state.number)
+        assert (stored[1] if stored else None) == version
+        self.claims.add((state.number, entry_key))
+        self.states[state.number] = (state, (version or 0) + 1)
+        for each in increments:
+            self.kept[(each.day, each.dims, each.counter)] += each.amount
+        return True
+
+
+class FakeFacts:
+    def __init__(self, facts):
+        self.facts = facts
+        self.reads = 0
+
+    def case_facts(self, numbers):
+        self.reads += 1
+        return {n: self.facts[n] for n in numbers if n in self.facts}
+
+
+def _facts(case: Case):
+    from civicdesk.domain.events import CaseFacts
+
+    return CaseFacts(department=case.department, category=case.category,
+                     case_type=case.type.value, status=case.status.value, public=case.public,
+                     language=case.language, channel=case.channel.value,
+                     assignee=case.assignee or "", opened_at=case.received_at or case.created_at)
+
+
+def test_the_keeper_counts_each_entry_once_and_skips_what_counts_nothing():
+    from civicdesk.services.statistics import StatisticsKeeper
+
+    case, entries = _open("2026-000010", Channel.PHONE, MONDAY)
+    case, note = case_changes.add_note(case, at=MONDAY + timedelta(minutes=5), actor="staff:ana", text="n")
+    case, resolved = case_changes.change_status(case, at=MONDAY + timedelta(hours=1),
+                                                actor="staff:ana", status=Status.RESOLVED, reason="r")
+    store, facts = FakeStore(), FakeFacts({case.number: _facts(case)})
+    keeper = StatisticsKeeper(store, facts, lambda: SERBIA)
+    batch = [*entries, note, resolved]
+    for _ in range(2):  # the same batch twice: a retry
+        keeper.prepare(batch)
+        assert [keeper.keep(entry) for entry in batch][1] == 0  # the note
+    assert +store.kept == +recount_case(batch, _basics(case), SERBIA)
+    # a batch of notes only reads nothing
+    store.reads = facts.reads = 0
+    keeper.prepare([note])
+    assert store.reads == facts.reads == 0
+
+
+def test_a_case_from_before_the_statistics_is_adopted_without_a_first_reaction():
+    from civicdesk.services.statistics import StatisticsKeeper
+
+    case, _opening = _open("2026-000011", Channel.LETTER, MONDAY)
+    case, reply = case_changes.reply(case, at=MONDAY + timedelta(hours=2), actor="staff:ana",
+                                     channel="email", to="a@example.rs", text="Одговор.",
+                                     status=Status.RESOLVED)
+    store = FakeStore()
+    keeper = StatisticsKeeper(store, FakeFacts({case.number: _facts(case)}), lambda: SERBIA)
+    keeper.prepare(reply)
+    for entry in reply:
+        keeper.keep(entry)
+    counters = Counter()
+    for (_day, _dims, counter), amount in store.kept.items():
+        counters[counter] += amount
+    assert counters["replies"] == 1 and counters["opened"] == 0
+    assert counters["first_reaction.count"] == 0 and counters["resolution.count"] == 1

@@ -229,11 +229,20 @@ def apply(state: CaseState | None, entry: TimelineEvent, basics: CaseBasics | No
     return state, counted
 
 
-def adopt(number: str, *, department: str, status: str, assignee: str, area: str,
+def adopt(entry: TimelineEvent, *, department: str, status: str, assignee: str, area: str,
           basics: CaseBasics) -> CaseState:
-    """The state of a case opened before the statistics were kept, from the case as it is now:
-    it is counted from here on; its first reaction, unknown, is never measured."""
-    return CaseState(number=number, department=department, category=basics.category,
+    """The state of a case opened before the statistics were kept, just before ``entry``: the
+    case as it is now (``department`` ... ``area``), except what the entry itself says it was
+    before (a status change's ``from``, an assignment's ``previous``, a move's ``from``). It is
+    counted from here on; its first reaction, unknown, is never measured."""
+    data = entry.data or {}
+    if entry.kind is EventKind.STATUS_CHANGED and data.get("from"):
+        status = str(data["from"])
+    elif entry.kind is EventKind.ASSIGNED:
+        assignee = str(data.get("previous") or "")
+    elif entry.kind is EventKind.ROUTED and data.get("from"):
+        department = str(data["from"])
+    return CaseState(number=entry.case_number, department=department, category=basics.category,
                      channel=basics.channel, case_type=basics.case_type, status=status,
                      assignee=assignee, area=area, opened_at=basics.opened_at, reacted=True)
 

@@ -66,6 +66,22 @@ def _basics(facts: CaseFacts, entry: TimelineEvent) -> CaseBasics:
                       opened_at=facts.opened_at or entry.at)
 
 
+def _before_batch(entries: Iterable[TimelineEvent]) -> dict[str, dict[str, str]]:
+    """Per case, what the first entries of the batch that say so give as the case's status,
+    department and assignee before them (``from``, ``previous``)."""
+    before: dict[str, dict[str, str]] = {}
+    for entry in entries:
+        known = before.setdefault(entry.case_number, {})
+        data = entry.data or {}
+        if entry.kind.value == "status_changed" and data.get("from"):
+            known.setdefault("status", str(data["from"]))
+        elif entry.kind.value == "assigned":
+            known.setdefault("assignee", str(data.get("previous") or ""))
+        elif entry.kind.value == "routed" and data.get("from"):
+            known.setdefault("department", str(data["from"]))
+    return before
+
+
 class StatisticsKeeper:
     def __init__(self, store: StatisticsStore, facts: CaseFactsSource,
                  calendar: Callable[[], OfficeCalendar]):
@@ -74,13 +90,16 @@ class StatisticsKeeper:
         self._calendar = calendar
         self._facts: dict[str, CaseFacts] = {}
         self._states: dict[str, tuple[CaseState, int]] = {}
+        self._before: dict[str, dict[str, str]] = {}
 
     def prepare(self, entries: Iterable[TimelineEvent | None]) -> None:
         """Read the facts and kept states of the cases of the batch's counted entries."""
-        numbers = {entry.case_number for entry in entries
-                   if entry is not None and entry.kind in COUNTED_KINDS}
+        counted = [entry for entry in entries if entry is not None and entry.kind in COUNTED_KINDS]
+        numbers = {entry.case_number for entry in counted}
         self._facts = self._facts_source.case_facts(numbers) if numbers else {}
         self._states = self._store.case_states(numbers) if numbers else {}
+        self._before = _before_batch(entry for entry in counted
+                                     if entry.case_number not in self._states)
 
     def keep(self, entry: TimelineEvent | None) -> int:
         """Count one entry (in the stream's order); the number of counter updates written
@@ -97,8 +116,13 @@ class StatisticsKeeper:
         kept = self._states.get(number)
         state, version = kept if kept is not None else (None, None)
         if state is None and entry.kind.value != "case_opened":
-            state = adopt(number, department=facts.department, status=facts.status,
-                          assignee=facts.assignee, area=facts.area, basics=basics)
+            # The case item is as it is after the whole batch; what the batch's own entries say
+            # the case was before them comes first.
+            before = self._before.get(number, {})
+            state = adopt(entry, department=before.get("department", facts.department),
+                          status=before.get("status", facts.status),
+                          assignee=before.get("assignee", facts.assignee), area=facts.area,
+                          basics=basics)
         changed, increments = apply(state, entry, basics, self._calendar())
         if changed is None or (kept is not None and changed == state and not increments):
             return 0
