@@ -392,15 +392,21 @@ def admin_lift_suppression(address):
 # -- the staff console: handlers in civicdesk.api.console_handlers (docs/api.md) ----------------
 
 
-def _console(handler: str):
+def _console(handler: str, module: str = "console_handlers"):
     def view(**path):
+        import importlib
+
         from civicdesk.api import console_handlers
 
         request = app.current_request
         call = console_handlers.Call(services=wiring, principal=_principal, body=_body,
                                      params=dict(request.query_params or {}),
                                      language=_language, path=path)
-        return _json(*getattr(console_handlers, handler)(call))
+        body, status, headers = getattr(importlib.import_module(f"civicdesk.api.{module}"),
+                                        handler)(call)
+        if isinstance(body, str):  # a download (CSV): text with its own headers
+            return Response(body=body, status_code=status, headers=headers)
+        return _json(body, status, headers)
 
     return view
 
@@ -426,6 +432,10 @@ for _method, _path, _handler in route_tables.CONSOLE:
     app.route(_path, methods=[_method], name=_handler,
               **({} if _method == "GET" else {"content_types": ["application/json"]}))(
         api_view(_console(_handler)))
+
+
+for _method, _path, _handler in route_tables.REPORTS:
+    app.route(_path, methods=[_method], name=_handler)(api_view(_console(_handler, "stats_handlers")))
 
 
 for _path, _name, _parse, _use_case, _shape in route_tables.FINDING:

@@ -56,7 +56,8 @@ def _loaded(modules: list[str], names: tuple[str, ...]) -> list[str]:
 
 
 @pytest.mark.parametrize("logical_id", ["ApiFunction", "IngestEmailFunction", "NotifyFunction",
-                                        "PublishEventsFunction", "DeliveryFeedbackFunction"])
+                                        "PublishEventsFunction", "DeliveryFeedbackFunction",
+                                        "KeepStatisticsFunction"])
 def test_no_function_imports_the_xray_sdk_unless_it_traces_aws_calls(logical_id):
     assert _loaded(imported(logical_id)["modules"], TRACING) == []
 

@@ -155,13 +155,14 @@ def test_the_derivations_find_what_the_template_has(document):
     """Guard against a derivation that finds nothing and so passes everything."""
     assert dead_letter_queues(document) == {
         "IngestDeadLetterQueue", "EventsDeadLetterQueue", "NotifyDeadLetterQueue",
-        "DeliveryEventsDeadLetterQueue", "JobsDeadLetterQueue", "EventsArchiveDeadLetterQueue"}
+        "DeliveryEventsDeadLetterQueue", "JobsDeadLetterQueue", "EventsArchiveDeadLetterQueue",
+        "StatisticsDeadLetterQueue"}
     # (the jobs' queue is the failure destination of each schedule and job function added)
     assert failure_destinations(document) >= {
         "IngestDeadLetterQueue", "EventsDeadLetterQueue", "NotifyDeadLetterQueue",
         "DeliveryEventsDeadLetterQueue", "EventsArchiveDeadLetterQueue"}
     assert {"ApiFunction", "AdminApiFunction", "IngestEmailFunction"} <= functions(document)
-    assert stream_consumers(document) == {"PublishEventsFunction"}
+    assert stream_consumers(document) == {"PublishEventsFunction", "KeepStatisticsFunction"}
     assert work_queues(document) == {"NotifyQueue", "DeliveryEventsQueue"}
 
 

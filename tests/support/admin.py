@@ -21,6 +21,7 @@ class Answer:
     status: int
     body: dict
     headers: dict = field(default_factory=dict)
+    text: str = ""  # a download's body (CSV), not JSON
 
     @property
     def error_code(self) -> str | None:
@@ -71,6 +72,9 @@ class AdminApi:
             event["requestContext"]["authorizer"] = {"claims": dict(claims)}
         result = self._handler(match.route.function)(event, aws.context(match.route.function))
         response = translate_response(result)
+        if dict(response.headers).get("Content-Type", "").startswith("text/"):
+            return Answer(response.status, {}, dict(response.headers),
+                          text=(response.body or b"").decode("utf-8"))
         return Answer(response.status, json.loads(response.body or b"{}"), dict(response.headers))
 
 

@@ -36,6 +36,7 @@ EXPECTED = {
     A.MANAGE_SUPPRESSIONS: {"supervisor": "all", "administrator": "all"},
     A.VIEW_FEED: {"supervisor": "all", "administrator": "all"},
     A.MANAGE_CANNED_REPLIES: {"administrator": "all"},
+    A.VIEW_STATS: {"department_agent": "own", "supervisor": "all", "administrator": "all"},
 }
 
 

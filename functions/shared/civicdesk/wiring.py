@@ -468,5 +468,45 @@ def reset() -> None:
                     phone_numbers, casework_service, staff_service, staff_standing, quarantine_admin,
                     event_publisher, notification_service, link_keys, tracking_links,
                     console_info, saved_view_service, language_service, canned_reply_service,
-                    board_service, search_index, search_service):
+                    board_service, search_index, search_service, statistics_store,
+                    statistics_keeper, statistics_reports, public_statistics):
         factory.cache_clear()
+
+
+# -- statistics (issue 14) -----------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def statistics_store():
+    from .adapters.dynamodb.statistics import DynamoStatistics
+
+    _tables_configured()
+    return DynamoStatistics()
+
+
+def office_calendar():
+    """The municipality's working calendar (hours, time zone, holidays), as configured now."""
+    from .domain.calendar import OfficeCalendar
+
+    municipality = municipality_provider().get()
+    return OfficeCalendar(municipality.working_hours, municipality.time_zone, municipality.holidays)
+
+
+@lru_cache(maxsize=1)
+def statistics_keeper():
+    from .services.statistics import StatisticsKeeper
+
+    return StatisticsKeeper(statistics_store(), case_facts(), office_calendar)
+
+
+@lru_cache(maxsize=1)
+def statistics_reports():
+    from .services.statistics import StatisticsReports
+
+    return StatisticsReports(statistics_store())
+
+
+@lru_cache(maxsize=1)
+def public_statistics():
+    from .services.statistics import PublicStatistics
+
+    return PublicStatistics(statistics_store())

@@ -53,6 +53,13 @@ _IDEMPOTENCY = (("Idempotency-Key", "Repeat a request safely: the same key answe
                                     "result again (8-100 letters, digits or dashes)"),)
 
 
+def _stats_operations() -> tuple[Operation, ...]:
+    """The statistics (``api/stats_views.py``)."""
+    from . import stats_views as sv
+
+    return sv.OPERATIONS
+
+
 def _finding_operations() -> tuple[Operation, ...]:
     """Search, requester lookup, the map and nearby cases (``api/search_views.py``)."""
     from . import search_views as f
@@ -301,6 +308,7 @@ OPERATIONS: tuple[Operation, ...] = (
               description="`limit`, `cursor` and `order` are accepted and ignored, so the queue's "
                           "query string can be sent as it is."),
     *_finding_operations(),
+    *_stats_operations(),
 )
 
 _STATUS_TEXT = {400: "Invalid request: every bad field is listed", 401: "No valid staff token",
@@ -365,6 +373,8 @@ def _operation(op: Operation) -> dict:
         success["content"] = {"application/json": {"schema": _schema(op.response)}}
     else:
         success["content"] = {"application/json": {"schema": {"type": "object"}}}
+    if op.csv:
+        success["content"]["text/csv"] = {"schema": {"type": "string"}}
     responses: dict[str, Any] = {str(op.status): success}
     for status in sorted(set(op.errors) | {500}):
         responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}

@@ -27,3 +27,4 @@ class Operation:
     form_body: Obj | None = None  # also accepted as application/x-www-form-urlencoded
     #: 400s beyond the body's schema, checked against the municipality: (field, code, when).
     refusals: tuple[tuple[str, str, str], ...] = ()
+    csv: bool = False  # also answers ``text/csv`` (a download, ``format=csv``)

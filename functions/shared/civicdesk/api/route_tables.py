@@ -24,3 +24,7 @@ FINDING = (("/v1/admin/search", "admin_search", "search_query", "search", "searc
            ("/v1/admin/requesters", "admin_requester", "requester_query", "requester", "requester_page"),
            ("/v1/admin/map", "admin_map", "map_query", "map", "map_page"),
            ("/v1/admin/cases/nearby", "admin_nearby", "nearby_query", "nearby", "nearby_page"))
+
+#: (method, path, handler) in api.stats_handlers: the statistics (JSON, or CSV as text)
+REPORTS = (("GET", "/v1/admin/stats", "admin_stats"),
+           ("GET", "/v1/public/stats", "public_stats"))

@@ -116,6 +116,13 @@ class CaseFacts:
     language: str
     names: tuple[str, ...] = field(default=(), repr=False)
     addresses: tuple[str, ...] = field(default=(), repr=False)
+    #: Added with the statistics (issue 14); in the event's ``case`` since then.
+    channel: str = ""
+    assignee: str = ""  # a staff id, or empty (unassigned)
+    area: str = ""  # the configured area the case was routed by, or empty
+    #: When the contact came in (``received_at``), else when the case was registered; not in
+    #: the event (the ``case.opened`` event's own ``at`` and ``data.received_at`` say it).
+    opened_at: datetime | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -147,7 +154,8 @@ class DomainEvent:
                 "case": {"number": self.case_number, "department": self.facts.department,
                          "category": self.facts.category, "type": self.facts.case_type,
                          "status": self.status, "public": self.facts.public,
-                         "language": self.facts.language},
+                         "language": self.facts.language, "channel": self.facts.channel,
+                         "assignee": self.facts.assignee, "area": self.facts.area},
                 "data": dict(self.data)}
 
     def attributes(self) -> dict[str, str]:

@@ -81,7 +81,7 @@ def open_case(new: NewCase, *, at: datetime,
     >>> case.status.value, case.version, [e.kind.value for e in entries]
     ('new', 0, ['case_opened', 'routed'])
     >>> entries[0].data
-    {'channel': 'phone', 'department': 'roads_traffic', 'status': 'new'}
+    {'channel': 'phone', 'department': 'roads_traffic', 'status': 'new', 'area': 'centar'}
     >>> web = NewCase("2026-000124", CaseType.SIGNAL, Channel.WEB, "road_damage", "roads_traffic",
     ...               "Рупа на коловозу.", "sr-Cyrl", True, "hash", "citizen:web")
     >>> [e.actor for e in open_case(web, at=at, levels=None)[1]]
@@ -99,6 +99,10 @@ def open_case(new: NewCase, *, at: datetime,
         data["received_at"] = new.received_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if new.mailbox:
         data["mailbox"] = new.mailbox
+    if new.routing and new.routing.get("area"):
+        # The area the case was routed by, in the entry that opens it: the statistics count the
+        # opening in its area (a later move to another department keeps the location's area).
+        data["area"] = new.routing["area"]
     entries = [TimelineEvent(new.number, at, EventKind.CASE_OPENED, new.actor, True, data)]
     if new.routing and new.routing.get("rule") != "category":
         entries.append(TimelineEvent(new.number, at + timedelta(microseconds=1), EventKind.ROUTED,

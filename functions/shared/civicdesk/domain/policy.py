@@ -46,6 +46,7 @@ class Action(str, Enum):
     MANAGE_SUPPRESSIONS = "suppression.manage"  # see and lift the mail suppression list
     VIEW_FEED = "feed.view"  # the live feed of every change in the municipality
     MANAGE_CANNED_REPLIES = "canned_reply.manage"  # the reply texts everyone starts from
+    VIEW_STATS = "stats.view"  # the statistics (reports); an agent's of their departments only
 
 
 class Scope(str, Enum):
@@ -78,6 +79,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.MANAGE_SUPPRESSIONS: {_S: ALL, _D: ALL},
     Action.VIEW_FEED: {_S: ALL, _D: ALL},
     Action.MANAGE_CANNED_REPLIES: {_D: ALL},
+    Action.VIEW_STATS: {_A: OWN, _S: ALL, _D: ALL},
 }
 
 _LIST_SPLIT = re.compile(r"[\s,]+")

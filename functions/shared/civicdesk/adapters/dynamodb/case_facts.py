@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .items import CaseItem
 from .keys import CASE_SK, case_pk
+from .mappers import parse_time
 
 
 class DynamoCaseFacts:
@@ -22,5 +23,8 @@ class DynamoCaseFacts:
                 status=item.status, public=item.public, language=item.language,
                 # what the event's text is redacted of; never in the event itself
                 names=tuple(n for n in (contact.get("name"),) if n),
-                addresses=tuple(a for a in (location.get("address"), contact.get("address")) if a))
+                addresses=tuple(a for a in (location.get("address"), contact.get("address")) if a),
+                channel=item.channel, assignee=item.assignee or "",
+                area=str((item.routing.as_dict() if item.routing else {}).get("area") or ""),
+                opened_at=parse_time(item.received_at or item.created_at))
         return facts

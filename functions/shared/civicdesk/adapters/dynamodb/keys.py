@@ -331,3 +331,39 @@ def due_shards() -> list[str]:
 def due_sk(due_iso: str, number: str) -> str:
     """``<due ISO>#<number>``: in due order within a shard."""
     return f"{due_iso}#{number}"
+# -- statistics (``adapters.dynamodb.statistics``) --------------------------------------------
+
+STATS_STATE_SK = "#STATE"
+
+
+def stats_pk(year: int) -> str:
+    """One year's statistics cells: ``STATS#2026``."""
+    return f"STATS#{year:04d}"
+
+
+def stats_day_sk(day: str, department: str) -> str:
+    """A day cell: ``D#2026-11-23#roads_traffic`` (days, then departments, in order)."""
+    return f"D#{day}#{department}"
+
+
+def stats_month_sk(month: str, department: str, category: str) -> str:
+    """A month cell, one per department and category (so that each stays small: every write
+    pays for the whole item): ``M#2026-11#roads_traffic#road_damage``."""
+    return f"M#{month}#{department}#{category}"
+
+
+def stats_range(grain: str, first: str, last: str) -> tuple[str, str]:
+    """The sort keys (both included) of the cells of every department from ``first`` to
+    ``last`` (days or months)."""
+    return f"{grain}#{first}#", f"{grain}#{last}#\uffff"
+
+
+def stats_state_pk(number: str) -> str:
+    """What the statistics know of one case: ``STATSCASE#2026-000123`` / ``#STATE``."""
+    return f"STATSCASE#{number}"
+
+
+def stats_claim_pk(number: str) -> str:
+    """The entries of one case the statistics have counted: ``STATSAPPLIED#2026-000123`` /
+    the entry's sort key (out of the case's partition, so that no view of the case reads them)."""
+    return f"STATSAPPLIED#{number}"
