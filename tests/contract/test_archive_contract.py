@@ -49,7 +49,8 @@ def test_the_types_are_those_of_the_values_the_code_puts_there():
     data_types = dict(table["data"].fields)
     assert case_types.pop("public").kind == "boolean"
     assert {kind.kind for kind in case_types.values()} == {"string"}
-    assert data_types.pop("level").kind == "int"
+    for whole_number in ("level", "overdue_minutes", "days"):
+        assert data_types.pop(whole_number).kind == "int"
     assert {kind.kind for kind in data_types.values()} == {"string"}
     escalated = published(EventKind.ESCALATED, level=2, reason="internal")
     assert escalated["data"] == {"level": 2}  # the reason stays in the case

@@ -48,7 +48,7 @@ def _open(number: str, channel: Channel, at: datetime, *, area: str | None = Non
     actor = "citizen:web" if channel is Channel.WEB else "staff:operator"
     return open_case(NewCase(number, CaseType.SIGNAL, channel, "road_damage", "roads", "Рупа.",
                              "sr-Cyrl", True, "hash", actor, routing=routing,
-                             received_at=received_at), at=at)
+                             received_at=received_at), at=at, levels=None)
 
 
 def _keep(entries: list[TimelineEvent], basics: dict[str, CaseBasics]) -> Counter:
