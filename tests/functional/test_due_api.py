@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.support.admin import AdminApi, Staff
+from tests.support.aws import mails_to
+from tests.support.pipeline import Pipeline
 
 CALL = {"type": "request", "channel": "phone", "category": "local_taxes",
         "description": "Građanin pita za rešenje o porezu na imovinu za 2026. godinu.",
@@ -129,3 +132,30 @@ def test_an_foi_requests_legal_deadline_is_extended_once_with_a_public_reason(te
     other = open_case(operator, CALL)
     assert operator.post(f"/v1/admin/cases/{other}/deadline-extension",
                          {"version": 1, "reason": "Zašto ne"}).status == 409
+
+
+def test_the_requester_is_told_of_the_extension_and_why(team, aws_env):
+    # GIVEN an FOI request by e-mail address, its confirmation sent
+    pipeline = Pipeline(aws_env)
+    operator = team["operator"]
+    number = open_case(operator, {**FOI, "requester": {"name": "Milan Jovanović",
+                                                       "email": "milan@example.rs"}})
+    pipeline.run()
+    before = len(mails_to("milan@example.rs"))
+    # WHEN its legal deadline is extended
+    answer = operator.post(f"/v1/admin/cases/{number}/deadline-extension",
+                           {"version": 1, "reason": "Obimna dokumentacija iz arhive"})
+    assert answer.status == 200, answer.body
+    pipeline.run()
+    pipeline.run()  # a repeated run sends nothing more
+    # THEN one mail tells them the new last day and the reason, in the case's language
+    mails = mails_to("milan@example.rs")
+    assert len(mails) == before + 1
+    mail = mails[-1]
+    text = mail.get_body(("plain",)).get_content()
+    assert f"[#{number}]" in mail["Subject"]
+    assert "Obimna dokumentacija iz arhive" in text
+    expires = operator.get(f"/v1/admin/cases/{number}").body["due"]["legal"]
+    local = (datetime.fromisoformat(expires.replace("Z", "+00:00")) - timedelta(microseconds=1)).astimezone(
+        ZoneInfo("Europe/Belgrade"))
+    assert local.strftime("%d.%m.%Y") in text

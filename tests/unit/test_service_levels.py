@@ -12,19 +12,17 @@ import pytest
 from civicdesk.adapters.config_files import load_config_dir
 from civicdesk.domain import case_changes
 from civicdesk.domain.cases import CaseType, Channel, Contact, EventKind, Status, iso
+from civicdesk.domain.due_checks import CheckKind, due_checks, record_checks
 from civicdesk.domain.errors import ConfigurationError, ConflictError, ValidationError
 from civicdesk.domain.escalation import escalate
 from civicdesk.domain.intake import NewCase, open_case
 from civicdesk.domain.municipality_config import parse_municipality
 from civicdesk.domain.service_levels import (
-    CheckKind,
     Clock,
     breached_clocks,
-    due_checks,
     extend_legal_deadline,
     next_due,
     overdue_clocks,
-    record_checks,
     running_clocks,
     track,
 )

@@ -102,7 +102,7 @@ def mail_context(kind: str, language: str, *, unsubscribe: bool = True, filled: 
         "address": w["address"], "coordinates": "44.007100, 20.910500",
         "map_url": "https://www.openstreetmap.org/?mlat=44.007100&mlon=20.910500#map=18/44.007100/20.910500",
         "received_at": "21.11.2026 09:30", "reason": w["reason"],
-        "escalated_by": w["operator"], "level": 2,
+        "escalated_by": w["operator"], "level": 2, "legal_due": "15.12.2026",
     }
     context = {**common, **{key: own[key] for key in templating._MAIL_OWN[kind]}}
     if not filled:
@@ -112,7 +112,7 @@ def mail_context(kind: str, language: str, *, unsubscribe: bool = True, filled: 
 
 
 def sms_context(kind: str, language: str) -> dict:
-    context = mail_context("merged" if kind == "merged" else "referred", language)
+    context = mail_context(kind if kind in ("merged", "deadline_extended") else "referred", language)
     context["status_name"] = translate(language, "status.in_progress")
     if kind in ("status_changed", "resolved", "reopened"):
         context["message"] = None

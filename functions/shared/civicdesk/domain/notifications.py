@@ -43,7 +43,7 @@ class Audience(str, Enum):
 #: a contract test keeps them equal).
 NOTIFIED_TYPES = (EventType.CASE_OPENED, EventType.STATUS_CHANGED, EventType.RESOLVED,
                   EventType.REOPENED, EventType.ASSIGNED, EventType.ROUTED, EventType.REFERRED,
-                  EventType.MERGED, EventType.ESCALATED)
+                  EventType.MERGED, EventType.ESCALATED, EventType.DEADLINE_EXTENDED)
 
 #: Channels through which the mail channel's own auto-reply already confirmed a new case.
 _SELF_CONFIRMING_CHANNELS = ("email",)
@@ -139,6 +139,8 @@ def _requester_intent(kind: EventType, entry: TimelineEvent, case: Case) -> Inte
         return Intent(Audience.REQUESTER, "merged", required=True)  # their case ends here
     if kind is EventType.REFERRED:
         return Intent(Audience.REQUESTER, "referred")
+    if kind is EventType.DEADLINE_EXTENDED:  # the FOI laws require telling them, and why
+        return Intent(Audience.REQUESTER, "deadline_extended", required=True)
     return None
 
 

@@ -91,6 +91,8 @@ _MAIL_OWN: dict[str, dict[str, bool]] = {
                "received_at": False},
     "escalated": {"reason": False, "escalated_by": False, "level": False, "excerpt": False,
                   "address": True, "coordinates": True, "map_url": True},
+    # the last day of the extended legal deadline (a local date) and why
+    "deadline_extended": {"legal_due": False, "reason": False},
 }
 _SMS_COMMON = {"municipality": False, "number": False, "tracking_url": True, "status_name": False}
 _SMS_OWN: dict[str, dict[str, bool]] = {
@@ -100,6 +102,7 @@ _SMS_OWN: dict[str, dict[str, bool]] = {
     "merged": {"into_number": False, "into_tracking_url": True},
     "referred": {"body_name": False},
     "email_bounced": {},
+    "deadline_extended": {"legal_due": False},
 }
 
 MAIL_KINDS: tuple[str, ...] = tuple(_MAIL_OWN)

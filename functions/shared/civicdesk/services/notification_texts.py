@@ -3,7 +3,7 @@ the links it carries, and the mail or SMS that carries it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from ..domain.cases import Status, TimelineEvent
 from ..domain.mail import OutgoingMail, subject_tag
@@ -111,6 +111,9 @@ class NotificationTexts:
             body = bodies.get(data.get("body_id"))
             values["body_name"] = (tr_text(body.name, language) if body else
                                    translate(language, "event.referred.external_body"))
+        elif template == "deadline_extended":
+            values["reason"] = str(data.get("reason") or "")
+            values["legal_due"] = _last_day(str(data.get("legal_due") or ""), municipality)
         elif template == "follower_update":
             values["change"] = ("resolved" if data.get("status") == "resolved" else
                                 "reopened" if data.get("from") in ("resolved", "closed", "cancelled")
@@ -167,6 +170,23 @@ def _actor_name(actor: str, directory: StaffDirectory, known: dict[str, str]) ->
             name = (member.name or name) if member else name
         known[actor] = name
     return known[actor]
+
+
+def _last_day(due: str, municipality: Municipality) -> str:
+    """The last day of a deadline that expires at ``due`` (midnight after it), as a local date.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> _last_day("2026-12-14T23:00:00.000000Z", SimpleNamespace(time_zone="Europe/Belgrade"))
+    '14.12.2026'
+    """
+    from zoneinfo import ZoneInfo
+
+    if not due:
+        return ""
+    moment = datetime.strptime(due, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return (moment - timedelta(microseconds=1)).astimezone(ZoneInfo(municipality.time_zone)).strftime("%d.%m.%Y")
 
 
 def _format_time(moment: datetime, municipality: Municipality) -> str:
