@@ -265,7 +265,8 @@ def test_an_agent_sees_the_figures_of_their_department_only(browser, runtime, ca
 
 
 def test_axe_finds_nothing_on_the_dashboard_in_two_languages_and_it_fits_a_tablet(browser, runtime, cases):
-    for role, path in (("supervisor", "/stats?group_by=category,channel"), ("administrator", "/stats?preset=this_year")):
+    for role, path in (("supervisor", "/stats?group_by=category,channel"),
+                       ("administrator", "/stats?preset=this_year&group_by=area,status")):
         user = demo_user(runtime, role)
         with clean_console(browser) as b:
             sign_in(b, runtime.url, user, path=path)
@@ -286,6 +287,16 @@ def test_axe_finds_nothing_on_the_dashboard_in_two_languages_and_it_fits_a_table
                 assert axe_violations(b) == [], role
             finally:
                 b.set_window_size(1280, 900)
+            if role == "administrator":
+                # The queue has no area filter: the rows' links say they show more.
+                links = b.find_elements(By.CSS_SELECTOR, "section[aria-labelledby=stats-table] tbody a")
+                assert links and all(a.text.endswith("*") for a in links)
+                assert "no filter by area" in b.find_element(By.CSS_SELECTOR, "section[aria-labelledby=stats-table] .stats-note").text
+                # A custom period that ends before it starts is refused in words, this month shown.
+                open_screen(b, "/stats?preset=custom&from=2026-12-05&to=2026-12-01")
+                wait_for_figures(b)
+                assert "ends before it starts" in b.find_element(By.CSS_SELECTOR, ".alert-warning").text
+                assert b.find_element(By.NAME, "from").get_attribute("value") == "2026-12-05"  # as entered
             sign_out(b)
 
 

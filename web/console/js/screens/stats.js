@@ -52,7 +52,8 @@ function choicesOf(query, todayText) {
   }
   const wanted = (query.group_by || 'department').split(',').filter((d) => DIMENSIONS.includes(d));
   const groupBy = [...new Set(wanted)].slice(0, 2);
-  return { preset, period, problem, groupBy: groupBy.length ? groupBy : ['department'],
+  const entered = preset === 'custom' ? { from: query.from || '', to: query.to || '' } : period;
+  return { preset, period, entered, problem, groupBy: groupBy.length ? groupBy : ['department'],
     department: query.department || '' };
 }
 
@@ -90,10 +91,10 @@ function PeriodPicker({ choices, set }) {
         </select>`}</${Field}>
       ${custom ? html`
         <${Field} label=${t('stats.period.from')}>${({ id }) => html`
-          <input id=${id} name="from" type="date" value=${choices.period.from} max=${choices.period.to}
+          <input id=${id} name="from" type="date" value=${choices.entered.from} max=${choices.entered.to || undefined}
             onChange=${(e) => set({ preset: 'custom', from: e.currentTarget.value })} />`}</${Field}>
         <${Field} label=${t('stats.period.to')}>${({ id }) => html`
-          <input id=${id} name="to" type="date" value=${choices.period.to} min=${choices.period.from}
+          <input id=${id} name="to" type="date" value=${choices.entered.to} min=${choices.entered.from || undefined}
             onChange=${(e) => set({ preset: 'custom', to: e.currentTarget.value })} />`}</${Field}>` : null}
     </div>
   </fieldset>`;
@@ -245,8 +246,8 @@ export function StatsScreen({ query }) {
   const [saved, setSaved] = useState('');
 
   const set = (changes) => {
-    const next = { preset: choices.preset, from: choices.preset === 'custom' ? choices.period.from : undefined,
-      to: choices.preset === 'custom' ? choices.period.to : undefined, group_by: choices.groupBy.join(','),
+    const next = { preset: choices.preset, from: choices.preset === 'custom' ? choices.entered.from : undefined,
+      to: choices.preset === 'custom' ? choices.entered.to : undefined, group_by: choices.groupBy.join(','),
       department: choices.department, ...changes };
     if (next.preset !== 'custom') { delete next.from; delete next.to; }
     if (next.preset === 'this_month') delete next.preset;
