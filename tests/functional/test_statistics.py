@@ -149,6 +149,7 @@ def test_a_report_reads_at_most_three_times(team, counted):
     ("from=2026-11-01&to=2026-12-01&metrics=happiness", "metrics", "not_allowed"),
     ("from=2026-11-01&to=2026-12-01&metrics=opened&department=nowhere", "department", "unknown_department"),
     ("to=2026-12-01&metrics=opened", "from", "required"),
+    ("from=9999-12-31&to=9999-12-31&metrics=opened", "from", "out_of_range"),
 ])
 def test_bad_queries_are_400_with_the_field_and_the_reason(team, query, field, code):
     answer = team["supervisor"].get("/v1/admin/stats", query=query)

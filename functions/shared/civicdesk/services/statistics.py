@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 #: The longest period a report answers (a year and a month or so: this year against the last).
 MAX_PERIOD_DAYS = 400
+#: The days a report may name (no statistics before the first, none kept after the last).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2199, 12, 31)
 #: At most this many group-by dimensions.
 MAX_GROUP_BY = 2
 
@@ -163,6 +165,12 @@ class StatsReport:
 def check_query(query: StatsQuery) -> None:
     """400 with the field and the reason for a query the statistics cannot answer."""
     problems = []
+    for name, day in (("from", query.start), ("to", query.end)):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            problems.append(FieldError(name, "out_of_range", {"min": FIRST_DAY.isoformat(),
+                                                               "max": LAST_DAY.isoformat()}))
+    if problems:
+        raise ValidationError(problems)
     if query.end < query.start:
         problems.append(FieldError("to", "before_from"))
     elif (query.end - query.start).days + 1 > MAX_PERIOD_DAYS:

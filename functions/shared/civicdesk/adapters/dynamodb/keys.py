@@ -306,9 +306,10 @@ def stats_day_sk(day: str, department: str) -> str:
     return f"D#{day}#{department}"
 
 
-def stats_month_sk(month: str, department: str) -> str:
-    """A month cell: ``M#2026-11#roads_traffic``."""
-    return f"M#{month}#{department}"
+def stats_month_sk(month: str, department: str, category: str) -> str:
+    """A month cell, one per department and category (so that each stays small: every write
+    pays for the whole item): ``M#2026-11#roads_traffic#road_damage``."""
+    return f"M#{month}#{department}#{category}"
 
 
 def stats_range(grain: str, first: str, last: str) -> tuple[str, str]:

@@ -3,10 +3,12 @@ of each case, and the claim of each counted entry (``docs/data-model.md``, "Stat
 
 Cells hold one number attribute per counter and dimension tuple, named ``<code>~<tuple>``
 (``o~road_damage|web|signal|new||centar``: opened, for that category, channel, type, status,
-no assignee, area ``centar``); the department is the cell's own key. Counting one entry is one
-``TransactWriteItems`` of four items: the entry's claim (``attribute_not_exists``: a repeated
-stream record counts nothing), the case's state (version-checked), and ``ADD`` on the day and
-the month cell. The attribute names are dynamic, so this adapter speaks to the client directly.
+no assignee, area ``centar``); the department is the cell's own key (a month cell's key also
+names the category, to keep it small). Counting one entry is one ``TransactWriteItems`` of four
+items: the entry's claim (``attribute_not_exists``: a repeated stream record counts nothing),
+the case's state (version-checked), and ``ADD`` on the day cell (day, department) and the month
+cell (month, department, category). The attribute names are dynamic, so this adapter speaks to
+the client directly.
 """
 
 from __future__ import annotations
@@ -188,14 +190,16 @@ class DynamoStatistics:
         by_cell: dict[tuple[date, str], list[Increment]] = {}
         for each in increments:
             by_cell.setdefault((each.day, each.dims[0]), []).append(each)
-        months: dict[tuple[str, str, int], list[Increment]] = {}
+        months: dict[tuple[str, str, str, int], list[Increment]] = {}
         for (day, department), some in sorted(by_cell.items()):
             items.append(_cell_update(self.table, stats_day_sk(day.isoformat(), department),
                                       day.year, department, day.isoformat(), some))
-            months.setdefault((month_of(day), department, day.year), []).extend(some)
-        for (month, department, year), some in sorted(months.items()):
-            items.append(_cell_update(self.table, stats_month_sk(month, department), year,
-                                      department, month, some))
+            for each in some:
+                months.setdefault((month_of(day), department, each.dims[1], day.year),
+                                  []).append(each)
+        for (month, department, category, year), some in sorted(months.items()):
+            items.append(_cell_update(self.table, stats_month_sk(month, department, category),
+                                      year, department, month, some))
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
