@@ -23,6 +23,7 @@ import pytest
 import requests
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from tests.support.browser import chromium, clean_console, skip_without_chromium, wait
@@ -256,6 +257,13 @@ def test_an_agent_sees_the_figures_of_their_department_only(browser, runtime, ca
         # The department bars' table (the chart's text alternative) has the one department too.
         bars = b.find_elements(By.CSS_SELECTOR, "section[aria-labelledby=stats-bars-department] tbody th")
         assert [e.get_attribute("textContent") for e in bars] == [department]
+        # With the keyboard: the grouping's first select, one down (department -> category).
+        b.find_element(By.NAME, "group_by_first").send_keys(Keys.ARROW_DOWN)
+        wait(b, lambda d: "group_by=category" in d.current_url, "the grouping did not change")
+        wait_for_figures(b)
+        category = runtime.stats(agent, **cases["period"], group_by="category", metrics="opened", lang="sr-Latn")
+        wait(b, lambda d: [row[0] for row in main_table(d)] == [r["dimensions"]["category"]["name"] for r in category["rows"]],
+             "the table is not by category")
         sign_out(b)
     operator = demo_user(runtime, "operator")
     with clean_console(browser) as b:
