@@ -219,14 +219,14 @@ def test_the_dashboard_the_json_and_the_csv_agree_and_a_row_opens_its_queue(brow
         numbers = {a.get_attribute("href").split("/cases/")[1]
                    for a in b.find_elements(By.CSS_SELECTOR, "main a[href*='#/cases/20']")}
         assert numbers == {cases["phone"]}
-        # AND a click on the phone bar of the channels' chart opens the same queue
+        # AND a click on the phone bar of the channels' chart (horizontal bars) opens the same queue
         open_screen(b, "/stats?group_by=channel")
         wait_for_figures(b)
         canvas = b.find_element(By.CSS_SELECTOR, "section[aria-labelledby=stats-bars-channel] canvas")
         bar = b.execute_script(
             "const chart = Chart.getChart(arguments[0]); const i = chart.data.labels.indexOf(arguments[1]);"
             "const bar = chart.getDatasetMeta(0).data[i]; const box = arguments[0].getBoundingClientRect();"
-            "return [bar.x - box.width / 2, (bar.y + bar.base) / 2 - box.height / 2];", canvas, phone_name)
+            "return [(bar.x + bar.base) / 2 - box.width / 2, bar.y - box.height / 2];", canvas, phone_name)
         ActionChains(b).move_to_element_with_offset(canvas, round(bar[0]), round(bar[1])).click().perform()
         wait(b, lambda d: d.execute_script("return location.hash.startsWith('#/cases?')"), "the bar opened no queue")
         wait_for_screen(b)

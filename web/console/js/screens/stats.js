@@ -215,7 +215,7 @@ function BarsCard({ dimension, report, period, department }) {
         series=${[{ label: t('stats.metric.opened'), data: rows.map((r) => r.values.opened ?? 0) },
                   { label: t('stats.metric.resolved'), data: rows.map((r) => r.values.resolved ?? 0) }]}
         label=${t('stats.bars.chart', { title, count: rows.length })}
-        height=${Math.max(220, Math.min(420, 60 + rows.length * 28))}
+        height=${Math.max(160, Math.min(520, 80 + rows.length * 44))}
         onPick=${(i) => navigate('/cases', drillQuery(rows[i].dimensions, period, department))} />
       <details class="stats-alternative">
         <summary>${t('stats.chart.as_table')}</summary>

@@ -25,8 +25,24 @@ export function loadChart() {
 //: Colours of the series (opened, resolved, ...), at least 3:1 against white.
 export const COLOURS = ['#0a4f96', '#1b7a3d', '#a2531b', '#6b3fa0', '#4a525c'];
 
-/** A chart of `type` ('line' or 'bar') with `labels` and `series` ([{label, data}]);
- * `onPick(index)` when a point or bar is clicked. */
+//: Longer category names are cut on the axis (the tooltip and the table have them whole).
+const LABEL_CHARACTERS = 26;
+
+function scales(type) {
+  const counts = { beginAtZero: true, ticks: { precision: 0 } };
+  if (type !== 'bar') return { y: counts, x: { ticks: { autoSkip: true, maxRotation: 45 } } };
+  // Bars lie horizontally: the names of departments and categories are long.
+  return {
+    x: counts,
+    y: { ticks: { autoSkip: false, callback(value) {
+      const text = String(this.getLabelForValue(value));
+      return text.length > LABEL_CHARACTERS ? `${text.slice(0, LABEL_CHARACTERS - 1)}…` : text;
+    } } },
+  };
+}
+
+/** A chart of `type` ('line', or 'bar': horizontal bars) with `labels` and `series`
+ * ([{label, data}]); `onPick(index)` when a point or bar is clicked. */
 export function ChartBox({ type, labels, series, label, onPick = null, height = 280 }) {
   const canvas = useRef(null);
   const chart = useRef(null);
@@ -55,8 +71,9 @@ export function ChartBox({ type, labels, series, label, onPick = null, height = 
         data: { labels, datasets },
         options: {
           responsive: true, maintainAspectRatio: false, animation: false,
-          interaction: { mode: 'index', intersect: type === 'bar' },
-          scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { autoSkip: true, maxRotation: 45 } } },
+          indexAxis: type === 'bar' ? 'y' : 'x',
+          interaction: { mode: 'index', axis: type === 'bar' ? 'y' : 'x', intersect: type === 'bar' },
+          scales: scales(type),
           plugins: { legend: { position: 'bottom' } },
           onHover: (event, elements) => {
             if (event.native?.target) event.native.target.style.cursor = elements.length && pick.current ? 'pointer' : 'default';
