@@ -32,7 +32,8 @@
    queue signed in), the time from navigation until the queue's first page of rows is on screen,
    and the render time of a page of 50 cases after the API answered.
 
-Writes ``bench/results/latest.json``.
+Writes ``bench/results/latest.json``. ``python -m bench coldstarts`` runs 3. alone and only prints
+it (``BENCH_COLD_JSON=path`` also writes its figures there).
 """
 
 from __future__ import annotations
@@ -342,6 +343,21 @@ def _deployed_copy(tmp: Path, spec) -> tuple[Path, Path]:
     return task, layer
 
 
+def _profile_cold_starts(out: Path, child: str, commands: dict, env: dict) -> None:
+    """``BENCH_COLD_PROFILE=dir``: one more cold start of each function and its floor with
+    ``-X importtime`` (``<key>.importtime.txt``) and one under ``cProfile`` (``<key>.prof``),
+    to see what a cold start spends its time on (not part of the figures)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for key, (handler_args, lambda_env, floor_args) in commands.items():
+        for name, args, environment in ((key, handler_args, lambda_env),
+                                        (f"{key}_floor", floor_args, env)):
+            traced = subprocess.run([sys.executable, "-X", "importtime", child, *args],
+                                    env=environment, capture_output=True, text=True, cwd=out)
+            (out / f"{name}.importtime.txt").write_text(traced.stderr)
+            subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out / f"{name}.prof"), child,
+                            *args], env=environment, capture_output=True, text=True, cwd=out, check=True)
+
+
 def cold_starts() -> dict:
     """Fresh-process cold starts of each function against each one's floor, interleaved, as
     ratios of medians.
@@ -434,6 +450,8 @@ def cold_starts() -> dict:
                 samples[f"{key}_cpu"].append(result["cpu_seconds"])
                 imports[key].append(result["import_seconds"])
                 report[f"{key}_modules_loaded"] = result["modules"]
+        if os.environ.get("BENCH_COLD_PROFILE"):
+            _profile_cold_starts(Path(os.environ["BENCH_COLD_PROFILE"]), child, commands, env)
         if fake.unanswered:
             raise RuntimeError(f"calls the recording did not cover: {sorted(set(fake.unanswered))}")
         report["fake_aws_answers"] = fake.answered
@@ -492,6 +510,34 @@ def local_notify_latency() -> dict:
             "events_batching_window_seconds": window}
 
 
+def describe_cold_starts(f: dict) -> list[str]:
+    lines = []
+    for key, label in (("api", "API"), ("admin", "admin API"), ("ingest", "ingest")):
+        lines.append(
+            f"  {label} cold start: {f[key + '_cold_start_seconds_median']:.3f} s (import "
+            f"{f[key + '_import_seconds_median']:.3f} s, calls {f[key + '_cold_calls']}) vs floor "
+            f"{f[key + '_floor_seconds_median']:.3f} s (boto3, {f[key + '_floor_calls']}) = "
+            f"{f[key + '_cold_start_ratio']:.2f}x (target <= {TARGETS[key + '_cold_start_ratio']}x, "
+            f"median of {f['rounds']} interleaved rounds; CPU time {f[key + '_cold_start_cpu_ratio']:.2f}x; "
+            f"{f[key + '_modules_loaded']} modules)")
+    return lines
+
+
+def cold_starts_only() -> int:
+    """``python -m bench coldstarts``: section 3 alone, printed (with the load average at its
+    start and end), not written to ``bench/results/latest.json``; ``BENCH_ROUNDS`` rounds."""
+    before = os.getloadavg()
+    figures = cold_starts()
+    after = os.getloadavg()
+    print(f"CivicDesk cold starts (load average {before[0]:.2f} at the start, {after[0]:.2f} at the end)")
+    for line in describe_cold_starts(figures):
+        print(line)
+    if os.environ.get("BENCH_COLD_JSON"):
+        Path(os.environ["BENCH_COLD_JSON"]).write_text(json.dumps(
+            {**figures, "load_average": [before, after]}, indent=2) + "\n")
+    return 0
+
+
 def main() -> int:
     started = time.time()
     from bench import cost
@@ -543,12 +589,8 @@ def main() -> int:
               f"(target <= {TARGETS[key + '_items_read_many']})")
     print(f"  mail pipeline:   {f['mails_per_second']} mails/s on {f['corpus_messages']} messages "
           f"({f['corpus_bytes'] // 1024} KB) in process, AWS faked; {f['outcomes']}, {f['auto_replies']} auto-replies")
-    for key, label in (("api", "API"), ("admin", "admin API"), ("ingest", "ingest")):
-        print(f"  {label} cold start: {f[key + '_cold_start_seconds_median']:.3f} s (import "
-              f"{f[key + '_import_seconds_median']:.3f} s, calls {f[key + '_cold_calls']}) vs floor "
-              f"{f[key + '_floor_seconds_median']:.3f} s (boto3, {f[key + '_floor_calls']}) = "
-              f"{f[key + '_cold_start_ratio']:.2f}x (target <= {TARGETS[key + '_cold_start_ratio']}x, "
-              f"median of {f['rounds']} interleaved rounds; CPU time {f[key + '_cold_start_cpu_ratio']:.2f}x)")
+    for line in describe_cold_starts(f):
+        print(line)
     print(f"  change -> outbox: {f['change_to_outbox_seconds_median']:.2f} s (target <= 2 s; median "
           f"of {len(f['change_to_outbox_seconds'])} status changes in the local runtime, of which "
           f"{f['events_batching_window_seconds']:g} s is the events mapping's batching window)")
@@ -581,4 +623,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cold_starts_only() if sys.argv[1:] == ["coldstarts"] else main())
