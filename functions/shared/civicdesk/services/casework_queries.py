@@ -1,4 +1,8 @@
-"""Reading cases: a page of a queue, one case with its whole timeline."""
+"""Reading cases: a page of a queue, one case with its whole timeline.
+
+``CaseQueries`` is part of the case-work service; ``CaseReader`` is the same use cases alone,
+built from the three collaborators they read (the admin API's queue and case routes): reading
+does not import the intake, the changes and the messaging behind them."""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ from ..domain.cases import OPEN_STATUSES, Status, parse_number
 from ..domain.errors import FieldError, ForbiddenError, ValidationError
 from ..domain.municipality import Municipality
 from ..domain.policy import Action, Principal, Scope, allowed, authorise, authorise_case
-from .case_commands import CaseFile, QueueFilter, QueuePage
 from .casework_base import CaseworkBase
-from .ports import QueueQuery
+from .municipality import MunicipalityProvider
+from .ports import CaseQueues, CaseworkCases, QueueQuery
+from .query_commands import CaseFile, QueueFilter, QueuePage
 
 
 class CaseQueries(CaseworkBase):
@@ -45,6 +50,15 @@ class CaseQueries(CaseworkBase):
         assert found is not None  # authorise_case refuses a missing case
         case, events, followers, trail_complete = found
         return CaseFile(case, events, followers, trail_complete)
+
+
+class CaseReader(CaseQueries):
+    """The reading use cases of the case-work service, on their own."""
+
+    def __init__(self, cases: CaseworkCases, queues: CaseQueues, municipality: MunicipalityProvider):
+        self._cases = cases
+        self._queues = queues
+        self._municipality = municipality
 
 
 def queue_filter_errors(municipality: Municipality, query: QueueFilter) -> list[FieldError]:
