@@ -296,6 +296,16 @@ def casework_service():
 
 
 @lru_cache(maxsize=1)
+def case_reader():
+    """The case-work service's reads alone (a queue page, a case file): the admin API's
+    usual first request builds neither the intake, the changes nor the messaging."""
+    from .services.casework_queries import CaseReader
+
+    return CaseReader(case_repository(), queue_repository(), municipality_provider(),
+                      due=due_cases())
+
+
+@lru_cache(maxsize=1)
 def staff_standing():
     from .services.staff import StaffStanding
 
@@ -465,7 +475,7 @@ def reset() -> None:
                     feed_service, follower_service, delivery_feedback_service, suppression_admin,
                     blob_store, case_attachments, organisation_info,
                     email_intake_service, staff_directory, sms_sender,
-                    phone_numbers, casework_service, staff_service, staff_standing, quarantine_admin,
+                    phone_numbers, casework_service, case_reader, staff_service, staff_standing, quarantine_admin,
                     event_publisher, notification_service, link_keys, tracking_links,
                     console_info, saved_view_service, language_service, canned_reply_service,
                     board_service, search_index, search_service, statistics_store,
