@@ -171,12 +171,16 @@ class AsyncInvoker:
         self._running = 0
         self._stopping = False
         self._thread: threading.Thread | None = None
+        #: Told of each event's end (``infra.local.schedules`` records its runs' outcomes):
+        #: ``on_done(request_id, outcome, attempts, result, error)``, outcome ``succeeded``,
+        #: ``failed`` (sent to the on-failure queue) or ``dropped`` (no destination).
+        self.on_done: Callable[[str, str, int, Any, BaseException | None], None] | None = None
 
     # -- the caller's side ---------------------------------------------------------------------
 
-    def submit(self, event: dict) -> str:
+    def submit(self, event: dict, request_id: str | None = None) -> str:
         """Queue ``event`` for invocation; returns the request id (kept across retries)."""
-        request_id = str(uuid.uuid4())
+        request_id = request_id or str(uuid.uuid4())
         now = self._clock()
         if self._journal is not None:
             self._journal.event_accepted(self._name, request_id, event, now)
@@ -273,7 +277,7 @@ class AsyncInvoker:
     def _attempt(self, job: _Job) -> None:
         job.attempts += 1
         try:
-            self.function.invoke(job.event, job.request_id)
+            result = self.function.invoke(job.event, job.request_id)
         except Exception as error:  # noqa: BLE001 - what Lambda records as an Unhandled error
             log.error("%s: asynchronous invocation %s failed (attempt %d of %d):\n%s",
                       self._name, job.request_id, job.attempts,
@@ -283,10 +287,18 @@ class AsyncInvoker:
             return
         call_after(self._after_invoke, "an asynchronous invocation")
         self._finished(job)
+        self._tell(job, "succeeded", result, None)
 
     def _finished(self, job: _Job) -> None:
         if self._journal is not None:
             self._journal.event_finished(job.request_id)
+
+    def _tell(self, job: _Job, outcome: str, result: Any, error: BaseException | None) -> None:
+        if self.on_done is not None:
+            try:
+                self.on_done(job.request_id, outcome, job.attempts, result, error)
+            except Exception:  # noqa: BLE001 - a listener never stops the worker
+                log.exception("%s: the listener of %s failed", self._name, job.request_id)
 
     def _failed(self, job: _Job, error: BaseException) -> None:
         retries_done = job.attempts - 1
@@ -312,6 +324,7 @@ class AsyncInvoker:
             log.error("%s: event %s dropped after %d attempts (%s); no on-failure destination",
                       self._name, job.request_id, job.attempts, condition)
             self._finished(job)
+            self._tell(job, "dropped", None, error)
             return
         try:
             self._sqs_client().send_message(QueueUrl=queue_url, MessageBody=record_body(record))
@@ -320,6 +333,7 @@ class AsyncInvoker:
                           self._name, job.request_id, json.dumps(job.event)[:2000])
             return
         self._finished(job)
+        self._tell(job, "failed", None, error)
         log.warning("%s: event %s sent to the on-failure queue after %d attempts (%s); "
                     "replay with POST /_local/redrive", self._name, job.request_id,
                     job.attempts, condition)

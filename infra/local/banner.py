@@ -75,6 +75,21 @@ def _staff_lines(runtime: LocalRuntime) -> list[str]:
     return lines
 
 
+def _schedule_lines(runtime: LocalRuntime) -> list[str]:
+    """The template's schedules: each with its expression, zone and next time; how to run one."""
+    if runtime.scheduler is None or not runtime.scheduler.schedules:
+        return []
+    url = runtime.http_url
+    lines = [f"  Schedules        {url}/_local/schedules   (run one now: POST "
+             f"{url}/_local/schedules/<name>[?at=<ISO time>])"]
+    for schedule in runtime.scheduler.schedules.values():
+        when = (schedule.next_run.astimezone().strftime("next %Y-%m-%d %H:%M %Z")
+                if schedule.next_run else "on demand only")
+        lines.append(f"                   {schedule.spec.logical_id:<28} {schedule.expression} "
+                     f"{schedule.timezone}   ({when})")
+    return lines
+
+
 def summary(runtime: LocalRuntime) -> str:
     """What ``make run`` prints once the runtime is up: where everything is, how to sign in."""
     url = runtime.http_url
@@ -99,6 +114,7 @@ def summary(runtime: LocalRuntime) -> str:
         f"  SES events       each sent mail is reported delivered (bounce@ and complaint@"
         f"{ses_events.SIMULATOR_DOMAIN} bounce, complain); make any bounce: POST "
         f"{url}/_local/ses-events {{\"id\": ..., \"type\": \"bounce\"}}",
+        *_schedule_lines(runtime),
         f"  AWS (moto)       {runtime.aws_url}   (AWS_ENDPOINT_URL; region {aws.REGION}, "
         f"any credentials)",
         f"  State            {runtime.state_dir}   (delete it to start from scratch)",

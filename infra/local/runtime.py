@@ -17,6 +17,7 @@ import gc
 import logging
 import os
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -29,6 +30,7 @@ from infra.local.aws import StartupError
 from infra.local.event_sources import EventSources
 from infra.local.lambdas import LocalFunction, install_layers, load_handler
 from infra.local.outbox import Outbox
+from infra.local.schedules import ScheduleError, Scheduler, load_schedules
 from infra.local.server import Frontend, LocalHttpServer, LocalTools, RequestHandler
 from infra.local.smtp import ReceiptRule, SesReceiver, SmtpServer, receipt_rules
 from infra.local.static import StaticSite
@@ -45,6 +47,10 @@ CONFIG_DIR = ROOT / "infra" / "config"
 WEB_DIR = ROOT / "web"
 #: Powertools' tracer would send segments to an X-Ray daemon that does not run locally.
 LOCAL_ONLY_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true"}
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def _client(service: str) -> Any:
@@ -64,7 +70,7 @@ class LocalRuntime:
                  config_dir: Path = CONFIG_DIR, web_dir: Path = WEB_DIR,
                  smtp_port: int = DEFAULT_SMTP_PORT,
                  retry_delays: tuple[float, ...] = LOCAL_RETRY_DELAYS,
-                 demo_users: Path = cognito.DEMO_USERS):
+                 demo_users: Path = cognito.DEMO_USERS, run_schedules: bool = True):
         self.state_dir = Path(state_dir).resolve()
         self._requested_http_port = http_port
         self._requested_aws_port = aws_port
@@ -83,6 +89,9 @@ class LocalRuntime:
         self._functions: dict[str, LocalFunction] = {}
         self._invokers: dict[str, AsyncInvoker] = {}
         self._event_sources: EventSources | None = None
+        #: The template's schedules; ``run_schedules=False`` runs them on demand only (tests).
+        self.scheduler: Scheduler | None = None
+        self._run_schedules = run_schedules
         self._smtp: SmtpServer | None = None
         self.receipt_rules: list[ReceiptRule] = []
         self._saved_environ: dict[str, str] | None = None
@@ -157,6 +166,7 @@ class LocalRuntime:
         self._seed()
         self._load_functions()
         self._set_up_mail_receiving()
+        self._set_up_schedules()
         self._start_background_work()
         self._open_api()
         self._start_smtp(smtp_port)
@@ -274,12 +284,37 @@ class LocalRuntime:
             if rule.function not in self._functions:
                 raise StartupError(f"template.yaml: receipt rule {rule.name} invokes "
                                    f"{rule.function!r}, which is not a function of the template")
-            self._invokers[rule.function] = AsyncInvoker(
-                self._functions[rule.function],
-                async_invoke_config(self._template, rule.function, self.resources.queues,
+            self._async_invoker(rule.function)
+
+    def _set_up_schedules(self) -> None:
+        """The template's schedules (``infra.local.schedules``), each target invoked
+        asynchronously through its function's invoker, as Scheduler invokes Lambda."""
+        try:
+            schedules = load_schedules(
+                self._template.schedules(), lambda value: self._template.resolve(value, self._ref),
+                set(self._functions), name_prefix=aws.NAME_PREFIX, region=aws.REGION,
+                account_id=aws.ACCOUNT_ID, now=utc_now())
+        except ScheduleError as error:
+            raise StartupError(f"template.yaml: {error}") from None
+        for schedule in schedules:
+            self._async_invoker(schedule.function)
+        self.scheduler = Scheduler(
+            schedules, lambda function, event, request_id: self._invokers[function].submit(
+                event, request_id), on_clock=self._run_schedules)
+        for invoker in self._invokers.values():
+            invoker.on_done = self.scheduler.completed
+
+    def _async_invoker(self, logical_id: str) -> AsyncInvoker:
+        """The asynchronous invoker of a function (one per function, shared by whatever
+        invokes it so: SES's receipt rule, Scheduler), made on first use."""
+        if logical_id not in self._invokers:
+            self._invokers[logical_id] = AsyncInvoker(
+                self._functions[logical_id],
+                async_invoke_config(self._template, logical_id, self.resources.queues,
                                     self._retry_delays),
-                function_arn=self._function_arn(rule.function) + ":$LATEST",
-                sqs_client=lambda: _client("sqs"), name=rule.function, journal=self._store)
+                function_arn=self._function_arn(logical_id) + ":$LATEST",
+                sqs_client=lambda: _client("sqs"), name=logical_id, journal=self._store)
+        return self._invokers[logical_id]
 
     def _start_background_work(self) -> None:
         """SES's event publishing (moto has none: each captured mail's delivery, bounce or
@@ -304,6 +339,8 @@ class LocalRuntime:
         # A stream's records leave the state directory once every mapping is done with them.
         self._event_sources.start(self._functions, function_arn=self._function_arn,
                                   stream_done=self._store.stream_done)
+        if self.scheduler is not None:
+            self.scheduler.start()
 
     def _open_api(self) -> None:
         """The API's routes, authorizers and gateway responses, and the local tools, behind
@@ -314,8 +351,11 @@ class LocalRuntime:
         template_routes = self._template.routes()
         routes = RouteTable(ApiRoute(r.path, r.method, r.function, r.authorizer, r.scopes)
                             for r in template_routes)
+        scheduler = self.scheduler
+        assert scheduler is not None, "_set_up_schedules made it"
         tools = LocalTools(case=inspection.case_with_timeline, quarantine=inspection.quarantine,
-                           redrive=self._redrive,
+                           redrive=self._redrive, schedules=scheduler.listing,
+                           run_schedule=scheduler.run_now,
                            ses_event=lambda body: publisher.report_request(body, outbox.messages()))
         authorize = RouteAuthorizer(
             cognito_authorizers(self._template, template_routes, self._ref),
@@ -394,6 +434,8 @@ class LocalRuntime:
             self._http.server_close()
         if self._smtp is not None:
             self._smtp.stop()
+        if self.scheduler is not None:
+            self.scheduler.stop()
         for invoker in self._invokers.values():
             invoker.stop(timeout=10)
         if self._event_sources is not None:

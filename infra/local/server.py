@@ -14,6 +14,7 @@ import time
 import traceback
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import parse_qs
@@ -66,6 +67,10 @@ class LocalTools:
     #: the body of ``POST /_local/ses-events`` -> ``{"published": [SES events]}``; raises
     #: ``ValueError`` for a bad request, ``LookupError`` for a mail the outbox does not have
     ses_event: Callable[[bytes], dict] = _unavailable
+    #: () -> the schedules (``infra.local.schedules.Scheduler.listing``)
+    schedules: Callable[[], list] = lambda: []
+    #: (name, scheduled time or ``None``, wait seconds) -> the run; ``LookupError``: no such
+    run_schedule: Callable[..., dict] = _unavailable
 
 
 class Frontend:
@@ -151,9 +156,16 @@ class Frontend:
                 return error_response(405, "method_not_allowed", "Method not allowed.",
                                       [("Allow", "POST")])
             return self._ses_event(request)
+        if path.startswith("/_local/schedules/"):
+            if request.method != "POST":
+                return error_response(405, "method_not_allowed", "Method not allowed.",
+                                      [("Allow", "POST")])
+            return self._run_schedule(request, path[len("/_local/schedules/"):])
         if request.method not in ("GET", "HEAD"):
             return error_response(405, "method_not_allowed", "Method not allowed.",
                                   [("Allow", "GET, HEAD")])
+        if path == "/_local/schedules":
+            return json_response(200, {"schedules": self._tools.schedules()})
         if path.startswith("/_local/cases/"):
             found = self._tools.case(path[len("/_local/cases/"):])
             if found is None:
@@ -198,6 +210,30 @@ class Frontend:
         except LookupError:
             return error_response(404, "not_found", "Not found.")
         return json_response(200, report)
+
+    def _run_schedule(self, request: HttpRequest, name: str) -> HttpResponse:
+        """``POST /_local/schedules/<name>[?at=<ISO time>][&wait=<seconds>]``: run it now, as
+        if scheduled at ``at``; 200 with the run once it ended, 202 when still running after
+        ``wait`` seconds (default 120)."""
+        query = parse_qs(request.query)
+        at = None
+        if "at" in query:
+            try:
+                at = datetime.fromisoformat(query["at"][0].replace("Z", "+00:00"))
+            except ValueError:
+                return error_response(400, "bad_request", "at must be an ISO 8601 time.")
+            if at.tzinfo is None:
+                return error_response(400, "bad_request",
+                                      "at must carry its offset (Z or +01:00).")
+        try:
+            wait = min(max(float(query.get("wait", ["120"])[0]), 0.0), 900.0)
+        except ValueError:
+            return error_response(400, "bad_request", "wait must be a number of seconds.")
+        try:
+            run = self._tools.run_schedule(name, at, wait)
+        except LookupError:
+            return error_response(404, "not_found", f"No schedule {name!r}.")
+        return json_response(202 if run.get("outcome") == "running" else 200, run)
 
     def _ses_event(self, request: HttpRequest) -> HttpResponse:
         """``POST /_local/ses-events {"id", "type": bounce|complaint|delivery}``: SES

@@ -138,6 +138,31 @@ class EventSourceSpec:
                                                     else "Queue"))
 
 
+#: The resource type of an EventBridge Scheduler schedule (``infra.local.schedules``).
+SCHEDULE = "AWS::Scheduler::Schedule"
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """One ``AWS::Scheduler::Schedule`` whose target is a function of the template, references
+    unresolved (``ScheduleExpressionTimezone: !Ref ScheduleTimezone``).
+
+    ``input`` is the target's ``Input`` text, with Scheduler's context attributes
+    (``<aws.scheduler.scheduled-time>``...) still in it.
+    """
+
+    logical_id: str
+    expression: Any
+    timezone: Any
+    function: str | None
+    input: Any
+    state: str = "ENABLED"
+    dead_letter_queue: str | None = None
+    retry_policy: dict = field(default_factory=dict)
+    start_date: Any = None
+    role: str | None = None
+
+
 class Template:
     def __init__(self, document: dict | None = None):
         self.doc = document if document is not None else load_template()
@@ -297,6 +322,33 @@ class Template:
                 if event.get("Type") in kinds:
                     found.append(EventSourceSpec(name, event_name, event["Type"],
                                                  dict(event.get("Properties") or {})))
+        return found
+
+    def schedules(self) -> list[ScheduleSpec]:
+        """Every EventBridge Scheduler schedule, in template order.
+
+        Examples
+        --------
+        >>> doc = {"Resources": {"Nightly": {"Type": SCHEDULE, "Properties": {
+        ...     "ScheduleExpression": "cron(30 2 * * ? *)", "FlexibleTimeWindow": {"Mode": "OFF"},
+        ...     "Target": {"Arn": _Tag("GetAtt", "StatsFunction.Arn"), "Input": "{}",
+        ...                "RoleArn": _Tag("GetAtt", "StatsScheduleRole.Arn"),
+        ...                "DeadLetterConfig": {"Arn": _Tag("GetAtt", "JobsDeadLetterQueue.Arn")}}}}}}
+        >>> [(s.logical_id, s.function, s.dead_letter_queue, s.role) for s in Template(doc).schedules()]
+        [('Nightly', 'StatsFunction', 'JobsDeadLetterQueue', 'StatsScheduleRole')]
+        """
+        found = []
+        for logical_id, resource in self.of_type(SCHEDULE).items():
+            props = resource.get("Properties") or {}
+            target = props.get("Target") or {}
+            found.append(ScheduleSpec(
+                logical_id, props.get("ScheduleExpression"),
+                props.get("ScheduleExpressionTimezone", "UTC"),
+                reference_target(target.get("Arn")), target.get("Input"),
+                state=str(props.get("State", "ENABLED")),
+                dead_letter_queue=reference_target((target.get("DeadLetterConfig") or {}).get("Arn")),
+                retry_policy=dict(target.get("RetryPolicy") or {}),
+                start_date=props.get("StartDate"), role=reference_target(target.get("RoleArn"))))
         return found
 
     def api_auth(self, api: str | None) -> dict:

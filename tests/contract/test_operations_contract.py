@@ -78,14 +78,17 @@ def dimension(metric: dict, name: str) -> Any:
 
 def failure_destinations(document: dict) -> set[str]:
     """Queues something parks its failures in: a redrive target, an on-failure destination of
-    an asynchronous invocation or an event source mapping."""
+    an asynchronous invocation or an event source mapping, a schedule's dead-letter queue."""
     queues = of_type(document, "AWS::SQS::Queue")
     found: set[str] = set()
     for resource in document["Resources"].values():
         properties = resource.get("Properties", {})
         redrive = properties.get("RedrivePolicy") or {}
         on_failure = (properties.get("DestinationConfig") or {}).get("OnFailure") or {}
-        for value in (redrive.get("deadLetterTargetArn"), on_failure.get("Destination")):
+        scheduler = ((properties.get("Target") or {}).get("DeadLetterConfig") or {}
+                     if resource.get("Type") == "AWS::Scheduler::Schedule" else {})
+        for value in (redrive.get("deadLetterTargetArn"), on_failure.get("Destination"),
+                      scheduler.get("Arn")):
             target = getatt(value)
             if target and target[0] in queues:
                 found.add(target[0])
@@ -150,7 +153,11 @@ def missing_alarms(document: dict) -> list[str]:
 
 def test_the_derivations_find_what_the_template_has(document):
     """Guard against a derivation that finds nothing and so passes everything."""
-    assert dead_letter_queues(document) == failure_destinations(document) == {
+    assert dead_letter_queues(document) == {
+        "IngestDeadLetterQueue", "EventsDeadLetterQueue", "NotifyDeadLetterQueue",
+        "DeliveryEventsDeadLetterQueue", "JobsDeadLetterQueue"}
+    # (the jobs' queue is the failure destination of each schedule and job function added)
+    assert failure_destinations(document) >= {
         "IngestDeadLetterQueue", "EventsDeadLetterQueue", "NotifyDeadLetterQueue",
         "DeliveryEventsDeadLetterQueue"}
     assert {"ApiFunction", "AdminApiFunction", "IngestEmailFunction"} <= functions(document)

@@ -122,6 +122,25 @@ def notification_repository():
     return DynamoNotificationRepository()
 
 
+@lru_cache(maxsize=1)
+def job_run_ledger():
+    from .adapters.dynamodb.job_runs import DynamoJobRunLedger
+
+    _tables_configured()
+    return DynamoJobRunLedger()
+
+
+def job_runner(lease_seconds: float = 900.0):
+    """Runs a scheduled job once per slot (``services.jobs``); ``lease_seconds`` is how long a
+    run may take before another invocation may take it over: the function's timeout (a job
+    handler passes ``context.get_remaining_time_in_millis() / 1000``)."""
+    from datetime import timedelta
+
+    from .services.jobs import JobRunner
+
+    return JobRunner(job_run_ledger(), lease=timedelta(seconds=lease_seconds))
+
+
 # -- services ------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
@@ -429,7 +448,7 @@ def api_gateway_account(*, region: str | None = None, endpoint_url: str | None =
 def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding)."""
     settings.cache_clear()
-    for factory in (aws_client, _tables_configured, case_repository, queue_repository,
+    for factory in (aws_client, _tables_configured, case_repository, queue_repository, job_run_ledger,
                     mail_repository, quarantine_repository, config_repository, case_facts,
                     recipient_repository, subscription_repository, notification_repository,
                     municipality_provider, mailer, case_service, public_info_service,

@@ -289,3 +289,19 @@ def geo_pk(geohash: str) -> str:
 def geo_sk(geohash: str, number: str) -> str:
     """``srywcwb3k#2026-000123``: the cases of a partition by place (a cell is a key prefix)."""
     return f"{geohash}#{number}"
+
+
+JOB_RUN_PREFIX = "JOBRUN#"
+JOB_EFFECT_PREFIX = "JOBEFFECT#"
+JOB_EFFECT_SK = "#EFFECT"
+
+
+def job_run_pk(job: str) -> str:
+    """The partition of a scheduled job's runs, one item per slot (``domain.jobs``)."""
+    return f"{JOB_RUN_PREFIX}{job}"
+
+
+def job_effect_pk(job: str, key: str) -> str:
+    """The item of one effect a job has once: its own partition (effects spread, never a hot
+    partition of a job)."""
+    return f"{JOB_EFFECT_PREFIX}{job}#{key}"
