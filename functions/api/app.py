@@ -336,7 +336,9 @@ _CHANGES = (("assignment", "assign", Action.ASSIGN, "assign", "changed"),
             ("referrals", "refer", Action.REFER, "refer", "referred"),
             ("merge", "merge", Action.MERGE, "merge", "merged"),
             ("links", "link", Action.LINK, "link", "changed"),
-            ("escalation", "escalate", Action.ESCALATE, "escalate", "escalated"))
+            ("escalation", "escalate", Action.ESCALATE, "escalate", "escalated"),
+            ("deadline-extension", "extend_deadline", Action.CHANGE_STATUS, "extend_deadline",
+             "changed"))
 for _segment, _use_case, _action, _parse, _shape in _CHANGES:
     app.route(f"/v1/admin/cases/{{number}}/{_segment}", methods=["POST"],
               content_types=["application/json"], name=f"admin_{_use_case}")(

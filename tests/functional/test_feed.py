@@ -161,7 +161,7 @@ def test_a_poll_across_midnight_reads_the_new_day(team, monkeypatch):
                                wiring.mailer(), wiring.sms_sender(), wiring.staff_directory(),
                                PowertoolsMetricsSink(), "http://portal.test",
                                phones=wiring.phone_numbers(), links=wiring.tracking_links(),
-                               clock=lambda: now[0])
+                               due=wiring.due_cases(), clock=lambda: now[0])
     feed = FeedService(wiring.queue_repository(), wiring.municipality_provider(), clock=lambda: now[0])
     monkeypatch.setattr(wiring, "casework_service", lru_cache(maxsize=1)(lambda: casework))
     monkeypatch.setattr(wiring, "feed_service", lru_cache(maxsize=1)(lambda: feed))

@@ -29,6 +29,14 @@ class InMemoryCaseworkRepository(InMemoryMailRepository):
             self.events.setdefault(event.case_number, []).append(event)
             self.events[event.case_number].sort(key=lambda e: e.sort_key)
 
+    def cases_due(self, before, after=None):
+        """``DueCases`` over every case held, as the due-time index would answer."""
+        from civicdesk.domain.service_levels import next_due
+
+        due = [(next_due(c), c.number, c) for c in self.cases.values() if not c.deleted]
+        return [c for d, _, c in sorted(item for item in due if item[0] is not None)
+                if d < before and (after is None or d >= after)]
+
     def queue(self, query):
         self.queries.append(query)
         if self.queue_answer is not None:

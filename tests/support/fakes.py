@@ -173,6 +173,9 @@ class InMemoryMailRepository(InMemoryCaseRepository):
                 status=update.status or case.status,
                 participants=tuple(sorted(set(case.participants) | set(update.add_participants))),
                 linked_cases=tuple(sorted(set(case.linked_cases) | set(update.add_links))))
+            if update.tracked is not None:
+                self.cases[update.number] = self.cases[update.number].with_changes(
+                    clock=update.tracked.clock, first_reaction_at=update.tracked.first_reaction_at)
         if new_case is not None:
             self.cases[new_case.number] = new_case.with_changes(version=1)
             self.events[new_case.number] = []

@@ -29,7 +29,7 @@ def test_every_channel_opens_a_new_case_with_its_opening_entry():
                   "Molim rešenje.", "sr-Latn", False, "hash", "citizen:email:a@example.rs",
                   mailbox="porezi@demo.rs", linked_cases=("2026-000000",))
     # WHEN
-    case, entries = open_case(new, at=AT)
+    case, entries = open_case(new, at=AT, levels=None)
     # THEN
     assert (case.status, case.created_at, case.updated_at) == (Status.NEW, AT, AT)
     assert case.mailbox == "porezi@demo.rs"
@@ -47,7 +47,7 @@ def test_an_operators_backdated_contact_and_override_are_recorded():
     new = NewCase("2026-000002", CaseType.LETTER, Channel.LETTER, "general_question", "green_areas",
                   "Писмо.", "sr-Cyrl", False, "hash", "staff:ana", received_at=received,
                   routing=routing)
-    case, entries = open_case(new, at=AT)
+    case, entries = open_case(new, at=AT, levels=None)
     assert [e.kind for e in entries] == [EventKind.CASE_OPENED, EventKind.ROUTED]
     assert entries[0].data["received_at"] == received.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     assert entries[1].at == AT + timedelta(microseconds=1) and entries[1].data == routing

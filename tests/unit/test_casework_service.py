@@ -48,7 +48,7 @@ class World:
         self.service = CaseworkService(self.repo, self.repo, self.repo, self.municipality,
                                        self.mailer, self.sms, self.directory, self.metrics,
                                        "https://prijave.demo.rs/", phones=LibPhoneNumbers(),
-                                       links=tracking_links(), clock=self.clock)
+                                       links=tracking_links(), due=self.repo, clock=self.clock)
 
     def clock(self):
         """A second later at every call, so the timeline's order is the order of the calls."""

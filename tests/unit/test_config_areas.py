@@ -100,10 +100,13 @@ def test_a_configuration_without_the_optional_files_has_no_areas(tmp_path):
     shutil.copytree(CONFIG_DIR, tmp_path, dirs_exist_ok=True)
     (tmp_path / "areas.geojson").unlink()
     (tmp_path / "external_bodies.json").unlink()
+    (tmp_path / "service_levels.json").unlink()
+    (tmp_path / "legal_deadlines.json").unlink()
     document = load_config_dir(tmp_path)
     assert "areas" not in document and "external_bodies" not in document
     municipality = parse_municipality(document)
     assert municipality.areas == {} and municipality.external_bodies == {}
+    assert municipality.service_levels is None
 
 
 # --- areas: structure, checked wherever the document is parsed --------------------------------

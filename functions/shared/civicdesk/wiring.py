@@ -59,6 +59,14 @@ def case_repository():
 
 
 @lru_cache(maxsize=1)
+def due_cases():
+    from .adapters.dynamodb.due import DynamoDueCases
+
+    _tables_configured()
+    return DynamoDueCases()
+
+
+@lru_cache(maxsize=1)
 def queue_repository():
     from .adapters.dynamodb.queues import DynamoQueueRepository
 
@@ -283,7 +291,8 @@ def casework_service():
     return CaseworkService(case_repository(), queue_repository(), mail_repository(),
                            municipality_provider(), _deferred(mailer), _deferred(sms_sender),
                            _deferred(staff_directory), PowertoolsMetricsSink(), settings().public_url,
-                           phones=_deferred(phone_numbers), links=tracking_links())
+                           phones=_deferred(phone_numbers), links=tracking_links(),
+                           due=due_cases())
 
 
 @lru_cache(maxsize=1)
@@ -448,7 +457,8 @@ def api_gateway_account(*, region: str | None = None, endpoint_url: str | None =
 def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding)."""
     settings.cache_clear()
-    for factory in (aws_client, _tables_configured, case_repository, queue_repository, job_run_ledger,
+    for factory in (aws_client, _tables_configured, case_repository, due_cases, queue_repository,
+                    job_run_ledger,
                     mail_repository, quarantine_repository, config_repository, case_facts,
                     recipient_repository, subscription_repository, notification_repository,
                     municipality_provider, mailer, case_service, public_info_service,

@@ -15,8 +15,9 @@ from ..domain.municipality_config import parse_municipality
 
 def load_config_dir(directory: str | Path) -> dict:
     """Merge ``municipality.json``, ``departments.json``, ``services.json``,
-    ``categories.json`` and, when present, ``areas.geojson``, ``boundary.geojson`` and
-    ``external_bodies.json`` into the document ``parse_municipality`` validates (and validate it).
+    ``categories.json`` and, when present, ``areas.geojson``, ``boundary.geojson``,
+    ``external_bodies.json``, ``service_levels.json`` and ``legal_deadlines.json`` into the
+    document ``parse_municipality`` validates (and validate it).
 
     The areas' and the boundary's geometries are also checked with a geometry engine here (no
     self-intersections, holes inside their shells, every area within the boundary, ...): that
@@ -42,6 +43,10 @@ def load_config_dir(directory: str | Path) -> dict:
         document["boundary"] = boundary_geometry(read("boundary.geojson"))
     if (directory / "external_bodies.json").exists():
         document["external_bodies"] = read("external_bodies.json")["external_bodies"]
+    if (directory / "service_levels.json").exists():
+        document["service_levels"] = read("service_levels.json")
+    if (directory / "legal_deadlines.json").exists():
+        document["legal_deadlines"] = read("legal_deadlines.json")
     document["holidays"] = public_holidays(document["country"], extra=document.get("extra_holidays", []))
     municipality = parse_municipality(document)  # fail here, before anything is stored
     check_area_geometries(municipality.areas.values(), municipality.boundary)

@@ -18,6 +18,7 @@ from ..services.case_commands import (
     ChangeStatus,
     Delete,
     Escalate,
+    ExtendDeadline,
     Link,
     Merge,
     OpenPublicCase,
@@ -86,7 +87,8 @@ def queue_filter(params: Mapping[str, Any] | None) -> QueueFilter:
         state=cleaned.get("state"), statuses=statuses, types=types, channels=channels,
         categories=_csv(cleaned.get("category")), created_from=cleaned.get("from"),
         created_to=cleaned.get("to"), descending=cleaned.get("order") == "desc",
-        limit=cleaned.get("limit", 25), cursor=cleaned.get("cursor"), invalid=tuple(errors))
+        limit=cleaned.get("limit", 25), cursor=cleaned.get("cursor"), invalid=tuple(errors),
+        view=cleaned.get("view"))
 
 
 # -- changes -------------------------------------------------------------------------------------
@@ -137,6 +139,11 @@ def merge(number: str, payload: object) -> Merge:
 def link(number: str, payload: object) -> Link:
     cleaned = schemas.LINK.validate(payload)
     return Link(number, cleaned["case"], cleaned.get("version"))
+
+
+def extend_deadline(number: str, payload: object) -> ExtendDeadline:
+    cleaned = schemas.DEADLINE_EXTENSION.validate(payload)
+    return ExtendDeadline(number, cleaned["version"], cleaned["reason"])
 
 
 def escalate(number: str, payload: object) -> Escalate:

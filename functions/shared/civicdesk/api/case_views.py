@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..domain.attachments import attachment_id
-from ..domain.cases import EventKind, allowed_transitions
+from ..domain.cases import EventKind, allowed_transitions, utc_now
 from ..domain.municipality import localised as tr_text
 from ..domain.redaction import names_person, personal_data, redact
+from ..domain.service_levels import breached_clocks, legal_extendable, next_due, overdue_clocks, running_clocks
+from ..domain.working_time import working_minutes_between
 from ..rendering import translate
 from .views import timeline_text
 
@@ -47,7 +49,36 @@ def opened_staff(opened: OpenedCase) -> dict:
 
 # -- staff views ---------------------------------------------------------------------------------
 
-def summary(case: Case, municipality: Municipality, language: str) -> dict:
+def due(case: Case, municipality: Municipality, now: datetime | None = None) -> dict:
+    """The case's due times (``domain.service_levels``) as of ``now``: each clock's due time,
+    the first reaction, since when the clock stands still, which clocks run, the nearest due
+    time and how many working minutes are left to it (negative: overdue by), which clocks are
+    overdue and which breaches were recorded, and whether the legal deadline was or can be
+    extended."""
+    now = now or utc_now()
+    clock, levels = case.clock, municipality.service_levels
+    running = running_clocks(case)
+    nearest = next_due(case)
+    left = None
+    if nearest is not None and levels is not None:
+        left = (working_minutes_between(levels.calendar, now, nearest) if nearest > now
+                else -working_minutes_between(levels.calendar, nearest, now))
+    return {"first_reaction": _z(clock.first_reaction_due), "resolution": _z(clock.resolution_due),
+            "legal": _z(clock.legal_due), "referral": _z(clock.referral_due),
+            "first_reaction_at": _z(case.first_reaction_at), "paused_since": _z(clock.paused_since),
+            "running": [which.value for which in running],
+            "next": _z(nearest),
+            "next_clock": next((which.value for which, at in running.items() if at == nearest), None),
+            "working_minutes_left": left,
+            "overdue": [which.value for which in overdue_clocks(case, now)],
+            "breached": [which.value for which in breached_clocks(case)],
+            "legal_extended": bool(clock.legal_extension_days),
+            "legal_extendable": legal_extendable(case, levels),
+            "as_of": _z(now)}
+
+
+def summary(case: Case, municipality: Municipality, language: str,
+            now: datetime | None = None) -> dict:
     """A case in a queue."""
     category = municipality.categories.get(case.category)
     department = municipality.departments.get(case.department)
@@ -68,11 +99,13 @@ def summary(case: Case, municipality: Municipality, language: str) -> dict:
         "excerpt": case.description[:EXCERPT],
         "deleted": case.deleted,
         "escalation_level": case.escalation_level,
+        "due": due(case, municipality, now),
     }
 
 
 def queue_page(page: QueuePage, municipality: Municipality, language: str) -> dict:
-    return {"items": [summary(case, municipality, language) for case in page.cases],
+    now = utc_now()
+    return {"items": [summary(case, municipality, language, now) for case in page.cases],
             "next_cursor": page.next_cursor, "count": len(page.cases)}
 
 

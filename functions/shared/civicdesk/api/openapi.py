@@ -202,6 +202,16 @@ OPERATIONS: tuple[Operation, ...] = (
               description="Raises the case's escalation level by one and records an internal "
                           "timeline entry; the `case.escalated` event notifies the supervisors. "
                           "A resolved, closed, cancelled or merged case answers 409."),
+    Operation("POST", "/v1/admin/cases/{number}/deadline-extension", "extendLegalDeadline",
+              "staff", "Extend the legal deadline of a statutory case (an FOI request), once",
+              CHANGE_RESULT, body=s.DEADLINE_EXTENSION, staff=True, errors=_CASE_ERRORS,
+              description="By the extension days of the country's law (`legal_deadlines.json`), "
+                          "counted from receipt like the deadline itself; the reason is recorded "
+                          "in a public `deadline_extended` entry (the requester must be told). "
+                          "Whoever may change the case's status may. A case that is not "
+                          "statutory, whose law allows no extension, already extended or no "
+                          "longer open answers 409 (`deadline_not_extendable`, "
+                          "`deadline_already_extended`, `deadline_not_open`)."),
     Operation("GET", "/v1/admin/feed", "pollFeed", "staff",
               "The live feed: every change on any case since the cursor (supervisors)", FEED_PAGE,
               query=s.FEED_QUERY, staff=True, errors=(400, 401, 403),

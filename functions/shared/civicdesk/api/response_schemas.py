@@ -21,6 +21,28 @@ ERROR = Obj({
 }, description="The one error shape of the API")
 
 _TEXT = Str(description="Translated into the request's language")
+_CLOCKS = "first_reaction, resolution, legal, referral"
+DUE = Obj({
+    "first_reaction": Str(format="date-time", description="Due time of the first reaction (the "
+                                                         "service level's target)"),
+    "resolution": Str(format="date-time", description="Due time of the resolution"),
+    "legal": Str(format="date-time", description="The legal deadline (statutory types)"),
+    "referral": Str(format="date-time", description="The external body's answer, while referred"),
+    "first_reaction_at": Str(format="date-time", description="When staff first reacted (a "
+                             "public reply, or a status change away from new)"),
+    "paused_since": Str(format="date-time", description="The service-level clocks stand still "
+                        "since (waiting for the citizen, referred, resolved, closed, cancelled)"),
+    "running": Arr(Str(), description=f"The clocks running now ({_CLOCKS})"),
+    "next": Str(format="date-time", description="The nearest due time of a running clock"),
+    "next_clock": Str(description="Which clock `next` is"),
+    "working_minutes_left": Int(description="Working minutes from `as_of` to `next`; negative: "
+                                            "overdue by"),
+    "overdue": Arr(Str(), description="Running clocks past their due time at `as_of`"),
+    "breached": Arr(Str(), description="Running clocks whose breach was recorded (sla_breached)"),
+    "legal_extended": Bool(description="The legal deadline was extended"),
+    "legal_extendable": Bool(description="POST .../deadline-extension would extend it now"),
+    "as_of": Str(format="date-time"),
+}, description="The case's due times, in the municipality's working time")
 CASE_SUMMARY = Obj({
     "number": Str(required=True), "version": Int(required=True), "type": Str(required=True),
     "type_name": _TEXT, "channel": Str(required=True), "channel_name": _TEXT,
@@ -32,6 +54,7 @@ CASE_SUMMARY = Obj({
     "excerpt": Str(), "deleted": Bool(),
     "escalation_level": Int(description="How often the case was escalated to the supervisors "
                                         "(0: never)"),
+    "due": DUE,
 }, description="A case in a queue")
 
 TIMELINE_ENTRY = Obj({

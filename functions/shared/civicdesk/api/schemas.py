@@ -118,6 +118,10 @@ QUEUE_QUERY = Obj({
     "order": Str(max_length=4, enum=("asc", "desc"), description="asc (default): oldest first"),
     "limit": Int(minimum=1, maximum=100, from_text=True, description="Page size (default 25)"),
     "cursor": Str(max_length=400, pattern=r"^[A-Za-z0-9_-]+$", description="`next_cursor` of the previous page"),
+    "view": Str(max_length=16, enum=("overdue",),
+                description="overdue: the open cases with a service-level, legal or referral "
+                            "clock past its due time, most overdue first (no cursor: every "
+                            "overdue case up to `limit`)"),
     "lang": Str(max_length=8),
 }, description="Queue filters (query string)")
 
@@ -188,6 +192,13 @@ MERGE = Obj({
 LINK = Obj({
     "case": Str(required=True, max_length=20, pattern=NUMBER_PATTERN),
     "version": Int(minimum=1),
+})
+
+DEADLINE_EXTENSION = Obj({
+    "reason": Str(required=True, min_length=3, max_length=2000, multiline=True,
+                  description="Why the legal deadline is extended; the requester must be told "
+                              "(the entry is public)"),
+    "version": VERSION,
 })
 
 ESCALATION = Obj({

@@ -42,6 +42,8 @@ def timeline_text(kind: str, data: dict, municipality: Municipality, language: s
     bodies = getattr(municipality, "external_bodies", {}) or {}
     if data.get("body_id") in bodies:
         params["body"] = tr_text(bodies[data["body_id"]].name, language)
+    if "clock" in data:
+        params["clock"] = translate(language, f"clock.{data['clock']}")
     params.setdefault("body", data.get("email", ""))
     params.setdefault("case", data.get("case", ""))
     key = f"event.{kind}"

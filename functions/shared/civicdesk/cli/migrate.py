@@ -4,8 +4,10 @@
 entries (GSI5) of every case stored before, then marks the migration done; until then the
 filtered queue pages are read as before (``docs/data-model.md``, "Migrations"). Safe to repeat and
 to run while the stack takes changes. ``search-index`` (likewise): the words, requesters and
-places of the cases stored before (search, requester lookup, map). Usage:
-``python -m civicdesk.cli.migrate queue-entries`` (or ``search-index``)
+places of the cases stored before (search, requester lookup, map). ``due-times`` (after
+upgrading to service levels, or changing ``service_levels.json`` and re-seeding): the clocks
+and due-time index keys of the open cases, their histories replayed. Usage:
+``python -m civicdesk.cli.migrate queue-entries`` (or ``search-index``, ``due-times``)
 with ``CIVICDESK_CASES_TABLE`` (and the AWS credentials/region) in the environment.
 """
 
@@ -31,10 +33,23 @@ def search_index(log=print) -> dict:
     return migrations.backfill_search_index(log)
 
 
+def due_times(log=print) -> dict:
+    from ..adapters.dynamodb import migrations
+
+    wiring.due_cases()  # points the table's models at the stack's table
+    return migrations.backfill_due_times(wiring.municipality_provider().get().service_levels, log)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("migration", choices=["queue-entries", "search-index"])
-    if parser.parse_args(argv).migration == "search-index":
+    parser.add_argument("migration", choices=["queue-entries", "search-index", "due-times"])
+    migration = parser.parse_args(argv).migration
+    if migration == "due-times":
+        done = due_times()
+        print(f"due times: {done['cases']} open cases, {done['written']} written, "
+              f"{done['indexed']} due, {done['changed_meanwhile']} changed meanwhile (kept)")
+        return 0
+    if migration == "search-index":
         found = search_index()
         print(f"search index: {found['cases']} cases, {found['entries']} entries written, "
               f"{found['located']} placed on the map, {found['removed']} removed (deleted cases)")

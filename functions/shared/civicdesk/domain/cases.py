@@ -310,6 +310,31 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class CaseClock:
+    """The case's service-level and legal clocks (``domain.service_levels`` keeps them).
+
+    Due times are UTC instants; ``None`` where no target applies. ``paused_since`` is set while
+    the clock stands still (the case waits for the citizen, is referred, or is resolved, closed
+    or cancelled); ``paused_seconds`` is the working time it stood still before, already added
+    to the first-reaction and resolution due times. ``referral_due`` runs while the case is
+    referred (``referred_at``), from the external body's configured answer time.
+    ``legal_extension_days`` is the statutory extension once granted. ``alerts`` are the
+    warnings and breaches already recorded, as ``warned:<clock>@<due>`` and
+    ``breached:<clock>@<due>`` (so each is recorded once per due time).
+    """
+
+    first_reaction_due: datetime | None = None
+    resolution_due: datetime | None = None
+    legal_due: datetime | None = None
+    referral_due: datetime | None = None
+    paused_since: datetime | None = None
+    paused_seconds: int = 0
+    referred_at: datetime | None = None
+    legal_extension_days: int = 0
+    alerts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Case:
     """A case as the services see it. Stored as one item; its timeline lives beside it."""
 
@@ -339,6 +364,9 @@ class Case:
     deleted_at: datetime | None = None
     deleted_by: str | None = None
     escalation_level: int = 0  # how often the case was escalated to the supervisors
+    #: The first reaction by staff (a public reply, or a status change away from ``new``).
+    first_reaction_at: datetime | None = None
+    clock: CaseClock = field(default_factory=CaseClock)
 
     @property
     def state(self) -> str:
@@ -381,6 +409,9 @@ class EventKind(str, Enum):
     DELETED = "deleted"
     ESCALATED = "escalated"  # brought to the supervisors' attention (data: reason, level)
     DELIVERY_REPORT = "delivery_report"  # what SES reported for a message we sent (no event)
+    DEADLINE_EXTENDED = "deadline_extended"  # the legal deadline extended (data: days, reason, legal_due)
+    SLA_WARNING = "sla_warning"  # a due time is near (data: clock, due, assignee)
+    SLA_BREACHED = "sla_breached"  # a due time passed (data: clock, due, overdue_minutes)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ class EventType(str, Enum):
     DELETED = "case.deleted"
     DELIVERY_FAILED = "case.delivery_failed"
     ESCALATED = "case.escalated"
+    DEADLINE_EXTENDED = "case.deadline_extended"
+    SLA_WARNING = "case.sla_warning"
+    SLA_BREACHED = "case.sla_breached"
 
 
 _CLOSED = ("resolved", "closed", "cancelled")
@@ -52,12 +55,16 @@ _BY_KIND = {
     EventKind.DELETED: EventType.DELETED,
     EventKind.DELIVERY_FAILED: EventType.DELIVERY_FAILED,
     EventKind.ESCALATED: EventType.ESCALATED,
+    EventKind.DEADLINE_EXTENDED: EventType.DEADLINE_EXTENDED,
+    EventKind.SLA_WARNING: EventType.SLA_WARNING,
+    EventKind.SLA_BREACHED: EventType.SLA_BREACHED,
 }
 
 #: The timeline data an event may carry. Addresses, message texts and raw mail stay in the case;
 #: a subscriber that needs them reads the case through the admin API.
 _DATA_KEYS = ("status", "from", "department", "assignee", "previous", "rule", "area", "body_id",
-              "into", "case", "from_case", "channel", "kind", "received_at", "level")
+              "into", "case", "from_case", "channel", "kind", "received_at", "level",
+              "clock", "due", "overdue_minutes", "days", "legal_due")
 
 
 def event_type(entry: TimelineEvent) -> EventType | None:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Mapping
 
 from .cases import Case, CaseType, Channel, Contact, EventKind, Location, Status, TimelineEvent
+from .service_levels import ServiceLevels, track
 
 #: How long a repeated submission with the same idempotency key gets the first answer.
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -63,8 +64,10 @@ class NewCase:
     linked_cases: tuple[str, ...] = field(default=())
 
 
-def open_case(new: NewCase, *, at: datetime) -> tuple[Case, list[TimelineEvent]]:
-    """The new case (status ``new``) and its first entries: ``case_opened`` and, when the
+def open_case(new: NewCase, *, at: datetime,
+              levels: ServiceLevels | None) -> tuple[Case, list[TimelineEvent]]:
+    """The new case (status ``new``) with its due times on ``levels`` (``None``: the
+    municipality has no service levels), and its first entries: ``case_opened`` and, when the
     department was not chosen by the category alone, ``routed`` with how it was chosen.
 
     Examples
@@ -74,14 +77,14 @@ def open_case(new: NewCase, *, at: datetime) -> tuple[Case, list[TimelineEvent]]
     >>> new = NewCase("2026-000123", CaseType.SIGNAL, Channel.PHONE, "road_damage",
     ...               "roads_traffic", "Рупа на коловозу.", "sr-Cyrl", True, "hash", "staff:ana",
     ...               routing={"rule": "area", "department": "roads_traffic", "area": "centar"})
-    >>> case, entries = open_case(new, at=at)
+    >>> case, entries = open_case(new, at=at, levels=None)
     >>> case.status.value, case.version, [e.kind.value for e in entries]
     ('new', 0, ['case_opened', 'routed'])
     >>> entries[0].data
     {'channel': 'phone', 'department': 'roads_traffic', 'status': 'new'}
     >>> web = NewCase("2026-000124", CaseType.SIGNAL, Channel.WEB, "road_damage", "roads_traffic",
     ...               "Рупа на коловозу.", "sr-Cyrl", True, "hash", "citizen:web")
-    >>> [e.actor for e in open_case(web, at=at)[1]]
+    >>> [e.actor for e in open_case(web, at=at, levels=None)[1]]
     ['citizen:web']
     """
     case = Case(number=new.number, type=new.type, channel=new.channel, category=new.category,
@@ -100,4 +103,4 @@ def open_case(new: NewCase, *, at: datetime) -> tuple[Case, list[TimelineEvent]]
     if new.routing and new.routing.get("rule") != "category":
         entries.append(TimelineEvent(new.number, at + timedelta(microseconds=1), EventKind.ROUTED,
                                      new.actor, True, dict(new.routing)))
-    return case, entries
+    return track(case, entries, levels, at=at), entries

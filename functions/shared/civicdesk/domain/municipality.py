@@ -16,6 +16,7 @@ from typing import Mapping
 
 from .cases import ALWAYS_PRIVATE_TYPES, CaseType, Location
 from .geometry import Bounds, Region
+from .service_levels import ServiceLevels
 from .sms import DEFAULT_SMS_POLICY, SmsPolicy
 
 
@@ -136,6 +137,9 @@ class Municipality:
     #: The tile server of its maps, ``map_tiles`` in the file; ``None``: maps without tiles
     #: (the territory and the areas drawn on a plain background).
     map_tiles: MapTiles | None = None
+    #: Its service levels and its country's legal deadlines (``service_levels.json``,
+    #: ``legal_deadlines.json``); ``None``: cases carry no due times.
+    service_levels: ServiceLevels | None = None
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language

@@ -12,6 +12,7 @@ from typing import Mapping, Sequence
 from .cases import LANGUAGES, CaseType
 from .errors import ConfigurationError
 from .municipality import Area, Category, CategoryGroup, Department, ExternalBody, MapTiles, Municipality, Service
+from .service_level_config import parse_service_levels
 from .sms import SmsPolicy, SmsScript
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -356,20 +357,28 @@ def parse_municipality(doc: Mapping) -> Municipality:
                 or new_cases_per_day < 1:
             raise ConfigurationError("error.configuration",
                                      detail="new_cases_per_sender_per_day must be a whole number of at least 1")
+        hours = _hours(doc["working_hours"])
+        holidays = _dates(doc.get("holidays", []))
+        external_bodies = _external_bodies(doc.get("external_bodies"), languages, departments,
+                                           services)
+        service_levels = parse_service_levels(
+            doc.get("service_levels"), doc.get("legal_deadlines"), country=doc["country"],
+            time_zone=doc["time_zone"], working_hours=hours, holidays=holidays,
+            categories=categories, departments=departments, external_bodies=external_bodies,
+            parse_hours=_hours)
         return Municipality(
             id=doc["id"], name=_text(doc["name"], "name", languages), country=doc["country"],
             time_zone=doc["time_zone"], languages=languages, default_language=default_language,
             mail_domain=doc["mail_domain"].lower(), general_address=general_address,
-            working_hours=_hours(doc["working_hours"]),
+            working_hours=hours,
             public_types=frozenset(_types(doc.get("public_types", ["signal"]), "public_types")),
             public_form_types=_types(doc.get("public_form_types", ["signal"]), "public_form_types"),
             reopen_window_days=int(doc.get("reopen_window_days", 30)),
             auto_reply_limit_per_hour=int(doc.get("auto_reply_limit_per_hour", 5)),
             departments=departments, services=services, groups=groups, categories=categories,
-            holidays=_dates(doc.get("holidays", [])),
+            holidays=holidays,
             areas=_areas(doc.get("areas"), languages, departments, categories, groups),
-            external_bodies=_external_bodies(doc.get("external_bodies"), languages, departments,
-                                             services),
+            external_bodies=external_bodies, service_levels=service_levels,
             boundary=_boundary(doc.get("boundary")),
             configured_example=_example(doc.get("location_example")),
             new_cases_per_sender_per_day=new_cases_per_day,

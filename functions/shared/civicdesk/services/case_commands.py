@@ -20,6 +20,7 @@ from ..domain.errors import FieldError
 from .public_commands import OpenedCase, OpenPublicCase, TrackedCase, _request
 
 __all__ = ["AddNote", "Assign", "CaseChanged", "CaseFile", "ChangeStatus", "Delete", "Escalate",
+           "ExtendDeadline",
            "Link", "MessageSent", "Merge", "OpenPublicCase", "OpenStaffCase", "OpenedCase",
            "QueueFilter", "QueuePage", "Refer", "Reply", "Reroute", "TrackedCase"]
 
@@ -70,6 +71,9 @@ class QueueFilter:
     limit: int = 25
     cursor: str | None = None
     invalid: tuple[FieldError, ...] = ()
+    #: ``overdue``: the open cases with a clock past its due time, most overdue first, from
+    #: the due-time index (``None``: the queue by age).
+    view: str | None = None
 
 
 # -- changes -------------------------------------------------------------------------------------
@@ -140,6 +144,15 @@ class Link:
     number: str
     case: str
     version: int | None = None
+
+
+@dataclass(frozen=True)
+class ExtendDeadline:
+    """Extend a statutory case's legal deadline, once, by the law's extension days."""
+
+    number: str
+    version: int
+    reason: str
 
 
 @dataclass(frozen=True)

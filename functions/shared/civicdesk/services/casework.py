@@ -17,7 +17,17 @@ from .casework_intake import CaseIntake
 from .casework_messages import CaseMessages
 from .casework_queries import CaseQueries
 from .municipality import MunicipalityProvider
-from .ports import CaseQueues, CaseworkCases, Mailer, MessageIdLog, MetricsSink, PhoneNumbers, SmsSender, StaffDirectory
+from .ports import (
+    CaseQueues,
+    CaseworkCases,
+    DueCases,
+    Mailer,
+    MessageIdLog,
+    MetricsSink,
+    PhoneNumbers,
+    SmsSender,
+    StaffDirectory,
+)
 from .tracking_links import TrackingLinks
 
 
@@ -25,9 +35,10 @@ class CaseworkService(CaseIntake, CaseQueries, CaseChanges, CaseMessages):
     def __init__(self, cases: CaseworkCases, queues: CaseQueues, message_ids: MessageIdLog,
                  municipality: MunicipalityProvider, mailer: Mailer, sms: SmsSender,
                  directory: StaffDirectory, metrics: MetricsSink, public_url: str, *,
-                 phones: PhoneNumbers, links: TrackingLinks,
+                 phones: PhoneNumbers, links: TrackingLinks, due: DueCases,
                  clock: Callable[[], datetime] = utc_now):
         self._cases = cases
+        self._due = due
         self._links = links
         self._queues = queues
         self._message_ids = message_ids

@@ -9,14 +9,26 @@ from typing import Callable
 from ..domain.cases import Case, TimelineEvent, parse_number
 from ..domain.errors import ConflictError
 from ..domain.policy import Action, Principal, Scope, allowed, authorise_case
+from ..domain.service_levels import track
 from .municipality import MunicipalityProvider
-from .ports import CaseQueues, CaseworkCases, Mailer, MessageIdLog, MetricsSink, PhoneNumbers, SmsSender, StaffDirectory
+from .ports import (
+    CaseQueues,
+    CaseworkCases,
+    DueCases,
+    Mailer,
+    MessageIdLog,
+    MetricsSink,
+    PhoneNumbers,
+    SmsSender,
+    StaffDirectory,
+)
 from .tracking_links import TrackingLinks
 
 
 class CaseworkBase:
     _cases: CaseworkCases
     _queues: CaseQueues
+    _due: DueCases
     _message_ids: MessageIdLog
     _phones: PhoneNumbers
     _municipality: MunicipalityProvider
@@ -68,5 +80,11 @@ class CaseworkBase:
 
     def _save(self, case: Case, version: int, events: list[TimelineEvent],
               also: tuple[tuple[Case, int], ...] = ()) -> Case:
+        """Write the change with every case's clocks recomputed from it (``service_levels.track``:
+        every change goes through here, so none can leave a due time stale)."""
+        levels = self._municipality.get().service_levels
+        case = track(case, [e for e in events if e.case_number == case.number], levels)
+        also = tuple((track(other, [e for e in events if e.case_number == other.number], levels),
+                      other_version) for other, other_version in also)
         self._cases.save_change(case, version, events, also=also)
         return case.with_changes(version=version + 1)

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from ..domain import case_changes
-from ..domain.errors import FieldError, ValidationError
+from ..domain.errors import ConflictError, FieldError, ValidationError
 from ..domain.escalation import escalate as escalated_case
 from ..domain.policy import Action, Principal
-from .case_commands import AddNote, Assign, CaseChanged, ChangeStatus, Delete, Escalate, Link, Merge, Reroute
+from ..domain.service_levels import extend_legal_deadline
+from .case_commands import (
+    AddNote,
+    Assign,
+    CaseChanged,
+    ChangeStatus,
+    Delete,
+    Escalate,
+    ExtendDeadline,
+    Link,
+    Merge,
+    Reroute,
+)
 from .casework_base import CaseworkBase
 
 
@@ -84,6 +96,19 @@ class CaseChanges(CaseworkBase):
         version = self._expect(case, command.version)
         changed, entry = escalated_case(case, at=self._clock(), actor=caller.actor,
                                         reason=command.reason)
+        return CaseChanged(self._save(changed, version, [entry]), (entry,))
+
+    def extend_deadline(self, principal: Principal | None, command: ExtendDeadline) -> CaseChanged:
+        """Extend a statutory case's legal deadline by the law's extension days, once, with the
+        reason the requester is told (whoever may change the case's status may)."""
+        caller, case, _ = self._for_change(principal, Action.CHANGE_STATUS, command.number)
+        version = self._expect(case, command.version)
+        levels = self._municipality.get().service_levels
+        if levels is None:
+            raise ConflictError("error.deadline_not_extendable", current_version=case.version,
+                                number=case.number)
+        changed, entry = extend_legal_deadline(case, at=self._clock(), actor=caller.actor,
+                                               reason=command.reason, levels=levels)
         return CaseChanged(self._save(changed, version, [entry]), (entry,))
 
     def delete(self, principal: Principal | None, command: Delete) -> CaseChanged:

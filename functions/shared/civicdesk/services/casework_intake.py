@@ -60,7 +60,8 @@ class CaseIntake(CaseworkBase):
             department=department, description=description, language=language, public=public,
             token_hash=hash_token(token), actor=caller.actor, location=command.location,
             contact=command.requester, subject=command.subject, received_at=command.received_at,
-            routing=routing), at=now)
+            routing=routing), at=now,
+            levels=municipality.service_levels)
         link = tracking_url(self._public_url, number, token, language)
         confirmation = self._confirmation_channel(command.requester)
         opened = OpenedCase(number=number, token=token, tracking_url=link,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ..domain.cases import OPEN_STATUSES, Status, parse_number
+from ..domain.cases import OPEN_STATUSES, Case, Status, parse_number
 from ..domain.errors import FieldError, ForbiddenError, ValidationError
 from ..domain.municipality import Municipality
 from ..domain.policy import Action, Principal, Scope, allowed, authorise, authorise_case
+from ..domain.service_levels import overdue_clocks
 from .case_commands import CaseFile, QueueFilter, QueuePage
 from .casework_base import CaseworkBase
 from .ports import QueueQuery
@@ -18,8 +19,39 @@ class CaseQueries(CaseworkBase):
         errors = queue_filter_errors(self._municipality.get(), query)
         if errors:
             raise ValidationError(errors)
-        cases, cursor = self._queues.queue(plan_queue(caller, query))
+        planned = plan_queue(caller, query, across_own_departments=query.view == "overdue")
+        if query.view == "overdue":
+            return QueuePage(self._overdue(planned, query), None)
+        cases, cursor = self._queues.queue(planned)
         return QueuePage(cases, cursor)
+
+    def _overdue(self, planned: QueueQuery, query: QueueFilter) -> list[Case]:
+        """The open cases of the planned queue with a running clock past due, most overdue
+        first: one read of the due-time index (``DueCases.cases_due``), the queue's other
+        filters applied to the cases read. A cursor makes no sense here (the list changes
+        by the minute); ``limit`` bounds it."""
+        if query.cursor or (query.state not in (None, "open")):
+            raise ValidationError([FieldError("view", "open_only")])
+        now = self._clock()
+        kept = []
+        for case in self._due.cases_due(now):
+            if case.deleted or not overdue_clocks(case, now):
+                continue
+            if planned.kind == "department" and case.department != planned.partition:
+                continue
+            if planned.kind == "assignee" and case.assignee != planned.partition:
+                continue
+            if planned.departments and case.department not in planned.departments:
+                continue
+            if ((planned.statuses and case.status.value not in planned.statuses)
+                    or (planned.types and case.type.value not in planned.types)
+                    or (planned.channels and case.channel.value not in planned.channels)
+                    or (planned.categories and case.category not in planned.categories)):
+                continue
+            kept.append(case)
+            if len(kept) == query.limit:
+                break
+        return kept
 
     def case(self, principal: Principal | None, number: str) -> CaseFile:
         """The case with its timeline (one ``Query`` for an ordinary case), internal entries
@@ -61,10 +93,13 @@ def queue_filter_errors(municipality: Municipality, query: QueueFilter) -> list[
     return errors
 
 
-def plan_queue(caller: Principal, query: QueueFilter) -> QueueQuery:
+def plan_queue(caller: Principal, query: QueueFilter, *,
+               across_own_departments: bool = False) -> QueueQuery:
     """The index read that serves ``query`` for ``caller`` (filters already checked): which
     queue, which state in its key, and the departments a department agent is limited to; 403
-    for a department the caller may not see, 400 when an agent of several must choose one."""
+    for a department the caller may not see, 400 when an agent of several must choose one
+    (unless ``across_own_departments``: a read that filters by department anyway, such as the
+    overdue view, serves all of theirs)."""
     scope = caller.scope(Action.VIEW_CASES)
     department = query.department
     state = query.state or "open"
@@ -79,7 +114,7 @@ def plan_queue(caller: Principal, query: QueueFilter) -> QueueQuery:
             department = next(iter(caller.departments))
         if department is not None and department not in caller.departments:
             raise ForbiddenError("error.forbidden")
-        if department is None and assignee is None:
+        if department is None and assignee is None and not across_own_departments:
             raise ValidationError([FieldError("department", "required_for_role")])
         if department is None:
             departments = tuple(sorted(caller.departments))

@@ -23,6 +23,7 @@ from ..domain.inbound import (
 )
 from ..domain.intake import NewCase, open_case
 from ..domain.municipality import Municipality, Service
+from ..domain.service_levels import track
 from .email_intake_base import MARKER_DAYS
 from .email_intake_quarantine import MailQuarantine
 from .email_intake_reply import AutoReply
@@ -62,7 +63,9 @@ class CaseMail(MailThreading, AutoReply, MailQuarantine):
         update = CaseUpdate(number=case.number, expected_version=case.version,
                             created_at=case.created_at, updated_at=now,
                             status=answered.status if status_entry is not None else None,
-                            department=case.department, current_status=case.status)
+                            department=case.department, current_status=case.status,
+                            tracked=track(answered, events, municipality.service_levels,
+                                          at=now + timedelta(microseconds=1)))
         marker = InboundMarker(inbound.ses_message_id, case.number, reply_wanted=False, replied=False)
         try:
             self._intake.save_inbound(marker, update=update, events=events,
@@ -93,7 +96,8 @@ class CaseMail(MailThreading, AutoReply, MailQuarantine):
             location=location,
             contact=Contact(name=(mail.from_name or None), email=sender) if sender else None,
             subject=(mail.subject or "")[:500] or None, mailbox=service.address,
-            linked_cases=(linked_to,) if linked_to else ()), at=now)
+            linked_cases=(linked_to,) if linked_to else ()), at=now,
+            levels=municipality.service_levels)
         events.append(self._message_event(number, inbound, mail, sender, now + timedelta(microseconds=1)))
         events += self._attachment_events(number, inbound, mail, now + timedelta(microseconds=2))
         if linked_to:

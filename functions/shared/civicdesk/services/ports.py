@@ -92,6 +92,9 @@ class CaseUpdate:
     #: department, and its status when ``status`` does not change it.
     department: str | None = None
     current_status: Status | None = None
+    #: The case after the update with its clocks recomputed (``service_levels.track``): its
+    #: clocks, first reaction and due-time index keys are written with the update.
+    tracked: Case | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,15 @@ class CaseReader(Protocol):
     """One case by its number (``FollowerService``, ``DeliveryFeedbackService``)."""
 
     def get_case(self, number: str) -> Case | None: ...
+
+
+class DueCases(Protocol):
+    """Open cases by the nearest due time of their running clocks (the service-level job, the
+    overdue queue)."""
+
+    def cases_due(self, before: datetime, after: datetime | None = None) -> list[Case]:
+        """The cases whose nearest unbreached due time is before ``before`` (and at or after
+        ``after``), nearest first."""
 
 
 class CaseQueues(Protocol):

@@ -25,6 +25,7 @@ from .table import (
     AllCasesIndex,
     AssigneeQueueIndex,
     DepartmentQueueIndex,
+    DueIndex,
     FeedIndex,
     FilteredQueueIndex,
     GeoIndex,
@@ -58,6 +59,9 @@ class CaseItem(TableItem, discriminator="case"):
     deleted_at = UnicodeAttribute(null=True)
     deleted_by = UnicodeAttribute(null=True)
     escalation_level = NumberAttribute(null=True)  # absent: never escalated
+    first_reaction_at = UnicodeAttribute(null=True)
+    #: The service-level and legal clocks (``domain.cases.CaseClock``; ``mappers.clock_to_map``).
+    clock: MapAttribute[str, Any] = MapAttribute(null=True)
     #: What the case's search entries were made of (``search_entries.search_digest``).
     search_digest = UnicodeAttribute(null=True)
     version = VersionAttribute()
@@ -69,10 +73,13 @@ class CaseItem(TableItem, discriminator="case"):
     GSI3SK = UnicodeAttribute(null=True)
     GSI6PK = UnicodeAttribute(null=True)
     GSI6SK = UnicodeAttribute(null=True)
+    GSI7PK = UnicodeAttribute(null=True)
+    GSI7SK = UnicodeAttribute(null=True)
     department_queue = DepartmentQueueIndex()
     assignee_queue = AssigneeQueueIndex()
     all_cases = AllCasesIndex()
     places = GeoIndex()
+    due_times = DueIndex()
 
 
 class TimelineItem(TableItem, discriminator="event"):

@@ -244,6 +244,7 @@ REQUESTER_PREFIX = "REQUESTER#"
 GEO_PREFIX = "GEO#"
 #: Where the search migration says it is done: ``MIGRATION`` / ``search_index``.
 SEARCH_INDEX_MIGRATION = "search_index"
+DUE_TIMES_MIGRATION = "due_times"
 #: The length of a word's prefix that names its partition: every word that starts alike.
 TERM_BUCKET = 2
 #: The geohash precision of the geo index's partitions (cells of about 39 km x 19.5 km: a
@@ -305,3 +306,28 @@ def job_effect_pk(job: str, key: str) -> str:
     """The item of one effect a job has once: its own partition (effects spread, never a hot
     partition of a job)."""
     return f"{JOB_EFFECT_PREFIX}{job}#{key}"
+# -- due times (GSI7) ---------------------------------------------------------------------------
+
+#: GSI7's partitions: a case's due-time key is in one of these, by its number, so that no one
+#: partition takes every write and a read of "due before T" is one ``Query`` per shard.
+DUE_SHARDS = 4
+
+
+def due_pk(number: str) -> str:
+    """``DUE#<shard>``: the shard is the case's sequence number modulo ``DUE_SHARDS``.
+
+    Examples
+    --------
+    >>> due_pk("2026-000123"), due_pk("2026-000124")
+    ('DUE#3', 'DUE#0')
+    """
+    return f"DUE#{int(number.rsplit('-', 1)[-1]) % DUE_SHARDS}"
+
+
+def due_shards() -> list[str]:
+    return [f"DUE#{shard}" for shard in range(DUE_SHARDS)]
+
+
+def due_sk(due_iso: str, number: str) -> str:
+    """``<due ISO>#<number>``: in due order within a shard."""
+    return f"{due_iso}#{number}"

@@ -7,10 +7,11 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from ...domain.cases import Case, CaseType, Channel, Contact, EventKind, Location, Status, TimelineEvent, iso
+from ...domain.cases import Case, CaseClock, CaseType, Channel, Contact, EventKind, Location, Status, TimelineEvent, iso
 from ...domain.delivery import DeliveryStatus, Recipient, Suppression, SuppressionReason
 from ...domain.feed import FeedEntry, feed_day, feed_record, position_of
 from ...domain.inbound import InboundMarker
+from ...domain.service_levels import next_due
 from ...domain.subscriptions import Subscription, SubscriptionRole, SubscriptionState
 from ...services.ports import CaseUpdate, QuarantineEntry
 from .items import (
@@ -35,6 +36,8 @@ from .keys import (
     assignee_queue_pk,
     case_pk,
     department_queue_pk,
+    due_pk,
+    due_sk,
     feed_pk,
     filtered_queue_pk,
     history_sk,
@@ -87,6 +90,7 @@ def case_to_item(case: Case) -> CaseItem:
         if case.assignee:
             keys.update(GSI2PK=assignee_queue_pk(case.assignee), GSI2SK=sort_key)
         keys.update(geo_keys(case))
+        keys.update(due_keys(case))
     if case.version:
         keys["version"] = case.version
     return CaseItem(
@@ -103,7 +107,8 @@ def case_to_item(case: Case) -> CaseItem:
         routing=dict(case.routing) if case.routing else None, merged_into=case.merged_into,
         deleted_at=iso(case.deleted_at) if case.deleted_at else None, deleted_by=case.deleted_by,
         escalation_level=case.escalation_level or None, search_digest=search_digest(case),
-        **keys)
+        first_reaction_at=iso(case.first_reaction_at) if case.first_reaction_at else None,
+        clock=clock_to_map(case.clock), **keys)
 
 
 def item_to_case(item: CaseItem) -> Case:
@@ -122,7 +127,56 @@ def item_to_case(item: CaseItem) -> Case:
         received_at=_time_or_none(item.received_at),
         routing=item.routing.as_dict() if item.routing else None, merged_into=item.merged_into,
         deleted_at=_time_or_none(item.deleted_at), deleted_by=item.deleted_by,
-        escalation_level=int(item.escalation_level or 0))
+        escalation_level=int(item.escalation_level or 0),
+        first_reaction_at=_time_or_none(item.first_reaction_at),
+        clock=map_to_clock(item.clock.as_dict() if item.clock else None))
+
+
+_CLOCK_TIMES = ("first_reaction_due", "resolution_due", "legal_due", "referral_due",
+                "paused_since", "referred_at")
+
+
+def clock_to_map(clock: CaseClock) -> dict | None:
+    """The case item's ``clock`` map: the set times as ``iso`` text, ``paused_seconds``,
+    ``legal_extension_days`` and ``alerts`` (a list) when not zero or empty; ``None`` for a
+    case without clocks.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> clock_to_map(CaseClock(legal_due=datetime(2026, 12, 2, tzinfo=timezone.utc),
+    ...                        alerts=("warned:legal@x",)))
+    {'legal_due': '2026-12-02T00:00:00.000000Z', 'alerts': ['warned:legal@x']}
+    >>> clock_to_map(CaseClock()) is None
+    True
+    """
+    stored: dict[str, Any] = {name: iso(getattr(clock, name)) for name in _CLOCK_TIMES
+                              if getattr(clock, name) is not None}
+    if clock.paused_seconds:
+        stored["paused_seconds"] = clock.paused_seconds
+    if clock.legal_extension_days:
+        stored["legal_extension_days"] = clock.legal_extension_days
+    if clock.alerts:
+        stored["alerts"] = list(clock.alerts)
+    return stored or None
+
+
+def map_to_clock(stored: dict | None) -> CaseClock:
+    if not stored:
+        return CaseClock()
+    return CaseClock(**{name: _time_or_none(stored.get(name)) for name in _CLOCK_TIMES},
+                     paused_seconds=int(stored.get("paused_seconds") or 0),
+                     legal_extension_days=int(stored.get("legal_extension_days") or 0),
+                     alerts=tuple(stored.get("alerts") or ()))
+
+
+def due_keys(case: Case) -> dict[str, str]:
+    """The case's keys in the due-time index (GSI7): the nearest due time of a running clock
+    not yet breached (``service_levels.next_due``); none when there is none."""
+    due = next_due(case)
+    if due is None or case.deleted:
+        return {}
+    return {"GSI7PK": due_pk(case.number), "GSI7SK": due_sk(iso(due), case.number)}
 
 
 def _scope_partition(scope: str, department: str) -> str:
@@ -186,6 +240,17 @@ def case_update_actions(update: CaseUpdate) -> list:
         sort_key = queue_sk(state_of(update.status.value), iso(update.created_at), update.number)
         actions += [CaseItem.GSI1SK.set(sort_key), CaseItem.GSI2SK.set(sort_key),
                     CaseItem.GSI3SK.set(sort_key)]
+    if update.tracked is not None:
+        tracked = update.tracked
+        clock = clock_to_map(tracked.clock)
+        actions.append(CaseItem.clock.set(clock) if clock else CaseItem.clock.remove())
+        if tracked.first_reaction_at is not None:
+            actions.append(CaseItem.first_reaction_at.set(iso(tracked.first_reaction_at)))
+        keys = due_keys(tracked)
+        if keys:
+            actions += [CaseItem.GSI7PK.set(keys["GSI7PK"]), CaseItem.GSI7SK.set(keys["GSI7SK"])]
+        else:
+            actions += [CaseItem.GSI7PK.remove(), CaseItem.GSI7SK.remove()]
     if update.add_participants:
         actions.append(CaseItem.participants.add(set(update.add_participants)))
     if update.add_links:

@@ -1,5 +1,8 @@
 """Data migrations of the cases table, and whether they have run.
 
+``due_times`` (``backfill_due_times``): the service-level clocks and due-time index keys of the
+open cases stored before service levels were configured (or before 2026-12-01).
+
 ``search_index`` (``backfill_search_index``): the words, requesters' contacts and places of
 cases stored before 2026-12-01, which every intake writes since.
 
@@ -23,9 +26,11 @@ from .keys import (
     ALL_CASES_PK,
     CASE_SK,
     DELETED_CASES_PK,
+    DUE_TIMES_MIGRATION,
     MIGRATION_PK,
     QUEUE_ENTRIES_MIGRATION,
     SEARCH_INDEX_MIGRATION,
+    STATE_KEY,
     case_pk,
 )
 from .mappers import item_to_case, queue_entries, queue_entry_keys
@@ -155,4 +160,53 @@ def backfill_search_index(log=print) -> dict:
                 batch.delete(gone)
                 counts["removed"] += 1
     mark_done(SEARCH_INDEX_MIGRATION, counts)
+    return counts
+
+
+def backfill_due_times(levels, log=print) -> dict:
+    """Give every open case stored before the service levels its clocks: its history replayed
+    (``service_levels.replay``: first reaction, pauses, referral, extension) on the configured
+    service levels, written with its due-time index keys (GSI7). Open cases are GSI3's ``CASES``
+    partition from ``1open`` on, page by page, then one ``Query`` of each case's history. Safe to
+    run again and while the API takes changes: a case is written only if its version is still the
+    one read (a change meanwhile has kept its clocks itself)."""
+    from pynamodb.exceptions import UpdateError
+    from pynamodb.expressions.update import Action
+
+    from ...domain.service_levels import replay
+    from .mappers import clock_to_map, due_keys
+    from .partition import EVT_RANGE_END, read_partition
+
+    counts = {"cases": 0, "written": 0, "changed_meanwhile": 0, "indexed": 0}
+    if levels is None:
+        return counts
+    for item in CaseItem.all_cases.query(ALL_CASES_PK, CaseItem.GSI3SK.startswith(STATE_KEY["open"]),
+                                         page_size=100):
+        counts["cases"] += 1
+        found = read_partition(item.number, EVT_RANGE_END)
+        if found is None:
+            continue
+        case = replay(found.case, found.entries, levels)
+        clock = clock_to_map(case.clock)
+        keys = due_keys(case)
+        actions: list[Action] = [CaseItem.clock.set(clock) if clock else CaseItem.clock.remove()]
+        if case.first_reaction_at is not None:
+            actions.append(CaseItem.first_reaction_at.set(iso(case.first_reaction_at)))
+        if keys:
+            actions += [CaseItem.GSI7PK.set(keys["GSI7PK"]), CaseItem.GSI7SK.set(keys["GSI7SK"])]
+        else:
+            actions += [CaseItem.GSI7PK.remove(), CaseItem.GSI7SK.remove()]
+        try:
+            CaseItem(PK=case_pk(case.number), SK=CASE_SK).update(
+                actions=actions, condition=CaseItem.version == found.case.version,
+                add_version_condition=False)
+            counts["written"] += 1
+            counts["indexed"] += bool(keys)
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+            counts["changed_meanwhile"] += 1
+        if counts["cases"] % 500 == 0:
+            log(f"{counts['cases']} cases")
+    mark_done(DUE_TIMES_MIGRATION, counts)
     return counts

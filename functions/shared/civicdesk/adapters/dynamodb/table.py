@@ -115,3 +115,17 @@ class GeoIndex(GlobalSecondaryIndex):
 
     GSI6PK = UnicodeAttribute(hash_key=True)
     GSI6SK = UnicodeAttribute(range_key=True)
+
+
+class DueIndex(GlobalSecondaryIndex):
+    """GSI7: open cases by the nearest due time of a running clock not yet breached
+    (``DUE#<shard>`` / ``<due ISO>#<number>``, ``keys.DUE_SHARDS`` shards), sparse (closed,
+    paused without a legal or referral clock, or every due time breached: not in it). Keys
+    only: the service-level job and the overdue queue read the cases by key."""
+
+    class Meta:
+        index_name = "GSI7"
+        projection = KeysOnlyProjection()
+
+    GSI7PK = UnicodeAttribute(hash_key=True)
+    GSI7SK = UnicodeAttribute(range_key=True)
