@@ -91,6 +91,8 @@ _MAIL_OWN: dict[str, dict[str, bool]] = {
                "received_at": False},
     "escalated": {"reason": False, "escalated_by": False, "level": False, "excerpt": False,
                   "address": True, "coordinates": True, "map_url": True},
+    "sla_warning": {"clock_name": False, "due_at": False, "time_left": False, "excerpt": False,
+                    "address": True, "coordinates": True, "map_url": True, "received_at": False},
 }
 _SMS_COMMON = {"municipality": False, "number": False, "tracking_url": True, "status_name": False}
 _SMS_OWN: dict[str, dict[str, bool]] = {
