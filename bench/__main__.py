@@ -31,6 +31,9 @@
    the first load's requests and bytes as CloudFront sends them compressed (the sign-in, and the
    queue signed in), the time from navigation until the queue's first page of rows is on screen,
    and the render time of a page of 50 cases after the API answered.
+12. The service-level job's reads (``bench/service_level_job.py``): one run over 10 and over
+   1,000 cases due, with 1,000 more open cases held that are not due (calls by botocore's
+   ``before-call`` hook, items read, writes).
 
 Writes ``bench/results/latest.json``. ``python -m bench coldstarts`` runs 3. alone and only prints
 it (``BENCH_COLD_JSON=path`` also writes its figures there; ``BENCH_COLD_COMPARE=<checkout>/functions``
@@ -576,6 +579,7 @@ def main() -> int:
     from bench.layer import layer_figures
     from bench.local_load import describe as describe_load
     from bench.local_load import local_load
+    from bench.service_level_job import DUE, service_level_job_reads
     from bench.sms import report as sms_report
     from bench.sms import sms_costs
     from bench.stats import describe as describe_stats
@@ -585,7 +589,8 @@ def main() -> int:
 
     figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency(),
                **local_load(), **walks(), **layer_figures(), **sms_costs(),
-               **table_reads(), **console_figures(), **keeping_and_reading()}
+               **table_reads(), **console_figures(), **keeping_and_reading(),
+               **service_level_job_reads()}
     figures.update(cost.summary(figures))
     met = {key: figures[key] <= target for key, target in TARGETS.items() if key in figures}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -619,6 +624,11 @@ def main() -> int:
               f"on {f['case_reads_shape']['many']} ({f['case_items_many']} items in the case), "
               f"{f[key + '_items_read_few']} on {f['case_reads_shape']['few']} "
               f"(target <= {TARGETS[key + '_items_read_many']})")
+    print("  service-level job: " + "; ".join(
+        f"{f[f'service_level_job_read_calls_{n}_due']} read calls "
+        f"{f[f'service_level_job_read_call_log_{n}_due']}, {f[f'service_level_job_items_read_{n}_due']} "
+        f"items read, {f[f'service_level_job_writes_{n}_due']} writes for {n} cases due" for n in DUE)
+        + f" ({f['service_level_job_shape']}: grows with the cases due, not with the table)")
     print(f"  mail pipeline:   {f['mails_per_second']} mails/s on {f['corpus_messages']} messages "
           f"({f['corpus_bytes'] // 1024} KB) in process, AWS faked; {f['outcomes']}, {f['auto_replies']} auto-replies")
     for line in describe_cold_starts(f):

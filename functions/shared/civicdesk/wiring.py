@@ -149,6 +149,14 @@ def job_runner(lease_seconds: float = 900.0):
     return JobRunner(job_run_ledger(), lease=timedelta(seconds=lease_seconds))
 
 
+@lru_cache(maxsize=1)
+def service_level_job():
+    """The service-level job (``functions/sla/``): the due-time index and the case's write."""
+    from .services.service_level_job import ServiceLevelJob
+
+    return ServiceLevelJob(due_cases(), case_repository(), municipality_provider())
+
+
 # -- services ------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
@@ -468,7 +476,7 @@ def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding)."""
     settings.cache_clear()
     for factory in (aws_client, _tables_configured, case_repository, due_cases, queue_repository,
-                    job_run_ledger,
+                    job_run_ledger, service_level_job,
                     mail_repository, quarantine_repository, config_repository, case_facts,
                     recipient_repository, subscription_repository, notification_repository,
                     municipality_provider, mailer, case_service, public_info_service,
