@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 
 from .calendar import OfficeCalendar
 from .cases import EventKind, TimelineEvent
+from .level_marks import level_counters
 from .statistics import BUCKET_BOUNDS, FINISHED, CaseBasics, Dims, local_day, parse_instant
 from .working_time import working_minutes_between
 
@@ -121,6 +122,8 @@ def recount_case(entries: Iterable[TimelineEvent], basics: CaseBasics,
             tally[(day, dims, "replies")] += 1
         if entry.kind is EventKind.ESCALATED:
             tally[(day, dims, "escalated")] += 1
+        for name in level_counters(entry):
+            tally[(day, dims, name)] += 1
         if index == reaction_index:
             _duration(tally, day, dims, "first_reaction",
                       working_minutes_between(calendar, opened_at, entry.at))

@@ -196,6 +196,9 @@ def _counters_of(metrics: Sequence[str]) -> set[str]:
     for metric in metrics:
         if metric in COUNTERS:
             names.add(metric)
+        elif metric.endswith("_met_share"):
+            clock = metric[:-len("_met_share")]
+            names |= {f"{clock}_met", f"{clock}_missed"}
         else:
             names.add(f"{metric.rpartition('_')[0]}.count")
     return names

@@ -39,7 +39,11 @@ from .table import TableItem
 #: Short attribute codes of the counters (cells stay small: every byte of a cell is paid on
 #: every write to it). A new counter gets a new code; codes are never reused.
 COUNTER_CODES = {"opened": "o", "status_changes": "sc", "resolved": "rs", "closed": "cl",
-                 "reopened": "ro", "escalated": "es", "replies": "rp"}
+                 "reopened": "ro", "escalated": "es", "replies": "rp",
+                 # service levels (``domain.level_marks``)
+                 "first_reaction_met": "fm", "first_reaction_missed": "fx",
+                 "resolution_met": "rm", "resolution_missed": "rx", "legal_met": "lm",
+                 "legal_missed": "lx", "breaches": "br"}
 DURATION_CODES = {"first_reaction": "fr", "resolution": "rt"}
 _PART_CODES = {"count": "n", "sum": "s"}
 _COUNTER_NAMES = {code: name for name, code in COUNTER_CODES.items()}
