@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civicdesk.domain import case_changes
+from civicdesk.domain.backlog import backlog_changes
 from civicdesk.domain.calendar import OfficeCalendar
 from civicdesk.domain.cases import Case, CaseType, Channel, EventKind, Status, TimelineEvent
 from civicdesk.domain.errors import CivicDeskError
@@ -63,8 +64,9 @@ def _keep(entries: list[TimelineEvent], basics: dict[str, CaseBasics]) -> Counte
     states: dict = {}
     kept: Counter = Counter()
     for entry in entries:
-        state, increments = apply(states.get(entry.case_number), entry,
-                                  basics.get(entry.case_number), SERBIA)
+        before = states.get(entry.case_number)
+        state, increments = apply(before, entry, basics.get(entry.case_number), SERBIA)
+        increments += backlog_changes(before, state, SERBIA)
         states[entry.case_number] = state
         for each in increments:
             kept[(each.day, each.dims, each.counter)] += each.amount
@@ -119,8 +121,10 @@ def test_counters_fall_on_the_local_day_and_the_case_s_department_at_the_time():
                                        department="water", reason="надлежност")
     case, escalated = escalate(case, at=late + timedelta(hours=11), actor="staff:mira", reason="x")
     kept = _keep([*entries, moved, escalated], {"2026-000003": _basics(case)})
-    assert {(day.isoformat(), dims[0], dims[6], counter) for (day, dims, counter) in kept} == {
-        ("2026-11-24", "roads", "centar", "opened"), ("2026-11-24", "water", "centar", "escalated")}
+    assert {(day.isoformat(), dims[0], dims[6], counter) for (day, dims, counter) in +kept} == {
+        ("2026-11-24", "roads", "centar", "opened"), ("2026-11-24", "water", "centar", "escalated"),
+        # the open case moved with its department in the running open counts
+        ("2026-11-24", "water", "", "backlog")}
 
 
 def _saved(case: Case, more: list[TimelineEvent]) -> tuple[Case, list[TimelineEvent]]:
