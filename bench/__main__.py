@@ -75,7 +75,7 @@ TARGETS = {"create_case_calls": 3, "track_case_calls": 2, "new_mail_calls": 6,
            "admin_cold_start_ratio": 1.5, "change_to_outbox_seconds_median": 2.0,
            "layer_unzipped_mb": 40, "console_first_load_js_kb": 150,
            "console_queue_usable_seconds": 1.5, "stats_query_calls_max_typical": 3,
-           "stats_calls_per_counted_entry_max": 1}
+           "stats_calls_per_counted_entry_max": 1, "nightly_units_growth_10k_over_1k": 0}
 WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
 #: The claims API Gateway's Cognito authorizer hands the admin function (a supervisor).
 SUPERVISOR_CLAIMS = {"sub": "0b5e9c1e-bench", "cognito:username": "bench.supervisor",
@@ -584,13 +584,15 @@ def main() -> int:
     from bench.sms import sms_costs
     from bench.stats import describe as describe_stats
     from bench.stats import keeping_and_reading
+    from bench.stats_nightly import describe as describe_nightly
+    from bench.stats_nightly import nightly_figures
     from bench.table_reads import table_reads
     from bench.walks import walks
 
     figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency(),
                **local_load(), **walks(), **layer_figures(), **sms_costs(),
                **table_reads(), **console_figures(), **keeping_and_reading(),
-               **service_level_job_reads()}
+               **service_level_job_reads(), **nightly_figures()}
     figures.update(cost.summary(figures))
     met = {key: figures[key] <= target for key, target in TARGETS.items() if key in figures}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -660,6 +662,8 @@ def main() -> int:
     for line in describe_console(f):
         print(line)
     for line in describe_stats(f):
+        print(line)
+    for line in describe_nightly(f):
         print(line)
     print(f"  written to {RESULTS.relative_to(ROOT)}; targets met: "
           f"{', '.join(k for k, v in met.items() if v)}; missed: {', '.join(k for k, v in met.items() if not v) or 'none'}")

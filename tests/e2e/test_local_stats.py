@@ -80,3 +80,28 @@ def test_cases_through_two_channels_show_in_the_stats_and_the_csv(runtime):
     public = requests.get(f"{runtime.http_url}/v1/public/stats", params=period, timeout=10)
     assert public.status_code == 200, public.text
     assert public.headers["Cache-Control"].startswith("public")
+
+
+def test_the_nightly_job_closes_the_day_on_demand_once_without_drift(runtime):
+    """After the cases above are counted: the nightly job run on demand for the coming night
+    closes today, once (the same slot again is done before), and finds no drift."""
+    from datetime import time, timedelta
+
+    zone = ZoneInfo("Europe/Belgrade")
+    today = datetime.now(zone).date()
+    at = datetime.combine(today + timedelta(days=1), time(1, 15), tzinfo=zone).isoformat()
+    listed = {s["job"]: s for s in
+              requests.get(f"{runtime.http_url}/_local/schedules", timeout=10).json()["schedules"]}
+    assert listed["stats_nightly"]["expression"] == "cron(15 1 * * ? *)"
+    first = requests.post(f"{runtime.http_url}/_local/schedules/stats_nightly", params={"at": at},
+                          timeout=120)
+    assert first.status_code == 200, first.text
+    run = first.json()
+    assert run["outcome"] == "succeeded", run
+    assert run["result"]["state"] == "ran"
+    outcome = run["result"]["outcome"]
+    assert outcome["day"] == today.isoformat() and outcome["checked"] >= 2
+    assert outcome["drifted"] == 0 and outcome["opened"] >= 2
+    again = requests.post(f"{runtime.http_url}/_local/schedules/StatsNightlySchedule",
+                          params={"at": at}, timeout=120).json()
+    assert again["result"]["state"] == "done_before"

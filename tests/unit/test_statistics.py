@@ -12,11 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civicdesk.domain import case_changes
+from civicdesk.domain.backlog import backlog_changes
 from civicdesk.domain.calendar import OfficeCalendar
 from civicdesk.domain.cases import Case, CaseType, Channel, EventKind, Status, TimelineEvent
 from civicdesk.domain.errors import CivicDeskError
 from civicdesk.domain.escalation import escalate
 from civicdesk.domain.intake import NewCase, open_case
+from civicdesk.domain.level_marks import mark_due
+from civicdesk.domain.service_levels import LegalDeadline, ServiceLevels, Target, track
 from civicdesk.domain.statistics import (
     BUCKET_BOUNDS,
     COUNTERS,
@@ -35,6 +38,10 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 SERBIA = OfficeCalendar({day: (("07:30", "15:30"),) for day in WEEKDAYS}, "Europe/Belgrade",
                         holidays=holidays.country_holidays("RS", years=range(2026, 2028)).keys())
 MONDAY = datetime(2026, 11, 23, 6, 30, tzinfo=timezone.utc)  # 07:30 in Belgrade
+#: Service levels for the property test: short targets, so both met and missed happen.
+LEVELS = ServiceLevels(SERBIA, Target(60, 960, 10),
+                       legal={CaseType.FOI_REQUEST: LegalDeadline(CaseType.FOI_REQUEST, 3, True,
+                                                                  "čl. 16", 2, "čl. 16 st. 3")})
 
 
 def _basics(case: Case) -> CaseBasics:
@@ -43,12 +50,13 @@ def _basics(case: Case) -> CaseBasics:
 
 
 def _open(number: str, channel: Channel, at: datetime, *, area: str | None = None,
-          received_at: datetime | None = None) -> tuple[Case, list[TimelineEvent]]:
+          received_at: datetime | None = None, case_type: CaseType = CaseType.SIGNAL,
+          levels: ServiceLevels | None = None) -> tuple[Case, list[TimelineEvent]]:
     routing = {"rule": "area", "department": "roads", "area": area} if area else None
     actor = "citizen:web" if channel is Channel.WEB else "staff:operator"
-    return open_case(NewCase(number, CaseType.SIGNAL, channel, "road_damage", "roads", "Рупа.",
+    return open_case(NewCase(number, case_type, channel, "road_damage", "roads", "Рупа.",
                              "sr-Cyrl", True, "hash", actor, routing=routing,
-                             received_at=received_at), at=at, levels=None)
+                             received_at=received_at), at=at, levels=levels)
 
 
 def _keep(entries: list[TimelineEvent], basics: dict[str, CaseBasics]) -> Counter:
@@ -56,8 +64,9 @@ def _keep(entries: list[TimelineEvent], basics: dict[str, CaseBasics]) -> Counte
     states: dict = {}
     kept: Counter = Counter()
     for entry in entries:
-        state, increments = apply(states.get(entry.case_number), entry,
-                                  basics.get(entry.case_number), SERBIA)
+        before = states.get(entry.case_number)
+        state, increments = apply(before, entry, basics.get(entry.case_number), SERBIA)
+        increments += backlog_changes(before, state, SERBIA)
         states[entry.case_number] = state
         for each in increments:
             kept[(each.day, each.dims, each.counter)] += each.amount
@@ -112,8 +121,56 @@ def test_counters_fall_on_the_local_day_and_the_case_s_department_at_the_time():
                                        department="water", reason="надлежност")
     case, escalated = escalate(case, at=late + timedelta(hours=11), actor="staff:mira", reason="x")
     kept = _keep([*entries, moved, escalated], {"2026-000003": _basics(case)})
-    assert {(day.isoformat(), dims[0], dims[6], counter) for (day, dims, counter) in kept} == {
-        ("2026-11-24", "roads", "centar", "opened"), ("2026-11-24", "water", "centar", "escalated")}
+    assert {(day.isoformat(), dims[0], dims[6], counter) for (day, dims, counter) in +kept} == {
+        ("2026-11-24", "roads", "centar", "opened"), ("2026-11-24", "water", "centar", "escalated"),
+        # the open case moved with its department in the running open counts
+        ("2026-11-24", "water", "", "backlog")}
+
+
+def _saved(case: Case, more: list[TimelineEvent]) -> tuple[Case, list[TimelineEvent]]:
+    case = track(case, more, LEVELS)
+    return case, mark_due(case, more, LEVELS)
+
+
+def test_service_levels_met_and_missed_are_counted_when_the_clock_stops():
+    case, entries = _open("2026-000001", Channel.PHONE, MONDAY, case_type=CaseType.FOI_REQUEST,
+                          levels=LEVELS)
+    case, more = _saved(*_change(case, "reply", MONDAY + timedelta(minutes=30), "staff:ana"))
+    entries += more
+    assert "first_reaction_due" in more[0].data
+    # waiting for the citizen a whole working day does not count against the resolution
+    case, more = _saved(*_change(case, "wait", MONDAY + timedelta(hours=1), "staff:ana"))
+    entries += more
+    case, more = _saved(*_change(case, "citizen", MONDAY + timedelta(days=1, hours=1), "staff:ana"))
+    entries += more
+    # resolved on Wednesday at 09:30: 1 h + 1 day 1 h of work = 10 working hours < 16
+    case, more = _saved(*_change(case, "resolve", MONDAY + timedelta(days=2, hours=2), "staff:ana"))
+    entries += more
+    assert set(more[0].data) >= {"resolution_due", "legal_due"}
+    kept = _keep(entries, {case.number: _basics(case)})
+    by_name = Counter()
+    for (_day, _dims, name), value in kept.items():
+        by_name[name] += value
+    assert by_name["first_reaction_met"] == 1 and by_name["resolution_met"] == 1
+    assert by_name["legal_met"] == 1
+    assert not by_name["first_reaction_missed"] + by_name["resolution_missed"] + by_name["legal_missed"]
+    assert +kept == +recount_case(entries, _basics(case), SERBIA)
+    # reopened and resolved again a week later: both the resolution and the legal deadline missed
+    case, more = _saved(*_change(case, "citizen", MONDAY + timedelta(days=7), "staff:ana"))
+    entries += more
+    case, more = _saved(*_change(case, "resolve", MONDAY + timedelta(days=9), "staff:ana"))
+    entries += more
+    breach = TimelineEvent(case.number, MONDAY + timedelta(days=9, hours=1), EventKind.SLA_BREACHED,
+                           "system:sla", False, {"clock": "legal"})
+    kept = _keep(entries + [breach], {case.number: _basics(case)})
+    names = Counter()
+    for (_day, _dims, name), value in kept.items():
+        names[name] += value
+    assert (names["resolution_missed"], names["legal_missed"], names["breaches"]) == (1, 1, 1)
+    assert metric_value(names, "resolution_met_share") == 0.5
+    assert metric_value(names, "legal_met_share") == 0.5
+    assert metric_value(names, "first_reaction_met_share") == 1.0
+    assert metric_value(Counter(), "legal_met_share") is None
 
 
 def test_quantiles_from_buckets_stay_within_a_bucket_of_the_true_value():
@@ -145,7 +202,8 @@ def test_grouping_filters_by_department():
 # -- the property ------------------------------------------------------------------------------
 
 ACTIONS = ("progress", "wait", "citizen", "resolve", "close", "cancel", "renew", "reply",
-           "reply_resolve", "assign", "unassign", "reroute", "refer", "escalate", "note")
+           "reply_resolve", "assign", "unassign", "reroute", "refer", "escalate", "note",
+           "breach")
 CHANNELS = (Channel.WEB, Channel.PHONE, Channel.EMAIL, Channel.LETTER, Channel.SMS)
 
 
@@ -191,6 +249,9 @@ def _change(case: Case, action: str, at: datetime, actor: str) -> tuple[Case, li
     if action == "escalate":
         changed, entry = escalate(case, at=at, actor=actor, reason="r")
         return changed, [entry]
+    if action == "breach":
+        return case, [TimelineEvent(case.number, at, EventKind.SLA_BREACHED, "system:sla", False,
+                                    {"clock": "resolution", "due": "2026-11-23T08:00:00.000000Z"})]
     changed, entry = case_changes.add_note(case, at=at, actor=actor, text="n")
     return changed, [entry]
 
@@ -207,7 +268,10 @@ def histories(draw):
         back = draw(st.sampled_from([None, 60, 60 * 24 * 3]))
         case, entries = _open(number, draw(st.sampled_from(CHANNELS)), at,
                               area=draw(st.sampled_from([None, "centar", "palilula"])),
-                              received_at=at - timedelta(minutes=back) if back else None)
+                              received_at=at - timedelta(minutes=back) if back else None,
+                              case_type=draw(st.sampled_from([CaseType.SIGNAL,
+                                                              CaseType.FOI_REQUEST])),
+                              levels=LEVELS)
         for _ in range(draw(st.integers(0, 12))):
             at += timedelta(minutes=draw(st.integers(1, 60 * 24 * 4)))
             actor = draw(st.sampled_from(["staff:ana", "staff:mira", "system:sla"]))
@@ -215,6 +279,9 @@ def histories(draw):
                 case, more = _change(case, draw(st.sampled_from(ACTIONS)), at, actor)
             except CivicDeskError:
                 continue  # a transition the case does not allow: no change
+            # as the case-work service saves a change: the clocks tracked, the stopping entries marked
+            case = track(case, more, LEVELS)
+            more = mark_due(case, more, LEVELS)
             entries += more
         timelines[number] = entries
         basics[number] = _basics(case)

@@ -487,7 +487,7 @@ def reset() -> None:
                     event_publisher, notification_service, link_keys, tracking_links,
                     console_info, saved_view_service, language_service, canned_reply_service,
                     board_service, search_index, search_service, statistics_store,
-                    statistics_keeper, statistics_reports, public_statistics):
+                    statistics_keeper, statistics_reports, public_statistics, statistics_days):
         factory.cache_clear()
 
 
@@ -528,3 +528,24 @@ def public_statistics():
     from .services.statistics import PublicStatistics
 
     return PublicStatistics(statistics_store())
+
+
+@lru_cache(maxsize=1)
+def statistics_days():
+    from .adapters.dynamodb.statistics_days import DynamoStatisticsDays
+
+    _tables_configured()
+    return DynamoStatisticsDays()
+
+
+def nightly_statistics(drift_metric=None):
+    """The nightly statistics job's service (``functions/stats_nightly/``); ``drift_metric``
+    gets the number of drifted cases of the day checked (the handler's ``StatisticsDrift``)."""
+    from datetime import datetime, timezone
+
+    from .services.stats_nightly import NightlyStatistics
+
+    return NightlyStatistics(statistics_days(), case_repository(), office_calendar,
+                             lambda: municipality_provider().get().departments,
+                             drift_metric or (lambda _count: None),
+                             lambda: datetime.now(timezone.utc))

@@ -12,8 +12,7 @@ working minutes on the municipality's ``OfficeCalendar``, into fixed log-spaced 
 (``BUCKET_BOUNDS``), with their count and sum: medians and 90th percentiles are estimated from
 the sum of buckets across any cells, means from sums and counts.
 
-A metric added later (service levels met, an FOI request answered within its legal deadline)
-is one more counter name of the same kind; nothing else changes.
+Service levels met or missed and breaches are counters of the same kind (``level_marks``).
 
 Standard library only.
 """
@@ -26,6 +25,7 @@ from typing import Iterable, Mapping
 
 from .calendar import OfficeCalendar
 from .cases import EventKind, TimelineEvent
+from .level_marks import LEVEL_COUNTERS, SHARES, level_counters
 from .working_time import working_minutes_between
 
 #: The dimensions of a cell's tuple, in the order every tuple holds them. ``department`` is
@@ -33,7 +33,8 @@ from .working_time import working_minutes_between
 DIMENSIONS = ("department", "category", "channel", "type", "status", "assignee", "area")
 
 #: Plain counters: how many of each happened.
-COUNTERS = ("opened", "status_changes", "resolved", "closed", "reopened", "escalated", "replies")
+COUNTERS = ("opened", "status_changes", "resolved", "closed", "reopened", "escalated",
+            "replies") + LEVEL_COUNTERS
 
 #: Durations in working minutes, each kept as ``<name>.count``, ``<name>.sum``, ``<name>.b<i>``.
 DURATIONS = ("first_reaction", "resolution")
@@ -49,15 +50,15 @@ BUCKET_BOUNDS = (1, 2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 36
 #: skipped without a read or a write.
 COUNTED_KINDS = frozenset({EventKind.CASE_OPENED, EventKind.STATUS_CHANGED, EventKind.REFERRED,
                            EventKind.MERGED, EventKind.MESSAGE_OUT, EventKind.ASSIGNED,
-                           EventKind.ROUTED, EventKind.ESCALATED})
+                           EventKind.ROUTED, EventKind.ESCALATED, EventKind.SLA_BREACHED})
 
 #: The statuses after which a case counts as finished; leaving them is a reopening.
 FINISHED = frozenset({"resolved", "closed", "cancelled"})
 
-#: The metrics a report may ask for: the counters, and per duration its count, mean, median
-#: and 90th percentile.
-METRICS = COUNTERS + tuple(f"{name}_{part}" for name in DURATIONS
-                           for part in ("count", "mean", "median", "p90"))
+#: The metrics a report may ask for: the counters, the service levels' met shares, and per
+#: duration its count, mean, median and 90th percentile.
+METRICS = COUNTERS + SHARES + tuple(f"{name}_{part}" for name in DURATIONS
+                                    for part in ("count", "mean", "median", "p90"))
 
 Dims = tuple[str, str, str, str, str, str, str]
 
@@ -226,6 +227,7 @@ def apply(state: CaseState | None, entry: TimelineEvent, basics: CaseBasics | No
                         assignee="" if data.get("rule") == "override" else state.assignee)
     elif entry.kind is EventKind.ESCALATED:
         counted.append(Increment(day, state.dims, "escalated"))
+    counted += [Increment(day, state.dims, name) for name in level_counters(entry)]
     return state, counted
 
 
@@ -289,6 +291,10 @@ def metric_value(counters: Mapping[str, int], metric: str) -> float | int | None
     """One metric of summed counters (``None``: a duration with nothing measured)."""
     if metric in COUNTERS:
         return int(counters.get(metric, 0))
+    if metric in SHARES:
+        clock = metric[:-len("_met_share")]
+        met, missed = int(counters.get(f"{clock}_met", 0)), int(counters.get(f"{clock}_missed", 0))
+        return round(met / (met + missed), 3) if met + missed else None
     name, _, part = metric.rpartition("_")
     count = int(counters.get(f"{name}.count", 0))
     if part == "count":

@@ -16,7 +16,8 @@ from typing import Iterable, Sequence
 
 from .calendar import OfficeCalendar
 from .cases import EventKind, TimelineEvent
-from .statistics import BUCKET_BOUNDS, FINISHED, CaseBasics, Dims, local_day, parse_instant
+from .level_marks import level_counters
+from .statistics import BUCKET_BOUNDS, DIMENSIONS, FINISHED, CaseBasics, Dims, local_day, parse_instant
 from .working_time import working_minutes_between
 
 #: (day, dims, counter) -> amount
@@ -121,10 +122,22 @@ def recount_case(entries: Iterable[TimelineEvent], basics: CaseBasics,
             tally[(day, dims, "replies")] += 1
         if entry.kind is EventKind.ESCALATED:
             tally[(day, dims, "escalated")] += 1
+        for name in level_counters(entry):
+            tally[(day, dims, name)] += 1
         if index == reaction_index:
             _duration(tally, day, dims, "first_reaction",
                       working_minutes_between(calendar, opened_at, entry.at))
+    last = _dims_at(timeline, len(timeline) - 1, basics)
+    if last[DIMENSIONS.index("status")] not in FINISHED:
+        # still open: one in the running count of its department and opening day
+        tally[(local_day(calendar, opened_at), (last[0], "", "", "", "", "", ""), "backlog")] += 1
     return tally
+
+
+def last_dims(entries: Iterable[TimelineEvent], basics: CaseBasics) -> Dims:
+    """The dimension values the recount gives a case after the last of its ``entries``."""
+    timeline = _sorted(entries)
+    return _dims_at(timeline, len(timeline) - 1, basics)
 
 
 def recount(timelines: Iterable[tuple[Iterable[TimelineEvent], CaseBasics]],

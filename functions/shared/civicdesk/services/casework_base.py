@@ -8,6 +8,7 @@ from typing import Callable
 
 from ..domain.cases import Case, TimelineEvent, parse_number
 from ..domain.errors import ConflictError
+from ..domain.level_marks import mark_due
 from ..domain.policy import Action, Principal, Scope, allowed, authorise_case
 from ..domain.service_levels import track
 from .municipality import MunicipalityProvider
@@ -86,5 +87,8 @@ class CaseworkBase:
         case = track(case, [e for e in events if e.case_number == case.number], levels)
         also = tuple((track(other, [e for e in events if e.case_number == other.number], levels),
                       other_version) for other, other_version in also)
+        # The entries that stop a clock carry its due time (the statistics count it met or not).
+        for tracked in (case, *(other for other, _ in also)):
+            events = mark_due(tracked, events, levels)
         self._cases.save_change(case, version, events, also=also)
         return case.with_changes(version=version + 1)

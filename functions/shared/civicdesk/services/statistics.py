@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable, Protocol, Sequence
 
+from ..domain.backlog import backlog_changes
 from ..domain.calendar import OfficeCalendar
 from ..domain.cases import TimelineEvent
 from ..domain.errors import FieldError, ForbiddenError, ValidationError
@@ -125,7 +126,10 @@ class StatisticsKeeper:
                           status=before.get("status", facts.status),
                           assignee=before.get("assignee", facts.assignee), area=facts.area,
                           basics=basics)
-        changed, increments = apply(state, entry, basics, self._calendar())
+        calendar = self._calendar()
+        changed, increments = apply(state, entry, basics, calendar)
+        # the running open counts (the backlog by age): a case not kept before enters them now
+        increments += backlog_changes(state if kept is not None else None, changed, calendar)
         if changed is None or (kept is not None and changed == state and not increments):
             return 0
         if self._store.record(entry.sort_key, changed, version, increments):
@@ -196,6 +200,9 @@ def _counters_of(metrics: Sequence[str]) -> set[str]:
     for metric in metrics:
         if metric in COUNTERS:
             names.add(metric)
+        elif metric.endswith("_met_share"):
+            clock = metric[:-len("_met_share")]
+            names |= {f"{clock}_met", f"{clock}_missed"}
         else:
             names.add(f"{metric.rpartition('_')[0]}.count")
     return names

@@ -370,3 +370,17 @@ def stats_claim_pk(number: str) -> str:
     """The entries of one case the statistics have counted: ``STATSAPPLIED#2026-000123`` /
     the entry's sort key (out of the case's partition, so that no view of the case reads them)."""
     return f"STATSAPPLIED#{number}"
+
+
+STATS_BACKLOG_SK = "#BACKLOG"
+
+
+def stats_backlog_pk(department: str) -> str:
+    """A department's running open counts by opening day: ``STATSOPEN#roads_traffic`` /
+    ``#BACKLOG`` (attributes ``d2026-11-23``)."""
+    return f"STATSOPEN#{department}"
+
+
+def stats_closed_day_pk(year: int) -> str:
+    """The days the nightly job closed: ``STATSDAY#2026`` / ``<yyyy-mm-dd>``."""
+    return f"STATSDAY#{year:04d}"

@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 
 from botocore.exceptions import ClientError
 
+from ...domain.backlog import BACKLOG
 from ...domain.cases import iso
 from ...domain.errors import ConflictError
 from ...domain.statistics import (
@@ -32,14 +33,28 @@ from ...domain.statistics import (
     month_of,
     parse_instant,
 )
-from .keys import STATS_STATE_SK, stats_claim_pk, stats_day_sk, stats_month_sk, stats_pk, stats_range, stats_state_pk
+from .keys import (
+    STATS_BACKLOG_SK,
+    STATS_STATE_SK,
+    stats_backlog_pk,
+    stats_claim_pk,
+    stats_day_sk,
+    stats_month_sk,
+    stats_pk,
+    stats_range,
+    stats_state_pk,
+)
 from .session import connection_client
 from .table import TableItem
 
 #: Short attribute codes of the counters (cells stay small: every byte of a cell is paid on
 #: every write to it). A new counter gets a new code; codes are never reused.
 COUNTER_CODES = {"opened": "o", "status_changes": "sc", "resolved": "rs", "closed": "cl",
-                 "reopened": "ro", "escalated": "es", "replies": "rp"}
+                 "reopened": "ro", "escalated": "es", "replies": "rp",
+                 # service levels (``domain.level_marks``)
+                 "first_reaction_met": "fm", "first_reaction_missed": "fx",
+                 "resolution_met": "rm", "resolution_missed": "rx", "legal_met": "lm",
+                 "legal_missed": "lx", "breaches": "br"}
 DURATION_CODES = {"first_reaction": "fr", "resolution": "rt"}
 _PART_CODES = {"count": "n", "sum": "s"}
 _COUNTER_NAMES = {code: name for name, code in COUNTER_CODES.items()}
@@ -136,6 +151,25 @@ def _cell_update(table: str, sk: str, year: int, department: str, period: str,
                        "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}}
 
 
+def backlog_attribute(day: date) -> str:
+    """A backlog item's attribute of one opening day: ``d2026-11-23``."""
+    return f"d{day.isoformat()}"
+
+
+def _backlog_update(table: str, department: str, days: dict[str, int]) -> dict:
+    names = {"#e": "entity", "#d": "department"}
+    values: dict = {":e": {"S": "stats_backlog"}, ":d": {"S": department}}
+    adds = []
+    for position, (key, amount) in enumerate(sorted(days.items())):
+        names[f"#a{position}"] = key
+        values[f":a{position}"] = {"N": str(amount)}
+        adds.append(f"#a{position} :a{position}")
+    return {"Update": {"TableName": table,
+                       "Key": {"PK": {"S": stats_backlog_pk(department)}, "SK": {"S": STATS_BACKLOG_SK}},
+                       "UpdateExpression": f"SET #e = :e, #d = :d ADD {', '.join(adds)}",
+                       "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}}
+
+
 class DynamoStatistics:
     """``StatisticsStore`` and ``StatisticsCells`` on the cases table."""
 
@@ -188,8 +222,15 @@ class DynamoStatistics:
                          "ExpressionAttributeValues": {":v": {"N": str(version)}}})}},
         ]
         by_cell: dict[tuple[date, str], list[Increment]] = {}
+        backlog: dict[str, dict[str, int]] = {}
         for each in increments:
+            if each.counter == BACKLOG:
+                into = backlog.setdefault(each.dims[0], {})
+                into[backlog_attribute(each.day)] = into.get(backlog_attribute(each.day), 0) + each.amount
+                continue
             by_cell.setdefault((each.day, each.dims[0]), []).append(each)
+        for department, days in sorted(backlog.items()):
+            items.append(_backlog_update(self.table, department, days))
         months: dict[tuple[str, str, str, int], list[Increment]] = {}
         for (day, department), some in sorted(by_cell.items()):
             items.append(_cell_update(self.table, stats_day_sk(day.isoformat(), department),
