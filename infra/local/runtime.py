@@ -328,7 +328,7 @@ class LocalRuntime:
             try:
                 policy = iam.compile_policy(self._template, logical_id, ref,
                                             account_id=aws.ACCOUNT_ID, name_prefix=aws.NAME_PREFIX)
-            except iam.PolicyTemplateError as error:
+            except ValueError as error:  # iam.PolicyTemplateError, or a value it cannot resolve
                 raise StartupError(f"template.yaml: {logical_id}: {error}") from None
             identities[logical_id] = iam.FunctionIdentity(policy, arns, expression,
                                                           self._record_denial)
