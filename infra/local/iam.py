@@ -483,7 +483,8 @@ def _ses(action: str, operation: str, params: dict, arns: ArnBuilder) -> list[Re
 
 # -- denial ------------------------------------------------------------------------------------
 
-#: The error code (and HTTP status) each service answers a denied call with.
+#: The error code (and HTTP status) each service answers a denied call with (SES v1 ``ses``;
+#: SES v2, DynamoDB, Secrets Manager, Cognito, Firehose: ``AccessDeniedException``).
 _DENIAL_CODES = {"s3": ("AccessDenied", 403), "sqs": ("AccessDenied", 403),
                  "ses": ("AccessDenied", 403), "sns": ("AuthorizationError", 403)}
 
@@ -538,8 +539,7 @@ class FunctionIdentity:
         denial = Denial(self.policy.function, operation, request.action, request.resource,
                         decision.explicit_deny, message, hint, datetime.now(timezone.utc))
         self.record(denial)
-        code, status = _DENIAL_CODES.get(service if service != "sesv2" else "sesv2",
-                                         ("AccessDeniedException", 400))
+        code, status = _DENIAL_CODES.get(service, ("AccessDeniedException", 400))
         raise ClientError({"Error": {"Code": code, "Message": f"{message} (local runtime: {hint})"},
                            "ResponseMetadata": {"HTTPStatusCode": status}}, operation)
 

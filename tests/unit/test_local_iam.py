@@ -194,3 +194,21 @@ def test_enforcement_is_turned_off_by_the_variable():
     assert iam.enabled({}) and iam.enabled({"CIVICDESK_LOCAL_IAM": "on"})
     assert not iam.enabled({"CIVICDESK_LOCAL_IAM": "off"})
     assert not iam.enabled({"CIVICDESK_LOCAL_IAM": "0"})
+
+
+@pytest.mark.parametrize(("service", "signing", "operation", "params", "code", "status"), [
+    ("sns", "sns", "Publish", {"PhoneNumber": "+381601234567"}, "AuthorizationError", 403),
+    ("s3", "s3", "GetObject", {"Bucket": "mail", "Key": "inbound/m1"}, "AccessDenied", 403),
+    ("sqs", "sqs", "SendMessage", {"QueueUrl": "http://x/1/q"}, "AccessDenied", 403),
+    ("secretsmanager", "secretsmanager", "GetSecretValue", {"SecretId": "link-key"},
+     "AccessDeniedException", 400),
+])
+def test_each_service_denies_with_its_own_error_code(service, signing, operation, params, code,
+                                                     status):
+    identity = iam.FunctionIdentity(policy({"Effect": "Allow", "Action": "logs:*",
+                                            "Resource": "*"}), ARNS, str, lambda denial: None)
+    with pytest.raises(ClientError) as raised:
+        identity.check(service, signing, operation, params)
+    assert raised.value.response["Error"]["Code"] == code
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    assert raised.value.operation_name == operation
