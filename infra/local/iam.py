@@ -605,8 +605,8 @@ def template_expressions(template: Any, ref: Callable[[str], str]) -> Callable[[
                 rest = arn[len(known_arn):]
                 if "/index/" in rest or "/stream/" in rest:
                     return f'!Sub "{sub}{rest}"'
-                prefix = rest.rsplit("/", 1)[0]
-                return f'!Sub "{sub}{prefix}/*"'
+                first = rest.lstrip("/").split("/", 1)[0]  # the key's first folder
+                return f'!Sub "{sub}/{first}/*"' if "/" in rest.lstrip("/") else f'!Sub "{sub}/*"'
         if ":ses:" in arn:
             return '!Sub "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:' \
                    + arn.split(":", 5)[5] + '"'

@@ -212,3 +212,18 @@ def test_each_service_denies_with_its_own_error_code(service, signing, operation
     assert raised.value.response["Error"]["Code"] == code
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
     assert raised.value.operation_name == operation
+
+
+def test_the_denied_resource_is_named_as_template_yaml_spells_it():
+    template = Template({"Resources": {"Files": {"Type": "AWS::S3::Bucket"},
+                                       "Cases": {"Type": "AWS::DynamoDB::Table"},
+                                       "Topic": {"Type": "AWS::SNS::Topic"}}})
+    arns = {"Files.Arn": "arn:aws:s3:::files", "Cases.Arn": TABLE,
+            "Topic": f"arn:aws:sns:{REGION}:{ACCOUNT}:topic"}
+    expression = iam.template_expressions(template, lambda name: arns[name])
+    assert expression("arn:aws:s3:::files/cases/2026-000001/t/a.pdf") == \
+        '!Sub "${Files.Arn}/cases/*"'
+    assert expression(TABLE) == "!GetAtt Cases.Arn"
+    assert expression(TABLE + "/index/by-status") == '!Sub "${Cases.Arn}/index/by-status"'
+    assert expression(arns["Topic"]) == "!Ref Topic"
+    assert expression("*") == "*"
