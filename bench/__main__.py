@@ -31,8 +31,13 @@
    the first load's requests and bytes as CloudFront sends them compressed (the sign-in, and the
    queue signed in), the time from navigation until the queue's first page of rows is on screen,
    and the render time of a page of 50 cases after the API answered.
+12. The service-level job's reads (``bench/service_level_job.py``): one run over 10 and over
+   1,000 cases due, with 1,000 more open cases held that are not due (calls by botocore's
+   ``before-call`` hook, items read, writes).
 
-Writes ``bench/results/latest.json``.
+Writes ``bench/results/latest.json``. ``python -m bench coldstarts`` runs 3. alone and only prints
+it (``BENCH_COLD_JSON=path`` also writes its figures there; ``BENCH_COLD_COMPARE=<checkout>/functions``
+measures that code too, in the same rounds against the same floors, as ``<key>_before_...``).
 """
 
 from __future__ import annotations
@@ -322,7 +327,7 @@ def _answered(key: str, response: dict) -> None:
         raise RuntimeError(f"{key} cold start answered {response}")
 
 
-def _deployed_copy(tmp: Path, spec) -> tuple[Path, Path]:
+def _deployed_copy(tmp: Path, spec, source: Path | None = None) -> tuple[Path, Path]:
     """The function's code and the layer as Lambda holds them (``/var/task``, ``/opt/python``),
     with their bytecode compiled as the layer build does: a cold start in Lambda reads ``.pyc``
     files and never compiles CivicDesk's sources. ``BENCH_FUNCTIONS`` names another checkout's
@@ -330,7 +335,7 @@ def _deployed_copy(tmp: Path, spec) -> tuple[Path, Path]:
     import compileall
     import shutil
 
-    source = Path(os.environ.get("BENCH_FUNCTIONS") or ROOT / "functions")
+    source = source or Path(os.environ.get("BENCH_FUNCTIONS") or ROOT / "functions")
     layer = tmp / "opt" / "python"
     if not layer.exists():
         shutil.copytree(source / "shared" / "civicdesk", layer / "civicdesk",
@@ -341,6 +346,21 @@ def _deployed_copy(tmp: Path, spec) -> tuple[Path, Path]:
         shutil.copytree(source / spec.code_dir.name, task, ignore=shutil.ignore_patterns("__pycache__"))
         compileall.compile_dir(task, quiet=1)
     return task, layer
+
+
+def _profile_cold_starts(out: Path, child: str, commands: dict, env: dict) -> None:
+    """``BENCH_COLD_PROFILE=dir``: one more cold start of each function and its floor with
+    ``-X importtime`` (``<key>.importtime.txt``) and one under ``cProfile`` (``<key>.prof``),
+    to see what a cold start spends its time on (not part of the figures)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for key, (handler_args, lambda_env, floor_args) in commands.items():
+        for name, args, environment in ((key, handler_args, lambda_env),
+                                        (f"{key}_floor", floor_args, env)):
+            traced = subprocess.run([sys.executable, "-X", "importtime", child, *args],
+                                    env=environment, capture_output=True, text=True, cwd=out)
+            (out / f"{name}.importtime.txt").write_text(traced.stderr)
+            subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out / f"{name}.prof"), child,
+                            *args], env=environment, capture_output=True, text=True, cwd=out, check=True)
 
 
 def cold_starts() -> dict:
@@ -384,7 +404,10 @@ def cold_starts() -> dict:
     functions = Template().functions()
     child = str(ROOT / "bench" / "coldstart_child.py")
     samples: dict[str, list[float]] = {}
-    imports: dict[str, list[float]] = {key: [] for key, _ in COLD_STARTS}
+    imports: dict[str, list[float]] = {}
+    #: ``BENCH_COLD_COMPARE``: another checkout's ``functions/`` measured in the same rounds,
+    #: against the same floors (``<key>_before_...``): a before/after on a shared machine.
+    compare = Path(os.environ["BENCH_COLD_COMPARE"]) if os.environ.get("BENCH_COLD_COMPARE") else None
     report: dict = {"rounds": ROUNDS}
     with tempfile.TemporaryDirectory() as tmp, FakeAws(upstream=f"http://{host}:{port}") as fake:
         env = {**_base_env(), "AWS_ENDPOINT_URL": fake.url, "PYTHONDONTWRITEBYTECODE": "1"}
@@ -400,45 +423,66 @@ def cold_starts() -> dict:
         try:
             for key, name in COLD_STARTS:
                 spec = functions[name]
-                task, layer = _deployed_copy(Path(tmp), spec)
-                module_path = task / spec.module_path.relative_to(spec.code_dir)
                 cold, warm = (Path(tmp) / f"{key}.json", Path(tmp) / f"{key}.warm.json")
                 cold.write_text(json.dumps(events[key][0]))
                 warm.write_text(json.dumps(events[key][1]))
-                lambda_env = {**env, **fn_env, **LAMBDA_ENV,
-                              **{k: str(v) for k, v in spec.environment.items()
-                                 if k == "POWERTOOLS_SERVICE_NAME"},
-                              "LAMBDA_TASK_ROOT": str(task), "AWS_LAMBDA_FUNCTION_NAME": name,
-                              "PYTHONPATH": str(layer)}
-                recorded = run("record", str(module_path), spec.attribute, str(cold), str(warm),
-                               environment=lambda_env)
-                _answered(key, recorded["cold"])
-                plan = Path(tmp) / f"{key}.plan.json"
-                plan.write_text(json.dumps(recorded["warm_plan"]))
-                report[f"{key}_cold_calls"] = [operation for _, operation in recorded["cold_calls"]]
-                report[f"{key}_floor_calls"] = [operation for _, operation, _ in recorded["warm_plan"]]
-                commands[key] = (["handler", str(module_path), spec.attribute, str(cold)],
-                                 lambda_env, ["floor", str(plan)])
+                variants = [(key, Path(tmp), None)]
+                if compare:
+                    variants.append((f"{key}_before", Path(tmp) / "before", compare))
+                for variant, place, source in variants:
+                    task, layer = _deployed_copy(place, spec, source)
+                    module_path = task / spec.module_path.relative_to(spec.code_dir)
+                    lambda_env = {**env, **fn_env, **LAMBDA_ENV,
+                                  **{k: str(v) for k, v in spec.environment.items()
+                                     if k == "POWERTOOLS_SERVICE_NAME"},
+                                  "LAMBDA_TASK_ROOT": str(task), "AWS_LAMBDA_FUNCTION_NAME": name,
+                                  "PYTHONPATH": str(layer)}
+                    if variant != key:
+                        # The other checkout answers the same event from the same recording
+                        # (recording it again would process the mail twice), against the same
+                        # floor; a call it makes that was not recorded fails the run.
+                        commands[variant] = (["handler", str(module_path), spec.attribute, str(cold)],
+                                             lambda_env, commands[key][2])
+                        continue
+                    recorded = run("record", str(module_path), spec.attribute, str(cold), str(warm),
+                                   environment=lambda_env)
+                    _answered(key, recorded["cold"])
+                    plan = Path(tmp) / f"{key}.plan.json"
+                    plan.write_text(json.dumps(recorded["warm_plan"]))
+                    report[f"{key}_cold_calls"] = [operation for _, operation in recorded["cold_calls"]]
+                    report[f"{key}_floor_calls"] = [operation for _, operation, _ in recorded["warm_plan"]]
+                    commands[key] = (["handler", str(module_path), spec.attribute, str(cold)],
+                                     lambda_env, ["floor", str(plan)])
         finally:
             moto.stop()
         fake.replay()  # from here on, no upstream: every answer is a look-up
-        samples = {f"{key}{kind}": [] for key, _ in COLD_STARTS
+        samples = {f"{key}{kind}": [] for key in commands
                    for kind in ("", "_floor", "_cpu", "_floor_cpu")}
+        imports = {key: [] for key in commands}
         for _ in range(ROUNDS):
-            for key, (handler_args, lambda_env, floor_args) in commands.items():
-                floor_result = run(*floor_args, environment=env)
+            for key, _name in COLD_STARTS:
+                floor_result = run(*commands[key][2], environment=env)
                 samples[f"{key}_floor"].append(floor_result["seconds"])
                 samples[f"{key}_floor_cpu"].append(floor_result["cpu_seconds"])
-                result = run(*handler_args, environment=lambda_env)
-                _answered(key, result["response"])
-                samples[key].append(result["seconds"])
-                samples[f"{key}_cpu"].append(result["cpu_seconds"])
-                imports[key].append(result["import_seconds"])
-                report[f"{key}_modules_loaded"] = result["modules"]
+                for variant in (key, f"{key}_before"):
+                    if variant not in commands:
+                        continue
+                    handler_args, lambda_env, _ = commands[variant]
+                    result = run(*handler_args, environment=lambda_env)
+                    _answered(key, result["response"])
+                    samples[variant].append(result["seconds"])
+                    samples[f"{variant}_cpu"].append(result["cpu_seconds"])
+                    imports[variant].append(result["import_seconds"])
+                    report[f"{variant}_modules_loaded"] = result["modules"]
+        if os.environ.get("BENCH_COLD_PROFILE"):
+            _profile_cold_starts(Path(os.environ["BENCH_COLD_PROFILE"]), child, commands, env)
         if fake.unanswered:
             raise RuntimeError(f"calls the recording did not cover: {sorted(set(fake.unanswered))}")
         report["fake_aws_answers"] = fake.answered
-    for key, _ in COLD_STARTS:
+    for key in commands:
+        base = key.removesuffix("_before")
+        samples[f"{key}_floor"], samples[f"{key}_floor_cpu"] = (samples[f"{base}_floor"],
+                                                                samples[f"{base}_floor_cpu"])
         median, floor = statistics.median(samples[key]), statistics.median(samples[f"{key}_floor"])
         report[f"{key}_cold_start_seconds_median"] = round(median, 4)
         report[f"{key}_import_seconds_median"] = round(statistics.median(imports[key]), 4)
@@ -493,6 +537,40 @@ def local_notify_latency() -> dict:
             "events_batching_window_seconds": window}
 
 
+def describe_cold_starts(f: dict) -> list[str]:
+    lines = []
+    for key, label in (("api", "API"), ("admin", "admin API"), ("ingest", "ingest")):
+        lines.append(
+            f"  {label} cold start: {f[key + '_cold_start_seconds_median']:.3f} s (import "
+            f"{f[key + '_import_seconds_median']:.3f} s, calls {f[key + '_cold_calls']}) vs floor "
+            f"{f[key + '_floor_seconds_median']:.3f} s (boto3, {f[key + '_floor_calls']}) = "
+            f"{f[key + '_cold_start_ratio']:.2f}x (target <= {TARGETS[key + '_cold_start_ratio']}x, "
+            f"median of {f['rounds']} interleaved rounds; CPU time {f[key + '_cold_start_cpu_ratio']:.2f}x; "
+            f"{f[key + '_modules_loaded']} modules)")
+    return lines
+
+
+def cold_starts_only() -> int:
+    """``python -m bench coldstarts``: section 3 alone, printed (with the load average at its
+    start and end), not written to ``bench/results/latest.json``; ``BENCH_ROUNDS`` rounds."""
+    before = os.getloadavg()
+    figures = cold_starts()
+    after = os.getloadavg()
+    print(f"CivicDesk cold starts (load average {before[0]:.2f} at the start, {after[0]:.2f} at the end)")
+    for line in describe_cold_starts(figures):
+        print(line)
+    for key in ("api", "admin", "ingest"):
+        if f"{key}_before_cold_start_ratio" in figures:
+            print(f"  {key}, the compared checkout: {figures[key + '_before_cold_start_seconds_median']:.3f} s "
+                  f"= {figures[key + '_before_cold_start_ratio']:.2f}x of the same floor (CPU time "
+                  f"{figures[key + '_before_cold_start_cpu_ratio']:.2f}x; "
+                  f"{figures[key + '_before_modules_loaded']} modules)")
+    if os.environ.get("BENCH_COLD_JSON"):
+        Path(os.environ["BENCH_COLD_JSON"]).write_text(json.dumps(
+            {**figures, "load_average": [before, after]}, indent=2) + "\n")
+    return 0
+
+
 def main() -> int:
     started = time.time()
     from bench import cost
@@ -501,6 +579,7 @@ def main() -> int:
     from bench.layer import layer_figures
     from bench.local_load import describe as describe_load
     from bench.local_load import local_load
+    from bench.service_level_job import DUE, service_level_job_reads
     from bench.sms import report as sms_report
     from bench.sms import sms_costs
     from bench.stats import describe as describe_stats
@@ -510,7 +589,8 @@ def main() -> int:
 
     figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency(),
                **local_load(), **walks(), **layer_figures(), **sms_costs(),
-               **table_reads(), **console_figures(), **keeping_and_reading()}
+               **table_reads(), **console_figures(), **keeping_and_reading(),
+               **service_level_job_reads()}
     figures.update(cost.summary(figures))
     met = {key: figures[key] <= target for key, target in TARGETS.items() if key in figures}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -544,14 +624,15 @@ def main() -> int:
               f"on {f['case_reads_shape']['many']} ({f['case_items_many']} items in the case), "
               f"{f[key + '_items_read_few']} on {f['case_reads_shape']['few']} "
               f"(target <= {TARGETS[key + '_items_read_many']})")
+    print("  service-level job: " + "; ".join(
+        f"{f[f'service_level_job_read_calls_{n}_due']} read calls "
+        f"{f[f'service_level_job_read_call_log_{n}_due']}, {f[f'service_level_job_items_read_{n}_due']} "
+        f"items read, {f[f'service_level_job_writes_{n}_due']} writes for {n} cases due" for n in DUE)
+        + f" ({f['service_level_job_shape']}: grows with the cases due, not with the table)")
     print(f"  mail pipeline:   {f['mails_per_second']} mails/s on {f['corpus_messages']} messages "
           f"({f['corpus_bytes'] // 1024} KB) in process, AWS faked; {f['outcomes']}, {f['auto_replies']} auto-replies")
-    for key, label in (("api", "API"), ("admin", "admin API"), ("ingest", "ingest")):
-        print(f"  {label} cold start: {f[key + '_cold_start_seconds_median']:.3f} s (import "
-              f"{f[key + '_import_seconds_median']:.3f} s, calls {f[key + '_cold_calls']}) vs floor "
-              f"{f[key + '_floor_seconds_median']:.3f} s (boto3, {f[key + '_floor_calls']}) = "
-              f"{f[key + '_cold_start_ratio']:.2f}x (target <= {TARGETS[key + '_cold_start_ratio']}x, "
-              f"median of {f['rounds']} interleaved rounds; CPU time {f[key + '_cold_start_cpu_ratio']:.2f}x)")
+    for line in describe_cold_starts(f):
+        print(line)
     print(f"  change -> outbox: {f['change_to_outbox_seconds_median']:.2f} s (target <= 2 s; median "
           f"of {len(f['change_to_outbox_seconds'])} status changes in the local runtime, of which "
           f"{f['events_batching_window_seconds']:g} s is the events mapping's batching window)")
@@ -586,4 +667,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cold_starts_only() if sys.argv[1:] == ["coldstarts"] else main())

@@ -42,6 +42,8 @@ CONSOLE_FILES: dict[str, list[tuple[str, str]]] = {
                               ("dist/MarkerCluster.css", "leaflet/MarkerCluster.css"),
                               ("dist/MarkerCluster.Default.css", "leaflet/MarkerCluster.Default.css"),
                               ("MIT-LICENCE.txt", "leaflet/LICENSE.markercluster")],
+    # The dashboard's charts (loaded by that screen only): the self-contained UMD build.
+    "chart.js": [("dist/chart.umd.min.js", "chart/chart.umd.min.js"), ("LICENSE.md", "chart/LICENSE")],
 }
 TEST_FILES: dict[str, list[tuple[str, str]]] = {
     "axe-core": [("axe.min.js", "axe.min.js"), ("LICENSE", "LICENSE.axe-core")],

@@ -255,11 +255,11 @@ def admin_staff():
 @app.route("/v1/admin/cases", methods=["GET"])
 @api_view
 def admin_queue():
-    from civicdesk.api import case_commands
+    from civicdesk.api import queue_filters
 
     principal, language = _principal(), _language()
-    query = case_commands.queue_filter(app.current_request.query_params)
-    page = wiring.casework_service().queue(principal, query)
+    query = queue_filters.queue_filter(app.current_request.query_params)
+    page = wiring.case_reader().queue(principal, query)
     return _json(case_views.queue_page(page, wiring.municipality_provider().get(), language))
 
 
@@ -278,7 +278,7 @@ def admin_open_case():
 @api_view
 def admin_case(number):
     principal, language = _principal(), _language()
-    found = wiring.casework_service().case(principal, number)
+    found = wiring.case_reader().case(principal, number)
     view = case_views.case_file(found, wiring.municipality_provider().get(), language)
     return _json(view, headers={"ETag": f'"{view["version"]}"'})
 

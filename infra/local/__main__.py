@@ -38,6 +38,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--state-dir",
                         default=env.get("CIVICDESK_STATE_DIR", str(DEFAULT_STATE_DIR)),
                         help="where data, mail and snapshots are kept (default %(default)s)")
+    parser.add_argument("--no-schedules", action="store_true",
+                        help="run the scheduled jobs on demand only (POST /_local/schedules/"
+                             "<name>), never on their schedules: the end-to-end tests")
     return parser.parse_args(argv)
 
 
@@ -69,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
 
     runtime = LocalRuntime(http_port=args.http_port, aws_port=args.aws_port,
-                           smtp_port=args.smtp_port, state_dir=args.state_dir)
+                           smtp_port=args.smtp_port, state_dir=args.state_dir,
+                           run_schedules=not args.no_schedules)
     try:
         runtime.start()
     except (StartupError, StateError) as error:

@@ -119,3 +119,58 @@ def test_the_staff_case_service_builds_its_messaging_ports_on_first_use():
                  "civicdesk.adapters.phones")
     assert _loaded(built, messaging) == []
     assert "civicdesk.adapters.phones" in used
+
+
+def _built(statements: str) -> list[str]:
+    """The modules loaded, in a fresh interpreter with a Lambda's environment and no AWS
+    endpoint, once ``statements`` ran (building what a route builds: no AWS call is made)."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("AWS_", "POWERTOOLS_", "CIVICDESK_"))}
+    env.update({"PYTHONPATH": str(ROOT / "functions" / "shared"), "AWS_REGION": "eu-central-1",
+                "CIVICDESK_CASES_TABLE": "cases", "CIVICDESK_PUBLIC_URL": "https://portal.test",
+                "CIVICDESK_MAIL_DOMAIN": "demo.test"})
+    probe = f"import json, sys\n{statements}\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                         check=True, timeout=120)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+#: Other aggregates' domains and the records of ports a read does not pass: a frozen dataclass
+#: costs about a millisecond to create, and these held a third of the public API's.
+OTHER_AGGREGATES = ("civicdesk.domain.feed", "civicdesk.domain.delivery", "civicdesk.domain.inbound",
+                    "civicdesk.services.port_records")
+#: What the changes, the intake and the messaging of case work bring.
+CASEWORK_WRITES = ("civicdesk.services.case_commands", "civicdesk.services.casework_changes",
+                   "civicdesk.services.casework_intake", "civicdesk.services.casework_messages",
+                   "civicdesk.domain.case_changes", "civicdesk.domain.routing",
+                   "civicdesk.adapters.dynamodb.mail")
+
+
+def test_tracking_a_case_builds_only_the_case_read():
+    """The public API's cold request (tracking) builds the case service, its repository and the
+    tracking view; none of the other aggregates' classes, nor the staff's."""
+    modules = _built("from civicdesk import wiring\n"
+                     "wiring.case_service(); wiring.case_repository(); wiring.config_repository()\n"
+                     "import civicdesk.api.case_views")
+    assert "civicdesk.adapters.dynamodb.cases" in modules  # the probe built the read
+    assert _loaded(modules, OTHER_AGGREGATES + CASEWORK_WRITES + ("jinja2", "civicdesk.mailparse")) == []
+
+
+def test_reading_a_queue_builds_the_reads_of_case_work_alone():
+    """The admin API's cold request (a queue page) parses its filter and reads through the
+    case-work service's reads only: no command of a change, no intake or messaging."""
+    modules = _built("from civicdesk import wiring\n"
+                     "wiring.case_reader(); wiring.config_repository()\n"
+                     "import civicdesk.api.queue_filters, civicdesk.api.case_views")
+    assert "civicdesk.adapters.dynamodb.queues" in modules
+    assert _loaded(modules, OTHER_AGGREGATES + CASEWORK_WRITES + ("jinja2",)) == []
+
+
+def test_the_ports_records_are_built_on_first_use():
+    modules = _built("from civicdesk.services.ports import DuplicateSubmission, MetricsSink")
+    assert _loaded(modules, ("civicdesk.services.port_records", "civicdesk.services.queue_query")) == []
+    from civicdesk.services import port_records, ports, queue_query
+
+    assert ports.QueueQuery is queue_query.QueueQuery and ports.CaseUpdate is port_records.CaseUpdate
+    with pytest.raises(AttributeError):
+        ports.NoSuchRecord  # noqa: B018 - the attribute access is the test

@@ -232,6 +232,10 @@ class StubHandler(WebHandler):
             return self.send_json(200, municipality(lang))
         if url.path == "/v1/public/categories":
             return self.send_json(200, categories(lang))
+        if url.path == "/v1/public/stats":  # stats.html (its own test runs on the runtime)
+            return self.send_json(200, {"from": "2025-12-02", "to": "2026-12-01", "minimum_count": 3,
+                                        "minimum_for_median": 5, "opened": [], "resolved": [],
+                                        "status_changes": [], "resolution": []})
         match = re.fullmatch(r"/v1/public/cases/([^/]+)", url.path)
         if match:
             number = unquote(match.group(1))
@@ -662,7 +666,7 @@ def test_every_page_is_drawn_in_the_one_shared_frame(b, stub):
     open_page(b, f"{stub.base}/index.html?lang=cs")
     texts = module_export(b, "i18n.js", "m.STRINGS.cs")
     for name, current in (("index.html", "index.html"), ("track.html", "track.html"),
-                          ("subscription.html", None)):
+                          ("stats.html", "stats.html"), ("subscription.html", None)):
         open_page(b, f"{stub.base}/{name}?lang=cs")
         frame = b.execute_script("""
             const menu = document.querySelector('body > header.site-header nav.site-nav');
@@ -683,7 +687,8 @@ def test_every_page_is_drawn_in_the_one_shared_frame(b, stub):
         assert frame == {
             "first": "skip-link", "skip": texts["skipLink"], "brand": "Obec Demo", "menu": texts["navLabel"],
             "links": [["index.html?lang=cs", texts["navReport"], "page" if current == "index.html" else None],
-                      ["track.html?lang=cs", texts["navTrack"], "page" if current == "track.html" else None]],
+                      ["track.html?lang=cs", texts["navTrack"], "page" if current == "track.html" else None],
+                      ["stats.html?lang=cs", texts["navStats"], "page" if current == "stats.html" else None]],
             "language": texts["langLabel"], "languages": len(LANGS),
             "footers": 1, "footer": texts["footerText"], "live": 1,
         }, name
@@ -699,7 +704,7 @@ def test_pages_share_one_head_and_hold_no_copy_of_the_frame():
 
     shared = [line for line in head("index.html")[1:] if not line.startswith(("<title>", "<script"))]
     pages = sorted(path.name for path in WEB_DIR.glob("*.html"))
-    assert pages == ["api.html", "index.html", "subscription.html", "track.html"]
+    assert pages == ["api.html", "index.html", "stats.html", "subscription.html", "track.html"]
     for name in pages:
         lines = head(name)
         assert [line for line in lines if line in shared] == shared, name

@@ -51,7 +51,7 @@ class RuntimeProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "infra.local", "--http-port", str(self.http_port),
              "--aws-port", str(self.aws_port), "--smtp-port", str(self.smtp_port),
-             "--state-dir", str(state_dir)],
+             "--state-dir", str(state_dir), "--no-schedules"],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
     def output(self) -> str:
@@ -173,5 +173,7 @@ def restartable(directory: Path, kind: type[RuntimeProcess] = RuntimeProcess,
 
 def in_process(directory: Path) -> LocalRuntime:
     """The runtime in this process on free ports with its state in ``directory / "state"``;
-    use it as a context manager (which starts and stops it)."""
-    return LocalRuntime(http_port=0, aws_port=0, smtp_port=0, state_dir=directory / "state")
+    use it as a context manager (which starts and stops it). Its scheduled jobs run on demand
+    only: a service-level run on the clock would add entries and mails to a test's cases."""
+    return LocalRuntime(http_port=0, aws_port=0, smtp_port=0, state_dir=directory / "state",
+                        run_schedules=False)

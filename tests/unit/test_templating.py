@@ -19,7 +19,7 @@ from civicdesk.domain.subscriptions import (
     new_subscription_token,
     unsubscribe_url,
 )
-from civicdesk.rendering import templating
+from civicdesk.rendering import templating, working_duration
 from civicdesk.rendering.i18n import catalogue, translate
 from civicdesk.rendering.templating import MAIL_KINDS, SMS_KINDS, RenderedMail, render_mail, render_sms
 
@@ -103,6 +103,8 @@ def mail_context(kind: str, language: str, *, unsubscribe: bool = True, filled: 
         "map_url": "https://www.openstreetmap.org/?mlat=44.007100&mlon=20.910500#map=18/44.007100/20.910500",
         "received_at": "21.11.2026 09:30", "reason": w["reason"],
         "escalated_by": w["operator"], "level": 2, "legal_due": "15.12.2026",
+        "clock_name": translate(language, "clock.first_reaction"), "due_at": "21.11.2026 10:00",
+        "time_left": working_duration(language, 25),
     }
     context = {**common, **{key: own[key] for key in templating._MAIL_OWN[kind]}}
     if not filled:

@@ -10,6 +10,7 @@ import { h } from './dom.js';
 const MENU = [
   { href: 'index.html', key: 'navReport', keepLang: true },
   { href: 'track.html', key: 'navTrack', keepLang: true },
+  { href: 'stats.html', key: 'navStats', keepLang: true },
   { href: 'api.html', key: 'navApi', keepLang: false, onlyOnItsPage: true },
 ];
 

@@ -149,6 +149,14 @@ def job_runner(lease_seconds: float = 900.0):
     return JobRunner(job_run_ledger(), lease=timedelta(seconds=lease_seconds))
 
 
+@lru_cache(maxsize=1)
+def service_level_job():
+    """The service-level job (``functions/sla/``): the due-time index and the case's write."""
+    from .services.service_level_job import ServiceLevelJob
+
+    return ServiceLevelJob(due_cases(), case_repository(), municipality_provider())
+
+
 # -- services ------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
@@ -293,6 +301,16 @@ def casework_service():
                            _deferred(staff_directory), PowertoolsMetricsSink(), settings().public_url,
                            phones=_deferred(phone_numbers), links=tracking_links(),
                            due=due_cases())
+
+
+@lru_cache(maxsize=1)
+def case_reader():
+    """The case-work service's reads alone (a queue page, a case file): the admin API's
+    usual first request builds neither the intake, the changes nor the messaging."""
+    from .services.casework_queries import CaseReader
+
+    return CaseReader(case_repository(), queue_repository(), municipality_provider(),
+                      due=due_cases())
 
 
 @lru_cache(maxsize=1)
@@ -458,14 +476,14 @@ def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding)."""
     settings.cache_clear()
     for factory in (aws_client, _tables_configured, case_repository, due_cases, queue_repository,
-                    job_run_ledger,
+                    job_run_ledger, service_level_job,
                     mail_repository, quarantine_repository, config_repository, case_facts,
                     recipient_repository, subscription_repository, notification_repository,
                     municipality_provider, mailer, case_service, public_info_service,
                     feed_service, follower_service, delivery_feedback_service, suppression_admin,
                     blob_store, case_attachments, organisation_info,
                     email_intake_service, staff_directory, sms_sender,
-                    phone_numbers, casework_service, staff_service, staff_standing, quarantine_admin,
+                    phone_numbers, casework_service, case_reader, staff_service, staff_standing, quarantine_admin,
                     event_publisher, notification_service, link_keys, tracking_links,
                     console_info, saved_view_service, language_service, canned_reply_service,
                     board_service, search_index, search_service, statistics_store,

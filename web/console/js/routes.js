@@ -35,6 +35,7 @@ export const ROUTES = [
   { path: '/search', screen: lazy(() => import('./screens/search.js'), 'SearchScreen'), allowed: (can) => can('case.view') },
   { path: '/board', screen: lazy(() => import('./screens/board.js'), 'BoardScreen'), nav: 'nav.board', order: 20, allowed: (can) => can('feed.view') },
   { path: '/map', screen: lazy(() => import('./screens/casemap.js'), 'CaseMapScreen'), nav: 'nav.map', order: 30, allowed: (can) => can('case.view') },
+  { path: '/stats', screen: lazy(() => import('./screens/stats.js'), 'StatsScreen'), nav: 'nav.stats', order: 35, allowed: (can) => can('stats.view') },
   { path: '/staff', screen: lazy(() => import('./screens/staff.js'), 'StaffScreen'), nav: 'nav.staff', order: 40, allowed: (can) => can('staff.list') },
   { path: '/canned-replies', screen: lazy(() => import('./screens/canned_replies.js'), 'CannedRepliesScreen'), nav: 'nav.canned_replies', order: 50, allowed: (can) => can('case.reply') || can('canned_reply.manage') },
   { path: '/quarantine', screen: lazy(() => import('./screens/quarantine.js'), 'QuarantineScreen'), nav: 'nav.quarantine', order: 60, allowed: (can) => can('quarantine.view') },

@@ -8,8 +8,6 @@ lists both.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
 from ..domain.cases import CaseType, Channel, Contact, Location, Status
 from ..domain.errors import FieldError, ValidationError
 from ..services.case_commands import (
@@ -23,12 +21,12 @@ from ..services.case_commands import (
     Merge,
     OpenPublicCase,
     OpenStaffCase,
-    QueueFilter,
     Refer,
     Reply,
     Reroute,
 )
 from . import schemas
+from .queue_filters import queue_filter as queue_filter  # re-exported: its home is queue_filters
 
 
 def _location(value: dict | None) -> Location | None:
@@ -65,30 +63,6 @@ def open_staff_case(payload: object, *, idempotency_key: str | None = None) -> O
         received_at=cleaned.get("received_at"), department=cleaned.get("department"),
         routing_reason=cleaned.get("routing_reason"), public=cleaned.get("public"),
         idempotency_key=idempotency_key, invalid=tuple(errors))
-
-
-def _csv(value: str | None) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(p.strip() for p in (value or "").split(",") if p.strip()))
-
-
-def queue_filter(params: Mapping[str, Any] | None) -> QueueFilter:
-    """A queue's query string."""
-    errors: list[FieldError] = []
-    cleaned = schemas.QUEUE_QUERY.check(dict(params or {}), "", errors) or {}
-    statuses, types = _csv(cleaned.get("status")), _csv(cleaned.get("type"))
-    channels = _csv(cleaned.get("channel"))
-    for name, values, allowed in (("status", statuses, schemas.STATUSES),
-                                  ("type", types, schemas.CASE_TYPES),
-                                  ("channel", channels, tuple(c.value for c in Channel))):
-        if any(v not in allowed for v in values):
-            errors.append(FieldError(name, "not_allowed", {"allowed": ", ".join(allowed)}))
-    return QueueFilter(
-        department=cleaned.get("department"), assignee=cleaned.get("assignee"),
-        state=cleaned.get("state"), statuses=statuses, types=types, channels=channels,
-        categories=_csv(cleaned.get("category")), created_from=cleaned.get("from"),
-        created_to=cleaned.get("to"), descending=cleaned.get("order") == "desc",
-        limit=cleaned.get("limit", 25), cursor=cleaned.get("cursor"), invalid=tuple(errors),
-        view=cleaned.get("view"))
 
 
 # -- changes -------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ..domain.cases import CaseType, EventKind, iso
 from ..domain.municipality import localised as tr_text
 from ..domain.policy import Role
-from ..rendering import translate
+from ..rendering import translate, working_duration
 
 if TYPE_CHECKING:  # annotations only: a route imports the views, not every service they show
     from ..domain.delivery import Recipient
@@ -44,9 +44,13 @@ def timeline_text(kind: str, data: dict, municipality: Municipality, language: s
         params["body"] = tr_text(bodies[data["body_id"]].name, language)
     if "clock" in data:
         params["clock"] = translate(language, f"clock.{data['clock']}")
+    if isinstance(data.get("overdue_minutes"), (int, float)):  # with its plural form
+        params["overdue"] = working_duration(language, int(data["overdue_minutes"]))
     params.setdefault("body", data.get("email", ""))
     params.setdefault("case", data.get("case", ""))
     key = f"event.{kind}"
+    if kind == EventKind.ESCALATED.value and "clock" in data:  # the service-level job's
+        key = "event.escalated.sla"
     if kind == EventKind.NOTIFICATION.value:
         key = f"event.notification.{data.get('outcome', 'sent')}"
         params["audience"] = translate(language, f"audience.{data.get('audience', 'requester')}")

@@ -18,6 +18,8 @@ Rules (``docs/events.md``, "Notifications"):
 * **Department** – a department's mailbox hears of every new case routed to it, and of a case
   rerouted to it later.
 * **Supervisors** – hear of every escalation.
+* **Due soon** – the service-level job's warning (``case.sla_warning``) goes to the assignee, or,
+  to a case nobody is assigned, to its department's mailbox.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ class Audience(str, Enum):
 #: a contract test keeps them equal).
 NOTIFIED_TYPES = (EventType.CASE_OPENED, EventType.STATUS_CHANGED, EventType.RESOLVED,
                   EventType.REOPENED, EventType.ASSIGNED, EventType.ROUTED, EventType.REFERRED,
-                  EventType.MERGED, EventType.ESCALATED, EventType.DEADLINE_EXTENDED)
+                  EventType.MERGED, EventType.ESCALATED, EventType.DEADLINE_EXTENDED,
+                  EventType.SLA_WARNING)
 
 #: Channels through which the mail channel's own auto-reply already confirmed a new case.
 _SELF_CONFIRMING_CHANNELS = ("email",)
@@ -188,4 +191,10 @@ def plan(kind: EventType, entry: TimelineEvent, case: Case,
             intents.append(Intent(Audience.DEPARTMENT, "routed", department=str(department)))
     if kind is EventType.ESCALATED:
         intents.append(Intent(Audience.SUPERVISORS, "escalated"))
+    if kind is EventType.SLA_WARNING:
+        assignee = data.get("assignee") or case.assignee
+        if assignee:
+            intents.append(Intent(Audience.ASSIGNEE, "sla_warning", staff=str(assignee)))
+        elif case.department:
+            intents.append(Intent(Audience.DEPARTMENT, "sla_warning", department=case.department))
     return intents

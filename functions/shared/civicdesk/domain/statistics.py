@@ -252,12 +252,15 @@ def adopt(entry: TimelineEvent, *, department: str, status: str, assignee: str, 
 
 def quantile(buckets: Mapping[int, int], q: float) -> float | None:
     """The ``q`` quantile estimated from bucket counts: linear inside the bucket that holds it
-    (the last, unbounded bucket answers its lower bound); ``None`` without any value.
+    (the last, unbounded bucket answers its lower bound, and bucket 0, which holds only whole
+    minutes of 0, answers 0); ``None`` without any value.
 
     Examples
     --------
     >>> quantile({9: 1, 12: 1, 17: 2}, 0.5)  # 30, 90, 480, 480 minutes: the second, in [64, 91)
     91.0
+    >>> quantile({0: 1}, 0.5)  # resolved outside working hours: 0 working minutes, not 0.5
+    0.0
     >>> quantile({}, 0.5) is None
     True
     """
@@ -271,7 +274,9 @@ def quantile(buckets: Mapping[int, int], q: float) -> float | None:
         if count <= 0:
             continue
         if seen + count >= rank:
-            low = 0 if index == 0 else BUCKET_BOUNDS[index - 1]
+            if index == 0:
+                return 0.0
+            low = BUCKET_BOUNDS[index - 1]
             if index >= len(BUCKET_BOUNDS):
                 return float(low)
             high = BUCKET_BOUNDS[index]

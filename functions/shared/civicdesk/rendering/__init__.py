@@ -12,7 +12,9 @@ cold start.
 
 from typing import TYPE_CHECKING, Any
 
+from .due_texts import breach_reason, local_time
 from .i18n import FALLBACK, catalogue, normalise_language, pick_language, translate
+from .plurals import plural_category, translate_count, working_duration
 
 if TYPE_CHECKING:
     from .notices import case_context, case_mailbox, referral_mail, reply_mail, reply_sms_text, thread_headers
@@ -48,7 +50,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "FALLBACK", "FOLLOWER_CHANGES", "MAIL_KINDS", "MAX_SMS_PARTS", "SMS_KINDS", "RenderedMail",
-    "case_context", "case_mailbox", "catalogue", "normalise_language", "pick_language",
-    "referral_mail", "render_mail", "render_sms", "reply_mail", "reply_sms_text",
-    "thread_headers", "translate",
+    "breach_reason", "case_context", "case_mailbox", "catalogue", "local_time", "normalise_language", "pick_language",
+    "plural_category", "referral_mail", "render_mail", "render_sms", "reply_mail",
+    "reply_sms_text", "thread_headers", "translate", "translate_count", "working_duration",
 ]

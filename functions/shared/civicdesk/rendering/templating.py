@@ -93,6 +93,8 @@ _MAIL_OWN: dict[str, dict[str, bool]] = {
                   "address": True, "coordinates": True, "map_url": True},
     # the last day of the extended legal deadline (a local date) and why
     "deadline_extended": {"legal_due": False, "reason": False},
+    "sla_warning": {"clock_name": False, "due_at": False, "time_left": False, "excerpt": False,
+                    "address": True, "coordinates": True, "map_url": True, "received_at": False},
 }
 _SMS_COMMON = {"municipality": False, "number": False, "tracking_url": True, "status_name": False}
 _SMS_OWN: dict[str, dict[str, bool]] = {

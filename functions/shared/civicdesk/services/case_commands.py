@@ -19,6 +19,9 @@ from ..domain.errors import FieldError
 # cold start does not build the staff's (docs/decisions.md); re-exported here.
 from .public_commands import OpenedCase, OpenPublicCase, TrackedCase, _request
 
+# Reading (a queue page, a case file), likewise: the admin API's first request reads a queue.
+from .query_commands import CaseFile, QueueFilter, QueuePage
+
 __all__ = ["AddNote", "Assign", "CaseChanged", "CaseFile", "ChangeStatus", "Delete", "Escalate",
            "ExtendDeadline",
            "Link", "MessageSent", "Merge", "OpenPublicCase", "OpenStaffCase", "OpenedCase",
@@ -49,31 +52,6 @@ class OpenStaffCase:
     def request(self) -> dict:
         """The submitted fields (the requester's as normalised), for the idempotency record."""
         return _request(self)
-
-
-# -- reading -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """Which cases a queue page lists; ``state`` is ``None`` when the request named none."""
-
-    department: str | None = None
-    assignee: str | None = None  # a username, or ``me``
-    state: str | None = None
-    statuses: tuple[str, ...] = ()
-    types: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    descending: bool = False
-    limit: int = 25
-    cursor: str | None = None
-    invalid: tuple[FieldError, ...] = ()
-    #: ``overdue``: the open cases with a clock past its due time, most overdue first, from
-    #: the due-time index (``None``: the queue by age).
-    view: str | None = None
 
 
 # -- changes -------------------------------------------------------------------------------------
@@ -170,26 +148,6 @@ class Delete:
 
 
 # -- results -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QueuePage:
-    cases: list[Case]
-    next_cursor: str | None
-
-
-@dataclass(frozen=True)
-class CaseFile:
-    """A case with its timeline (internal entries included) and its number of followers.
-
-    The timeline holds the whole history and the latest entries of the delivery trail (the
-    notifications sent, the delivery reports: one per recipient and message); ``trail_complete``
-    is false when earlier trail entries were left out."""
-
-    case: Case
-    timeline: list[TimelineEvent]
-    followers: int
-    trail_complete: bool = True
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,22 @@
-"""Reading cases: a page of a queue, one case with its whole timeline."""
+"""Reading cases: a page of a queue, one case with its whole timeline.
+
+``CaseQueries`` is part of the case-work service; ``CaseReader`` is the same use cases alone,
+built from the three collaborators they read (the admin API's queue and case routes): reading
+does not import the intake, the changes and the messaging behind them."""
 
 from __future__ import annotations
 
-from ..domain.cases import OPEN_STATUSES, Case, Status, parse_number
+from datetime import datetime
+from typing import Callable
+
+from ..domain.cases import OPEN_STATUSES, Case, Status, parse_number, utc_now
 from ..domain.errors import FieldError, ForbiddenError, ValidationError
 from ..domain.municipality import Municipality
 from ..domain.policy import Action, Principal, Scope, allowed, authorise, authorise_case
-from ..domain.service_levels import overdue_clocks
-from .case_commands import CaseFile, QueueFilter, QueuePage
 from .casework_base import CaseworkBase
-from .ports import QueueQuery
+from .municipality import MunicipalityProvider
+from .ports import CaseQueues, CaseworkCases, DueCases, QueueQuery
+from .query_commands import CaseFile, QueueFilter, QueuePage
 
 
 class CaseQueries(CaseworkBase):
@@ -30,6 +37,8 @@ class CaseQueries(CaseworkBase):
         first: one read of the due-time index (``DueCases.cases_due``), the queue's other
         filters applied to the cases read. A cursor makes no sense here (the list changes
         by the minute); ``limit`` bounds it."""
+        from ..domain.service_levels import overdue_clocks  # the overdue view only
+
         if query.cursor or (query.state not in (None, "open")):
             raise ValidationError([FieldError("view", "open_only")])
         now = self._clock()
@@ -77,6 +86,18 @@ class CaseQueries(CaseworkBase):
         assert found is not None  # authorise_case refuses a missing case
         case, events, followers, trail_complete = found
         return CaseFile(case, events, followers, trail_complete)
+
+
+class CaseReader(CaseQueries):
+    """The reading use cases of the case-work service, on their own."""
+
+    def __init__(self, cases: CaseworkCases, queues: CaseQueues, municipality: MunicipalityProvider,
+                 *, due: DueCases, clock: Callable[[], datetime] = utc_now):
+        self._cases = cases
+        self._queues = queues
+        self._municipality = municipality
+        self._due = due
+        self._clock = clock
 
 
 def queue_filter_errors(municipality: Municipality, query: QueueFilter) -> list[FieldError]:

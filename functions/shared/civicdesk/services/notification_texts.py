@@ -14,7 +14,16 @@ from ..domain.redaction import personal_data, redact
 from ..domain.sms import OutgoingSms, fit
 from ..domain.subscriptions import one_click_unsubscribe_url, unsubscribe_url
 from ..domain.threading import case_reply_address
-from ..rendering import case_context, case_mailbox, thread_headers, translate
+from ..domain.working_time import working_minutes_between
+from ..rendering import (
+    breach_reason,
+    case_context,
+    case_mailbox,
+    local_time,
+    thread_headers,
+    translate,
+    working_duration,
+)
 from .notification_records import Delivery, NotificationContext
 from .ports import StaffDirectory
 from .tracking_links import TrackingLinks
@@ -120,7 +129,7 @@ class NotificationTexts:
                                 else "status_changed")
             # To a stranger: nobody's address or number, and not the requester's name.
             values["message"] = redact(message, *personal_data(case)) if message else None
-        elif template in ("assigned", "routed", "escalated"):
+        elif template in ("assigned", "routed", "escalated", "sla_warning"):
             values["excerpt"] = _excerpt(case.description)
             location = case.location
             values["address"] = location.address if location else None
@@ -133,8 +142,13 @@ class NotificationTexts:
                 values["assigned_by"] = _actor_name(entry.actor, self._directory, context.names)
             if template == "escalated":
                 values["reason"] = str(data.get("reason") or "")
+                if data.get("breaches"):  # the service-level job's: in the reader's language
+                    values["reason"] = breach_reason(language, data["breaches"],
+                                                     municipality.time_zone)
                 values["escalated_by"] = _actor_name(entry.actor, self._directory, context.names)
                 values["level"] = int(data.get("level") or 1)
+            if template == "sla_warning":
+                values.update(_due_soon(entry, municipality, language))
         if not citizen:
             values["tracking_url"] = None
         return values
@@ -187,6 +201,17 @@ def _last_day(due: str, municipality: Municipality) -> str:
         return ""
     moment = datetime.strptime(due, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
     return (moment - timedelta(microseconds=1)).astimezone(ZoneInfo(municipality.time_zone)).strftime("%d.%m.%Y")
+def _due_soon(entry: TimelineEvent, municipality: Municipality, language: str) -> dict:
+    """What the warning of a near due time says: which clock, when it is due, and how much
+    working time was left when the job warned."""
+    data = entry.data or {}
+    due = datetime.fromisoformat(str(data["due"]).replace("Z", "+00:00"))
+    levels = municipality.service_levels
+    left = (working_minutes_between(levels.calendar, entry.at, due) if levels is not None
+            else int((due - entry.at).total_seconds() // 60))
+    return {"clock_name": translate(language, f"clock.{data.get('clock')}"),
+            "due_at": local_time(due, municipality.time_zone),
+            "time_left": working_duration(language, max(0, left))}
 
 
 def _format_time(moment: datetime, municipality: Municipality) -> str:

@@ -2,21 +2,43 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterable, Protocol, Sequence
-
-from ..domain.cases import iso
+from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
 
 if TYPE_CHECKING:  # the ports' signatures only: a service imports the ports, not every domain
     from datetime import date
 
-    from ..domain.cases import Case, LinkKey, Status, TimelineEvent
+    from ..domain.cases import Case, LinkKey, TimelineEvent
     from ..domain.delivery import DeliveryReport, Recipient
     from ..domain.inbound import InboundMarker
     from ..domain.mail import OutgoingMail
     from ..domain.subscriptions import Subscription
     from .notification_records import NotificationContext
+    from .port_records import CaseUpdate as CaseUpdate
+    from .port_records import NewCaseAllowance as NewCaseAllowance
+    from .port_records import QuarantineEntry as QuarantineEntry
+    from .port_records import RateLimit as RateLimit
+    from .port_records import StaffMember as StaffMember
+    from .queue_query import QueueQuery as QueueQuery
+
+#: The records the ports pass, by the module that defines them: importable from here as ever but
+#: built on first use (PEP 562). A frozen dataclass costs about a millisecond to create, and a
+#: service that only names a port in its annotations, or raises one of the exceptions below,
+#: should not pay for all of them at cold start (docs/decisions.md, cold starts).
+_RECORDS = {**dict.fromkeys(("CaseUpdate", "NewCaseAllowance", "QuarantineEntry", "RateLimit",
+                             "StaffMember"), "port_records"),
+            "QueueQuery": "queue_query"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _RECORDS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __package__), name)
+    globals()[name] = value
+    return value
 
 
 class DuplicateSubmission(Exception):
@@ -53,87 +75,6 @@ class RateLimited(Exception):
 
 class SenderFlooding(Exception):
     """The sender's mail has opened as many new cases today as the municipality allows."""
-
-
-@dataclass(frozen=True)
-class NewCaseAllowance:
-    """At most ``limit`` new cases from ``sender``'s mail on ``day`` (UTC); the counter may be
-    forgotten after ``expires_at``."""
-
-    sender: str
-    day: date
-    limit: int
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """At most ``limit`` auto-replies to ``sender`` in the hour that starts at ``hour``; the
-    counter may be forgotten after ``expires_at``."""
-
-    sender: str
-    hour: datetime
-    limit: int
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class CaseUpdate:
-    """A change to a case item, applied only if the case still has ``expected_version``."""
-
-    number: str
-    expected_version: int
-    created_at: datetime
-    updated_at: datetime
-    status: Status | None = None
-    add_participants: tuple[str, ...] = ()
-    add_links: tuple[str, ...] = ()
-    #: The case as read, for the feed records of the entries written with the update: its
-    #: department, and its status when ``status`` does not change it.
-    department: str | None = None
-    current_status: Status | None = None
-    #: The case after the update with its clocks recomputed (``service_levels.track``): its
-    #: clocks, first reaction and due-time index keys are written with the update.
-    tracked: Case | None = None
-
-
-@dataclass(frozen=True)
-class QueueQuery:
-    """One page of a staff queue. ``kind`` picks the index: a department's cases, one person's,
-    every case, or the deleted ones; ``partition`` is the department id or the username."""
-
-    kind: str  # "department" | "assignee" | "all" | "deleted"
-    partition: str = ""
-    state: str | None = "open"  # "open" | "closed" | None (both)
-    statuses: tuple[str, ...] = ()
-    types: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    departments: tuple[str, ...] = ()  # a filter, when the index is not the department's
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    descending: bool = False
-    limit: int = 25
-    cursor: str | None = None
-
-
-@dataclass(frozen=True)
-class QuarantineEntry:
-    ses_message_id: str
-    reason: str
-    bucket: str
-    key: str
-    received_at: datetime
-    sender: str | None = None
-    subject: str | None = None
-    recipients: tuple[str, ...] = ()
-    verdicts: dict = field(default_factory=dict)
-    released_at: datetime | None = None
-    released_by: str | None = None
-
-    @property
-    def quarantine_id(self) -> str:
-        return f"{iso(self.received_at)}#{self.ses_message_id}"
 
 
 # -- the cases table: one port per service and repository, each with only what it calls --------
@@ -383,27 +324,6 @@ class MetricsSink(Protocol):
     def mail_failed(self, kind: str) -> None: ...
 
     def mail_received(self, outcome: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class StaffMember:
-    """A staff account as the directory (the Cognito user pool) knows it."""
-
-    username: str
-    user_id: str
-    roles: frozenset
-    departments: frozenset = frozenset()
-    name: str | None = None
-    email: str | None = None
-    language: str | None = None
-    enabled: bool = True
-
-    def to_principal(self):
-        from ..domain.policy import Principal
-
-        return Principal(user_id=self.user_id, username=self.username, roles=self.roles,
-                         departments=self.departments, name=self.name, email=self.email,
-                         language=self.language)
 
 
 class StaffDirectory(Protocol):

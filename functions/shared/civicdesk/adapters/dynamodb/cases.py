@@ -11,7 +11,6 @@ from pynamodb.transactions import TransactWrite
 
 from ...domain.cases import Case, TimelineEvent, format_number
 from ...domain.errors import ConflictError
-from ...domain.subscriptions import SubscriptionRole, SubscriptionState
 from ...services.ports import DuplicateSubmission
 from .conditions import failed_conditions, old_image
 from .items import CaseItem, CounterItem, IdempotencyItem, PendingLinkItem, TimelineItem
@@ -108,6 +107,8 @@ class DynamoCaseRepository:
         entries of its delivery trail merged in, in order, how many confirmed followers it has,
         and whether the trail was shown whole. One ``Query`` for an ordinary case (the trail
         reads newest first, so the read stops after what is shown)."""
+        from ...domain.subscriptions import SubscriptionRole, SubscriptionState
+
         found = read_partition(number, TRAIL_RANGE_END, trail_limit=TRAIL_SHOWN)
         if found is None:
             return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ...domain.cases import OPEN_STATUSES, Status
-from ...domain.delivery import address_key
 
 CASE_PREFIX = "CASE#"
 CASE_SK = "#CASE"
@@ -195,6 +194,8 @@ def filtered_queue_pk(scope_partition: str, dimension: str, value: str) -> str:
 
 def recipient_pk(address: str) -> str:
     """The partition of a recipient: the address's key, never the address itself."""
+    from ...domain.delivery import address_key  # the delivery domain, for its writers only
+
     return recipient_pk_of_key(address_key(address))
 
 
@@ -213,6 +214,8 @@ def report_sk(at: str, report_key: str) -> str:
 
 def suppression_sk(suppressed_at: str, address: str) -> str:
     """GSI3's sort key of a suppressed address: newest suppression last, the key for ties."""
+    from ...domain.delivery import address_key
+
     return f"{suppressed_at}#{address_key(address)}"
 
 

@@ -1,19 +1,29 @@
-"""Domain objects <-> items of the cases table: the one translation every repository uses."""
+"""Domain objects <-> items of the cases table: the one translation every repository uses.
+
+The domain modules of the other aggregates (delivery, the feed, inbound marks, subscriptions)
+and the ports' records are imported by the functions that map them: a cold start that reads a
+case (the public API's tracking) does not create their classes (docs/decisions.md, cold starts).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.expressions.update import Action
 
-from ...domain.cases import Case, CaseClock, CaseType, Channel, Contact, EventKind, Location, Status, TimelineEvent, iso
-from ...domain.delivery import DeliveryStatus, Recipient, Suppression, SuppressionReason
-from ...domain.feed import FeedEntry, feed_day, feed_record, position_of
-from ...domain.inbound import InboundMarker
-from ...domain.service_levels import next_due
-from ...domain.subscriptions import Subscription, SubscriptionRole, SubscriptionState
-from ...services.ports import CaseUpdate, QuarantineEntry
+from ...domain.cases import (
+    Case,
+    CaseClock,
+    CaseType,
+    Channel,
+    Contact,
+    EventKind,
+    Location,
+    Status,
+    TimelineEvent,
+    iso,
+)
 from .items import (
     CaseItem,
     InboundItem,
@@ -52,12 +62,17 @@ from .keys import (
 )
 from .search_entries import geo_keys, search_digest
 
+if TYPE_CHECKING:
+    from ...domain.delivery import Recipient
+    from ...domain.feed import FeedEntry
+    from ...domain.inbound import InboundMarker
+    from ...domain.subscriptions import Subscription
+    from ...services.ports import CaseUpdate, QuarantineEntry
+
 #: Timeline entries of the delivery trail (``keys.trail_sk``): one per recipient and message,
 #: so many per event on a followed case; every other kind is the case's history.
 TRAIL_KINDS = frozenset({EventKind.NOTIFICATION, EventKind.DELIVERY_REPORT})
 
-#: Delivery status -> the recipient item's counter of it.
-DELIVERY_COUNTERS = {status: f"{status.value}_count" for status in DeliveryStatus}
 
 
 def parse_time(value: str) -> datetime:
@@ -173,6 +188,8 @@ def map_to_clock(stored: dict | None) -> CaseClock:
 def due_keys(case: Case) -> dict[str, str]:
     """The case's keys in the due-time index (GSI7): the nearest due time of a running clock
     not yet breached (``service_levels.next_due``); none when there is none."""
+    from ...domain.service_levels import next_due  # the due-time index keys of a written case
+
     due = next_due(case)
     if due is None or case.deleted:
         return {}
@@ -262,6 +279,8 @@ def event_to_item(event: TimelineEvent, *, department: str | None = None,
                   status: str | None = None, assignee: str | None = None) -> TimelineItem:
     """The timeline item, with its place in the feed index (GSI4). ``department``, ``status``
     and ``assignee`` are the case's after the entry, when the writer has the case at hand."""
+    from ...domain.feed import feed_day, feed_record, position_of
+
     at = iso(event.at)
     sort_key = (trail_sk if event.kind in TRAIL_KINDS else history_sk)(at, event.event_id)
     return TimelineItem(PK=case_pk(event.case_number), SK=sort_key,
@@ -294,6 +313,8 @@ def timeline_entry_from_image(image: dict | None) -> TimelineEvent | None:
 
 def raw_to_feed_entry(raw: dict) -> FeedEntry:
     """A feed entry from a raw item of the feed index (which projects only what it shows)."""
+    from ...domain.feed import FeedEntry
+
     item = TimelineItem.from_raw_data(raw)
     record = item.feed.as_dict() if item.feed else {}
     return FeedEntry(position=item.GSI4SK, case_number=item.number, at=parse_time(item.at),
@@ -314,6 +335,8 @@ def marker_to_item(marker: InboundMarker, expires_at: datetime) -> InboundItem:
 
 def marker_from_image(ses_message_id: str, image: dict) -> InboundMarker:
     """The marker a cancelled transaction returned (raw attribute values)."""
+    from ...domain.inbound import InboundMarker
+
     return InboundMarker(ses_message_id=ses_message_id,
                          number=(image.get("number") or {}).get("S"),
                          reply_wanted=bool((image.get("reply_wanted") or {}).get("BOOL")),
@@ -338,6 +361,8 @@ def quarantine_to_item(entry: QuarantineEntry) -> QuarantineItem:
 
 
 def item_to_quarantine(item: QuarantineItem) -> QuarantineEntry:
+    from ...services.ports import QuarantineEntry
+
     return QuarantineEntry(ses_message_id=item.ses_message_id, reason=item.reason,
                            bucket=item.bucket, key=item.key, sender=item.sender,
                            subject=item.subject, recipients=tuple(str(r) for r in item.recipients or ()),
@@ -361,6 +386,8 @@ def subscription_to_item(subscription: Subscription, expires_at: datetime | None
 
 
 def item_to_subscription(item: SubscriptionItem) -> Subscription:
+    from ...domain.subscriptions import Subscription, SubscriptionRole, SubscriptionState
+
     return Subscription(case_number=item.number, email=item.email,
                         role=SubscriptionRole(item.role), language=item.language,
                         state=SubscriptionState(item.state), token=item.token,
@@ -369,14 +396,23 @@ def item_to_subscription(item: SubscriptionItem) -> Subscription:
                         unsubscribed_at=_time_or_none(item.unsubscribed_at))
 
 
+def delivery_counters() -> dict:
+    """Delivery status -> the recipient item's counter of it."""
+    from ...domain.delivery import DeliveryStatus
+
+    return {status: f"{status.value}_count" for status in DeliveryStatus}
+
+
 def item_to_recipient(item: RecipientItem) -> Recipient:
+    from ...domain.delivery import DeliveryStatus, Recipient, Suppression, SuppressionReason
+
     suppression = None
     if item.suppression_reason:
         suppression = Suppression(SuppressionReason(item.suppression_reason),
                                   _time_or_none(item.suppressed_at) or datetime.now(timezone.utc),
                                   item.suppressed_message_id, item.suppressed_case)
     counts = {status.value: int(getattr(item, attribute) or 0)
-              for status, attribute in DELIVERY_COUNTERS.items()}
+              for status, attribute in delivery_counters().items()}
     return Recipient(address=item.address, counts=counts,
                      last_status=DeliveryStatus(item.last_status) if item.last_status else None,
                      last_at=_time_or_none(item.last_at), last_message_id=item.last_message_id,

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pynamodb.expressions.condition import Condition
 
 from ...domain.cases import Case, iso
-from ...domain.feed import FeedEntry
-from ...services.ports import QueueQuery
 from .cursors import decode_cursor, encode_cursor
 from .items import CaseItem, QueueEntryItem, TimelineItem
 from .keys import (
@@ -32,6 +31,10 @@ from .mappers import item_to_case, raw_to_feed_entry
 from .migrations import queue_entries_complete
 from .session import table_connection
 from .table import QUEUE_INDEXES, FeedIndex, FilteredQueueIndex
+
+if TYPE_CHECKING:  # annotations only: reading a queue creates no feed entries
+    from ...domain.feed import FeedEntry
+    from ...services.ports import QueueQuery
 
 #: The most ``Query`` calls one page makes to fill itself (a filtered page of a long queue
 #: whose matches are rare may come back short, with a cursor).

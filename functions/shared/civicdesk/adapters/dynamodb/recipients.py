@@ -28,7 +28,7 @@ from .keys import (
     report_sk,
     suppression_sk,
 )
-from .mappers import DELIVERY_COUNTERS, event_to_item, item_to_recipient
+from .mappers import delivery_counters, event_to_item, item_to_recipient
 from .session import table_connection
 from .table import SUPPRESSION_INDEX, TableItem
 
@@ -81,7 +81,7 @@ class DynamoRecipientRepository:
         R = RecipientItem
         actions = [R.entity.set(RecipientItem), R.address.set(report.address),
                    R.created_at.set(R.created_at | now), R.updated_at.set(now),
-                   getattr(R, DELIVERY_COUNTERS[report.status]).add(1)]
+                   getattr(R, delivery_counters()[report.status]).add(1)]
         if update_last:
             actions += [R.last_status.set(report.status.value), R.last_at.set(at),
                         R.last_message_id.set(report.message_id)]
