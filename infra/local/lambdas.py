@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
+from infra.local import iam
 from infra.local.template import FunctionSpec
 
 log = logging.getLogger("civicdesk.local")
@@ -112,11 +113,17 @@ class LocalFunction:
     A Lambda execution environment handles one invocation at a time, and handlers rely on it
     (Chalice keeps ``app.current_request`` on the app object). The HTTP server is threaded, so
     invocations of one function are serialised here, like a function with one warm container.
+
+    With an ``identity`` (``infra.local.iam``), every AWS call the handler makes is checked
+    against the function's IAM statements while it runs: every invocation passes here (the
+    API, the pollers, the asynchronous invoker, the schedules, the redrive).
     """
 
     def __init__(self, spec: FunctionSpec, handler: Callable[[dict, Any], Any], *,
-                 physical_name: str, region: str, account_id: str):
+                 physical_name: str, region: str, account_id: str,
+                 identity: iam.FunctionIdentity | None = None):
         self.spec = spec
+        self.identity = identity
         self.physical_name = physical_name
         self._handler = handler
         self._region = region
@@ -129,9 +136,11 @@ class LocalFunction:
             context = LambdaContext(self.physical_name, self.spec.memory_size, self.spec.timeout,
                                     self._region, self._account_id, request_id)
             started = time.monotonic()
+            token = iam.CURRENT.set(self.identity)
             try:
                 return self._handler(event, context)
             finally:
+                iam.CURRENT.reset(token)
                 elapsed = time.monotonic() - started
                 if elapsed > self.spec.timeout:
                     # Not enforced (a thread cannot be killed), but Lambda would have.

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from infra.local import aws, banner, cognito, firehose, inspection, persistence, redrive, ses_events, state
+from infra.local import aws, banner, cognito, firehose, iam, inspection, persistence, redrive, ses_events, state
 from infra.local.api_config import cognito_authorizers, gateway_responses
 from infra.local.apigateway import ApiRoute, RouteTable
 from infra.local.asyncinvoke import LOCAL_RETRY_DELAYS, AsyncInvoker, async_invoke_config
@@ -70,7 +70,8 @@ class LocalRuntime:
                  config_dir: Path = CONFIG_DIR, web_dir: Path = WEB_DIR,
                  smtp_port: int = DEFAULT_SMTP_PORT,
                  retry_delays: tuple[float, ...] = LOCAL_RETRY_DELAYS,
-                 demo_users: Path = cognito.DEMO_USERS, run_schedules: bool = True):
+                 demo_users: Path = cognito.DEMO_USERS, run_schedules: bool = True,
+                 enforce_iam: bool | None = None):
         self.state_dir = Path(state_dir).resolve()
         self._requested_http_port = http_port
         self._requested_aws_port = aws_port
@@ -107,6 +108,12 @@ class LocalRuntime:
         self.staff_pool: cognito.UserPool | None = None
         self.staff_client: cognito.UserPoolClient | None = None
         self.demo_users: tuple[cognito.DemoUser, ...] = ()
+        #: Whether each function's AWS calls are checked against its IAM statements
+        #: (``infra.local.iam``): on unless ``enforce_iam=False`` or ``CIVICDESK_LOCAL_IAM=off``.
+        self.enforce_iam = iam.enabled(os.environ) if enforce_iam is None else enforce_iam
+        #: Every call a function made that its IAM statements do not allow (``iam.Denial``).
+        self.iam_denials: list[iam.Denial] = []
+        self._denials_lock = threading.Lock()
 
     # -- addresses -----------------------------------------------------------------------------
 
@@ -222,6 +229,9 @@ class LocalRuntime:
     def _start_moto(self) -> None:
         """moto, and every AWS client of this process pointed at it before any is created."""
         self._moto = aws.start_moto(self._requested_aws_port, self._after_aws_request)
+        if self.enforce_iam:
+            # Before any client is made: every botocore session checks its calls from now on.
+            iam.install()
         self._saved_environ = dict(os.environ)
         aws.clear_conflicting_environment()
         os.environ.update(aws.client_environment(self._moto.endpoint_url))
@@ -297,11 +307,40 @@ class LocalRuntime:
     def _load_functions(self) -> None:
         """The functions, imported now so that an import error stops the start, not a
         request."""
+        identities = self._iam_identities() if self.enforce_iam else {}
         for logical_id, spec in self._template.functions().items():
             handler = load_handler(spec, self._template.layer_dirs(spec))
             self._functions[logical_id] = LocalFunction(
                 spec, handler, physical_name=f"{aws.NAME_PREFIX}-{logical_id}",
-                region=aws.REGION, account_id=aws.ACCOUNT_ID)
+                region=aws.REGION, account_id=aws.ACCOUNT_ID,
+                identity=identities.get(logical_id))
+
+    def _iam_identities(self) -> dict[str, iam.FunctionIdentity]:
+        """Each function's IAM statements, compiled once (``infra.local.iam``)."""
+        ref = iam.policy_resolver(self.resources, self._ref, aws.REGION, aws.ACCOUNT_ID)
+        arns = iam.ArnBuilder(aws.REGION, aws.ACCOUNT_ID,
+                              secrets={arn.split(":", 6)[6].rsplit("-", 1)[0]: arn
+                                       for arn in self.resources.secrets.values()},
+                              mail_identities=tuple(self.resources.mail_identities))
+        expression = iam.template_expressions(self._template, ref)
+        identities = {}
+        for logical_id in self._template.functions():
+            try:
+                policy = iam.compile_policy(self._template, logical_id, ref,
+                                            account_id=aws.ACCOUNT_ID, name_prefix=aws.NAME_PREFIX)
+            except ValueError as error:  # iam.PolicyTemplateError, or a value it cannot resolve
+                raise StartupError(f"template.yaml: {logical_id}: {error}") from None
+            identities[logical_id] = iam.FunctionIdentity(policy, arns, expression,
+                                                          self._record_denial)
+        return identities
+
+    def _record_denial(self, denial: iam.Denial) -> None:
+        """A call IAM would deny on AWS: kept for the tests and logged, since the function
+        may swallow the error."""
+        with self._denials_lock:
+            self.iam_denials.append(denial)
+        log.error("IAM: %s denied %s on %s (%s): %s", denial.function, denial.action,
+                  denial.resource, denial.operation, denial.hint)
 
     def _set_up_mail_receiving(self) -> None:
         """The receipt rules, and the asynchronous invocation of the functions they invoke

@@ -41,6 +41,12 @@ def template_with_probe() -> Template:
     document["Resources"].update({
         "JobProbeFunction": {"Type": "AWS::Serverless::Function", "Properties": {
             "CodeUri": "tests/fixtures/functions/job_probe/", "Handler": "app.handler",
+            # The job-run ledger's items (claims, outcomes, effects) in the cases table, as
+            # every scheduled job's role needs (the runtime enforces it: infra/local/iam.py).
+            "Policies": [{"Statement": [{
+                "Sid": "JobRunLedger", "Effect": "Allow",
+                "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                "Resource": _Tag("GetAtt", "CasesTable.Arn")}]}],
             "EventInvokeConfig": {"MaximumRetryAttempts": 1, "DestinationConfig": {"OnFailure": {
                 "Type": "SQS", "Destination": _Tag("GetAtt", "JobsDeadLetterQueue.Arn")}}}}},
         "JobProbeScheduleRole": {"Type": "AWS::IAM::Role", "Properties": {}},
