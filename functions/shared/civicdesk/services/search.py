@@ -4,7 +4,7 @@ of cases in a box; open cases near a point (duplicate suggestions).
 Every answer respects access as the queues do: a role limited to its departments finds only
 their cases, and deleted cases are never found. Every read is a ``Query`` or ``BatchGetItem``
 on an index made for it, and each answer makes a bounded number of them
-(``docs/data-model.md``, patterns 26-29).
+(``docs/data-model.md``, patterns 31-34).
 """
 
 from __future__ import annotations

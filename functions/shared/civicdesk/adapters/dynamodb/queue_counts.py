@@ -1,6 +1,6 @@
 """Counting queues with ``Select=COUNT`` on the partitions their pages read (no item leaves
 DynamoDB), and the supervisors' board's read of a department's open cases that someone works
-on (``docs/data-model.md``, patterns 26-28)."""
+on (``docs/data-model.md``, patterns 28-29)."""
 
 from __future__ import annotations
 

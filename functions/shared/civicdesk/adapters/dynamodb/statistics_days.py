@@ -1,6 +1,6 @@
 """What the nightly statistics job reads and writes in the cases table
 (``services.stats_nightly.NightlyStatisticsStore``; ``docs/data-model.md``, "Statistics",
-patterns 34-35): the day's cells, the departments' running open counts, the day's changed cases
+patterns 43-44): the day's cells, the departments' running open counts, the day's changed cases
 from the feed index (GSI4), each sampled case's claims and kept state, and the closed day.
 Raw client calls, as ``statistics.py`` (the open counts' attribute names are data)."""
 
