@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 from datetime import date, datetime, timedelta
 from typing import Callable, Mapping, Protocol
 
@@ -142,7 +143,7 @@ class WeeklyReport:
             assert member.email is not None
             mail = self._compose(member, figures, municipality)
             key = effect_key("weekly", figures.week.start.isoformat(), member.email.lower())
-            if job.once(key, lambda mail=mail: self._mailer.send(mail)):
+            if job.once(key, partial(self._mailer.send, mail)):
                 sent += 1
         job.outcome.update({"week": figures.week.start.isoformat(), "recipients": len(recipients),
                             "sent": sent, "overdue": figures.overdue})
