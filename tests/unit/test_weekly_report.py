@@ -4,6 +4,7 @@ at the run's time; each mail once per recipient and week however often the job r
 
 from __future__ import annotations
 
+import copy
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -82,11 +83,21 @@ def supervisor(username: str, language: str | None, **changes) -> StaffMember:
                        email=f"{username}@demo.rs", language=language, **changes)
 
 
+def with_heads(document: dict, heads: dict[str, str], *, on: bool = True) -> dict:
+    document = copy.deepcopy(document)
+    document["weekly_report_to_heads"] = on
+    for department in document["departments"]:
+        if department["id"] in heads:
+            department["head"] = heads[department["id"]]
+    return document
+
+
 class World:
-    def __init__(self):
+    def __init__(self, document: dict | None = None):
         self.cells = FakeCells()
         self.repo = InMemoryCaseworkRepository()
-        self.municipality = MunicipalityProvider(InMemoryConfigRepository(load_config_dir(CONFIG_DIR)))
+        self.municipality = MunicipalityProvider(InMemoryConfigRepository(
+            document if document is not None else load_config_dir(CONFIG_DIR)))
         self.now = datetime(2026, 12, 4, 8, 0, tzinfo=timezone.utc)
         self.casework = CaseworkService(
             self.repo, self.repo, self.repo, self.municipality, FakeMailer(), FakeSmsSender(),
@@ -267,3 +278,61 @@ def test_the_reports_are_read_twice_a_run_whatever_the_recipients(world):
     world.run()
     # each week's report: one read of its plan (the fake answers a plan in one call)
     assert world.cells.calls == 2 and len(world.mailer.outbox) == 6
+
+
+HEADS = {"roads_traffic": "Sef.Puteva@demo.rs", "tax_administration": "porezi@demo.rs"}
+
+
+def test_heads_get_their_departments_report_only_when_configured():
+    # GIVEN counters of two departments and two overdue tax calls
+    document = load_config_dir(CONFIG_DIR)
+    for on in (False, True):
+        world = World(with_heads(document, HEADS, on=on))
+        world.cells.add(date(2026, 12, 1), "roads_traffic", opened=4, resolved=1)
+        world.cells.add(date(2026, 11, 24), "roads_traffic", opened=2)
+        world.cells.add(date(2026, 12, 1), "public_utilities", opened=9)
+        for minute in range(2):
+            world.open_call(datetime(2026, 12, 4, 8, minute, tzinfo=timezone.utc))
+        world.staff(supervisor("vesna", "en"))
+        result = world.run()
+        if not on:
+            # WHEN the switch is off: the supervisors only
+            assert [m.to for m in world.mailer.outbox] == [("vesna@demo.rs",)]
+            assert result.outcome["heads"] == 0
+            continue
+        # WHEN it is on: each head gets their department's, in the default language (sr-Cyrl)
+        roads, taxes = world.mail_to("sef.puteva@demo.rs"), world.mail_to("porezi@demo.rs")
+        assert roads.headers["Content-Language"] == "sr-Cyrl"
+        assert "Отворени предмети: 4 ↑ више за 2 (недељу пре: 2)" in roads.text
+        assert "Тренутно ниједан предмет не касни." in roads.text
+        assert "&department=roads_traffic" in roads.text
+        name = world.municipality.get().departments["roads_traffic"].name["sr-Cyrl"]
+        assert f"као руководилац: {name}." in roads.text
+        assert "Отворени предмети: 0 " in taxes.text and "Тренутно касне 2 предмета." in taxes.text
+        # the supervisor's is the whole municipality's
+        assert "Cases opened: 13 " in world.mail_to("vesna@demo.rs").text
+        # AND run again: nobody twice
+        world.run(RUN_AT + timedelta(hours=1))
+        assert len(world.mailer.outbox) == 3 and result.outcome["heads"] == 2
+
+
+@pytest.mark.parametrize("change, problem", [
+    ({"weekly_report_to_heads": "yes"}, "weekly_report_to_heads must be true or false"),
+    ({"head": "not an address"}, "head 'not an address' is not an e-mail address"),
+])
+def test_the_heads_configuration_is_checked(change, problem):
+    from civicdesk.domain.errors import ConfigurationError
+    from civicdesk.domain.municipality_config import parse_municipality
+
+    document = copy.deepcopy(load_config_dir(CONFIG_DIR))
+    if "head" in change:
+        document["departments"][0]["head"] = change["head"]
+    else:
+        document.update(change)
+    with pytest.raises(ConfigurationError) as raised:
+        parse_municipality(document)
+    assert problem in raised.value.params["detail"]
+    # absent: nobody, and off
+    municipality = parse_municipality(load_config_dir(CONFIG_DIR))
+    assert not municipality.weekly_report_to_heads
+    assert all(d.head is None for d in municipality.departments.values())

@@ -154,7 +154,8 @@ _REPORT_COMMON = {"municipality": False, "name": True, "signature": False, "unsu
 _REPORT_OWN: dict[str, dict[str, bool]] = {
     "weekly_report": {"start": False, "end": False, "previous_start": False, "previous_end": False,
                       "figures": False, "departments": False, "department_table": False,
-                      "overdue_heading": False, "oldest": False, "dashboard_url": False},
+                      "overdue_heading": False, "oldest": False, "dashboard_url": False,
+                      "why": False},
 }
 REPORT_KINDS: tuple[str, ...] = tuple(_REPORT_OWN)
 

@@ -13,15 +13,18 @@ overdue is the due-time index read at the run's time (``DueCases``).
 Each mail is one effect of the job (``RunContext.once(effect_key("weekly", <week's Monday>,
 <address>))``): a repeated or retried run, or one started by hand for the same week, mails
 nobody twice. Supervisors get it (they are the ones escalations go to, ``docs/roles.md``);
-administrators run the system and do not, unless they are supervisors too.
+administrators run the system and do not, unless they are supervisors too. When the
+municipality configures it (``weekly_report_to_heads``), each department's ``head`` gets the
+same report of their department only (the reports' department filter, the overdue cases of the
+department), in the municipality's default language.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import partial
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Callable, Mapping, Protocol
 
 from ..domain.calendar import OfficeCalendar
@@ -88,6 +91,7 @@ class WeeklyFigures:
     previous: WeekFigures
     overdue: int
     oldest: tuple[OverdueCase, ...]
+    department: str | None = None  # a head's report: of this department only
 
 
 def report_week(scheduled_for: datetime, calendar: OfficeCalendar) -> tuple[date, date]:
@@ -118,41 +122,61 @@ class WeeklyReport:
         self._calendar = calendar
         self._compose = compose
 
-    def figures(self, now: datetime) -> WeeklyFigures:
-        """The report of the week before ``now``'s: two statistics reports and one read of
-        the due-time index."""
+    def figures(self, now: datetime, department: str | None = None,
+                overdue: list[Case] | None = None) -> WeeklyFigures:
+        """The report of the week before ``now``'s (of ``department`` only when given): two
+        statistics reports and, unless ``overdue`` is given, one read of the due-time index."""
         calendar = self._calendar()
         start, end = report_week(now, calendar)
-        week = self._week(start, end)
-        previous = self._week(start - timedelta(days=7), start - timedelta(days=1))
-        overdue = [case for case in self._due.cases_due(now) if next_due(case) is not None]
+        week = self._week(start, end, department)
+        previous = self._week(start - timedelta(days=7), start - timedelta(days=1), department)
+        cases = [case for case in (self._due.cases_due(now) if overdue is None else overdue)
+                 if next_due(case) is not None
+                 and (department is None or case.department == department)]
         oldest = tuple(OverdueCase(case.number, case.department, due,
                                    working_minutes_between(calendar, due, now))
-                       for case in overdue[:OVERDUE_LISTED]
+                       for case in cases[:OVERDUE_LISTED]
                        for due in (next_due(case),) if due is not None)
-        return WeeklyFigures(week, previous, len(overdue), oldest)
+        return WeeklyFigures(week, previous, len(cases), oldest, department)
 
     def run(self, job: RunContext) -> None:
         now = job.run.scheduled_for
-        figures = self.figures(now)
+        overdue = self._due.cases_due(now)
+        figures = self.figures(now, overdue=overdue)
         municipality = self._municipality()
         recipients = [member for member in self._staff.list(Role.SUPERVISOR.value)
                       if member.enabled and member.email]
+        week = figures.week.start.isoformat()
         sent = 0
         for member in recipients:
             assert member.email is not None
             mail = self._compose(member, figures, municipality)
-            key = effect_key("weekly", figures.week.start.isoformat(), member.email.lower())
-            if job.once(key, partial(self._mailer.send, mail)):
+            if job.once(effect_key("weekly", week, member.email.lower()),
+                        partial(self._mailer.send, mail)):
                 sent += 1
-        job.outcome.update({"week": figures.week.start.isoformat(), "recipients": len(recipients),
+        heads = 0
+        if municipality.weekly_report_to_heads:
+            for department in sorted(municipality.departments.values(), key=lambda d: d.id):
+                if not department.head:
+                    continue
+                heads += 1
+                head = StaffMember(username=f"head:{department.id}", user_id="", roles=frozenset(),
+                                   email=department.head)
+                mail = self._compose(head, self.figures(now, department.id, overdue), municipality)
+                # one per head and department: a head of two gets both, a supervisor who is
+                # also a head gets the whole report and their department's
+                if job.once(effect_key("weekly", week, department.head, department.id),
+                            partial(self._mailer.send, mail)):
+                    sent += 1
+        job.outcome.update({"week": week, "recipients": len(recipients) + heads, "heads": heads,
                             "sent": sent, "overdue": figures.overdue})
-        logger.info("weekly report", extra={"week": figures.week.start.isoformat(), "sent": sent,
-                                            "recipients": len(recipients)})
+        logger.info("weekly report", extra={"week": week, "sent": sent,
+                                            "recipients": len(recipients) + heads})
 
-    def _week(self, start: date, end: date) -> WeekFigures:
+    def _week(self, start: date, end: date, department: str | None) -> WeekFigures:
         report = self._stats.report(REPORTER, StatsQuery(start=start, end=end,
-                                                         group_by=("department",), metrics=METRICS))
+                                                         group_by=("department",), metrics=METRICS,
+                                                         department=department))
         return WeekFigures(start, end, dict(report.totals),
                            {row.values[0]: dict(row.metrics) for row in report.rows})
 
@@ -163,7 +187,7 @@ TABLE_COLUMNS = ("opened", "resolved", "resolution_median", "breaches")
 
 class WeeklyReportMails:
     """The mail of one recipient: from the municipality's general address, in the recipient's
-    language (else the municipality's default), with the link to the console's dashboard for
+    language (else the municipality's default: a head's), with the link to the console's dashboard for
     the week (``<public_url>/console/#/stats?from=<Monday>&to=<Sunday>``)."""
 
     def __init__(self, public_url: str):
@@ -171,6 +195,11 @@ class WeeklyReportMails:
 
     def dashboard_url(self, week: WeekFigures) -> str:
         return f"{self._public_url}/console/#/stats?from={week.start.isoformat()}&to={week.end.isoformat()}"
+
+    def link(self, figures: WeeklyFigures) -> str:
+        """The dashboard for the week, of the head's department for a head's report."""
+        url = self.dashboard_url(figures.week)
+        return f"{url}&department={figures.department}" if figures.department else url
 
     def __call__(self, member: StaffMember, figures: WeeklyFigures,
                  municipality: Municipality) -> OutgoingMail:
@@ -216,7 +245,10 @@ class WeeklyReportMails:
             "previous_start": day(previous.start), "previous_end": day(previous.end),
             "figures": lines, "departments": departments, "department_table": table,
             "overdue_heading": overdue_heading, "oldest": oldest,
-            "dashboard_url": self.dashboard_url(week)})
+            "dashboard_url": self.link(figures),
+            "why": (translate(language, "report.weekly.why_head",
+                              department=department_name(figures.department))
+                    if figures.department else translate(language, "report.weekly.why"))})
         assert member.email is not None
         return OutgoingMail(
             sender=service.address,
