@@ -336,3 +336,20 @@ def test_the_heads_configuration_is_checked(change, problem):
     municipality = parse_municipality(load_config_dir(CONFIG_DIR))
     assert not municipality.weekly_report_to_heads
     assert all(d.head is None for d in municipality.departments.values())
+
+
+def test_a_suppressed_address_is_left_out_without_failing_the_run(world):
+    from civicdesk.services.ports import RecipientSuppressed
+
+    world.staff(supervisor("gone", "en"), supervisor("vesna", "en"))
+    send = world.mailer.send
+
+    def refusing(mail):
+        if mail.to == ("gone@demo.rs",):
+            raise RecipientSuppressed("gone@demo.rs", "bounce")
+        return send(mail)
+
+    world.mailer.send = refusing  # type: ignore[method-assign]
+    result = world.run()
+    assert [m.to for m in world.mailer.outbox] == [("vesna@demo.rs",)]
+    assert (result.outcome["sent"], result.outcome["suppressed"]) == (1, 1)

@@ -37,6 +37,7 @@ from ..domain.service_levels import next_due
 from ..domain.working_time import working_minutes_between
 from .jobs import RunContext
 from .port_records import StaffMember
+from .ports import RecipientSuppressed
 from .statistics import StatsQuery, StatsReport
 
 logger = logging.getLogger(__name__)
@@ -148,11 +149,20 @@ class WeeklyReport:
                       if member.enabled and member.email]
         week = figures.week.start.isoformat()
         sent = 0
+        suppressed: list[str] = []
+
+        def send(mail: OutgoingMail) -> None:
+            # an address that bounced or complained is left out (its effect is done: the next
+            # week's report tries again, the suppression list may have let it go by then)
+            try:
+                self._mailer.send(mail)
+            except RecipientSuppressed:
+                suppressed.append(mail.to[0])
         for member in recipients:
             assert member.email is not None
             mail = self._compose(member, figures, municipality)
             if job.once(effect_key("weekly", week, member.email.lower()),
-                        partial(self._mailer.send, mail)):
+                        partial(send, mail)):
                 sent += 1
         heads = 0
         if municipality.weekly_report_to_heads:
@@ -166,10 +176,11 @@ class WeeklyReport:
                 # one per head and department: a head of two gets both, a supervisor who is
                 # also a head gets the whole report and their department's
                 if job.once(effect_key("weekly", week, department.head, department.id),
-                            partial(self._mailer.send, mail)):
+                            partial(send, mail)):
                     sent += 1
+        sent -= len(suppressed)
         job.outcome.update({"week": week, "recipients": len(recipients) + heads, "heads": heads,
-                            "sent": sent, "overdue": figures.overdue})
+                            "sent": sent, "suppressed": len(suppressed), "overdue": figures.overdue})
         logger.info("weekly report", extra={"week": week, "sent": sent,
                                             "recipients": len(recipients) + heads})
 
