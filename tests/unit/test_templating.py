@@ -414,8 +414,8 @@ def test_every_catalogue_key_a_template_uses_exists_and_every_notify_key_is_used
         assert used - set(catalogue(language)) == set(), language
     notify_keys = {key for key in catalogue("en") if key.startswith("notify.")}
     assert notify_keys - used == set()
-    assert {f"{kind}.mail.j2" for kind in MAIL_KINDS} | {f"{kind}.sms.j2" for kind in SMS_KINDS} \
-        | {"_mail.j2"} == set(sources)
+    assert {f"{kind}.mail.j2" for kind in MAIL_KINDS + templating.REPORT_KINDS} \
+        | {f"{kind}.sms.j2" for kind in SMS_KINDS} | {"_mail.j2"} == set(sources)
 
 
 def test_importing_the_module_does_not_import_jinja2():

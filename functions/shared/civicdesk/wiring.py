@@ -549,3 +549,15 @@ def nightly_statistics(drift_metric=None):
                              lambda: municipality_provider().get().departments,
                              drift_metric or (lambda _count: None),
                              lambda: datetime.now(timezone.utc))
+
+
+@lru_cache(maxsize=1)
+def weekly_report():
+    """The weekly report job's service (``functions/weekly_report/``): the reports behind
+    ``GET /v1/admin/stats``, the due-time index, the supervisors in the staff directory and the
+    mailer."""
+    from .services.weekly_report import WeeklyReport, WeeklyReportMails
+
+    return WeeklyReport(statistics_reports(), due_cases(), staff_directory(), mailer(),
+                        lambda: municipality_provider().get(), office_calendar,
+                        WeeklyReportMails(settings().public_url))

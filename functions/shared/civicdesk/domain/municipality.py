@@ -26,6 +26,8 @@ class Department:
     name: dict[str, str]
     email: str | None = None
     external: bool = False
+    #: Who leads it, when the weekly report goes to heads too (``weekly_report_to_heads``).
+    head: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,8 @@ class Municipality:
     #: Its service levels and its country's legal deadlines (``service_levels.json``,
     #: ``legal_deadlines.json``); ``None``: cases carry no due times.
     service_levels: ServiceLevels | None = None
+    #: Whether each department's ``head`` gets the weekly report of their department.
+    weekly_report_to_heads: bool = False
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language

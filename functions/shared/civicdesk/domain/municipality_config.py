@@ -293,6 +293,16 @@ def _sms_policy(raw: object) -> SmsPolicy:
     return SmsPolicy(SmsScript(script), strip_diacritics=diacritics == "strip")
 
 
+def _head(value, where: str) -> str | None:
+    """A department's head: an e-mail address (lower case), or nobody."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _EMAIL_RE.match(value.strip()):
+        raise ConfigurationError("error.configuration",
+                                 detail=f"{where}: head {value!r} is not an e-mail address")
+    return value.strip().lower()
+
+
 def parse_municipality(doc: Mapping) -> Municipality:
     """Validate the configuration document and build the typed model.
 
@@ -314,7 +324,8 @@ def parse_municipality(doc: Mapping) -> Municipality:
         departments = {}
         for raw in doc["departments"]:
             dep = Department(id=raw["id"], name=_text(raw["name"], f"department {raw['id']}", languages),
-                             email=raw.get("email"), external=bool(raw.get("external", False)))
+                             email=raw.get("email"), external=bool(raw.get("external", False)),
+                             head=_head(raw.get("head"), f"department {raw['id']}"))
             departments[dep.id] = dep
         groups = {raw["id"]: CategoryGroup(raw["id"], _text(raw["name"], f"group {raw['id']}", languages))
                   for raw in doc["groups"]}
@@ -357,6 +368,10 @@ def parse_municipality(doc: Mapping) -> Municipality:
                 or new_cases_per_day < 1:
             raise ConfigurationError("error.configuration",
                                      detail="new_cases_per_sender_per_day must be a whole number of at least 1")
+        to_heads = doc.get("weekly_report_to_heads", False)
+        if not isinstance(to_heads, bool):
+            raise ConfigurationError("error.configuration",
+                                     detail="weekly_report_to_heads must be true or false")
         hours = _hours(doc["working_hours"])
         holidays = _dates(doc.get("holidays", []))
         external_bodies = _external_bodies(doc.get("external_bodies"), languages, departments,
@@ -383,6 +398,7 @@ def parse_municipality(doc: Mapping) -> Municipality:
             configured_example=_example(doc.get("location_example")),
             new_cases_per_sender_per_day=new_cases_per_day,
             sms=_sms_policy(doc.get("sms")),
-            map_tiles=_map_tiles(doc.get("map_tiles")))
+            map_tiles=_map_tiles(doc.get("map_tiles")),
+            weekly_report_to_heads=to_heads)
     except KeyError as exc:
         raise ConfigurationError("error.configuration", detail=f"missing key {exc}") from None

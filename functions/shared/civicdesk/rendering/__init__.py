@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         SMS_KINDS,
         RenderedMail,
         render_mail,
+        render_report_mail,
         render_sms,
     )
 
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
 _LAZY = {**dict.fromkeys(("case_context", "case_mailbox", "referral_mail", "reply_mail",
                           "reply_sms_text", "thread_headers"), "notices"),
          **dict.fromkeys(("FOLLOWER_CHANGES", "MAIL_KINDS", "MAX_SMS_PARTS", "SMS_KINDS",
-                          "RenderedMail", "render_mail", "render_sms"), "templating")}
+                          "RenderedMail", "render_mail", "render_report_mail", "render_sms"),
+                        "templating")}
 
 
 def __getattr__(name: str) -> Any:
@@ -51,6 +53,6 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "FALLBACK", "FOLLOWER_CHANGES", "MAIL_KINDS", "MAX_SMS_PARTS", "SMS_KINDS", "RenderedMail",
     "breach_reason", "case_context", "case_mailbox", "catalogue", "local_time", "normalise_language", "pick_language",
-    "plural_category", "referral_mail", "render_mail", "render_sms", "reply_mail",
+    "plural_category", "referral_mail", "render_mail", "render_report_mail", "render_sms", "reply_mail",
     "reply_sms_text", "thread_headers", "translate", "translate_count", "working_duration",
 ]

@@ -55,8 +55,8 @@ from .i18n import FALLBACK, translate
 if TYPE_CHECKING:
     import jinja2
 
-__all__ = ["MAIL_KINDS", "MAX_SMS_PARTS", "SMS_KINDS", "RenderedMail", "render_mail",
-           "render_sms"]
+__all__ = ["MAIL_KINDS", "MAX_SMS_PARTS", "REPORT_KINDS", "SMS_KINDS", "RenderedMail",
+           "render_mail", "render_report_mail", "render_sms"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -146,6 +146,31 @@ def render_mail(kind: str, language: str, context: Mapping[str, object]) -> Rend
     subject = _render_block(template, "subject", variables)
     body = _render_block(template, "body", variables)
     return RenderedMail(subject=" ".join(subject.split()), text=_tidy(body))
+
+
+#: Mails about no single case (reports), rendered by ``render_report_mail``: the context each
+#: needs besides ``municipality``, ``name``, ``signature`` and ``unsubscribe_url``.
+_REPORT_COMMON = {"municipality": False, "name": True, "signature": False, "unsubscribe_url": True}
+_REPORT_OWN: dict[str, dict[str, bool]] = {
+    "weekly_report": {"start": False, "end": False, "previous_start": False, "previous_end": False,
+                      "figures": False, "departments": False, "department_table": False,
+                      "overdue_heading": False, "oldest": False, "dashboard_url": False,
+                      "why": False},
+}
+REPORT_KINDS: tuple[str, ...] = tuple(_REPORT_OWN)
+
+
+def render_report_mail(kind: str, language: str, context: Mapping[str, object]) -> RenderedMail:
+    """The subject and plain-text body of a report mail of ``kind`` (``REPORT_KINDS``) in
+    ``language``: like ``render_mail``, without a case."""
+    if kind not in _REPORT_OWN:
+        raise ValueError(f"unknown report kind {kind!r}; one of {', '.join(REPORT_KINDS)}")
+    _check(f"report {kind!r}", context, {**_REPORT_COMMON, **_REPORT_OWN[kind]})
+    template = _environment().get_template(f"{kind}.mail.j2")
+    variables = _variables(language, context)
+    subject = _render_block(template, "subject", variables)
+    return RenderedMail(subject=" ".join(subject.split()),
+                        text=_tidy(_render_block(template, "body", variables)))
 
 
 def render_sms(kind: str, language: str, context: Mapping[str, object],
