@@ -43,9 +43,10 @@ REPLIES = {
 def sms_costs() -> dict:
     """Figures: ``sms`` (kind -> language -> setting -> encoding, parts, cost) and the price."""
     from civicdesk.adapters.config_files import load_config_dir
-    from civicdesk.domain.cases import Case, CaseType, Channel, Contact, LinkKey, Status, tracking_url
+    from civicdesk.domain.cases import Case, CaseType, Channel, Contact, Status
     from civicdesk.domain.municipality_config import parse_municipality
     from civicdesk.domain.sms import segments
+    from civicdesk.domain.tracking_tokens import LinkKey, tracking_url
     from civicdesk.rendering import case_context, render_sms, reply_sms_text
     from civicdesk.services.tracking_links import TrackingLinks
 

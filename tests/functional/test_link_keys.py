@@ -9,8 +9,8 @@ import boto3
 import pytest
 
 from civicdesk.adapters.secrets import SecretsManagerLinkKeys
-from civicdesk.domain.cases import LinkKey
 from civicdesk.domain.errors import ConfigurationError
+from civicdesk.domain.tracking_tokens import LinkKey
 from infra.local.secrets import SecretTemplateError, generate, provision_secrets
 from infra.local.template import Template
 

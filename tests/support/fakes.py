@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 
-from civicdesk.domain.cases import Case, EventKind, LinkKey, TimelineEvent, format_number
+from civicdesk.domain.cases import Case, EventKind, TimelineEvent, format_number
 from civicdesk.domain.errors import ConflictError
 from civicdesk.domain.mail import OutgoingMail
+from civicdesk.domain.tracking_tokens import LinkKey
 from civicdesk.services.ports import DuplicateSubmission
 
 #: The entries the table keeps on the delivery trail, apart from the history.

@@ -11,16 +11,14 @@ from civicdesk.domain.cases import (
     TimelineEvent,
     check_transition,
     format_number,
-    hash_token,
-    new_tracking_token,
     parse_number,
-    token_matches,
 )
 from civicdesk.domain.errors import ConfigurationError, InvalidTransitionError
 from civicdesk.domain.mail import find_subject_tag, subject_tag
 from civicdesk.domain.municipality_config import parse_municipality
 from civicdesk.domain.redaction import redact
 from civicdesk.domain.threading import case_reply_address, parse_reply_address, reply_tag
+from civicdesk.domain.tracking_tokens import hash_token, new_tracking_token, token_matches
 from tests.support.aws import CONFIG_DIR
 
 

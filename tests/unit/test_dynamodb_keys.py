@@ -47,7 +47,8 @@ def test_claims_and_queue_entries_have_partitions_of_their_own():
 
 
 def test_a_case_has_an_entry_per_queue_and_filter_until_it_is_deleted():
-    from civicdesk.adapters.dynamodb.mappers import event_to_item, queue_entries
+    from civicdesk.adapters.dynamodb.mappers import event_to_item
+    from civicdesk.adapters.dynamodb.queue_entries import queue_entries
     from civicdesk.domain.cases import Case, CaseType, Channel, EventKind, Status, TimelineEvent
 
     now = datetime(2026, 11, 21, 8, tzinfo=timezone.utc)

@@ -19,18 +19,14 @@ from civicdesk.domain.sms import (
     OutgoingSms,
     SmsDeliveryError,
     SmsFailure,
-    SmsPolicy,
-    SmsScript,
     encoding,
     find_case_number,
     fit,
     is_e164,
     is_sender_id,
     segments,
-    sms_text,
-    to_gsm,
-    transliterate,
 )
+from civicdesk.domain.sms_script import SmsPolicy, SmsScript, sms_text, to_gsm, transliterate
 from civicdesk.rendering import catalogue
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from civicdesk.domain.cases import LANGUAGES, tracking_url
+from civicdesk.domain.cases import LANGUAGES
 from civicdesk.domain.sms import GSM7, fit, segments
 from civicdesk.domain.subscriptions import (
     Subscription,
@@ -19,6 +19,7 @@ from civicdesk.domain.subscriptions import (
     new_subscription_token,
     unsubscribe_url,
 )
+from civicdesk.domain.tracking_tokens import tracking_url
 from civicdesk.rendering import templating, working_duration
 from civicdesk.rendering.i18n import catalogue, translate
 from civicdesk.rendering.templating import MAIL_KINDS, SMS_KINDS, RenderedMail, render_mail, render_sms
@@ -276,7 +277,7 @@ def test_a_language_not_among_the_five_renders_in_english():
 
 
 def test_serbian_latin_mails_are_the_cyrillic_ones_transliterated():
-    from civicdesk.domain.sms import to_gsm
+    from civicdesk.domain.sms_script import to_gsm
 
     for kind in MAIL_KINDS:
         context = mail_context(kind, "sr-Latn")  # the context's own values are already Latin

@@ -15,8 +15,8 @@ from typing import Any, Callable, Sequence
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..domain.cases import LinkKey
 from ..domain.errors import ConfigurationError
+from ..domain.tracking_tokens import LinkKey
 
 logger = logging.getLogger(__name__)
 

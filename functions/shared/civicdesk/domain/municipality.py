@@ -17,7 +17,7 @@ from typing import Mapping
 from .cases import ALWAYS_PRIVATE_TYPES, CaseType, Location
 from .geometry import Bounds, Region
 from .service_levels import ServiceLevels
-from .sms import DEFAULT_SMS_POLICY, SmsPolicy
+from .sms_script import DEFAULT_SMS_POLICY, SmsPolicy
 
 
 @dataclass(frozen=True)

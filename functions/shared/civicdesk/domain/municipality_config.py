@@ -13,7 +13,7 @@ from .cases import LANGUAGES, CaseType
 from .errors import ConfigurationError
 from .municipality import Area, Category, CategoryGroup, Department, ExternalBody, MapTiles, Municipality, Service
 from .service_level_config import parse_service_levels
-from .sms import SmsPolicy, SmsScript
+from .sms_script import SmsPolicy, SmsScript
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 AREA_KINDS = ("district", "utility_area")

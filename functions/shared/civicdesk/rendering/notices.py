@@ -81,7 +81,8 @@ def reply_sms_text(case: Case, municipality: Municipality, text: str, tracking_u
     link after it when both fit in ``max_parts`` SMS. The answer matters more: one too long
     for both goes without the link (and the sender fits it to the parts,
     ``civicdesk.domain.sms.fit``)."""
-    from ..domain.sms import segments, sms_text
+    from ..domain.sms import segments
+    from ..domain.sms_script import sms_text
 
     answer = sms_text(translate(case.language, "sms.reply", number=case.number, text=text,
                                 municipality=tr_text(municipality.name, case.language)),

@@ -49,7 +49,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..domain.cases import LANGUAGES
-from ..domain.sms import DEFAULT_SMS_POLICY, SmsPolicy, segments, sms_text
+from ..domain.sms import segments
+from ..domain.sms_script import DEFAULT_SMS_POLICY, SmsPolicy, sms_text
 from .i18n import FALLBACK, translate
 
 if TYPE_CHECKING:

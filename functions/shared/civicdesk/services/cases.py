@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from ..domain.cases import CaseType, hash_token, new_tracking_token, parse_number, token_matches, tracking_url, utc_now
+from ..domain.cases import CaseType, parse_number, utc_now
 from ..domain.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from ..domain.intake import NewCase, idempotency_expiry, open_case, request_hash
 from ..domain.municipality import Category, Municipality
+from ..domain.tracking_tokens import hash_token, new_tracking_token, token_matches, tracking_url
 from .municipality import MunicipalityProvider
 from .ports import DuplicateSubmission, MetricsSink, PublicCases
 from .public_commands import OpenedCase, OpenPublicCase, TrackedCase

@@ -11,15 +11,13 @@ from ..domain.cases import (
     CaseType,
     Channel,
     Contact,
-    hash_token,
-    new_tracking_token,
-    tracking_url,
 )
 from ..domain.errors import ConflictError, FieldError, ValidationError
 from ..domain.intake import NewCase, idempotency_expiry, open_case, request_hash
 from ..domain.municipality import Municipality
 from ..domain.policy import Action, Principal, allowed
 from ..domain.routing import RoutingDecision, route_at
+from ..domain.tracking_tokens import hash_token, new_tracking_token, tracking_url
 from .case_commands import OpenedCase, OpenStaffCase
 from .casework_base import CaseworkBase
 from .ports import DuplicateSubmission, InvalidPhoneNumber

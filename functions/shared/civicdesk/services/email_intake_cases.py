@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..domain.case_changes import reopen_by_citizen
-from ..domain.cases import CaseType, Channel, Contact, Location, Status, TimelineEvent, hash_token, new_tracking_token
+from ..domain.cases import CaseType, Channel, Contact, Location, Status, TimelineEvent
 from ..domain.inbound import (
     InboundMail,
     InboundMarker,
@@ -24,6 +24,7 @@ from ..domain.inbound import (
 from ..domain.intake import NewCase, open_case
 from ..domain.municipality import Municipality, Service
 from ..domain.service_levels import track
+from ..domain.tracking_tokens import hash_token, new_tracking_token
 from .email_intake_base import MARKER_DAYS
 from .email_intake_quarantine import MailQuarantine
 from .email_intake_reply import AutoReply

@@ -7,11 +7,12 @@ import logging
 from datetime import datetime, timedelta
 
 from ..domain.calendar import OfficeCalendar
-from ..domain.cases import Case, EventKind, TimelineEvent, tracking_url
+from ..domain.cases import Case, EventKind, TimelineEvent
 from ..domain.mail import OutgoingMail, subject_tag
 from ..domain.municipality import Municipality, Service
 from ..domain.municipality import localised as tr_text
 from ..domain.threading import case_reply_address
+from ..domain.tracking_tokens import tracking_url
 from ..rendering import translate
 from .email_intake_base import LOOP_HEADER, MailIntakeBase
 from .ports import RateLimit, RecipientSuppressed

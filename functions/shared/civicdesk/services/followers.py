@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from ..domain.cases import Case, parse_number, tracking_url, utc_now
+from ..domain.cases import Case, parse_number, utc_now
 from ..domain.delivery import mailbox_of
 from ..domain.errors import FieldError, NotFoundError, ValidationError
 from ..domain.mail import OutgoingMail, subject_tag
@@ -28,6 +28,7 @@ from ..domain.subscriptions import (
     confirm_url,
     new_subscription_token,
 )
+from ..domain.tracking_tokens import tracking_url
 from ..rendering import case_context, case_mailbox
 from .municipality import MunicipalityProvider
 from .ports import Allowances, CaseReader, Mailer, RecipientSuppressed, SubscriptionRepository

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
 if TYPE_CHECKING:  # the ports' signatures only: a service imports the ports, not every domain
     from datetime import date
 
-    from ..domain.cases import Case, LinkKey, TimelineEvent
+    from ..domain.cases import Case, TimelineEvent
     from ..domain.delivery import DeliveryReport, Recipient
     from ..domain.inbound import InboundMarker
     from ..domain.mail import OutgoingMail
     from ..domain.subscriptions import Subscription
+    from ..domain.tracking_tokens import LinkKey
     from .notification_records import NotificationContext
     from .port_records import CaseUpdate as CaseUpdate
     from .port_records import NewCaseAllowance as NewCaseAllowance
@@ -333,7 +334,7 @@ class StaffDirectory(Protocol):
 
 
 class LinkKeys(Protocol):
-    """The keys of the requester's tracking links (``civicdesk.domain.cases.LinkKey``)."""
+    """The keys of the requester's tracking links (``civicdesk.domain.tracking_tokens.LinkKey``)."""
 
     def keys(self, *, fresh: bool = False) -> Sequence[LinkKey]:
         """The keys in force, the one that writes new links first (then the previous one,

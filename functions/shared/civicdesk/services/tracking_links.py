@@ -1,8 +1,8 @@
 """The requester's private link to their case, in every message they get.
 
 The confirmation's link carries a random token of which the case keeps only a hash (shown
-once, ``domain.cases.new_tracking_token``). Every later mail and SMS to the requester carries a
-token derived from the case number with the stack's link key (``domain.cases.LinkKey``): it is
+once, ``domain.tracking_tokens.new_tracking_token``). Every later mail and SMS to the requester carries a
+token derived from the case number with the stack's link key (``domain.tracking_tokens.LinkKey``): it is
 stored nowhere, and each function that writes to the requester derives it again. Both open the
 case's private view; ``docs/decisions.md`` (2026-12-01, "The requester's link in every
 message") says why, and how the key is rotated.
@@ -10,8 +10,8 @@ message") says why, and how the key is rotated.
 
 from __future__ import annotations
 
-from ..domain.cases import derive_tracking_token, derived_token_key_id, derived_token_matches, token_matches
-from ..domain.cases import tracking_url as portal_url
+from ..domain.tracking_tokens import derive_tracking_token, derived_token_key_id, derived_token_matches, token_matches
+from ..domain.tracking_tokens import tracking_url as portal_url
 from .ports import LinkKeys
 
 
@@ -20,7 +20,7 @@ class TrackingLinks:
 
     Examples
     --------
-    >>> from civicdesk.domain.cases import LinkKey, hash_token
+    >>> from civicdesk.domain.tracking_tokens import LinkKey, hash_token
     >>> class Keys:
     ...     def keys(self, *, fresh=False):
     ...         return [LinkKey(b"k" * 32)]

@@ -15,15 +15,9 @@ from ...services.ports import DuplicateSubmission
 from .conditions import failed_conditions, old_image
 from .items import CaseItem, CounterItem, IdempotencyItem, PendingLinkItem, TimelineItem
 from .keys import CASE_SK, COUNTER_SK, IDEMPOTENCY_SK, PENDING_LINK_SK, case_pk, counter_pk, idempotency_pk
-from .mappers import (
-    case_to_item,
-    event_to_item,
-    feed_facts,
-    item_to_case,
-    queue_entries,
-    queue_entry_keys,
-)
+from .mappers import case_to_item, event_to_item, feed_facts, item_to_case
 from .partition import EVT_RANGE_END, TRAIL_RANGE_END, TRAIL_SHOWN, read_partition
+from .queue_entries import queue_entries, queue_entry_keys
 from .search_entries import search_entry_changes, search_item_keys, search_items
 from .session import table_connection
 

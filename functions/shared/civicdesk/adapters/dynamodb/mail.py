@@ -36,17 +36,8 @@ from .keys import (
     message_marker_id,
     new_case_rate_pk,
 )
-from .mappers import (
-    case_to_item,
-    case_update_actions,
-    event_to_item,
-    feed_facts,
-    marker_from_image,
-    marker_to_item,
-    message_id_item,
-    queue_entries,
-    queue_entry_updates,
-)
+from .mappers import case_to_item, event_to_item, feed_facts, marker_from_image, marker_to_item, message_id_item
+from .queue_entries import case_update_actions, queue_entries, queue_entry_updates
 from .search_entries import search_items
 from .session import table_connection
 

@@ -33,7 +33,8 @@ from .keys import (
     STATE_KEY,
     case_pk,
 )
-from .mappers import item_to_case, queue_entries, queue_entry_keys
+from .mappers import item_to_case
+from .queue_entries import queue_entries, queue_entry_keys
 
 #: How long a container trusts "not migrated yet" before it asks again (done is kept for good).
 RECHECK_SECONDS = 60.0
