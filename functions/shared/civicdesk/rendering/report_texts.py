@@ -66,8 +66,11 @@ def change_text(language: str, metric: str, value: Value, previous: Value) -> st
         amount = str(abs(difference))
     if not difference:
         return translate(language, "report.change.same", previous=said)
-    return translate(language, "report.change.up" if difference > 0 else "report.change.down",
-                     change=amount, previous=said)
+    # The arrow is not language: it stays out of the catalogues (whose texts must also make
+    # GSM-7 SMS in the Latin script).
+    arrow = "↑ " if difference > 0 else "↓ "
+    key = "report.change.up" if difference > 0 else "report.change.down"
+    return arrow + translate(language, key, change=amount, previous=said)
 
 
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
