@@ -66,6 +66,29 @@ class AudienceMember:
         return self.phone
 
 
+@dataclass(frozen=True)
+class AlertSubscriber:
+    """A resident's confirmed alert subscription, as an audience reads it (the subscriptions'
+    repository yields them; the audience filters by area, point and topic).
+
+    ``areas`` are the configuration's area ids the resident chose; ``point`` a place they chose
+    on the map (``(lat, lon)``), either or both; ``topics`` the alert topics (``alert_topics``
+    of the municipality's configuration); ``channels`` only those confirmed (a mailed link for
+    e-mail, a code for SMS).
+    """
+
+    subscription_id: str
+    language: str
+    channels: tuple[Channel, ...]
+    topics: tuple[str, ...]
+    unsubscribe_token: str
+    areas: tuple[str, ...] = ()
+    point: tuple[float, float] | None = None
+    email: str | None = None
+    phone: str | None = None
+    name: str = ""
+
+
 def member_key(email: str | None, phone: str | None) -> str:
     """The key of a person known by ``email`` and/or ``phone``: the e-mail address when there is
     one (lower case), otherwise the number; hashed, so that a key in a log or an item's sort key
