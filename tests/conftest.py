@@ -36,6 +36,32 @@ def _share_botocore_data_loader() -> None:
 _share_botocore_data_loader()
 
 
+def _import_moto_signing_key_once() -> None:
+    """moto's Cognito imports its one fixed RSA signing key (a file of moto's) for every user
+    pool it creates, and importing recovers the key's primes (a third of a second); every
+    in-process account creates the template's pool. The key is the same file each time: import
+    it once per process."""
+    import json
+
+    from joserfc import jwk
+
+    original = jwk.RSAKey.import_key.__func__  # type: ignore[attr-defined]
+    imported: dict = {}
+
+    def import_key(cls, value, *args, **kwargs):
+        if args or kwargs or not isinstance(value, (dict, str)):
+            return original(cls, value, *args, **kwargs)
+        key = json.dumps(value, sort_keys=True) if isinstance(value, dict) else value
+        if key not in imported:
+            imported[key] = original(cls, value)
+        return imported[key]
+
+    jwk.RSAKey.import_key = classmethod(import_key)  # type: ignore[method-assign]
+
+
+_import_moto_signing_key_once()
+
+
 @pytest.fixture
 def moto_account(monkeypatch):
     """An empty AWS account of moto in-process, with test credentials (never the machine's

@@ -7,7 +7,7 @@ API's authorizers and gateway responses.
 
 from __future__ import annotations
 
-import copy
+import pickle
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -53,13 +53,14 @@ def load_template(path: Path = TEMPLATE) -> dict:
     """The template as a document of plain values and ``_Tag``s: parsed once per process and
     version of the file, and a copy of it each time (a caller may change its copy)."""
     stat = path.stat()
-    return copy.deepcopy(_parsed(path.resolve(), stat.st_mtime_ns, stat.st_size))
+    return pickle.loads(_parsed(path.resolve(), stat.st_mtime_ns, stat.st_size))  # noqa: S301
 
 
 @lru_cache(maxsize=4)
-def _parsed(path: Path, _mtime_ns: int, _size: int) -> dict:
+def _parsed(path: Path, _mtime_ns: int, _size: int) -> bytes:
+    """The parsed document, pickled: unpickling is the fastest deep copy (our own bytes)."""
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_Loader)  # noqa: S506 (SafeLoader subclass)
+        return pickle.dumps(yaml.load(handle, Loader=_Loader))  # noqa: S506 (SafeLoader subclass)
 
 
 @dataclass
