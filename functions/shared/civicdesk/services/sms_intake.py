@@ -1,0 +1,442 @@
+"""The SMS channel: every SMS a citizen sends to the municipality's number becomes or continues a
+case, or is a keyword (``docs/sms.md``).
+
+Order of work for one SMS (one SQS record):
+
+1. The record is read strictly (``domain.inbound_sms.parse_inbound_sms``); an unreadable one is
+   kept whole in the SMS quarantine with the reason.
+2. A message whose marker exists was processed before: nothing changes, nothing is sent, except
+   a reply a crash left unsent (the marker keeps its exact text until it went).
+3. The context is read: the number's opt-out, its open cases (the requesters' index), a pending
+   question "which case?"; the chain of interpreters decides (``domain.inbound_sms.decide``).
+4. The decision's effect and the message's marker are written in one transaction (a second
+   delivery finds the marker and changes nothing), with the reply's allowance (at most the
+   municipality's ``auto_reply_limit_per_hour`` replies to one number in an hour) and, for a new
+   case, the number's allowance of new cases a day (beyond, the SMS waits in quarantine).
+5. The reply goes, and its sending is recorded on the marker and the case.
+
+Replies go only to phone numbers in E.164: never to our own number (quarantined), short codes or
+alphanumeric senders, never beyond the allowance, and to a number that answered ``STOP`` only
+the confirmation of ``STOP``/``START`` and the answer to ``HELP``. What was not sent and why is
+on the marker (``reply_suppressed``) and on the case's message entry.
+
+Extending it: the chain (``chain=``, see ``domain.inbound_sms.insert_before``) may return new
+decision types; ``appliers=`` maps each to the function that applies it, ``loaders=`` add to the
+context's ``facts`` what a new step consults.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterable, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+from ..domain.case_changes import reopen_by_citizen
+from ..domain.cases import Case, CaseType, Channel, Contact, EventKind, TimelineEvent, utc_now
+from ..domain.inbound_sms import (
+    DEFAULT_CHAIN,
+    MAX_CHOICES,
+    PENDING_TTL,
+    AddToCase,
+    AskWhichCase,
+    Help,
+    InboundSms,
+    KeptMessage,
+    OpenCase,
+    OpenNewCase,
+    OptIn,
+    OptOut,
+    PendingQuestion,
+    Quarantine,
+    SenderKind,
+    SmsContext,
+    Step,
+    UnreadableSms,
+    decide,
+    parse_inbound_sms,
+    sender_kind,
+)
+from ..domain.intake import NewCase, open_case
+from ..domain.municipality import Municipality
+from ..domain.municipality import localised as tr_text
+from ..domain.service_levels import track
+from ..domain.sms import OutgoingSms, SmsDeliveryError, fit
+from ..domain.sms_script import sms_text
+from ..domain.tracking_tokens import hash_token, new_tracking_token, tracking_url
+from .municipality import MunicipalityProvider
+from .port_records import CaseUpdate, NewCaseAllowance, RateLimit
+from .ports import MetricsSink, RateLimited, SenderFlooding, SmsSender
+from .sms_ports import DuplicateSms, SmsEffect, SmsInbox, SmsMarker, SmsQuarantineEntry
+
+logger = logging.getLogger(__name__)
+
+#: Days the marker of a processed SMS is kept (a redelivery before then changes nothing).
+MARKER_DAYS = 30
+#: How long a number's counter of replies outlives its hour, and of new cases its day.
+RATE_KEPT = timedelta(hours=2)
+NEW_CASES_KEPT = timedelta(days=2)
+#: Case types an SMS is filed as, in order of preference, among those its category allows.
+SMS_TYPE_PREFERENCE = (CaseType.REQUEST, CaseType.INFORMATION, CaseType.SIGNAL,
+                       CaseType.COMPLAINT, CaseType.SUGGESTION)
+MAX_DESCRIPTION = 5000
+
+
+@dataclass(frozen=True)
+class SmsResult:
+    outcome: str  # new_case, appended, asked, opted_out, opted_in, help, quarantined, duplicate
+    number: str | None = None
+    replied: bool = False
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SmsTurn:
+    """One SMS being handled: the message, its raw record, what the chain saw."""
+
+    sms: InboundSms
+    raw: str
+    kind: SenderKind
+    context: SmsContext
+    municipality: Municipality
+    now: datetime
+
+    @property
+    def actor(self) -> str:
+        return f"citizen:sms:{self.sms.sender}"
+
+    @property
+    def may_reply(self) -> bool:
+        return self.kind is SenderKind.NUMBER
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to answer: ``kind`` (``auto_reply``, ``added``, ``question``, ...) and the text."""
+
+    kind: str
+    text: str
+    language: str
+    to_opted_out: bool = False  # a STOP/START/HELP answer goes even to an opted-out number
+
+
+Applier = Callable[["SmsIntakeService", SmsTurn, Any], SmsResult]
+Loader = Callable[[InboundSms, SmsContext], Mapping[str, Any]]
+
+
+class SmsIntakeService:
+    def __init__(self, inbox: SmsInbox, sms: SmsSender, municipality: MunicipalityProvider,
+                 metrics: MetricsSink, public_url: str, own_numbers: Iterable[str] = (),
+                 clock: Callable[[], datetime] = utc_now, chain: Sequence[Step] = DEFAULT_CHAIN,
+                 appliers: Mapping[type, Applier] | None = None, loaders: Sequence[Loader] = ()):
+        self._inbox = inbox
+        self._sms = sms
+        self._municipality = municipality
+        self._metrics = metrics
+        self._public_url = public_url.rstrip("/")
+        self._own_numbers = frozenset(n.strip() for n in own_numbers if n and n.strip())
+        self._clock = clock
+        self._chain = tuple(chain)
+        self._appliers: dict[type, Applier] = {**DEFAULT_APPLIERS, **(appliers or {})}
+        self._loaders = tuple(loaders)
+
+    # -- one record ------------------------------------------------------------------------------
+
+    def handle(self, body: str) -> SmsResult:
+        """Process one record (the SQS message's body: End User Messaging's JSON)."""
+        result = self._handle(body)
+        logger.info("sms processed", extra={"outcome": result.outcome, "case_number": result.number,
+                                            "replied": result.replied, "reason": result.reason})
+        return result
+
+    def _handle(self, body: str) -> SmsResult:
+        now = self._clock()
+        try:
+            sms = parse_inbound_sms(body)
+        except UnreadableSms as unreadable:
+            self._inbox.quarantine(SmsQuarantineEntry(
+                key=hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:40],
+                reason=f"unreadable:{unreadable.reason}", received_at=now, raw=body))
+            return SmsResult("quarantined", reason=f"unreadable:{unreadable.reason}")
+        earlier = self._inbox.marker(sms.message_id)
+        if earlier is not None:
+            return self._finish_duplicate(earlier)
+        municipality = self._municipality.get()
+        kind = sender_kind(sms.sender)
+        context = self._context(sms, kind, municipality, now)
+        decision = decide(sms, context, self._chain)
+        applier = self._appliers.get(type(decision))
+        if applier is None:
+            raise LookupError(f"no applier for the decision {type(decision).__name__}")
+        return applier(self, SmsTurn(sms, body, kind, context, municipality, now), decision)
+
+    def _context(self, sms: InboundSms, kind: SenderKind, municipality: Municipality,
+                 now: datetime) -> SmsContext:
+        person = kind is SenderKind.NUMBER and sms.sender not in self._own_numbers
+        cases = self._inbox.open_cases(sms.sender, MAX_CHOICES * 2) if person else []
+        context = SmsContext(
+            now=now, own_numbers=self._own_numbers | {sms.recipient},
+            languages=tuple(municipality.languages), default_language=municipality.default_language,
+            opted_out=self._inbox.opted_out(sms.sender) if person else False,
+            open_cases=tuple(OpenCase(c.number, c.category, c.language, c.created_at) for c in cases),
+            pending=self._inbox.pending(sms.sender) if person else None)
+        facts: dict[str, Any] = {}
+        for loader in self._loaders:
+            facts.update(loader(sms, context))
+        return replace(context, facts=facts) if facts else context
+
+    # -- writing and answering -----------------------------------------------------------------
+
+    def commit(self, turn: SmsTurn, effect: SmsEffect, reply: Reply | None, *,
+               case: Case | None = None) -> SmsResult:
+        """Write ``effect`` with its marker and the reply's allowance, then send the reply.
+        Public for the appliers that later steps add."""
+        marker = effect.marker
+        suppressed = self._reply_suppressed(turn, reply)
+        if reply is not None and suppressed is None:
+            marker = replace(marker, reply_to=turn.sms.sender, reply_text=reply.text,
+                             reply_kind=reply.kind, language=reply.language)
+            rate = RateLimit(sender=turn.sms.sender,
+                             hour=turn.now.replace(minute=0, second=0, microsecond=0),
+                             limit=turn.municipality.auto_reply_limit_per_hour,
+                             expires_at=turn.now + RATE_KEPT)
+            try:
+                self._inbox.save(replace(effect, marker=marker, rate_limit=rate))
+            except RateLimited:
+                suppressed = "rate_limited"
+                marker = replace(effect.marker, reply_suppressed=suppressed)
+                return self._save_without_reply(turn, replace(effect, marker=marker))
+            except (DuplicateSms, SenderFlooding) as stop:
+                return self._refused(turn, stop)
+            result = self._send(marker, case_number=marker.number)
+            return SmsResult(marker.outcome, marker.number, replied=result, reason=None)
+        marker = replace(marker, reply_suppressed=suppressed) if reply is not None else marker
+        return self._save_without_reply(turn, replace(effect, marker=marker))
+
+    def _save_without_reply(self, turn: SmsTurn, effect: SmsEffect) -> SmsResult:
+        try:
+            self._inbox.save(effect)
+        except (DuplicateSms, SenderFlooding) as stop:
+            return self._refused(turn, stop)
+        marker = effect.marker
+        if marker.reply_suppressed:
+            logger.info("sms reply suppressed", extra={"case_number": marker.number,
+                                                       "reason": marker.reply_suppressed})
+        return SmsResult(marker.outcome, marker.number, reason=marker.reply_suppressed)
+
+    def _refused(self, turn: SmsTurn, stop: Exception) -> SmsResult:
+        if isinstance(stop, DuplicateSms):
+            return self._finish_duplicate(stop.marker)
+        # the number opened as many cases today as the municipality allows: kept, not filed
+        self._inbox.quarantine(SmsQuarantineEntry(
+            key=turn.sms.message_id, reason="sender_rate", received_at=turn.now, raw=turn.raw,
+            message_id=turn.sms.message_id, sender=turn.sms.sender))
+        return SmsResult("quarantined", reason="sender_rate")
+
+    def _reply_suppressed(self, turn: SmsTurn, reply: Reply | None) -> str | None:
+        if reply is None:
+            return None
+        if not turn.may_reply:
+            return f"sender_{turn.kind.value}"
+        if turn.context.opted_out and not reply.to_opted_out:
+            return "opted_out"
+        return None
+
+    def _send(self, marker: SmsMarker, *, case_number: str | None) -> bool:
+        """Send the marker's reply and record it; a refusal that no retry can help is recorded
+        and not raised, a passing one (throttling, an outage) is raised: the record comes back
+        and its marker sends the reply then."""
+        assert marker.reply_to and marker.reply_text
+        sms = OutgoingSms(to=marker.reply_to, text=marker.reply_text, case_number=case_number,
+                          kind=f"sms_{marker.reply_kind}", language=marker.language)
+        try:
+            sms_id = self._sms.send(sms)
+        except SmsDeliveryError as error:
+            if error.retryable:
+                raise
+            logger.warning("sms reply refused", extra={"case_number": case_number,
+                                                       "reason": error.reason.value})
+            event = None
+            if case_number:
+                event = TimelineEvent(case_number, self._clock(), EventKind.DELIVERY_FAILED,
+                                      "system:sms", False,
+                                      {"channel": "sms", "kind": marker.reply_kind,
+                                       "to": marker.reply_to, "reason": error.reason.value})
+            self._inbox.mark_replied(marker.message_id, None, event)
+            return False
+        event = None
+        if case_number:
+            event = TimelineEvent(case_number, self._clock(), EventKind.MESSAGE_OUT, "system:sms",
+                                  False, {"channel": "sms", "kind": marker.reply_kind,
+                                          "to": marker.reply_to, "text": marker.reply_text,
+                                          "message_id": sms_id})
+        self._inbox.mark_replied(marker.message_id, sms_id, event)
+        return True
+
+    def _finish_duplicate(self, marker: SmsMarker) -> SmsResult:
+        """A second delivery: nothing new is written; a reply a crash left unsent goes now."""
+        if marker.reply_text and marker.reply_to and not marker.replied:
+            replied = self._send(marker, case_number=marker.number)
+            return SmsResult("duplicate", marker.number, replied=replied, reason="reply_completed")
+        return SmsResult("duplicate", marker.number)
+
+    # -- texts -------------------------------------------------------------------------------
+
+    def text(self, municipality: Municipality, language: str, key: str, **params: object) -> str:
+        """A reply's text in ``language``, written as the municipality's SMS policy says."""
+        from ..rendering import translate
+
+        name = tr_text(municipality.name, language)
+        return fit(sms_text(translate(language, key, municipality=name, **params), language,
+                            municipality.sms))
+
+    def marker(self, turn: SmsTurn, outcome: str, number: str | None = None) -> SmsMarker:
+        return SmsMarker(message_id=turn.sms.message_id, outcome=outcome, sender=turn.sms.sender,
+                         number=number)
+
+    def expiry(self, turn: SmsTurn) -> datetime:
+        return turn.now + timedelta(days=MARKER_DAYS)
+
+    def message_entries(self, number: str, turn: SmsTurn, kept: Sequence[KeptMessage],
+                        at: datetime, suppressed: str | None = None) -> list[TimelineEvent]:
+        """The citizen's SMS on the case: the kept ones, else this one (one entry each)."""
+        messages = list(kept) or [KeptMessage(turn.sms.message_id, turn.sms.body, turn.now)]
+        entries = []
+        for index, message in enumerate(messages):
+            data: dict[str, Any] = {"channel": "sms", "from": turn.sms.sender,
+                                    "to": turn.sms.recipient, "text": message.text,
+                                    "inbound_message_id": message.message_id,
+                                    "received_at": message.at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                                    "sender_kind": turn.kind.value, "attachments": []}
+            if message.message_id == turn.sms.message_id and turn.sms.keyword:
+                data["keyword"] = turn.sms.keyword
+            if suppressed:
+                data["reply_suppressed"] = suppressed
+            entries.append(TimelineEvent(number, at + timedelta(microseconds=index),
+                                         EventKind.MESSAGE_IN, turn.actor, False, data))
+        return entries
+
+
+# -- the appliers of the default decisions -----------------------------------------------------
+
+def _quarantine(service: SmsIntakeService, turn: SmsTurn, decision: Quarantine) -> SmsResult:
+    service._inbox.quarantine(SmsQuarantineEntry(
+        key=turn.sms.message_id, reason=decision.reason.value, received_at=turn.now, raw=turn.raw,
+        message_id=turn.sms.message_id, sender=turn.sms.sender))
+    return SmsResult("quarantined", reason=decision.reason.value)
+
+
+def _opt_out(service: SmsIntakeService, turn: SmsTurn, decision: OptOut) -> SmsResult:
+    phone = turn.sms.sender if turn.may_reply else None
+    effect = SmsEffect(marker=service.marker(turn, "opted_out"), expires_at=service.expiry(turn),
+                       opt_out=phone)
+    reply = Reply("stop", service.text(turn.municipality, decision.language, "sms_stopped"),
+                  decision.language, to_opted_out=True)
+    return service.commit(turn, effect, reply)
+
+
+def _opt_in(service: SmsIntakeService, turn: SmsTurn, decision: OptIn) -> SmsResult:
+    lift = turn.sms.sender if turn.may_reply and turn.context.opted_out else None
+    effect = SmsEffect(marker=service.marker(turn, "opted_in"), expires_at=service.expiry(turn),
+                       opt_in=lift)
+    reply = Reply("start", service.text(turn.municipality, decision.language, "sms_started"),
+                  decision.language, to_opted_out=True)
+    return service.commit(turn, effect, reply)
+
+
+def _help(service: SmsIntakeService, turn: SmsTurn, decision: Help) -> SmsResult:
+    effect = SmsEffect(marker=service.marker(turn, "help"), expires_at=service.expiry(turn))
+    reply = Reply("help", service.text(turn.municipality, decision.language, "sms_help"),
+                  decision.language, to_opted_out=True)
+    return service.commit(turn, effect, reply)
+
+
+def _open_new_case(service: SmsIntakeService, turn: SmsTurn, decision: OpenNewCase) -> SmsResult:
+    municipality, now = turn.municipality, turn.now
+    general = municipality.general_service
+    category = municipality.categories[general.default_category]
+    case_type = next((t for t in SMS_TYPE_PREFERENCE if t in category.types), category.types[0])
+    language = municipality.language_or_default(decision.language)
+    number = service._inbox.next_number(now.astimezone(ZoneInfo(municipality.time_zone)).year)
+    token = new_tracking_token()
+    phone = turn.sms.sender if turn.kind is SenderKind.NUMBER else None
+    contact = Contact(phone=phone) if phone else Contact(name=turn.sms.sender)
+    case, events = open_case(NewCase(
+        number=number, type=case_type, channel=Channel.SMS, category=category.id,
+        department=general.department, description=decision.text[:MAX_DESCRIPTION] or "—",
+        language=language, public=False, token_hash=hash_token(token), actor=turn.actor,
+        contact=contact), at=now, levels=municipality.service_levels)
+    from ..rendering import case_context, render_sms
+
+    link = tracking_url(service._public_url, number, token, language)
+    text = fit(render_sms("confirmation", language, {
+        **case_context(case, municipality, language), "tracking_url": link}, municipality.sms))
+    reply = Reply("auto_reply", text, language)
+    suppressed = service._reply_suppressed(turn, reply)
+    events += service.message_entries(number, turn, decision.kept, now + timedelta(microseconds=5),
+                                      suppressed)
+    allowance = NewCaseAllowance(sender=turn.sms.sender, day=now.date(),
+                                 limit=municipality.new_cases_per_sender_per_day,
+                                 expires_at=now + NEW_CASES_KEPT)
+    effect = SmsEffect(marker=service.marker(turn, "new_case", number), expires_at=service.expiry(turn),
+                       new_case=case, events=events, new_case_allowance=allowance,
+                       end_pending=turn.sms.sender if turn.context.pending else None)
+    result = service.commit(turn, effect, reply, case=case)
+    if result.outcome == "new_case":
+        service._metrics.case_opened(Channel.SMS.value, case_type.value)
+    return result if decision.reason == "no_open_case" or result.reason else replace(
+        result, reason=decision.reason)
+
+
+def _add_to_case(service: SmsIntakeService, turn: SmsTurn, decision: AddToCase) -> SmsResult:
+    case = service._inbox.get_case(decision.number)
+    if case is None or case.deleted or case.merged_into:
+        text = "\n\n".join(m.text for m in decision.kept) or turn.sms.body
+        return _open_new_case(service, turn, OpenNewCase(text, turn.context.default_language,
+                                                          kept=decision.kept, reason="case_gone"))
+    municipality, now = turn.municipality, turn.now
+    reply = Reply("added", service.text(municipality, case.language, "sms_added", number=case.number),
+                  case.language)
+    suppressed = service._reply_suppressed(turn, reply)
+    events = service.message_entries(case.number, turn, decision.kept, now, suppressed)
+    at = now + timedelta(microseconds=len(events) + 1)
+    answered, status_entry = reopen_by_citizen(case, at=at, actor=turn.actor)
+    if status_entry is not None:
+        events.append(status_entry)
+    update = CaseUpdate(number=case.number, expected_version=case.version,
+                        created_at=case.created_at, updated_at=now,
+                        status=answered.status if status_entry is not None else None,
+                        department=case.department, current_status=case.status,
+                        tracked=track(answered, events, municipality.service_levels, at=at))
+    effect = SmsEffect(marker=service.marker(turn, "appended", case.number),
+                       expires_at=service.expiry(turn), update=update, events=events,
+                       end_pending=turn.sms.sender if turn.context.pending else None)
+    result = service.commit(turn, effect, reply, case=case)
+    return result if result.reason else replace(result, reason=decision.reason)
+
+
+def _ask_which_case(service: SmsIntakeService, turn: SmsTurn, decision: AskWhichCase) -> SmsResult:
+    municipality, language = turn.municipality, decision.language
+    lines = []
+    for index, choice in enumerate(decision.choices, start=1):
+        category = municipality.categories.get(choice.category)
+        name = tr_text(category.name, language) if category else choice.category
+        lines.append(f"{index}: {choice.number} {name}")
+    key = "sms_question" if decision.asked <= 1 else "sms_question_again"
+    text = service.text(municipality, language, key, choices="\n".join(lines),
+                        count=len(decision.choices))
+    pending = PendingQuestion(phone=turn.sms.sender, messages=decision.kept,
+                              choices=tuple(c.number for c in decision.choices),
+                              asked=decision.asked, expires_at=turn.now + PENDING_TTL,
+                              language=language)
+    effect = SmsEffect(marker=service.marker(turn, "asked"), expires_at=service.expiry(turn),
+                       keep_pending=pending)
+    return service.commit(turn, effect, Reply("question", text, language))
+
+
+DEFAULT_APPLIERS: dict[type, Applier] = {
+    Quarantine: _quarantine, OptOut: _opt_out, OptIn: _opt_in, Help: _help,
+    OpenNewCase: _open_new_case, AddToCase: _add_to_case, AskWhichCase: _ask_which_case,
+}
