@@ -248,7 +248,8 @@ class SuppressionCheckingSmsSender:
     >>> class Sent:
     ...     def send(self, sms): return "sns-id"
     >>> class Listed:
-    ...     def suppressed(self, addresses): return {"+381641234567": "sms_opt_out"}
+    ...     def suppressed(self, addresses):
+    ...         return {a: "sms_opt_out" for a in addresses if a == "+381641234567"}
     >>> SuppressionCheckingSmsSender(Sent(), Listed()).send(OutgoingSms("+381641234567", "Hi"))
     Traceback (most recent call last):
     ...
