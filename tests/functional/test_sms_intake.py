@@ -266,3 +266,66 @@ def test_an_unreadable_record_is_kept_whole_in_the_quarantine(setting):
     [item] = quarantine["Items"]
     assert item["reason"]["S"] == "unreadable:missing:inboundMessageId"
     assert "bez id-a" in item["raw"]["S"]
+
+
+def test_a_reply_that_failed_to_go_goes_with_the_redelivery_and_the_case_is_not_opened_twice(
+        setting, monkeypatch):
+    from civicdesk import wiring
+    from civicdesk.domain.sms import SmsDeliveryError, SmsFailure
+
+    queue = setting["queue"]
+    sender = wiring.raw_sms_sender()
+    real_send = sender.send
+    calls = []
+
+    def throttled_once(sms):
+        calls.append(sms.to)
+        if len(calls) == 1:
+            raise SmsDeliveryError(SmsFailure.THROTTLED, "Throttling")
+        return real_send(sms)
+
+    monkeypatch.setattr(sender, "send", throttled_once)
+    queue.publish(inbound("Pukla cev u Ulici Kralja Petra 3.", message_id="retry-1"))
+    records = queue.receive()
+    # WHEN SNS throttles the auto-reply: the record is reported failed, the case is written
+    answer = queue.invoke(records)
+    assert [f["itemIdentifier"] for f in answer["batchItemFailures"]] == [records[0]["messageId"]]
+    assert len(sms_cases(setting["resources"])) == 1 and sms_to(CITIZEN) == []
+    # THEN the redelivery sends the reply the marker kept, and opens nothing
+    assert queue.invoke(records) == {"batchItemFailures": []}
+    assert len(sms_cases(setting["resources"])) == 1
+    [reply] = sms_to(CITIZEN)
+    assert sms_cases(setting["resources"])[0]["number"]["S"] in reply
+    # AND a third delivery sends nothing more
+    assert queue.invoke(records) == {"batchItemFailures": []}
+    assert len(sms_to(CITIZEN)) == 1
+
+
+def test_a_reply_held_by_an_invocation_that_died_waits_for_its_lease_then_goes_once(
+        setting, monkeypatch):
+    from datetime import timedelta
+
+    from civicdesk import wiring
+    from civicdesk.domain.cases import utc_now
+
+    queue = setting["queue"]
+    sender = wiring.raw_sms_sender()
+    real_send = sender.send
+
+    def died(sms):
+        raise RuntimeError("the invocation timed out mid-send")
+
+    monkeypatch.setattr(sender, "send", died)
+    queue.publish(inbound("Pas lutalica ujeo dete u parku.", message_id="crash-1"))
+    records = queue.receive()
+    assert queue.invoke(records)["batchItemFailures"]  # the first invocation dies holding it
+    monkeypatch.setattr(sender, "send", real_send)
+    # WHEN a second delivery comes within the lease (SNS published twice): it sends nothing
+    assert queue.invoke(records) == {"batchItemFailures": []}
+    assert sms_to(CITIZEN) == []
+    # WHEN the record comes back after the lease: the reply goes, once
+    service = wiring.sms_intake_service()
+    monkeypatch.setattr(service, "_clock", lambda: utc_now() + timedelta(minutes=3))
+    assert queue.invoke(records) == {"batchItemFailures": []}
+    assert queue.invoke(records) == {"batchItemFailures": []}
+    assert len(sms_to(CITIZEN)) == 1 and len(sms_cases(setting["resources"])) == 1

@@ -78,6 +78,9 @@ MARKER_DAYS = 30
 #: How long a number's counter of replies outlives its hour, and of new cases its day.
 RATE_KEPT = timedelta(hours=2)
 NEW_CASES_KEPT = timedelta(days=2)
+#: How long the invocation that took a reply may take to send it before another delivery may
+#: (longer than the function's timeout; a send that failed releases it at once).
+REPLY_LEASE = timedelta(minutes=2)
 #: Case types an SMS is filed as, in order of preference, among those its category allows.
 SMS_TYPE_PREFERENCE = (CaseType.REQUEST, CaseType.INFORMATION, CaseType.SIGNAL,
                        CaseType.COMPLAINT, CaseType.SUGGESTION)
@@ -197,7 +200,8 @@ class SmsIntakeService:
         suppressed = self._reply_suppressed(turn, reply)
         if reply is not None and suppressed is None:
             marker = replace(marker, reply_to=turn.sms.sender, reply_text=reply.text,
-                             reply_kind=reply.kind, language=reply.language)
+                             reply_kind=reply.kind, language=reply.language,
+                             reply_claimed_at=turn.now)
             rate = RateLimit(sender=turn.sms.sender,
                              hour=turn.now.replace(minute=0, second=0, microsecond=0),
                              limit=turn.municipality.auto_reply_limit_per_hour,
@@ -255,6 +259,7 @@ class SmsIntakeService:
             sms_id = self._sms.send(sms)
         except SmsDeliveryError as error:
             if error.retryable:
+                self._inbox.release_reply(marker.message_id)
                 raise
             logger.warning("sms reply refused", extra={"case_number": case_number,
                                                        "reason": error.reason.value})
@@ -276,8 +281,13 @@ class SmsIntakeService:
         return True
 
     def _finish_duplicate(self, marker: SmsMarker) -> SmsResult:
-        """A second delivery: nothing new is written; a reply a crash left unsent goes now."""
+        """A second delivery: nothing new is written. A reply a failed send or a crash left
+        unsent goes now, taken from the marker first, so that two deliveries at once (SNS may
+        publish twice) never both send it; one still held by another invocation is left to it."""
         if marker.reply_text and marker.reply_to and not marker.replied:
+            now = self._clock()
+            if not self._inbox.take_reply(marker.message_id, now, now - REPLY_LEASE):
+                return SmsResult("duplicate", marker.number, reason="reply_held")
             replied = self._send(marker, case_number=marker.number)
             return SmsResult("duplicate", marker.number, replied=replied, reason="reply_completed")
         return SmsResult("duplicate", marker.number)

@@ -28,6 +28,7 @@ class SmsMarker:
     replied: bool = False
     reply_suppressed: str | None = None
     language: str | None = None
+    reply_claimed_at: datetime | None = None  # when an invocation took the reply to send it
 
 
 @dataclass(frozen=True)
@@ -95,5 +96,13 @@ class SmsInbox(Protocol):
                      event: TimelineEvent | None) -> None:
         """The reply went (``sms_id``) or will not go (``None``): the marker wants none any
         more; ``event`` on the case's timeline in the same transaction."""
+
+    def take_reply(self, message_id: str, now: datetime, held_since: datetime) -> bool:
+        """Take the marker's unsent reply to send it, unless another invocation holds it: only
+        when its last holder released it or took it before ``held_since`` (its lease is over);
+        ``False`` when it is held or was sent (one conditional ``UpdateItem``)."""
+
+    def release_reply(self, message_id: str) -> None:
+        """The send failed in a way a retry may help: the next delivery may take it at once."""
 
     def quarantine(self, entry: SmsQuarantineEntry) -> None: ...

@@ -16,7 +16,7 @@ from ...domain.errors import ConflictError
 from ...domain.inbound_sms import KeptMessage, PendingQuestion
 from ...services.ports import RateLimited, SenderFlooding
 from ...services.sms_ports import DuplicateSms, SmsEffect, SmsMarker, SmsQuarantineEntry
-from .conditions import failed_conditions, in_sent_order, old_image
+from .conditions import failed_conditions, in_sent_order, old_image, updated_if
 from .items import CaseItem, RateItem, RecipientItem
 from .keys import (
     CASE_SK,
@@ -194,6 +194,20 @@ class DynamoSmsInbox:
             if event is not None:
                 tx.save(event_to_item(event))
 
+    def take_reply(self, message_id: str, now: datetime, held_since: datetime) -> bool:
+        M = SmsMarkerItem
+        return updated_if(
+            M(PK=sms_inbound_pk(message_id), SK=SMS_INBOUND_SK),
+            [M.reply_claimed_at.set(iso(now)), M.released.set(False)],
+            M.PK.exists() & (M.replied == False) & M.reply_text.exists()  # noqa: E712
+            & ((M.released == True) | M.reply_claimed_at.does_not_exist()  # noqa: E712
+               | (M.reply_claimed_at < iso(held_since))))
+
+    def release_reply(self, message_id: str) -> None:
+        M = SmsMarkerItem
+        updated_if(M(PK=sms_inbound_pk(message_id), SK=SMS_INBOUND_SK), [M.released.set(True)],
+                   M.PK.exists())
+
     def quarantine(self, entry: SmsQuarantineEntry) -> None:
         SmsQuarantineItem(PK=SMS_QUARANTINE_PK, SK=sms_quarantine_sk(entry.key),
                           reason=entry.reason, received_at=iso(entry.received_at),
@@ -214,14 +228,17 @@ def _marker_item(marker: SmsMarker, expires_at: datetime) -> SmsMarkerItem:
                          number=marker.number, reply_to=marker.reply_to,
                          reply_text=marker.reply_text, reply_kind=marker.reply_kind,
                          replied=marker.replied, reply_suppressed=marker.reply_suppressed,
-                         language=marker.language, expires_at=expires_at)
+                         language=marker.language,
+                         reply_claimed_at=iso(marker.reply_claimed_at) if marker.reply_claimed_at else None,
+                         expires_at=expires_at)
 
 
 def _marker(item: SmsMarkerItem) -> SmsMarker:
     return SmsMarker(message_id=item.message_id, outcome=item.outcome, sender=item.sender,
                      number=item.number, reply_to=item.reply_to, reply_text=item.reply_text,
                      reply_kind=item.reply_kind, replied=bool(item.replied),
-                     reply_suppressed=item.reply_suppressed, language=item.language)
+                     reply_suppressed=item.reply_suppressed, language=item.language,
+                     reply_claimed_at=parse_time(item.reply_claimed_at) if item.reply_claimed_at else None)
 
 
 def _marker_from_image(message_id: str, image: dict) -> SmsMarker:

@@ -22,6 +22,10 @@ class SmsMarkerItem(TableItem, discriminator="sms_inbound"):
     reply_suppressed = UnicodeAttribute(null=True)
     language = UnicodeAttribute(null=True)
     sms_id = UnicodeAttribute(null=True)  # the id SNS gave the reply
+    #: When an invocation took the reply to send it (its lease); ``released`` when that send
+    #: failed in a way a retry may help, so the next delivery may take it at once.
+    reply_claimed_at = UnicodeAttribute(null=True)
+    released = BooleanAttribute(default=False)
     expires_at = TTLAttribute()
 
 
