@@ -179,6 +179,14 @@ def test_several_open_cases_ask_which_unless_the_text_names_one():
         AddToCase("2026-000001", reason="case_number_in_text")
 
 
+def test_a_number_that_answered_stop_gets_no_question_but_a_case_of_its_own():
+    cases = (open_case("2026-000002"), open_case("2026-000001"))
+    decision = decide(sms("Još uvek"), context(open_cases=cases, opted_out=True))
+    assert isinstance(decision, OpenNewCase) and decision.reason == "several_open_cases_opted_out"
+    assert decide(sms("Još uvek"), context(open_cases=cases[:1], opted_out=True)) == \
+        AddToCase("2026-000002")
+
+
 def pending(asked: int = 1, lapses: timedelta = timedelta(hours=1)) -> PendingQuestion:
     return PendingQuestion(CITIZEN, (KeptMessage("m-0", "Kanta je polomljena", NOW),),
                            ("2026-000002", "2026-000001"), asked, NOW + lapses, "sr-Latn")

@@ -430,7 +430,8 @@ def pending_question(sms: InboundSms, context: SmsContext) -> AddToCase | AskWhi
 
 def case_message(sms: InboundSms, context: SmsContext) -> OpenNewCase | AddToCase | AskWhichCase:
     """A message for a case: no open case opens one; one open case takes it; one of several
-    named by its number takes it; else the sender is asked which, numbered."""
+    named by its number takes it; else the sender is asked which, numbered (a number that
+    answered STOP, which gets no question, opens a case instead)."""
     cases = context.open_cases
     if not cases:
         return OpenNewCase(sms.body, language_of(sms.body, context.languages,
@@ -441,6 +442,10 @@ def case_message(sms: InboundSms, context: SmsContext) -> OpenNewCase | AddToCas
     if named and any(c.number == named for c in cases):
         return AddToCase(named, reason="case_number_in_text")
     language = language_of(sms.body, context.languages, cases[0].language)
+    if context.opted_out:
+        # A number that answered STOP gets no question, so it could never answer one: a case
+        # of its own (staff merge it if it belongs to another), never a guess.
+        return OpenNewCase(sms.body, language, reason="several_open_cases_opted_out")
     return AskWhichCase(cases[:MAX_CHOICES], (KeptMessage(sms.message_id, sms.body, context.now),),
                         1, language)
 
