@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from civicdesk.domain.cases import Status
 from civicdesk.domain.inbound_sms import (
     DEFAULT_CHAIN,
     MAX_ASKS,
@@ -243,3 +244,20 @@ def test_a_step_inserted_by_name_decides_before_the_case_handling():
         insert_before(chain, "no_such_step", Step("x", survey))
     with pytest.raises(ValueError):
         insert_before(chain, "keyword", Step("survey", survey))
+
+
+# -- the notify function's side -------------------------------------------------------------------
+
+@pytest.mark.parametrize("actor, confirmed", [("citizen:sms:+381641234567", False),
+                                              ("staff:milica", True)])
+def test_a_case_a_citizens_sms_opened_is_confirmed_by_the_sms_channel_not_by_notify(actor, confirmed):
+    from civicdesk.domain.cases import Case, CaseType, Channel, Contact, EventKind, TimelineEvent
+    from civicdesk.domain.events import EventType
+    from civicdesk.domain.notifications import plan
+
+    case = Case("2026-000001", CaseType.REQUEST, Channel.SMS, "general", "general", "Rupa", "sr-Latn",
+                Status.NEW, False, NOW, NOW, "hash", contact=Contact(phone=CITIZEN))
+    opened = TimelineEvent(case.number, NOW, EventKind.CASE_OPENED, actor, True,
+                           {"channel": "sms", "department": "general", "status": "new"})
+    templates = [i.template for i in plan(EventType.CASE_OPENED, opened, case)]
+    assert ("confirmation" in templates) is confirmed
