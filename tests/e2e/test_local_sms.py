@@ -52,6 +52,9 @@ def test_an_sms_opens_a_case_then_two_open_cases_get_the_numbered_question(runti
     [reply] = replies_after(runtime, CITIZEN, 0)
     number = reply["case_number"]
     assert number and runtime.http_url in reply["text"]
+    # AND it comes from the number the citizen texted, so that they can answer it
+    assert reply["attributes"].get("AWS.MM.SMS.OriginationNumber") == LOCAL_NUMBER
+    assert reply["sender_id"] is None
     token = id_token(runtime)
     view = requests.get(f"{runtime.http_url}/v1/admin/cases/{number}",
                         headers={"Authorization": token}, timeout=10).json()

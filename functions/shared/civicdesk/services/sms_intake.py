@@ -63,7 +63,7 @@ from ..domain.intake import NewCase, open_case
 from ..domain.municipality import Municipality
 from ..domain.municipality import localised as tr_text
 from ..domain.service_levels import track
-from ..domain.sms import OutgoingSms, SmsDeliveryError, fit
+from ..domain.sms import OutgoingSms, SmsDeliveryError, fit, is_e164
 from ..domain.sms_script import sms_text
 from ..domain.tracking_tokens import hash_token, new_tracking_token, tracking_url
 from .municipality import MunicipalityProvider
@@ -199,7 +199,9 @@ class SmsIntakeService:
         marker = effect.marker
         suppressed = self._reply_suppressed(turn, reply)
         if reply is not None and suppressed is None:
-            marker = replace(marker, reply_to=turn.sms.sender, reply_text=reply.text,
+            marker = replace(marker, reply_to=turn.sms.sender,
+                             reply_from=turn.sms.recipient if is_e164(turn.sms.recipient) else None,
+                             reply_text=reply.text,
                              reply_kind=reply.kind, language=reply.language,
                              reply_claimed_at=turn.now)
             rate = RateLimit(sender=turn.sms.sender,
@@ -254,7 +256,8 @@ class SmsIntakeService:
         and its marker sends the reply then."""
         assert marker.reply_to and marker.reply_text
         sms = OutgoingSms(to=marker.reply_to, text=marker.reply_text, case_number=case_number,
-                          kind=f"sms_{marker.reply_kind}", language=marker.language)
+                          kind=f"sms_{marker.reply_kind}", language=marker.language,
+                          origination_number=marker.reply_from)
         try:
             sms_id = self._sms.send(sms)
         except SmsDeliveryError as error:

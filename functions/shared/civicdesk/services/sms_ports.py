@@ -23,6 +23,7 @@ class SmsMarker:
     sender: str
     number: str | None = None
     reply_to: str | None = None
+    reply_from: str | None = None  # the number the citizen texted: the reply comes from it
     reply_text: str | None = None
     reply_kind: str | None = None
     replied: bool = False

@@ -226,7 +226,7 @@ def _marker_item(marker: SmsMarker, expires_at: datetime) -> SmsMarkerItem:
     return SmsMarkerItem(PK=sms_inbound_pk(marker.message_id), SK=SMS_INBOUND_SK,
                          message_id=marker.message_id, outcome=marker.outcome, sender=marker.sender,
                          number=marker.number, reply_to=marker.reply_to,
-                         reply_text=marker.reply_text, reply_kind=marker.reply_kind,
+                         reply_from=marker.reply_from, reply_text=marker.reply_text, reply_kind=marker.reply_kind,
                          replied=marker.replied, reply_suppressed=marker.reply_suppressed,
                          language=marker.language,
                          reply_claimed_at=iso(marker.reply_claimed_at) if marker.reply_claimed_at else None,
@@ -235,7 +235,8 @@ def _marker_item(marker: SmsMarker, expires_at: datetime) -> SmsMarkerItem:
 
 def _marker(item: SmsMarkerItem) -> SmsMarker:
     return SmsMarker(message_id=item.message_id, outcome=item.outcome, sender=item.sender,
-                     number=item.number, reply_to=item.reply_to, reply_text=item.reply_text,
+                     number=item.number, reply_to=item.reply_to, reply_from=item.reply_from,
+                     reply_text=item.reply_text,
                      reply_kind=item.reply_kind, replied=bool(item.replied),
                      reply_suppressed=item.reply_suppressed, language=item.language,
                      reply_claimed_at=parse_time(item.reply_claimed_at) if item.reply_claimed_at else None)
@@ -247,7 +248,7 @@ def _marker_from_image(message_id: str, image: dict) -> SmsMarker:
 
     return SmsMarker(message_id=message_id, outcome=text("outcome") or "", sender=text("sender") or "",
                      number=text("number"), reply_to=text("reply_to"),
-                     reply_text=text("reply_text"), reply_kind=text("reply_kind"),
+                     reply_from=text("reply_from"), reply_text=text("reply_text"), reply_kind=text("reply_kind"),
                      replied=bool((image.get("replied") or {}).get("BOOL")),
                      reply_suppressed=text("reply_suppressed"), language=text("language"))
 

@@ -16,6 +16,7 @@ class SmsMarkerItem(TableItem, discriminator="sms_inbound"):
     sender = UnicodeAttribute()
     number = UnicodeAttribute(null=True)
     reply_to = UnicodeAttribute(null=True)
+    reply_from = UnicodeAttribute(null=True)
     reply_text = UnicodeAttribute(null=True)
     reply_kind = UnicodeAttribute(null=True)
     replied = BooleanAttribute(default=False)
