@@ -123,9 +123,11 @@ def texts():
 
 
 def service(inbox, texts, **extension) -> SmsIntakeService:
+    from civicdesk.adapters.phones import LibPhoneNumbers
+
     return SmsIntakeService(inbox, texts, MunicipalityProvider(InMemoryConfigRepository(DOCUMENT)),
                             FakeMetrics(), "https://prijave.demo.rs", own_numbers=(OURS,),
-                            clock=lambda: NOW, **extension)
+                            clock=lambda: NOW, phones=LibPhoneNumbers(), **extension)
 
 
 def record(body: str, sender: str = CITIZEN, message_id: str | None = None) -> str:
@@ -149,6 +151,20 @@ def test_a_new_case_is_an_sms_case_with_the_confirmation_and_its_link(inbox, tex
 
 def sms_id_of(inbox, number):
     return next(m for m, marker in inbox.markers.items() if marker.number == number)
+
+
+@pytest.mark.parametrize("written", ["00381641234567", "381641234567", "+381 64 123 4567"])
+def test_a_number_written_otherwise_is_keyed_in_e164(inbox, texts, written):
+    result = service(inbox, texts).handle(record("Rupa", sender=written))
+    assert inbox.cases[result.number].contact == Contact(phone=CITIZEN)
+    assert [sms.to for sms in texts.sent] == [CITIZEN]
+
+
+def test_a_short_code_or_a_name_is_left_as_it_is_and_never_answered(inbox, texts):
+    for sender in ("1234", "Telekom"):
+        result = service(inbox, texts).handle(record("Stanje: 100", sender=sender))
+        assert inbox.cases[result.number].contact == Contact(name=sender)
+    assert texts.sent == []
 
 
 def test_an_opted_out_number_still_opens_a_case_but_gets_no_reply_except_help(inbox, texts):

@@ -68,7 +68,7 @@ from ..domain.sms_script import sms_text
 from ..domain.tracking_tokens import hash_token, new_tracking_token, tracking_url
 from .municipality import MunicipalityProvider
 from .port_records import CaseUpdate, NewCaseAllowance, RateLimit
-from .ports import MetricsSink, RateLimited, SenderFlooding, SmsSender
+from .ports import InvalidPhoneNumber, MetricsSink, PhoneNumbers, RateLimited, SenderFlooding, SmsSender
 from .sms_ports import DuplicateSms, SmsEffect, SmsInbox, SmsMarker, SmsQuarantineEntry
 
 logger = logging.getLogger(__name__)
@@ -133,7 +133,9 @@ class SmsIntakeService:
     def __init__(self, inbox: SmsInbox, sms: SmsSender, municipality: MunicipalityProvider,
                  metrics: MetricsSink, public_url: str, own_numbers: Iterable[str] = (),
                  clock: Callable[[], datetime] = utc_now, chain: Sequence[Step] = DEFAULT_CHAIN,
-                 appliers: Mapping[type, Applier] | None = None, loaders: Sequence[Loader] = ()):
+                 appliers: Mapping[type, Applier] | None = None, loaders: Sequence[Loader] = (),
+                 phones: PhoneNumbers | None = None):
+        self._phones = phones
         self._inbox = inbox
         self._sms = sms
         self._municipality = municipality
@@ -167,6 +169,7 @@ class SmsIntakeService:
         if earlier is not None:
             return self._finish_duplicate(earlier)
         municipality = self._municipality.get()
+        sms = replace(sms, sender=self._e164(sms.sender, municipality.country))
         kind = sender_kind(sms.sender)
         context = self._context(sms, kind, municipality, now)
         decision = decide(sms, context, self._chain)
@@ -174,6 +177,22 @@ class SmsIntakeService:
         if applier is None:
             raise LookupError(f"no applier for the decision {type(decision).__name__}")
         return applier(self, SmsTurn(sms, body, kind, context, municipality, now), decision)
+
+    def _e164(self, sender: str, country: str) -> str:
+        """The sender in E.164 when it is a phone number written otherwise (``00381...``,
+        ``381 64 ...``): the form every key and the suppression list use. A short code or a
+        name stays as it is."""
+        if is_e164(sender) or self._phones is None:
+            return sender
+        digits = sender.replace(" ", "").replace("-", "")
+        if not digits.lstrip("+").isdigit() or len(digits.lstrip("+")) < 9:
+            return sender
+        for candidate in (digits, "+" + digits.lstrip("+").removeprefix("00")):
+            try:
+                return self._phones.normalise(candidate, country)
+            except InvalidPhoneNumber:
+                continue
+        return sender
 
     def _context(self, sms: InboundSms, kind: SenderKind, municipality: Municipality,
                  now: datetime) -> SmsContext:

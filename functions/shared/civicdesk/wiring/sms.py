@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..config import settings
-from .core import _tables_configured, municipality_provider, raw_sms_sender
+from .core import _tables_configured, municipality_provider, phone_numbers, raw_sms_sender
 
 __all__ = ["sms_inbox", "sms_intake_service"]
 
@@ -26,4 +26,5 @@ def sms_intake_service():
 
     return SmsIntakeService(sms_inbox(), raw_sms_sender(), municipality_provider(),
                             PowertoolsMetricsSink(), settings().public_url,
-                            own_numbers=settings().sms_origination_numbers)
+                            own_numbers=settings().sms_origination_numbers,
+                            phones=phone_numbers())
