@@ -29,28 +29,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping, Sequence
-from zoneinfo import ZoneInfo
 
-from ..domain.case_changes import reopen_by_citizen
-from ..domain.cases import Case, CaseType, Channel, Contact, EventKind, TimelineEvent, utc_now
+from ..domain.cases import Case, EventKind, TimelineEvent, utc_now
 from ..domain.inbound_sms import (
     DEFAULT_CHAIN,
     MAX_CHOICES,
-    PENDING_TTL,
-    AddToCase,
-    AskWhichCase,
-    Help,
     InboundSms,
     KeptMessage,
     OpenCase,
-    OpenNewCase,
-    OptIn,
-    OptOut,
-    PendingQuestion,
-    Quarantine,
     SenderKind,
     SmsContext,
     Step,
@@ -59,70 +48,34 @@ from ..domain.inbound_sms import (
     parse_inbound_sms,
     sender_kind,
 )
-from ..domain.intake import NewCase, open_case
 from ..domain.municipality import Municipality
 from ..domain.municipality import localised as tr_text
-from ..domain.service_levels import track
 from ..domain.sms import OutgoingSms, SmsDeliveryError, fit, is_e164
 from ..domain.sms_script import sms_text
-from ..domain.tracking_tokens import hash_token, new_tracking_token, tracking_url
 from .municipality import MunicipalityProvider
-from .port_records import CaseUpdate, NewCaseAllowance, RateLimit
+from .port_records import RateLimit
 from .ports import InvalidPhoneNumber, MetricsSink, PhoneNumbers, RateLimited, SenderFlooding, SmsSender
-from .sms_ports import DuplicateSms, SmsEffect, SmsInbox, SmsMarker, SmsQuarantineEntry
+from .sms_appliers import DEFAULT_APPLIERS
+from .sms_ports import (
+    DuplicateSms,
+    Reply,
+    SmsEffect,
+    SmsInbox,
+    SmsMarker,
+    SmsQuarantineEntry,
+    SmsResult,
+    SmsTurn,
+)
 
 logger = logging.getLogger(__name__)
 
 #: Days the marker of a processed SMS is kept (a redelivery before then changes nothing).
 MARKER_DAYS = 30
-#: How long a number's counter of replies outlives its hour, and of new cases its day.
+#: How long a number's counter of replies outlives its hour.
 RATE_KEPT = timedelta(hours=2)
-NEW_CASES_KEPT = timedelta(days=2)
 #: How long the invocation that took a reply may take to send it before another delivery may
 #: (longer than the function's timeout; a send that failed releases it at once).
 REPLY_LEASE = timedelta(minutes=2)
-#: Case types an SMS is filed as, in order of preference, among those its category allows.
-SMS_TYPE_PREFERENCE = (CaseType.REQUEST, CaseType.INFORMATION, CaseType.SIGNAL,
-                       CaseType.COMPLAINT, CaseType.SUGGESTION)
-MAX_DESCRIPTION = 5000
-
-
-@dataclass(frozen=True)
-class SmsResult:
-    outcome: str  # new_case, appended, asked, opted_out, opted_in, help, quarantined, duplicate
-    number: str | None = None
-    replied: bool = False
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class SmsTurn:
-    """One SMS being handled: the message, its raw record, what the chain saw."""
-
-    sms: InboundSms
-    raw: str
-    kind: SenderKind
-    context: SmsContext
-    municipality: Municipality
-    now: datetime
-
-    @property
-    def actor(self) -> str:
-        return f"citizen:sms:{self.sms.sender}"
-
-    @property
-    def may_reply(self) -> bool:
-        return self.kind is SenderKind.NUMBER
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What to answer: ``kind`` (``auto_reply``, ``added``, ``question``, ...) and the text."""
-
-    kind: str
-    text: str
-    language: str
-    to_opted_out: bool = False  # a STOP/START/HELP answer goes even to an opted-out number
 
 
 Applier = Callable[["SmsIntakeService", SmsTurn, Any], SmsResult]
@@ -260,6 +213,22 @@ class SmsIntakeService:
             message_id=turn.sms.message_id, sender=turn.sms.sender))
         return SmsResult("quarantined", reason="sender_rate")
 
+    @property
+    def inbox(self) -> SmsInbox:
+        return self._inbox
+
+    @property
+    def public_url(self) -> str:
+        return self._public_url
+
+    @property
+    def metrics(self) -> MetricsSink:
+        return self._metrics
+
+    def reply_suppressed(self, turn: SmsTurn, reply: Reply | None) -> str | None:
+        """Why ``reply`` will not go (``None``: it will, within the allowance)."""
+        return self._reply_suppressed(turn, reply)
+
     def _reply_suppressed(self, turn: SmsTurn, reply: Reply | None) -> str | None:
         if reply is None:
             return None
@@ -349,126 +318,3 @@ class SmsIntakeService:
             entries.append(TimelineEvent(number, at + timedelta(microseconds=index),
                                          EventKind.MESSAGE_IN, turn.actor, False, data))
         return entries
-
-
-# -- the appliers of the default decisions -----------------------------------------------------
-
-def _quarantine(service: SmsIntakeService, turn: SmsTurn, decision: Quarantine) -> SmsResult:
-    service._inbox.quarantine(SmsQuarantineEntry(
-        key=turn.sms.message_id, reason=decision.reason.value, received_at=turn.now, raw=turn.raw,
-        message_id=turn.sms.message_id, sender=turn.sms.sender))
-    return SmsResult("quarantined", reason=decision.reason.value)
-
-
-def _opt_out(service: SmsIntakeService, turn: SmsTurn, decision: OptOut) -> SmsResult:
-    phone = turn.sms.sender if turn.may_reply else None
-    effect = SmsEffect(marker=service.marker(turn, "opted_out"), expires_at=service.expiry(turn),
-                       opt_out=phone)
-    reply = Reply("stop", service.text(turn.municipality, decision.language, "sms_stopped"),
-                  decision.language, to_opted_out=True)
-    return service.commit(turn, effect, reply)
-
-
-def _opt_in(service: SmsIntakeService, turn: SmsTurn, decision: OptIn) -> SmsResult:
-    lift = turn.sms.sender if turn.may_reply and turn.context.opted_out else None
-    effect = SmsEffect(marker=service.marker(turn, "opted_in"), expires_at=service.expiry(turn),
-                       opt_in=lift)
-    reply = Reply("start", service.text(turn.municipality, decision.language, "sms_started"),
-                  decision.language, to_opted_out=True)
-    return service.commit(turn, effect, reply)
-
-
-def _help(service: SmsIntakeService, turn: SmsTurn, decision: Help) -> SmsResult:
-    effect = SmsEffect(marker=service.marker(turn, "help"), expires_at=service.expiry(turn))
-    reply = Reply("help", service.text(turn.municipality, decision.language, "sms_help"),
-                  decision.language, to_opted_out=True)
-    return service.commit(turn, effect, reply)
-
-
-def _open_new_case(service: SmsIntakeService, turn: SmsTurn, decision: OpenNewCase) -> SmsResult:
-    municipality, now = turn.municipality, turn.now
-    general = municipality.general_service
-    category = municipality.categories[general.default_category]
-    case_type = next((t for t in SMS_TYPE_PREFERENCE if t in category.types), category.types[0])
-    language = municipality.language_or_default(decision.language)
-    number = service._inbox.next_number(now.astimezone(ZoneInfo(municipality.time_zone)).year)
-    token = new_tracking_token()
-    phone = turn.sms.sender if turn.kind is SenderKind.NUMBER else None
-    contact = Contact(phone=phone) if phone else Contact(name=turn.sms.sender)
-    case, events = open_case(NewCase(
-        number=number, type=case_type, channel=Channel.SMS, category=category.id,
-        department=general.department, description=decision.text[:MAX_DESCRIPTION] or "—",
-        language=language, public=False, token_hash=hash_token(token), actor=turn.actor,
-        contact=contact), at=now, levels=municipality.service_levels)
-    from ..rendering import case_context, render_sms
-
-    link = tracking_url(service._public_url, number, token, language)
-    text = fit(render_sms("confirmation", language, {
-        **case_context(case, municipality, language), "tracking_url": link}, municipality.sms))
-    reply = Reply("auto_reply", text, language)
-    suppressed = service._reply_suppressed(turn, reply)
-    events += service.message_entries(number, turn, decision.kept, now + timedelta(microseconds=5),
-                                      suppressed)
-    allowance = NewCaseAllowance(sender=turn.sms.sender, day=now.date(),
-                                 limit=municipality.new_cases_per_sender_per_day,
-                                 expires_at=now + NEW_CASES_KEPT)
-    effect = SmsEffect(marker=service.marker(turn, "new_case", number), expires_at=service.expiry(turn),
-                       new_case=case, events=events, new_case_allowance=allowance,
-                       end_pending=turn.sms.sender if turn.context.pending else None)
-    result = service.commit(turn, effect, reply, case=case)
-    if result.outcome == "new_case":
-        service._metrics.case_opened(Channel.SMS.value, case_type.value)
-    return result if decision.reason == "no_open_case" or result.reason else replace(
-        result, reason=decision.reason)
-
-
-def _add_to_case(service: SmsIntakeService, turn: SmsTurn, decision: AddToCase) -> SmsResult:
-    case = service._inbox.get_case(decision.number)
-    if case is None or case.deleted or case.merged_into:
-        text = "\n\n".join(m.text for m in decision.kept) or turn.sms.body
-        return _open_new_case(service, turn, OpenNewCase(text, turn.context.default_language,
-                                                          kept=decision.kept, reason="case_gone"))
-    municipality, now = turn.municipality, turn.now
-    reply = Reply("added", service.text(municipality, case.language, "sms_added", number=case.number),
-                  case.language)
-    suppressed = service._reply_suppressed(turn, reply)
-    events = service.message_entries(case.number, turn, decision.kept, now, suppressed)
-    at = now + timedelta(microseconds=len(events) + 1)
-    answered, status_entry = reopen_by_citizen(case, at=at, actor=turn.actor)
-    if status_entry is not None:
-        events.append(status_entry)
-    update = CaseUpdate(number=case.number, expected_version=case.version,
-                        created_at=case.created_at, updated_at=now,
-                        status=answered.status if status_entry is not None else None,
-                        department=case.department, current_status=case.status,
-                        tracked=track(answered, events, municipality.service_levels, at=at))
-    effect = SmsEffect(marker=service.marker(turn, "appended", case.number),
-                       expires_at=service.expiry(turn), update=update, events=events,
-                       end_pending=turn.sms.sender if turn.context.pending else None)
-    result = service.commit(turn, effect, reply, case=case)
-    return result if result.reason else replace(result, reason=decision.reason)
-
-
-def _ask_which_case(service: SmsIntakeService, turn: SmsTurn, decision: AskWhichCase) -> SmsResult:
-    municipality, language = turn.municipality, decision.language
-    lines = []
-    for index, choice in enumerate(decision.choices, start=1):
-        category = municipality.categories.get(choice.category)
-        name = tr_text(category.name, language) if category else choice.category
-        lines.append(f"{index}: {choice.number} {name}")
-    key = "sms_question" if decision.asked <= 1 else "sms_question_again"
-    text = service.text(municipality, language, key, choices="\n".join(lines),
-                        count=len(decision.choices))
-    pending = PendingQuestion(phone=turn.sms.sender, messages=decision.kept,
-                              choices=tuple(c.number for c in decision.choices),
-                              asked=decision.asked, expires_at=turn.now + PENDING_TTL,
-                              language=language)
-    effect = SmsEffect(marker=service.marker(turn, "asked"), expires_at=service.expiry(turn),
-                       keep_pending=pending)
-    return service.commit(turn, effect, Reply("question", text, language))
-
-
-DEFAULT_APPLIERS: dict[type, Applier] = {
-    Quarantine: _quarantine, OptOut: _opt_out, OptIn: _opt_in, Help: _help,
-    OpenNewCase: _open_new_case, AddToCase: _add_to_case, AskWhichCase: _ask_which_case,
-}

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Protocol, Sequence
 
 from ..domain.cases import Case, TimelineEvent
-from ..domain.inbound_sms import PendingQuestion
+from ..domain.inbound_sms import InboundSms, PendingQuestion, SenderKind, SmsContext
+from ..domain.municipality import Municipality
 from .port_records import CaseUpdate, NewCaseAllowance, RateLimit
 
 
@@ -59,6 +60,44 @@ class SmsQuarantineEntry:
     raw: str
     message_id: str | None = None
     sender: str | None = None
+
+
+@dataclass(frozen=True)
+class SmsResult:
+    outcome: str  # new_case, appended, asked, opted_out, opted_in, help, quarantined, duplicate
+    number: str | None = None
+    replied: bool = False
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SmsTurn:
+    """One SMS being handled: the message, its raw record, what the chain saw."""
+
+    sms: InboundSms
+    raw: str
+    kind: SenderKind
+    context: SmsContext
+    municipality: Municipality
+    now: datetime
+
+    @property
+    def actor(self) -> str:
+        return f"citizen:sms:{self.sms.sender}"
+
+    @property
+    def may_reply(self) -> bool:
+        return self.kind is SenderKind.NUMBER
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to answer: ``kind`` (``auto_reply``, ``added``, ``question``, ...) and the text."""
+
+    kind: str
+    text: str
+    language: str
+    to_opted_out: bool = False  # a STOP/START/HELP answer goes even to an opted-out number
 
 
 class DuplicateSms(Exception):
