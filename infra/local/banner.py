@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from infra.local import aws, ses_events
+from infra.local import aws, ses_events, sms_carrier
 from infra.local.cognito import DemoUser, UserPool, UserPoolClient
 from infra.local.state import DEFAULT_STATE_DIR, atomic_write
 from infra.local.template import ROOT
@@ -125,6 +125,8 @@ def summary(runtime: LocalRuntime) -> str:
         f"  SES events       each sent mail is reported delivered (bounce@ and complaint@"
         f"{ses_events.SIMULATOR_DOMAIN} bounce, complain); make any bounce: POST "
         f"{url}/_local/ses-events {{\"id\": ..., \"type\": \"bounce\"}}",
+        f"  SMS in           text the municipality's number {sms_carrier.LOCAL_NUMBER}: POST "
+        f"{url}/_local/sms {{\"from\": \"+381641234567\", \"body\": ...}} (replies in the outbox)",
         *_schedule_lines(runtime),
         *_archive_lines(runtime),
         f"  AWS (moto)       {runtime.aws_url}   (AWS_ENDPOINT_URL; region {aws.REGION}, "

@@ -21,7 +21,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from infra.local import aws, banner, cognito, firehose, iam, inspection, persistence, redrive, ses_events, state
+from infra.local import (
+    aws,
+    banner,
+    cognito,
+    firehose,
+    iam,
+    inspection,
+    persistence,
+    redrive,
+    ses_events,
+    sms_carrier,
+    state,
+)
 from infra.local.api_config import cognito_authorizers, gateway_responses
 from infra.local.apigateway import ApiRoute, RouteTable
 from infra.local.asyncinvoke import LOCAL_RETRY_DELAYS, AsyncInvoker, async_invoke_config
@@ -240,6 +252,8 @@ class LocalRuntime:
         """The account as template.yaml declares it, and the functions' environment."""
         self._parameters = self._template.parameter_defaults()
         self._parameters["PublicUrl"] = self.http_url
+        # The number citizens text (POST /_local/sms plays the carrier, infra.local.sms_carrier).
+        self._parameters["SmsOriginationNumbers"] = sms_carrier.LOCAL_NUMBER
         self.resources = aws.provision(self._template, self._parameters, self.state_dir)
         os.environ.update(aws.function_environment(self._template, self.resources,
                                                    self._parameters))
@@ -427,7 +441,8 @@ class LocalRuntime:
                            redrive=self._redrive, schedules=scheduler.listing,
                            archive_flush=self.flush_archive,
                            run_schedule=scheduler.run_now,
-                           ses_event=lambda body: publisher.report_request(body, outbox.messages()))
+                           ses_event=lambda body: publisher.report_request(body, outbox.messages()),
+                           sms=self._sms_carrier().request)
         authorize = RouteAuthorizer(
             cognito_authorizers(self._template, template_routes, self._ref),
             keys=JwksCache(lambda pool_id: f"{self.aws_url}/{pool_id}/.well-known/jwks.json"),
@@ -467,6 +482,14 @@ class LocalRuntime:
                                              kwargs={"poll_interval": 0.1},
                                              name="civicdesk-http", daemon=True)
         self._http_thread.start()
+
+    def _sms_carrier(self) -> sms_carrier.SmsCarrier:
+        """``POST /_local/sms``: End User Messaging's message, published to InboundSmsTopic."""
+        sns = _client("sns")
+        return sms_carrier.SmsCarrier(
+            self._ref("InboundSmsTopic"),
+            lambda topic_arn, message: sns.publish(TopicArn=topic_arn, Message=message),
+            own_numbers=(sms_carrier.LOCAL_NUMBER,))
 
     def _function_arn(self, logical_id: str) -> str:
         function = self._functions.get(logical_id)

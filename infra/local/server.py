@@ -67,6 +67,9 @@ class LocalTools:
     #: the body of ``POST /_local/ses-events`` -> ``{"published": [SES events]}``; raises
     #: ``ValueError`` for a bad request, ``LookupError`` for a mail the outbox does not have
     ses_event: Callable[[bytes], dict] = _unavailable
+    #: the body of ``POST /_local/sms`` -> ``{"published": message}`` (``infra.local.sms_carrier``);
+    #: raises ``ValueError`` for a bad request
+    sms: Callable[[bytes], dict] = _unavailable
     #: () -> the schedules (``infra.local.schedules.Scheduler.listing``)
     schedules: Callable[[], list] = lambda: []
     #: (name, scheduled time or ``None``, wait seconds) -> the run; ``LookupError``: no such
@@ -158,6 +161,11 @@ class Frontend:
                 return error_response(405, "method_not_allowed", "Method not allowed.",
                                       [("Allow", "POST")])
             return self._ses_event(request)
+        if path == "/_local/sms":
+            if request.method != "POST":
+                return error_response(405, "method_not_allowed", "Method not allowed.",
+                                      [("Allow", "POST")])
+            return self._sms(request)
         if path == "/_local/archive/flush":
             if request.method != "POST":
                 return error_response(405, "method_not_allowed", "Method not allowed.",
@@ -250,6 +258,17 @@ class Frontend:
             report = self._tools.ses_event(request.body)
         except LookupError as missing:
             return error_response(404, "not_found", str(missing) or "Not found.")
+        except ValueError as invalid:
+            return error_response(400, "bad_request", str(invalid))
+        return json_response(202, report)
+
+    def _sms(self, request: HttpRequest) -> HttpResponse:
+        """``POST /_local/sms {"from", "to", "body"}``: a citizen's SMS to the municipality's
+        number, as the carrier and End User Messaging deliver it (``infra.local.sms_carrier``)."""
+        try:
+            report = self._tools.sms(request.body)
+        except LookupError:
+            return error_response(404, "not_found", "Not found.")
         except ValueError as invalid:
             return error_response(400, "bad_request", str(invalid))
         return json_response(202, report)

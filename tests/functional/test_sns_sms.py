@@ -69,6 +69,19 @@ def test_the_sms_own_sender_id_wins_and_none_sends_no_attribute(sns):
     assert second["attributes"]["AWS.SNS.SMS.SMSType"]["Value"] == "Transactional"
 
 
+def test_an_answer_to_a_citizens_sms_comes_from_our_number_not_the_sender_id(sns):
+    client, _ = sns
+    SnsSmsSender(lambda: client, "CivicDesk").send(
+        OutgoingSms(to=NUMBER, text="a", origination_number="+381600000100"))
+    [sent] = local_aws.sent_sms()[-1:]
+    assert sent["attributes"]["AWS.MM.SMS.OriginationNumber"]["Value"] == "+381600000100"
+    assert "AWS.SNS.SMS.SenderID" not in sent["attributes"]
+    with pytest.raises(SmsDeliveryError) as refused:
+        SnsSmsSender(lambda: client).send(OutgoingSms(to=NUMBER, text="a",
+                                                      origination_number="0600000100"))
+    assert refused.value.reason is SmsFailure.INVALID_SENDER_ID
+
+
 def test_the_local_outbox_captures_what_sns_accepted(sns, tmp_path):
     client, _ = sns
     # GIVEN the outbox of the local runtime reading moto's SNS

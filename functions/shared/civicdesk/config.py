@@ -32,6 +32,9 @@ class Settings:
     #: Where a browser reaches Cognito's user pools API: the region's public endpoint, or the
     #: endpoint the SDK itself is pointed at (``AWS_ENDPOINT_URL``: the local runtime's moto).
     cognito_endpoint: str = ""
+    #: The municipality's own SMS numbers (E.164, comma-separated): an SMS from one is our own
+    #: come back, never answered (``docs/sms.md``).
+    sms_origination_numbers: tuple[str, ...] = ()
 
     @classmethod
     def from_environ(cls, environ: dict | None = None) -> "Settings":
@@ -64,6 +67,9 @@ class Settings:
             link_secret_arn=env.get("CIVICDESK_LINK_SECRET_ARN") or None,
             staff_client_id=env.get("CIVICDESK_STAFF_USER_POOL_CLIENT_ID") or None,
             cognito_endpoint=_cognito_endpoint(env, region),
+            sms_origination_numbers=tuple(
+                n.strip() for n in env.get("CIVICDESK_SMS_ORIGINATION_NUMBERS", "").split(",")
+                if n.strip()),
         )
 
 

@@ -87,9 +87,15 @@ class SnsSmsSender:
         sender_id = sms.sender_id or self._default_sender_id
         if sender_id and not is_sender_id(sender_id):
             raise SmsDeliveryError(SmsFailure.INVALID_SENDER_ID, repr(sender_id))
+        if sms.origination_number and not is_e164(sms.origination_number):
+            raise SmsDeliveryError(SmsFailure.INVALID_SENDER_ID, "origination number not in E.164")
         attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String",
                                               "StringValue": "Transactional"}}
-        if sender_id:
+        if sms.origination_number:
+            # From our two-way number, so that the citizen can answer (a sender id cannot be).
+            attributes["AWS.MM.SMS.OriginationNumber"] = {"DataType": "String",
+                                                          "StringValue": sms.origination_number}
+        elif sender_id:
             attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender_id}
         try:
             client = self._client_factory()

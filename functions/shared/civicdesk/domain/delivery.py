@@ -37,6 +37,7 @@ class DeliveryStatus(str, Enum):
 class SuppressionReason(str, Enum):
     BOUNCE = "bounce"  # a permanent (hard) bounce
     COMPLAINT = "complaint"  # the recipient marked the mail as spam
+    SMS_OPT_OUT = "sms_opt_out"  # the number answered STOP (the SMS channel, docs/sms.md)
 
 
 #: SES's event type (``eventType``/``notificationType``) -> what it says of a recipient.

@@ -127,6 +127,8 @@ def _requester_intent(kind: EventType, entry: TimelineEvent, case: Case) -> Inte
     if kind is EventType.CASE_OPENED:
         if data.get("channel") in _SELF_CONFIRMING_CHANNELS:
             return None
+        if data.get("channel") == "sms" and entry.actor.startswith("citizen:sms:"):
+            return None  # the citizen's own SMS: the SMS channel answered it (services.sms_intake)
         return Intent(Audience.REQUESTER, "confirmation", required=True)
     if kind in (EventType.STATUS_CHANGED, EventType.RESOLVED, EventType.REOPENED):
         if data.get("reason") == "reply":

@@ -64,7 +64,8 @@ class OutgoingSms:
     """One SMS to one phone number.
 
     ``to`` is in E.164 (``+381641234567``). ``sender_id`` overrides the sender's default
-    alphanumeric id (where the destination country allows one). ``language`` is the case's,
+    alphanumeric id (where the destination country allows one); ``origination_number`` sends
+    from one of our numbers instead. ``language`` is the case's,
     kept for the record: the text is already in it.
     """
 
@@ -74,6 +75,9 @@ class OutgoingSms:
     kind: str = "reply"
     sender_id: str | None = None
     language: str | None = None
+    #: Our own number (E.164) to send from instead of a sender id: an answer to a citizen's SMS
+    #: comes from the number they texted, so that they can answer it (``docs/sms.md``).
+    origination_number: str | None = None
 
 
 class SmsFailure(str, Enum):

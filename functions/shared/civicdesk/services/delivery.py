@@ -31,6 +31,7 @@ from ..domain.errors import FieldError, NotFoundError, ValidationError
 from ..domain.mail import OutgoingMail
 from ..domain.policy import Action, Principal, authorise
 from ..domain.redaction import redact
+from ..domain.sms import SmsDeliveryError, SmsFailure
 from ..rendering import case_context
 from .commands import Page, PageQuery, StaffCommand
 from .municipality import MunicipalityProvider
@@ -172,6 +173,21 @@ class DeliveryFeedbackService:
         try:
             message_id = self._sms.send(OutgoingSms(to=phone, text=text, case_number=case.number,
                                                     kind=FALLBACK_TEMPLATE, language=language))
+        except SmsDeliveryError as refused:
+            if refused.reason is not SmsFailure.OPTED_OUT:
+                self._claims.release(case.number, event_id, FALLBACK_RECIPIENT,
+                                     redact(f"{type(refused).__name__}: {refused}"))
+                raise
+            # the number answered STOP: nothing to send, ever; the claim and the entry say why
+            entry = TimelineEvent(case.number, now, EventKind.NOTIFICATION, FALLBACK_ACTOR, False,
+                                  {"channel": "sms", "kind": FALLBACK_TEMPLATE, "to": phone,
+                                   "outcome": "suppressed", "email": report.address,
+                                   "cause": report.message_id},
+                                  event_id=report_key(report.message_id, report.address,
+                                                      report.event_type, "sms"))
+            self._claims.complete(case.number, event_id, FALLBACK_RECIPIENT, state="suppressed",
+                                  channel="sms", message_id=None, entry=entry, case=case)
+            return
         except Exception as error:
             self._claims.release(case.number, event_id, FALLBACK_RECIPIENT,
                                redact(f"{type(error).__name__}: {error}"))
@@ -219,6 +235,41 @@ class SuppressionCheckingMailer:
         logger.info("suppressed recipients left out", extra={
             "case_number": mail.case_number, "kind": mail.kind, "left_out": len(suppressed)})
         return self._mailer.send(replace(mail, to=remaining))
+
+
+class SuppressionCheckingSmsSender:
+    """The ``SmsSender`` every notification, alert and campaign gets: a number on the
+    suppression list (it answered ``STOP``, ``docs/sms.md``) is not texted; the sender raises
+    ``SmsDeliveryError(OPTED_OUT)``, which no retry helps, instead (one ``GetItem``).
+
+    Examples
+    --------
+    >>> from ..domain.sms import OutgoingSms
+    >>> class Sent:
+    ...     def send(self, sms): return "sns-id"
+    >>> class Listed:
+    ...     def suppressed(self, addresses):
+    ...         return {a: "sms_opt_out" for a in addresses if a == "+381641234567"}
+    >>> SuppressionCheckingSmsSender(Sent(), Listed()).send(OutgoingSms("+381641234567", "Hi"))
+    Traceback (most recent call last):
+    ...
+    civicdesk.domain.sms.SmsDeliveryError: opted_out: on the suppression list (sms_opt_out)
+    >>> SuppressionCheckingSmsSender(Sent(), Listed()).send(OutgoingSms("+381601111111", "Hi"))
+    'sns-id'
+    """
+
+    def __init__(self, sender, suppressions: SuppressionList):
+        self._sender = sender
+        self._suppressions = suppressions
+
+    def send(self, sms) -> str:
+        suppressed = self._suppressions.suppressed([sms.to])
+        if suppressed:
+            logger.info("sms to a suppressed number not sent", extra={
+                "case_number": sms.case_number, "kind": sms.kind})
+            raise SmsDeliveryError(SmsFailure.OPTED_OUT,
+                                   f"on the suppression list ({next(iter(suppressed.values()))})")
+        return self._sender.send(sms)
 
 
 @dataclass(frozen=True, kw_only=True)

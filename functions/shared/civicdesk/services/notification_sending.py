@@ -21,6 +21,7 @@ from ..domain.cases import EventKind, TimelineEvent
 from ..domain.delivery import mailbox_of
 from ..domain.municipality import Municipality
 from ..domain.notifications import Audience
+from ..domain.sms import SmsDeliveryError, SmsFailure
 from .notification_records import Delivery, IncomingEvent, NotificationContext, NotificationFailed, NotificationOutcome
 from .notification_texts import NotificationTexts
 from .ports import Allowances, Mailer, NotificationClaims, RecipientSuppressed, SmsSender
@@ -82,16 +83,22 @@ class NotificationSender:
         if not delivery.verified and delivery.intent.template == "confirmation" \
                 and not self._allowed(delivery):
             return delivery.channel, None, "limited"
-        if delivery.channel == "sms":
-            return "sms", self._send_sms(delivery.address, delivery, entry, context, municipality), "sent"
-        mail = self._texts.mail(delivery, entry, context, municipality)
         try:
-            return "email", self._mailer.send(mail), "sent"
-        except RecipientSuppressed:
-            if delivery.phone_fallback:
-                return ("sms", self._send_sms(delivery.phone_fallback, delivery, entry, context,
-                                              municipality), "sent")
-            return "email", None, "suppressed"
+            if delivery.channel == "sms":
+                return "sms", self._send_sms(delivery.address, delivery, entry, context,
+                                             municipality), "sent"
+            mail = self._texts.mail(delivery, entry, context, municipality)
+            try:
+                return "email", self._mailer.send(mail), "sent"
+            except RecipientSuppressed:
+                if delivery.phone_fallback:
+                    return ("sms", self._send_sms(delivery.phone_fallback, delivery, entry, context,
+                                                  municipality), "sent")
+                return "email", None, "suppressed"
+        except SmsDeliveryError as refused:
+            if refused.reason is not SmsFailure.OPTED_OUT:
+                raise
+            return "sms", None, "suppressed"  # the number answered STOP: never retried
 
     def _allowed(self, delivery: Delivery) -> bool:
         recipient = mailbox_of(delivery.address) if delivery.channel == "email" else delivery.address

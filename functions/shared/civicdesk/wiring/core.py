@@ -248,6 +248,16 @@ def staff_directory():
 
 @lru_cache(maxsize=1)
 def sms_sender():
+    """The SMS sender every sender but the SMS channel's own answers gets: a number that
+    answered STOP is on the suppression list and is not texted."""
+    from ..services.delivery import SuppressionCheckingSmsSender
+
+    return SuppressionCheckingSmsSender(raw_sms_sender(), recipient_repository())
+
+
+@lru_cache(maxsize=1)
+def raw_sms_sender():
+    """SNS itself: only the SMS channel's answers to STOP, START and HELP use it unchecked."""
     from ..adapters.sns_sms import SnsSmsSender
 
     return SnsSmsSender(lambda: aws_client("sns"), default_sender_id=settings().sms_sender_id)

@@ -79,6 +79,7 @@ function EntryBody({ entry, ctx }) {
   switch (entry.kind) {
     case 'message_in':
       return html`
+        <${Detail} label=${t('case.entry.channel')}>${d.channel ? t(`case.channel.${d.channel}`) : null}</${Detail}>
         <${Detail} label=${t('case.entry.from')}>${d.from_name ? `${d.from_name} <${d.from}>` : d.from}</${Detail}>
         <${Detail} label=${t('case.entry.subject')}>${d.subject}</${Detail}>
         <${Text} text=${d.text} />

@@ -384,3 +384,29 @@ def stats_backlog_pk(department: str) -> str:
 def stats_closed_day_pk(year: int) -> str:
     """The days the nightly job closed: ``STATSDAY#2026`` / ``<yyyy-mm-dd>``."""
     return f"STATSDAY#{year:04d}"
+
+
+# -- the SMS channel (adapters/dynamodb/sms_items.py, docs/data-model.md patterns 48-54) ----------
+
+SMS_INBOUND_SK = "#SMSIN"
+SMS_PENDING_SK = "#SMSPENDING"
+SMS_QUARANTINE_PK = "SMSQUARANTINE"
+
+
+def sms_inbound_pk(message_id: str) -> str:
+    """The marker of one incoming SMS by End User Messaging's ``inboundMessageId``:
+    ``SMSIN#cae173d2-...`` / ``#SMSIN``."""
+    return f"SMSIN#{message_id}"
+
+
+def sms_pending_pk(phone: str) -> str:
+    """A number's question "which case?": ``SMSPENDING#<key of the number>`` / ``#SMSPENDING``
+    (the number itself is an attribute, never in a key)."""
+    from hashlib import sha256
+
+    return f"SMSPENDING#{sha256(phone.encode()).hexdigest()[:32]}"
+
+
+def sms_quarantine_sk(key: str) -> str:
+    """An SMS record that became nothing: ``SMSQUARANTINE`` / ``<hash of the record>``."""
+    return key
