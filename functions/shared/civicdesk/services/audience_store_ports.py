@@ -69,6 +69,8 @@ class ContactEntry:
     token: str  # its unsubscribe token (``unsubscribe_path``), stable across re-imports
     updated_at: datetime
     opted_out_at: datetime | None = None
+    #: Whether ``phone`` takes SMS (a mobile number), judged once at import; ``None``: unknown.
+    mobile: bool | None = None
 
 
 @dataclass(frozen=True)

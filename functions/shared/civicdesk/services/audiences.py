@@ -316,7 +316,8 @@ class AudienceService:
                 continue
             yield AudienceMember(
                 key=entry.key, language=municipality.language_or_default(entry.language),
-                source=source or MemberSource.CONTACT_LIST, channels=self._channels(entry.email, entry.phone),
+                source=source or MemberSource.CONTACT_LIST,
+                channels=self._channels(entry.email, entry.phone, entry.mobile),
                 name=entry.name, email=entry.email, phone=entry.phone, area=entry.area,
                 unsubscribe_token=entry.token)
 
@@ -347,11 +348,13 @@ class AudienceService:
                         source=source or MemberSource.CASES, channels=(Channel.EMAIL,),
                         email=follower.email, area=area)
 
-    def _channels(self, email: str | None, phone: str | None) -> tuple[Channel, ...]:
-        """Every channel an address or a number allows: SMS only to a mobile number."""
+    def _channels(self, email: str | None, phone: str | None,
+                  mobile: bool | None = None) -> tuple[Channel, ...]:
+        """Every channel an address or a number allows: SMS only to a mobile number
+        (``mobile`` when known, else the numbering plan is asked)."""
         channels = [Channel.EMAIL] if email else []
         if phone:
-            if self._phones.can_receive_sms(phone):
+            if mobile if mobile is not None else self._phones.can_receive_sms(phone):
                 channels.append(Channel.SMS)
             channels.append(Channel.PHONE)
         return tuple(channels)
@@ -375,7 +378,10 @@ def _area_of(areas, point, wanted, municipality: Municipality) -> str | None:
         if not wanted or area in wanted:
             return area
     if point is not None:
-        return next((a for a in municipality.areas_at(*point) if not wanted or a in wanted), None)
+        if wanted:
+            return next((a for a in wanted if a in municipality.areas
+                         and municipality.areas[a].region.covers(*point)), None)
+        return next(iter(municipality.areas_at(*point)), None)
     return None
 
 

@@ -147,7 +147,8 @@ class ContactListService:
             key = member_key(contact.email, contact.phone)
             in_file.add(key)
             entry = ContactEntry(command.list_id, key, contact.name, contact.email, contact.phone,
-                                 contact.language, contact.area, "", now)
+                                 contact.language, contact.area, "", now,
+                                 mobile=self._phones.can_receive_sms(contact.phone) if contact.phone else None)
             before = existing.get(key)
             if before is None:
                 put.append(replace(entry, token=TOKEN_PREFIX + secrets.token_urlsafe(18)))
@@ -218,8 +219,8 @@ class ContactListService:
 
 
 def _same(before: ContactEntry, after: ContactEntry) -> bool:
-    return (before.name, before.email, before.phone, before.language, before.area) == (
-        after.name, after.email, after.phone, after.language, after.area)
+    return (before.name, before.email, before.phone, before.language, before.area, before.mobile) == (
+        after.name, after.email, after.phone, after.language, after.area, after.mobile)
 
 
 def _settle(version_now: int | None) -> None:

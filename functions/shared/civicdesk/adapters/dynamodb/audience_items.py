@@ -3,7 +3,7 @@ in ``keys`` (its audiences section), their access patterns 62-68 in ``docs/data-
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 
 from .table import TableItem
 
@@ -51,6 +51,7 @@ class ContactItem(TableItem, discriminator="contact"):
     token = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     opted_out_at = UnicodeAttribute(null=True)
+    mobile = BooleanAttribute(null=True)  # whether ``phone`` takes SMS (judged at import)
 
 
 class ContactTokenItem(TableItem, discriminator="contact_token"):

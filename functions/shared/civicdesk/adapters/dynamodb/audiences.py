@@ -92,7 +92,7 @@ def _list(item: ContactListItem) -> ContactList:
 def _entry(item: ContactItem) -> ContactEntry:
     return ContactEntry(item.list_id, item.key, item.name or "", item.email, item.phone, item.language,
                         item.area, item.token, parse_time(item.updated_at),
-                        parse_time(item.opted_out_at) if item.opted_out_at else None)
+                        parse_time(item.opted_out_at) if item.opted_out_at else None, item.mobile)
 
 
 class DynamoAudiences:
@@ -209,7 +209,8 @@ class DynamoContactLists:
                     key=entry.key, name=entry.name or None, email=entry.email, phone=entry.phone,
                     language=entry.language, area=entry.area, token=entry.token,
                     updated_at=iso(entry.updated_at),
-                    opted_out_at=iso(entry.opted_out_at) if entry.opted_out_at else None))
+                    opted_out_at=iso(entry.opted_out_at) if entry.opted_out_at else None,
+                    mobile=entry.mobile))
                 batch.save(ContactTokenItem(PK=contact_token_pk(entry.token), SK=CONTACT_TOKEN_SK,
                                             list_id=entry.list_id, key=entry.key))
             for entry in delete:
