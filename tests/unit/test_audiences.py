@@ -255,3 +255,18 @@ def test_roles_and_the_redacted_preview():
     assert preview.by_area == {"centar": 1} and preview.by_source == {"contact_list": 1}
     [sample] = preview.sample
     assert (sample.name, sample.email, sample.phone) == ("P. P.", "p***@e***.rs", "+381*******67")
+
+
+def test_the_configuration_flag_for_case_audiences_is_checked():
+    from civicdesk.adapters.config_files import load_config_dir
+    from civicdesk.domain.errors import ConfigurationError
+    from civicdesk.domain.municipality_config import parse_municipality
+    from tests.unit.audience_fakes import CONFIG_DIR
+
+    document = load_config_dir(CONFIG_DIR)
+    assert parse_municipality(document).audiences_from_cases is True  # the demo allows them
+    assert parse_municipality({**document, "audiences_from_cases": False}).audiences_from_cases is False
+    assert parse_municipality({k: v for k, v in document.items() if k != "audiences_from_cases"}
+                              ).audiences_from_cases is False  # off unless a municipality says so
+    with pytest.raises(ConfigurationError):
+        parse_municipality({**document, "audiences_from_cases": "yes"})
