@@ -51,6 +51,7 @@ def test_an_import_with_errors_writes_nothing_until_the_valid_rows_are_confirmed
     assert [(e["row"], e["column"], e["code"]) for e in refused.body["errors"]] == [
         (3, "email", "invalid_email"), (6, "phone", "invalid_phone"), (6, "area", "unknown_area")]
     assert refused.body["errors"][0]["message"] == "Adresa e-pošte nije ispravna."
+    assert refused.body["errors_total"] == 3 and refused.body["valid_rows"] == 3
     assert refused.body["list"]["contacts"] == 0
     assert admin.get(f"/v1/admin/contact-lists/{created['id']}").body["contacts"] == 0
 

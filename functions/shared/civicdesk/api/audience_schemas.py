@@ -104,8 +104,9 @@ CONTACT_LIST_LIST = Obj({"items": Arr(CONTACT_LIST_RESULT, max_items=1000)})
 _ROW_ERROR = Obj({"row": Int(), "column": Str(), "code": Str(), "message": Str()})
 IMPORT_REPORT = Obj({
     "imported": Bool(required=True), "rows": Int(), "valid_rows": Int(), "invalid_rows": Int(),
-    "contacts": Int(), "errors": Arr(_ROW_ERROR, max_items=100_000),
-    "merges": Arr(Obj({"row": Int(), "into_row": Int(), "by": Str(), "message": Str()}), max_items=100_000),
+    "contacts": Int(), "errors": Arr(_ROW_ERROR, max_items=1000), "errors_total": Int(),
+    "merges": Arr(Obj({"row": Int(), "into_row": Int(), "by": Str(), "message": Str()}), max_items=1000),
+    "merges_total": Int(),
     "ignored_columns": Arr(Str()), "added": Int(), "updated": Int(), "removed": Int(),
     "unchanged": Int(), "opted_out_kept": Int(), "list": CONTACT_LIST_RESULT})
 DELETED = Obj({"deleted": Bool()})

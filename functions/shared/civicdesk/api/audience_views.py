@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 _ID = re.compile(schemas.ID_PATTERN)
 DELETED = {"deleted": True}
+#: The errors and merges an import's answer lists (a file of 50,000 wrong rows would make an
+#: answer larger than Lambda's 6 MB); ``errors_total`` and ``merges_total`` count them all.
+MAX_LISTED = 1000
 
 
 def _checked(schema: Obj, value: object) -> tuple[dict, tuple[FieldError, ...]]:
@@ -183,11 +186,12 @@ def import_view(report: ImportReport, language: str) -> dict:
         "errors": [{"row": e.row, "column": e.column, "code": e.code,
                     "message": translate(language, f"audience_row_{e.code}", column=column(e.column),
                                          row=e.row, **e.params)}
-                   for e in checked.errors],
+                   for e in checked.errors[:MAX_LISTED]],
+        "errors_total": len(checked.errors), "merges_total": len(checked.merges),
         "merges": [{"row": m.row, "into_row": m.into_row, "by": m.by,
                     "message": translate(language, f"audience_merged_{m.by}", row=m.row,
                                          into_row=m.into_row)}
-                   for m in checked.merges],
+                   for m in checked.merges[:MAX_LISTED]],
         "ignored_columns": list(checked.ignored_columns), "added": report.added,
         "updated": report.updated, "removed": report.removed, "unchanged": report.unchanged,
         "opted_out_kept": report.opted_out_kept, "list": contact_list_view(report.contact_list)}

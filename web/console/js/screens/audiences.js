@@ -239,7 +239,7 @@ function readFile(file) {
 
 function ImportReport({ report, onImportValid, busy }) {
   if (!report) return null;
-  const wrong = report.errors.length;
+  const wrong = report.errors_total;
   return html`<div class="audience-report">
     ${report.imported ? html`<div class="alert alert-success" role="status">${t('audiences.import.done', {
       added: report.added, updated: report.updated, removed: report.removed, unchanged: report.unchanged })}
@@ -249,10 +249,10 @@ function ImportReport({ report, onImportValid, busy }) {
     ${wrong ? html`<div class="table-wrap"><table class="audience-errors">
       <caption>${t('audiences.import.errors', { count: wrong })}</caption>
       <thead><tr><th scope="col">${t('audiences.col.row')}</th><th scope="col">${t('audiences.col.column')}</th><th scope="col">${t('audiences.col.problem')}</th></tr></thead>
-      <tbody>${report.errors.slice(0, 200).map((e) => html`<tr><td>${e.row}</td><td>${e.column ? t(`audiences.col.${e.column}`) : '–'}</td><td>${e.message}</td></tr>`)}</tbody>
+      <tbody>${report.errors.map((e) => html`<tr><td>${e.row}</td><td>${e.column ? t(`audiences.col.${e.column}`) : '–'}</td><td>${e.message}</td></tr>`)}</tbody>
     </table></div>` : null}
-    ${report.merges.length ? html`<details><summary>${t('audiences.import.merges', { count: report.merges.length })}</summary>
-      <ul>${report.merges.slice(0, 200).map((m) => html`<li>${m.message}</li>`)}</ul></details>` : null}
+    ${report.merges.length ? html`<details><summary>${t('audiences.import.merges', { count: report.merges_total })}</summary>
+      <ul>${report.merges.map((m) => html`<li>${m.message}</li>`)}</ul></details>` : null}
     ${!report.imported && report.valid_rows > 0 && wrong && report.errors.every((e) => e.row > 1) ? html`
       <button type="button" disabled=${busy} onClick=${onImportValid}>${t('audiences.import.valid', { count: report.valid_rows })}</button>` : null}
   </div>`;
