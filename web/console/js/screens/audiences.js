@@ -7,7 +7,7 @@
 // nothing until the administrator says to import the valid rows.
 import { html, useState, useMemo, useRef } from '../lib.js';
 import { api } from '../api.js';
-import { t, register, formatDateTime, formatNumber, language } from '../i18n.js';
+import { t, register, formatDateTime, formatNumber, language, LANGUAGE_NAMES } from '../i18n.js';
 import { Field, Page, Spinner, useLoad, useSession } from '../ui.js';
 import { MapBox, mapInfo } from '../map.js';
 import { Confirm, ProblemAlert, problem } from '../admin/parts.js';
@@ -137,7 +137,7 @@ function PreviewPanel({ preview, areaNames }) {
     <p role="status" class="audience-total">${t('audiences.preview.total', { count: preview.total })}</p>
     <div class="columns">
       <${Counts} title=${t('audiences.preview.by_channel')} counts=${preview.by_channel} name=${(c) => t(`audiences.channel.${c}`)} />
-      <${Counts} title=${t('audiences.preview.by_language')} counts=${preview.by_language} name=${(l) => l} />
+      <${Counts} title=${t('audiences.preview.by_language')} counts=${preview.by_language} name=${(l) => LANGUAGE_NAMES[l] || l} />
       <${Counts} title=${t('audiences.preview.by_area')} counts=${preview.by_area} name=${area} />
       <${Counts} title=${t('audiences.preview.by_source')} counts=${preview.by_source} name=${(s) => t(`audiences.source.${s}`)} />
     </div>
@@ -145,7 +145,7 @@ function PreviewPanel({ preview, areaNames }) {
       <caption>${t('audiences.preview.sample')}</caption>
       <thead><tr>${['name', 'email', 'phone', 'language', 'area', 'channels'].map((c) => html`<th scope="col">${t(`audiences.col.${c}`)}</th>`)}</tr></thead>
       <tbody>${preview.sample.map((m) => html`<tr><td>${m.name || '–'}</td><td>${m.email || '–'}</td><td>${m.phone || '–'}</td>
-        <td>${m.language}</td><td>${area(m.area)}</td><td>${m.channels.map((c) => t(`audiences.channel.${c}`)).join(', ')}</td></tr>`)}</tbody>
+        <td>${LANGUAGE_NAMES[m.language] || m.language}</td><td>${area(m.area)}</td><td>${m.channels.map((c) => t(`audiences.channel.${c}`)).join(', ')}</td></tr>`)}</tbody>
     </table></div>` : null}
   </section>`;
 }
