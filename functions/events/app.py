@@ -12,7 +12,7 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
 from civicdesk import wiring
-from civicdesk.adapters.dynamodb.mappers import timeline_entry_from_image
+from civicdesk.adapters.dynamodb.mappers import timeline_entry_if_readable, timeline_entry_of_record
 from civicdesk.observability import FunctionMetrics, logger, tracer
 
 # This function's metrics, with its service name (POWERTOOLS_SERVICE_NAME) as imported.
@@ -21,28 +21,16 @@ metrics = FunctionMetrics()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-def _entry(raw_record: dict):
-    return timeline_entry_from_image((raw_record.get("dynamodb") or {}).get("NewImage"))
-
-
-def _entry_if_readable(raw_record: dict):
-    """For the batch read only: an unreadable record fails later, alone, in its own handler."""
-    try:
-        return _entry(raw_record)
-    except Exception:  # noqa: BLE001 - reported by the record handler, where it fails again
-        return None
-
-
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):
     publisher = wiring.event_publisher()
     records = event.get("Records") or []
-    publisher.prepare(_entry_if_readable(record) for record in records)
+    publisher.prepare(timeline_entry_if_readable(record) for record in records)
 
     def publish(record) -> None:
-        published = publisher.publish(_entry(record.raw_event))
+        published = publisher.publish(timeline_entry_of_record(record.raw_event))
         if published is not None:
             metrics.add_metric(name="EventPublished", unit="Count", value=1)
 

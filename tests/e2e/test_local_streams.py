@@ -1,8 +1,9 @@
 """The cases table's stream on the local runtime, end to end: a case opened through the public
 API becomes a timeline insert, the runtime's event source mapping invokes
 ``PublishEventsFunction`` with it, and the domain event reaches a subscriber of the events topic
-(an SQS queue, as an outside system would subscribe) -- within two seconds. After a restart,
-the restored items are not published again.
+(an SQS queue, as an outside system would subscribe), once; how fast is a figure of `make bench`
+(``local_notify_latency``), not an assertion. After a restart, the restored items are not
+published again.
 
 Depends on nothing but this machine: the runtime in this process, free ports on 127.0.0.1, a
 temporary state directory.
@@ -73,21 +74,18 @@ def opened(number: str):
                               for e in events)
 
 
-def test_a_new_case_is_published_within_two_seconds_and_not_again_after_a_restart(tmp_path):
+def test_a_new_case_is_published_once_and_not_again_after_a_restart(tmp_path):
     state_dir = tmp_path / "state"
     # GIVEN the runtime, and an outside system subscribed to the events topic
     with LocalRuntime(http_port=0, aws_port=0, smtp_port=0, state_dir=state_dir) as runtime:
         queue = subscribe(runtime)
 
         # WHEN a citizen opens a case
-        started = time.monotonic()
         number = open_case(runtime)
         events = events_within(runtime, queue, 5, until=opened(number))
-        elapsed = time.monotonic() - started
 
-        # THEN its case.opened event arrives within two seconds, once
+        # THEN its case.opened event arrives, once (how fast: `make bench`, local_notify_latency)
         assert opened(number)(events), events
-        assert elapsed < 2, f"{elapsed:.2f} s"
         [event] = [e for e in events if e["type"] == "case.opened"]
         assert event["id"].startswith(f"{number}/")
         assert event["case"]["category"] == "street_lighting"

@@ -223,6 +223,21 @@ def timeline_entry_from_image(image: dict | None) -> TimelineEvent | None:
     return item_to_event(TimelineItem.from_raw_data(image))
 
 
+def timeline_entry_of_record(raw_record: dict) -> TimelineEvent | None:
+    """The timeline entry a DynamoDB stream record carries (``None`` for any other item); both
+    stream readers (the events publisher, the statistics keeper) call it per record."""
+    return timeline_entry_from_image((raw_record.get("dynamodb") or {}).get("NewImage"))
+
+
+def timeline_entry_if_readable(raw_record: dict) -> TimelineEvent | None:
+    """The same for a batch's read ahead (``prepare``): an unreadable record gives ``None`` here
+    and fails later, alone, in its own record handler (a partial batch failure)."""
+    try:
+        return timeline_entry_of_record(raw_record)
+    except Exception:  # noqa: BLE001 - reported by the record handler, where it fails again
+        return None
+
+
 def raw_to_feed_entry(raw: dict) -> FeedEntry:
     """A feed entry from a raw item of the feed index (which projects only what it shows)."""
     from ...domain.feed import FeedEntry
