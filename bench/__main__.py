@@ -34,6 +34,8 @@
 12. The service-level job's reads (``bench/service_level_job.py``): one run over 10 and over
    1,000 cases due, with 1,000 more open cases held that are not due (calls by botocore's
    ``before-call`` hook, items read, writes).
+13. Audiences (``bench/audiences.py``): resolving 100,000 members of a contact list and of alert
+   subscriptions in process: the service's time, its DynamoDB reads, its peak memory.
 
 Writes ``bench/results/latest.json``. ``python -m bench coldstarts`` runs 3. alone and only prints
 it (``BENCH_COLD_JSON=path`` also writes its figures there; ``BENCH_COLD_COMPARE=<checkout>/functions``
@@ -574,6 +576,8 @@ def cold_starts_only() -> int:
 def main() -> int:
     started = time.time()
     from bench import cost
+    from bench.audiences import audience_figures
+    from bench.audiences import describe as describe_audiences
     from bench.console import console_figures
     from bench.console import describe as describe_console
     from bench.layer import layer_figures
@@ -592,7 +596,7 @@ def main() -> int:
     figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency(),
                **local_load(), **walks(), **layer_figures(), **sms_costs(),
                **table_reads(), **console_figures(), **keeping_and_reading(),
-               **service_level_job_reads(), **nightly_figures()}
+               **service_level_job_reads(), **nightly_figures(), **audience_figures()}
     figures.update(cost.summary(figures))
     met = {key: figures[key] <= target for key, target in TARGETS.items() if key in figures}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -631,6 +635,8 @@ def main() -> int:
         f"{f[f'service_level_job_read_call_log_{n}_due']}, {f[f'service_level_job_items_read_{n}_due']} "
         f"items read, {f[f'service_level_job_writes_{n}_due']} writes for {n} cases due" for n in DUE)
         + f" ({f['service_level_job_shape']}: grows with the cases due, not with the table)")
+    for line in describe_audiences(f):
+        print(line)
     print(f"  mail pipeline:   {f['mails_per_second']} mails/s on {f['corpus_messages']} messages "
           f"({f['corpus_bytes'] // 1024} KB) in process, AWS faked; {f['outcomes']}, {f['auto_replies']} auto-replies")
     for line in describe_cold_starts(f):

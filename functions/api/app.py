@@ -401,7 +401,8 @@ def _console(handler: str, module: str = "console_handlers"):
         request = app.current_request
         call = console_handlers.Call(services=wiring, principal=_principal, body=_body,
                                      params=dict(request.query_params or {}),
-                                     language=_language, path=path)
+                                     language=_language, path=path,
+                                     raw_body=lambda: request.raw_body)
         body, status, headers = getattr(importlib.import_module(f"civicdesk.api.{module}"),
                                         handler)(call)
         if isinstance(body, str):  # a download (CSV): text with its own headers
@@ -440,6 +441,12 @@ for _method, _path, _handler in route_tables.REPORTS:
 
 for _path, _name, _parse, _use_case, _shape in route_tables.FINDING:
     app.route(_path, methods=["GET"], name=_name)(api_view(_finding(_parse, _use_case, _shape)))
+
+
+for _method, _path, _handler in route_tables.AUDIENCES:
+    app.route(_path, methods=[_method], name=_handler,
+              **({} if _method == "GET" else {"content_types": ["application/json"]}))(
+        api_view(_console(_handler, "audience_handlers")))
 
 
 @app.route("/v1/openapi.json", methods=["GET"])

@@ -37,6 +37,10 @@ EXPECTED = {
     A.VIEW_FEED: {"supervisor": "all", "administrator": "all"},
     A.MANAGE_CANNED_REPLIES: {"administrator": "all"},
     A.VIEW_STATS: {"department_agent": "own", "supervisor": "all", "administrator": "all"},
+    # audiences (issue 15): operators see them, supervisors build them, administrators import lists
+    A.VIEW_AUDIENCES: {"operator": "all", "supervisor": "all", "administrator": "all"},
+    A.MANAGE_AUDIENCES: {"supervisor": "all", "administrator": "all"},
+    A.MANAGE_CONTACT_LISTS: {"administrator": "all"},
 }
 
 

@@ -40,6 +40,7 @@ export const ROUTES = [
   { path: '/canned-replies', screen: lazy(() => import('./screens/canned_replies.js'), 'CannedRepliesScreen'), nav: 'nav.canned_replies', order: 50, allowed: (can) => can('case.reply') || can('canned_reply.manage') },
   { path: '/quarantine', screen: lazy(() => import('./screens/quarantine.js'), 'QuarantineScreen'), nav: 'nav.quarantine', order: 60, allowed: (can) => can('quarantine.view') },
   { path: '/suppressions', screen: lazy(() => import('./screens/suppressions.js'), 'SuppressionsScreen'), nav: 'nav.suppressions', order: 70, allowed: (can) => can('suppression.manage') },
+  { path: '/audiences', screen: lazy(() => import('./screens/audiences.js'), 'AudiencesScreen'), nav: 'nav.audiences', order: 75, allowed: (can) => can('audience.view') },
   { path: '/profile', screen: lazy(() => import('./screens/profile.js'), 'ProfileScreen'), nav: 'nav.profile', order: 90, allowed: () => true },
   { path: '/cases/:number', screen: lazy(() => import('./screens/case.js'), 'CaseScreen'), nav: null, order: 0, allowed: (can) => can('case.view') },
 ];

@@ -24,6 +24,9 @@ class Call:
     params: Mapping[str, str]
     language: Callable[[], str]
     path: Mapping[str, str]
+    #: The request's body as it came, for a route whose body may exceed the JSON limit (a
+    #: contact list's CSV file, ``audience_handlers``).
+    raw_body: Callable[[], bytes | None] = lambda: None
 
 
 def public_staff_sign_in(call: Call) -> Answer:

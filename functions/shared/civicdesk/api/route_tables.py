@@ -28,3 +28,18 @@ FINDING = (("/v1/admin/search", "admin_search", "search_query", "search", "searc
 #: (method, path, handler) in api.stats_handlers: the statistics (JSON, or CSV as text)
 REPORTS = (("GET", "/v1/admin/stats", "admin_stats"),
            ("GET", "/v1/public/stats", "public_stats"))
+
+#: (method, path, handler) in api.audience_handlers: audiences and contact lists (issue 15)
+AUDIENCES = (("GET", "/v1/admin/audiences", "admin_list_audiences"),
+             ("POST", "/v1/admin/audiences", "admin_create_audience"),
+             ("POST", "/v1/admin/audiences/preview", "admin_preview_rule"),
+             ("GET", "/v1/admin/audiences/{audience_id}", "admin_audience"),
+             ("PUT", "/v1/admin/audiences/{audience_id}", "admin_update_audience"),
+             ("DELETE", "/v1/admin/audiences/{audience_id}", "admin_delete_audience"),
+             ("GET", "/v1/admin/audiences/{audience_id}/preview", "admin_preview_audience"),
+             ("GET", "/v1/admin/contact-lists", "admin_list_contact_lists"),
+             ("POST", "/v1/admin/contact-lists", "admin_create_contact_list"),
+             ("GET", "/v1/admin/contact-lists/{list_id}", "admin_contact_list"),
+             ("PUT", "/v1/admin/contact-lists/{list_id}", "admin_update_contact_list"),
+             ("DELETE", "/v1/admin/contact-lists/{list_id}", "admin_delete_contact_list"),
+             ("POST", "/v1/admin/contact-lists/{list_id}/imports", "admin_import_contacts"))

@@ -144,6 +144,10 @@ class Municipality:
     service_levels: ServiceLevels | None = None
     #: Whether each department's ``head`` gets the weekly report of their department.
     weekly_report_to_heads: bool = False
+    #: Whether audiences may reach the requesters and followers of cases matching a filter
+    #: (``docs/audiences.md``): people told about a case, not subscribed to anything, so only
+    #: where the municipality's legal basis allows it.
+    audiences_from_cases: bool = False
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language

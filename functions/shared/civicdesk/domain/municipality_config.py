@@ -372,6 +372,10 @@ def parse_municipality(doc: Mapping) -> Municipality:
         if not isinstance(to_heads, bool):
             raise ConfigurationError("error.configuration",
                                      detail="weekly_report_to_heads must be true or false")
+        from_cases = doc.get("audiences_from_cases", False)
+        if not isinstance(from_cases, bool):
+            raise ConfigurationError("error.configuration",
+                                     detail="audiences_from_cases must be true or false")
         hours = _hours(doc["working_hours"])
         holidays = _dates(doc.get("holidays", []))
         external_bodies = _external_bodies(doc.get("external_bodies"), languages, departments,
@@ -399,6 +403,6 @@ def parse_municipality(doc: Mapping) -> Municipality:
             new_cases_per_sender_per_day=new_cases_per_day,
             sms=_sms_policy(doc.get("sms")),
             map_tiles=_map_tiles(doc.get("map_tiles")),
-            weekly_report_to_heads=to_heads)
+            weekly_report_to_heads=to_heads, audiences_from_cases=from_cases)
     except KeyError as exc:
         raise ConfigurationError("error.configuration", detail=f"missing key {exc}") from None

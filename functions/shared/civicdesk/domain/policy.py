@@ -47,6 +47,10 @@ class Action(str, Enum):
     VIEW_FEED = "feed.view"  # the live feed of every change in the municipality
     MANAGE_CANNED_REPLIES = "canned_reply.manage"  # the reply texts everyone starts from
     VIEW_STATS = "stats.view"  # the statistics (reports); an agent's of their departments only
+    # -- audiences (issue 15): who campaigns and surveys reach (docs/audiences.md)
+    VIEW_AUDIENCES = "audience.view"  # the saved audiences, their redacted previews, list names
+    MANAGE_AUDIENCES = "audience.manage"  # build, change and delete audiences
+    MANAGE_CONTACT_LISTS = "audience.manage_lists"  # import, rename and delete contact lists
 
 
 class Scope(str, Enum):
@@ -80,6 +84,10 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.VIEW_FEED: {_S: ALL, _D: ALL},
     Action.MANAGE_CANNED_REPLIES: {_D: ALL},
     Action.VIEW_STATS: {_A: OWN, _S: ALL, _D: ALL},
+    # -- audiences (issue 15)
+    Action.VIEW_AUDIENCES: {_O: ALL, _S: ALL, _D: ALL},
+    Action.MANAGE_AUDIENCES: {_S: ALL, _D: ALL},
+    Action.MANAGE_CONTACT_LISTS: {_D: ALL},
 }
 
 _LIST_SPLIT = re.compile(r"[\s,]+")

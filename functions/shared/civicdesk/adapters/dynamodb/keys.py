@@ -410,3 +410,36 @@ def sms_pending_pk(phone: str) -> str:
 def sms_quarantine_sk(key: str) -> str:
     """An SMS record that became nothing: ``SMSQUARANTINE`` / ``<hash of the record>``."""
     return key
+# -- audiences and contact lists (``adapters/dynamodb/audiences.py``, issue 15) -------------------
+
+AUDIENCES_PK = "AUDIENCES"
+AUDIENCE_PREFIX = "AUD#"
+CONTACT_LISTS_PK = "CONTACT_LISTS"
+CONTACT_LIST_PREFIX = "LIST#"
+CONTACT_PREFIX = "C#"
+CONTACT_TOKEN_SK = "#CLTOKEN"
+
+
+def audience_sk(audience_id: str) -> str:
+    return f"{AUDIENCE_PREFIX}{audience_id}"
+
+
+def contact_list_sk(list_id: str) -> str:
+    return f"{CONTACT_LIST_PREFIX}{list_id}"
+
+
+def contact_list_pk(list_id: str) -> str:
+    """The partition of one list's contacts (``C#<member key>``, in key order)."""
+    return f"CLIST#{list_id}"
+
+
+def contact_sk(key: str) -> str:
+    return f"{CONTACT_PREFIX}{key}"
+
+
+def contact_token_pk(token: str) -> str:
+    """Where a contact's unsubscribe token points to its contact: the token's hash, never the
+    token (a table export does not hand out working unsubscribe links)."""
+    from hashlib import sha256
+
+    return f"CLTOKEN#{sha256(token.encode()).hexdigest()[:32]}"
