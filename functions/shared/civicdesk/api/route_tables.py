@@ -28,3 +28,22 @@ FINDING = (("/v1/admin/search", "admin_search", "search_query", "search", "searc
 #: (method, path, handler) in api.stats_handlers: the statistics (JSON, or CSV as text)
 REPORTS = (("GET", "/v1/admin/stats", "admin_stats"),
            ("GET", "/v1/public/stats", "public_stats"))
+
+#: (method, path, handler) in api.alerts_handlers: residents' alert subscriptions (public)
+ALERTS = (("GET", "/v1/public/alerts/options", "public_alert_options"),
+          ("POST", "/v1/public/alerts", "public_subscribe_alerts"),
+          ("POST", "/v1/public/alerts/{subscription_id}/sms-code", "public_resend_alert_code"),
+          ("POST", "/v1/public/alerts/{subscription_id}/sms-confirmation", "public_confirm_alert_phone"),
+          ("POST", "/v1/public/alerts/confirmation", "public_confirm_alert_email"),
+          ("GET", "/v1/public/alerts/subscription", "public_alert_subscription"),
+          ("PUT", "/v1/public/alerts/subscription", "public_change_alert_subscription"),
+          ("POST", "/v1/public/alerts/unsubscribe", "public_end_alert_subscription"))
+
+
+def alerts_types(method: str) -> dict:
+    """The media types an ALERTS route accepts: JSON, and for the unsubscribe the RFC 8058
+    one-click form mail clients post."""
+    if method == "GET":
+        return {}
+    return {"content_types": ["application/json", "application/x-www-form-urlencoded",
+                              "multipart/form-data"]}

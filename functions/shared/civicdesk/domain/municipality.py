@@ -14,6 +14,7 @@ from datetime import date
 from functools import cached_property
 from typing import Mapping
 
+from .alerts import AlertTopic
 from .cases import ALWAYS_PRIVATE_TYPES, CaseType, Location
 from .geometry import Bounds, Region
 from .service_levels import ServiceLevels
@@ -144,6 +145,8 @@ class Municipality:
     service_levels: ServiceLevels | None = None
     #: Whether each department's ``head`` gets the weekly report of their department.
     weekly_report_to_heads: bool = False
+    #: What residents may subscribe to alerts about (``alert_topics``), by id, in order.
+    alert_topics: dict[str, AlertTopic] = field(default_factory=dict)
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language

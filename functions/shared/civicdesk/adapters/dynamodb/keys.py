@@ -384,3 +384,25 @@ def stats_backlog_pk(department: str) -> str:
 def stats_closed_day_pk(year: int) -> str:
     """The days the nightly job closed: ``STATSDAY#2026`` / ``<yyyy-mm-dd>``."""
     return f"STATSDAY#{year:04d}"
+
+
+# -- alerts: residents' alert subscriptions (adapters/dynamodb/alerts.py) ----------------------
+
+ALERT_SK = "#ALERT"
+#: The ``GSI3`` partition of the subscriptions with a confirmed channel (the audiences read it).
+ALERT_ACTIVE_PK = "ALERTSUBS"
+
+
+def alert_pk(subscription_id: str) -> str:
+    """A resident's alert subscription: ``ALERT#<24 hex>`` / ``#ALERT``."""
+    return f"ALERT#{subscription_id}"
+
+
+def alert_active_sk(created_at: str, subscription_id: str) -> str:
+    """Its place on the active list: ``<created ISO>#<id>`` (oldest first)."""
+    return f"{created_at}#{subscription_id}"
+
+
+def alert_idempotency_key(key: str) -> str:
+    """The client's ``Idempotency-Key`` of a subscribe request, apart from the web form's."""
+    return f"alerts#{key}"

@@ -9,6 +9,7 @@ milliseconds to create, which a cold start would otherwise pay once per item kin
 from __future__ import annotations
 
 # ``items`` declares every item kind, so that ``configure`` finds them all.
+from . import alerts_items  # noqa: F401  (residents' alert subscriptions)
 from .items import CaseItem, QueueEntryItem, TimelineItem
 from .table import TableItem
 
