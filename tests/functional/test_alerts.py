@@ -15,7 +15,7 @@ from tests.support.aws import mails_to, sms_to
 
 EMAIL = "ana.stanar@example.org"
 PHONE = "+381641234567"
-LINK = re.compile(r"https?://\S+/alerts\.html#\S+")
+LINK = re.compile(r"https?://\S+/alerts\.html\?lang=[\w-]+#\S+")
 CODE = re.compile(r"\b(\d{6})\b")
 
 
@@ -32,7 +32,9 @@ def subscribe(api, body=None, headers=None, **changes):
 
 def confirm_link(mail) -> dict[str, str]:
     [link] = LINK.findall(mail.get_content())
-    return {key: values[0] for key, values in parse_qs(urlsplit(link).fragment).items()}
+    parts = urlsplit(link)
+    return {key: values[0] for key, values in (*parse_qs(parts.query).items(),
+                                                *parse_qs(parts.fragment).items())}
 
 
 def last_code(number: str) -> str:
@@ -308,7 +310,7 @@ def test_an_unconfirmed_subscription_is_gone_after_a_week(clocked):
 
     service, clock, _, mailer = clocked
     service.subscribe(Subscribe(Choices(("water",), ("centar",)), email=EMAIL))
-    token = LINK.findall(mailer.sent_to(EMAIL)[0].text)[0].split("confirm=")[1].split("&")[0]
+    token = LINK.findall(mailer.sent_to(EMAIL)[0].text)[0].split("#confirm=")[1]
     clock.now += timedelta(days=7, minutes=1)
     with pytest.raises(NotFoundError):
         service.confirm_email(token)

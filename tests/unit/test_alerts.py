@@ -59,7 +59,7 @@ def test_tokens_are_random_name_their_subscription_and_compare_in_constant_time(
     assert tokens_match(first, first) and not tokens_match(first, second)
     assert not tokens_match(None, first)
     assert unsubscribe_path(first) == f"alerts.html#unsubscribe={first}"
-    assert confirm_url("https://p.example/", first, "cs") == f"https://p.example/alerts.html#confirm={first}&lang=cs"
+    assert confirm_url("https://p.example/", first, "cs") == f"https://p.example/alerts.html?lang=cs#confirm={first}"
 
 
 def test_codes_are_six_digits_and_stored_only_as_a_hash_of_the_subscription():

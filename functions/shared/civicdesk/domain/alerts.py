@@ -219,15 +219,21 @@ class AlertSubscription:
                        code_expires_at=self.code_expires_at if phone_kept else None)
 
 
-def alert_page_url(public_url: str, fragment: str) -> str:
-    """A link to the portal's alerts page (its fragment never reaches a server's logs)."""
-    return f"{public_url.rstrip('/')}/alerts.html#{fragment}"
+def alert_page_url(public_url: str, fragment: str, language: str | None = None) -> str:
+    """A link to the portal's alerts page: the language in the query (the page reads it there),
+    the token in the fragment, which no server's log ever sees."""
+    query = f"?lang={language}" if language else ""
+    return f"{public_url.rstrip('/')}/alerts.html{query}#{fragment}"
 
 
 def confirm_url(public_url: str, token: str, language: str) -> str:
-    """The mailed link: the page asks before it confirms (mail scanners follow links)."""
-    return alert_page_url(public_url, f"confirm={token}&lang={language}")
+    """The mailed link: the page asks before it confirms (mail scanners follow links).
+
+    >>> confirm_url("https://p.example/", "t", "cs")
+    'https://p.example/alerts.html?lang=cs#confirm=t'
+    """
+    return alert_page_url(public_url, f"confirm={token}", language)
 
 
 def manage_url(public_url: str, token: str, language: str) -> str:
-    return alert_page_url(public_url, f"manage={token}&lang={language}")
+    return alert_page_url(public_url, f"manage={token}", language)
