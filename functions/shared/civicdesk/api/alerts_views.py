@@ -37,7 +37,9 @@ def change_command(payload: object) -> Change:
 
 
 def mask_email(address: str) -> str:
-    """>>> mask_email("petar.petrovic@example.rs")
+    """The address as a subscription's page shows it: enough to recognise, not to read.
+
+    >>> mask_email("petar.petrovic@example.rs")
     'p•••@example.rs'
     """
     local, _, domain = address.partition("@")
@@ -45,7 +47,9 @@ def mask_email(address: str) -> str:
 
 
 def mask_phone(number: str) -> str:
-    """>>> mask_phone("+381641234567")
+    """The number as a subscription's page shows it.
+
+    >>> mask_phone("+381641234567")
     '+381•••67'
     """
     return f"{number[:4]}•••{number[-2:]}"
