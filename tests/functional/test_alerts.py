@@ -314,3 +314,24 @@ def test_an_unconfirmed_subscription_is_gone_after_a_week(clocked):
     clock.now += timedelta(days=7, minutes=1)
     with pytest.raises(NotFoundError):
         service.confirm_email(token)
+
+
+def test_stop_by_sms_drops_the_number_from_every_subscription_with_it(api):
+    """What the two-way SMS part calls when the number answers STOP."""
+    from civicdesk import wiring
+
+    both = subscribe(api, phone=PHONE).body["id"]
+    token = confirm_link(mails_to(EMAIL)[0])["confirm"]
+    api.call("POST", "/v1/public/alerts/confirmation", {"token": token})
+    api.call("POST", f"/v1/public/alerts/{both}/sms-confirmation", {"code": last_code(PHONE)})
+    sms_only = subscribe(api, {"topics": ["power"], "areas": ["breza"], "phone": PHONE}).body["id"]
+    confirmed = api.call("POST", f"/v1/public/alerts/{sms_only}/sms-confirmation", {"code": last_code(PHONE)})
+    assert len(subscribers()) == 2
+
+    assert wiring.alert_subscription_service().stop_sms(PHONE) == 2
+    # THEN the e-mail subscriber stays, without the number; the SMS-only one ended
+    [left] = subscribers()
+    assert left.subscription_id == both and [c.value for c in left.channels] == ["email"] and left.phone is None
+    ended = api.call("GET", "/v1/public/alerts/subscription", query=f"token={confirmed.body['token']}")
+    assert ended.body["status"] == "ended"
+    assert wiring.alert_subscription_service().stop_sms(PHONE) == 0

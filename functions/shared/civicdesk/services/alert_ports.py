@@ -33,3 +33,6 @@ class AlertSubscriptionRepository(Protocol):
     def change(self, before: AlertSubscription, after: AlertSubscription) -> bool: ...
 
     def end(self, subscription: AlertSubscription, at: datetime, keep_until: datetime) -> bool: ...
+
+    def with_phone(self, phone: str, now: datetime) -> list[AlertSubscription]:
+        """The subscriptions whose confirmed number is ``phone``."""

@@ -299,6 +299,37 @@ class AlertSubscriptionService:
                                code_hash=None)
         raise ConflictError("error.conflict")
 
+    def stop_sms(self, phone: str) -> int:
+        """The number (E.164) answered ``STOP``: no alert goes to it any more. Each subscription
+        with it confirmed drops its SMS channel (the number is erased); one left without a
+        channel ends. The number of subscriptions changed (``0``: it had none). The two-way SMS
+        part calls it, besides putting the number on the suppression list."""
+        now = self._clock()
+        changed = 0
+        for subscription in self._repo.with_phone(phone, now):
+            for _ in range(3):
+                if subscription.state is AlertState.ENDED or subscription.phone != phone:
+                    break
+                if any(c is not Channel.SMS for c in subscription.confirmed_channels):
+                    keep = tuple(c for c in (*subscription.confirmed_channels,
+                                             *subscription.pending_channels) if c is not Channel.SMS)
+                    done = self._repo.change(subscription, subscription.with_choices(
+                        topics=subscription.topics, areas=subscription.areas,
+                        point=subscription.point, language=subscription.language, at=now,
+                        keep=keep))
+                else:
+                    done = self._repo.end(subscription, now, now + ENDED_RETENTION)
+                if done:
+                    changed += 1
+                    break
+                again = self._repo.get(subscription.id, now)
+                if again is None:
+                    break
+                subscription = again
+        if changed:
+            logger.info("SMS alerts stopped for a number", extra={"subscriptions": changed})
+        return changed
+
     # -- helpers -------------------------------------------------------------------------------
 
     def _by_id(self, subscription_id: str, now: datetime) -> AlertSubscription:

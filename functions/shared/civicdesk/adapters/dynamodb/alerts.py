@@ -20,11 +20,11 @@ from typing import Any, Iterator, cast
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from ...domain.alerts import AlertSubscription, ChannelState
+from ...domain.alerts import PENDING_LIFETIME, AlertSubscription, ChannelState
 from ...domain.audiences import AlertSubscriber
 from ...domain.cases import iso
 from ...services.ports import DuplicateSubmission
-from .alerts_items import AlertSubscriptionItem
+from .alerts_items import AlertPhoneItem, AlertSubscriptionItem
 from .conditions import failed_conditions, updated_if
 from .items import IdempotencyItem
 from .keys import (
@@ -33,6 +33,7 @@ from .keys import (
     IDEMPOTENCY_SK,
     alert_active_sk,
     alert_idempotency_key,
+    alert_phone_pk,
     alert_pk,
     idempotency_pk,
 )
@@ -99,6 +100,35 @@ def _key(subscription_id: str) -> AlertSubscriptionItem:
 def _unchanged(subscription: AlertSubscription):
     """The stored item is still the one read: its token, not ended."""
     return (A.token == subscription.token) & A.ended_at.does_not_exist()
+
+
+def _phone_entry(subscription: AlertSubscription, gone_at: datetime | None = None) -> AlertPhoneItem:
+    """The number's entry; ``gone_at``: the number left the subscription then (the entry
+    expires at once and is no longer read)."""
+    assert subscription.phone is not None
+    return AlertPhoneItem(PK=alert_phone_pk(subscription.phone), SK=subscription.id,
+                          subscription_id=subscription.id, expires_at=gone_at)
+
+
+def _has_confirmed_phone(subscription: AlertSubscription) -> bool:
+    return bool(subscription.phone) and subscription.phone_state is ChannelState.CONFIRMED
+
+
+def _update_with_entry(subscription_id: str, actions: list, condition, *,
+                       entry: AlertPhoneItem | None = None) -> bool:
+    """The subscription's conditional update, and its number's entry written in the same
+    transaction; ``False`` when the condition failed (nothing written)."""
+    if entry is None:
+        return updated_if(_key(subscription_id), actions, condition)
+    try:
+        with TransactWrite(connection=table_connection().connection) as tx:
+            tx.update(_key(subscription_id), actions=actions, condition=condition)
+            tx.save(entry)
+    except TransactWriteError as exc:
+        if failed_conditions(exc):
+            return False
+        raise
+    return True
 
 
 def _set_or_remove(attribute, value):
@@ -174,12 +204,13 @@ class DynamoAlertSubscriptions:
     def confirm_phone(self, subscription: AlertSubscription, at: datetime) -> AlertSubscription | None:
         """The code was right: the number confirmed, the code gone, on the active list."""
         confirmed = self._confirmed(subscription, at, phone=True)
-        ok = updated_if(_key(subscription.id),
-                        [A.phone_state.set(ChannelState.CONFIRMED.value), A.code_hash.remove(),
-                         A.code_expires_at.remove(), A.code_attempts_left.remove(),
-                         *self._activation(confirmed)],
-                        _unchanged(subscription) & (A.code_hash == subscription.code_hash)
-                        & (A.code_attempts_left == subscription.code_attempts_left))
+        ok = _update_with_entry(
+            subscription.id,
+            [A.phone_state.set(ChannelState.CONFIRMED.value), A.code_hash.remove(),
+             A.code_expires_at.remove(), A.code_attempts_left.remove(), *self._activation(confirmed)],
+            _unchanged(subscription) & (A.code_hash == subscription.code_hash)
+            & (A.code_attempts_left == subscription.code_attempts_left),
+            entry=_phone_entry(subscription))
         return confirmed if ok else None
 
     def confirm_email(self, subscription: AlertSubscription, at: datetime) -> AlertSubscription | None:
@@ -203,23 +234,42 @@ class DynamoAlertSubscriptions:
                    _set_or_remove(A.phone, after.phone),
                    _set_or_remove(A.phone_state, after.phone_state.value if after.phone_state else None),
                    _set_or_remove(A.GSI3PK, gsi_pk), _set_or_remove(A.GSI3SK, gsi_sk)]
+        if gsi_pk is None and after.ended_at is None:
+            # No confirmed channel kept (only a pending one): it waits like a new one.
+            actions.append(A.expires_at.set((after.updated_at or after.created_at) + PENDING_LIFETIME))
         if after.phone is None:
             actions += [A.code_hash.remove(), A.code_expires_at.remove(),
                         A.code_attempts_left.remove(), A.code_sent_at.remove()]
         previous = before.updated_at
         same_version = (A.updated_at.does_not_exist() if previous is None
                         else A.updated_at == iso(previous))
-        return updated_if(_key(before.id), actions, _unchanged(before) & same_version)
+        dropped = _has_confirmed_phone(before) and not _has_confirmed_phone(after)
+        at = after.updated_at or after.created_at
+        return _update_with_entry(before.id, actions, _unchanged(before) & same_version,
+                                  entry=_phone_entry(before, at) if dropped else None)
 
     def end(self, subscription: AlertSubscription, at: datetime, keep_until: datetime) -> bool:
         """Ended: off the active list, its address, number, name and code erased, the rest kept
         until ``keep_until`` (then deleted by the TTL)."""
-        return updated_if(_key(subscription.id),
-                          [A.ended_at.set(iso(at)), A.expires_at.set(keep_until),
-                           A.email.remove(), A.phone.remove(), A.name.remove(),
-                           A.code_hash.remove(), A.code_expires_at.remove(),
-                           A.code_attempts_left.remove(), A.GSI3PK.remove(), A.GSI3SK.remove()],
-                          _unchanged(subscription))
+        return _update_with_entry(
+            subscription.id,
+            [A.ended_at.set(iso(at)), A.expires_at.set(keep_until), A.email.remove(),
+             A.phone.remove(), A.name.remove(), A.code_hash.remove(), A.code_expires_at.remove(),
+             A.code_attempts_left.remove(), A.GSI3PK.remove(), A.GSI3SK.remove()],
+            _unchanged(subscription),
+            entry=_phone_entry(subscription, at) if _has_confirmed_phone(subscription) else None)
+
+    def with_phone(self, phone: str, now: datetime) -> list[AlertSubscription]:
+        """The subscriptions whose confirmed number is ``phone``: one ``Query`` of its entries,
+        then each subscription (``GetItem``), kept only if it still has that number."""
+        found = []
+        for entry in AlertPhoneItem.query(alert_phone_pk(phone), consistent_read=True):
+            if entry.expires_at is not None and entry.expires_at <= now:
+                continue
+            subscription = self.get(entry.subscription_id, now)
+            if subscription is not None and subscription.phone == phone:
+                found.append(subscription)
+        return found
 
     # -- AlertSubscribers --------------------------------------------------------------------
 

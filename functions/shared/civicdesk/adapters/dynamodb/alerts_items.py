@@ -34,3 +34,14 @@ class AlertSubscriptionItem(TableItem, discriminator="alert_subscription"):
     expires_at = TTLAttribute(null=True)
     GSI3PK = UnicodeAttribute(null=True)
     GSI3SK = UnicodeAttribute(null=True)
+
+
+class AlertPhoneItem(TableItem, discriminator="alert_phone"):
+    """``ALERTPHONE#<number's key>`` / ``<subscription id>``: a subscription whose number is
+    confirmed, to find it when the number answers ``STOP`` (the key is ``address_key`` of the
+    number: no number in a key). Written with the confirmation; when the number goes (the
+    channel dropped, the end) written again with ``expires_at`` now, for the TTL to delete (the
+    public API function may not delete items)."""
+
+    subscription_id = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)

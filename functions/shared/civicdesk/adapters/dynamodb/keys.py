@@ -406,3 +406,10 @@ def alert_active_sk(created_at: str, subscription_id: str) -> str:
 def alert_idempotency_key(key: str) -> str:
     """The client's ``Idempotency-Key`` of a subscribe request, apart from the web form's."""
     return f"alerts#{key}"
+
+
+def alert_phone_pk(phone: str) -> str:
+    """The subscriptions a confirmed number belongs to: ``ALERTPHONE#<32 hex>`` / ``<id>``."""
+    from ...domain.delivery import address_key
+
+    return f"ALERTPHONE#{address_key(phone)}"
