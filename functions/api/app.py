@@ -439,7 +439,7 @@ for _method, _path, _handler in route_tables.REPORTS:
 
 
 for _method, _path, _handler in route_tables.ALERTS:
-    app.route(_path, methods=[_method], name=_handler, **route_tables.alerts_types(_method))(
+    app.route(_path, methods=[_method], name=_handler, **route_tables.alerts_types(_method, _path))(
         api_view(_console(_handler, "alerts_handlers")))
 
 

@@ -222,6 +222,12 @@ def test_the_options_and_bad_input_answers_400_with_the_field_and_why(api):
         assert answer.status == 400, body
         assert (field, code) in {(f["field"], f["code"]) for f in answer.body["error"]["fields"]}, answer.body
     assert mails_to(EMAIL) == []
+    # Another site's form cannot post without a CORS preflight: JSON only (but the one-click
+    # unsubscribe)
+    for content_type in ("application/x-www-form-urlencoded", "text/plain"):
+        posted = api.call("POST", "/v1/public/alerts", b"topics=water&email=x%40example.org",
+                          headers={"Content-Type": content_type})
+        assert posted.status == 415, (content_type, posted.body)
     # The page's choices
     answer = api.call("GET", "/v1/public/alerts/options", query="lang=cs")
     assert answer.status == 200

@@ -40,10 +40,13 @@ ALERTS = (("GET", "/v1/public/alerts/options", "public_alert_options"),
           ("POST", "/v1/public/alerts/unsubscribe", "public_end_alert_subscription"))
 
 
-def alerts_types(method: str) -> dict:
-    """The media types an ALERTS route accepts: JSON, and for the unsubscribe the RFC 8058
-    one-click form mail clients post."""
+def alerts_types(method: str, path: str) -> dict:
+    """The media types an ALERTS route accepts: JSON only (a form from another site needs a
+    CORS preflight then), but for the unsubscribe, which also takes the RFC 8058 one-click form
+    mail clients post to the ``List-Unsubscribe`` URL."""
     if method == "GET":
         return {}
-    return {"content_types": ["application/json", "application/x-www-form-urlencoded",
-                              "multipart/form-data"]}
+    if path.endswith("/unsubscribe"):
+        return {"content_types": ["application/json", "application/x-www-form-urlencoded",
+                                  "multipart/form-data"]}
+    return {"content_types": ["application/json"]}
