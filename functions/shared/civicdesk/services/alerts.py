@@ -29,7 +29,6 @@ from ..domain.alerts import (
     ChannelState,
     CodeCheck,
     code_hash,
-    confirm_url,
     is_code,
     is_subscription_id,
     new_code,
@@ -40,12 +39,10 @@ from ..domain.alerts import (
 )
 from ..domain.audiences import Channel
 from ..domain.cases import Location, utc_now
-from ..domain.delivery import mailbox_of
 from ..domain.errors import ConflictError, FieldError, NotFoundError, TooManyRequestsError, ValidationError
 from ..domain.intake import idempotency_expiry, request_hash
-from ..domain.mail import OutgoingMail
-from ..domain.municipality import Municipality, localised
-from ..domain.sms import OutgoingSms, SmsDeliveryError, fit
+from ..domain.municipality import Municipality
+from .alert_messages import AlertConfirmations
 from .alert_ports import AlertSubscriptionRepository
 from .municipality import MunicipalityProvider
 from .ports import (
@@ -54,16 +51,12 @@ from .ports import (
     InvalidPhoneNumber,
     Mailer,
     PhoneNumbers,
-    RecipientSuppressed,
     SmsSender,
     SuppressionList,
 )
 
 logger = logging.getLogger(__name__)
 
-#: Confirmation mails to one mailbox, and codes to one number, in a UTC day (all subscriptions).
-CONFIRMATIONS_PER_DAY = 3
-CODES_PER_NUMBER_PER_DAY = 5
 #: A new SMS code at most this often for one subscription.
 CODE_RESEND_INTERVAL = timedelta(seconds=60)
 
@@ -139,12 +132,8 @@ class AlertSubscriptionService:
                  clock: Callable[[], datetime] = utc_now):
         self._repo = repository
         self._municipality = municipality
-        self._mailer = mailer
-        self._sms = sms
+        self._messages = AlertConfirmations(mailer, sms, suppressions, allowances, public_url)
         self._phones = phones
-        self._suppressions = suppressions
-        self._allowances = allowances
-        self._public_url = public_url.rstrip("/")
         self._clock = clock
 
     # -- subscribing ---------------------------------------------------------------------------
@@ -191,10 +180,10 @@ class AlertSubscriptionService:
             if idempotency and duplicate.request_hash != idempotency[1]:
                 raise ConflictError("error.idempotency_mismatch") from None
             return duplicate.response
-        if subscription.email:
-            self._send_mail(subscription, municipality, now)
-        if code is not None:
-            self._send_code(subscription, code, municipality, now)
+        if subscription.email and self._messages.mail(subscription, municipality, now):
+            self._repo.mark_mail_sent(subscription, now)
+        if code is not None and self._messages.code(subscription, code, municipality, now) is False:
+            self._repo.release_code(subscription.id, now)
         return answer
 
     def resend_code(self, command: ResendCode) -> None:
@@ -209,7 +198,8 @@ class AlertSubscriptionService:
                                      expires=now + CODE_LIFETIME, attempts=CODE_ATTEMPTS, now=now,
                                      resend_after=now - CODE_RESEND_INTERVAL):
             raise TooManyRequestsError("alerts_error.code_wait")
-        self._send_code(subscription, code, municipality, now)
+        if self._messages.code(subscription, code, municipality, now) is False:
+            self._repo.release_code(subscription.id, now)
 
     def confirm_code(self, command: ConfirmCode) -> tuple[AlertSubscription, str]:
         """The code the resident typed: the number confirmed; the subscription and its token
@@ -380,72 +370,3 @@ class AlertSubscriptionService:
             errors.append(FieldError("phone", "not_mobile"))
             return None
         return phone
-
-    def _send_mail(self, subscription: AlertSubscription, municipality: Municipality,
-                   now: datetime) -> None:
-        assert subscription.email is not None
-        if not self._allowances.take("alertsoptin", mailbox_of(subscription.email), now.date(),
-                                     CONFIRMATIONS_PER_DAY):
-            logger.info("alert confirmation mail not sent: the mailbox had its mails for today",
-                        extra={"subscription": subscription.id})
-            return
-        try:
-            self._mailer.send(self._confirmation_mail(subscription, municipality))
-        except RecipientSuppressed as suppressed:
-            logger.info("alert confirmation mail not sent: the address is suppressed",
-                        extra={"subscription": subscription.id, "reason": suppressed.reason})
-            return
-        except Exception:
-            # The subscription stands (the answer must not differ); subscribing again mails.
-            logger.exception("alert confirmation mail failed", extra={"subscription": subscription.id})
-            return
-        self._repo.mark_mail_sent(subscription, now)
-
-    def _send_code(self, subscription: AlertSubscription, code: str, municipality: Municipality,
-                   now: datetime) -> None:
-        assert subscription.phone is not None
-        phone = subscription.phone
-        if self._suppressions.suppressed([phone]):
-            logger.info("alert SMS code not sent: the number is suppressed",
-                        extra={"subscription": subscription.id})
-            return
-        if not self._allowances.take("alertscode", phone, now.date(), CODES_PER_NUMBER_PER_DAY):
-            logger.info("alert SMS code not sent: the number had its codes for today",
-                        extra={"subscription": subscription.id})
-            return
-        from ..rendering.alert_texts import code_sms
-
-        language = subscription.language
-        text = code_sms(language, municipality=localised(municipality.name, language), code=code,
-                        minutes=int(CODE_LIFETIME.total_seconds() // 60), policy=municipality.sms)
-        try:
-            self._sms.send(OutgoingSms(to=phone, text=fit(text), kind="alerts_code",
-                                       language=language))
-        except SmsDeliveryError as error:
-            logger.info("alert SMS code not sent", extra={"subscription": subscription.id,
-                                                          "reason": error.reason.value})
-            self._repo.release_code(subscription.id, now)
-
-    def _confirmation_mail(self, subscription: AlertSubscription,
-                           municipality: Municipality) -> OutgoingMail:
-        from ..rendering.alert_texts import confirm_mail
-
-        language = subscription.language
-        name = localised(municipality.name, language)
-        rendered = confirm_mail(
-            language, municipality=name,
-            topics=[localised(municipality.alert_topics[t].name, language)
-                    for t in subscription.topics if t in municipality.alert_topics],
-            areas=[localised(municipality.areas[a].name, language)
-                   for a in subscription.areas if a in municipality.areas],
-            point=subscription.point,
-            url=confirm_url(self._public_url, subscription.token, language),
-            days=PENDING_LIFETIME.days)
-        service = municipality.general_service
-        assert subscription.email is not None
-        return OutgoingMail(
-            sender=service.address, sender_name=name, to=(subscription.email,),
-            subject=rendered.subject, text=rendered.text,
-            headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All",
-                     "Content-Language": language},
-            kind="alerts_confirm")
