@@ -402,7 +402,8 @@ def _console(handler: str, module: str = "console_handlers"):
         call = console_handlers.Call(services=wiring, principal=_principal, body=_body,
                                      params=dict(request.query_params or {}),
                                      language=_language, path=path,
-                                     raw_body=lambda: request.raw_body)
+                                     raw_body=lambda: request.raw_body,
+                                     headers=request.headers or {})
         body, status, headers = getattr(importlib.import_module(f"civicdesk.api.{module}"),
                                         handler)(call)
         if isinstance(body, str):  # a download (CSV): text with its own headers
@@ -437,6 +438,11 @@ for _method, _path, _handler in route_tables.CONSOLE:
 
 for _method, _path, _handler in route_tables.REPORTS:
     app.route(_path, methods=[_method], name=_handler)(api_view(_console(_handler, "stats_handlers")))
+
+
+for _method, _path, _handler in route_tables.ALERTS:
+    app.route(_path, methods=[_method], name=_handler, **route_tables.alerts_types(_method, _path))(
+        api_view(_console(_handler, "alerts_handlers")))
 
 
 for _path, _name, _parse, _use_case, _shape in route_tables.FINDING:

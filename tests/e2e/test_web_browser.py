@@ -236,6 +236,10 @@ class StubHandler(WebHandler):
             return self.send_json(200, {"from": "2025-12-02", "to": "2026-12-01", "minimum_count": 3,
                                         "minimum_for_median": 5, "opened": [], "resolved": [],
                                         "status_changes": [], "resolution": []})
+        if url.path == "/v1/public/alerts/options":  # alerts.html (its own test runs on the runtime)
+            return self.send_json(200, {"language": lang, "topics": [{"id": "water", "name": "Water"}],
+                                        "areas": [{"id": "centar", "kind": "district", "name": "Centar"}],
+                                        "code_length": 6, "code_minutes": 15, "pending_days": 7})
         match = re.fullmatch(r"/v1/public/cases/([^/]+)", url.path)
         if match:
             number = unquote(match.group(1))
@@ -666,7 +670,8 @@ def test_every_page_is_drawn_in_the_one_shared_frame(b, stub):
     open_page(b, f"{stub.base}/index.html?lang=cs")
     texts = module_export(b, "i18n.js", "m.STRINGS.cs")
     for name, current in (("index.html", "index.html"), ("track.html", "track.html"),
-                          ("stats.html", "stats.html"), ("subscription.html", None)):
+                          ("stats.html", "stats.html"), ("subscription.html", None),
+                          ("alerts.html", "alerts.html")):
         open_page(b, f"{stub.base}/{name}?lang=cs")
         frame = b.execute_script("""
             const menu = document.querySelector('body > header.site-header nav.site-nav');
@@ -688,7 +693,8 @@ def test_every_page_is_drawn_in_the_one_shared_frame(b, stub):
             "first": "skip-link", "skip": texts["skipLink"], "brand": "Obec Demo", "menu": texts["navLabel"],
             "links": [["index.html?lang=cs", texts["navReport"], "page" if current == "index.html" else None],
                       ["track.html?lang=cs", texts["navTrack"], "page" if current == "track.html" else None],
-                      ["stats.html?lang=cs", texts["navStats"], "page" if current == "stats.html" else None]],
+                      ["stats.html?lang=cs", texts["navStats"], "page" if current == "stats.html" else None],
+                      ["alerts.html?lang=cs", texts["navAlerts"], "page" if current == "alerts.html" else None]],
             "language": texts["langLabel"], "languages": len(LANGS),
             "footers": 1, "footer": texts["footerText"], "live": 1,
         }, name
@@ -704,7 +710,7 @@ def test_pages_share_one_head_and_hold_no_copy_of_the_frame():
 
     shared = [line for line in head("index.html")[1:] if not line.startswith(("<title>", "<script"))]
     pages = sorted(path.name for path in WEB_DIR.glob("*.html"))
-    assert pages == ["api.html", "index.html", "stats.html", "subscription.html", "track.html"]
+    assert pages == ["alerts.html", "api.html", "index.html", "stats.html", "subscription.html", "track.html"]
     for name in pages:
         lines = head(name)
         assert [line for line in lines if line in shared] == shared, name

@@ -124,3 +124,45 @@ export function newIdempotencyKey() {
   const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+// -- alerts: residents' alert subscriptions (docs/alerts.md) ---------------------------------
+
+/** The topics and areas to choose from. */
+export function getAlertOptions(lang) {
+  return call('GET', '/v1/public/alerts/options', { query: { lang } });
+}
+
+/** Subscribes; answers {id, status: "pending", awaiting: ["email"|"sms"]}. */
+export function subscribeToAlerts(payload, idempotencyKey, lang) {
+  return call('POST', '/v1/public/alerts', {
+    body: payload,
+    query: { lang },
+    headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
+  });
+}
+
+/** The SMS code: answers the subscription with its token. */
+export function confirmAlertPhone(id, code, lang) {
+  return call('POST', `/v1/public/alerts/${encodeURIComponent(id)}/sms-confirmation`, { body: { code }, query: { lang } });
+}
+
+export function resendAlertCode(id, lang) {
+  return call('POST', `/v1/public/alerts/${encodeURIComponent(id)}/sms-code`, { body: {}, query: { lang } });
+}
+
+/** The mailed link, confirmed on the page. */
+export function confirmAlertEmail(token, lang) {
+  return call('POST', '/v1/public/alerts/confirmation', { body: { token }, query: { lang } });
+}
+
+export function getAlertSubscription(token, lang) {
+  return call('GET', '/v1/public/alerts/subscription', { query: { token, lang } });
+}
+
+export function changeAlertSubscription(change, lang) {
+  return call('PUT', '/v1/public/alerts/subscription', { body: change, query: { lang } });
+}
+
+export function endAlertSubscription(token, lang) {
+  return call('POST', '/v1/public/alerts/unsubscribe', { body: { token }, query: { lang } });
+}

@@ -11,6 +11,7 @@ const MENU = [
   { href: 'index.html', key: 'navReport', keepLang: true },
   { href: 'track.html', key: 'navTrack', keepLang: true },
   { href: 'stats.html', key: 'navStats', keepLang: true },
+  { href: 'alerts.html', key: 'navAlerts', keepLang: true },
   { href: 'api.html', key: 'navApi', keepLang: false, onlyOnItsPage: true },
 ];
 

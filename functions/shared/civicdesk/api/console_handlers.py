@@ -4,7 +4,7 @@ services come from the composition root the route hands over (``Call.services``)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from . import console_views as cv
@@ -27,6 +27,8 @@ class Call:
     #: The request's body as it came, for a route whose body may exceed the JSON limit (a
     #: contact list's CSV file, ``audience_handlers``).
     raw_body: Callable[[], bytes | None] = lambda: None
+    #: The request's headers (lower-case names), for routes that read one (``Idempotency-Key``).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def public_staff_sign_in(call: Call) -> Answer:

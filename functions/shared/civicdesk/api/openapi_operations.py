@@ -41,6 +41,13 @@ _IDEMPOTENCY = (("Idempotency-Key", "Repeat a request safely: the same key answe
                                     "result again (8-100 letters, digits or dashes)"),)
 
 
+def _alerts_operations() -> tuple[Operation, ...]:
+    """Residents' alert subscriptions (``api/alerts_views.py``)."""
+    from . import alerts_views as av
+
+    return av.OPERATIONS
+
+
 def _stats_operations() -> tuple[Operation, ...]:
     """The statistics (``api/stats_views.py``)."""
     from . import stats_views as sv
@@ -305,4 +312,5 @@ OPERATIONS: tuple[Operation, ...] = (
     *_finding_operations(),
     *_stats_operations(),
     *_audience_operations(),
+    *_alerts_operations(),
 )

@@ -43,3 +43,24 @@ AUDIENCES = (("GET", "/v1/admin/audiences", "admin_list_audiences"),
              ("PUT", "/v1/admin/contact-lists/{list_id}", "admin_update_contact_list"),
              ("DELETE", "/v1/admin/contact-lists/{list_id}", "admin_delete_contact_list"),
              ("POST", "/v1/admin/contact-lists/{list_id}/imports", "admin_import_contacts"))
+#: (method, path, handler) in api.alerts_handlers: residents' alert subscriptions (public)
+ALERTS = (("GET", "/v1/public/alerts/options", "public_alert_options"),
+          ("POST", "/v1/public/alerts", "public_subscribe_alerts"),
+          ("POST", "/v1/public/alerts/{subscription_id}/sms-code", "public_resend_alert_code"),
+          ("POST", "/v1/public/alerts/{subscription_id}/sms-confirmation", "public_confirm_alert_phone"),
+          ("POST", "/v1/public/alerts/confirmation", "public_confirm_alert_email"),
+          ("GET", "/v1/public/alerts/subscription", "public_alert_subscription"),
+          ("PUT", "/v1/public/alerts/subscription", "public_change_alert_subscription"),
+          ("POST", "/v1/public/alerts/unsubscribe", "public_end_alert_subscription"))
+
+
+def alerts_types(method: str, path: str) -> dict:
+    """The media types an ALERTS route accepts: JSON only (a form from another site needs a
+    CORS preflight then), but for the unsubscribe, which also takes the RFC 8058 one-click form
+    mail clients post to the ``List-Unsubscribe`` URL."""
+    if method == "GET":
+        return {}
+    if path.endswith("/unsubscribe"):
+        return {"content_types": ["application/json", "application/x-www-form-urlencoded",
+                                  "multipart/form-data"]}
+    return {"content_types": ["application/json"]}

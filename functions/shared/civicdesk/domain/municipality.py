@@ -14,6 +14,7 @@ from datetime import date
 from functools import cached_property
 from typing import Mapping
 
+from .alerts import AlertTopic
 from .cases import ALWAYS_PRIVATE_TYPES, CaseType, Location
 from .geometry import Bounds, Region
 from .service_levels import ServiceLevels
@@ -148,6 +149,8 @@ class Municipality:
     #: (``docs/audiences.md``): people told about a case, not subscribed to anything, so only
     #: where the municipality's legal basis allows it.
     audiences_from_cases: bool = False
+    #: What residents may subscribe to alerts about (``alert_topics``), by id, in order.
+    alert_topics: dict[str, AlertTopic] = field(default_factory=dict)
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language

@@ -9,6 +9,7 @@ import re
 from datetime import date
 from typing import Mapping, Sequence
 
+from .alert_config import parse_alert_topics
 from .cases import LANGUAGES, CaseType
 from .errors import ConfigurationError
 from .municipality import Area, Category, CategoryGroup, Department, ExternalBody, MapTiles, Municipality, Service
@@ -403,6 +404,7 @@ def parse_municipality(doc: Mapping) -> Municipality:
             new_cases_per_sender_per_day=new_cases_per_day,
             sms=_sms_policy(doc.get("sms")),
             map_tiles=_map_tiles(doc.get("map_tiles")),
-            weekly_report_to_heads=to_heads, audiences_from_cases=from_cases)
+            weekly_report_to_heads=to_heads, audiences_from_cases=from_cases,
+            alert_topics=parse_alert_topics(doc.get("alert_topics"), languages))
     except KeyError as exc:
         raise ConfigurationError("error.configuration", detail=f"missing key {exc}") from None

@@ -12,7 +12,8 @@ from __future__ import annotations
 from functools import _lru_cache_wrapper
 
 from ..config import settings
-from . import audiences, console, core, jobs, sms, tools
+from . import alerts, audiences, console, core, jobs, sms, tools
+from .alerts import *  # noqa: F403
 from .audiences import *  # noqa: F403
 from .console import *  # noqa: F403
 from .core import *  # noqa: F403
@@ -26,7 +27,7 @@ def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding): every cached
     factory of the part modules, so that a new one cannot be forgotten here."""
     settings.cache_clear()
-    for module in (core, console, jobs, tools, sms, audiences):
+    for module in (core, console, jobs, tools, sms, audiences, alerts):
         for value in vars(module).values():
             if isinstance(value, _lru_cache_wrapper) and value is not settings:
                 value.cache_clear()

@@ -36,12 +36,8 @@ def contact_list_service():
 
 
 def _alert_subscribers():
-    """The residents' confirmed alert subscriptions (``AlertSubscribers``): the alerts part's
-    ``wiring.alert_subscribers()``, looked up when an audience of subscribers is first resolved."""
-    from .. import wiring
-    from ..domain.errors import ConfigurationError
+    """The residents' confirmed alert subscriptions (``AlertSubscribers``), built when an
+    audience of subscribers is first resolved."""
+    from .alerts import alert_subscribers
 
-    factory = getattr(wiring, "alert_subscribers", None)
-    if factory is None:
-        raise ConfigurationError("error.configuration", detail="no alert subscriptions are wired")
-    return factory()
+    return alert_subscribers()

@@ -443,3 +443,30 @@ def contact_token_pk(token: str) -> str:
     from hashlib import sha256
 
     return f"CLTOKEN#{sha256(token.encode()).hexdigest()[:32]}"
+# -- alerts: residents' alert subscriptions (adapters/dynamodb/alerts.py) ----------------------
+
+ALERT_SK = "#ALERT"
+#: The ``GSI3`` partition of the subscriptions with a confirmed channel (the audiences read it).
+ALERT_ACTIVE_PK = "ALERTSUBS"
+
+
+def alert_pk(subscription_id: str) -> str:
+    """A resident's alert subscription: ``ALERT#<24 hex>`` / ``#ALERT``."""
+    return f"ALERT#{subscription_id}"
+
+
+def alert_active_sk(created_at: str, subscription_id: str) -> str:
+    """Its place on the active list: ``<created ISO>#<id>`` (oldest first)."""
+    return f"{created_at}#{subscription_id}"
+
+
+def alert_idempotency_key(key: str) -> str:
+    """The client's ``Idempotency-Key`` of a subscribe request, apart from the web form's."""
+    return f"alerts#{key}"
+
+
+def alert_phone_pk(phone: str) -> str:
+    """The subscriptions a confirmed number belongs to: ``ALERTPHONE#<32 hex>`` / ``<id>``."""
+    from ...domain.delivery import address_key
+
+    return f"ALERTPHONE#{address_key(phone)}"

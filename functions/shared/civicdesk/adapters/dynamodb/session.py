@@ -9,7 +9,10 @@ milliseconds to create, which a cold start would otherwise pay once per item kin
 from __future__ import annotations
 
 # ``items`` declares every item kind, so that ``configure`` finds them all.
-from . import sms_items  # noqa: F401  (the SMS channel's item kinds, for configure)
+from . import (
+    alerts_items,  # noqa: F401  (residents' alert subscriptions)
+    sms_items,  # noqa: F401  (the SMS channel's item kinds, for configure)
+)
 from .items import CaseItem, QueueEntryItem, TimelineItem
 from .table import TableItem
 
