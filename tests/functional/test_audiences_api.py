@@ -193,3 +193,32 @@ def test_a_list_of_2000_rows_imports_and_resolves_paged_and_streamed(team):
     assert len({m.key for m in first}) == 120
     assert all(m.unsubscribe_token and m.unsubscribe_token.startswith("cl.") for m in first)
     assert admin.get(f"/v1/admin/contact-lists/{list_id}").body["contacts"] == 2000
+
+
+def test_a_contact_opts_out_of_its_list_through_the_portals_unsubscribe(team, aws_env):
+    """The link in a campaign message to a list's contact (``alerts.html#unsubscribe=cl.…``)
+    posts the token to the alerts' unsubscribe route, which ends the list entry for good; an
+    unknown token of the same form answers 404 and changes nothing."""
+    from civicdesk import wiring
+
+    admin = team["admin"]
+    list_id = new_list(admin)["id"]
+    assert import_csv(admin, list_id, HEADER + "Ana;ana@example.rs;;;\r\nBojan;bojan@example.rs;;;\r\n"
+                      ).body["imported"] is True
+    audience = admin.post("/v1/admin/audiences", {"name": "Lista", "rule": {
+        "kind": "contact_list", "lists": [list_id]}})
+    assert audience.status == 201, audience.body
+    members = {m.email: m for m in wiring.audience_members().members(audience.body["id"])}
+    token = members["bojan@example.rs"].unsubscribe_token
+    assert token and token.startswith("cl.")
+
+    unknown = admin.api.call("POST", "/v1/public/alerts/unsubscribe", {"token": "cl." + "A" * 24})
+    assert unknown.status == 404, unknown.body
+    ended = admin.api.call("POST", "/v1/public/alerts/unsubscribe", {"token": token})
+    assert ended.status == 200 and ended.body == {"status": "ended", "kind": "contact_list"}
+    again = admin.api.call("POST", "/v1/public/alerts/unsubscribe", {"token": token})
+    assert again.status == 200
+
+    left = [m.email for m in wiring.audience_members().members(audience.body["id"])]
+    assert left == ["ana@example.rs"]
+    assert admin.get(f"/v1/admin/contact-lists/{list_id}").body["opted_out"] == 1

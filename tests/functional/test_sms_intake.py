@@ -329,3 +329,31 @@ def test_a_reply_held_by_an_invocation_that_died_waits_for_its_lease_then_goes_o
     assert queue.invoke(records) == {"batchItemFailures": []}
     assert queue.invoke(records) == {"batchItemFailures": []}
     assert len(sms_to(CITIZEN)) == 1 and len(sms_cases(setting["resources"])) == 1
+
+
+def test_stop_also_ends_the_numbers_alert_subscriptions(setting):
+    """A resident subscribed to alerts by SMS (and by mail) texts STOP: the subscription keeps
+    only its mail channel, and the number is gone from it; a second STOP changes nothing."""
+    import re
+
+    from civicdesk import wiring
+
+    api = setting["operator"].api
+    subscribed = api.call("POST", "/v1/public/alerts", {
+        "topics": ["water"], "areas": ["centar"], "phone": CITIZEN, "language": "sr-Latn"})
+    assert subscribed.status == 202, subscribed.body
+    code = re.findall(r"\b(\d{6})\b", sms_to(CITIZEN)[-1])[0]
+    confirmed = api.call("POST", f"/v1/public/alerts/{subscribed.body['id']}/sms-confirmation",
+                         {"code": code})
+    assert confirmed.status == 200, confirmed.body
+    assert [s.phone for s in wiring.alert_subscribers().confirmed()] == [CITIZEN]
+
+    # WHEN the number texts STOP (twice: the second is a new message, not a redelivery)
+    setting["queue"].text("STOP")
+    setting["queue"].text("STOP")
+
+    # THEN no alert subscription reaches the number any more; the subscription ended
+    assert list(wiring.alert_subscribers().confirmed()) == []
+    ended = api.call("GET", "/v1/public/alerts/subscription",
+                     query=f"token={confirmed.body['token']}")
+    assert ended.status == 200 and ended.body["status"] == "ended", ended.body

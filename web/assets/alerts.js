@@ -20,7 +20,8 @@ import { h } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 const fragment = new URLSearchParams(window.location.hash.slice(1));
-const TOKEN = /^[0-9a-f]{24}\.[A-Za-z0-9_-]{32}$/;
+// A subscription's token, or a contact list entry's (cl.…: the unsubscribe only).
+const TOKEN = /^(?:[0-9a-f]{24}\.[A-Za-z0-9_-]{32}|cl\.[A-Za-z0-9_-]{24})$/;
 
 /** What the address asks for: {mode, token}; mode 'subscribe' without a fragment. */
 function requested() {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..domain.errors import BadRequestError, FieldError, ValidationError
+from ..domain.errors import BadRequestError, FieldError, NotFoundError, ValidationError
 from . import alerts_schemas as s
 from . import alerts_views as av
 from .console_handlers import Answer, Call
@@ -81,5 +81,9 @@ def public_end_alert_subscription(call: Call) -> Answer:
     token = body_token or query_token
     if not token:
         raise ValidationError([FieldError("token", "required")])
+    if token.startswith("cl."):  # a contact list's entry: opting out of the list, for good
+        if not call.services.contact_list_service().opt_out(token):
+            raise NotFoundError("alerts_error.not_found")
+        return {"status": "ended", "kind": "contact_list"}, 200, _NO_STORE
     subscription = call.services.alert_subscription_service().end(token)
     return av.subscription_view(subscription, _municipality(call), call.language()), 200, _NO_STORE

@@ -9,7 +9,9 @@ from .schemas import PHONE_PATTERN
 from .validation import Arr, Int, Num, Obj, Str
 
 ALERT_ID_PATTERN = r"^[0-9a-f]{24}$"
-ALERT_TOKEN_PATTERN = r"^[0-9a-f]{24}\.[A-Za-z0-9_-]{32}$"
+#: A subscription's token (``<id>.<random>``) or, for the unsubscribe, a contact list entry's
+#: (``cl.<random>``, ``services/contact_lists.py``): the links in campaign messages carry either.
+ALERT_TOKEN_PATTERN = r"^(?:[0-9a-f]{24}\.[A-Za-z0-9_-]{32}|cl\.[A-Za-z0-9_-]{24})$"
 CHANNELS = ("email", "sms")
 
 POINT = Obj({

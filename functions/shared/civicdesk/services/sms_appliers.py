@@ -55,7 +55,10 @@ def _opt_out(service: SmsIntakeService, turn: SmsTurn, decision: OptOut) -> SmsR
                        opt_out=phone)
     reply = Reply("stop", service.text(turn.municipality, decision.language, "sms_stopped"),
                   decision.language, to_opted_out=True)
-    return service.commit(turn, effect, reply)
+    result = service.commit(turn, effect, reply)
+    if phone:  # also after a duplicate: ending the alerts is idempotent, and a crash between
+        service.opted_out(phone)  # the commit and here is completed by the redelivery
+    return result
 
 
 def _opt_in(service: SmsIntakeService, turn: SmsTurn, decision: OptIn) -> SmsResult:

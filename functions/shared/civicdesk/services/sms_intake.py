@@ -87,8 +87,10 @@ class SmsIntakeService:
                  metrics: MetricsSink, public_url: str, own_numbers: Iterable[str] = (),
                  clock: Callable[[], datetime] = utc_now, chain: Sequence[Step] = DEFAULT_CHAIN,
                  appliers: Mapping[type, Applier] | None = None, loaders: Sequence[Loader] = (),
-                 phones: PhoneNumbers | None = None):
+                 phones: PhoneNumbers | None = None,
+                 on_opt_out: Callable[[str], object] | None = None):
         self._phones = phones
+        self._on_opt_out = on_opt_out
         self._inbox = inbox
         self._sms = sms
         self._municipality = municipality
@@ -163,6 +165,12 @@ class SmsIntakeService:
         return replace(context, facts=facts) if facts else context
 
     # -- writing and answering -----------------------------------------------------------------
+
+    def opted_out(self, phone: str) -> None:
+        """What else a ``STOP`` ends besides the suppression list: the number's alert
+        subscriptions (``AlertSubscriptionService.stop_sms``, wired as ``on_opt_out``)."""
+        if self._on_opt_out is not None:
+            self._on_opt_out(phone)
 
     def commit(self, turn: SmsTurn, effect: SmsEffect, reply: Reply | None, *,
                case: Case | None = None) -> SmsResult:

@@ -27,4 +27,11 @@ def sms_intake_service():
     return SmsIntakeService(sms_inbox(), raw_sms_sender(), municipality_provider(),
                             PowertoolsMetricsSink(), settings().public_url,
                             own_numbers=settings().sms_origination_numbers,
-                            phones=phone_numbers())
+                            phones=phone_numbers(),
+                            on_opt_out=lambda phone: _alerts().stop_sms(phone))
+
+
+def _alerts():
+    from .alerts import alert_subscription_service
+
+    return alert_subscription_service()
