@@ -37,6 +37,11 @@ EXPECTED = {
     A.VIEW_FEED: {"supervisor": "all", "administrator": "all"},
     A.MANAGE_CANNED_REPLIES: {"administrator": "all"},
     A.VIEW_STATS: {"department_agent": "own", "supervisor": "all", "administrator": "all"},
+    # -- surveys --
+    A.VIEW_SURVEYS: {"operator": "all", "supervisor": "all", "administrator": "all"},
+    A.DESIGN_SURVEY: {"supervisor": "all", "administrator": "all"},
+    A.CALL_SURVEY: {"operator": "all", "supervisor": "all", "administrator": "all"},
+    A.VIEW_SURVEY_RESULTS: {"supervisor": "all", "administrator": "all"},
 }
 
 

@@ -28,3 +28,19 @@ FINDING = (("/v1/admin/search", "admin_search", "search_query", "search", "searc
 #: (method, path, handler) in api.stats_handlers: the statistics (JSON, or CSV as text)
 REPORTS = (("GET", "/v1/admin/stats", "admin_stats"),
            ("GET", "/v1/public/stats", "public_stats"))
+
+#: (method, path, handler) in api.survey_handlers: the surveys (staff and the one-time links)
+SURVEYS = (("GET", "/v1/admin/surveys", "admin_list_surveys"),
+           ("POST", "/v1/admin/surveys", "admin_create_survey"),
+           ("GET", "/v1/admin/surveys/{survey_id}", "admin_survey"),
+           ("PUT", "/v1/admin/surveys/{survey_id}", "admin_update_survey"),
+           ("DELETE", "/v1/admin/surveys/{survey_id}", "admin_delete_survey"),
+           ("POST", "/v1/admin/surveys/{survey_id}/open", "admin_open_survey"),
+           ("POST", "/v1/admin/surveys/{survey_id}/close", "admin_close_survey"),
+           ("GET", "/v1/admin/surveys/{survey_id}/calls", "admin_survey_calls"),
+           ("POST", "/v1/admin/surveys/{survey_id}/calls", "admin_refresh_survey_calls"),
+           ("POST", "/v1/admin/surveys/{survey_id}/calls/next", "admin_next_survey_call"),
+           ("POST", "/v1/admin/surveys/{survey_id}/calls/{member_key}/outcome", "admin_record_survey_call"),
+           ("GET", "/v1/admin/surveys/{survey_id}/results", "admin_survey_results"),
+           ("GET", "/v1/public/surveys/{token}", "public_survey"),
+           ("POST", "/v1/public/surveys/{token}", "public_answer_survey"))

@@ -47,6 +47,11 @@ class Action(str, Enum):
     VIEW_FEED = "feed.view"  # the live feed of every change in the municipality
     MANAGE_CANNED_REPLIES = "canned_reply.manage"  # the reply texts everyone starts from
     VIEW_STATS = "stats.view"  # the statistics (reports); an agent's of their departments only
+    # -- surveys (services/surveys.py) --
+    VIEW_SURVEYS = "survey.view"  # the list of surveys and one survey's questions
+    DESIGN_SURVEY = "survey.design"  # create, change, open, close, delete a draft
+    CALL_SURVEY = "survey.call"  # work a phone survey's call list
+    VIEW_SURVEY_RESULTS = "survey.results"  # the analysis, its CSV
 
 
 class Scope(str, Enum):
@@ -80,6 +85,11 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.VIEW_FEED: {_S: ALL, _D: ALL},
     Action.MANAGE_CANNED_REPLIES: {_D: ALL},
     Action.VIEW_STATS: {_A: OWN, _S: ALL, _D: ALL},
+    # -- surveys --
+    Action.VIEW_SURVEYS: {_O: ALL, _S: ALL, _D: ALL},
+    Action.DESIGN_SURVEY: {_S: ALL, _D: ALL},
+    Action.CALL_SURVEY: {_O: ALL, _S: ALL, _D: ALL},
+    Action.VIEW_SURVEY_RESULTS: {_S: ALL, _D: ALL},
 }
 
 _LIST_SPLIT = re.compile(r"[\s,]+")

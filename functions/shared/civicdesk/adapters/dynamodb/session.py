@@ -8,6 +8,8 @@ milliseconds to create, which a cold start would otherwise pay once per item kin
 
 from __future__ import annotations
 
+from . import surveys_items  # noqa: F401  (the surveys' item kinds, found by ``configure``)
+
 # ``items`` declares every item kind, so that ``configure`` finds them all.
 from .items import CaseItem, QueueEntryItem, TimelineItem
 from .table import TableItem

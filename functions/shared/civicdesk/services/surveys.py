@@ -1,0 +1,409 @@
+"""Surveys: design (supervisors, administrators), answering through a one-time link or an SMS
+digit, phone surveys worked by operators from a call list, and the results.
+
+Who is surveyed comes only through ``AudienceMembers.members(audience_id)``; the campaigns
+send the invitations with the links ``invitation_link`` gives; the SMS interpreter hands digit
+replies to ``answer_by_sms``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+from ..domain.audiences import AudienceMember, Channel
+from ..domain.calendar import OfficeCalendar
+from ..domain.cases import utc_now
+from ..domain.errors import ConflictError, InvalidTransitionError, NotFoundError
+from ..domain.policy import Action, Principal, allowed
+from ..domain.survey_calls import (
+    DEFAULT_RULES,
+    Call,
+    CallOutcome,
+    CallRules,
+    CallState,
+    Lane,
+    after_outcome,
+    call_back_errors,
+    claim,
+    outcome_errors,
+)
+from ..domain.survey_results import SurveyResults, tally
+from ..domain.surveys import (
+    InvitationToken,
+    Respondent,
+    Response,
+    Survey,
+    SurveyChannel,
+    SurveyDesign,
+    SurveyState,
+    can_move,
+    clean_answers,
+    design_errors,
+    digit_answer,
+    is_digit_reply,
+    localised_text,
+    parse_token,
+    survey_link_path,
+)
+from ..rendering.i18n import translate
+from .audience_ports import AudienceMembers
+from .commands import StaffCommand
+from .municipality import MunicipalityProvider
+from .survey_ports import Invitation, SurveyStore
+
+#: How many queued calls one "next contact" tries to claim before it reports none (each lost
+#: race moves to the next; two operators asking at once get two different calls).
+CLAIM_TRIES = 5
+
+
+@dataclass(frozen=True, kw_only=True)
+class WriteSurvey(StaffCommand):
+    survey_id: str | None = None
+    design: SurveyDesign | None = None
+    version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeSurvey(StaffCommand):
+    """Open, close or delete the survey read at ``version``."""
+
+    survey_id: str
+    version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordCall(StaffCommand):
+    survey_id: str
+    member_key: str
+    claim_id: str | None = None
+    outcome: CallOutcome | None = None
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    call_back_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CallList:
+    """The state of a phone survey's list: calls per state."""
+
+    survey_id: str
+    states: dict[CallState, int]
+    added: int = 0
+
+
+@dataclass(frozen=True)
+class OpenedInvitation:
+    survey: Survey
+    invitation: Invitation
+    language: str
+
+
+class SurveyService:
+    def __init__(self, store: SurveyStore, municipality: MunicipalityProvider,
+                 audiences: Callable[[], AudienceMembers], public_url: str, *,
+                 clock: Callable[[], datetime] = utc_now, rules: CallRules = DEFAULT_RULES):
+        self._store = store
+        self._municipality = municipality
+        self._audiences = audiences  # deferred: the audience resolution is built when needed
+        self._public_url = public_url.rstrip("/")
+        self._clock = clock
+        self._rules = rules
+
+    # -- design -------------------------------------------------------------------------------
+
+    def surveys(self, principal: Principal | None) -> list[Survey]:
+        allowed(principal, Action.VIEW_SURVEYS)
+        return sorted(self._store.surveys(), key=lambda s: s.created_at, reverse=True)
+
+    def survey(self, principal: Principal | None, survey_id: str) -> Survey:
+        allowed(principal, Action.VIEW_SURVEYS)
+        return self._found(survey_id)
+
+    def create(self, principal: Principal | None, command: WriteSurvey) -> Survey:
+        caller = allowed(principal, Action.DESIGN_SURVEY)
+        design = self._checked(command)
+        now = self._clock()
+        survey = Survey(uuid.uuid4().hex[:16], design, SurveyState.DRAFT, 1, now, caller.actor,
+                        now, caller.actor)
+        self._store.add_survey(survey)
+        return survey
+
+    def update(self, principal: Principal | None, command: WriteSurvey) -> Survey:
+        """Change a draft read at ``version`` (409 with ``current_version`` when it changed)."""
+        caller = allowed(principal, Action.DESIGN_SURVEY)
+        design = self._checked(command)
+        current = self._current(str(command.survey_id), command.version)
+        if current.state is not SurveyState.DRAFT:
+            raise InvalidTransitionError("error.survey_not_draft")
+        changed = replace(current, design=design, version=current.version + 1,
+                          updated_at=self._clock(), updated_by=caller.actor)
+        self._settle(self._store.replace_survey(changed, current.version))
+        return changed
+
+    def delete(self, principal: Principal | None, command: ChangeSurvey) -> None:
+        allowed(principal, Action.DESIGN_SURVEY)
+        command.raise_invalid()
+        current = self._current(command.survey_id, command.version)
+        if current.state is not SurveyState.DRAFT:
+            raise InvalidTransitionError("error.survey_not_draft")
+        self._settle(self._store.remove_survey(current.survey_id, current.version))
+
+    def open(self, principal: Principal | None, command: ChangeSurvey) -> Survey:
+        """Open a complete draft; a phone survey's call list is built from its audience."""
+        caller = allowed(principal, Action.DESIGN_SURVEY)
+        command.raise_invalid()
+        current = self._current(command.survey_id, command.version)
+        self._move(current, SurveyState.OPEN)
+        command.raise_invalid(design_errors(current.design, self._municipality.get().languages,
+                                            complete=True))
+        now = self._clock()
+        opened = replace(current, state=SurveyState.OPEN, version=current.version + 1,
+                         opened_at=now, updated_at=now, updated_by=caller.actor)
+        if opened.takes(SurveyChannel.PHONE):
+            self._fill_call_list(opened)  # before the survey opens: no operator sees half a list
+        self._settle(self._store.replace_survey(opened, current.version))
+        return opened
+
+    def close(self, principal: Principal | None, command: ChangeSurvey) -> Survey:
+        caller = allowed(principal, Action.DESIGN_SURVEY)
+        command.raise_invalid()
+        current = self._current(command.survey_id, command.version)
+        self._move(current, SurveyState.CLOSED)
+        now = self._clock()
+        closed = replace(current, state=SurveyState.CLOSED, version=current.version + 1,
+                         closed_at=now, updated_at=now, updated_by=caller.actor)
+        self._settle(self._store.replace_survey(closed, current.version))
+        return closed
+
+    # -- invitations (the campaigns' and the SMS interpreter's entry points) -------------------
+
+    def invitation_link(self, survey_id: str, member: AudienceMember) -> str:
+        """The member's one-time link to the portal's survey page (the same link every time
+        for the same member; the first answer through it counts). An SMS survey also learns the
+        member's number, so that a digit reply from it answers."""
+        survey = self._store.survey(survey_id)
+        if survey is None:
+            raise NotFoundError("error.survey_not_found")
+        if survey.state is SurveyState.CLOSED:
+            raise InvalidTransitionError("error.survey_closed")
+        existing = self._store.invitation(survey_id, member.key)
+        if existing is None:
+            channels = [SurveyChannel.PORTAL]
+            phone = member.address_for(Channel.SMS)
+            if survey.takes(SurveyChannel.SMS) and phone:
+                channels.append(SurveyChannel.SMS)
+            existing = self._store.add_invitation(Invitation(
+                survey_id, member.key, secrets.token_urlsafe(16), member.language,
+                tuple(channels), self._clock(), area=member.area,
+                phone=phone if SurveyChannel.SMS in channels else None))
+        token = InvitationToken(survey_id, existing.member_key, existing.secret)
+        return f"{self._public_url}/{survey_link_path(str(token))}"
+
+    def answer_by_sms(self, phone: str, body: str, received_at: datetime) -> str | None:
+        """The reply to an SMS that answers an open SMS survey sent to ``phone`` (one digit),
+        ``None`` when the SMS is no survey answer (the interpreter chain goes on)."""
+        if not is_digit_reply(body):
+            return None
+        for survey_id, member_key in self._store.surveys_of_phone(phone):
+            survey = self._store.survey(survey_id)
+            if survey is None or survey.state is not SurveyState.OPEN or not survey.takes(SurveyChannel.SMS):
+                continue
+            invitation = self._store.invitation(survey_id, member_key)
+            if invitation is None or self._store.response(survey_id, member_key) is not None:
+                continue
+            language = self._municipality.get().language_or_default(invitation.language)
+            question = survey.design.questions[0]
+            value = digit_answer(question, body)
+            if value is None:
+                return translate(language, "survey_sms.invalid", max=len(question.choices()))
+            response = Response(survey_id, _respondent(invitation, SurveyChannel.SMS),
+                                {question.question_id: value}, received_at)
+            if not self._store.add_response(response):
+                return translate(language, "survey_sms.already_answered")
+            return translate(language, "survey_sms.thanks")
+        return None
+
+    # -- the portal ---------------------------------------------------------------------------
+
+    def open_invitation(self, token: str, language: str | None = None) -> OpenedInvitation:
+        """The survey behind a one-time link: 404 for an unknown link, 409 when it was answered
+        or the survey is not open."""
+        survey, invitation = self._invitation(token)
+        municipality = self._municipality.get()
+        return OpenedInvitation(survey, invitation,
+                                municipality.language_or_default(language or invitation.language))
+
+    def answer(self, token: str, answers: Mapping[str, Any]) -> Response:
+        """Record the answers given through a one-time link: the first submission counts; a
+        second gets 409 ``already_answered`` and changes nothing."""
+        survey, invitation = self._invitation(token)
+        cleaned, errors = clean_answers(survey, answers)
+        StaffCommand().raise_invalid(errors)
+        response = Response(survey.survey_id, _respondent(invitation, SurveyChannel.PORTAL),
+                            cleaned, self._clock())
+        if not self._store.add_response(response):
+            raise ConflictError("error.survey_already_answered")
+        return response
+
+    def _invitation(self, token: str) -> tuple[Survey, Invitation]:
+        parsed = parse_token(token)
+        invitation = survey = None
+        if parsed is not None:
+            invitation = self._store.invitation(parsed.survey_id, parsed.member_key)
+            if invitation is not None and hmac.compare_digest(invitation.secret, parsed.secret):
+                survey = self._store.survey(parsed.survey_id)
+        if survey is None or invitation is None:
+            raise NotFoundError("error.survey_link_not_found")
+        if survey.state is SurveyState.CLOSED:
+            raise ConflictError("error.survey_closed")
+        if survey.state is not SurveyState.OPEN:
+            raise ConflictError("error.survey_not_open")
+        if self._store.response(survey.survey_id, invitation.member_key) is not None:
+            raise ConflictError("error.survey_already_answered")
+        return survey, invitation
+
+    # -- phone surveys ------------------------------------------------------------------------
+
+    def call_list(self, principal: Principal | None, survey_id: str) -> CallList:
+        allowed(principal, Action.CALL_SURVEY)
+        survey = self._found(survey_id)
+        return CallList(survey.survey_id, self._store.call_states(survey.survey_id))
+
+    def refresh_call_list(self, principal: Principal | None, survey_id: str) -> CallList:
+        """Add the audience's members who joined since the list was built (an open phone survey)."""
+        allowed(principal, Action.DESIGN_SURVEY)
+        survey = self._phone_survey(survey_id)
+        added = self._fill_call_list(survey)
+        return CallList(survey.survey_id, self._store.call_states(survey.survey_id), added)
+
+    def next_call(self, principal: Principal | None, survey_id: str) -> Call | None:
+        """Claim the next call due for the caller: call-backs whose time came first, then the
+        others by due time. ``None``: nothing is due now."""
+        caller = allowed(principal, Action.CALL_SURVEY)
+        survey = self._phone_survey(survey_id)
+        now = self._clock()
+        for lane in (Lane.CALL_BACK, Lane.REGULAR):
+            for queued in self._store.due_calls(survey.survey_id, lane, now, CLAIM_TRIES):
+                call = self._store.call(survey.survey_id, queued.member_key)
+                if call is None or call.done:
+                    continue
+                claimed = self._store.claim_call(
+                    queued, claim(call, caller.actor, uuid.uuid4().hex, now, self._rules))
+                if claimed is not None:
+                    return claimed
+        return None
+
+    def record_call(self, principal: Principal | None, command: RecordCall) -> Call:
+        """What came of a claimed call: the answers, or no answer, busy, wrong number, refused,
+        call back at a time. 409 ``survey_call_lost`` when the claim lapsed and another
+        operator took the call."""
+        caller = allowed(principal, Action.CALL_SURVEY)
+        survey = self._phone_survey(command.survey_id)
+        call = self._store.call(survey.survey_id, command.member_key)
+        if call is None:
+            raise NotFoundError("error.survey_call_not_found")
+        command.raise_invalid()
+        outcome = CallOutcome(command.outcome)
+        now = self._clock()
+        errors = outcome_errors(call, outcome, self._rules)
+        response = None
+        if outcome is CallOutcome.CALL_BACK:
+            errors += call_back_errors(command.call_back_at, now, self._calendar(), self._rules)
+        if outcome is CallOutcome.ANSWERED:
+            cleaned, answer_errors = clean_answers(survey, command.answers)
+            errors += answer_errors
+            respondent = Respondent(call.member_key, call.language, SurveyChannel.PHONE, call.area)
+            response = Response(survey.survey_id, respondent, cleaned, now, caller.actor)
+        command.raise_invalid(errors)
+        if call.done or call.claim_id != command.claim_id:
+            raise ConflictError("error.survey_call_lost")
+        after = after_outcome(call, outcome, caller.actor, now, self._calendar(), self._rules,
+                              command.call_back_at)
+        settled = self._store.finish_call(after, str(command.claim_id), response)
+        if settled == "claim_lost":
+            raise ConflictError("error.survey_call_lost")
+        if settled == "answered":
+            raise ConflictError("error.survey_already_answered")
+        return after
+
+    # -- results ------------------------------------------------------------------------------
+
+    def results(self, principal: Principal | None, survey_id: str) -> SurveyResults:
+        allowed(principal, Action.VIEW_SURVEY_RESULTS)
+        survey = self._found(survey_id)
+        return tally(survey, self._store.responses(survey.survey_id),
+                     self._store.invited(survey.survey_id))
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _fill_call_list(self, survey: Survey) -> int:
+        """Every member of the audience with a number (phone, or a mobile for SMS) not yet on
+        the list, due now."""
+        if not survey.design.audience_id:
+            return 0
+        present = self._store.call_keys(survey.survey_id)
+        now = self._clock()
+        fresh = []
+        for member in self._audiences().members(survey.design.audience_id):
+            phone = member.address_for(Channel.PHONE) or member.address_for(Channel.SMS)
+            if phone and member.key not in present:
+                present.add(member.key)
+                fresh.append(Call(survey.survey_id, member.key, phone, member.language,
+                                  name=member.name, area=member.area, due_at=now))
+        return self._store.add_calls(fresh)
+
+    def _phone_survey(self, survey_id: str) -> Survey:
+        survey = self._found(survey_id)
+        if not survey.takes(SurveyChannel.PHONE):
+            raise InvalidTransitionError("error.survey_not_by_phone")
+        if survey.state is not SurveyState.OPEN:
+            raise InvalidTransitionError("error.survey_not_open")
+        return survey
+
+    def _calendar(self) -> OfficeCalendar:
+        municipality = self._municipality.get()
+        return OfficeCalendar(municipality.working_hours, municipality.time_zone, municipality.holidays)
+
+    def _checked(self, command: WriteSurvey) -> SurveyDesign:
+        found = []
+        if command.design is not None:
+            found = design_errors(command.design, self._municipality.get().languages)
+        command.raise_invalid(found)
+        assert command.design is not None  # the edge reports a missing design as a field error
+        return command.design
+
+    def _found(self, survey_id: str) -> Survey:
+        survey = self._store.survey(survey_id)
+        if survey is None:
+            raise NotFoundError("error.survey_not_found")
+        return survey
+
+    def _current(self, survey_id: str, version: int | None) -> Survey:
+        survey = self._found(survey_id)
+        if version is not None and survey.version != version:
+            raise ConflictError("error.survey_changed", current_version=survey.version)
+        return survey
+
+    @staticmethod
+    def _move(survey: Survey, to: SurveyState) -> None:
+        if not can_move(survey.state, to):
+            raise InvalidTransitionError(f"error.survey_not_{'draft' if to is SurveyState.OPEN else 'open'}")
+
+    @staticmethod
+    def _settle(version_now: int | None) -> None:
+        if version_now == 0:
+            raise NotFoundError("error.survey_not_found")
+        if version_now is not None:
+            raise ConflictError("error.survey_changed", current_version=version_now)
+
+
+def _respondent(invitation: Invitation, channel: SurveyChannel) -> Respondent:
+    return Respondent(invitation.member_key, invitation.language, channel, invitation.area)
+
+
+def title_in(survey: Survey, language: str, fallback: str) -> str:
+    return localised_text(survey.title, language, fallback)
