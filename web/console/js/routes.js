@@ -41,6 +41,11 @@ export const ROUTES = [
   { path: '/quarantine', screen: lazy(() => import('./screens/quarantine.js'), 'QuarantineScreen'), nav: 'nav.quarantine', order: 60, allowed: (can) => can('quarantine.view') },
   { path: '/suppressions', screen: lazy(() => import('./screens/suppressions.js'), 'SuppressionsScreen'), nav: 'nav.suppressions', order: 70, allowed: (can) => can('suppression.manage') },
   { path: '/profile', screen: lazy(() => import('./screens/profile.js'), 'ProfileScreen'), nav: 'nav.profile', order: 90, allowed: () => true },
+  { path: '/surveys', screen: lazy(() => import('./screens/surveys.js'), 'SurveysScreen'), nav: 'nav.surveys', order: 37, allowed: (can) => can('survey.view') },
+  { path: '/surveys/new', screen: lazy(() => import('./screens/surveys_design.js'), 'SurveyDesignScreen'), nav: null, order: 0, allowed: (can) => can('survey.design') },
+  { path: '/surveys/:id', screen: lazy(() => import('./screens/surveys_design.js'), 'SurveyDesignScreen'), nav: null, order: 0, allowed: (can) => can('survey.view') },
+  { path: '/surveys/:id/calls', screen: lazy(() => import('./screens/surveys_calls.js'), 'SurveyCallsScreen'), nav: null, order: 0, allowed: (can) => can('survey.call') },
+  { path: '/surveys/:id/results', screen: lazy(() => import('./screens/surveys_results.js'), 'SurveyResultsScreen'), nav: null, order: 0, allowed: (can) => can('survey.results') },
   { path: '/cases/:number', screen: lazy(() => import('./screens/case.js'), 'CaseScreen'), nav: null, order: 0, allowed: (can) => can('case.view') },
 ];
 
