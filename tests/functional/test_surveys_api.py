@@ -278,6 +278,8 @@ def test_a_one_question_sms_survey_takes_a_digit_once(env):
     sid = env["supervisor"].post(f"/v1/admin/surveys/{created['id']}/open", {}).body["id"]
     env["service"].invitation_link(sid, sms_member)
     service, at = env["service"], START
+    assert service.sms_question(sid, "en") == (
+        "How satisfied are you? (en) 1 very dissatisfied, 2, 3, 4, 5 very satisfied. Reply with one digit (1-5).")
     assert service.answer_by_sms("+381640000001", "I have a question about water", at) is None
     assert service.answer_by_sms("+381640000009", "4", at) is None  # no survey sent there
     assert "1 to 5" in service.answer_by_sms("+381640000001", "7", at)

@@ -35,6 +35,7 @@ from ..domain.survey_calls import (
 from ..domain.survey_results import SurveyResults, tally
 from ..domain.surveys import (
     InvitationToken,
+    QuestionKind,
     Respondent,
     Response,
     Survey,
@@ -202,6 +203,31 @@ class SurveyService:
                 phone=phone if SurveyChannel.SMS in channels else None))
         token = InvitationToken(survey_id, existing.member_key, existing.secret)
         return f"{self._public_url}/{survey_link_path(str(token))}"
+
+    def sms_question(self, survey_id: str, language: str) -> str:
+        """An SMS survey's question as the campaigns send it: the question, each digit with
+        its answer, and how to reply (``survey_sms.question``), in ``language``."""
+        survey = self._store.survey(survey_id)
+        if survey is None:
+            raise NotFoundError("error.survey_not_found")
+        if not survey.takes(SurveyChannel.SMS):
+            raise InvalidTransitionError("error.survey_not_by_sms")
+        municipality = self._municipality.get()
+        language = municipality.language_or_default(language)
+        question = survey.design.questions[0]
+        fallback = municipality.default_language
+        if question.kind is QuestionKind.SCALE:
+            labels = [translate(language, "survey_sms.scale_low"), "", "", "",
+                      translate(language, "survey_sms.scale_high")]
+            choices = [f"{n}{' ' + label if label else ''}" for n, label in zip(range(1, 6), labels, strict=True)]
+        elif question.kind is QuestionKind.YES_NO:
+            choices = [f"1 {translate(language, 'survey.answer.yes')}", f"2 {translate(language, 'survey.answer.no')}"]
+        else:
+            choices = [f"{n} {localised_text(o.text, language, fallback)}"
+                       for n, o in enumerate(question.options, start=1)]
+        return translate(language, "survey_sms.question",
+                         question=localised_text(question.text, language, fallback),
+                         choices=", ".join(choices), max=len(question.choices()))
 
     def answer_by_sms(self, phone: str, body: str, received_at: datetime) -> str | None:
         """The reply to an SMS that answers an open SMS survey sent to ``phone`` (one digit),
