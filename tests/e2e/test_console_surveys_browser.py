@@ -18,6 +18,7 @@ import boto3
 import pytest
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from civicdesk.domain.audiences import member_key
 from civicdesk.domain.cases import iso
@@ -231,3 +232,32 @@ def test_a_citizen_answers_through_a_one_time_link_once(browser, runtime, survey
                            headers={"Authorization": runtime.id_token(supervisor)}).json()
     portal = next(c for c in results["channels"] if c["channel"] == "portal")
     assert (portal["invited"], portal["responded"]) == (2, 2), json.dumps(results["channels"])
+
+
+def test_a_supervisor_designs_a_draft_with_the_keyboard(browser, runtime):
+    supervisor = demo_user(runtime, "administrator")  # Ivana Marković, English
+    with clean_console(browser, expected=["400"]) as b:
+        sign_in(b, runtime.url, supervisor, path="/surveys/new")
+        assert wait_for_screen(b) == "New survey"
+        # from the heading, Tab walks the form: back to the list, the texts' language (English,
+        # hers), the title
+        for _ in range(3):
+            b.switch_to.active_element.send_keys(Keys.TAB)
+        assert b.switch_to.active_element.get_attribute("maxlength") == "200"
+        b.switch_to.active_element.send_keys("Street lighting")
+        fields = b.find_elements(By.CSS_SELECTOR, ".survey-question-editor textarea, .survey-question-editor input:not([type])")
+        fields[0].send_keys("Is your street lit at night?")
+        options = b.find_elements(By.CSS_SELECTOR, ".survey-option input")
+        options[0].send_keys("Yes, well")
+        options[1].send_keys("Not enough", Keys.ENTER)  # Enter in a field saves the draft
+        wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, ".alert-success"), "not saved")
+        assert wait_for_screen(b) == "Survey: Street lighting"
+        assert "Texts missing in: Српски (ћирилица), Srpski (latinica), Български, Čeština" in b.find_element(By.CSS_SELECTOR, ".hint").text
+        assert axe_violations(b) == []
+        # opening asks first, then the server names every text still missing
+        click(b, "button", "Open the survey")
+        click(b, "dialog button[type=submit]")
+        alert = wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, ".alert-error li"), "no field errors")
+        assert {li.text.split(":")[0] for li in alert} >= {"title.sr-Cyrl", "questions[0].text.bg", "audience_id"}
+        assert axe_violations(b) == []
+        sign_out(b)

@@ -12,6 +12,8 @@ import { Confirm, problem } from '../admin/parts.js';
 import { BASE, CHANNELS, KINDS, StateBadge, surveyPath, titleOf } from '../surveys/parts.js';
 
 const CHOICE_KINDS = ['single_choice', 'multiple_choice'];
+//: What the screen says after creating a draft: the new draft's screen (another route) shows it.
+let carriedNotice = '';
 
 function blankQuestion(n) {
   return { id: `q${n}`, kind: 'single_choice', text: {}, required: false, options: [{ id: 'a', text: {} }, { id: 'b', text: {} }] };
@@ -97,7 +99,11 @@ export function SurveyDesignScreen({ params }) {
   const found = useLoad(() => (id ? api.get(surveyPath(id)) : Promise.resolve(null)), [id]);
   const [draft, setDraft] = useState(id ? null : blank());
   const [lang, setLang] = useState(language());
-  const [notice, setNotice] = useState('');
+  const [notice, setNotice] = useState(() => {
+    const carried = carriedNotice;
+    carriedNotice = '';
+    return carried;
+  });
   const [asking, setAsking] = useState(null); // 'open' | 'close' | 'delete'
   const save = useAction();
   const survey = found.data;
@@ -122,9 +128,13 @@ export function SurveyDesignScreen({ params }) {
       }
     });
     if (!saved) return;
+    if (!survey) {
+      carriedNotice = t('surveys.saved');
+      navigate(`/surveys/${saved.id}`, {}, { replace: true });
+      return;
+    }
     setNotice(t('surveys.saved'));
-    if (!survey) navigate(`/surveys/${saved.id}`, {}, { replace: true });
-    else found.reload();
+    found.reload();
   }
 
   async function change(what) {
