@@ -289,3 +289,51 @@ def test_a_one_question_sms_survey_takes_a_digit_once(env):
     assert results["responses"] == 1
     assert next(c for c in results["questions"][0]["choices"] if c["value"] == "4")["count"] == 1
     assert next(c for c in results["channels"] if c["channel"] == "sms")["rate"] == 1.0
+
+
+# -- the satisfaction question after a resolution ------------------------------------------------
+
+def test_a_resolved_case_asks_its_requester_once_and_the_answers_carry_its_category(env):
+    from civicdesk.domain.cases import Case, CaseType, Status
+    from civicdesk.domain.cases import Channel as CaseChannel
+
+    design = {**DESIGN, "channels": ["portal"], "audience_id": None, "after_resolution": ["road_damage"],
+              "questions": [DESIGN["questions"][0]]}
+    refused = env["supervisor"].post("/v1/admin/surveys", {**design, "after_resolution": ["no_such"]})
+    assert refused.fields == {"after_resolution": "unknown_category"}
+    created = env["supervisor"].post("/v1/admin/surveys", design).body
+    opened = env["supervisor"].post(f"/v1/admin/surveys/{created['id']}/open", {})
+    assert opened.status == 200, opened.body  # no audience needed: the cases are its audience
+    second = env["supervisor"].post("/v1/admin/surveys", design).body
+    taken = env["supervisor"].post(f"/v1/admin/surveys/{second['id']}/open", {})
+    assert taken.fields == {"after_resolution": "survey_category_taken"}
+
+    def case(number, category="road_damage"):
+        return Case(number=number, type=CaseType.SIGNAL, channel=CaseChannel.PHONE, category=category,
+                    department="roads_traffic", description="Rupa", language="en", created_at=START,
+                    status=Status.RESOLVED, public=False, updated_at=START, token_hash="x")
+
+    service = env["service"]
+    link = service.satisfaction_link(case("2026-000010"))
+    assert link is not None and service.satisfaction_link(case("2026-000010")) == link  # once per case
+    assert service.satisfaction_link(case("2026-000011", "street_lighting")) is None
+    token = token_of(link)
+    assert env["api"].call("POST", f"/v1/public/surveys/{token}", {"answers": {"satisfied": 5}}).status == 201
+    assert service.satisfaction_link(case("2026-000010")) is None  # answered: not asked again
+    results = env["supervisor"].get(f"/v1/admin/surveys/{created['id']}/results").body
+    assert [(b["dimension"], b["value"], b["responses"]) for b in results["breakdowns"]] == [
+        ("category", "road_damage", 1), ("department", "roads_traffic", 1)]
+
+
+def test_the_resolved_mail_carries_the_question_when_there_is_one():
+    from civicdesk.rendering import render_mail
+
+    context = {"number": "2026-000010", "category_name": "Road damage", "tracking_url": "https://t/x",
+               "municipality": "Demo", "name": None, "unsubscribe_url": None, "signature": "Demo",
+               "type_name": "Signal", "department_name": "Roads", "status_name": "Resolved", "message": None}
+    plain = render_mail("resolved", "en", context).text
+    asked = render_mail("resolved", "en", {**context, "survey_url": "https://p/survey.html#token=abc"}).text
+    assert "survey.html" not in plain
+    assert "One short question, once:\nhttps://p/survey.html#token=abc" in asked
+    assert plain.replace("\n", "") in asked.replace("\n", "").replace(
+        "How satisfied are you with how your case was handled? One short question, once:https://p/survey.html#token=abc", "")

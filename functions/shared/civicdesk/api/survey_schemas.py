@@ -77,6 +77,9 @@ DESIGN_FIELDS = {
     "channels": Arr(Str(max_length=10, enum=CHANNELS), max_items=3,
                     description="portal (one-time links), sms (one digit question), phone"),
     "audience_id": Str(max_length=64, description="Who is surveyed (`/v1/admin/audiences`)"),
+    "after_resolution": Arr(Str(max_length=64, pattern=r"^[a-z0-9_]{1,64}$"), max_items=100,
+                            description="Categories whose resolved cases' requesters are asked "
+                                        "(the link in the resolved mail, once per case)"),
 }
 SURVEY_DESIGN = Obj(DESIGN_FIELDS, description="A new survey (a draft)")
 SURVEY_CHANGE = Obj({**DESIGN_FIELDS, "version": Int(minimum=1, required=True)},
@@ -99,7 +102,7 @@ _TEXTS = Obj({lang: Str() for lang in LANGUAGES})
 SURVEY = Obj({
     "id": Str(), "state": Str(enum=tuple(s.value for s in SurveyState)), "version": Int(),
     "title": _TEXTS, "intro": _TEXTS, "questions": Arr(QUESTION), "channels": Arr(Str()),
-    "audience_id": Str(), "created_at": Str(), "created_by": Str(), "updated_at": Str(),
+    "audience_id": Str(), "after_resolution": Arr(Str()), "created_at": Str(), "created_by": Str(), "updated_at": Str(),
     "updated_by": Str(), "opened_at": Str(), "closed_at": Str(),
 }, description="A survey")
 SURVEY_LIST = Obj({"surveys": Arr(SURVEY, max_items=1000)})

@@ -45,7 +45,8 @@ def _design(cleaned: dict) -> SurveyDesign:
     channels = tuple(SurveyChannel(c) for c in cleaned.get("channels") or ("portal",))
     return SurveyDesign(title=_texts(cleaned.get("title")), intro=_texts(cleaned.get("intro")),
                         questions=questions, channels=channels,
-                        audience_id=cleaned.get("audience_id"))
+                        audience_id=cleaned.get("audience_id"),
+                        after_resolution=tuple(dict.fromkeys(cleaned.get("after_resolution") or ())))
 
 
 def write_survey(body: object, survey_id: str | None = None) -> WriteSurvey:
@@ -89,6 +90,7 @@ def survey_view(survey: Survey) -> dict:
                        "options": [{"id": o.option_id, "text": dict(o.text)} for o in q.options]}
                       for q in design.questions],
         "channels": [c.value for c in design.channels], "audience_id": design.audience_id,
+        "after_resolution": list(design.after_resolution),
         "created_at": iso(survey.created_at), "created_by": survey.created_by,
         "updated_at": iso(survey.updated_at), "updated_by": survey.updated_by,
         "opened_at": _when(survey.opened_at), "closed_at": _when(survey.closed_at)}

@@ -94,6 +94,9 @@ class SurveyDesign:
     questions: tuple[Question, ...] = ()
     channels: tuple[SurveyChannel, ...] = (SurveyChannel.PORTAL,)
     audience_id: str | None = None
+    #: The categories whose resolved cases it follows: the requester's "resolved" mail carries
+    #: a link to it (the satisfaction question), at most one per case.
+    after_resolution: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,9 @@ def design_errors(design: SurveyDesign, languages: Iterable[str], *,
     if SurveyChannel.SMS in design.channels and not sms_ready(design):
         errors.append(FieldError("channels", "survey_sms_one_question",
                                  {"max_options": MAX_SMS_OPTIONS}))
-    if complete and not design.audience_id:
+    if design.after_resolution and SurveyChannel.PORTAL not in design.channels:
+        errors.append(FieldError("after_resolution", "survey_needs_portal"))
+    if complete and not design.audience_id and not design.after_resolution:
         errors.append(FieldError("audience_id", "required"))
     return errors
 
@@ -355,6 +360,18 @@ def parse_token(token: str | None) -> InvitationToken | None:
     """
     match = _TOKEN.match(token or "")
     return InvitationToken(*match.groups()) if match else None
+
+
+def case_member_key(number: str) -> str:
+    """The respondent key of a case's requester asked after its resolution: one per case,
+    however often it is resolved (a reopened case resolved again gets the same link).
+
+    >>> case_member_key("2026-000123") == case_member_key("2026-000123") != case_member_key("2026-000124")
+    True
+    """
+    import hashlib
+
+    return hashlib.sha256(f"case:{number}".encode()).hexdigest()[:24]
 
 
 def survey_link_path(token: str) -> str:

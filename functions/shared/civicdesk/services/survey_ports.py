@@ -22,6 +22,8 @@ class Invitation:
     created_at: datetime
     area: str | None = None
     phone: str | None = None  # for an SMS survey: the number its digit reply comes from
+    category: str | None = None  # a resolved case's (the satisfaction question)
+    department: str | None = None
 
 
 @dataclass(frozen=True)

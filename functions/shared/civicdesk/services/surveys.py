@@ -17,8 +17,8 @@ from typing import Any, Callable, Mapping
 
 from ..domain.audiences import AudienceMember, Channel
 from ..domain.calendar import OfficeCalendar
-from ..domain.cases import utc_now
-from ..domain.errors import ConflictError, InvalidTransitionError, NotFoundError
+from ..domain.cases import Case, utc_now
+from ..domain.errors import ConflictError, FieldError, InvalidTransitionError, NotFoundError
 from ..domain.policy import Action, Principal, allowed
 from ..domain.survey_calls import (
     DEFAULT_RULES,
@@ -43,6 +43,7 @@ from ..domain.surveys import (
     SurveyDesign,
     SurveyState,
     can_move,
+    case_member_key,
     clean_answers,
     design_errors,
     digit_answer,
@@ -160,7 +161,7 @@ class SurveyService:
         current = self._current(command.survey_id, command.version)
         self._move(current, SurveyState.OPEN)
         command.raise_invalid(design_errors(current.design, self._municipality.get().languages,
-                                            complete=True))
+                                            complete=True) + self._taken(current))
         now = self._clock()
         opened = replace(current, state=SurveyState.OPEN, version=current.version + 1,
                          opened_at=now, updated_at=now, updated_by=caller.actor)
@@ -252,6 +253,34 @@ class SurveyService:
                 return translate(language, "survey_sms.already_answered")
             return translate(language, "survey_sms.thanks")
         return None
+
+    def satisfaction_link(self, case: Case) -> str | None:
+        """The satisfaction question after ``case`` was resolved: the link to the open survey
+        that follows its category, for its requester, at most one per case (the same link when
+        it is resolved again); ``None`` when no survey follows the category or it was answered."""
+        survey = next((s for s in self._store.surveys() if s.state is SurveyState.OPEN
+                       and case.category in s.design.after_resolution), None)
+        if survey is None:
+            return None
+        key = case_member_key(case.number)
+        if self._store.response(survey.survey_id, key) is not None:
+            return None
+        invitation = self._store.invitation(survey.survey_id, key)
+        if invitation is None:
+            area = (case.routing or {}).get("area")
+            invitation = self._store.add_invitation(Invitation(
+                survey.survey_id, key, secrets.token_urlsafe(16), case.language,
+                (SurveyChannel.PORTAL,), self._clock(), area=str(area) if area else None,
+                category=case.category, department=case.department))
+        token = InvitationToken(survey.survey_id, key, invitation.secret)
+        return f"{self._public_url}/{survey_link_path(str(token))}"
+
+    def _taken(self, survey: Survey) -> list[FieldError]:
+        """A category another open survey follows already (one satisfaction question a case)."""
+        others = {c for s in self._store.surveys() if s.state is SurveyState.OPEN
+                  and s.survey_id != survey.survey_id for c in s.design.after_resolution}
+        return [FieldError("after_resolution", "survey_category_taken", {"category": c})
+                for c in survey.design.after_resolution if c in others][:1]
 
     # -- the portal ---------------------------------------------------------------------------
 
@@ -397,7 +426,10 @@ class SurveyService:
     def _checked(self, command: WriteSurvey) -> SurveyDesign:
         found = []
         if command.design is not None:
-            found = design_errors(command.design, self._municipality.get().languages)
+            municipality = self._municipality.get()
+            found = design_errors(command.design, municipality.languages)
+            found += [FieldError("after_resolution", "unknown_category")
+                      for c in command.design.after_resolution if c not in municipality.categories][:1]
         command.raise_invalid(found)
         assert command.design is not None  # the edge reports a missing design as a field error
         return command.design
@@ -428,7 +460,8 @@ class SurveyService:
 
 
 def _respondent(invitation: Invitation, channel: SurveyChannel) -> Respondent:
-    return Respondent(invitation.member_key, invitation.language, channel, invitation.area)
+    return Respondent(invitation.member_key, invitation.language, channel, invitation.area,
+                      invitation.category, invitation.department)
 
 
 def title_in(survey: Survey, language: str, fallback: str) -> str:

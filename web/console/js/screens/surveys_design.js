@@ -20,16 +20,17 @@ function blankQuestion(n) {
 }
 
 function blank() {
-  return { title: {}, intro: {}, channels: ['portal'], audience_id: '', questions: [blankQuestion(1)] };
+  return { title: {}, intro: {}, channels: ['portal'], audience_id: '', after_resolution: [], questions: [blankQuestion(1)] };
 }
 
 function designOf(survey) {
   return { title: { ...survey.title }, intro: { ...survey.intro }, channels: [...survey.channels],
-    audience_id: survey.audience_id || '', questions: survey.questions.map((q) => ({ ...q, options: q.options.map((o) => ({ ...o })) })) };
+    audience_id: survey.audience_id || '', after_resolution: [...(survey.after_resolution || [])], questions: survey.questions.map((q) => ({ ...q, options: q.options.map((o) => ({ ...o })) })) };
 }
 
 function body(draft) {
   return { title: draft.title, intro: draft.intro, channels: draft.channels, audience_id: draft.audience_id.trim() || undefined,
+    after_resolution: draft.after_resolution,
     questions: draft.questions.map((q) => ({ id: q.id, kind: q.kind, text: q.text, required: q.required,
       ...(CHOICE_KINDS.includes(q.kind) ? { options: q.options } : {}) })) };
 }
@@ -62,6 +63,23 @@ function OptionRows({ question, index, lang, readOnly, errors, onChange }) {
     ${errors[`questions[${index}].options`] ? html`<p class="field-error">${errors[`questions[${index}].options`]}</p>` : null}
     ${readOnly || question.options.length >= 12 ? null : html`<button type="button" class="button-quiet" onClick=${add}>${t('surveys.option.add')}</button>`}
   </div>`;
+}
+
+/** The categories whose resolved cases' requesters get the survey's link (once per case). */
+function AfterResolution({ categories, chosen, readOnly, error, onChange }) {
+  if (!categories) return null;
+  const sorted = [...categories].sort((a, b) => a.name.localeCompare(b.name));
+  return html`<details class="survey-after" open=${chosen.length > 0}>
+    <summary>${t('surveys.field.after_resolution')}</summary>
+    <fieldset class=${`survey-channels${error ? ' field-invalid' : ''}`} aria-describedby="survey-after-hint">
+      <legend class="visually-hidden">${t('surveys.field.after_resolution')}</legend>
+      <p class="hint" id="survey-after-hint">${t('surveys.field.after_resolution.hint')}</p>
+      <div class="survey-category-list">${sorted.map((c) => html`<label class="survey-check" key=${c.id}>
+        <input type="checkbox" checked=${chosen.includes(c.id)} disabled=${readOnly}
+          onChange=${(e) => onChange(e.currentTarget.checked ? [...chosen, c.id] : chosen.filter((x) => x !== c.id))} /> ${c.name}</label>`)}</div>
+      ${error ? html`<p class="field-error">${error}</p>` : null}
+    </fieldset>
+  </details>`;
 }
 
 function QuestionEditor({ question, index, lang, readOnly, errors, onChange, onRemove, onUp }) {
@@ -97,6 +115,7 @@ export function SurveyDesignScreen({ params }) {
   const { can } = useSession();
   const id = params.id && params.id !== 'new' ? params.id : null;
   const found = useLoad(() => (id ? api.get(surveyPath(id)) : Promise.resolve(null)), [id]);
+  const categories = useLoad(() => api.get('/v1/admin/categories'), [language()]);
   const [draft, setDraft] = useState(id ? null : blank());
   const [lang, setLang] = useState(language());
   const [notice, setNotice] = useState(() => {
@@ -180,6 +199,8 @@ export function SurveyDesignScreen({ params }) {
             onChange=${(e) => set('channels', e.currentTarget.checked ? [...draft.channels, c] : draft.channels.filter((x) => x !== c))} /> ${t(`surveys.channel.${c}`)}</label>`)}
           ${errors.channels ? html`<p class="field-error">${errors.channels}</p>` : null}
         </fieldset>
+        <${AfterResolution} categories=${categories.data?.categories} chosen=${draft.after_resolution} readOnly=${readOnly}
+          error=${errors.after_resolution} onChange=${(v) => set('after_resolution', v)} />
         <${Field} label=${t('surveys.field.audience')} hint=${t('surveys.field.audience.hint')} error=${errors.audience_id}>
           ${(f) => html`<input id=${f.id} aria-describedby=${f.describedBy} aria-invalid=${f.invalid} readOnly=${readOnly} maxlength="64"
             value=${draft.audience_id} onInput=${(e) => set('audience_id', e.currentTarget.value)} />`}

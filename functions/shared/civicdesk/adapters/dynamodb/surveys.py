@@ -62,6 +62,7 @@ def design_to_json(design: SurveyDesign) -> str:
     return json.dumps({
         "title": dict(design.title), "intro": dict(design.intro),
         "channels": [c.value for c in design.channels], "audience_id": design.audience_id,
+        "after_resolution": list(design.after_resolution),
         "questions": [{"id": q.question_id, "kind": q.kind.value, "text": dict(q.text),
                        "required": q.required,
                        "options": [{"id": o.option_id, "text": dict(o.text)} for o in q.options]}
@@ -75,7 +76,8 @@ def design_from_json(text: str) -> SurveyDesign:
                       for q in data["questions"])
     return SurveyDesign(title=data["title"], intro=data["intro"], questions=questions,
                         channels=tuple(SurveyChannel(c) for c in data["channels"]),
-                        audience_id=data["audience_id"])
+                        audience_id=data["audience_id"],
+                        after_resolution=tuple(data.get("after_resolution") or ()))
 
 
 def _survey(item: SurveyItem) -> Survey:
@@ -194,7 +196,7 @@ class DynamoSurveys:
             return None
         return Invitation(survey_id, member_key, item.secret, item.language,
                           tuple(SurveyChannel(c) for c in item.channels), parse_time(item.created_at),
-                          item.area, item.phone)
+                          item.area, item.phone, item.category, item.department)
 
     def add_invitation(self, invitation: Invitation) -> Invitation:
         """A conditional ``PutItem`` (absent), then for an SMS survey the number's item; a lost
@@ -203,7 +205,8 @@ class DynamoSurveys:
             PK=survey_pk(invitation.survey_id), SK=f"{SURVEY_INVITEE_PREFIX}{invitation.member_key}",
             secret=invitation.secret, language=invitation.language,
             channels=[c.value for c in invitation.channels], created_at=iso(invitation.created_at),
-            area=invitation.area, phone=invitation.phone)
+            area=invitation.area, phone=invitation.phone, category=invitation.category,
+            department=invitation.department)
         try:
             item.save(condition=SurveyInviteeItem.PK.does_not_exist())
         except PutError as exc:

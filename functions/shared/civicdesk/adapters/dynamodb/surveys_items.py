@@ -34,6 +34,8 @@ class SurveyInviteeItem(TableItem, discriminator="survey_invitee"):
     created_at = UnicodeAttribute()
     area = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+    department = UnicodeAttribute(null=True)
 
 
 class SurveyPhoneItem(TableItem, discriminator="survey_phone"):
