@@ -22,7 +22,8 @@ from ..domain.surveys import (
     localised_text,
 )
 from ..rendering.i18n import translate
-from ..services.surveys import CallList, ChangeSurvey, RecordCall, WriteSurvey
+from ..services.survey_calls import CallList, RecordCall
+from ..services.surveys import ChangeSurvey, WriteSurvey
 from . import survey_schemas as ss
 
 
