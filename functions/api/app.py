@@ -443,6 +443,9 @@ for _method, _path, _handler in route_tables.REPORTS:
 for _method, _path, _handler in route_tables.ALERTS:
     app.route(_path, methods=[_method], name=_handler, **route_tables.alerts_types(_method, _path))(
         api_view(_console(_handler, "alerts_handlers")))
+for _method, _path, _handler in route_tables.SURVEYS:
+    app.route(_path, methods=[_method], name=_handler, **({} if _method == "GET" else {"content_types": [
+        "application/json"]}))(api_view(_console(_handler, "survey_handlers")))
 
 
 for _path, _name, _parse, _use_case, _shape in route_tables.FINDING:

@@ -710,7 +710,7 @@ def test_pages_share_one_head_and_hold_no_copy_of_the_frame():
 
     shared = [line for line in head("index.html")[1:] if not line.startswith(("<title>", "<script"))]
     pages = sorted(path.name for path in WEB_DIR.glob("*.html"))
-    assert pages == ["alerts.html", "api.html", "index.html", "stats.html", "subscription.html", "track.html"]
+    assert pages == ["alerts.html", "api.html", "index.html", "stats.html", "subscription.html", "survey.html", "track.html"]
     for name in pages:
         lines = head(name)
         assert [line for line in lines if line in shared] == shared, name

@@ -41,6 +41,11 @@ EXPECTED = {
     A.VIEW_AUDIENCES: {"operator": "all", "supervisor": "all", "administrator": "all"},
     A.MANAGE_AUDIENCES: {"supervisor": "all", "administrator": "all"},
     A.MANAGE_CONTACT_LISTS: {"administrator": "all"},
+    # -- surveys --
+    A.VIEW_SURVEYS: {"operator": "all", "supervisor": "all", "administrator": "all"},
+    A.DESIGN_SURVEY: {"supervisor": "all", "administrator": "all"},
+    A.CALL_SURVEY: {"operator": "all", "supervisor": "all", "administrator": "all"},
+    A.VIEW_SURVEY_RESULTS: {"supervisor": "all", "administrator": "all"},
 }
 
 

@@ -42,6 +42,11 @@ export const ROUTES = [
   { path: '/suppressions', screen: lazy(() => import('./screens/suppressions.js'), 'SuppressionsScreen'), nav: 'nav.suppressions', order: 70, allowed: (can) => can('suppression.manage') },
   { path: '/audiences', screen: lazy(() => import('./screens/audiences.js'), 'AudiencesScreen'), nav: 'nav.audiences', order: 75, allowed: (can) => can('audience.view') },
   { path: '/profile', screen: lazy(() => import('./screens/profile.js'), 'ProfileScreen'), nav: 'nav.profile', order: 90, allowed: () => true },
+  { path: '/surveys', screen: lazy(() => import('./screens/surveys.js'), 'SurveysScreen'), nav: 'nav.surveys', order: 37, allowed: (can) => can('survey.view') },
+  { path: '/surveys/new', screen: lazy(() => import('./screens/surveys_design.js'), 'SurveyDesignScreen'), nav: null, order: 0, allowed: (can) => can('survey.design') },
+  { path: '/surveys/:id', screen: lazy(() => import('./screens/surveys_design.js'), 'SurveyDesignScreen'), nav: null, order: 0, allowed: (can) => can('survey.view') },
+  { path: '/surveys/:id/calls', screen: lazy(() => import('./screens/surveys_calls.js'), 'SurveyCallsScreen'), nav: null, order: 0, allowed: (can) => can('survey.call') },
+  { path: '/surveys/:id/results', screen: lazy(() => import('./screens/surveys_results.js'), 'SurveyResultsScreen'), nav: null, order: 0, allowed: (can) => can('survey.results') },
   { path: '/cases/:number', screen: lazy(() => import('./screens/case.js'), 'CaseScreen'), nav: null, order: 0, allowed: (can) => can('case.view') },
 ];
 

@@ -60,6 +60,11 @@ def _audience_operations() -> tuple[Operation, ...]:
     from . import audience_schemas
 
     return audience_schemas.OPERATIONS
+def _survey_operations() -> tuple[Operation, ...]:
+    """The surveys (``api/survey_operations.py``)."""
+    from . import survey_operations
+
+    return survey_operations.OPERATIONS
 
 
 def _finding_operations() -> tuple[Operation, ...]:
@@ -313,4 +318,5 @@ OPERATIONS: tuple[Operation, ...] = (
     *_stats_operations(),
     *_audience_operations(),
     *_alerts_operations(),
+    *_survey_operations(),
 )

@@ -64,3 +64,18 @@ def alerts_types(method: str, path: str) -> dict:
         return {"content_types": ["application/json", "application/x-www-form-urlencoded",
                                   "multipart/form-data"]}
     return {"content_types": ["application/json"]}
+#: (method, path, handler) in api.survey_handlers: the surveys (staff and the one-time links)
+SURVEYS = (("GET", "/v1/admin/surveys", "admin_list_surveys"),
+           ("POST", "/v1/admin/surveys", "admin_create_survey"),
+           ("GET", "/v1/admin/surveys/{survey_id}", "admin_survey"),
+           ("PUT", "/v1/admin/surveys/{survey_id}", "admin_update_survey"),
+           ("DELETE", "/v1/admin/surveys/{survey_id}", "admin_delete_survey"),
+           ("POST", "/v1/admin/surveys/{survey_id}/open", "admin_open_survey"),
+           ("POST", "/v1/admin/surveys/{survey_id}/close", "admin_close_survey"),
+           ("GET", "/v1/admin/surveys/{survey_id}/calls", "admin_survey_calls"),
+           ("POST", "/v1/admin/surveys/{survey_id}/calls", "admin_refresh_survey_calls"),
+           ("POST", "/v1/admin/surveys/{survey_id}/calls/next", "admin_next_survey_call"),
+           ("POST", "/v1/admin/surveys/{survey_id}/calls/{member_key}/outcome", "admin_record_survey_call"),
+           ("GET", "/v1/admin/surveys/{survey_id}/results", "admin_survey_results"),
+           ("GET", "/v1/public/surveys/{token}", "public_survey"),
+           ("POST", "/v1/public/surveys/{token}", "public_answer_survey"))

@@ -51,6 +51,11 @@ class Action(str, Enum):
     VIEW_AUDIENCES = "audience.view"  # the saved audiences, their redacted previews, list names
     MANAGE_AUDIENCES = "audience.manage"  # build, change and delete audiences
     MANAGE_CONTACT_LISTS = "audience.manage_lists"  # import, rename and delete contact lists
+    # -- surveys (services/surveys.py) --
+    VIEW_SURVEYS = "survey.view"  # the list of surveys and one survey's questions
+    DESIGN_SURVEY = "survey.design"  # create, change, open, close, delete a draft
+    CALL_SURVEY = "survey.call"  # work a phone survey's call list
+    VIEW_SURVEY_RESULTS = "survey.results"  # the analysis, its CSV
 
 
 class Scope(str, Enum):
@@ -88,6 +93,11 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.VIEW_AUDIENCES: {_O: ALL, _S: ALL, _D: ALL},
     Action.MANAGE_AUDIENCES: {_S: ALL, _D: ALL},
     Action.MANAGE_CONTACT_LISTS: {_D: ALL},
+    # -- surveys --
+    Action.VIEW_SURVEYS: {_O: ALL, _S: ALL, _D: ALL},
+    Action.DESIGN_SURVEY: {_S: ALL, _D: ALL},
+    Action.CALL_SURVEY: {_O: ALL, _S: ALL, _D: ALL},
+    Action.VIEW_SURVEY_RESULTS: {_S: ALL, _D: ALL},
 }
 
 _LIST_SPLIT = re.compile(r"[\s,]+")

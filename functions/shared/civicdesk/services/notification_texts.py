@@ -3,9 +3,11 @@ the links it carries, and the mail or SMS that carries it."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
-from ..domain.cases import Status, TimelineEvent
+from ..domain.cases import Case, Status, TimelineEvent
 from ..domain.mail import OutgoingMail, subject_tag
 from ..domain.municipality import Municipality
 from ..domain.municipality import localised as tr_text
@@ -29,13 +31,18 @@ from .ports import StaffDirectory
 from .tracking_links import TrackingLinks
 
 EXCERPT = 300
+logger = logging.getLogger(__name__)
 
 
 class NotificationTexts:
-    def __init__(self, directory: StaffDirectory, public_url: str, links: TrackingLinks):
+    def __init__(self, directory: StaffDirectory, public_url: str, links: TrackingLinks,
+                 satisfaction: Callable[[Case], str | None] | None = None):
         self._directory = directory
         self._public_url = public_url
         self._links = links
+        #: The satisfaction question's link after a case is resolved (``SurveyService.
+        #: satisfaction_link``); ``None``: no surveys.
+        self._satisfaction = satisfaction
 
     def mail(self, delivery: Delivery, entry: TimelineEvent, context: NotificationContext,
              municipality: Municipality) -> OutgoingMail:
@@ -107,6 +114,8 @@ class NotificationTexts:
             values["message"] = message
         elif template in ("resolved", "reopened"):
             values["message"] = message
+            if template == "resolved" and audience is Audience.REQUESTER:
+                values["survey_url"] = self._survey_link(case)
         elif template == "merged":
             into = str(data.get("into") or case.merged_into or "")
             values["into_number"] = into
@@ -152,6 +161,17 @@ class NotificationTexts:
         if not citizen:
             values["tracking_url"] = None
         return values
+
+    def _survey_link(self, case: Case) -> str | None:
+        """The satisfaction question's link, if a survey follows the case's category. It is
+        an offer: when the surveys cannot answer, the resolved mail goes without it."""
+        if self._satisfaction is None:
+            return None
+        try:
+            return self._satisfaction(case)
+        except Exception:  # noqa: BLE001 - the mail matters more than the question
+            logger.exception("no satisfaction question", extra={"number": case.number})
+            return None
 
     def _tracking_link(self, delivery: Delivery, context: NotificationContext) -> str | None:
         """The requester's private link, in every mail and SMS to them: the confirmation's

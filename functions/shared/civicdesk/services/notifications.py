@@ -17,7 +17,7 @@ import logging
 from datetime import datetime
 from typing import Callable, Mapping
 
-from ..domain.cases import utc_now
+from ..domain.cases import Case, utc_now
 from ..domain.events import SCHEMA_VERSION, EventType
 from ..domain.notifications import NOTIFIED_TYPES, plan
 from .municipality import MunicipalityProvider
@@ -73,12 +73,13 @@ class NotificationService:
                  subscriptions: SubscriptionWriter, municipality: MunicipalityProvider,
                  mailer: Mailer, sms: SmsSender, directory: StaffDirectory, metrics: MetricsSink,
                  public_url: str, *, phones: PhoneNumbers, links: TrackingLinks,
-                 allowances: Allowances, clock: Callable[[], datetime] = utc_now):
+                 allowances: Allowances, clock: Callable[[], datetime] = utc_now,
+                 satisfaction: Callable[[Case], str | None] | None = None):
         self._contexts = contexts
         self._municipality = municipality
         self._metrics = metrics
         self._recipients = NotificationRecipients(subscriptions, directory, phones, clock)
-        texts = NotificationTexts(directory, public_url.rstrip("/"), links)
+        texts = NotificationTexts(directory, public_url.rstrip("/"), links, satisfaction)
         self._sender = NotificationSender(claims, mailer, sms, texts, clock, allowances)
 
     def handle(self, body: str | Mapping) -> list[NotificationOutcome]:

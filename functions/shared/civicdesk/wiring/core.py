@@ -340,5 +340,12 @@ def notification_service():
                                municipality_provider(), mailer(), sms_sender(), staff_directory(),
                                PowertoolsMetricsSink(), settings().public_url,
                                phones=phone_numbers(), links=tracking_links(),
-                               allowances=DynamoAllowances())
+                               allowances=DynamoAllowances(), satisfaction=_satisfaction_link)
+
+
+def _satisfaction_link(case):
+    """The surveys' satisfaction question after a resolution (``wiring/surveys.py``)."""
+    from .surveys import survey_service
+
+    return survey_service().satisfaction_link(case)
 

@@ -470,3 +470,36 @@ def alert_phone_pk(phone: str) -> str:
     from ...domain.delivery import address_key
 
     return f"ALERTPHONE#{address_key(phone)}"
+# -- surveys (adapters/dynamodb/surveys.py; docs/data-model.md, access patterns 80-89) -----------
+
+SURVEYS_PK = "SURVEYS"  # every survey's definition, one partition (a municipality runs tens)
+SURVEY_PREFIX = "SURVEY#"
+SURVEY_INVITEE_PREFIX = "INVITEE#"
+SURVEY_RESPONSE_PREFIX = "RESPONSE#"
+SURVEY_CALL_PREFIX = "CALL#"
+
+
+def survey_sk(survey_id: str) -> str:
+    """A survey's definition: ``SURVEYS`` / ``SURVEY#<id>``."""
+    return f"{SURVEY_PREFIX}{survey_id}"
+
+
+def survey_pk(survey_id: str) -> str:
+    """A survey's invitations, responses and calls: ``SURVEY#<id>`` / ``INVITEE#<member key>``,
+    ``RESPONSE#<member key>``, ``CALL#<member key>``."""
+    return f"{SURVEY_PREFIX}{survey_id}"
+
+
+def survey_phone_pk(phone: str) -> str:
+    """The SMS surveys sent to one number: ``SURVEYPHONE#+381...`` / ``<created ISO>#<survey id>``."""
+    return f"SURVEYPHONE#{phone}"
+
+
+def survey_calls_pk(survey_id: str, lane: str) -> str:
+    """GSI7 partition of a phone survey's queue lane (``1`` call-backs, ``2`` the others), sort
+    key ``<ISO time it is served>#<member key>``: apart from the cases' ``DUE#`` partitions.
+
+    >>> survey_calls_pk("ab12", "1")
+    'SURVEYCALLS#ab12#1'
+    """
+    return f"SURVEYCALLS#{survey_id}#{lane}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import (
     alerts_items,  # noqa: F401  (residents' alert subscriptions)
     sms_items,  # noqa: F401  (the SMS channel's item kinds, for configure)
+    surveys_items,  # noqa: F401  (the surveys' item kinds, found by ``configure``)
 )
 from .items import CaseItem, QueueEntryItem, TimelineItem
 from .table import TableItem
