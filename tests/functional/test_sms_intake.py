@@ -357,3 +357,32 @@ def test_stop_also_ends_the_numbers_alert_subscriptions(setting):
     ended = api.call("GET", "/v1/public/alerts/subscription",
                      query=f"token={confirmed.body['token']}")
     assert ended.status == 200 and ended.body["status"] == "ended", ended.body
+
+
+def test_a_digit_answers_the_sms_survey_sent_to_the_number_once(setting):
+    """An open one-question SMS survey was sent to the number: its digit is the survey's answer
+    (thanked by SMS, no case opened); the same SMS delivered again changes nothing."""
+    from civicdesk import wiring
+    from civicdesk.domain.audiences import AudienceMember, Channel, MemberSource, member_key
+    from tests.functional.test_surveys_api import DESIGN
+
+    supervisor = setting["supervisor"]
+    design = {**DESIGN, "channels": ["sms"], "questions": [DESIGN["questions"][0]]}
+    created = supervisor.post("/v1/admin/surveys", design)
+    assert created.status == 201, created.body
+    opened = supervisor.post(f"/v1/admin/surveys/{created.body['id']}/open", {})
+    assert opened.status == 200, opened.body
+    survey_id = opened.body["id"]
+    wiring.survey_service().invitation_link(survey_id, AudienceMember(
+        key=member_key(None, CITIZEN), language="en", source=MemberSource.SUBSCRIPTION,
+        channels=(Channel.SMS,), phone=CITIZEN))
+
+    # WHEN the citizen replies with a digit (and the carrier delivers it twice)
+    records = setting["queue"].text("4", message_id="survey-reply-1")
+    assert setting["queue"].invoke(records) == {"batchItemFailures": []}
+
+    # THEN one answer is counted, one thanks went back, and no case was opened
+    results = supervisor.get(f"/v1/admin/surveys/{survey_id}/results").body
+    assert results["responses"] == 1
+    assert len(sms_to(CITIZEN)) == 1 and "recorded" in sms_to(CITIZEN)[0]
+    assert sms_cases(setting["resources"]) == []
