@@ -8,11 +8,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 REQUIREMENTS := requirements.txt requirements-dev.txt functions/shared/requirements.txt functions/api/requirements.txt
 
-.PHONY: run test bench lint seed preflight deploy clean help vendor
+.PHONY: run test fuzz bench lint seed preflight deploy clean help vendor
 
 help:
 	@echo "make run    start CivicDesk locally (embedded AWS, portal on http://127.0.0.1:8000/)"
 	@echo "make test   install what is needed and run the whole test suite"
+	@echo "make fuzz   the API fuzzed against its OpenAPI document with 200 examples per operation"
 	@echo "make bench  run the benchmarks (writes bench/results/latest.json)"
 	@echo "make vendor refresh web/console/vendor/ (and axe-core for the tests) from package-lock.json (needs npm)"
 	@echo "make lint   cfn-lint the template, ruff (with import order) and mypy on the package"
@@ -31,6 +32,10 @@ run: $(STAMP)
 
 test: lint
 	$(PY) -m pytest -n 2 --dist loadgroup
+
+# The API fuzzed deeper than `make test` does: 200 examples per operation instead of 15.
+fuzz: $(STAMP)
+	CIVICDESK_FUZZ_EXAMPLES=200 $(PY) -m pytest -n 2 tests/e2e/test_api_fuzz.py
 
 bench: $(STAMP)
 	PYTHONPATH=functions/shared $(PY) -m bench
