@@ -47,6 +47,11 @@ class Action(str, Enum):
     VIEW_FEED = "feed.view"  # the live feed of every change in the municipality
     MANAGE_CANNED_REPLIES = "canned_reply.manage"  # the reply texts everyone starts from
     VIEW_STATS = "stats.view"  # the statistics (reports); an agent's of their departments only
+    # -- campaigns (mass notifications, docs/campaigns.md) --
+    VIEW_CAMPAIGNS = "campaign.view"  # campaigns, their progress, recipients and CSV
+    MANAGE_CAMPAIGNS = "campaign.manage"  # write, submit, test, send and cancel campaigns
+    APPROVE_CAMPAIGNS = "campaign.approve"  # approve or reject another's campaign (four eyes)
+    CALL_CAMPAIGN_RECIPIENTS = "campaign.call"  # the call list of the unreached, with outcomes
 
 
 class Scope(str, Enum):
@@ -80,6 +85,11 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.VIEW_FEED: {_S: ALL, _D: ALL},
     Action.MANAGE_CANNED_REPLIES: {_D: ALL},
     Action.VIEW_STATS: {_A: OWN, _S: ALL, _D: ALL},
+    # -- campaigns --
+    Action.VIEW_CAMPAIGNS: {_O: ALL, _S: ALL, _D: ALL},
+    Action.MANAGE_CAMPAIGNS: {_O: ALL, _S: ALL, _D: ALL},
+    Action.APPROVE_CAMPAIGNS: {_S: ALL, _D: ALL},
+    Action.CALL_CAMPAIGN_RECIPIENTS: {_O: ALL, _S: ALL, _D: ALL},
 }
 
 _LIST_SPLIT = re.compile(r"[\s,]+")
