@@ -112,7 +112,7 @@ class World:
     def run_sweep(self) -> dict:
         from civicdesk.domain.jobs import JobRun
 
-        context = RunContext(JobRun("campaigns", self.clock()), self.ledger, self.clock)
+        context = RunContext(JobRun("campaign_sweep", self.clock()), self.ledger, self.clock)
         self.sweep.run(context)
         return context.outcome
 

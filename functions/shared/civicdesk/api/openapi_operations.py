@@ -48,6 +48,13 @@ def _stats_operations() -> tuple[Operation, ...]:
     return sv.OPERATIONS
 
 
+def _campaign_operations() -> tuple[Operation, ...]:
+    """Campaigns (``api/campaign_operations.py``)."""
+    from . import campaign_operations as c
+
+    return c.OPERATIONS
+
+
 def _finding_operations() -> tuple[Operation, ...]:
     """Search, requester lookup, the map and nearby cases (``api/search_views.py``)."""
     from . import search_views as f
@@ -297,4 +304,5 @@ OPERATIONS: tuple[Operation, ...] = (
                           "query string can be sent as it is."),
     *_finding_operations(),
     *_stats_operations(),
+    *_campaign_operations(),
 )

@@ -28,3 +28,19 @@ FINDING = (("/v1/admin/search", "admin_search", "search_query", "search", "searc
 #: (method, path, handler) in api.stats_handlers: the statistics (JSON, or CSV as text)
 REPORTS = (("GET", "/v1/admin/stats", "admin_stats"),
            ("GET", "/v1/public/stats", "public_stats"))
+
+#: (method, path, handler) in api.campaign_handlers: campaigns (mass notifications)
+CAMPAIGNS = (("GET", "/v1/admin/campaigns", "admin_list_campaigns"),
+             ("POST", "/v1/admin/campaigns", "admin_create_campaign"),
+             ("GET", "/v1/admin/campaigns/{campaign_id}", "admin_get_campaign"),
+             ("PUT", "/v1/admin/campaigns/{campaign_id}", "admin_update_campaign"),
+             ("POST", "/v1/admin/campaigns/{campaign_id}/submit", "admin_submit_campaign"),
+             ("POST", "/v1/admin/campaigns/{campaign_id}/approve", "admin_approve_campaign"),
+             ("POST", "/v1/admin/campaigns/{campaign_id}/reject", "admin_reject_campaign"),
+             ("POST", "/v1/admin/campaigns/{campaign_id}/test", "admin_test_campaign"),
+             ("POST", "/v1/admin/campaigns/{campaign_id}/send", "admin_send_campaign"),
+             ("POST", "/v1/admin/campaigns/{campaign_id}/cancel", "admin_cancel_campaign"),
+             ("GET", "/v1/admin/campaigns/{campaign_id}/estimate", "admin_campaign_estimate"),
+             ("GET", "/v1/admin/campaigns/{campaign_id}/recipients", "admin_campaign_recipients"),
+             ("GET", "/v1/admin/campaigns/{campaign_id}/calls", "admin_campaign_calls"),
+             ("PUT", "/v1/admin/campaigns/{campaign_id}/calls/{key}", "admin_record_campaign_call"))

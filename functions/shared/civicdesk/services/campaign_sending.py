@@ -54,14 +54,23 @@ class CampaignSettings:
     mail_rate: float = 0.0
     sms_rate: float = 0.0
     senders: int = 1
+    sms_price: float = 0.0  # USD per SMS part (the cost estimate)
 
     @classmethod
-    def from_environ(cls, env) -> CampaignSettings:
-        return cls(quiet_hours=QuietHours.parse(env.get("CIVICDESK_CAMPAIGN_QUIET_HOURS", "21:00-08:00")),
-                   confirm_after=timedelta(minutes=float(env.get("CIVICDESK_CAMPAIGN_CONFIRM_MINUTES", "30"))),
-                   mail_rate=float(env.get("CIVICDESK_CAMPAIGN_MAIL_RATE", "0")),
-                   sms_rate=float(env.get("CIVICDESK_CAMPAIGN_SMS_RATE", "0")),
-                   senders=max(1, int(env.get("CIVICDESK_CAMPAIGN_SENDERS", "1"))))
+    def parse(cls, text: str) -> CampaignSettings:
+        """``CIVICDESK_CAMPAIGN_SETTINGS``: ``name=value`` pairs separated by ``;``.
+
+        >>> CampaignSettings.parse("quiet_hours=21:00-08:00;confirm_minutes=30;mail_rate=14;"
+        ...                        "sms_rate=20;senders=2;sms_price=0.0595").confirm_after
+        datetime.timedelta(seconds=1800)
+        """
+        values = dict(pair.split("=", 1) for pair in (text or "").split(";") if "=" in pair)
+        return cls(quiet_hours=QuietHours.parse(values.get("quiet_hours", "")),
+                   confirm_after=timedelta(minutes=float(values.get("confirm_minutes", "30"))),
+                   mail_rate=float(values.get("mail_rate", "0")),
+                   sms_rate=float(values.get("sms_rate", "0")),
+                   senders=max(1, int(values.get("senders", "1"))),
+                   sms_price=float(values.get("sms_price", "0")))
 
 
 class Pacer:

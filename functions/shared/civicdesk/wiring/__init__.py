@@ -12,7 +12,8 @@ from __future__ import annotations
 from functools import _lru_cache_wrapper
 
 from ..config import settings
-from . import console, core, jobs, tools
+from . import campaigns, console, core, jobs, tools
+from .campaigns import *  # noqa: F403
 from .console import *  # noqa: F403
 from .core import *  # noqa: F403
 from .core import _tables_configured  # noqa: F401  (the adapters' tests configure the table)
@@ -24,7 +25,7 @@ def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding): every cached
     factory of the four modules, so that a new one cannot be forgotten here."""
     settings.cache_clear()
-    for module in (core, console, jobs, tools):
+    for module in (core, console, jobs, tools, campaigns):
         for value in vars(module).values():
             if isinstance(value, _lru_cache_wrapper) and value is not settings:
                 value.cache_clear()
