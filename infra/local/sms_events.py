@@ -47,7 +47,7 @@ def sms_event(event_type: str, message_id: str, number: str, at: datetime) -> di
             "messageStatus": "DELIVERED" if event_type == "TEXT_DELIVERED" else "CARRIER_UNREACHABLE",
             "messageStatusDescription": "Message has been accepted by phone"
             if event_type == "TEXT_DELIVERED" else "The destination phone number is unreachable",
-            "totalMessageParts": 1, "totalMessagePrice": 0.0595, "totalCarrierFee": 0.0}
+            "totalMessageParts": 1, "totalMessagePrice": 0.0604, "totalCarrierFee": 0.0}
 
 
 class SmsEventPublisher:
