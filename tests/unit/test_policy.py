@@ -37,6 +37,11 @@ EXPECTED = {
     A.VIEW_FEED: {"supervisor": "all", "administrator": "all"},
     A.MANAGE_CANNED_REPLIES: {"administrator": "all"},
     A.VIEW_STATS: {"department_agent": "own", "supervisor": "all", "administrator": "all"},
+    # campaigns: supervisors and administrators approve, never agents (four eyes in the service)
+    A.VIEW_CAMPAIGNS: {"operator": "all", "supervisor": "all", "administrator": "all"},
+    A.MANAGE_CAMPAIGNS: {"operator": "all", "supervisor": "all", "administrator": "all"},
+    A.APPROVE_CAMPAIGNS: {"supervisor": "all", "administrator": "all"},
+    A.CALL_CAMPAIGN_RECIPIENTS: {"operator": "all", "supervisor": "all", "administrator": "all"},
 }
 
 
