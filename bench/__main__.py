@@ -37,6 +37,11 @@
 13. Audiences (``bench/audiences.py``): resolving 100,000 members of a contact list and of alert
    subscriptions in process: the service's time, its DynamoDB reads, its peak memory.
 
+14. Campaigns (``bench/campaigns.py``): 1,000 recipients with bounces, failed and unconfirmed
+   SMS, a sender crash and duplicate queue deliveries (every one delivered or unreachable, none
+   twice on a channel), AWS calls and DynamoDB units per recipient, the time to plan 100,000
+   recipients in process, the cost of 10,000 recipients at list prices.
+
 Writes ``bench/results/latest.json``. ``python -m bench coldstarts`` runs 3. alone and only prints
 it (``BENCH_COLD_JSON=path`` also writes its figures there; ``BENCH_COLD_COMPARE=<checkout>/functions``
 measures that code too, in the same rounds against the same floors, as ``<key>_before_...``).
@@ -578,6 +583,8 @@ def main() -> int:
     from bench import cost
     from bench.audiences import audience_figures
     from bench.audiences import describe as describe_audiences
+    from bench.campaigns import campaign_figures
+    from bench.campaigns import describe as describe_campaigns
     from bench.console import console_figures
     from bench.console import describe as describe_console
     from bench.layer import layer_figures
@@ -596,7 +603,8 @@ def main() -> int:
     figures = {**count_calls(), **mail_throughput(), **cold_starts(), **local_notify_latency(),
                **local_load(), **walks(), **layer_figures(), **sms_costs(),
                **table_reads(), **console_figures(), **keeping_and_reading(),
-               **service_level_job_reads(), **nightly_figures(), **audience_figures()}
+               **service_level_job_reads(), **nightly_figures(), **audience_figures(),
+               **campaign_figures()}
     figures.update(cost.summary(figures))
     met = {key: figures[key] <= target for key, target in TARGETS.items() if key in figures}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -671,6 +679,7 @@ def main() -> int:
         print(line)
     for line in describe_nightly(f):
         print(line)
+    print("  campaigns:       " + describe_campaigns(f))
     print(f"  written to {RESULTS.relative_to(ROOT)}; targets met: "
           f"{', '.join(k for k, v in met.items() if v)}; missed: {', '.join(k for k, v in met.items() if not v) or 'none'}")
     return 0

@@ -277,6 +277,31 @@ def monthly_lines(cases: int, figures: dict, workload: dict = WORKLOAD,
     ]
 
 
+def campaign_cost(recipients: int, figures: dict) -> dict:
+    """What a campaign to ``recipients`` costs at list prices (``bench/campaigns.py``'s
+    measured AWS calls and DynamoDB units per recipient): every recipient's mail, the SMS the
+    measured campaign sent per recipient (its fallbacks and SMS-only recipients, at one part,
+    the campaign's text), SQS requests (the queue's send, receive and delete), the senders'
+    Lambda time (about 60 ms a recipient at 1024 MB) and DynamoDB's units."""
+    per = figures["campaign_aws_call_log_per_recipient"]
+    sqs_requests = sum(v for k, v in per.items() if k.startswith("sqs:")) * 3  # receive, delete
+    mails = figures["campaign_mails_sent"] / figures["campaign_recipients"]
+    sms = figures["campaign_sms_sent"] / figures["campaign_recipients"]
+    lines = {
+        "mail": recipients * mails * PRICES["ses_outbound_mail"],
+        "sms": recipients * sms * PRICES["sms_serbia_part"],
+        "dynamodb": recipients * (
+            figures["campaign_dynamodb_write_units_per_recipient"] * PRICES["dynamodb_write_request_unit"]
+            + figures["campaign_dynamodb_read_units_per_recipient"] * PRICES["dynamodb_read_request_unit"]),
+        "sqs": recipients * sqs_requests * PRICES["sqs_request"],
+        "lambda": recipients * (0.060 * PRICES["lambda_gb_second_arm64"] + PRICES["lambda_request"] / 5),
+    }
+    rounded = {name: round(value, 2) for name, value in lines.items()}
+    return {f"campaign_cost_usd_{recipients}": {**rounded, "total": round(sum(lines.values()), 2)},
+            "campaign_cost_mix": f"{mails:.2f} mails and {sms:.2f} SMS parts per recipient, "
+                                 f"as the measured campaign"}
+
+
 def per_service(lines: list[Line]) -> dict[str, float]:
     totals: dict[str, float] = defaultdict(float)
     for line in lines:

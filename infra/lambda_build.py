@@ -39,7 +39,7 @@ TEMPLATE = ROOT / "template.yaml"
 #: for sampling rules when Powertools' Tracer is made, at every handler's import).
 #: ``tests/contract/test_layer_package.py`` derives the used set from the code and fails when a
 #: client of a service outside this set is added.
-LAYER_BOTOCORE_SERVICES = ("apigateway", "cloudformation", "cognito-idp", "dynamodb", "lambda", "s3",
+LAYER_BOTOCORE_SERVICES = ("apigateway", "cloudformation", "cognito-idp", "dynamodb", "lambda", "s3", "scheduler",
                            "secretsmanager", "ses", "sesv2", "sns", "sqs", "xray")
 #: Files of ``botocore/data`` itself that every session or client loads.
 BOTOCORE_DATA_FILES = ("_retry.json", "endpoints.json", "partitions.json",

@@ -446,6 +446,10 @@ for _method, _path, _handler in route_tables.ALERTS:
 for _method, _path, _handler in route_tables.SURVEYS:
     app.route(_path, methods=[_method], name=_handler, **({} if _method == "GET" else {"content_types": [
         "application/json"]}))(api_view(_console(_handler, "survey_handlers")))
+for _method, _path, _handler in route_tables.CAMPAIGNS:
+    app.route(_path, methods=[_method], name=_handler,
+              **({} if _method == "GET" else {"content_types": ["application/json"]}))(
+        api_view(_console(_handler, "campaign_handlers")))
 
 
 for _path, _name, _parse, _use_case, _shape in route_tables.FINDING:

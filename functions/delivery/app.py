@@ -23,7 +23,7 @@ metrics = FunctionMetrics()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 #: The service's outcome of each report -> the metric counting it.
 METRICS = {"recorded": "DeliveryReportRecorded", "duplicate": "DeliveryReportRepeated",
-           "no_case": "DeliveryReportWithoutCase"}
+           "no_case": "DeliveryReportWithoutCase", "campaign": "DeliveryReportOfCampaign"}
 
 
 @logger.inject_lambda_context

@@ -217,6 +217,12 @@ class Resources:
     secrets: dict[str, str] = field(default_factory=dict)  # logical id -> ARN (its !Ref)
     #: logical id -> ARN of the Firehose delivery streams (``infra.local.firehose``)
     delivery_streams: dict[str, str] = field(default_factory=dict)
+    #: logical id -> name of the EventBridge Scheduler schedule groups (created in moto, where
+    #: functions create one-time schedules at run time: ``infra.local.schedules``)
+    schedule_groups: dict[str, str] = field(default_factory=dict)
+    #: logical id -> ARN of the IAM roles (a role's ARN is passed to Scheduler; the local IAM
+    #: check reads the role's statements from the template itself: ``infra.local.iam``)
+    roles: dict[str, str] = field(default_factory=dict)
 
     def physical_name(self, logical_id: str) -> str | None:
         """What ``!Ref logical_id`` returns (CloudFormation's ``Ref`` of each type)."""
@@ -228,6 +234,8 @@ class Resources:
                 or self.queues.get(logical_id) or self.topics.get(logical_id)
                 or self.subscriptions.get(logical_id)
                 or self.configuration_sets.get(logical_id) or self.secrets.get(logical_id)
+                or self.schedule_groups.get(logical_id)
+                or (self.roles[logical_id].rsplit("/", 1)[-1] if logical_id in self.roles else None)
                 or (self.delivery_streams[logical_id].rsplit("/", 1)[-1]
                     if logical_id in self.delivery_streams else None))
 
@@ -243,6 +251,12 @@ class Resources:
                     "QueueName": queue_name, "QueueUrl": self.queues[logical_id]}.get(name)
         if logical_id in self.delivery_streams and name == "Arn":
             return self.delivery_streams[logical_id]
+        if logical_id in self.roles:
+            return {"Arn": self.roles[logical_id],
+                    "RoleId": self.roles[logical_id].rsplit("/", 1)[-1]}.get(name)
+        if logical_id in self.schedule_groups and name == "Arn":
+            return (f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule-group/"
+                    f"{self.schedule_groups[logical_id]}")
         if logical_id in self.topics:
             return {"TopicArn": self.topics[logical_id],
                     "TopicName": self.topics[logical_id].rsplit(":", 1)[-1]}.get(name)
@@ -308,6 +322,15 @@ def provision(template: Template, parameters: dict[str, Any],
     for logical_id in template.of_type(firehose.DELIVERY_STREAM):
         resources.delivery_streams[logical_id] = firehose.stream_arn(
             REGION, ACCOUNT_ID, f"{NAME_PREFIX}-{logical_id}")
+
+    # Roles are not created (nothing locally assumes them); their ARNs are known by name.
+    for logical_id in template.of_type("AWS::IAM::Role"):
+        resources.roles[logical_id] = f"arn:aws:iam::{ACCOUNT_ID}:role/{NAME_PREFIX}-{logical_id}"
+    scheduler = boto3.client("scheduler", region_name=REGION)
+    for logical_id in template.of_type("AWS::Scheduler::ScheduleGroup"):
+        name = f"{NAME_PREFIX}-{logical_id}"
+        scheduler.create_schedule_group(Name=name)
+        resources.schedule_groups[logical_id] = name
 
     sqs = boto3.client("sqs", region_name=REGION)
     sns = boto3.client("sns", region_name=REGION)

@@ -86,9 +86,12 @@ class Outbox:
                  clock: Callable[[], float] = time.time, interval: float = 0.25,
                  message_id_domain: str | None = None,
                  sms_source: Callable[[], list] | None = None,
-                 on_mail: Callable[[str, bytes, list[str]], Any] | None = None):
+                 on_mail: Callable[[str, bytes, list[str]], Any] | None = None,
+                 on_sms: Callable[[str, str], Any] | None = None):
         self.directory = Path(directory)
         self._on_mail = on_mail
+        self._on_sms = on_sms  # (SNS message id, number) of each SMS captured
+        self._fresh_sms: list[tuple[str, str]] = []
         self._fresh: list[_Sent] = []
         self._source = source
         self._sms_source = sms_source
@@ -113,6 +116,12 @@ class Outbox:
         with self._lock:
             captured = self._capture_mail() + self._capture_sms()
             fresh, self._fresh = self._fresh, []
+            fresh_sms, self._fresh_sms = self._fresh_sms, []
+        for message_id, number in fresh_sms:
+            try:
+                self._on_sms(message_id, number)  # type: ignore[misc]
+            except Exception:  # noqa: BLE001 - the SMS is captured; its delivery event is lost
+                log.exception("outbox: after capturing SMS %s", message_id)
         for sent in fresh:
             try:
                 self._on_mail(sent.id, sent.raw, list(sent.destinations))  # type: ignore[misc]
@@ -154,6 +163,8 @@ class Outbox:
             atomic_write(self.directory / SMS_FOLDER / f"{stamp}-{sms['id']}.json",
                          json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
             self._sms_ids.add(sms["id"])
+            if self._on_sms is not None:
+                self._fresh_sms.append((sms["id"], str(sms.get("to") or "")))
         return len(new)
 
     def _next_stamp(self) -> str:

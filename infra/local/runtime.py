@@ -32,6 +32,7 @@ from infra.local import (
     redrive,
     ses_events,
     sms_carrier,
+    sms_events,
     state,
 )
 from infra.local.api_config import cognito_authorizers, gateway_responses
@@ -42,7 +43,7 @@ from infra.local.aws import StartupError
 from infra.local.event_sources import EventSources
 from infra.local.lambdas import LocalFunction, install_layers, load_handler
 from infra.local.outbox import Outbox
-from infra.local.schedules import ScheduleError, Scheduler, load_schedules
+from infra.local.schedules import RuntimeSchedules, ScheduleError, Scheduler, load_schedules
 from infra.local.server import Frontend, LocalHttpServer, LocalTools, RequestHandler
 from infra.local.smtp import ReceiptRule, SesReceiver, SmtpServer, receipt_rules
 from infra.local.static import StaticSite
@@ -380,9 +381,17 @@ class LocalRuntime:
             raise StartupError(f"template.yaml: {error}") from None
         for schedule in schedules:
             self._async_invoker(schedule.function)
-        self.scheduler = Scheduler(
-            schedules, lambda function, event, request_id: self._invokers[function].submit(
-                event, request_id), on_clock=self._run_schedules)
+        def submit(function: str, event, request_id: str) -> None:
+            self._async_invoker(function).submit(event, request_id)
+
+        # One-time schedules the functions create at run time (a campaign's send time).
+        runtime = RuntimeSchedules(
+            list(self.resources.schedule_groups.values()), lambda: _client("scheduler"),
+            lambda: _client("sqs"), submit,
+            {self._function_arn(f): f for f in self._functions}) \
+            if self.resources.schedule_groups else None
+        self.scheduler = Scheduler(schedules, submit, on_clock=self._run_schedules,
+                                   runtime=runtime)
         for invoker in self._invokers.values():
             invoker.on_done = self.scheduler.completed
 
@@ -412,7 +421,11 @@ class LocalRuntime:
             message_id_domain=f"{aws.REGION}.amazonses.com", sms_source=aws.take_sent_sms,
             # The outbox captured a mail: publish what SES would report about it.
             on_mail=lambda message_id, raw, destinations: publisher.mail_sent(
-                ses_events.sent_mail(message_id, raw, destinations)))
+                ses_events.sent_mail(message_id, raw, destinations)),
+            # ... and an SMS: what the SMS service's delivery events would say of it.
+            on_sms=sms_events.SmsEventPublisher(
+                self.resources.topics.get(sms_events.TOPIC),
+                lambda topic_arn, message: sns.publish(TopicArn=topic_arn, Message=message)).sms_sent)
         self._outbox.start()
         for stream in self._streams.values():
             stream.start()

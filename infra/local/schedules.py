@@ -30,7 +30,7 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from infra.local.schedule_expressions import ScheduleExpressionError, parse
@@ -156,8 +156,10 @@ class Scheduler:
 
     def __init__(self, schedules: list[LocalSchedule],
                  submit: Callable[[str, Any, str], None], *,
-                 clock: Callable[[], datetime] = utc_now, on_clock: bool = True):
+                 clock: Callable[[], datetime] = utc_now, on_clock: bool = True,
+                 runtime: "RuntimeSchedules | None" = None):
         self.schedules = {schedule.name: schedule for schedule in schedules}
+        self.runtime = runtime  # one-time schedules created at run time (polled)
         self._submit = submit
         self._clock = clock
         self._on_clock = on_clock
@@ -248,8 +250,15 @@ class Scheduler:
                     schedule.next_run = schedule.schedule.next_after(max(now, schedule.next_run))
         for schedule, scheduled_time in due:
             self.fire(schedule, scheduled_time, "schedule")
+        if self.runtime is not None:
+            try:
+                self.runtime.poll(now)
+            except Exception:  # noqa: BLE001 - the template's schedules go on
+                log.exception("the runtime's one-time schedules could not be polled")
         with self._lock:
             upcoming = [s.next_run for s in self.schedules.values() if s.next_run is not None]
+        if self.runtime is not None:
+            upcoming.append(now + timedelta(seconds=self.runtime.interval))
         return min(upcoming) if upcoming else None
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -290,3 +299,75 @@ def _jsonable(value: Any) -> Any:
     except (TypeError, ValueError):
         return repr(value)
     return value
+
+
+class RuntimeSchedules:
+    """The one-time schedules functions create at run time (``CreateSchedule`` with an
+    ``at(...)`` expression, in moto's Scheduler, in the template's schedule groups; a campaign's
+    send time): polled every ``interval`` seconds by the scheduler's thread; a schedule whose
+    time came is delivered to its target and, as ``ActionAfterCompletion: DELETE`` (and every
+    one-time schedule locally) asks, deleted.
+
+    Targets: an SQS queue (``arn:aws:sqs:...``: ``SendMessage`` of the ``Input``) or a function
+    of the template (``arn:aws:lambda:...:function:<name>``: its asynchronous invoker, like the
+    template's schedules). ``client()`` is a Scheduler client, ``sqs()`` an SQS client (moto)."""
+
+    def __init__(self, groups: list[str], client: Callable[[], Any], sqs: Callable[[], Any],
+                 submit: Callable[[str, Any, str], None], functions: dict[str, str], *,
+                 interval: float = 2.0):
+        self.groups = list(groups)
+        self._client = client
+        self._sqs = sqs
+        self._submit = submit
+        self._functions = functions  # function ARN (no qualifier) -> logical id
+        self.interval = interval
+        self.fired: list[dict] = []
+
+    def poll(self, now: datetime) -> int:
+        """Deliver every one-time schedule due at ``now``; how many were."""
+        fired = 0
+        client = self._client()
+        for group in self.groups:
+            names = [s["Name"] for s in client.list_schedules(GroupName=group).get("Schedules", [])]
+            for name in names:
+                try:
+                    schedule = client.get_schedule(Name=name, GroupName=group)
+                except Exception:  # noqa: BLE001 - deleted meanwhile
+                    continue
+                expression = str(schedule.get("ScheduleExpression", ""))
+                if not expression.startswith("at(") or schedule.get("State") == "DISABLED":
+                    continue
+                try:
+                    due = parse(expression, schedule.get("ScheduleExpressionTimezone") or "UTC")
+                except ScheduleExpressionError:
+                    log.warning("runtime schedule %s/%s: cannot read %r", group, name, expression)
+                    continue
+                at = due.next_after(datetime.min.replace(tzinfo=timezone.utc))
+                if at is None or at > now:
+                    continue
+                self._deliver(group, name, schedule, at)
+                client.delete_schedule(Name=name, GroupName=group)
+                fired += 1
+        return fired
+
+    def _deliver(self, group: str, name: str, schedule: dict, at: datetime) -> None:
+        target = schedule["Target"]
+        arn = str(target["Arn"])
+        execution_id = str(uuid.uuid4())
+        schedule_arn = str(schedule.get("Arn") or f"{group}/{name}")
+        payload = render_input(target.get("Input"), schedule_arn=schedule_arn, scheduled_time=at,
+                               execution_id=execution_id)
+        body = payload if isinstance(payload, str) else json.dumps(payload)
+        if arn.startswith("arn:aws:sqs:"):
+            _, _, _, region, account, queue = arn.split(":", 5)
+            url = self._sqs().get_queue_url(QueueName=queue, QueueOwnerAWSAccountId=account)["QueueUrl"]
+            self._sqs().send_message(QueueUrl=url, MessageBody=body)
+        elif arn.split(":$")[0] in self._functions:
+            self._submit(self._functions[arn.split(":$")[0]], payload, execution_id)
+        else:
+            log.warning("runtime schedule %s/%s: target %s is not local; dropped", group, name, arn)
+            return
+        self.fired.append({"group": group, "name": name, "scheduled_time": scheduler_time(at),
+                           "target": arn})
+        log.info("runtime schedule %s/%s: delivered to %s for %s", group, name, arn,
+                 scheduler_time(at))

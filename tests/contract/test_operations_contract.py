@@ -156,14 +156,16 @@ def test_the_derivations_find_what_the_template_has(document):
     assert dead_letter_queues(document) == {
         "IngestDeadLetterQueue", "EventsDeadLetterQueue", "NotifyDeadLetterQueue",
         "DeliveryEventsDeadLetterQueue", "JobsDeadLetterQueue", "EventsArchiveDeadLetterQueue",
-        "StatisticsDeadLetterQueue", "InboundSmsDeadLetterQueue"}
+        "StatisticsDeadLetterQueue", "InboundSmsDeadLetterQueue", "CampaignSendDeadLetterQueue",
+        "CampaignPlanDeadLetterQueue", "SmsDeliveryEventsDeadLetterQueue"}
     # (the jobs' queue is the failure destination of each schedule and job function added)
     assert failure_destinations(document) >= {
         "IngestDeadLetterQueue", "EventsDeadLetterQueue", "NotifyDeadLetterQueue",
         "DeliveryEventsDeadLetterQueue", "EventsArchiveDeadLetterQueue"}
     assert {"ApiFunction", "AdminApiFunction", "IngestEmailFunction"} <= functions(document)
     assert stream_consumers(document) == {"PublishEventsFunction", "KeepStatisticsFunction"}
-    assert work_queues(document) == {"NotifyQueue", "DeliveryEventsQueue", "InboundSmsQueue"}
+    assert work_queues(document) == {"NotifyQueue", "DeliveryEventsQueue", "InboundSmsQueue",
+                                     "CampaignSendQueue", "CampaignPlanQueue", "SmsDeliveryEventsQueue"}
 
 
 def test_everything_that_can_fail_quietly_has_an_alarm(document):

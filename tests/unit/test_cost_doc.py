@@ -49,7 +49,7 @@ def test_the_sms_line_follows_the_catalogues(figures, monkeypatch):
 def test_the_fixed_part_follows_the_template(figures):
     counts = cost.template_counts()
     assert counts["web_acls"] == 1 and counts["waf_rules"] >= 5
-    assert counts["alarm_metrics"] >= 25 and counts["polled_queues"] == 3
+    assert counts["alarm_metrics"] >= 25 and counts["polled_queues"] == 6
     small, large = (cost.monthly_lines(n, figures) for n in cost.CASES_PER_MONTH)
     assert total(small, "WAF") == pytest.approx(total(large, "WAF"), abs=1)
 

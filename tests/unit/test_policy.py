@@ -46,6 +46,11 @@ EXPECTED = {
     A.DESIGN_SURVEY: {"supervisor": "all", "administrator": "all"},
     A.CALL_SURVEY: {"operator": "all", "supervisor": "all", "administrator": "all"},
     A.VIEW_SURVEY_RESULTS: {"supervisor": "all", "administrator": "all"},
+    # campaigns: supervisors and administrators approve, never agents (four eyes in the service)
+    A.VIEW_CAMPAIGNS: {"operator": "all", "supervisor": "all", "administrator": "all"},
+    A.MANAGE_CAMPAIGNS: {"operator": "all", "supervisor": "all", "administrator": "all"},
+    A.APPROVE_CAMPAIGNS: {"supervisor": "all", "administrator": "all"},
+    A.CALL_CAMPAIGN_RECIPIENTS: {"operator": "all", "supervisor": "all", "administrator": "all"},
 }
 
 

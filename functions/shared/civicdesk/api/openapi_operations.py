@@ -65,6 +65,11 @@ def _survey_operations() -> tuple[Operation, ...]:
     from . import survey_operations
 
     return survey_operations.OPERATIONS
+def _campaign_operations() -> tuple[Operation, ...]:
+    """Campaigns (``api/campaign_operations.py``)."""
+    from . import campaign_operations as c
+
+    return c.OPERATIONS
 
 
 def _finding_operations() -> tuple[Operation, ...]:
@@ -319,4 +324,5 @@ OPERATIONS: tuple[Operation, ...] = (
     *_audience_operations(),
     *_alerts_operations(),
     *_survey_operations(),
+    *_campaign_operations(),
 )

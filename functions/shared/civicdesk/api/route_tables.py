@@ -79,3 +79,18 @@ SURVEYS = (("GET", "/v1/admin/surveys", "admin_list_surveys"),
            ("GET", "/v1/admin/surveys/{survey_id}/results", "admin_survey_results"),
            ("GET", "/v1/public/surveys/{token}", "public_survey"),
            ("POST", "/v1/public/surveys/{token}", "public_answer_survey"))
+#: (method, path, handler) in api.campaign_handlers: campaigns (mass notifications)
+CAMPAIGNS = (("GET", "/v1/admin/campaigns", "admin_list_campaigns"),
+             ("POST", "/v1/admin/campaigns", "admin_create_campaign"),
+             ("GET", "/v1/admin/campaigns/{campaign_id}", "admin_get_campaign"),
+             ("PUT", "/v1/admin/campaigns/{campaign_id}", "admin_update_campaign"),
+             ("POST", "/v1/admin/campaigns/{campaign_id}/submit", "admin_submit_campaign"),
+             ("POST", "/v1/admin/campaigns/{campaign_id}/approve", "admin_approve_campaign"),
+             ("POST", "/v1/admin/campaigns/{campaign_id}/reject", "admin_reject_campaign"),
+             ("POST", "/v1/admin/campaigns/{campaign_id}/test", "admin_test_campaign"),
+             ("POST", "/v1/admin/campaigns/{campaign_id}/send", "admin_send_campaign"),
+             ("POST", "/v1/admin/campaigns/{campaign_id}/cancel", "admin_cancel_campaign"),
+             ("GET", "/v1/admin/campaigns/{campaign_id}/estimate", "admin_campaign_estimate"),
+             ("GET", "/v1/admin/campaigns/{campaign_id}/recipients", "admin_campaign_recipients"),
+             ("GET", "/v1/admin/campaigns/{campaign_id}/calls", "admin_campaign_calls"),
+             ("PUT", "/v1/admin/campaigns/{campaign_id}/calls/{key}", "admin_record_campaign_call"))

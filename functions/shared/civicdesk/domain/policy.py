@@ -56,6 +56,11 @@ class Action(str, Enum):
     DESIGN_SURVEY = "survey.design"  # create, change, open, close, delete a draft
     CALL_SURVEY = "survey.call"  # work a phone survey's call list
     VIEW_SURVEY_RESULTS = "survey.results"  # the analysis, its CSV
+    # -- campaigns (mass notifications, docs/campaigns.md) --
+    VIEW_CAMPAIGNS = "campaign.view"  # campaigns, their progress, recipients and CSV
+    MANAGE_CAMPAIGNS = "campaign.manage"  # write, submit, test, send and cancel campaigns
+    APPROVE_CAMPAIGNS = "campaign.approve"  # approve or reject another's campaign (four eyes)
+    CALL_CAMPAIGN_RECIPIENTS = "campaign.call"  # the call list of the unreached, with outcomes
 
 
 class Scope(str, Enum):
@@ -98,6 +103,11 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.DESIGN_SURVEY: {_S: ALL, _D: ALL},
     Action.CALL_SURVEY: {_O: ALL, _S: ALL, _D: ALL},
     Action.VIEW_SURVEY_RESULTS: {_S: ALL, _D: ALL},
+    # -- campaigns --
+    Action.VIEW_CAMPAIGNS: {_O: ALL, _S: ALL, _D: ALL},
+    Action.MANAGE_CAMPAIGNS: {_O: ALL, _S: ALL, _D: ALL},
+    Action.APPROVE_CAMPAIGNS: {_S: ALL, _D: ALL},
+    Action.CALL_CAMPAIGN_RECIPIENTS: {_O: ALL, _S: ALL, _D: ALL},
 }
 
 _LIST_SPLIT = re.compile(r"[\s,]+")

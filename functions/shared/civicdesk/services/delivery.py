@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Callable, Protocol
 
 from ..domain.cases import Case, EventKind, TimelineEvent, utc_now
 from ..domain.delivery import (
@@ -71,8 +71,9 @@ class DeliveryFeedbackService:
     def __init__(self, recipients: DeliveryRecords, cases: CaseReader, messages: MessageOrigins,
                  claims: NotificationClaims, sms: SmsSender, municipality: MunicipalityProvider, *,
                  phones: PhoneNumbers, links: TrackingLinks,
-                 clock: Callable[[], datetime] = utc_now):
+                 clock: Callable[[], datetime] = utc_now, campaigns: CampaignMail | None = None):
         self._recipients = recipients
+        self._campaigns = campaigns
         self._links = links
         self._cases = cases
         self._messages = messages
@@ -84,7 +85,7 @@ class DeliveryFeedbackService:
 
     def handle(self, body: str | bytes | dict) -> list[str]:
         """Record every report of one SES event; the outcome of each (``recorded``,
-        ``duplicate``, ``no_case``). Raises ``DeliveryEventError`` for an unreadable event and
+        ``duplicate``, ``no_case``, ``campaign``). Raises ``DeliveryEventError`` for an unreadable event and
         whatever a failed SMS raised, so that the message is retried."""
         return [self.record(report) for report in parse_delivery_events(body)]
 
@@ -98,6 +99,8 @@ class DeliveryFeedbackService:
         new = self._recipients.record(report, case_number=case.number if case else None,
                                 mail_kind=mail_kind, suppress=suppress,
                                 update_last=recipient.is_newer(report), events=events)
+        if case is None and self._campaigns is not None and self._campaigns.mail_report(report):
+            return "campaign"  # a campaign's mail: its recipient moves on (services/campaign_sending.py)
         if case is None:
             # Mail of no case we know (sent before message ids were kept, or by another
             # sender of the account): the recipient has it, the case cannot.
@@ -200,6 +203,14 @@ class DeliveryFeedbackService:
                                                   report.event_type, "sms"))
         self._claims.complete(case.number, event_id, FALLBACK_RECIPIENT, state="sent", channel="sms",
                             message_id=message_id, entry=entry, case=case)
+
+
+class CampaignMail(Protocol):
+    """The campaigns' side of mail feedback (``campaign_sending.CampaignFeedback``)."""
+
+    def mail_report(self, report: DeliveryReport) -> bool:
+        """Whether the report was about a campaign's mail (then recorded on its recipient)."""
+        ...
 
 
 class SuppressionCheckingMailer:

@@ -167,10 +167,12 @@ def mailer():
 @lru_cache(maxsize=1)
 def delivery_feedback_service():
     from ..services.delivery import DeliveryFeedbackService
+    from .campaigns import campaign_feedback
 
     return DeliveryFeedbackService(recipient_repository(), case_repository(), mail_repository(),
                                    notification_repository(), sms_sender(), municipality_provider(),
-                                   phones=phone_numbers(), links=tracking_links())
+                                   phones=phone_numbers(), links=tracking_links(),
+                                   campaigns=_deferred(campaign_feedback))
 
 
 @lru_cache(maxsize=1)

@@ -503,3 +503,34 @@ def survey_calls_pk(survey_id: str, lane: str) -> str:
     'SURVEYCALLS#ab12#1'
     """
     return f"SURVEYCALLS#{survey_id}#{lane}"
+# -- campaigns (mass notifications, docs/campaigns.md; access patterns 69-79) -------------------
+
+CAMPAIGN_SK = "#CAMPAIGN"
+#: GSI3 partition of every campaign, newest first by ``<created_at>#<id>``.
+CAMPAIGNS_PK = "CAMPAIGNS"
+CAMPAIGN_RECIPIENT_PREFIX = "R#"
+CAMPAIGN_ORIGIN_SK = "#ORIGIN"
+
+
+def campaign_pk(campaign_id: str) -> str:
+    """A campaign and its recipients: ``CAMPAIGN#<id>`` / ``#CAMPAIGN`` and ``R#<member key>``."""
+    return f"CAMPAIGN#{campaign_id}"
+
+
+def campaign_recipient_sk(key: str) -> str:
+    return f"{CAMPAIGN_RECIPIENT_PREFIX}{key}"
+
+
+def campaign_waiting_pk(campaign_id: str) -> str:
+    """GSI3 partition of a campaign's recipients by ``wait_until`` (``<ISO>#<key>``): the sweep's."""
+    return f"CAMPAIGNWAIT#{campaign_id}"
+
+
+def campaign_calls_pk(campaign_id: str) -> str:
+    """GSI3 partition of a campaign's unreachable recipients (the call list, by key)."""
+    return f"CAMPAIGNCALL#{campaign_id}"
+
+
+def campaign_origin_pk(message_id: str) -> str:
+    """Which recipient a sent message went to: ``CAMPAIGNMSG#<SES or SMS id>`` / ``#ORIGIN``."""
+    return f"CAMPAIGNMSG#{message_id}"
