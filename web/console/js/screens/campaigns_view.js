@@ -57,9 +57,12 @@ async function downloadCsv(id) {
 }
 
 function Summary({ campaign }) {
+  const { can } = useSession();
+  const audiences = useLoad(() => (can('audience.view') ? api.get('/v1/admin/audiences') : Promise.resolve(null)), []);
+  const audience = (audiences.data?.items || []).find((a) => a.id === campaign.audience_id);
   return html`<dl class="facts campaign-facts">
     <dt>${t('campaigns.col.state')}</dt><dd><${StateBadge} state=${campaign.state} /></dd>
-    <dt>${t('campaigns.field.audience')}</dt><dd>${campaign.audience_id}</dd>
+    <dt>${t('campaigns.field.audience')}</dt><dd>${audience ? audience.name : campaign.audience_id}</dd>
     <dt>${t('campaigns.field.channels')}</dt><dd>${campaign.channels.map((c) => t(`campaigns.channel.${c}`)).join(' → ')}</dd>
     <dt>${t('campaigns.field.urgent')}</dt><dd>${campaign.urgent ? t('campaigns.yes') : t('campaigns.no')}</dd>
     <dt>${t('campaigns.field.when')}</dt><dd>${campaign.send_at ? formatDateTime(campaign.send_at) : t('campaigns.field.when.now')}</dd>
