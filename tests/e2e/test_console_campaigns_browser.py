@@ -123,6 +123,11 @@ def test_compose_approve_send_follow_and_call(browser, runtime, audience):
         # Once saved, the server's count of the SMS as it will go.
         wait(b, lambda d: "GSM-7" in d.find_element(By.CSS_SELECTOR, ".campaign-sms-count").text.split("\n")[-1]
              and len(d.find_element(By.CSS_SELECTOR, ".campaign-sms-count").text.split("\n")) > 1, "no server estimate")
+        b.set_window_size(768, 1000)
+        assert b.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        if SCREENSHOTS:
+            b.save_screenshot(os.path.join(SCREENSHOTS, "campaigns-compose-tablet.png"))
+        b.set_window_size(1280, 1000)
         button(b, sr["campaigns.test"]).click()
         wait(b, lambda d: d.find_elements(By.ID, "campaign-test-title"), "no test result")
         assert operator["email"] in b.find_element(By.CSS_SELECTOR, ".campaign-status").text
