@@ -47,6 +47,11 @@ export const ROUTES = [
   { path: '/surveys/:id', screen: lazy(() => import('./screens/surveys_design.js'), 'SurveyDesignScreen'), nav: null, order: 0, allowed: (can) => can('survey.view') },
   { path: '/surveys/:id/calls', screen: lazy(() => import('./screens/surveys_calls.js'), 'SurveyCallsScreen'), nav: null, order: 0, allowed: (can) => can('survey.call') },
   { path: '/surveys/:id/results', screen: lazy(() => import('./screens/surveys_results.js'), 'SurveyResultsScreen'), nav: null, order: 0, allowed: (can) => can('survey.results') },
+  { path: '/campaigns', screen: lazy(() => import('./screens/campaigns.js'), 'CampaignsScreen'), nav: 'nav.campaigns', order: 36, allowed: (can) => can('campaign.view') },
+  { path: '/campaigns/new', screen: lazy(() => import('./screens/campaigns_edit.js'), 'CampaignEditScreen'), nav: null, order: 0, allowed: (can) => can('campaign.manage') },
+  { path: '/campaigns/:id', screen: lazy(() => import('./screens/campaigns_view.js'), 'CampaignScreen'), nav: null, order: 0, allowed: (can) => can('campaign.view') },
+  { path: '/campaigns/:id/edit', screen: lazy(() => import('./screens/campaigns_edit.js'), 'CampaignEditScreen'), nav: null, order: 0, allowed: (can) => can('campaign.view') },
+  { path: '/campaigns/:id/calls', screen: lazy(() => import('./screens/campaigns_calls.js'), 'CampaignCallsScreen'), nav: null, order: 0, allowed: (can) => can('campaign.call') },
   { path: '/cases/:number', screen: lazy(() => import('./screens/case.js'), 'CaseScreen'), nav: null, order: 0, allowed: (can) => can('case.view') },
 ];
 
