@@ -59,9 +59,20 @@ def contacts(count: int = 30) -> list[dict]:
     return rows
 
 
+_TOKENS: dict[tuple[str, str], str] = {}
+
+
+def token(runtime: LocalRuntime, who: str) -> str:
+    """The staff member's ID token, signed in once per runtime (an hour's validity)."""
+    key = (runtime.http_url, who)
+    if key not in _TOKENS:
+        _TOKENS[key] = id_token(runtime, who)
+    return _TOKENS[key]
+
+
 def call(runtime: LocalRuntime, method: str, path: str, who: str, body=None, **params):
     return requests.request(method, f"{runtime.http_url}{path}", json=body, params=params or None,
-                            headers={"Authorization": id_token(runtime, who)}, timeout=30)
+                            headers={"Authorization": token(runtime, who)}, timeout=30)
 
 
 def ok(answer: requests.Response, status: int = 200) -> dict:
@@ -244,7 +255,7 @@ def test_a_campaign_to_an_imported_list_ends_delivered_or_unreachable_none_twice
     assert sorted(r["key"] for r in calls) == sorted(r["key"] for r in found if r["state"] == "unreachable")
     report = requests.get(f"{runtime.http_url}/v1/admin/campaigns/{cid}/recipients",
                           params={"format": "csv"}, timeout=30,
-                          headers={"Authorization": id_token(runtime, OPERATOR), "Accept-Language": "en"})
+                          headers={"Authorization": token(runtime, OPERATOR)})
     assert report.status_code == 200 and report.headers["Content-Type"].startswith("text/csv")
     assert report.text.startswith("\ufeff")  # the header in the staff member's language
     rows = list(csv.reader(io.StringIO(report.text[1:])))
@@ -317,10 +328,15 @@ def test_a_campaign_carrying_a_survey_sends_its_link_and_the_answer_counts(runti
 
 
 def test_an_unsubscribe_link_ends_the_entry_and_a_later_campaign_skips_it(runtime, audience):
-    cid = send_now(runtime, approved(runtime, audience["id"], channels=["email"]))
     address = "resident2@example.rs"
-    [mail] = wait_for(lambda: [m for m in mails_of(runtime, cid) if address in m["to"]],
-                      DEADLINE, interval=0.3) or [None]
+
+    def received() -> list[dict]:
+        return [m for m in outbox(runtime) if m["channel"] == "email" and address in m["to"]
+                and "X-CivicDesk-Campaign" in m["headers"]]
+
+    if not received():  # run alone: no earlier campaign of the module mailed them
+        send_now(runtime, approved(runtime, audience["id"], channels=["email"]))
+    mail = (wait_for(received, DEADLINE, interval=0.3) or [None])[-1]
     assert mail is not None
     link = mail["headers"]["List-Unsubscribe"].strip("<>")
     assert link in mail["text"] and "/alerts.html#unsubscribe=" in link
