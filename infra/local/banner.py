@@ -90,6 +90,13 @@ def _schedule_lines(runtime: LocalRuntime) -> list[str]:
                 "next %Y-%m-%d %H:%M %Z")
         lines.append(f"                   {schedule.spec.logical_id:<28} {schedule.expression} "
                      f"{schedule.timezone}   ({when})")
+    one_time = runtime.scheduler.runtime
+    if one_time is not None:
+        polled = f"polled every {one_time.interval:g} s" if runtime.scheduler.on_clock \
+            else "on demand only"
+        lines.append(f"                   one-time schedules of {', '.join(one_time.groups)} "
+                     f"({polled}; a campaign's send time: POST {url}/_local/schedules/"
+                     f"campaign-<id>)")
     return lines
 
 

@@ -18,7 +18,8 @@ call a function's handler makes against that function's statements:
   ``ConditionCheckItem`` on each item's table, ``ListObjectsV2`` as ``s3:ListBucket``,
   ``SendMessageBatch`` as ``sqs:SendMessage``...) and the resource ARN (a table,
   ``table/<t>/index/<i>`` for a ``Query`` on an index, a bucket or ``bucket/key``, a queue, a
-  topic, a secret, a user pool, an SES identity and configuration set).
+  topic, a secret, a user pool, an SES identity and configuration set, a Scheduler schedule
+  ``schedule/<group>/<name>`` with ``iam:PassRole`` on the role a created schedule names).
 * ``CURRENT`` is the identity of the function whose handler runs in this thread (set by
   ``infra.local.lambdas.LocalFunction.invoke``, through which every invocation passes: the API,
   the pollers, the asynchronous invoker, the schedules, the redrive). ``install`` adds one
@@ -412,11 +413,30 @@ def authorization_requests(service: str, signing_name: str, operation: str,
     if service == "firehose" and "DeliveryStreamName" in params:
         return [Request(action, arns.arn("firehose",
                                          f"deliverystream/{params['DeliveryStreamName']}"))]
+    if service == "scheduler":
+        return _scheduler(action, operation, params, arns)
     if service == "lambda" and "FunctionName" in params:
         name = str(params["FunctionName"])
         return [Request(action, name if name.startswith("arn:")
                         else arns.arn("lambda", f"function:{name}"))]
     return [Request(action, "*")]
+
+
+def _scheduler(action: str, operation: str, params: dict, arns: ArnBuilder) -> list[Request]:
+    """A schedule is ``schedule/<group>/<name>`` (the group ``default`` when none is given), a
+    group ``schedule-group/<name>``; creating or updating a schedule also passes its target's
+    role (``iam:PassRole`` on ``Target.RoleArn``)."""
+    if operation.endswith("ScheduleGroup") or operation == "ListSchedules":
+        group = params.get("Name") if operation.endswith("ScheduleGroup") else params.get("GroupName")
+        return [Request(action, arns.arn("scheduler", f"schedule-group/{group}") if group else "*")]
+    if "Name" not in params:
+        return [Request(action, "*")]
+    requests = [Request(action, arns.arn(
+        "scheduler", f"schedule/{params.get('GroupName') or 'default'}/{params['Name']}"))]
+    role = (params.get("Target") or {}).get("RoleArn")
+    if operation in ("CreateSchedule", "UpdateSchedule") and role:
+        requests.append(Request("iam:PassRole", str(role)))
+    return requests
 
 
 def _dynamodb(operation: str, params: dict, arns: ArnBuilder) -> list[Request]:

@@ -20,7 +20,9 @@ What Scheduler does, and so what this does:
 
 ``POST /_local/schedules/<name>[?at=<ISO time>]`` runs one now, as if scheduled at ``at`` (the
 current minute when not given), and answers when the run ended; ``GET /_local/schedules`` lists
-them with their expression, next time, and last run and outcome.
+them with their expression, next time, and last run and outcome. The same with the name of a
+one-time schedule a function created (``RuntimeSchedules``) delivers it now and deletes it;
+with the name of one already delivered, delivers it again (Scheduler delivers at least once).
 """
 
 from __future__ import annotations
@@ -231,6 +233,8 @@ class Scheduler:
         """Run ``name`` now as if scheduled at ``at``; the run's record once it ended (or, after
         ``wait`` seconds, as it stands). ``LookupError`` for an unknown schedule."""
         schedule = self.find(name)
+        if schedule is None and self.runtime is not None:
+            return self.runtime.fire_now(name, at or self._clock())
         if schedule is None:
             raise LookupError(f"no schedule {name!r}")
         run = self.fire(schedule, at or self._clock(), "on_demand")
@@ -322,6 +326,8 @@ class RuntimeSchedules:
         self._functions = functions  # function ARN (no qualifier) -> logical id
         self.interval = interval
         self.fired: list[dict] = []
+        #: Each schedule delivered, by name: its group, itself and its time (a repeated firing).
+        self._delivered: dict[str, tuple[str, dict, datetime]] = {}
 
     def poll(self, now: datetime) -> int:
         """Deliver every one-time schedule due at ``now``; how many were."""
@@ -347,8 +353,33 @@ class RuntimeSchedules:
                     continue
                 self._deliver(group, name, schedule, at)
                 client.delete_schedule(Name=name, GroupName=group)
+                self._delivered[name] = (group, schedule, at)
                 fired += 1
         return fired
+
+    def fire_now(self, name: str, at: datetime) -> dict:
+        """``POST /_local/schedules/<name>`` for a one-time schedule: delivered now (its
+        scheduled time ``at``) and deleted, as at its time. A
+        schedule already delivered is delivered once more, as Scheduler's at-least-once delivery
+        may. ``LookupError`` when no group holds ``name`` and it never fired."""
+        client = self._client()
+        for group in self.groups:
+            try:
+                schedule = client.get_schedule(Name=name, GroupName=group)
+            except Exception:  # noqa: BLE001 - not in this group
+                continue
+            self._deliver(group, name, schedule, at)
+            client.delete_schedule(Name=name, GroupName=group)
+            self._delivered[name] = (group, schedule, at)
+            return {"schedule": name, "group": group, "outcome": "delivered",
+                    "trigger": "on_demand", "scheduled_time": scheduler_time(at),
+                    "target": schedule["Target"]["Arn"]}
+        if name not in self._delivered:
+            raise LookupError(f"no schedule {name!r}")
+        group, schedule, first = self._delivered[name]
+        self._deliver(group, name, schedule, first)
+        return {"schedule": name, "group": group, "outcome": "delivered", "trigger": "repeated",
+                "scheduled_time": scheduler_time(first), "target": schedule["Target"]["Arn"]}
 
     def _deliver(self, group: str, name: str, schedule: dict, at: datetime) -> None:
         target = schedule["Target"]

@@ -217,6 +217,25 @@ def test_mail_first_then_sms_after_a_bounce_or_no_confirmation_then_unreachable(
     assert world.store.get(campaign.campaign_id).counts["call#reached"] == 1
 
 
+def test_a_sweep_run_for_a_later_slot_decides_at_that_slot():
+    """The job's "now" is its scheduled time when later than the clock (a slot run ahead on
+    demand in the local runtime): the unconfirmed move on without the clock moving."""
+    from civicdesk.domain.jobs import JobRun
+
+    world = World([member(1, email=False)])
+    campaign = world.approved()
+    world.service.send(AUTHOR, campaign.campaign_id, CampaignChange(version=campaign.version))
+    world.planner.plan(campaign.campaign_id)
+    world.send_all()
+    world.sweep.run(RunContext(JobRun("campaign_sweep", NOON + timedelta(minutes=10)),
+                               world.ledger, world.clock))
+    assert world.store.rows[next(iter(world.store.rows))].state is RecipientState.SENT
+    world.sweep.run(RunContext(JobRun("campaign_sweep", NOON + timedelta(minutes=31)),
+                               world.ledger, world.clock))
+    assert [r.state for r in world.store.rows.values()] == [RecipientState.UNREACHABLE]
+    assert world.store.get(campaign.campaign_id).state is CampaignState.COMPLETED
+
+
 def test_at_most_once_per_channel_across_duplicate_messages_and_a_crash():
     world = World([member(i) for i in range(1, 11)], mailer=CountingMailer(fail_after=4))
     campaign = world.approved()

@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import boto3
+import pytest
 
 from infra.local.schedules import RuntimeSchedules
 from infra.local.sms_events import SmsEventPublisher
@@ -37,6 +38,34 @@ def test_a_one_time_schedule_reaches_its_queue_once_at_its_time_and_is_deleted(m
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
     assert [json.loads(m["Body"]) for m in messages] == [{"campaign_id": "0123456789abcdef"}]
     assert scheduler.list_schedules(GroupName="local-CampaignScheduleGroup")["Schedules"] == []
+
+
+def test_a_one_time_schedule_fires_on_demand_and_a_repeated_firing_delivers_it_again(moto_account):
+    scheduler = boto3.client("scheduler", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    scheduler.create_schedule_group(Name="local-CampaignScheduleGroup")
+    url = sqs.create_queue(QueueName="local-CampaignPlanQueue")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    scheduler.create_schedule(
+        Name="campaign-c1", GroupName="local-CampaignScheduleGroup",
+        ScheduleExpression="at(2030-01-01T08:00:00)", ScheduleExpressionTimezone="UTC",
+        FlexibleTimeWindow={"Mode": "OFF"}, ActionAfterCompletion="DELETE",
+        Target={"Arn": arn, "RoleArn": "arn:aws:iam::123456789012:role/r",
+                "Input": json.dumps({"campaign_id": "c1"})})
+    runtime = RuntimeSchedules(["local-CampaignScheduleGroup"],
+                               lambda: boto3.client("scheduler", region_name=REGION),
+                               lambda: boto3.client("sqs", region_name=REGION),
+                               lambda *_: None, {})
+    now = datetime(2026, 12, 1, 18, 30, tzinfo=timezone.utc)
+    with pytest.raises(LookupError):
+        runtime.fire_now("campaign-unknown", now)
+    first = runtime.fire_now("campaign-c1", now)
+    assert (first["outcome"], first["trigger"], first["target"]) == ("delivered", "on_demand", arn)
+    assert scheduler.list_schedules(GroupName="local-CampaignScheduleGroup")["Schedules"] == []
+    assert runtime.fire_now("campaign-c1", now)["trigger"] == "repeated"
+    bodies = [json.loads(m["Body"]) for m in
+              sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    assert bodies == [{"campaign_id": "c1"}] * 2
 
 
 def test_sms_delivery_events_follow_the_number():

@@ -113,6 +113,16 @@ def test_the_resources_of_the_other_services():
                                            "ConfigurationSetName": "mail"}, "ses") == [
         ("ses:SendEmail", f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/opstina.rs"),
         ("ses:SendEmail", f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/mail")]
+    schedule = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/campaigns/campaign-1"
+    role = f"arn:aws:iam::{ACCOUNT}:role/schedules"
+    assert requests("scheduler", "DeleteSchedule", {"Name": "campaign-1", "GroupName": "campaigns"}) == [
+        ("scheduler:DeleteSchedule", schedule)]
+    assert requests("scheduler", "CreateSchedule", {
+        "Name": "campaign-1", "GroupName": "campaigns", "ScheduleExpression": "at(2026-12-01T20:00:00)",
+        "Target": {"Arn": "arn:aws:sqs:x", "RoleArn": role}}) == [
+        ("scheduler:CreateSchedule", schedule), ("iam:PassRole", role)]
+    assert requests("scheduler", "GetSchedule", {"Name": "nightly"}) == [
+        ("scheduler:GetSchedule", f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/default/nightly")]
 
 
 def _function_template(policies: list, events: dict | None = None) -> Template:

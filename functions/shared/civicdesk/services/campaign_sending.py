@@ -379,11 +379,14 @@ class CampaignSweep:
         self._clock = clock
 
     def run(self, context) -> None:
-        """``context``: the job runner's ``RunContext`` (a completion is an effect once)."""
+        """``context``: the job runner's ``RunContext`` (a completion is an effect once). The
+        run's "now" is its scheduled time when that is later than the clock (a slot run ahead
+        on demand, as ``POST /_local/schedules/CampaignSweepSchedule?at=...`` does)."""
+        now = max(self._clock(), context.run.scheduled_for)
         totals = {"campaigns": 0, "fallback": 0, "requeued": 0, "completed": 0, "closed": 0}
         for campaign in self._store.live():
             totals["campaigns"] += 1
-            for name, value in self.sweep(campaign).items():
+            for name, value in self.sweep(campaign, now).items():
                 totals[name] = totals.get(name, 0) + value
             fresh = self._store.get(campaign.campaign_id) or campaign
             if fresh.state is CampaignState.SENDING and fresh.planned and fresh.open_count == 0:
@@ -391,8 +394,8 @@ class CampaignSweep:
                     totals["completed"] += 1
         context.outcome.update(totals)
 
-    def sweep(self, campaign: Campaign) -> dict[str, int]:
-        now = self._clock()
+    def sweep(self, campaign: Campaign, now: datetime | None = None) -> dict[str, int]:
+        now = now or self._clock()
         counts = {"fallback": 0, "requeued": 0, "closed": 0}
         requeue: list[str] = []
         while True:

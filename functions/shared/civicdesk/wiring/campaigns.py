@@ -41,7 +41,6 @@ def campaign_settings():
 
 
 @lru_cache(maxsize=1)
-@lru_cache(maxsize=1)
 def recipient_links():
     """The per-recipient links of a campaign carrying a survey (``RecipientLinks``): the
     survey's one-time link of the member (``SurveyService.invitation_link``)."""
