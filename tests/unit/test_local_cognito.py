@@ -96,6 +96,10 @@ def test_refs_and_getatts_of_cognito_resources_resolve():
     resources = aws.Resources(
         tables={lid: f"t-{lid}" for lid in TEMPLATE.of_type("AWS::DynamoDB::Table")},
         buckets={lid: f"b-{lid}" for lid in TEMPLATE.of_type("AWS::S3::Bucket")},
+        queues={lid: f"https://sqs.eu-central-1.amazonaws.com/123456789012/{lid}"
+                for lid in TEMPLATE.of_type("AWS::SQS::Queue")},
+        schedule_groups={lid: f"g-{lid}" for lid in TEMPLATE.of_type("AWS::Scheduler::ScheduleGroup")},
+        roles={lid: f"arn:aws:iam::123456789012:role/{lid}" for lid in TEMPLATE.of_type("AWS::IAM::Role")},
         topics={lid: f"arn:aws:sns:eu-central-1:123456789012:{lid}"
                 for lid in TEMPLATE.of_type("AWS::SNS::Topic")},
         configuration_sets={lid: f"cs-{lid}" for lid in TEMPLATE.of_type("AWS::SES::ConfigurationSet")},
