@@ -137,8 +137,14 @@ def clean_console(driver: WebDriver, site: str | None = None, *, severe: bool = 
 
 
 def wait(driver: WebDriver, condition: Callable[[WebDriver], Any], message: str = "") -> Any:
-    """``condition(driver)`` until it is truthy (at most :data:`WAIT` seconds); its answer."""
-    return WebDriverWait(driver, WAIT, poll_frequency=0.05).until(lambda d: condition(d), message)
+    """``condition(driver)`` until it is truthy (at most :data:`WAIT` seconds); its answer. An
+    element the page re-rendered between being found and being read (stale) is "not yet": the
+    condition is asked again."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    return WebDriverWait(driver, WAIT, poll_frequency=0.05,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: condition(d), message)
 
 
 def open_page(driver: WebDriver, url: str) -> None:
