@@ -139,8 +139,10 @@ def test_an_operator_replies_by_sms_to_a_phone_case_and_the_reply_is_in_the_outb
         assert "Милан Јовановић" in facts and "+381641234567" in facts and "Вука Караџића 5" in facts
         osm = b.find_element(By.PARTIAL_LINK_TEXT, "OpenStreetMap").get_attribute("href")
         assert osm == "https://www.openstreetmap.org/?mlat=44.019500&mlon=20.918000#map=18/44.019500/20.918000"
-        first = entries(b)[0]
-        assert operator["name"] in first  # who registered it, by name
+        # who registered it, by name (the staff's names arrive after the case: wait for them)
+        first = wait(b, lambda d: next((e for e in entries(d)[:1] if operator["name"] in e), None),
+                     f"the first entry does not name {operator['name']}: {entries(b)[:1]}")
+        assert operator["name"] in first
         assert {"take", "assign", "status", "reply", "note", "refer", "escalate", "link", "merge"} <= set(offered(b))
         assert "delete" not in offered(b) and "reroute" not in offered(b)
 
