@@ -452,6 +452,10 @@ for _method, _path, _handler in route_tables.CAMPAIGNS:
         api_view(_console(_handler, "campaign_handlers")))
 
 
+for _method, _path, _handler in route_tables.PUBLIC_MAP:
+    app.route(_path, methods=[_method], name=_handler)(api_view(_console(_handler, "public_map_handlers")))
+
+
 for _path, _name, _parse, _use_case, _shape in route_tables.FINDING:
     app.route(_path, methods=["GET"], name=_name)(api_view(_finding(_parse, _use_case, _shape)))
 

@@ -94,3 +94,7 @@ CAMPAIGNS = (("GET", "/v1/admin/campaigns", "admin_list_campaigns"),
              ("GET", "/v1/admin/campaigns/{campaign_id}/recipients", "admin_campaign_recipients"),
              ("GET", "/v1/admin/campaigns/{campaign_id}/calls", "admin_campaign_calls"),
              ("PUT", "/v1/admin/campaigns/{campaign_id}/calls/{key}", "admin_record_campaign_call"))
+#: (method, path, handler) in api.public_map_handlers: the public map (issue 16, GeoJSON)
+PUBLIC_MAP = (("GET", "/v1/public/reports", "public_reports"),
+              ("GET", "/v1/public/reports/nearby", "public_reports_nearby"),
+              ("GET", "/v1/public/reports/{number}", "public_report"))
