@@ -236,3 +236,25 @@ def test_bad_queries_are_refused_with_the_field(client, cases):
             assert field in {e["field"] for e in body["error"]["fields"]}, (query, body)
     status, body, _ = _get(client, "/v1/public/reports/nearby?lat=95&lon=20")
     assert status == 400 and body["error"]["fields"][0]["field"] == "lat"
+
+
+def test_the_backfill_indexes_cases_stored_before_with_their_answers(aws_env, repository, cases):
+    from civicdesk import wiring
+    from civicdesk.adapters.dynamodb.items import CaseItem
+    from civicdesk.adapters.dynamodb.keys import CASE_SK, case_pk
+    from civicdesk.cli import migrate
+
+    _reply(repository, "2026-000101", f"Поштована {NAME}, лампа је замењена.", status="resolved")
+    for number in ("2026-000101", "2026-000102"):  # as a case item written before issue 16
+        CaseItem(PK=case_pk(number), SK=CASE_SK).update(
+            actions=[CaseItem.pub.remove(), CaseItem.GSI8PK.remove(), CaseItem.GSI8SK.remove()],
+            add_version_condition=False)
+    assert {item["number"]["S"] for item in aws_index_items()} >= {"2026-000106"}
+    assert "2026-000101" not in {item["number"]["S"] for item in aws_index_items()}
+    counts = migrate.public_map(log=lambda _: None)
+    assert counts["public"] == 6 and counts["changed_meanwhile"] == 0
+    report = wiring.public_reports().report("2026-000101")
+    assert report is not None and [a.status for a in report.answers] == [None, "resolved"]
+    assert NAME not in report.answers[0].text and "замењена" in report.answers[0].text
+    assert {item["number"]["S"] for item in aws_index_items()} == {
+        "2026-000101", "2026-000102", "2026-000105", "2026-000106", "2026-000107", "2026-000108"}

@@ -15,3 +15,6 @@ def public_map_sk(requested_iso: str, number: str) -> str:
     '2026-11-21T08:00:00.000000Z#2026-000123'
     """
     return f"{requested_iso}#{number}"
+
+#: ``MIGRATION`` / this: the public map's backfill ran (``public_map_migration``).
+PUBLIC_MAP_MIGRATION = "public_map"
