@@ -73,9 +73,18 @@ function placeMarker(lat, lon) {
 function choose(lat, lon, { fromMap = false } = {}) {
   if (info && !inTerritory(info, lat, lon)) {
     setStatus('mapOutside', null, true);
-    const previous = point();
-    if (marker && previous && inTerritory(info, previous.lat, previous.lon)) marker.setLatLng([previous.lat, previous.lon]);
-    else if (marker && fromMap) { marker.remove(); marker = null; }
+    // From the map: the fields keep the last good point, and so does the marker. Typed: the
+    // fields hold the refused point, so no marker stands for it (the server refuses it too).
+    const previous = fromMap ? point() : null;
+    if (marker && previous && inTerritory(info, previous.lat, previous.lon)) {
+      marker.setLatLng([previous.lat, previous.lon]);
+    } else if (marker) {
+      marker.remove();
+      marker = null;
+    }
+    nearby = [];
+    nearbyAsked = '';
+    renderNearby();
     return false;
   }
   if (fromMap) {

@@ -136,8 +136,8 @@ async function load(more = false) {
 
 async function showMap() {
   try {
-    [L] = await Promise.all([loadLeaflet({ clusters: true })]);
-    const info = await mapInfo(page.lang);
+    let info;
+    [L, info] = await Promise.all([loadLeaflet({ clusters: true }), mapInfo(page.lang)]);
     if (map) return;
     map = createMap(L, $('reports-map'), info, { onPlain: () => { $('map-status').textContent = t('mapPlain'); } });
     layer = L.markerClusterGroup({ showCoverageOnHover: false });
