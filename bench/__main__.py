@@ -42,6 +42,9 @@
    twice on a channel), AWS calls and DynamoDB units per recipient, the time to plan 100,000
    recipients in process, the cost of 10,000 recipients at list prices.
 
+15. The public map (``bench/public_map.py``): calls and items read per page of the public map
+   (30 days, a box, a category; target 1 ``Query``) and per "nearby reports" question.
+
 Writes ``bench/results/latest.json``. ``python -m bench coldstarts`` runs 3. alone and only prints
 it (``BENCH_COLD_JSON=path`` also writes its figures there; ``BENCH_COLD_COMPARE=<checkout>/functions``
 measures that code too, in the same rounds against the same floors, as ``<key>_before_...``).
@@ -75,7 +78,8 @@ CORPUS_SIZE = int(os.environ.get("BENCH_CORPUS", "200"))
 #: later messages' link is checked without the case and reads once (``track_later_link``).
 TARGETS = {"create_case_calls": 3, "track_case_calls": 2, "new_mail_calls": 6,
            "queue_page_calls": 1, "case_with_timeline_calls": 1, "status_change_writes": 1,
-           "feed_poll_calls": 1,
+           "feed_poll_calls": 1, "public_map_page_calls": 1, "public_map_box_page_calls": 1,
+           "public_map_category_page_calls": 1,
            "filtered_queue_page_calls": 2, "filtered_queue_items_read_per_case": 2.0,
            "case_view_items_read_many": 200, "notification_items_read_many": 100,
            "api_cold_start_ratio": 1.3, "ingest_cold_start_ratio": 1.5,
@@ -590,6 +594,8 @@ def main() -> int:
     from bench.layer import layer_figures
     from bench.local_load import describe as describe_load
     from bench.local_load import local_load
+    from bench.public_map import describe as describe_public_map
+    from bench.public_map import public_map_reads
     from bench.service_level_job import DUE, service_level_job_reads
     from bench.sms import report as sms_report
     from bench.sms import sms_costs
@@ -604,7 +610,7 @@ def main() -> int:
                **local_load(), **walks(), **layer_figures(), **sms_costs(),
                **table_reads(), **console_figures(), **keeping_and_reading(),
                **service_level_job_reads(), **nightly_figures(), **audience_figures(),
-               **campaign_figures()}
+               **campaign_figures(), **public_map_reads()}
     figures.update(cost.summary(figures))
     met = {key: figures[key] <= target for key, target in TARGETS.items() if key in figures}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -680,6 +686,8 @@ def main() -> int:
     for line in describe_nightly(f):
         print(line)
     print("  campaigns:       " + describe_campaigns(f))
+    for line in describe_public_map(f):
+        print(line)
     print(f"  written to {RESULTS.relative_to(ROOT)}; targets met: "
           f"{', '.join(k for k, v in met.items() if v)}; missed: {', '.join(k for k, v in met.items() if not v) or 'none'}")
     return 0

@@ -671,7 +671,7 @@ def test_every_page_is_drawn_in_the_one_shared_frame(b, stub):
     texts = module_export(b, "i18n.js", "m.STRINGS.cs")
     for name, current in (("index.html", "index.html"), ("track.html", "track.html"),
                           ("stats.html", "stats.html"), ("subscription.html", None),
-                          ("alerts.html", "alerts.html")):
+                          ("alerts.html", "alerts.html"), ("reports.html", "reports.html")):
         open_page(b, f"{stub.base}/{name}?lang=cs")
         frame = b.execute_script("""
             const menu = document.querySelector('body > header.site-header nav.site-nav');
@@ -694,7 +694,8 @@ def test_every_page_is_drawn_in_the_one_shared_frame(b, stub):
             "links": [["index.html?lang=cs", texts["navReport"], "page" if current == "index.html" else None],
                       ["track.html?lang=cs", texts["navTrack"], "page" if current == "track.html" else None],
                       ["stats.html?lang=cs", texts["navStats"], "page" if current == "stats.html" else None],
-                      ["alerts.html?lang=cs", texts["navAlerts"], "page" if current == "alerts.html" else None]],
+                      ["alerts.html?lang=cs", texts["navAlerts"], "page" if current == "alerts.html" else None],
+                      ["reports.html?lang=cs", texts["navMap"], "page" if current == "reports.html" else None]],
             "language": texts["langLabel"], "languages": len(LANGS),
             "footers": 1, "footer": texts["footerText"], "live": 1,
         }, name
@@ -710,7 +711,8 @@ def test_pages_share_one_head_and_hold_no_copy_of_the_frame():
 
     shared = [line for line in head("index.html")[1:] if not line.startswith(("<title>", "<script"))]
     pages = sorted(path.name for path in WEB_DIR.glob("*.html"))
-    assert pages == ["alerts.html", "api.html", "index.html", "stats.html", "subscription.html", "survey.html", "track.html"]
+    assert pages == ["alerts.html", "api.html", "index.html", "reports.html", "stats.html", "subscription.html",
+                     "survey.html", "track.html"]
     for name in pages:
         lines = head(name)
         assert [line for line in lines if line in shared] == shared, name

@@ -4,6 +4,7 @@ import { h } from './dom.js';
 import { page, startPage, announce, focusElement, pageUrl } from './page.js';
 import { has, intlLocale } from './i18n.js';
 import { getCategories, createCase, newIdempotencyKey } from './api.js';
+import './map-picker.js'; // the map, the photo's position, nearby reports (issue 16)
 
 const MIN_DESCRIPTION = 10;
 const MAX_DESCRIPTION = 5000;
@@ -501,6 +502,7 @@ geoButton.addEventListener('click', () => {
     (position) => {
       latInput.value = position.coords.latitude.toFixed(6);
       lonInput.value = position.coords.longitude.toFixed(6);
+      lonInput.dispatchEvent(new Event('change', { bubbles: true })); // the map follows
       geoMessage = { key: 'geoDone', params: { m: Math.round(position.coords.accuracy || 0) } };
       renderGeoStatus();
       geoButton.disabled = false;

@@ -12,6 +12,7 @@ const MENU = [
   { href: 'track.html', key: 'navTrack', keepLang: true },
   { href: 'stats.html', key: 'navStats', keepLang: true },
   { href: 'alerts.html', key: 'navAlerts', keepLang: true },
+  { href: 'reports.html', key: 'navMap', keepLang: true },
   { href: 'api.html', key: 'navApi', keepLang: false, onlyOnItsPage: true },
 ];
 

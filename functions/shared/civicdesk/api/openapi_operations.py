@@ -60,6 +60,13 @@ def _audience_operations() -> tuple[Operation, ...]:
     from . import audience_schemas
 
     return audience_schemas.OPERATIONS
+def _public_map_operations() -> tuple[Operation, ...]:
+    """The public map (``api/public_map_operations.py``)."""
+    from . import public_map_operations
+
+    return public_map_operations.OPERATIONS
+
+
 def _survey_operations() -> tuple[Operation, ...]:
     """The surveys (``api/survey_operations.py``)."""
     from . import survey_operations
@@ -325,4 +332,5 @@ OPERATIONS: tuple[Operation, ...] = (
     *_alerts_operations(),
     *_survey_operations(),
     *_campaign_operations(),
+    *_public_map_operations(),
 )

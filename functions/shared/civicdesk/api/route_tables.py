@@ -94,10 +94,14 @@ CAMPAIGNS = (("GET", "/v1/admin/campaigns", "admin_list_campaigns"),
              ("GET", "/v1/admin/campaigns/{campaign_id}/recipients", "admin_campaign_recipients"),
              ("GET", "/v1/admin/campaigns/{campaign_id}/calls", "admin_campaign_calls"),
              ("PUT", "/v1/admin/campaigns/{campaign_id}/calls/{key}", "admin_record_campaign_call"))
+#: (method, path, handler) in api.public_map_handlers: the public map (issue 16, GeoJSON)
+PUBLIC_MAP = (("GET", "/v1/public/reports", "public_reports"),
+              ("GET", "/v1/public/reports/nearby", "public_reports_nearby"),
+              ("GET", "/v1/public/reports/{number}", "public_report"))
 
 
 #: Every (method, path, handler) table with the module of ``civicdesk.api`` holding its
 #: handlers; ``functions/api/app.py`` registers them all alike (``media_types``).
 HANDLED = ((CONSOLE, "console_handlers"), (REPORTS, "stats_handlers"), (ALERTS, "alerts_handlers"),
            (SURVEYS, "survey_handlers"), (CAMPAIGNS, "campaign_handlers"),
-           (AUDIENCES, "audience_handlers"))
+           (AUDIENCES, "audience_handlers"), (PUBLIC_MAP, "public_map_handlers"))

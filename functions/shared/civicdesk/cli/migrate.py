@@ -6,8 +6,10 @@ filtered queue pages are read as before (``docs/data-model.md``, "Migrations"). 
 to run while the stack takes changes. ``search-index`` (likewise): the words, requesters and
 places of the cases stored before (search, requester lookup, map). ``due-times`` (after
 upgrading to service levels, or changing ``service_levels.json`` and re-seeding): the clocks
-and due-time index keys of the open cases, their histories replayed. Usage:
-``python -m civicdesk.cli.migrate queue-entries`` (or ``search-index``, ``due-times``)
+and due-time index keys of the open cases, their histories replayed. ``public-map`` (after
+upgrading to issue 16): the public map's index keys and public fields of the cases stored
+before, their public answers from their histories. Usage:
+``python -m civicdesk.cli.migrate queue-entries`` (or ``search-index``, ``due-times``, ``public-map``)
 with ``CIVICDESK_CASES_TABLE`` (and the AWS credentials/region) in the environment.
 """
 
@@ -40,14 +42,27 @@ def due_times(log=print) -> dict:
     return migrations.backfill_due_times(wiring.municipality_provider().get().service_levels, log)
 
 
+def public_map(log=print) -> dict:
+    from ..adapters.dynamodb import public_map_migration
+
+    wiring.case_repository()  # points the table's models at the stack's table
+    return public_map_migration.backfill_public_map(log)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("migration", choices=["queue-entries", "search-index", "due-times"])
+    parser.add_argument("migration", choices=["queue-entries", "search-index", "due-times",
+                                                     "public-map"])
     migration = parser.parse_args(argv).migration
     if migration == "due-times":
         done = due_times()
         print(f"due times: {done['cases']} open cases, {done['written']} written, "
               f"{done['indexed']} due, {done['changed_meanwhile']} changed meanwhile (kept)")
+        return 0
+    if migration == "public-map":
+        done = public_map()
+        print(f"public map: {done['cases']} cases, {done['written']} written, {done['public']} public, "
+              f"{done['changed_meanwhile']} changed meanwhile (kept)")
         return 0
     if migration == "search-index":
         found = search_index()

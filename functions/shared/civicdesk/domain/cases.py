@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from enum import Enum
 
 from .errors import InvalidTransitionError
+from .public_reports import PublicAnswer
 
 
 class CaseType(str, Enum):
@@ -252,6 +253,9 @@ class Case:
     #: The first reaction by staff (a public reply, or a status change away from ``new``).
     first_reaction_at: datetime | None = None
     clock: CaseClock = field(default_factory=CaseClock)
+    #: The official public answers, redacted, oldest first (what the public map shows; kept by
+    #: the repository on every write, ``domain.public_projection.with_public_answers``).
+    public_answers: tuple[PublicAnswer, ...] = ()
 
     @property
     def state(self) -> str:

@@ -48,6 +48,9 @@ class PublicReport:
     #: base URL (``PublicMedia``); empty until staff approved one.
     photos: tuple[str, ...] = ()
     expected_at: datetime | None = None  # the resolution target, when one is set
+    #: The id of the area ``area`` names (added by the map part: views name it in the reader's
+    #: language from the configuration; ``area`` is its name in the default language).
+    area_id: str | None = None
 
 
 @dataclass(frozen=True)

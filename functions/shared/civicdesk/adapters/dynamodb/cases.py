@@ -11,6 +11,7 @@ from pynamodb.transactions import TransactWrite
 
 from ...domain.cases import Case, TimelineEvent, format_number
 from ...domain.errors import ConflictError
+from ...domain.public_projection import with_public_answers
 from ...services.ports import DuplicateSubmission
 from .conditions import failed_conditions, old_image
 from .items import CaseItem, CounterItem, IdempotencyItem, PendingLinkItem, TimelineItem
@@ -43,6 +44,7 @@ class DynamoCaseRepository:
         used before, raises ``DuplicateSubmission`` with the first response. ``pending_link`` is
         the private tracking link the notify function puts into the confirmation.
         """
+        case = with_public_answers(case, events)
         item = case_to_item(case)
         try:
             with TransactWrite(connection=table_connection().connection) as tx:
@@ -124,7 +126,9 @@ class DynamoCaseRepository:
 
         Raises ``ConflictError`` with the stored version when another change came first.
         """
-        cases = ((case, expected_version), *also)
+        # The official public answers among the entries stay on the case (the public map's).
+        cases = tuple((with_public_answers(changed, events), version)
+                      for changed, version in ((case, expected_version), *also))
         try:
             self._write_change(cases, events, {})
         except _SearchEntriesChanged as changed:

@@ -21,6 +21,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
+from .public_map_items import PublicMapIndex
 from .table import (
     AllCasesIndex,
     AssigneeQueueIndex,
@@ -75,11 +76,16 @@ class CaseItem(TableItem, discriminator="case"):
     GSI6SK = UnicodeAttribute(null=True)
     GSI7PK = UnicodeAttribute(null=True)
     GSI7SK = UnicodeAttribute(null=True)
+    #: The public map's (issue 16, ``public_entries``): the public texts and the point.
+    pub: MapAttribute[str, Any] = MapAttribute(null=True)
+    GSI8PK = UnicodeAttribute(null=True)
+    GSI8SK = UnicodeAttribute(null=True)
     department_queue = DepartmentQueueIndex()
     assignee_queue = AssigneeQueueIndex()
     all_cases = AllCasesIndex()
     places = GeoIndex()
     due_times = DueIndex()
+    public_map = PublicMapIndex()
 
 
 class TimelineItem(TableItem, discriminator="event"):

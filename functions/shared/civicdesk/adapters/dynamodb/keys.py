@@ -388,3 +388,6 @@ def stats_closed_day_pk(year: int) -> str:
 
 # The keys of issue 15's parts live in ``outreach_keys.py`` and are part of this module.
 from .outreach_keys import *  # noqa: E402,F401,F403
+
+# The public map's keys (issue 16) live in ``public_map_keys.py`` and are part of this module.
+from .public_map_keys import *  # noqa: E402,F401,F403

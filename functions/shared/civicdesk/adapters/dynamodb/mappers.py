@@ -51,6 +51,7 @@ from .keys import (
     subscription_sk,
     trail_sk,
 )
+from .public_entries import answers_of, public_keys, public_map
 from .search_entries import geo_keys, search_digest
 
 if TYPE_CHECKING:
@@ -97,6 +98,7 @@ def case_to_item(case: Case) -> CaseItem:
             keys.update(GSI2PK=assignee_queue_pk(case.assignee), GSI2SK=sort_key)
         keys.update(geo_keys(case))
         keys.update(due_keys(case))
+        keys.update(public_keys(case))
     if case.version:
         keys["version"] = case.version
     return CaseItem(
@@ -114,7 +116,7 @@ def case_to_item(case: Case) -> CaseItem:
         deleted_at=iso(case.deleted_at) if case.deleted_at else None, deleted_by=case.deleted_by,
         escalation_level=case.escalation_level or None, search_digest=search_digest(case),
         first_reaction_at=iso(case.first_reaction_at) if case.first_reaction_at else None,
-        clock=clock_to_map(case.clock), **keys)
+        clock=clock_to_map(case.clock), pub=public_map(case), **keys)
 
 
 def item_to_case(item: CaseItem) -> Case:
@@ -135,7 +137,8 @@ def item_to_case(item: CaseItem) -> Case:
         deleted_at=_time_or_none(item.deleted_at), deleted_by=item.deleted_by,
         escalation_level=int(item.escalation_level or 0),
         first_reaction_at=_time_or_none(item.first_reaction_at),
-        clock=map_to_clock(item.clock.as_dict() if item.clock else None))
+        clock=map_to_clock(item.clock.as_dict() if item.clock else None),
+        public_answers=answers_of(item.pub.as_dict() if item.pub else None))
 
 
 _CLOCK_TIMES = ("first_reaction_due", "resolution_due", "legal_due", "referral_due",
