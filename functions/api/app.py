@@ -403,7 +403,7 @@ def _console(handler: str, module: str = "console_handlers"):
                                      params=dict(request.query_params or {}),
                                      language=_language, path=path,
                                      raw_body=lambda: request.raw_body,
-                                     headers=request.headers or {})
+                                     headers=request.headers or {}, claims=_claims)
         body, status, headers = getattr(importlib.import_module(f"civicdesk.api.{module}"),
                                         handler)(call)
         if isinstance(body, str):  # a download (CSV): text with its own headers
@@ -452,6 +452,9 @@ for _method, _path, _handler in route_tables.CAMPAIGNS:
         api_view(_console(_handler, "campaign_handlers")))
 
 
+for _method, _path, _handler in route_tables.ACCOUNTS:
+    app.route(_path, methods=[_method], name=_handler, **({} if _method in ("GET", "DELETE") else {
+        "content_types": ["application/json"]}))(api_view(_console(_handler, "accounts_handlers")))
 for _path, _name, _parse, _use_case, _shape in route_tables.FINDING:
     app.route(_path, methods=["GET"], name=_name)(api_view(_finding(_parse, _use_case, _shape)))
 

@@ -94,3 +94,15 @@ CAMPAIGNS = (("GET", "/v1/admin/campaigns", "admin_list_campaigns"),
              ("GET", "/v1/admin/campaigns/{campaign_id}/recipients", "admin_campaign_recipients"),
              ("GET", "/v1/admin/campaigns/{campaign_id}/calls", "admin_campaign_calls"),
              ("PUT", "/v1/admin/campaigns/{campaign_id}/calls/{key}", "admin_record_campaign_call"))
+#: (method, path, handler) in api.accounts_handlers: citizen accounts (issue 16, item 4); the
+#: ``/v1/public/account/`` routes have the citizen pool's authorizer in template.yaml
+ACCOUNTS = (("GET", "/v1/public/citizen-sign-in", "public_citizen_sign_in"),
+            ("GET", "/v1/public/account/profile", "public_account_profile"),
+            ("PUT", "/v1/public/account/profile", "public_account_save_profile"),
+            ("POST", "/v1/public/account/cases", "public_account_file_case"),
+            ("GET", "/v1/public/account/cases", "public_account_cases"),
+            ("GET", "/v1/public/account/subscriptions", "public_account_subscriptions"),
+            ("PUT", "/v1/public/account/subscriptions/{number}", "public_account_follow"),
+            ("DELETE", "/v1/public/account/subscriptions/{number}", "public_account_unfollow"),
+            ("POST", "/v1/public/my-cases/link", "public_my_cases_link"),
+            ("POST", "/v1/public/my-cases", "public_my_cases"))
