@@ -5,12 +5,45 @@
 // account and links the sign-in. The session is this tab's (account-auth.js); an expired one
 // counts as signed out here (account.html renews it).
 
-import { mergeAccountTexts } from './account-texts.js';
+import { STRINGS } from './i18n.js';
 import { page, pageUrl } from './page.js';
 import { h } from './dom.js';
 import * as auth from './account-auth.js';
 
-mergeAccountTexts();
+// The form's few account texts (the pages' are in account-texts.js, which the form does not load).
+const FORM_STRINGS = {
+  "sr-Cyrl": {
+    "accountFormSignedIn": "Шаљете као {email} (ваш налог); подаци за контакт су из профила.",
+    "accountFormNeedsAccount": "Дописи, притужбе и захтеви за информације шаљу се из налога.",
+    "accountFormSignInLink": "Пријавите се или направите налог",
+    "accountRegistryAssigned": "Деловодни број: {registry}."
+  },
+  "sr-Latn": {
+    "accountFormSignedIn": "Šaljete kao {email} (vaš nalog); podaci za kontakt su iz profila.",
+    "accountFormNeedsAccount": "Dopisi, pritužbe i zahtevi za informacije šalju se iz naloga.",
+    "accountFormSignInLink": "Prijavite se ili napravite nalog",
+    "accountRegistryAssigned": "Delovodni broj: {registry}."
+  },
+  "bg": {
+    "accountFormSignedIn": "Изпращате като {email} (вашият профил); данните за контакт са от профила.",
+    "accountFormNeedsAccount": "Писма, жалби и заявления за информация се подават от профил.",
+    "accountFormSignInLink": "Влезте или създайте профил",
+    "accountRegistryAssigned": "Входящ номер: {registry}."
+  },
+  "cs": {
+    "accountFormSignedIn": "Posíláte jako {email} (váš účet); kontaktní údaje jsou z profilu.",
+    "accountFormNeedsAccount": "Dopisy, stížnosti a žádosti o informace se podávají z účtu.",
+    "accountFormSignInLink": "Přihlaste se nebo si založte účet",
+    "accountRegistryAssigned": "Číslo jednací: {registry}."
+  },
+  "en": {
+    "accountFormSignedIn": "You send this as {email} (your account); the contact details come from your profile.",
+    "accountFormNeedsAccount": "Letters, complaints and requests for information are sent from an account.",
+    "accountFormSignInLink": "Sign in or create an account",
+    "accountRegistryAssigned": "Registry number: {registry}."
+  }
+};
+for (const [lang, texts] of Object.entries(FORM_STRINGS)) Object.assign(STRINGS[lang], texts);
 
 /** The types only an account may file (domain/accounts.ACCOUNT_ONLY_TYPES). */
 export const ACCOUNT_TYPES = ['letter', 'complaint', 'foi_request'];
