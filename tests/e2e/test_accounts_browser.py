@@ -117,11 +117,20 @@ def test_sign_up_file_a_letter_find_it_and_follow_a_public_case(b, runtime):
     wait(b, lambda d: number in text(d, "cases-body"), "the letter is not in my cases")
     assert registry in text(b, "cases-body") and text(b, "cases-count") == "1 case"
     assert b.find_element("css selector", "nav.site-nav a[aria-current=page]").text == "My account"
-    by_id(b, "follow-number").send_keys(public_number)
-    b.find_element("css selector", "#follow-form button[type=submit]").click()
-    wait(b, lambda d: public_number in text(d, "subs-list"), "the case was not followed")
-    assert text(b, "account-status") == f"You follow case {public_number}."
     assert axe_violations(b) == []
+
+    # One click on the public case's page follows it, with no confirmation mail
+    mails_before = len([m for m in runtime.outbox() if EMAIL in m["to"]])
+    open_page(b, f"{runtime.url}/track.html?number={public_number}&lang=en")
+    wait(b, lambda d: shown(d, "account-follow-button"), "no one-click follow")
+    assert EMAIL in text(b, "account-follow-button")
+    by_id(b, "account-follow-button").click()
+    wait(b, lambda d: shown(d, "account-follow-status"), "the case was not followed")
+    assert text(b, "account-follow-status").startswith(f"You follow case {public_number}.")
+    assert axe_violations(b) == []
+    open_page(b, f"{runtime.url}/account.html?lang=en")
+    wait(b, lambda d: public_number in text(d, "subs-list"), "the followed case is not in my subscriptions")
+    assert len([m for m in runtime.outbox() if EMAIL in m["to"]]) == mails_before
     b.find_element("css selector", "#subs-list button.unfollow").click()
     wait(b, lambda d: shown(d, "subs-none"), "the case was not unfollowed")
 
