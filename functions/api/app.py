@@ -48,7 +48,7 @@ def _handled(handler: str, module: str):
                                      params=dict(request.query_params or {}),
                                      language=edge.language, path=path,
                                      raw_body=lambda: request.raw_body,
-                                     headers=request.headers or {})
+                                     headers=request.headers or {}, claims=edge.claims)
         body, status, headers = getattr(importlib.import_module(f"civicdesk.api.{module}"),
                                         handler)(call)
         if isinstance(body, str):
@@ -78,6 +78,7 @@ for _table, _module in route_tables.HANDLED:
     for _method, _path, _handler in _table:
         app.route(_path, methods=[_method], name=_handler, **route_tables.media_types(_method, _path))(
             edge.view(_handled(_handler, _module)))
+
 
 for _path, _name, _parse, _use_case, _shape in route_tables.FINDING:
     app.route(_path, methods=["GET"], name=_name)(edge.view(_finding(_parse, _use_case, _shape)))

@@ -151,7 +151,10 @@ class MotoServer(ThreadedMotoServer):
                 pass
 
         try:
-            app = _MutationRecorder(DomainDispatcherApplication(create_backend_app),
+            from infra.local.cognito_mail import moto_cognito_mail
+
+            # Cognito's own mail (sign-up and reset codes) into the outbox: cognito_mail.py
+            app = _MutationRecorder(moto_cognito_mail(DomainDispatcherApplication(create_backend_app)),
                                     self._after_request)
             self._server = make_server(self._ip_address, self._port, app, threaded=True,
                                        request_handler=QuietRequestHandler)

@@ -26,6 +26,8 @@ def test_staff_operations_and_only_they_require_the_authorizer():
         for method, operation in item.items():
             secured = operation.get("security") == [{openapi.AUTHORIZER: []}]
             assert secured == path.startswith("/v1/admin/"), (method, path)
+            citizen = operation.get("security") == [{openapi.CITIZEN_AUTHORIZER: []}]
+            assert citizen == path.startswith("/v1/public/account/"), (method, path)
             if secured:
                 assert {"401", "500"} <= set(operation["responses"]), (method, path)
 

@@ -50,6 +50,7 @@ def test_chalice_routes_equal_template_events(aws_env):
 def test_staff_routes_and_only_they_need_the_cognito_authorizer():
     api = TEMPLATE.resources["CivicDeskApi"]["Properties"]
     assert "StaffAuthorizer" in api["Auth"]["Authorizers"]
+    assert "CitizenUserPool" in repr(api["Auth"]["Authorizers"]["CitizenAuthorizer"]["UserPoolArn"])
     assert "DefaultAuthorizer" not in api["Auth"]
     for logical_id in API_FUNCTIONS:
         for name, event in FUNCTIONS[logical_id].events.items():
@@ -57,7 +58,10 @@ def test_staff_routes_and_only_they_need_the_cognito_authorizer():
             staff = props["Path"].startswith("/v1/admin/")
             assert staff == (logical_id == "AdminApiFunction"), name
             authorizer = (props.get("Auth") or {}).get("Authorizer")
-            assert authorizer == ("StaffAuthorizer" if staff else None), name
+            # The citizen accounts' routes have the citizen pool's authorizer (docs/accounts.md).
+            citizen = props["Path"].startswith("/v1/public/account/")
+            expected = "StaffAuthorizer" if staff else "CitizenAuthorizer" if citizen else None
+            assert authorizer == expected, name
 
 
 def test_every_environment_variable_the_code_reads_is_set_by_the_template():

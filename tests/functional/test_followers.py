@@ -19,7 +19,7 @@ PUBLIC_CASE = {
     "description": "Не ради улична расвета у Улици краља Петра код броја 12.",
     "contact": {"name": "Петар Петровић", "email": "petar@example.rs"},
 }
-PRIVATE_CASE = {**PUBLIC_CASE, "type": "complaint", "category": "staff_complaint"}
+PRIVATE_CASE = {**PUBLIC_CASE, "type": "request", "category": "general_question"}
 FOLLOWER = "ana.follower@example.org"
 LINK = re.compile(r"https?://\S+/subscription\.html\?\S+")
 

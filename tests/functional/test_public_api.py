@@ -121,7 +121,7 @@ def test_public_case_without_token_is_redacted(client):
 
 
 def test_private_case_without_token_is_404_like_a_missing_case(client):
-    complaint = dict(VALID, type="complaint", category="staff_complaint")
+    complaint = dict(VALID, type="request", category="general_question")
     created = post_case(client, complaint)
     assert created.status_code == 201, created.body
     number = created.json_body["number"]
@@ -139,7 +139,7 @@ def test_a_private_case_costs_the_reads_of_a_missing_one_and_only_a_link_reads_a
     from civicdesk.domain.policy import principal_from_claims
     from tests.support.aws import dynamodb_reads
 
-    complaint = dict(VALID, type="complaint", category="staff_complaint")
+    complaint = dict(VALID, type="request", category="general_question")
     created = post_case(client, complaint).json_body
     number = created["number"]
     supervisor = principal_from_claims({"sub": "s1", "cognito:username": "mira",
@@ -167,7 +167,7 @@ def test_a_private_case_costs_the_reads_of_a_missing_one_and_only_a_link_reads_a
 
 
 def test_bad_input_lists_every_field_and_stores_nothing(client):
-    bad = {"type": "letter", "category": "nope", "description": "short",
+    bad = {"type": "memo", "category": "nope", "description": "short",
            "location": {"lat": 91}, "contact": {"email": "not-an-address"}, "extra": 1}
     response = post_case(client, bad, headers={"Accept-Language": "cs"})
     assert response.status_code == 400

@@ -68,7 +68,7 @@ def open_private_web_case() -> dict:
     from civicdesk.api import case_commands, case_views
 
     command = case_commands.open_public_case({
-        "type": "complaint", "category": "staff_complaint", "language": "sr-Latn",
+        "type": "request", "category": "general_question", "language": "sr-Latn",
         "description": "Službenik na šalteru 3 odbio je da primi moj zahtev bez obrazloženja.",
         "contact": {"name": "Petar Petrović", "email": "petar@example.rs"}})
     return case_views.opened_public(wiring.case_service().open_public_case(command))

@@ -92,10 +92,10 @@ def test_idempotent_submission(world):
 def test_tracking_rules(world):
     service, _, _, _, config = world
     public = service.open_public_case(submission(description="Rupa, volejte 777 123 456 prosím"))
-    private = service.open_public_case(submission(type="complaint", category="staff_complaint"))
+    private = service.open_public_case(submission(type="request", category="general_question"))
     assert tracked(service, config, public.number, public.token, None)["description"].endswith("prosím")
     assert "777 123 456" not in tracked(service, config, public.number, None, None)["description"]
-    assert tracked(service, config, private.number, private.token, "en")["type_name"] == "Complaint"
+    assert tracked(service, config, private.number, private.token, "en")["type_name"] == "Request"
     for token in (None, "x" * 32, public.token):
         with pytest.raises(NotFoundError):
             service.track(private.number, token)
@@ -110,8 +110,8 @@ def test_the_link_of_later_messages_opens_the_private_case_and_survives_one_rota
     links = tracking_links("https://prijave.demo.rs", keys)
     service = CaseService(repo, MunicipalityProvider(config), FakeMetrics(), "https://prijave.demo.rs",
                           links=links)
-    private = service.open_public_case(submission(type="complaint", category="staff_complaint"))
-    other = service.open_public_case(submission(type="complaint", category="staff_complaint"))
+    private = service.open_public_case(submission(type="request", category="general_question"))
+    other = service.open_public_case(submission(type="request", category="general_question"))
     later = links.token(private.number)
     # THEN it opens the case (private view), as the confirmation's token does, and no other case
     assert service.track(private.number, later).authorised

@@ -352,7 +352,12 @@ def test_admin_routes_have_the_staff_authorizer_and_public_routes_none():
     public = [r for r in routes if r.path.startswith("/v1/public/")]
     assert admin and public
     assert {r.authorizer for r in admin} == {"StaffAuthorizer"}
-    assert {r.authorizer for r in public} == {None}
+    # the citizen accounts' routes (issue 16) have the citizen pool's authorizer, no other
+    account = [r for r in public if r.path.startswith("/v1/public/account/")]
+    assert account and {r.authorizer for r in account} == {"CitizenAuthorizer"}
+    assert {r.authorizer for r in public if r not in account} == {None}
+    citizen = template.authorizers("CivicDeskApi")["CitizenAuthorizer"]
+    assert [repr(arn) for arn in citizen.user_pool_arns] == ["!GetAtt 'CitizenUserPool.Arn'"]
     spec = template.authorizers("CivicDeskApi")["StaffAuthorizer"]
     assert spec.kind == "cognito" and spec.identity_header == "Authorization"
     assert [repr(arn) for arn in spec.user_pool_arns] == ["!GetAtt 'StaffUserPool.Arn'"]

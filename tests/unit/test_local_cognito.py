@@ -44,8 +44,19 @@ def model():
         client.meta.service_model.operation_model(operation).input_shape.members)
 
 
+CITIZEN_POOL_ID = "eu-central-1_Citizens"
+CITIZEN_POOL = UserPool("CitizenUserPool", CITIZEN_POOL_ID,
+                        f"arn:aws:cognito-idp:eu-central-1:123456789012:userpool/{CITIZEN_POOL_ID}",
+                        "civicdesk-local-citizens", "eu-central-1", username_case_sensitive=False)
+#: Each app client's pool (issue 16 added the citizen pool and the portal's client).
+CLIENT_POOLS = {"StaffUserPoolClient": POOL_ID, "CitizenUserPoolClient": CITIZEN_POOL_ID}
+
+
 def resolved(logical_id: str) -> dict:
-    refs = {"AWS::StackName": "civicdesk-local", "StaffUserPool": POOL_ID}
+    refs = {"AWS::StackName": "civicdesk-local", "StaffUserPool": POOL_ID,
+            "CitizenUserPool": CITIZEN_POOL_ID, "AWS::Partition": "aws",
+            "AWS::Region": "eu-central-1", "AWS::AccountId": "123456789012",
+            "MailDomain": "demo.civicdesk.rs"}
     return TEMPLATE.resolve_deep(TEMPLATE.resources[logical_id]["Properties"], refs.__getitem__)
 
 
@@ -83,7 +94,7 @@ def test_mfa_is_not_configured_when_it_is_off():
 def test_clients_and_groups_pass_through_under_their_api_names(model):
     for logical_id in TEMPLATE.of_type("AWS::Cognito::UserPoolClient"):
         request, ignored = passthrough_request(resolved(logical_id), model("CreateUserPoolClient"))
-        assert ignored == [] and request["UserPoolId"] == POOL_ID
+        assert ignored == [] and request["UserPoolId"] == CLIENT_POOLS[logical_id]
     groups = [passthrough_request(resolved(logical_id), model("CreateGroup"))[0]
               for logical_id in TEMPLATE.of_type("AWS::Cognito::UserPoolGroup")]
     assert {group["GroupName"] for group in groups} == {
@@ -105,9 +116,11 @@ def test_refs_and_getatts_of_cognito_resources_resolve():
         configuration_sets={lid: f"cs-{lid}" for lid in TEMPLATE.of_type("AWS::SES::ConfigurationSet")},
         secrets={lid: f"arn:aws:secretsmanager:eu-central-1:123456789012:secret:{lid}"
                  for lid in TEMPLATE.of_type("AWS::SecretsManager::Secret")},
-        user_pools={"StaffUserPool": POOL},
+        user_pools={"StaffUserPool": POOL, "CitizenUserPool": CITIZEN_POOL},
         user_pool_clients={"StaffUserPoolClient": UserPoolClient(
-            "StaffUserPoolClient", "client-1", "civicdesk-console", POOL_ID)},
+            "StaffUserPoolClient", "client-1", "civicdesk-console", POOL_ID),
+            "CitizenUserPoolClient": UserPoolClient(
+            "CitizenUserPoolClient", "client-2", "civicdesk-portal", CITIZEN_POOL_ID)},
         user_pool_groups={"OperatorGroup": UserPoolGroup("OperatorGroup", "operator", POOL_ID)})
     ref = aws.reference_resolver(resources, {})
     # THEN !Ref gives CloudFormation's Ref of each type and !GetAtt the attributes

@@ -1,5 +1,6 @@
 // index.html: the "report a problem / ask a question" form.
 
+import { accountTypes, explainAccountType, fileWithAccount, prefillFromAccount, showRegistry } from './account-form.js';
 import { h } from './dom.js';
 import { page, startPage, announce, focusElement, pageUrl } from './page.js';
 import { has, intlLocale } from './i18n.js';
@@ -91,8 +92,8 @@ function typeName(id) {
 
 function publicTypes() {
   const m = page.municipality || {};
-  if (Array.isArray(m.public_form_types) && m.public_form_types.length) return m.public_form_types;
-  return (Array.isArray(m.case_types) ? m.case_types : []).filter((ct) => ct && ct.public).map((ct) => ct.id);
+  if (Array.isArray(m.public_form_types) && m.public_form_types.length) return accountTypes(m.public_form_types);
+  return accountTypes((Array.isArray(m.case_types) ? m.case_types : []).filter((ct) => ct && ct.public).map((ct) => ct.id));
 }
 
 function renderTypes() {
@@ -278,6 +279,7 @@ function render(data) {
   renderCategories();
   renderAside();
   retranslate();
+  prefillFromAccount({ name: nameInput, email: emailInput, phone: phoneInput, type: typeSelect });
 }
 
 // ---------------------------------------------------------------- errors
@@ -462,10 +464,11 @@ form.addEventListener('submit', async (event) => {
   hideSendError();
   announce(page.t('sending'));
   try {
-    const answer = await createCase(payload, idempotencyKey);
+    const answer = (await fileWithAccount(payload, idempotencyKey)) || (await createCase(payload, idempotencyKey));
     clearFieldErrors();
     idempotencyKey = null;
     showSuccess(answer);
+    showRegistry(answer);
   } catch (error) {
     // A refusal (400, 413) proves no case was created: the corrected form is a new fill.
     // After a network error, 5xx, 409 or 429 the case may exist: keep the key for the retry.
@@ -486,6 +489,7 @@ form.addEventListener('submit', async (event) => {
 // ---------------------------------------------------------------- interactions
 
 typeSelect.addEventListener('change', renderCategories);
+typeSelect.addEventListener('change', () => explainAccountType(typeSelect.value));
 categorySelect.addEventListener('change', renderCategoryDescription);
 description.addEventListener('input', () => updateCounter(true));
 

@@ -5,6 +5,7 @@
 // the page: every text here is a data-i18n key that the page's applyStaticTexts() fills in.
 
 import { h } from './dom.js';
+import { accountMenuItem } from './account-menu.js';
 
 /** The main menu. The API description is for developers: only its own page lists it. */
 const MENU = [
@@ -13,6 +14,7 @@ const MENU = [
   { href: 'stats.html', key: 'navStats', keepLang: true },
   { href: 'alerts.html', key: 'navAlerts', keepLang: true },
   { href: 'reports.html', key: 'navMap', keepLang: true },
+  accountMenuItem(), // "Sign in" or "My account" (citizen accounts, account-menu.js)
   { href: 'api.html', key: 'navApi', keepLang: false, onlyOnItsPage: true },
 ];
 

@@ -4,6 +4,7 @@ import { h } from './dom.js';
 import { page, startPage, announce, focusElement, pageUrl } from './page.js';
 import { has, intlLocale } from './i18n.js';
 import { followCase, getCase } from './api.js';
+import { offerAccountFollow } from './account-follow.js';
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(window.location.search);
@@ -119,6 +120,7 @@ function renderCase(c) {
   $('public-view').hidden = Boolean(token);
   renderHistory(c.history);
   $('follow').hidden = !(c.public === true && !token);
+  offerAccountFollow(caseNumber, $('account-follow'), c.public === true && !token);
   renderFollowErrors();
 
   $('case').hidden = false;

@@ -35,6 +35,9 @@ class Settings:
     #: The municipality's own SMS numbers (E.164, comma-separated): an SMS from one is our own
     #: come back, never answered (``docs/sms.md``).
     sms_origination_numbers: tuple[str, ...] = ()
+    #: The citizen user pool and the portal's app client of it (issue 16, ``docs/accounts.md``).
+    citizen_user_pool_id: str | None = None
+    citizen_client_id: str | None = None
 
     @classmethod
     def from_environ(cls, environ: dict | None = None) -> "Settings":
@@ -70,6 +73,8 @@ class Settings:
             sms_origination_numbers=tuple(
                 n.strip() for n in env.get("CIVICDESK_SMS_ORIGINATION_NUMBERS", "").split(",")
                 if n.strip()),
+            citizen_user_pool_id=env.get("CIVICDESK_CITIZEN_USER_POOL_ID") or None,
+            citizen_client_id=env.get("CIVICDESK_CITIZEN_USER_POOL_CLIENT_ID") or None,
         )
 
 

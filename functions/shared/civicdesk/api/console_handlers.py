@@ -29,6 +29,8 @@ class Call:
     raw_body: Callable[[], bytes | None] = lambda: None
     #: The request's headers (lower-case names), for routes that read one (``Idempotency-Key``).
     headers: Mapping[str, str] = field(default_factory=dict)
+    #: The claims the route's authorizer verified (the citizen pool's on the account routes).
+    claims: Callable[[], dict | None] = lambda: None
 
 
 def public_staff_sign_in(call: Call) -> Answer:

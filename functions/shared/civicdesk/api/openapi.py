@@ -22,6 +22,7 @@ __all__ = ["AUTHORIZER", "OPERATIONS", "VERSION", "document"]
 
 VERSION = "1.3.0"
 AUTHORIZER = "StaffAuthorizer"  # the authorizer's name in template.yaml
+CITIZEN_AUTHORIZER = "CitizenAuthorizer"  # the citizen pool's (issue 16, docs/accounts.md)
 
 
 _STATUS_TEXT = {400: "Invalid request: every bad field is listed", 401: "No valid staff token",
@@ -104,6 +105,8 @@ def _operation(op: Operation) -> dict:
         doc["requestBody"] = {"required": op.body_required, "content": content}
     if op.staff:
         doc["security"] = [{AUTHORIZER: []}]
+    if op.citizen:
+        doc["security"] = [{CITIZEN_AUTHORIZER: []}]
     return doc
 
 
@@ -159,6 +162,10 @@ def document(routes: Mapping[str, Mapping[str, Any]] | None = None, *,
             "securitySchemes": {AUTHORIZER: {
                 "type": "apiKey", "in": "header", "name": "Authorization",
                 "description": "The ID token of the staff user pool (Cognito), as is or after "
-                               "`Bearer `. Locally: `python -m infra.local.token <username>`."}},
+                               "`Bearer `. Locally: `python -m infra.local.token <username>`."},
+                CITIZEN_AUTHORIZER: {
+                "type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "The ID token of the citizen user pool (Cognito), as is or "
+                               "after `Bearer ` (docs/accounts.md)."}},
         },
     }

@@ -72,6 +72,11 @@ def _survey_operations() -> tuple[Operation, ...]:
     from . import survey_operations
 
     return survey_operations.OPERATIONS
+def _account_operations() -> tuple[Operation, ...]:
+    """Citizen accounts (``api/accounts_operations.py``)."""
+    from . import accounts_operations
+
+    return accounts_operations.OPERATIONS
 def _campaign_operations() -> tuple[Operation, ...]:
     """Campaigns (``api/campaign_operations.py``)."""
     from . import campaign_operations as c
@@ -333,4 +338,5 @@ OPERATIONS: tuple[Operation, ...] = (
     *_survey_operations(),
     *_campaign_operations(),
     *_public_map_operations(),
+    *_account_operations(),
 )

@@ -28,3 +28,5 @@ class Operation:
     #: 400s beyond the body's schema, checked against the municipality: (field, code, when).
     refusals: tuple[tuple[str, str, str], ...] = ()
     csv: bool = False  # also answers ``text/csv`` (a download, ``format=csv``)
+    #: Needs a citizen's ID token (``CitizenAuthorizer``: the account routes, issue 16)
+    citizen: bool = False

@@ -98,10 +98,23 @@ CAMPAIGNS = (("GET", "/v1/admin/campaigns", "admin_list_campaigns"),
 PUBLIC_MAP = (("GET", "/v1/public/reports", "public_reports"),
               ("GET", "/v1/public/reports/nearby", "public_reports_nearby"),
               ("GET", "/v1/public/reports/{number}", "public_report"))
+#: (method, path, handler) in api.accounts_handlers: citizen accounts (issue 16, item 4); the
+#: ``/v1/public/account/`` routes have the citizen pool's authorizer in template.yaml
+ACCOUNTS = (("GET", "/v1/public/citizen-sign-in", "public_citizen_sign_in"),
+            ("GET", "/v1/public/account/profile", "public_account_profile"),
+            ("PUT", "/v1/public/account/profile", "public_account_save_profile"),
+            ("POST", "/v1/public/account/cases", "public_account_file_case"),
+            ("GET", "/v1/public/account/cases", "public_account_cases"),
+            ("GET", "/v1/public/account/subscriptions", "public_account_subscriptions"),
+            ("PUT", "/v1/public/account/subscriptions/{number}", "public_account_follow"),
+            ("DELETE", "/v1/public/account/subscriptions/{number}", "public_account_unfollow"),
+            ("POST", "/v1/public/my-cases/link", "public_my_cases_link"),
+            ("POST", "/v1/public/my-cases", "public_my_cases"))
 
 
 #: Every (method, path, handler) table with the module of ``civicdesk.api`` holding its
 #: handlers; ``functions/api/app.py`` registers them all alike (``media_types``).
-HANDLED = ((CONSOLE, "console_handlers"), (REPORTS, "stats_handlers"), (ALERTS, "alerts_handlers"),
-           (SURVEYS, "survey_handlers"), (CAMPAIGNS, "campaign_handlers"),
-           (AUDIENCES, "audience_handlers"), (PUBLIC_MAP, "public_map_handlers"))
+HANDLED = ((CONSOLE, "console_handlers"), (REPORTS, "stats_handlers"), (ALERTS,
+           "alerts_handlers"), (SURVEYS, "survey_handlers"), (CAMPAIGNS, "campaign_handlers"),
+           (AUDIENCES, "audience_handlers"), (PUBLIC_MAP, "public_map_handlers"), (ACCOUNTS,
+           "accounts_handlers"))

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+from ..domain.accounts import ACCOUNT_ONLY_TYPES, AccountRequiredError
 from ..domain.cases import CaseType, parse_number, utc_now
 from ..domain.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from ..domain.intake import NewCase, idempotency_expiry, open_case, request_hash
@@ -79,6 +80,11 @@ class CaseService:
         errors = list(command.invalid)
         case_type = command.type
         allowed_types = tuple(t.value for t in municipality.public_form_types)
+        if case_type in {t.value for t in ACCOUNT_ONLY_TYPES}:
+            if not command.account:  # issue 16: only a signed-in citizen files these
+                raise AccountRequiredError("error.account_required", type=case_type)
+            allowed_types += tuple(sorted(t.value for t in ACCOUNT_ONLY_TYPES
+                                          if t.value not in allowed_types))
         if case_type is not None and case_type not in allowed_types:
             errors.append(FieldError("type", "not_allowed", {"allowed": ", ".join(allowed_types)}))
             case_type = None

@@ -158,6 +158,41 @@ class FollowerService:
                             or self._authentic(number, subscription_id, token, now))
         return subscription.state
 
+    def follow_verified(self, command: FollowCase) -> SubscriptionState:
+        """Follow a public case at an address the caller proved is theirs (a signed-in
+        citizen's verified address, ``services.accounts``): confirmed at once, no opt-in mail.
+        404 as ``follow``; following again answers ``CONFIRMED``."""
+        municipality = self._municipality.get()
+        case = self._followable_case(command.number)
+        if case is None:
+            raise NotFoundError("error.case_not_found")
+        now = self._clock()
+        wanted = Subscription(case_number=case.number, email=command.email,
+                              role=SubscriptionRole.FOLLOWER,
+                              language=municipality.language_or_default(
+                                  command.language or command.language_hint),
+                              state=SubscriptionState.PENDING, token=new_subscription_token(),
+                              created_at=now)
+        # The window of 0: a pending one of any age is claimed again (its token kept).
+        self._subscriptions.request_opt_in(wanted, now=now, resend_after=now,
+                                           expires_at=now + PENDING_LIFETIME)
+        stored = self._subscriptions.get(case.number, wanted.id, now)
+        if stored is not None and stored.state is SubscriptionState.PENDING:
+            stored = self._subscriptions.confirm(stored, now) or stored
+        return stored.state if stored is not None else SubscriptionState.PENDING
+
+    def unfollow_verified(self, number: str, email: str) -> SubscriptionState:
+        """End the subscription of a verified address (a signed-in citizen's) without the mail's
+        token; ``UNSUBSCRIBED`` also when there was none."""
+        from ..domain.subscriptions import subscription_id
+
+        now = self._clock()
+        stored = (self._subscriptions.get(number, subscription_id(email), now)
+                  if parse_number(number) else None)
+        if stored is not None and stored.state is not SubscriptionState.UNSUBSCRIBED:
+            self._subscriptions.unsubscribe(stored, now)
+        return SubscriptionState.UNSUBSCRIBED
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _followable_case(self, number: str) -> Case | None:

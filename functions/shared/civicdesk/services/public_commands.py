@@ -30,6 +30,9 @@ class OpenPublicCase:
     language_hint: str | None = None  # the request's language, when the client sent one
     idempotency_key: str | None = None
     invalid: tuple[FieldError, ...] = ()
+    #: Filed by a signed-in citizen (``services.accounts``): letters, complaints and FOI
+    #: requests are accepted only then (``domain.accounts.ACCOUNT_ONLY_TYPES``).
+    account: bool = False
 
     def request(self) -> dict:
         """The submitted fields, as the idempotency record fingerprints them."""

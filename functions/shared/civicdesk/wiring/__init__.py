@@ -12,7 +12,8 @@ from __future__ import annotations
 from functools import _lru_cache_wrapper
 
 from ..config import settings
-from . import alerts, audiences, campaigns, console, core, jobs, public_map, sms, surveys, tools
+from . import accounts, alerts, audiences, campaigns, console, core, jobs, public_map, sms, surveys, tools
+from .accounts import *  # noqa: F403
 from .alerts import *  # noqa: F403
 from .audiences import *  # noqa: F403
 from .campaigns import *  # noqa: F403
@@ -30,7 +31,8 @@ def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding): every cached
     factory of the part modules, so that a new one cannot be forgotten here."""
     settings.cache_clear()
-    for module in (core, console, jobs, tools, sms, audiences, alerts, surveys, campaigns, public_map):
+    for module in (core, console, jobs, tools, sms, audiences, alerts, surveys, campaigns, public_map,
+                   accounts):
         for value in vars(module).values():
             if isinstance(value, _lru_cache_wrapper) and value is not settings:
                 value.cache_clear()

@@ -386,7 +386,9 @@ def stats_closed_day_pk(year: int) -> str:
     return f"STATSDAY#{year:04d}"
 
 
-# The keys of issue 15's parts live in ``outreach_keys.py`` and are part of this module.
+# The keys of issue 16's citizen accounts (``accounts_keys.py``) and of issue 15's parts
+# (``outreach_keys.py``) are part of this module.
+from .accounts_keys import *  # noqa: E402,F401,F403
 from .outreach_keys import *  # noqa: E402,F401,F403
 
 # The public map's keys (issue 16) live in ``public_map_keys.py`` and are part of this module.
