@@ -35,6 +35,16 @@ class Settings:
     #: The municipality's own SMS numbers (E.164, comma-separated): an SMS from one is our own
     #: come back, never answered (``docs/sms.md``).
     sms_origination_numbers: tuple[str, ...] = ()
+    #: Photos and documents on the web form (docs/photos.md): the largest file, how many files
+    #: a report may carry, and the bucket whose ``public-media/`` prefix serves published photos.
+    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_max_files: int = 3
+    public_media_bucket: str | None = None
+
+    @property
+    def public_media_url(self) -> str:
+        """Where the published photos are reached: the portal's ``/public-media/``."""
+        return f"{self.public_url}/public-media/"
 
     @classmethod
     def from_environ(cls, environ: dict | None = None) -> "Settings":
@@ -70,6 +80,9 @@ class Settings:
             sms_origination_numbers=tuple(
                 n.strip() for n in env.get("CIVICDESK_SMS_ORIGINATION_NUMBERS", "").split(",")
                 if n.strip()),
+            upload_max_bytes=int(env.get("CIVICDESK_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))),
+            upload_max_files=int(env.get("CIVICDESK_UPLOAD_MAX_FILES", "3")),
+            public_media_bucket=env.get("CIVICDESK_PUBLIC_MEDIA_BUCKET") or None,
         )
 
 

@@ -94,3 +94,8 @@ CAMPAIGNS = (("GET", "/v1/admin/campaigns", "admin_list_campaigns"),
              ("GET", "/v1/admin/campaigns/{campaign_id}/recipients", "admin_campaign_recipients"),
              ("GET", "/v1/admin/campaigns/{campaign_id}/calls", "admin_campaign_calls"),
              ("PUT", "/v1/admin/campaigns/{campaign_id}/calls/{key}", "admin_record_campaign_call"))
+#: (method, path, handler) in api.photo_handlers: photos and documents on the web form (issue 16)
+PHOTOS = (("POST", "/v1/public/uploads", "public_start_upload"),
+          ("GET", "/v1/public/cases/{number}/attachments", "public_case_files"),
+          ("POST", "/v1/admin/cases/{number}/attachments/{attachment_id}/publication", "admin_publish_photo"),
+          ("DELETE", "/v1/admin/cases/{number}/attachments/{attachment_id}/publication", "admin_withdraw_photo"))

@@ -252,6 +252,9 @@ class Case:
     #: The first reaction by staff (a public reply, or a status change away from ``new``).
     first_reaction_at: datetime | None = None
     clock: CaseClock = field(default_factory=CaseClock)
+    #: The photos staff published (``domain/photos.py``): paths relative to the public media
+    #: base URL, in the order they were published.
+    published_photos: tuple[str, ...] = ()
 
     @property
     def state(self) -> str:
@@ -297,6 +300,8 @@ class EventKind(str, Enum):
     DEADLINE_EXTENDED = "deadline_extended"  # the legal deadline extended (data: days, reason, legal_due)
     SLA_WARNING = "sla_warning"  # a due time is near (data: clock, due, assignee)
     SLA_BREACHED = "sla_breached"  # a due time passed (data: clock, due, overdue_minutes)
+    PHOTO_PUBLISHED = "photo_published"  # staff published a photo (data: attachment_id, photo)
+    PHOTO_WITHDRAWN = "photo_withdrawn"  # staff withdrew it from public (data: attachment_id, photo)
 
 
 @dataclass(frozen=True)

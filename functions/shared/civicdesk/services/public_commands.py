@@ -30,10 +30,15 @@ class OpenPublicCase:
     language_hint: str | None = None  # the request's language, when the client sent one
     idempotency_key: str | None = None
     invalid: tuple[FieldError, ...] = ()
+    attachments: tuple[str, ...] = ()  # upload ids (POST /v1/public/uploads, docs/photos.md)
 
     def request(self) -> dict:
-        """The submitted fields, as the idempotency record fingerprints them."""
-        return _request(self, "language_hint")
+        """The submitted fields, as the idempotency record fingerprints them (without an
+        empty ``attachments``: a record made before there were uploads still matches)."""
+        fields = _request(self, "language_hint")
+        if not fields["attachments"]:
+            fields.pop("attachments")
+        return fields
 
 
 
