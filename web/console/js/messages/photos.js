@@ -4,8 +4,6 @@ export default {
   "en": {
     "photo.publish": "Publish photo",
     "photo.withdraw": "Withdraw",
-    "photo.publish.label": "Publish the photo {name}",
-    "photo.withdraw.label": "Withdraw the photo {name} from public view",
     "photo.published": "Published",
     "photo.done.published": "The photo {name} is published, without its metadata.",
     "photo.done.withdrawn": "The photo {name} is withdrawn from public view.",
@@ -15,8 +13,6 @@ export default {
   "sr-Cyrl": {
     "photo.publish": "Објави фотографију",
     "photo.withdraw": "Повуци из јавности",
-    "photo.publish.label": "Објави фотографију {name}",
-    "photo.withdraw.label": "Повуци фотографију {name} из јавности",
     "photo.published": "Објављена",
     "photo.done.published": "Фотографија {name} је објављена, без метаподатака.",
     "photo.done.withdrawn": "Фотографија {name} је повучена из јавности.",
@@ -26,8 +22,6 @@ export default {
   "sr-Latn": {
     "photo.publish": "Objavi fotografiju",
     "photo.withdraw": "Povuci iz javnosti",
-    "photo.publish.label": "Objavi fotografiju {name}",
-    "photo.withdraw.label": "Povuci fotografiju {name} iz javnosti",
     "photo.published": "Objavljena",
     "photo.done.published": "Fotografija {name} je objavljena, bez metapodataka.",
     "photo.done.withdrawn": "Fotografija {name} je povučena iz javnosti.",
@@ -37,8 +31,6 @@ export default {
   "bg": {
     "photo.publish": "Публикувай снимката",
     "photo.withdraw": "Оттегли от публичност",
-    "photo.publish.label": "Публикувай снимката {name}",
-    "photo.withdraw.label": "Оттегли снимката {name} от публичност",
     "photo.published": "Публикувана",
     "photo.done.published": "Снимката {name} е публикувана, без метаданни.",
     "photo.done.withdrawn": "Снимката {name} е оттеглена от публичност.",
@@ -48,8 +40,6 @@ export default {
   "cs": {
     "photo.publish": "Zveřejnit fotografii",
     "photo.withdraw": "Stáhnout ze zveřejnění",
-    "photo.publish.label": "Zveřejnit fotografii {name}",
-    "photo.withdraw.label": "Stáhnout fotografii {name} ze zveřejnění",
     "photo.published": "Zveřejněno",
     "photo.done.published": "Fotografie {name} je zveřejněna, bez metadat.",
     "photo.done.withdrawn": "Fotografie {name} je stažena ze zveřejnění.",

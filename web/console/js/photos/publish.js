@@ -44,8 +44,8 @@ export function PhotoPublication({ file, caseFile, onDone }) {
   return html`${location}
     ${published ? html` <span class="badge">${t('photo.published')}</span>` : null}
     <button type="button" class=${`button-small ${published ? 'button-danger' : 'button-quiet'}`} disabled=${busy}
-      aria-label=${t(published ? 'photo.withdraw.label' : 'photo.publish.label', { name: file.filename })} onClick=${toggle}>
-      ${busy ? t('photo.publishing') : t(published ? 'photo.withdraw' : 'photo.publish')}
+      data-photo=${file.id} onClick=${toggle}>
+      ${busy ? t('photo.publishing') : t(published ? 'photo.withdraw' : 'photo.publish')}<span class="visually-hidden"> (${file.filename})</span>
     </button>
     ${error ? html`<span class="field-error" role="alert">${errorText(error)}</span>` : null}`;
 }
