@@ -272,21 +272,6 @@ def physical_bucket_name(logical_id: str) -> str:
     return f"{NAME_PREFIX}-{logical_id.lower()}"
 
 
-def _bucket_rules(s3, name: str, template: Template, logical_id: str,
-                  parameters: dict[str, Any]) -> None:
-    """A bucket's CORS rules as the template declares them: the portal's browser posts photos
-    straight into the attachments bucket (docs/photos.md). Lifecycle rules are not applied:
-    moto expires nothing."""
-    properties = template.resources[logical_id].get("Properties", {})
-    cors = properties.get("CorsConfiguration")
-    if cors:
-        resolved = template.resolve_deep(cors, lambda ref: str(parameters.get(ref, ref)))
-        names = {"MaxAge": "MaxAgeSeconds", "ExposedHeaders": "ExposeHeaders", "Id": "ID"}
-        rules = [{names.get(key, key): value for key, value in rule.items()}
-                 for rule in resolved["CorsRules"]]  # CloudFormation's names -> the S3 API's
-        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
-
-
 def provision(template: Template, parameters: dict[str, Any],
               state_dir: Path | None = None) -> Resources:
     """Create every table, bucket, queue, topic (with its subscriptions) and Cognito user pool
@@ -320,7 +305,6 @@ def provision(template: Template, parameters: dict[str, Any],
         name = physical_bucket_name(logical_id)
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         resources.buckets[logical_id] = name
-        _bucket_rules(s3, name, template, logical_id, parameters)
 
     try:
         resources.secrets = secrets.provision_secrets(

@@ -37,7 +37,7 @@ from infra.local.authorizer import Unauthorized
 from infra.local.lambdas import LocalFunction
 from infra.local.outbox import Outbox
 from infra.local.public_media import PREFIX as MEDIA_PREFIX
-from infra.local.public_media import PublicMedia
+from infra.local.public_media import PublicMedia, StorePaths
 from infra.local.static import StaticSite
 
 log = logging.getLogger("civicdesk.local")
@@ -95,8 +95,9 @@ class Frontend:
                  tools: LocalTools | None = None,
                  authorize: Callable[[ApiRoute, HttpRequest], dict] = _no_authorizer,
                  gateway_responses: GatewayResponses | None = None,
-                 media: PublicMedia | None = None):
+                 media: PublicMedia | None = None, store: StorePaths | None = None):
         self._media = media
+        self._store = store
         self._routes = routes
         self._api_patterns = api_patterns
         self._functions = functions
@@ -112,6 +113,10 @@ class Frontend:
             return self._local(request)
         if any(fnmatch.fnmatchcase(request.path, pattern) for pattern in self._api_patterns):
             return self._api(request)
+        if self._store is not None and StorePaths.serves(request.path):
+            status, headers, body = self._store.forward(request.method, request.path, request.query,
+                                                        request.headers, request.body)
+            return HttpResponse(status, tuple(headers), body)
         if self._media is not None and request.path.startswith(MEDIA_PREFIX):
             return self._public_media(request)
         return self._static(request)

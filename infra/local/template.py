@@ -421,13 +421,6 @@ class Template:
                 return ref(".".join(target) if isinstance(target, (list, tuple)) else target)
             if value.name == "Sub" and isinstance(value.value, str):
                 return re.sub(r"\$\{([A-Za-z0-9:.]+)\}", lambda m: ref(m.group(1)), value.value)
-            if value.name in ("Join", "Select", "Split"):  # a URL's origin (photos' CORS rule)
-                first, second = (self.resolve_deep(part, ref) for part in value.value)
-                if value.name == "Join":
-                    return str(first).join(str(item) for item in second)
-                if value.name == "Select":
-                    return second[int(first)]
-                return str(second).split(str(first))
             raise ValueError(f"cannot resolve {value!r} locally")
         return value
 

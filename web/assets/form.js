@@ -67,7 +67,7 @@ const FIELD_LABELS = {
   attachments: 'photoLabel',
   language: 'langLabel',
 };
-const INPUT_ORDER = ['f-type', 'f-category', 'f-description', 'f-address', 'f-lat', 'f-lon', 'f-photos', 'f-name', 'f-email', 'f-phone'];
+const INPUT_ORDER = ['f-type', 'f-category', 'f-description', 'f-address', 'f-lat', 'f-lon', 'f-name', 'f-email', 'f-phone', 'f-photos'];
 
 let categories = [];
 let idempotencyKey = null; // one per form fill; kept while a retry could still create a case

@@ -123,13 +123,13 @@ export function mountPhotoUpload(root, form) {
   }
 
   function renderItem(item) {
-    const preview = item.previewUrl
-      ? h('img', { class: 'photo-thumb', src: item.previewUrl, alt: item.file.name })
+    const preview = item.preview
+      ? item.preview
       : h('span', { class: 'photo-thumb photo-thumb-none', 'aria-hidden': 'true', text: item.type === 'application/pdf' ? 'PDF' : 'HEIC' });
     const progress = h('progress', { max: '100', value: String(Math.round(item.progress * 100)), 'aria-label': page.t('photoProgress', { name: item.file.name }) });
     const remove = h('button', { type: 'button', class: 'button secondary photo-remove', text: page.t('photoRemove', { name: item.file.name }) });
     remove.addEventListener('click', () => removeItem(item));
-    const kind = item.type === 'application/pdf' ? page.t('photoPdf') : (item.previewUrl ? '' : page.t('photoNoPreview'));
+    const kind = item.type === 'application/pdf' ? page.t('photoPdf') : (item.preview ? '' : page.t('photoNoPreview'));
     return h('li', { class: `photo-item photo-${item.state}`, 'data-upload': item.uploadId || '' },
       preview,
       h('div', { class: 'photo-meta' },
@@ -150,8 +150,6 @@ export function mountPhotoUpload(root, form) {
   function removeItem(item) {
     const index = items.indexOf(item);
     if (index < 0) return;
-    if (item.xhrAbort) item.xhrAbort();
-    if (item.previewUrl) URL.revokeObjectURL(item.previewUrl);
     items.splice(index, 1);
     if (offered && offered.item === item) offered = null;
     errorMessage = null;
@@ -176,6 +174,21 @@ export function mountPhotoUpload(root, form) {
     lon.value = found.lon.toFixed(6);
     announce(page.t('photoLocationFilled', { name: filename }));
     return true;
+  }
+
+  /** A thumbnail drawn on a canvas: decoded from the file itself (createImageBitmap), so the
+   *  page's self-only CSP (img-src 'self') needs no blob: or data: URL. */
+  async function drawPreview(item) {
+    if (!PREVIEW.has(item.type) || typeof createImageBitmap !== 'function') return;
+    const bitmap = await createImageBitmap(item.file);
+    const side = 192;
+    const scale = Math.max(side / bitmap.width, side / bitmap.height);
+    const canvas = h('canvas', { class: 'photo-thumb', width: side, height: side, role: 'img', 'aria-label': item.file.name });
+    const context = canvas.getContext('2d');
+    context.drawImage(bitmap, (side - bitmap.width * scale) / 2, (side - bitmap.height * scale) / 2, bitmap.width * scale, bitmap.height * scale);
+    bitmap.close();
+    item.preview = canvas;
+    if (items.includes(item)) render();
   }
 
   async function readLocation(item) {
@@ -228,14 +241,14 @@ export function mountPhotoUpload(root, form) {
         errorMessage = { plural: 'photoTooMany', count: limits.maxFiles };
         break;
       }
-      added.push({ file, type, state: 'uploading', progress: 0, uploadId: null,
-        previewUrl: PREVIEW.has(type) ? URL.createObjectURL(file) : null });
+      added.push({ file, type, state: 'uploading', progress: 0, uploadId: null, preview: null });
     }
     items = [...items, ...added];
     renderError();
     render();
     if (errorMessage) announce(error.textContent);
     for (const item of added) {
+      drawPreview(item).catch(() => null);
       readLocation(item).catch(() => null);
       running.push(upload(item));
     }
@@ -276,7 +289,6 @@ export function mountPhotoUpload(root, form) {
       renderError();
     },
     reset() {
-      for (const item of items) if (item.previewUrl) URL.revokeObjectURL(item.previewUrl);
       items = [];
       offered = null;
       errorMessage = null;

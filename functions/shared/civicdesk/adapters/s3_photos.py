@@ -5,6 +5,8 @@ local runtime)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from botocore.exceptions import ClientError
 
 from ..domain.image_metadata import HEAD_BYTES, jpeg_gps, sniff
@@ -19,13 +21,34 @@ from ..domain.photos import (
 
 _MISSING = {"NoSuchKey", "404", "NotFound", "InvalidRange"}
 
+#: The portal's paths in front of the attachments bucket (template.yaml, WebDistribution): the
+#: browser posts and reads on the portal's own origin, so its pages keep a self-only CSP.
+UPLOAD_PATH = "/media-upload"
+FILES_PATH = "/media-files"
+
+
+def same_origin(url: str, public_url: str, prefix: str) -> str:
+    """``url`` (a presigned S3 URL) as the browser reaches it through the portal: the path and
+    query under ``<public_url><prefix>``; CloudFront (and ``make run``) strips the prefix and
+    forwards to the bucket, whose host the signature names.
+
+    Examples
+    --------
+    >>> same_origin("https://b.s3.eu-central-1.amazonaws.com/cases/x.jpg?X-Amz-Signature=1",
+    ...             "https://prijave.opstina.rs", FILES_PATH)
+    'https://prijave.opstina.rs/media-files/cases/x.jpg?X-Amz-Signature=1'
+    """
+    parts = urlsplit(url)
+    return f"{public_url.rstrip('/')}{prefix}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
+
 
 class S3Uploads:
     """``UploadSigner`` and ``UploadInbox`` on the attachments bucket."""
 
-    def __init__(self, client_factory, bucket: str):
+    def __init__(self, client_factory, bucket: str, public_url: str):
         self._client_factory = client_factory
         self._bucket = bucket
+        self._public_url = public_url
 
     def signed_post(self, key: str, *, content_type: str, filename: str, max_bytes: int,
                     expires_in: int) -> tuple[str, dict[str, str]]:
@@ -36,7 +59,7 @@ class S3Uploads:
         post = self._client_factory().generate_presigned_post(
             Bucket=self._bucket, Key=key, Fields=fields, Conditions=conditions,
             ExpiresIn=expires_in)
-        return post["url"], dict(post["fields"])
+        return same_origin(post["url"], self._public_url, UPLOAD_PATH), dict(post["fields"])
 
     def uploaded(self, upload_id: str) -> UploadedObject | None:
         try:
@@ -61,6 +84,20 @@ class S3Uploads:
         self._client_factory().copy_object(
             Bucket=self._bucket, Key=key, CopySource={"Bucket": self._bucket, "Key": upload_key(upload_id)},
             MetadataDirective="COPY", ServerSideEncryption="AES256")
+
+
+class SameOriginLinks:
+    """``AttachmentLinks`` for citizens: the presigned GETs of ``links`` on the portal's origin
+    (``FILES_PATH``), which a self-only CSP lets the tracking page show."""
+
+    def __init__(self, links, public_url: str):
+        self._links = links
+        self._public_url = public_url
+
+    def download_url(self, key: str, *, content_type: str, disposition: str, expires_in: int) -> str:
+        url = self._links.download_url(key, content_type=content_type, disposition=disposition,
+                                       expires_in=expires_in)
+        return same_origin(url, self._public_url, FILES_PATH)
 
 
 class S3PublicMedia:

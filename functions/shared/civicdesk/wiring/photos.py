@@ -21,7 +21,7 @@ def photo_uploads():
     from ..services.photos import PhotoUploads
 
     config = settings()
-    uploads = S3Uploads(_s3, config.attachments_bucket or "")
+    uploads = S3Uploads(_s3, config.attachments_bucket or "", config.public_url)
     return PhotoUploads(uploads, uploads, UploadRules(config.upload_max_bytes, config.upload_max_files))
 
 
@@ -37,9 +37,11 @@ def _public_media():
 @lru_cache(maxsize=1)
 def citizen_photos():
     from ..adapters.s3 import S3AttachmentLinks
+    from ..adapters.s3_photos import SameOriginLinks
     from ..services.photos import CitizenPhotos
 
-    links = S3AttachmentLinks(_s3, settings().attachments_bucket or "")
+    links = SameOriginLinks(S3AttachmentLinks(_s3, settings().attachments_bucket or ""),
+                            settings().public_url)
     return CitizenPhotos(lambda number, token: case_service().track(number, token), links,
                          _public_media())
 
