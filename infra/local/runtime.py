@@ -43,6 +43,7 @@ from infra.local.aws import StartupError
 from infra.local.event_sources import EventSources
 from infra.local.lambdas import LocalFunction, install_layers, load_handler
 from infra.local.outbox import Outbox
+from infra.local.public_media import PublicMedia, StorePaths
 from infra.local.schedules import RuntimeSchedules, ScheduleError, Scheduler, load_schedules
 from infra.local.server import Frontend, LocalHttpServer, LocalTools, RequestHandler
 from infra.local.smtp import ReceiptRule, SesReceiver, SmtpServer, receipt_rules
@@ -464,7 +465,10 @@ class LocalRuntime:
             routes, self._template.api_path_patterns() or ["/v1/*"], self._functions,
             StaticSite(self._web_dir), outbox,
             account_id=aws.ACCOUNT_ID, tools=tools, authorize=authorize,
-            gateway_responses=gateway_responses(self._template, template_routes, self._ref))
+            gateway_responses=gateway_responses(self._template, template_routes, self._ref),
+            media=PublicMedia(lambda: _client("s3"), self.resources.buckets["WebBucket"])
+            if "WebBucket" in self.resources.buckets else None,
+            store=StorePaths(self.aws_url))
 
     def _start_smtp(self, port: int) -> None:
         """SMTP for the receipt rules' recipients: store in S3, then invoke, as SES does."""

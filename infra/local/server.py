@@ -36,6 +36,8 @@ from infra.local.apigateway import (
 from infra.local.authorizer import Unauthorized
 from infra.local.lambdas import LocalFunction
 from infra.local.outbox import Outbox
+from infra.local.public_media import PREFIX as MEDIA_PREFIX
+from infra.local.public_media import PublicMedia, StorePaths
 from infra.local.static import StaticSite
 
 log = logging.getLogger("civicdesk.local")
@@ -92,7 +94,10 @@ class Frontend:
                  account_id: str = "123456789012",
                  tools: LocalTools | None = None,
                  authorize: Callable[[ApiRoute, HttpRequest], dict] = _no_authorizer,
-                 gateway_responses: GatewayResponses | None = None):
+                 gateway_responses: GatewayResponses | None = None,
+                 media: PublicMedia | None = None, store: StorePaths | None = None):
+        self._media = media
+        self._store = store
         self._routes = routes
         self._api_patterns = api_patterns
         self._functions = functions
@@ -108,6 +113,12 @@ class Frontend:
             return self._local(request)
         if any(fnmatch.fnmatchcase(request.path, pattern) for pattern in self._api_patterns):
             return self._api(request)
+        if self._store is not None and StorePaths.serves(request.path):
+            status, headers, body = self._store.forward(request.method, request.path, request.query,
+                                                        request.headers, request.body)
+            return HttpResponse(status, tuple(headers), body)
+        if self._media is not None and request.path.startswith(MEDIA_PREFIX):
+            return self._public_media(request)
         return self._static(request)
 
     # -- API Gateway -------------------------------------------------------------------------
@@ -274,6 +285,15 @@ class Frontend:
         return json_response(202, report)
 
     # -- the portal ----------------------------------------------------------------------------
+
+    def _public_media(self, request: HttpRequest) -> HttpResponse:
+        """A published photo from the portal bucket's ``public-media/`` (docs/photos.md)."""
+        found = self._media.find(request.path) if self._media and request.method in ("GET", "HEAD") else None
+        if found is None:
+            return HttpResponse(404, (("Content-Type", "text/plain; charset=utf-8"),), b"Not found\n")
+        body, content_type, cache = found
+        return HttpResponse(200, (("Content-Type", content_type), ("Cache-Control", cache),
+                                  ("X-Content-Type-Options", "nosniff")), body)
 
     def _static(self, request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):

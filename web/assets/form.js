@@ -6,6 +6,7 @@ import { page, startPage, announce, focusElement, pageUrl } from './page.js';
 import { has, intlLocale } from './i18n.js';
 import { getCategories, createCase, newIdempotencyKey } from './api.js';
 import './map-picker.js'; // the map, the photo's position, nearby reports (issue 16)
+import { mountPhotoUpload } from './photo-upload.js';
 
 const MIN_DESCRIPTION = 10;
 const MAX_DESCRIPTION = 5000;
@@ -33,6 +34,7 @@ const summaryList = $('error-summary-list');
 const sendError = $('send-error');
 const sendErrorText = $('send-error-text');
 const success = $('success');
+const photos = mountPhotoUpload($('photos'), form);
 
 // API field path -> input id. Errors on other fields (language, channel, ...) go to the summary only.
 const FIELD_INPUTS = {
@@ -46,6 +48,7 @@ const FIELD_INPUTS = {
   'contact.name': 'f-name',
   'contact.email': 'f-email',
   'contact.phone': 'f-phone',
+  attachments: 'f-photos',
 };
 // Errors about the place as a whole (outside the municipality) stand above both coordinates.
 const FIELD_GROUPS = {
@@ -63,9 +66,10 @@ const FIELD_LABELS = {
   'contact.name': 'nameLabel',
   'contact.email': 'emailLabel',
   'contact.phone': 'phoneLabel',
+  attachments: 'photoLabel',
   language: 'langLabel',
 };
-const INPUT_ORDER = ['f-type', 'f-category', 'f-description', 'f-address', 'f-lat', 'f-lon', 'f-name', 'f-email', 'f-phone'];
+const INPUT_ORDER = ['f-type', 'f-category', 'f-description', 'f-address', 'f-lat', 'f-lon', 'f-name', 'f-email', 'f-phone', 'f-photos'];
 
 let categories = [];
 let idempotencyKey = null; // one per form fill; kept while a retry could still create a case
@@ -270,6 +274,7 @@ function retranslate() {
   renderGeoStatus();
   renderSendError();
   if (lastFieldErrors) renderFieldErrors(lastFieldErrors);
+  photos.retranslate();
   submitButton.textContent = page.t(sending ? 'sending' : 'submit');
 }
 
@@ -418,6 +423,7 @@ function buildPayload() {
       email: emailInput.value.trim(),
       phone: phoneInput.value.trim(),
     }),
+    attachments: photos.uploadIds().length ? photos.uploadIds() : undefined,
   };
   for (const key of Object.keys(payload)) if (payload[key] === undefined) delete payload[key];
   return payload;
@@ -458,6 +464,12 @@ function showSuccess(answer) {
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   if (sending) return; // a double click or a second Enter while the first is on its way
+  setSending(true);
+  if (!(await photos.ready())) {
+    setSending(false);
+    showSendError({ status: -1, serverMessage: page.t('photoNotReady') });
+    return;
+  }
   const payload = buildPayload();
   if (!idempotencyKey) idempotencyKey = newIdempotencyKey();
   setSending(true);
@@ -532,6 +544,7 @@ $('success-copy').addEventListener('click', async () => {
 
 $('success-new').addEventListener('click', () => {
   form.reset();
+  photos.reset();
   clearFieldErrors();
   hideSendError();
   idempotencyKey = null;

@@ -5,6 +5,7 @@ import { page, startPage, announce, focusElement, pageUrl } from './page.js';
 import { has, intlLocale } from './i18n.js';
 import { followCase, getCase } from './api.js';
 import { offerAccountFollow } from './account-follow.js';
+import { showCasePhotos, retranslateCasePhotos } from './photo-track.js';
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(window.location.search);
@@ -123,6 +124,10 @@ function renderCase(c) {
   offerAccountFollow(caseNumber, $('account-follow'), c.public === true && !token);
   renderFollowErrors();
 
+  if ($('case-photos').dataset.loaded !== caseNumber) {
+    $('case-photos').dataset.loaded = caseNumber;
+    showCasePhotos($('case-photos'), caseNumber, token);
+  } else retranslateCasePhotos();
   $('case').hidden = false;
   $('not-found').hidden = true;
   lookup.open = false;

@@ -38,6 +38,16 @@ class Settings:
     #: The citizen user pool and the portal's app client of it (issue 16, ``docs/accounts.md``).
     citizen_user_pool_id: str | None = None
     citizen_client_id: str | None = None
+    #: Photos and documents on the web form (docs/photos.md): the largest file, how many files
+    #: a report may carry, and the bucket whose ``public-media/`` prefix serves published photos.
+    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_max_files: int = 3
+    public_media_bucket: str | None = None
+
+    @property
+    def public_media_url(self) -> str:
+        """Where the published photos are reached: the portal's ``/public-media/``."""
+        return f"{self.public_url}/public-media/"
 
     @classmethod
     def from_environ(cls, environ: dict | None = None) -> "Settings":
@@ -75,6 +85,9 @@ class Settings:
                 if n.strip()),
             citizen_user_pool_id=env.get("CIVICDESK_CITIZEN_USER_POOL_ID") or None,
             citizen_client_id=env.get("CIVICDESK_CITIZEN_USER_POOL_CLIENT_ID") or None,
+            upload_max_bytes=int(env.get("CIVICDESK_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))),
+            upload_max_files=int(env.get("CIVICDESK_UPLOAD_MAX_FILES", "3")),
+            public_media_bucket=env.get("CIVICDESK_PUBLIC_MEDIA_BUCKET") or None,
         )
 
 

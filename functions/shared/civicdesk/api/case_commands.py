@@ -47,7 +47,8 @@ def open_public_case(payload: object, *, language_hint: str | None = None,
         description=cleaned.get("description"), language=cleaned.get("language"),
         channel=Channel(cleaned.get("channel", "web")), location=_location(cleaned.get("location")),
         contact=_contact(cleaned.get("contact")), language_hint=language_hint,
-        idempotency_key=idempotency_key, invalid=tuple(errors))
+        idempotency_key=idempotency_key, invalid=tuple(errors),
+        attachments=tuple(cleaned.get("attachments") or ()))
 
 
 def open_staff_case(payload: object, *, idempotency_key: str | None = None) -> OpenStaffCase:

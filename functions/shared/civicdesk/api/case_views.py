@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..domain.attachments import attachment_id
+from ..domain.attachments import LISTING_KINDS, attachment_id
 from ..domain.cases import EventKind, allowed_transitions, utc_now
 from ..domain.municipality import localised as tr_text
 from ..domain.redaction import names_person, personal_data, redact
@@ -112,7 +112,7 @@ def queue_page(page: QueuePage, municipality: Municipality, language: str) -> di
 def timeline_entry(event: TimelineEvent, municipality: Municipality, language: str) -> dict:
     data = event.data or {}
     files = data.get("attachments")
-    if event.kind is EventKind.MESSAGE_IN and isinstance(files, list):
+    if event.kind in LISTING_KINDS and isinstance(files, list):
         # Each kept file with the id that opens it (GET .../attachments/{id}).
         data = {**data, "attachments": [
             {**file, "id": attachment_id(event.event_id, index)}
@@ -133,6 +133,7 @@ def case_file(found: CaseFile, municipality: Municipality, language: str) -> dic
         "requester": case.contact.to_dict() if case.contact else None,
         "mailbox": case.mailbox, "participants": list(case.participants),
         "linked_cases": list(case.linked_cases), "merged_into": case.merged_into,
+        "published_photos": list(case.published_photos),
         "routing": case.routing, "deleted_at": _z(case.deleted_at), "deleted_by": case.deleted_by,
         "timeline": [timeline_entry(e, municipality, language) for e in found.timeline],
         "followers": found.followers, "trail_complete": found.trail_complete,

@@ -84,6 +84,13 @@ def _campaign_operations() -> tuple[Operation, ...]:
     return c.OPERATIONS
 
 
+def _photo_operations() -> tuple[Operation, ...]:
+    """Photos and documents on the web form (``api/photo_operations.py``)."""
+    from . import photo_operations
+
+    return photo_operations.OPERATIONS
+
+
 def _finding_operations() -> tuple[Operation, ...]:
     """Search, requester lookup, the map and nearby cases (``api/search_views.py``)."""
     from . import search_views as f
@@ -339,4 +346,5 @@ OPERATIONS: tuple[Operation, ...] = (
     *_campaign_operations(),
     *_public_map_operations(),
     *_account_operations(),
+    *_photo_operations(),
 )

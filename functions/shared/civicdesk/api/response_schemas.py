@@ -71,6 +71,8 @@ CASE_DETAIL = Obj({
     **CASE_SUMMARY.fields,
     "description": Str(), "subject": Str(), "requester": s.REQUESTER, "mailbox": Str(),
     "participants": Arr(Str()), "linked_cases": Arr(Str()), "merged_into": Str(),
+    "published_photos": Arr(Str(), description="Published photos (docs/photos.md): paths "
+                                               "relative to the public media base URL"),
     "routing": Obj({}, description="rule (category, area, override), department, area, by, reason"),
     "deleted_at": Str(format="date-time"), "deleted_by": Str(),
     "timeline": Arr(TIMELINE_ENTRY, max_items=100000, description="Oldest first; internal entries included"),

@@ -110,11 +110,15 @@ ACCOUNTS = (("GET", "/v1/public/citizen-sign-in", "public_citizen_sign_in"),
             ("DELETE", "/v1/public/account/subscriptions/{number}", "public_account_unfollow"),
             ("POST", "/v1/public/my-cases/link", "public_my_cases_link"),
             ("POST", "/v1/public/my-cases", "public_my_cases"))
+#: (method, path, handler) in api.photo_handlers: photos and documents on the web form (issue 16)
+PHOTOS = (("POST", "/v1/public/uploads", "public_start_upload"),
+          ("GET", "/v1/public/cases/{number}/attachments", "public_case_files"),
+          ("POST", "/v1/admin/cases/{number}/attachments/{attachment_id}/publication", "admin_publish_photo"),
+          ("DELETE", "/v1/admin/cases/{number}/attachments/{attachment_id}/publication", "admin_withdraw_photo"))
 
 
 #: Every (method, path, handler) table with the module of ``civicdesk.api`` holding its
 #: handlers; ``functions/api/app.py`` registers them all alike (``media_types``).
-HANDLED = ((CONSOLE, "console_handlers"), (REPORTS, "stats_handlers"), (ALERTS,
-           "alerts_handlers"), (SURVEYS, "survey_handlers"), (CAMPAIGNS, "campaign_handlers"),
-           (AUDIENCES, "audience_handlers"), (PUBLIC_MAP, "public_map_handlers"), (ACCOUNTS,
-           "accounts_handlers"))
+HANDLED = ((CONSOLE, "console_handlers"), (REPORTS, "stats_handlers"), (SURVEYS,
+           "survey_handlers"), (CAMPAIGNS, "campaign_handlers"), (AUDIENCES,
+           "audience_handlers"), (PUBLIC_MAP, "public_map_handlers"), (PHOTOS, "photo_handlers"))

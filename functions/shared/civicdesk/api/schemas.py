@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..domain.cases import LANGUAGES
-from .validation import Bool, DateTime, Int, Num, Obj, Str
+from .validation import Arr, Bool, DateTime, Int, Num, Obj, Str
 
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()./-]{4,38}$"
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9-]{8,100}$"
@@ -34,6 +34,8 @@ PUBLIC_CASE = Obj({
     "channel": Str(max_length=8, enum=("web", "app")),
     "location": LOCATION,
     "contact": CONTACT,
+    "attachments": Arr(Str(max_length=32, pattern=r"^[0-9a-f]{32}$"), max_items=10,
+                       description="Upload ids of POST /v1/public/uploads (docs/photos.md)"),
 }, description="A case submitted by a citizen through the web form or an app")
 
 SUBSCRIPTION_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,100}$"

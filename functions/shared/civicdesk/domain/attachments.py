@@ -3,7 +3,9 @@ a browser is to show it (in the page or as a download).
 
 Mail attachments are stored by the mail intake under ``cases/<number>/...`` and listed on the
 ``message_in`` timeline entry (``data.attachments``: filename, content type, size, key, and
-``refused`` when it was not kept). An attachment's id is ``<entry id>-<index in that list>``.
+``refused`` when it was not kept); the files a citizen uploaded with the web form are listed the
+same way on the ``case_opened`` entry (``domain/photos.py``). An attachment's id is
+``<entry id>-<index in that list>``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from .cases import EventKind, TimelineEvent
 #: Types a browser may show in the page: raster images only (an SVG or an HTML file runs
 #: script, a PDF viewer is its own world: those are downloaded).
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+
+#: The entries that list attachments: a mail's, and the opening of a case from the web form.
+LISTING_KINDS = frozenset({EventKind.MESSAGE_IN, EventKind.CASE_OPENED})
 
 _ID = re.compile(r"([0-9a-f]{6,32})-(\d{1,3})")
 
@@ -77,7 +82,7 @@ def find_attachment(number: str, events: list[TimelineEvent], wanted: str) -> St
         return None
     event_id, index = match.group(1), int(match.group(2))
     for event in events:
-        if event.event_id != event_id or event.kind is not EventKind.MESSAGE_IN:
+        if event.event_id != event_id or event.kind not in LISTING_KINDS:
             continue
         files = (event.data or {}).get("attachments") or []
         if index >= len(files) or not isinstance(files[index], dict):

@@ -256,6 +256,9 @@ class Case:
     #: The official public answers, redacted, oldest first (what the public map shows; kept by
     #: the repository on every write, ``domain.public_projection.with_public_answers``).
     public_answers: tuple[PublicAnswer, ...] = ()
+    #: The photos staff published (``domain/photos.py``): paths relative to the public media
+    #: base URL, in the order they were published.
+    published_photos: tuple[str, ...] = ()
 
     @property
     def state(self) -> str:
@@ -301,6 +304,8 @@ class EventKind(str, Enum):
     DEADLINE_EXTENDED = "deadline_extended"  # the legal deadline extended (data: days, reason, legal_due)
     SLA_WARNING = "sla_warning"  # a due time is near (data: clock, due, assignee)
     SLA_BREACHED = "sla_breached"  # a due time passed (data: clock, due, overdue_minutes)
+    PHOTO_PUBLISHED = "photo_published"  # staff published a photo (data: attachment_id, photo)
+    PHOTO_WITHDRAWN = "photo_withdrawn"  # staff withdrew it from public (data: attachment_id, photo)
 
 
 @dataclass(frozen=True)

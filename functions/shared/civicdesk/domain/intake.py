@@ -62,6 +62,8 @@ class NewCase:
     routing: dict | None = None  # how the department was chosen, when not simply by category
     mailbox: str | None = None  # the support address a mail came to
     linked_cases: tuple[str, ...] = field(default=())
+    #: files the citizen uploaded with the report (``domain/photos.attachment_entry``)
+    attachments: tuple[dict, ...] = field(default=())
 
 
 def open_case(new: NewCase, *, at: datetime,
@@ -103,6 +105,8 @@ def open_case(new: NewCase, *, at: datetime,
         # The area the case was routed by, in the entry that opens it: the statistics count the
         # opening in its area (a later move to another department keeps the location's area).
         data["area"] = new.routing["area"]
+    if new.attachments:
+        data["attachments"] = [dict(file) for file in new.attachments]
     entries = [TimelineEvent(new.number, at, EventKind.CASE_OPENED, new.actor, True, data)]
     if new.routing and new.routing.get("rule") != "category":
         entries.append(TimelineEvent(new.number, at + timedelta(microseconds=1), EventKind.ROUTED,

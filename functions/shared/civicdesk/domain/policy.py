@@ -61,6 +61,8 @@ class Action(str, Enum):
     MANAGE_CAMPAIGNS = "campaign.manage"  # write, submit, test, send and cancel campaigns
     APPROVE_CAMPAIGNS = "campaign.approve"  # approve or reject another's campaign (four eyes)
     CALL_CAMPAIGN_RECIPIENTS = "campaign.call"  # the call list of the unreached, with outcomes
+    # -- photos (issue 16, docs/photos.md) --
+    PUBLISH_PHOTO = "photo.publish"  # publish a citizen's photo (a copy without metadata), withdraw it
 
 
 class Scope(str, Enum):
@@ -108,6 +110,8 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.MANAGE_CAMPAIGNS: {_O: ALL, _S: ALL, _D: ALL},
     Action.APPROVE_CAMPAIGNS: {_S: ALL, _D: ALL},
     Action.CALL_CAMPAIGN_RECIPIENTS: {_O: ALL, _S: ALL, _D: ALL},
+    # -- photos --
+    Action.PUBLISH_PHOTO: {_O: ALL, _A: OWN, _S: ALL},
 }
 
 _LIST_SPLIT = re.compile(r"[\s,]+")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Protocol
 from zoneinfo import ZoneInfo
 
 from ..domain.accounts import ACCOUNT_ONLY_TYPES, AccountRequiredError
@@ -18,11 +18,18 @@ from .public_commands import OpenedCase, OpenPublicCase, TrackedCase
 from .tracking_links import TrackingLinks
 
 
+class UploadClaims(Protocol):
+    """The uploads a report names, checked and copied under its case (``PhotoUploads``)."""
+
+    def claim(self, number: str, upload_ids: tuple[str, ...]) -> tuple[dict, ...]: ...
+
+
 class CaseService:
     def __init__(self, repository: PublicCases, municipality: MunicipalityProvider,
                  metrics: MetricsSink, public_url: str, *, links: TrackingLinks,
-                 clock: Callable[[], datetime] = utc_now):
+                 clock: Callable[[], datetime] = utc_now, uploads: UploadClaims | None = None):
         self._repo = repository
+        self._uploads = uploads
         self._links = links
         self._municipality = municipality
         self._metrics = metrics
@@ -48,12 +55,13 @@ class CaseService:
         case_type = CaseType(command.type)
         token = new_tracking_token()
         number = self._repo.next_number(year)
+        attachments = self._claimed(number, command.attachments)
         case, events = open_case(NewCase(
             number=number, type=case_type, channel=command.channel, category=category.id,
             department=category.department, description=str(command.description),
             language=language, public=municipality.is_public(case_type),
             token_hash=hash_token(token), actor=f"citizen:{command.channel.value}",
-            location=command.location, contact=command.contact), at=now,
+            location=command.location, contact=command.contact, attachments=attachments), at=now,
             levels=municipality.service_levels)
         opened = OpenedCase(number=number, token=token,
                             tracking_url=tracking_url(self._public_url, number, token, language),
@@ -72,6 +80,15 @@ class CaseService:
             return OpenedCase(**duplicate.response)
         self._metrics.case_opened(command.channel.value, case_type.value)
         return opened
+
+    def _claimed(self, number: str, upload_ids: tuple[str, ...]) -> tuple[dict, ...]:
+        """The uploaded files, copied under the new case (``services/photos.py``), before the
+        case is stored: a case never lists a file it does not have."""
+        if not upload_ids:
+            return ()
+        if self._uploads is None:
+            raise ValidationError([FieldError("attachments", "photo_uploads_off")])
+        return self._uploads.claim(number, upload_ids)
 
     @staticmethod
     def _checked(command: OpenPublicCase, municipality: Municipality) -> Category:

@@ -33,10 +33,15 @@ class OpenPublicCase:
     #: Filed by a signed-in citizen (``services.accounts``): letters, complaints and FOI
     #: requests are accepted only then (``domain.accounts.ACCOUNT_ONLY_TYPES``).
     account: bool = False
+    attachments: tuple[str, ...] = ()  # upload ids (POST /v1/public/uploads, docs/photos.md)
 
     def request(self) -> dict:
-        """The submitted fields, as the idempotency record fingerprints them."""
-        return _request(self, "language_hint")
+        """The submitted fields, as the idempotency record fingerprints them (without an
+        empty ``attachments``: a record made before there were uploads still matches)."""
+        fields = _request(self, "language_hint")
+        if not fields["attachments"]:
+            fields.pop("attachments")
+        return fields
 
 
 

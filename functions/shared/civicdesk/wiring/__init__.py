@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import _lru_cache_wrapper
 
 from ..config import settings
-from . import accounts, alerts, audiences, campaigns, console, core, jobs, public_map, sms, surveys, tools
+from . import accounts, alerts, audiences, campaigns, console, core, jobs, photos, public_map, sms, surveys, tools
 from .accounts import *  # noqa: F403
 from .alerts import *  # noqa: F403
 from .audiences import *  # noqa: F403
@@ -21,6 +21,7 @@ from .console import *  # noqa: F403
 from .core import *  # noqa: F403
 from .core import _tables_configured  # noqa: F401  (the adapters' tests configure the table)
 from .jobs import *  # noqa: F403
+from .photos import *  # noqa: F403
 from .public_map import *  # noqa: F403
 from .sms import *  # noqa: F403
 from .surveys import *  # noqa: F403
@@ -32,7 +33,7 @@ def reset() -> None:
     factory of the part modules, so that a new one cannot be forgotten here."""
     settings.cache_clear()
     for module in (core, console, jobs, tools, sms, audiences, alerts, surveys, campaigns, public_map,
-                   accounts):
+                   accounts, photos):
         for value in vars(module).values():
             if isinstance(value, _lru_cache_wrapper) and value is not settings:
                 value.cache_clear()

@@ -186,9 +186,11 @@ def suppression_admin():
 def case_service():
     from ..observability import PowertoolsMetricsSink
     from ..services.cases import CaseService
+    from .photos import photo_uploads
 
     return CaseService(case_repository(), municipality_provider(),
-                       PowertoolsMetricsSink(), settings().public_url, links=tracking_links())
+                       PowertoolsMetricsSink(), settings().public_url, links=tracking_links(),
+                       uploads=photo_uploads())
 
 
 @lru_cache(maxsize=1)

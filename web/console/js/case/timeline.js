@@ -50,7 +50,7 @@ function sizeText(bytes) {
   return t('case.size.mb', { size: formatNumber(Math.round(bytes / 104857.6) / 10) });
 }
 
-function Attachments({ files, onOpen }) {
+function Attachments({ files, onOpen, extra }) {
   if (!files?.length) return null;
   return html`<div class="entry-attachments">
     <p class="entry-label">${t('case.attachments', { count: files.length })}</p>
@@ -64,6 +64,7 @@ function Attachments({ files, onOpen }) {
           : html`<span>${file.filename}</span>`}
         <span class="muted"> ${[file.content_type, sizeText(file.size)].filter(Boolean).join(', ')}</span>
         ${file.refused ? html` <span class="badge badge-danger">${t('case.attachment.refused', { reason: t(`case.refused.${file.refused}`) })}</span>` : null}
+        ${extra ? extra(file) : null}
       </li>`)}
     </ul>
   </div>`;
@@ -84,7 +85,9 @@ function EntryBody({ entry, ctx }) {
         <${Detail} label=${t('case.entry.subject')}>${d.subject}</${Detail}>
         <${Text} text=${d.text} />
         ${d.truncated ? html`<p class="muted">${t('case.entry.truncated')}</p>` : null}
-        <${Attachments} files=${d.attachments} onOpen=${onOpenAttachment} />`;
+        <${Attachments} files=${d.attachments} onOpen=${onOpenAttachment} extra=${ctx.attachmentExtra} />`;
+    case 'case_opened': // the files sent with the web form (docs/photos.md)
+      return html`<${Attachments} files=${d.attachments} onOpen=${onOpenAttachment} extra=${ctx.attachmentExtra} />`;
     case 'message_out':
       return html`
         <${Detail} label=${t('case.entry.channel')}>${d.channel ? t(`case.channel.${d.channel}`) : null}</${Detail}>

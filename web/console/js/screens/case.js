@@ -17,6 +17,7 @@ import { CaseError, caseErrorText, AssignForm, StatusForm, NoteForm, ReplyForm, 
   EscalateForm, RerouteForm, DeleteForm } from '../case/forms.js';
 import { DueBadge, DueFacts } from '../due/badge.js';
 import { ExtendDeadlineForm, offersExtension } from '../due/extend.js';
+import { PhotoPublication } from '../photos/publish.js';
 
 register(messages);
 
@@ -241,7 +242,9 @@ export function CaseScreen({ params }) {
       <button type="button" onClick=${loaded.reload}>${t('common.retry')}</button>
     </${Page}>`;
   }
-  const ctx = { names, statusNames, departments, onOpenAttachment: openAttachment };
+  const photoDone = async (text) => { setFresh(await reread().catch(() => null)); setNotice({ kind: 'success', text }); };
+  const ctx = { names, statusNames, departments, onOpenAttachment: openAttachment,
+    attachmentExtra: (file) => html`<${PhotoPublication} file=${file} caseFile=${caseFile} onDone=${photoDone} />` };
   return html`<${Page} title=${title} wide actions=${html`
       <a class="button button-quiet" href=${href('/cases')}>${t('case.back')}</a>
       <button type="button" class="button-quiet" onClick=${() => { setFresh(null); loaded.reload(); }}>${t('case.refresh')}</button>`}>

@@ -63,6 +63,8 @@ class CaseItem(TableItem, discriminator="case"):
     first_reaction_at = UnicodeAttribute(null=True)
     #: The service-level and legal clocks (``domain.cases.CaseClock``; ``mappers.clock_to_map``).
     clock: MapAttribute[str, Any] = MapAttribute(null=True)
+    #: The published photos' paths, in order (``domain/photos.py``); absent: none.
+    published_photos = ListAttribute(of=UnicodeAttribute, null=True)
     #: What the case's search entries were made of (``search_entries.search_digest``).
     search_digest = UnicodeAttribute(null=True)
     version = VersionAttribute()
