@@ -462,6 +462,11 @@ for _method, _path, _handler in route_tables.AUDIENCES:
         api_view(_console(_handler, "audience_handlers")))
 
 
+for _method, _path, _handler in route_tables.CITIZEN:
+    app.route(_path, methods=[_method], name=_handler, content_types=["application/json"])(
+        api_view(_console(_handler, "citizen_handlers")))
+
+
 @app.route("/v1/openapi.json", methods=["GET"])
 @api_view
 def openapi_document():

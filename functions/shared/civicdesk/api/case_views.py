@@ -234,6 +234,10 @@ def tracked(found: TrackedCase, municipality: Municipality, language: str | None
         "history": [_history_entry(event, municipality, language, authorised, hidden)
                     for event in found.timeline],
     }
+    answers = found.answers
+    view["may_reply"] = bool(answers and answers.may_reply)
+    view["may_reopen"] = bool(answers and answers.may_reopen)
+    view["reopen_until"] = _z_seconds(answers.reopen_until) if answers and answers.reopen_until else None
     if case.location:
         location = case.location.to_dict()
         if not authorised:
@@ -258,7 +262,7 @@ def _history_entry(event: TimelineEvent, municipality: Municipality, language: s
     elif event.kind is EventKind.REFERRED:
         # An address typed by hand is personal data as far as the public page is concerned.
         params["body"] = translate(language, "event.referred.external_body")
-    entry = {"at": _z_seconds(event.at), "kind": event.kind.value}
+    entry: dict[str, str | bool] = {"at": _z_seconds(event.at), "kind": event.kind.value}
     if "status" in data:
         entry["status"] = data["status"]
         entry["status_name"] = params["status"] = translate(language, f"status.{data['status']}")
@@ -266,4 +270,10 @@ def _history_entry(event: TimelineEvent, municipality: Municipality, language: s
     public_text = data.get("public_text")
     if isinstance(public_text, str):
         entry["message"] = public_text if authorised else redact(public_text, *hidden)
+    if authorised and not event.public and event.kind is EventKind.MESSAGE_IN:
+        # the requester's own answer from the tracking page (only they see it, with the token)
+        entry["message"] = str(data.get("text") or "")
+        entry["by_requester"] = True
+        if data.get("kind") == "reopening":
+            entry["reopening"] = True
     return entry

@@ -72,6 +72,13 @@ def _campaign_operations() -> tuple[Operation, ...]:
     return c.OPERATIONS
 
 
+def _citizen_operations() -> tuple[Operation, ...]:
+    """The requester's answers on the tracking page (``api/citizen_schemas.py``)."""
+    from . import citizen_schemas
+
+    return citizen_schemas.OPERATIONS
+
+
 def _finding_operations() -> tuple[Operation, ...]:
     """Search, requester lookup, the map and nearby cases (``api/search_views.py``)."""
     from . import search_views as f
@@ -325,4 +332,5 @@ OPERATIONS: tuple[Operation, ...] = (
     *_alerts_operations(),
     *_survey_operations(),
     *_campaign_operations(),
+    *_citizen_operations(),
 )

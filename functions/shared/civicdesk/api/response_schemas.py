@@ -149,7 +149,16 @@ PUBLIC_CASE_VIEW = Obj({
     "language": Str(), "description": Str(description="Redacted without the token"),
     "location": s.LOCATION,
     "history": Arr(Obj({"at": Str(), "kind": Str(), "status": Str(), "status_name": _TEXT,
-                        "text": _TEXT, "message": Str()})),
+                        "text": _TEXT, "message": Str(),
+                        "by_requester": Bool(description="The requester's own answer from the "
+                                                         "tracking page (with the token only)"),
+                        "reopening": Bool(description="That answer reopened the case")})),
+    "may_reply": Bool(description="With the token: the requester may add information or answer "
+                                  "(`POST .../messages`)"),
+    "may_reopen": Bool(description="With the token: the resolved case may be reopened now "
+                                   "(`POST .../reopening`)"),
+    "reopen_until": Str(format="date-time", nullable=True,
+                        description="Until when a resolved case may be reopened; null otherwise"),
 })
 
 ME = Obj({

@@ -94,3 +94,6 @@ CAMPAIGNS = (("GET", "/v1/admin/campaigns", "admin_list_campaigns"),
              ("GET", "/v1/admin/campaigns/{campaign_id}/recipients", "admin_campaign_recipients"),
              ("GET", "/v1/admin/campaigns/{campaign_id}/calls", "admin_campaign_calls"),
              ("PUT", "/v1/admin/campaigns/{campaign_id}/calls/{key}", "admin_record_campaign_call"))
+#: (method, path, handler) in api.citizen_handlers: the requester answers back (issue 16, item 5)
+CITIZEN = (("POST", "/v1/public/cases/{number}/messages", "public_answer_case"),
+           ("POST", "/v1/public/cases/{number}/reopening", "public_reopen_case"))

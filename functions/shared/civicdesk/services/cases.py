@@ -126,4 +126,11 @@ class CaseService:
         if found is None or found[0].deleted or not (authorised or found[0].public):
             raise NotFoundError("error.case_not_found")  # deleted or made private meanwhile
         case, events = found
-        return TrackedCase(case, [event for event in events if event.public], authorised)
+        if not authorised:
+            return TrackedCase(case, [event for event in events if event.public], authorised)
+        from ..domain.citizen_answers import answer_options
+        from .citizen_answers import visible_to_requester
+
+        options = answer_options(case, events, window_days=self._municipality.get().reopen_window_days,
+                                 now=self._clock())
+        return TrackedCase(case, [e for e in events if visible_to_requester(e)], authorised, options)

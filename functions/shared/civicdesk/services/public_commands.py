@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ..domain.cases import Case, Channel, Contact, Location, TimelineEvent
+from ..domain.citizen_answers import AnswerOptions
 from ..domain.errors import FieldError
 
 
@@ -67,3 +68,5 @@ class TrackedCase:
     case: Case
     timeline: list[TimelineEvent]
     authorised: bool
+    #: What the requester may do on the tracking page (with the token only; issue 16).
+    answers: AnswerOptions | None = None
