@@ -223,10 +223,19 @@ SUPPRESSION = Obj({
     "lifted_suppression": Str(description="The reason of the suppression last lifted"),
 }, description="An address CivicDesk mails no more (a hard bounce or a complaint)")
 SUPPRESSION_PAGE = Obj({"items": Arr(SUPPRESSION), "next_cursor": Str()})
-MUNICIPALITY = Obj({}, description="The municipality: names, languages, hours, services, case "
-                               "types; with a territory, `location_example` (`lat`, `lon`: a "
-                               "place in it, for a form's hint) and `bounds` (`west`, `south`, "
-                               "`east`, `north`, degrees: where a case's location may be)")
+MUNICIPALITY = Obj({
+    "phone": Str(description="The municipality's phone number, as people dial it (or null)"),
+    "reopen_window_days": Int(description="Days after its resolution a requester may reopen a case"),
+    "privacy": Obj({"officer_name": Str(), "officer_email": Str(), "officer_phone": Str(),
+                    "case_retention_years": Int(), "log_retention_days": Int()},
+                   description="The privacy notice's facts: the data protection officer, retention"),
+    "accessibility": Obj({"status": Str(enum=("full", "partial", "none")),
+                          "statement_date": Str(format="date"), "contact_email": Str()},
+                         description="The accessibility statement's facts (Directive (EU) 2016/2102)"),
+}, description="The municipality: names, languages, hours, services, case "
+               "types; with a territory, `location_example` (`lat`, `lon`: a "
+               "place in it, for a form's hint) and `bounds` (`west`, `south`, "
+               "`east`, `north`, degrees: where a case's location may be)")
 FOLLOW_ACCEPTED = Obj({"status": Str(required=True, enum=("pending",))},
                       description="Always the same, whatever the address's subscription was")
 SUBSCRIPTION_STATE = Obj({"state": Str(required=True, enum=("pending", "confirmed", "unsubscribed"))})

@@ -17,6 +17,7 @@ from typing import Mapping
 from .alerts import AlertTopic
 from .cases import ALWAYS_PRIVATE_TYPES, CaseType, Location
 from .geometry import Bounds, Region
+from .portal_info import PortalInfo
 from .service_levels import ServiceLevels
 from .sms_script import DEFAULT_SMS_POLICY, SmsPolicy
 
@@ -151,6 +152,9 @@ class Municipality:
     audiences_from_cases: bool = False
     #: What residents may subscribe to alerts about (``alert_topics``), by id, in order.
     alert_topics: dict[str, AlertTopic] = field(default_factory=dict)
+    #: Its phone number, the privacy notice's and the accessibility statement's facts
+    #: (``phone``, ``privacy``, ``accessibility``; issue 16).
+    portal: PortalInfo = field(default_factory=PortalInfo)
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language

@@ -13,6 +13,7 @@ from .alert_config import parse_alert_topics
 from .cases import LANGUAGES, CaseType
 from .errors import ConfigurationError
 from .municipality import Area, Category, CategoryGroup, Department, ExternalBody, MapTiles, Municipality, Service
+from .portal_info import parse_portal_info
 from .service_level_config import parse_service_levels
 from .sms_script import SmsPolicy, SmsScript
 
@@ -405,6 +406,7 @@ def parse_municipality(doc: Mapping) -> Municipality:
             sms=_sms_policy(doc.get("sms")),
             map_tiles=_map_tiles(doc.get("map_tiles")),
             weekly_report_to_heads=to_heads, audiences_from_cases=from_cases,
-            alert_topics=parse_alert_topics(doc.get("alert_topics"), languages))
+            alert_topics=parse_alert_topics(doc.get("alert_topics"), languages),
+            portal=parse_portal_info(doc))
     except KeyError as exc:
         raise ConfigurationError("error.configuration", detail=f"missing key {exc}") from None
