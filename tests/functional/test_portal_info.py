@@ -52,3 +52,21 @@ def test_a_text_too_long_says_how_long_it_was(api):
                       headers={"Accept-Language": "sr-Latn"})
     messages = {f["field"]: f["message"] for f in answer.body["error"]["fields"]}
     assert messages["description"] == "Dozvoljeno je najviše 5000 znakova, a napisali ste 5001 znak."
+
+
+def test_a_report_through_a_service_pages_button_records_the_page_without_its_query(api):
+    import os
+
+    from tests.support.admin import Staff
+
+    operator = Staff(api, os.environ["CIVICDESK_STAFF_USER_POOL_ID"]).add("operator.ana", "operator")
+    report = {"type": "signal", "category": "street_lighting", "language": "sr-Latn",
+              "description": "Ne radi ulična rasveta kod škole u Ulici Vuka Karadžića.",
+              "source_page": "https://uprava.demo.rs/usluge/rasveta?sesija=abc123#prijava"}
+    opened = api.call("POST", "/v1/public/cases", report)
+    assert opened.status == 201, opened.body
+    case = operator.get(f"/v1/admin/cases/{opened.body['number']}").body
+    assert case["source_page"] == "https://uprava.demo.rs/usluge/rasveta"
+    # a page that is no web address is refused, named
+    bad = api.call("POST", "/v1/public/cases", {**report, "source_page": "javascript:alert(1)"})
+    assert bad.status == 400 and bad.fields == {"source_page": "invalid_format"}

@@ -72,6 +72,7 @@ CASE_DETAIL = Obj({
     "description": Str(), "subject": Str(), "requester": s.REQUESTER, "mailbox": Str(),
     "participants": Arr(Str()), "linked_cases": Arr(Str()), "merged_into": Str(),
     "routing": Obj({}, description="rule (category, area, override), department, area, by, reason"),
+    "source_page": Str(description="The service page whose \"Report a problem\" button the report came through"),
     "deleted_at": Str(format="date-time"), "deleted_by": Str(),
     "timeline": Arr(TIMELINE_ENTRY, max_items=100000, description="Oldest first; internal entries included"),
     "followers": Int(description="How many people follow the case by e-mail (confirmed; who they "

@@ -34,6 +34,9 @@ PUBLIC_CASE = Obj({
     "channel": Str(max_length=8, enum=("web", "app")),
     "location": LOCATION,
     "contact": CONTACT,
+    "source_page": Str(max_length=2000, pattern=r"^https?://[^\s]+$",
+                       description="The service page the report came from (its \"Report a problem\" "
+                                   "button); kept without its query string and fragment"),
 }, description="A case submitted by a citizen through the web form or an app")
 
 SUBSCRIPTION_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,100}$"

@@ -252,6 +252,8 @@ class Case:
     #: The first reaction by staff (a public reply, or a status change away from ``new``).
     first_reaction_at: datetime | None = None
     clock: CaseClock = field(default_factory=CaseClock)
+    #: The service page a report came from, through its "Report a problem" button (issue 16).
+    source_page: str | None = None
 
     @property
     def state(self) -> str:

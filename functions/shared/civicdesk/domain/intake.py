@@ -62,6 +62,7 @@ class NewCase:
     routing: dict | None = None  # how the department was chosen, when not simply by category
     mailbox: str | None = None  # the support address a mail came to
     linked_cases: tuple[str, ...] = field(default=())
+    source_page: str | None = None  # the service page whose button opened the form
 
 
 def open_case(new: NewCase, *, at: datetime,
@@ -92,7 +93,7 @@ def open_case(new: NewCase, *, at: datetime,
                 status=Status.NEW, public=new.public, created_at=at, updated_at=at,
                 token_hash=new.token_hash, location=new.location, contact=new.contact,
                 subject=new.subject, received_at=new.received_at, routing=new.routing,
-                mailbox=new.mailbox, linked_cases=new.linked_cases)
+                mailbox=new.mailbox, linked_cases=new.linked_cases, source_page=new.source_page)
     data: dict = {"channel": new.channel.value, "department": new.department,
                   "status": Status.NEW.value}
     if new.received_at:

@@ -29,6 +29,7 @@ class OpenPublicCase:
     location: Location | None = None
     contact: Contact | None = None
     language_hint: str | None = None  # the request's language, when the client sent one
+    source_page: str | None = None  # the service page of the report button (issue 16)
     idempotency_key: str | None = None
     invalid: tuple[FieldError, ...] = ()
 

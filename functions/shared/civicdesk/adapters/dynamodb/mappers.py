@@ -114,7 +114,7 @@ def case_to_item(case: Case) -> CaseItem:
         deleted_at=iso(case.deleted_at) if case.deleted_at else None, deleted_by=case.deleted_by,
         escalation_level=case.escalation_level or None, search_digest=search_digest(case),
         first_reaction_at=iso(case.first_reaction_at) if case.first_reaction_at else None,
-        clock=clock_to_map(case.clock), **keys)
+        clock=clock_to_map(case.clock), source_page=case.source_page, **keys)
 
 
 def item_to_case(item: CaseItem) -> Case:
@@ -135,7 +135,8 @@ def item_to_case(item: CaseItem) -> Case:
         deleted_at=_time_or_none(item.deleted_at), deleted_by=item.deleted_by,
         escalation_level=int(item.escalation_level or 0),
         first_reaction_at=_time_or_none(item.first_reaction_at),
-        clock=map_to_clock(item.clock.as_dict() if item.clock else None))
+        clock=map_to_clock(item.clock.as_dict() if item.clock else None),
+        source_page=item.source_page)
 
 
 _CLOCK_TIMES = ("first_reaction_due", "resolution_due", "legal_due", "referral_due",
