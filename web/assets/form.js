@@ -4,6 +4,7 @@ import { h } from './dom.js';
 import { page, startPage, announce, focusElement, pageUrl } from './page.js';
 import { has, intlLocale } from './i18n.js';
 import { getCategories, createCase, newIdempotencyKey } from './api.js';
+import { formFailed, formSent, formReset, embedFields, applyPreset, renderPhone } from './portal-form.js';
 
 const MIN_DESCRIPTION = 10;
 const MAX_DESCRIPTION = 5000;
@@ -241,6 +242,7 @@ function renderAside() {
   }
   $('hours-block').hidden = !hours;
   aside.hidden = !services.length && !hours;
+  renderPhone(aside);
 }
 
 /** The coordinates' hint, with an example in the municipality when it gives one. */
@@ -275,6 +277,7 @@ function render(data) {
   categories = Array.isArray(data && data.categories) ? data.categories : [];
   renderTypes();
   renderCategories();
+  applyPreset(categories);
   renderAside();
   retranslate();
 }
@@ -417,7 +420,7 @@ function buildPayload() {
     }),
   };
   for (const key of Object.keys(payload)) if (payload[key] === undefined) delete payload[key];
-  return payload;
+  return Object.assign(payload, embedFields());
 }
 
 function safeTrackingUrl(answer) {
@@ -449,6 +452,7 @@ function showSuccess(answer) {
   form.hidden = true;
   success.hidden = false;
   focusElement(success);
+  formSent(answer);
   announce(page.t('successAnnounce', { number: answer.number || '' }));
 }
 
@@ -466,6 +470,7 @@ form.addEventListener('submit', async (event) => {
     idempotencyKey = null;
     showSuccess(answer);
   } catch (error) {
+    formFailed();
     // A refusal (400, 413) proves no case was created: the corrected form is a new fill.
     // After a network error, 5xx, 409 or 429 the case may exist: keep the key for the retry.
     if (error.status === 400 || error.status === 413) idempotencyKey = null;
@@ -536,6 +541,7 @@ $('success-new').addEventListener('click', () => {
   updateCounter(false);
   success.hidden = true;
   form.hidden = false;
+  formReset();
   focusElement($('page-title'));
 });
 

@@ -4,6 +4,7 @@ import { h } from './dom.js';
 import { page, startPage, announce, focusElement, pageUrl } from './page.js';
 import { has, intlLocale } from './i18n.js';
 import { followCase, getCase } from './api.js';
+import { renderAnswers, ownEntryTitle } from './track-reply.js';
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(window.location.search);
@@ -48,6 +49,8 @@ function setTime(el, iso) {
 }
 
 function historyTitle(entry) {
+  const own = ownEntryTitle(entry);
+  if (own) return own;
   const kind = typeof entry.kind === 'string' ? entry.kind : '';
   const base = has(page.lang, `kind_${kind}`) ? page.t(`kind_${kind}`) : page.t('kind_other');
   return entry.status_name ? `${base}: ${entry.status_name}` : base;
@@ -119,6 +122,7 @@ function renderCase(c) {
   $('public-view').hidden = Boolean(token);
   renderHistory(c.history);
   $('follow').hidden = !(c.public === true && !token);
+  renderAnswers(c, { number: caseNumber, token, onCase: (updated) => render({ case: updated }) });
   renderFollowErrors();
 
   $('case').hidden = false;

@@ -75,7 +75,7 @@ def municipality_view(m: Municipality, language: str) -> dict:
                           for day, spans in m.working_hours.items()},
         "general_address": m.general_address,
         "services": [{"id": s.id, "name": tr_text(s.name, language), "address": s.address,
-                      "department": s.department,
+                      "department": s.department, "default_category": s.default_category,
                       "department_name": tr_text(m.departments[s.department].name, language)}
                      for s in m.services.values()],
         "public_form_types": [t.value for t in m.public_form_types],
