@@ -487,11 +487,13 @@ def test_the_follow_route_and_case_creation_have_much_lower_limits_than_the_publ
     by_name = rules(document)
     follow_route, = [(r.method.upper(), r.path) for r in TEMPLATE.routes()
                      if r.event == "PublicFollowCase"]
-    creation_route, = [(r.method.upper(), r.path) for r in TEMPLATE.routes()
-                       if r.event == "PublicOpenCase"]
+    # a new case, and the requester's answers and reopenings from the tracking page (issue 16)
+    creation_routes = {(r.method.upper(), r.path) for r in TEMPLATE.routes()
+                       if r.event in ("PublicOpenCase", "PublicAnswerCase", "PublicReopenCase")}
     public_routes = {(r.method.upper(), r.path) for r in TEMPLATE.routes() if r.function == "ApiFunction"}
     assert requests_matched(by_name["follow-per-client"]) == {follow_route}
-    assert requests_matched(by_name["case-creation-per-client"]) == {creation_route}
+    assert requests_matched(by_name["case-creation-per-client"]) == creation_routes
+    assert len(creation_routes) == 3
     assert requests_matched(by_name["public-routes-per-client"]) == public_routes
     assert requests_matched(by_name["source-address-backstop"]) == {
         (r.method.upper(), r.path) for r in TEMPLATE.routes()}

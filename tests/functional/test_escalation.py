@@ -78,7 +78,8 @@ def test_the_reason_is_required_and_limited(team):
     assert blank.status == 400 and blank.fields == {"reason": "required"}
     long = escalate(team["roads"], number, 1, "ж" * 1001, headers={"Accept-Language": "sr-Latn"})
     assert long.status == 400 and long.fields == {"reason": "too_long"}
-    assert long.body["error"]["fields"][0]["message"] == translate("sr-Latn", "field.too_long", max=1000)
+    assert long.body["error"]["fields"][0]["message"] == translate(
+        "sr-Latn", "field.too_long_counted", limit="1000 znakova", length="1001 znak")
     no_version = team["roads"].post(f"/v1/admin/cases/{number}/escalation", {"reason": "Хитно"})
     assert no_version.status == 400 and no_version.fields == {"version": "required"}
     # Nothing was written.

@@ -12,13 +12,14 @@ from civicdesk.rendering.plurals import FORMS
 
 def counted_keys(language: str) -> set[str]:
     return {key.rsplit(".", 1)[0] for key in catalogue(language)
-            if key.rsplit(".", 1)[-1] in FORMS and key.startswith("duration.")}
+            if key.rsplit(".", 1)[-1] in FORMS and key.startswith(("duration.", "field."))}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_text_with_a_count_has_every_form(language):
     families = counted_keys("en")
-    assert families == {"duration.working_minutes", "duration.working_hours", "duration.minutes"}
+    assert families == {"duration.working_minutes", "duration.working_hours", "duration.minutes",
+                        "field.characters"}
     for family in families:
         for form in FORMS:
             assert "{count}" in catalogue(language)[f"{family}.{form}"], (language, family, form)

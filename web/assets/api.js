@@ -85,6 +85,8 @@ export function getCategories(lang) {
 export function createCase(payload, idempotencyKey) {
   return call('POST', '/v1/public/cases', {
     body: payload,
+    // The messages of a refusal in the page's language, not the browser's (issue 16).
+    query: { lang: payload && payload.language },
     headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
   });
 }
@@ -165,4 +167,23 @@ export function changeAlertSubscription(change, lang) {
 
 export function endAlertSubscription(token, lang) {
   return call('POST', '/v1/public/alerts/unsubscribe', { body: { token }, query: { lang } });
+}
+
+/** The requester's message on their case (issue 16): answers the case as the tracking page
+ * shows it; the same `idempotencyKey` never writes it twice. */
+export function answerCase(number, token, text, idempotencyKey, lang) {
+  return call('POST', `/v1/public/cases/${encodeURIComponent(number)}/messages`, {
+    body: { token, text },
+    query: { lang },
+    headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
+  });
+}
+
+/** The requester reopens their resolved case within the reopen window (issue 16). */
+export function reopenCase(number, token, reason, idempotencyKey, lang) {
+  return call('POST', `/v1/public/cases/${encodeURIComponent(number)}/reopening`, {
+    body: { token, reason },
+    query: { lang },
+    headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
+  });
 }

@@ -7,6 +7,7 @@ import { has, intlLocale } from './i18n.js';
 import { getCategories, createCase, newIdempotencyKey } from './api.js';
 import './map-picker.js'; // the map, the photo's position, nearby reports (issue 16)
 import { mountPhotoUpload } from './photo-upload.js';
+import { formFailed, formSent, formReset, embedFields, applyPreset, renderPhone } from './portal-form.js';
 
 const MIN_DESCRIPTION = 10;
 const MAX_DESCRIPTION = 5000;
@@ -247,6 +248,7 @@ function renderAside() {
   }
   $('hours-block').hidden = !hours;
   aside.hidden = !services.length && !hours;
+  renderPhone(aside);
 }
 
 /** The coordinates' hint, with an example in the municipality when it gives one. */
@@ -282,6 +284,7 @@ function render(data) {
   categories = Array.isArray(data && data.categories) ? data.categories : [];
   renderTypes();
   renderCategories();
+  applyPreset(categories);
   renderAside();
   retranslate();
   prefillFromAccount({ name: nameInput, email: emailInput, phone: phoneInput, type: typeSelect });
@@ -426,7 +429,7 @@ function buildPayload() {
     attachments: photos.uploadIds().length ? photos.uploadIds() : undefined,
   };
   for (const key of Object.keys(payload)) if (payload[key] === undefined) delete payload[key];
-  return payload;
+  return Object.assign(payload, embedFields());
 }
 
 function safeTrackingUrl(answer) {
@@ -458,6 +461,7 @@ function showSuccess(answer) {
   form.hidden = true;
   success.hidden = false;
   focusElement(success);
+  formSent(answer);
   announce(page.t('successAnnounce', { number: answer.number || '' }));
 }
 
@@ -482,6 +486,7 @@ form.addEventListener('submit', async (event) => {
     showSuccess(answer);
     showRegistry(answer);
   } catch (error) {
+    formFailed();
     // A refusal (400, 413) proves no case was created: the corrected form is a new fill.
     // After a network error, 5xx, 409 or 429 the case may exist: keep the key for the retry.
     if (error.status === 400 || error.status === 413) idempotencyKey = null;
@@ -555,6 +560,7 @@ $('success-new').addEventListener('click', () => {
   updateCounter(false);
   success.hidden = true;
   form.hidden = false;
+  formReset();
   focusElement($('page-title'));
 });
 

@@ -5,7 +5,8 @@
 import { LANGUAGES, STORAGE_KEY, t, normalizeLanguage, pickInitialLanguage } from './i18n.js';
 import { getMunicipality } from './api.js';
 import { h } from './dom.js';
-import { renderLayout } from './layout.js';
+import { renderLayout, renderFooterContact } from './layout.js';
+import { titled } from './portal-title.js';
 
 export const page = {
   lang: 'en',
@@ -87,7 +88,8 @@ function renderHeader(titleKey) {
   const name = (m && typeof m.name === 'string' && m.name) || 'CivicDesk';
   const nameEl = document.getElementById('muni-name');
   if (nameEl) nameEl.textContent = name;
-  document.title = `${page.t(titleKey)} — ${name}`;
+  document.title = titled(page.t(titleKey), name, page.t);
+  renderFooterContact(m, page.t);
   for (const a of document.querySelectorAll('a[data-keep-lang]')) {
     const url = new URL(a.getAttribute('href'), window.location.href);
     url.searchParams.set('lang', page.lang);

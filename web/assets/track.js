@@ -6,6 +6,7 @@ import { has, intlLocale } from './i18n.js';
 import { followCase, getCase } from './api.js';
 import { offerAccountFollow } from './account-follow.js';
 import { showCasePhotos, retranslateCasePhotos } from './photo-track.js';
+import { renderAnswers, ownEntryTitle } from './track-reply.js';
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(window.location.search);
@@ -50,6 +51,8 @@ function setTime(el, iso) {
 }
 
 function historyTitle(entry) {
+  const own = ownEntryTitle(entry);
+  if (own) return own;
   const kind = typeof entry.kind === 'string' ? entry.kind : '';
   const base = has(page.lang, `kind_${kind}`) ? page.t(`kind_${kind}`) : page.t('kind_other');
   return entry.status_name ? `${base}: ${entry.status_name}` : base;
@@ -122,6 +125,7 @@ function renderCase(c) {
   renderHistory(c.history);
   $('follow').hidden = !(c.public === true && !token);
   offerAccountFollow(caseNumber, $('account-follow'), c.public === true && !token);
+  renderAnswers(c, { number: caseNumber, token, onCase: (updated) => render({ case: updated }) });
   renderFollowErrors();
 
   if ($('case-photos').dataset.loaded !== caseNumber) {

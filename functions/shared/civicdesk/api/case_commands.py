@@ -47,8 +47,20 @@ def open_public_case(payload: object, *, language_hint: str | None = None,
         description=cleaned.get("description"), language=cleaned.get("language"),
         channel=Channel(cleaned.get("channel", "web")), location=_location(cleaned.get("location")),
         contact=_contact(cleaned.get("contact")), language_hint=language_hint,
+        source_page=_page(cleaned.get("source_page")),
         idempotency_key=idempotency_key, invalid=tuple(errors),
         attachments=tuple(cleaned.get("attachments") or ()))
+
+
+def _page(url: str | None) -> str | None:
+    """The service page without its query string and fragment (which may carry a session or
+    someone's data): ``https://uprava.demo.rs/usluge/rasveta``."""
+    if not url:
+        return None
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) or None
 
 
 def open_staff_case(payload: object, *, idempotency_key: str | None = None) -> OpenStaffCase:

@@ -135,6 +135,7 @@ def case_file(found: CaseFile, municipality: Municipality, language: str) -> dic
         "linked_cases": list(case.linked_cases), "merged_into": case.merged_into,
         "published_photos": list(case.published_photos),
         "routing": case.routing, "deleted_at": _z(case.deleted_at), "deleted_by": case.deleted_by,
+        "source_page": case.source_page,
         "timeline": [timeline_entry(e, municipality, language) for e in found.timeline],
         "followers": found.followers, "trail_complete": found.trail_complete,
         "allowed_transitions": [] if case.deleted or case.merged_into else [
@@ -235,6 +236,10 @@ def tracked(found: TrackedCase, municipality: Municipality, language: str | None
         "history": [_history_entry(event, municipality, language, authorised, hidden)
                     for event in found.timeline],
     }
+    answers = found.answers
+    view["may_reply"] = bool(answers and answers.may_reply)
+    view["may_reopen"] = bool(answers and answers.may_reopen)
+    view["reopen_until"] = _z_seconds(answers.reopen_until) if answers and answers.reopen_until else None
     if case.location:
         location = case.location.to_dict()
         if not authorised:
@@ -259,7 +264,7 @@ def _history_entry(event: TimelineEvent, municipality: Municipality, language: s
     elif event.kind is EventKind.REFERRED:
         # An address typed by hand is personal data as far as the public page is concerned.
         params["body"] = translate(language, "event.referred.external_body")
-    entry = {"at": _z_seconds(event.at), "kind": event.kind.value}
+    entry: dict[str, str | bool] = {"at": _z_seconds(event.at), "kind": event.kind.value}
     if "status" in data:
         entry["status"] = data["status"]
         entry["status_name"] = params["status"] = translate(language, f"status.{data['status']}")
@@ -267,4 +272,10 @@ def _history_entry(event: TimelineEvent, municipality: Municipality, language: s
     public_text = data.get("public_text")
     if isinstance(public_text, str):
         entry["message"] = public_text if authorised else redact(public_text, *hidden)
+    if authorised and not event.public and event.kind is EventKind.MESSAGE_IN:
+        # the requester's own answer from the tracking page (only they see it, with the token)
+        entry["message"] = str(data.get("text") or "")
+        entry["by_requester"] = True
+        if data.get("kind") == "reopening":
+            entry["reopening"] = True
     return entry

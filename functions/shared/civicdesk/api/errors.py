@@ -41,12 +41,26 @@ def error_body(error: errors.CivicDeskError, language: str) -> dict:
     """``{"error": {"code", "message", "fields"?}}`` in ``language``."""
     body: dict = {"code": error.code, "message": translate(language, error.message_id, **error.params)}
     if isinstance(error, errors.ValidationError):
-        body["fields"] = [{"field": e.field, "code": e.code,
-                           "message": translate(language, _field_message_id(e), **e.params)}
+        body["fields"] = [{"field": e.field, "code": e.code, "message": field_message(e, language)}
                           for e in error.errors]
     if isinstance(error, errors.ConflictError) and error.current_version is not None:
         body["current_version"] = error.current_version
     return {"error": body}
+
+
+def field_message(error: errors.FieldError, language: str) -> str:
+    """The message of one invalid field in ``language``. A text too short or too long says
+    both numbers with their plural forms: "Potrebno je najmanje 10 znakova, a napisali ste 3
+    znaka." (``field.too_short_counted``, ``field.characters.*``)."""
+    limit = error.params.get("min" if error.code == "too_short" else "max")
+    length = error.params.get("length")
+    if error.code in ("too_short", "too_long") and isinstance(limit, int) and isinstance(length, int):
+        from ..rendering.plurals import translate_count
+
+        return translate(language, f"field.{error.code}_counted",
+                         limit=translate_count(language, "field.characters", limit),
+                         length=translate_count(language, "field.characters", length))
+    return translate(language, _field_message_id(error), **error.params)
 
 
 def _field_message_id(error: errors.FieldError) -> str:

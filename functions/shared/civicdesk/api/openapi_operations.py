@@ -89,6 +89,11 @@ def _photo_operations() -> tuple[Operation, ...]:
     from . import photo_operations
 
     return photo_operations.OPERATIONS
+def _citizen_operations() -> tuple[Operation, ...]:
+    """The requester's answers on the tracking page (``api/citizen_schemas.py``)."""
+    from . import citizen_schemas
+
+    return citizen_schemas.OPERATIONS
 
 
 def _finding_operations() -> tuple[Operation, ...]:
@@ -347,4 +352,5 @@ OPERATIONS: tuple[Operation, ...] = (
     *_public_map_operations(),
     *_account_operations(),
     *_photo_operations(),
+    *_citizen_operations(),
 )

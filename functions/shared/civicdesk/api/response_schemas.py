@@ -74,6 +74,7 @@ CASE_DETAIL = Obj({
     "published_photos": Arr(Str(), description="Published photos (docs/photos.md): paths "
                                                "relative to the public media base URL"),
     "routing": Obj({}, description="rule (category, area, override), department, area, by, reason"),
+    "source_page": Str(description="The service page whose \"Report a problem\" button the report came through"),
     "deleted_at": Str(format="date-time"), "deleted_by": Str(),
     "timeline": Arr(TIMELINE_ENTRY, max_items=100000, description="Oldest first; internal entries included"),
     "followers": Int(description="How many people follow the case by e-mail (confirmed; who they "
@@ -151,7 +152,16 @@ PUBLIC_CASE_VIEW = Obj({
     "language": Str(), "description": Str(description="Redacted without the token"),
     "location": s.LOCATION,
     "history": Arr(Obj({"at": Str(), "kind": Str(), "status": Str(), "status_name": _TEXT,
-                        "text": _TEXT, "message": Str()})),
+                        "text": _TEXT, "message": Str(),
+                        "by_requester": Bool(description="The requester's own answer from the "
+                                                         "tracking page (with the token only)"),
+                        "reopening": Bool(description="That answer reopened the case")})),
+    "may_reply": Bool(description="With the token: the requester may add information or answer "
+                                  "(`POST .../messages`)"),
+    "may_reopen": Bool(description="With the token: the resolved case may be reopened now "
+                                   "(`POST .../reopening`)"),
+    "reopen_until": Str(format="date-time", nullable=True,
+                        description="Until when a resolved case may be reopened; null otherwise"),
 })
 
 ME = Obj({
@@ -216,10 +226,19 @@ SUPPRESSION = Obj({
     "lifted_suppression": Str(description="The reason of the suppression last lifted"),
 }, description="An address CivicDesk mails no more (a hard bounce or a complaint)")
 SUPPRESSION_PAGE = Obj({"items": Arr(SUPPRESSION), "next_cursor": Str()})
-MUNICIPALITY = Obj({}, description="The municipality: names, languages, hours, services, case "
-                               "types; with a territory, `location_example` (`lat`, `lon`: a "
-                               "place in it, for a form's hint) and `bounds` (`west`, `south`, "
-                               "`east`, `north`, degrees: where a case's location may be)")
+MUNICIPALITY = Obj({
+    "phone": Str(description="The municipality's phone number, as people dial it (or null)"),
+    "reopen_window_days": Int(description="Days after its resolution a requester may reopen a case"),
+    "privacy": Obj({"officer_name": Str(), "officer_email": Str(), "officer_phone": Str(),
+                    "case_retention_years": Int(), "log_retention_days": Int()},
+                   description="The privacy notice's facts: the data protection officer, retention"),
+    "accessibility": Obj({"status": Str(enum=("full", "partial", "none")),
+                          "statement_date": Str(format="date"), "contact_email": Str()},
+                         description="The accessibility statement's facts (Directive (EU) 2016/2102)"),
+}, description="The municipality: names, languages, hours, services, case "
+               "types; with a territory, `location_example` (`lat`, `lon`: a "
+               "place in it, for a form's hint) and `bounds` (`west`, `south`, "
+               "`east`, `north`, degrees: where a case's location may be)")
 FOLLOW_ACCEPTED = Obj({"status": Str(required=True, enum=("pending",))},
                       description="Always the same, whatever the address's subscription was")
 SUBSCRIPTION_STATE = Obj({"state": Str(required=True, enum=("pending", "confirmed", "unsubscribed"))})

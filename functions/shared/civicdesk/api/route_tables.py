@@ -115,10 +115,13 @@ PHOTOS = (("POST", "/v1/public/uploads", "public_start_upload"),
           ("GET", "/v1/public/cases/{number}/attachments", "public_case_files"),
           ("POST", "/v1/admin/cases/{number}/attachments/{attachment_id}/publication", "admin_publish_photo"),
           ("DELETE", "/v1/admin/cases/{number}/attachments/{attachment_id}/publication", "admin_withdraw_photo"))
+#: (method, path, handler) in api.citizen_handlers: the requester answers back (issue 16, item 5)
+CITIZEN = (("POST", "/v1/public/cases/{number}/messages", "public_answer_case"),
+           ("POST", "/v1/public/cases/{number}/reopening", "public_reopen_case"))
 
 
 #: Every (method, path, handler) table with the module of ``civicdesk.api`` holding its
 #: handlers; ``functions/api/app.py`` registers them all alike (``media_types``).
-HANDLED = ((CONSOLE, "console_handlers"), (REPORTS, "stats_handlers"), (SURVEYS,
-           "survey_handlers"), (CAMPAIGNS, "campaign_handlers"), (AUDIENCES,
-           "audience_handlers"), (PUBLIC_MAP, "public_map_handlers"), (PHOTOS, "photo_handlers"))
+HANDLED = ((CONSOLE, "console_handlers"), (REPORTS, "stats_handlers"), (CAMPAIGNS,
+           "campaign_handlers"), (PUBLIC_MAP, "public_map_handlers"), (PHOTOS,
+           "photo_handlers"), (CITIZEN, "citizen_handlers"))

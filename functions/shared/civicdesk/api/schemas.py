@@ -36,6 +36,9 @@ PUBLIC_CASE = Obj({
     "contact": CONTACT,
     "attachments": Arr(Str(max_length=32, pattern=r"^[0-9a-f]{32}$"), max_items=10,
                        description="Upload ids of POST /v1/public/uploads (docs/photos.md)"),
+    "source_page": Str(max_length=2000, pattern=r"^https?://[^\s]+$",
+                       description="The service page the report came from (its \"Report a problem\" "
+                                   "button); kept without its query string and fragment"),
 }, description="A case submitted by a citizen through the web form or an app")
 
 SUBSCRIPTION_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,100}$"

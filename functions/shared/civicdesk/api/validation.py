@@ -75,9 +75,9 @@ class Str(Field):
         if not value:
             return None
         if len(value) < self.min_length:
-            errors.append(FieldError(path, "too_short", {"min": self.min_length}))
+            errors.append(FieldError(path, "too_short", {"min": self.min_length, "length": len(value)}))
         elif len(value) > self.max_length:
-            errors.append(FieldError(path, "too_long", {"max": self.max_length}))
+            errors.append(FieldError(path, "too_long", {"max": self.max_length, "length": len(value)}))
         elif self.enum is not None and value not in self.enum:
             errors.append(FieldError(path, "not_allowed", {"allowed": ", ".join(self.enum)}))
         elif self.format == "email" and not _EMAIL_RE.match(value):

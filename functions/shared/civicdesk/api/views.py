@@ -75,14 +75,31 @@ def municipality_view(m: Municipality, language: str) -> dict:
                           for day, spans in m.working_hours.items()},
         "general_address": m.general_address,
         "services": [{"id": s.id, "name": tr_text(s.name, language), "address": s.address,
-                      "department": s.department,
+                      "department": s.department, "default_category": s.default_category,
                       "department_name": tr_text(m.departments[s.department].name, language)}
                      for s in m.services.values()],
         "public_form_types": [t.value for t in m.public_form_types],
         "case_types": [{"id": t.value, "name": translate(language, f"type.{t.value}"),
                         "public": m.is_public(t)} for t in CaseType],
         **_territory(m),
+        **_portal(m),
     }
+
+
+def _portal(m: Municipality) -> dict:
+    """The phone number, the reopen window, and the facts of the privacy notice and the
+    accessibility statement (issue 16): public configuration only."""
+    info = m.portal
+    privacy, accessibility = info.privacy, info.accessibility
+    return {"phone": info.phone, "reopen_window_days": m.reopen_window_days,
+            "privacy": {"officer_name": privacy.officer_name, "officer_email": privacy.officer_email,
+                        "officer_phone": privacy.officer_phone,
+                        "case_retention_years": privacy.case_retention_years,
+                        "log_retention_days": privacy.log_retention_days},
+            "accessibility": {"status": accessibility.status,
+                              "statement_date": accessibility.statement_date.isoformat()
+                              if accessibility.statement_date else None,
+                              "contact_email": accessibility.contact_email or m.general_address}}
 
 
 def map_view(m: Municipality, language: str) -> dict:

@@ -259,6 +259,8 @@ class Case:
     #: The photos staff published (``domain/photos.py``): paths relative to the public media
     #: base URL, in the order they were published.
     published_photos: tuple[str, ...] = ()
+    #: The service page a report came from, through its "Report a problem" button (issue 16).
+    source_page: str | None = None
 
     @property
     def state(self) -> str:

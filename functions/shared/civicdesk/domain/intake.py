@@ -64,6 +64,7 @@ class NewCase:
     linked_cases: tuple[str, ...] = field(default=())
     #: files the citizen uploaded with the report (``domain/photos.attachment_entry``)
     attachments: tuple[dict, ...] = field(default=())
+    source_page: str | None = None  # the service page whose button opened the form
 
 
 def open_case(new: NewCase, *, at: datetime,
@@ -94,7 +95,7 @@ def open_case(new: NewCase, *, at: datetime,
                 status=Status.NEW, public=new.public, created_at=at, updated_at=at,
                 token_hash=new.token_hash, location=new.location, contact=new.contact,
                 subject=new.subject, received_at=new.received_at, routing=new.routing,
-                mailbox=new.mailbox, linked_cases=new.linked_cases)
+                mailbox=new.mailbox, linked_cases=new.linked_cases, source_page=new.source_page)
     data: dict = {"channel": new.channel.value, "department": new.department,
                   "status": Status.NEW.value}
     if new.received_at:

@@ -17,6 +17,7 @@ from typing import Mapping
 from .alerts import AlertTopic
 from .cases import ALWAYS_PRIVATE_TYPES, CaseType, Location
 from .geometry import Bounds, Region
+from .portal_info import PortalInfo
 from .public_map_config import LocationPrecision
 from .service_levels import ServiceLevels
 from .sms_script import DEFAULT_SMS_POLICY, SmsPolicy
@@ -154,6 +155,9 @@ class Municipality:
     alert_topics: dict[str, AlertTopic] = field(default_factory=dict)
     #: How precisely the public sees each category's point (``public_map``; issue 16).
     location_precision: LocationPrecision = field(default_factory=LocationPrecision)
+    #: Its phone number, the privacy notice's and the accessibility statement's facts
+    #: (``phone``, ``privacy``, ``accessibility``; issue 16).
+    portal: PortalInfo = field(default_factory=PortalInfo)
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language

@@ -13,6 +13,7 @@ from .alert_config import parse_alert_topics
 from .cases import LANGUAGES, CaseType
 from .errors import ConfigurationError
 from .municipality import Area, Category, CategoryGroup, Department, ExternalBody, MapTiles, Municipality, Service
+from .portal_info import parse_portal_info
 from .public_map_config import parse_location_precision
 from .service_level_config import parse_service_levels
 from .sms_script import SmsPolicy, SmsScript
@@ -407,6 +408,7 @@ def parse_municipality(doc: Mapping) -> Municipality:
             map_tiles=_map_tiles(doc.get("map_tiles")),
             weekly_report_to_heads=to_heads, audiences_from_cases=from_cases,
             alert_topics=parse_alert_topics(doc.get("alert_topics"), languages),
-            location_precision=parse_location_precision(doc.get("public_map"), categories))
+            location_precision=parse_location_precision(doc.get("public_map"), categories),
+            portal=parse_portal_info(doc))
     except KeyError as exc:
         raise ConfigurationError("error.configuration", detail=f"missing key {exc}") from None

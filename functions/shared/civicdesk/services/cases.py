@@ -61,7 +61,8 @@ class CaseService:
             department=category.department, description=str(command.description),
             language=language, public=municipality.is_public(case_type),
             token_hash=hash_token(token), actor=f"citizen:{command.channel.value}",
-            location=command.location, contact=command.contact, attachments=attachments), at=now,
+            location=command.location, contact=command.contact, attachments=attachments,
+            source_page=command.source_page), at=now,
             levels=municipality.service_levels)
         opened = OpenedCase(number=number, token=token,
                             tracking_url=tracking_url(self._public_url, number, token, language),
@@ -149,4 +150,11 @@ class CaseService:
         if found is None or found[0].deleted or not (authorised or found[0].public):
             raise NotFoundError("error.case_not_found")  # deleted or made private meanwhile
         case, events = found
-        return TrackedCase(case, [event for event in events if event.public], authorised)
+        if not authorised:
+            return TrackedCase(case, [event for event in events if event.public], authorised)
+        from ..domain.citizen_answers import answer_options
+        from .citizen_answers import visible_to_requester
+
+        options = answer_options(case, events, window_days=self._municipality.get().reopen_window_days,
+                                 now=self._clock())
+        return TrackedCase(case, [e for e in events if visible_to_requester(e)], authorised, options)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ..domain.cases import Case, Channel, Contact, Location, TimelineEvent
+from ..domain.citizen_answers import AnswerOptions
 from ..domain.errors import FieldError
 
 
@@ -28,6 +29,7 @@ class OpenPublicCase:
     location: Location | None = None
     contact: Contact | None = None
     language_hint: str | None = None  # the request's language, when the client sent one
+    source_page: str | None = None  # the service page of the report button (issue 16)
     idempotency_key: str | None = None
     invalid: tuple[FieldError, ...] = ()
     #: Filed by a signed-in citizen (``services.accounts``): letters, complaints and FOI
@@ -75,3 +77,5 @@ class TrackedCase:
     case: Case
     timeline: list[TimelineEvent]
     authorised: bool
+    #: What the requester may do on the tracking page (with the token only; issue 16).
+    answers: AnswerOptions | None = None

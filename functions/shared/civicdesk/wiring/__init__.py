@@ -12,11 +12,26 @@ from __future__ import annotations
 from functools import _lru_cache_wrapper
 
 from ..config import settings
-from . import accounts, alerts, audiences, campaigns, console, core, jobs, photos, public_map, sms, surveys, tools
+from . import (
+    accounts,
+    alerts,
+    audiences,
+    campaigns,
+    citizen,
+    console,
+    core,
+    jobs,
+    photos,
+    public_map,
+    sms,
+    surveys,
+    tools,
+)
 from .accounts import *  # noqa: F403
 from .alerts import *  # noqa: F403
 from .audiences import *  # noqa: F403
 from .campaigns import *  # noqa: F403
+from .citizen import *  # noqa: F403
 from .console import *  # noqa: F403
 from .core import *  # noqa: F403
 from .core import _tables_configured  # noqa: F401  (the adapters' tests configure the table)
@@ -33,7 +48,7 @@ def reset() -> None:
     factory of the part modules, so that a new one cannot be forgotten here."""
     settings.cache_clear()
     for module in (core, console, jobs, tools, sms, audiences, alerts, surveys, campaigns, public_map,
-                   accounts, photos):
+                   accounts, photos, citizen):
         for value in vars(module).values():
             if isinstance(value, _lru_cache_wrapper) and value is not settings:
                 value.cache_clear()

@@ -16,6 +16,7 @@ import { staffNames, personName } from '../case/people.js';
 import { CaseError, caseErrorText, AssignForm, StatusForm, NoteForm, ReplyForm, ReferForm, MergeForm, LinkForm,
   EscalateForm, RerouteForm, DeleteForm } from '../case/forms.js';
 import { DueBadge, DueFacts } from '../due/badge.js';
+import { SourcePageFact } from '../case/source-page.js';
 import { ExtendDeadlineForm, offersExtension } from '../due/extend.js';
 import { PhotoPublication } from '../photos/publish.js';
 
@@ -60,6 +61,7 @@ function Facts({ caseFile, names }) {
       <${DueFacts} due=${c.due} />
       <dt>${t('case.field.type')}</dt><dd>${c.type_name || c.type}</dd>
       <dt>${t('case.field.channel')}</dt><dd>${c.channel_name || c.channel}</dd>
+      <${SourcePageFact} page=${c.source_page} />
       <dt>${t('case.field.category')}</dt><dd>${c.category_name || c.category}</dd>
       <dt>${t('case.field.department')}</dt><dd>${c.department_name || c.department}</dd>
       <dt>${t('case.field.assignee')}</dt><dd>${personName(c.assignee, names)}</dd>

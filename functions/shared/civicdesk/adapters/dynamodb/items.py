@@ -61,6 +61,7 @@ class CaseItem(TableItem, discriminator="case"):
     deleted_by = UnicodeAttribute(null=True)
     escalation_level = NumberAttribute(null=True)  # absent: never escalated
     first_reaction_at = UnicodeAttribute(null=True)
+    source_page = UnicodeAttribute(null=True)  # the service page of the report button (issue 16)
     #: The service-level and legal clocks (``domain.cases.CaseClock``; ``mappers.clock_to_map``).
     clock: MapAttribute[str, Any] = MapAttribute(null=True)
     #: The published photos' paths, in order (``domain/photos.py``); absent: none.
