@@ -460,6 +460,9 @@ for _method, _path, _handler in route_tables.AUDIENCES:
     app.route(_path, methods=[_method], name=_handler,
               **({} if _method == "GET" else {"content_types": ["application/json"]}))(
         api_view(_console(_handler, "audience_handlers")))
+for _method, _path, _handler in route_tables.OPEN311:
+    app.route(_path, methods=[_method], name=_handler, **({"content_types": ["application/json"]}
+              if _method == "POST" else {}))(api_view(_console(_handler, "open311_admin_handlers")))
 
 
 @app.route("/v1/openapi.json", methods=["GET"])

@@ -94,3 +94,7 @@ CAMPAIGNS = (("GET", "/v1/admin/campaigns", "admin_list_campaigns"),
              ("GET", "/v1/admin/campaigns/{campaign_id}/recipients", "admin_campaign_recipients"),
              ("GET", "/v1/admin/campaigns/{campaign_id}/calls", "admin_campaign_calls"),
              ("PUT", "/v1/admin/campaigns/{campaign_id}/calls/{key}", "admin_record_campaign_call"))
+#: (method, path, handler) in api.open311_admin_handlers: the apps' Open311 API keys (issue 16)
+OPEN311 = (("GET", "/v1/admin/open311/keys", "admin_list_open311_keys"),
+           ("POST", "/v1/admin/open311/keys", "admin_issue_open311_key"),
+           ("DELETE", "/v1/admin/open311/keys/{key_id}", "admin_revoke_open311_key"))

@@ -61,6 +61,8 @@ class Action(str, Enum):
     MANAGE_CAMPAIGNS = "campaign.manage"  # write, submit, test, send and cancel campaigns
     APPROVE_CAMPAIGNS = "campaign.approve"  # approve or reject another's campaign (four eyes)
     CALL_CAMPAIGN_RECIPIENTS = "campaign.call"  # the call list of the unreached, with outcomes
+    # -- Open311 (issue 16)
+    MANAGE_OPEN311_KEYS = "open311.keys"  # issue, list and revoke the API keys of apps
 
 
 class Scope(str, Enum):
@@ -108,6 +110,8 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.MANAGE_CAMPAIGNS: {_O: ALL, _S: ALL, _D: ALL},
     Action.APPROVE_CAMPAIGNS: {_S: ALL, _D: ALL},
     Action.CALL_CAMPAIGN_RECIPIENTS: {_O: ALL, _S: ALL, _D: ALL},
+    # -- Open311 (issue 16) --
+    Action.MANAGE_OPEN311_KEYS: {_D: ALL},
 }
 
 _LIST_SPLIT = re.compile(r"[\s,]+")

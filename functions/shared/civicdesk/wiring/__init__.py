@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import _lru_cache_wrapper
 
 from ..config import settings
-from . import alerts, audiences, campaigns, console, core, jobs, sms, surveys, tools
+from . import alerts, audiences, campaigns, console, core, jobs, open311, sms, surveys, tools
 from .alerts import *  # noqa: F403
 from .audiences import *  # noqa: F403
 from .campaigns import *  # noqa: F403
@@ -20,6 +20,7 @@ from .console import *  # noqa: F403
 from .core import *  # noqa: F403
 from .core import _tables_configured  # noqa: F401  (the adapters' tests configure the table)
 from .jobs import *  # noqa: F403
+from .open311 import *  # noqa: F403
 from .sms import *  # noqa: F403
 from .surveys import *  # noqa: F403
 from .tools import *  # noqa: F403
@@ -29,7 +30,7 @@ def reset() -> None:
     """Forget every built object (tests, and the local runtime after re-seeding): every cached
     factory of the part modules, so that a new one cannot be forgotten here."""
     settings.cache_clear()
-    for module in (core, console, jobs, tools, sms, audiences, alerts, surveys, campaigns):
+    for module in (core, console, jobs, tools, sms, audiences, alerts, surveys, campaigns, open311):
         for value in vars(module).values():
             if isinstance(value, _lru_cache_wrapper) and value is not settings:
                 value.cache_clear()
