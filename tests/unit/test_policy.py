@@ -51,6 +51,7 @@ EXPECTED = {
     A.MANAGE_CAMPAIGNS: {"operator": "all", "supervisor": "all", "administrator": "all"},
     A.APPROVE_CAMPAIGNS: {"supervisor": "all", "administrator": "all"},
     A.CALL_CAMPAIGN_RECIPIENTS: {"operator": "all", "supervisor": "all", "administrator": "all"},
+    A.MANAGE_OPEN311_KEYS: {"administrator": "all"},
 }
 
 

@@ -5,35 +5,12 @@ from __future__ import annotations
 
 import re
 
-from ..domain.errors import FieldError, NotFoundError, ValidationError
+from ..domain.errors import NotFoundError
 from .console_handlers import Answer, Call
 from .open311_views import key_view
 
 _NO_STORE = {"Cache-Control": "no-store"}
 _KEY_ID = re.compile(r"^[a-z0-9]{8}$")
-_LIMITS = {"name": 100, "contact": 200}
-
-
-def _text_fields(body: object) -> dict[str, str]:
-    if not isinstance(body, dict):
-        raise ValidationError([FieldError("body", "type.object")])
-    errors, found = [], {}
-    for name in body:
-        if name not in _LIMITS:
-            errors.append(FieldError(name, "unknown_field"))
-    for name, limit in _LIMITS.items():
-        value = body.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            errors.append(FieldError(name, "required"))
-        elif not isinstance(value, str):
-            errors.append(FieldError(name, "type.string"))
-        elif len(value.strip()) > limit:
-            errors.append(FieldError(name, "too_long", {"max": limit}))
-        else:
-            found[name] = value.strip()
-    if errors:
-        raise ValidationError(errors)
-    return found
 
 
 def admin_list_open311_keys(call: Call) -> Answer:
@@ -42,9 +19,11 @@ def admin_list_open311_keys(call: Call) -> Answer:
 
 
 def admin_issue_open311_key(call: Call) -> Answer:
-    fields = _text_fields(call.body())
-    issued = call.services.open311_service().issue_key(call.principal(writes=True), fields["name"],
-                                                       fields["contact"])
+    from .open311_operations import NEW_KEY
+
+    fields = NEW_KEY.validate(call.body())
+    issued = call.services.open311_service().issue_key(call.principal(writes=True),
+                                                       fields["name"].strip(), fields["contact"].strip())
     return {**key_view(issued.key), "api_key": issued.secret}, 201, _NO_STORE
 
 

@@ -72,6 +72,13 @@ def _campaign_operations() -> tuple[Operation, ...]:
     return c.OPERATIONS
 
 
+def _open311_operations() -> tuple[Operation, ...]:
+    """The administrators' Open311 key routes (``api/open311_operations.py``)."""
+    from . import open311_operations
+
+    return open311_operations.OPERATIONS
+
+
 def _finding_operations() -> tuple[Operation, ...]:
     """Search, requester lookup, the map and nearby cases (``api/search_views.py``)."""
     from . import search_views as f
@@ -325,4 +332,5 @@ OPERATIONS: tuple[Operation, ...] = (
     *_alerts_operations(),
     *_survey_operations(),
     *_campaign_operations(),
+    *_open311_operations(),
 )
