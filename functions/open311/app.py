@@ -27,14 +27,9 @@ _FORMS = ["application/x-www-form-urlencoded", "application/json", "text/plain",
 
 
 def _base_url() -> str:
-    """``https://<host>/open311/v2`` as the client called it (discovery's endpoint URL)."""
-    request = app.current_request
-    headers = request.headers if request else {}
-    host = headers.get("host")
-    if not host:
-        return f"{wiring.settings().public_url}/open311/v2"
-    scheme = headers.get("x-forwarded-proto") or ("http" if host.startswith(("127.0.0.1", "localhost")) else "https")
-    return f"{scheme}://{host}/open311/v2"
+    """``<public URL>/open311/v2``: the distribution sends ``/open311/*`` to this API, so the
+    portal's address is the endpoint's (discovery's URL, the ``Link`` of the next page)."""
+    return f"{wiring.settings().public_url}/open311/v2"
 
 
 def _serve(resource: str, item: str | None = None) -> Response:

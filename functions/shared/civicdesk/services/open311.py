@@ -307,17 +307,18 @@ class Open311Service:
             raise NotFoundError("open311_error.unknown_key")
         return revoked
 
-    def ensure_key(self, secret: str, name: str, contact: str, actor: str) -> ApiKey:
-        """A key with a known secret (the local runtime's demo app key, ``make run``): stored
-        once, kept across restarts; the same secret always maps to the same key."""
-        key_id = key_id_of(secret)
-        if key_id is None:
-            raise ValueError("not an Open311 API key")
-        existing = self._keys.key(key_id)
-        if existing is not None:
-            return existing
-        key = ApiKey(key_id=key_id, name=name, contact=contact, key_hash=hash_key(secret),
-                     created_at=self._clock(), created_by=actor)
-        self._keys.add_key(key)
-        return key
 
+def ensure_key(keys: ApiKeys, secret: str, name: str, contact: str, actor: str,
+               now: datetime) -> ApiKey:
+    """A key with a known secret (the local runtime's demo app key, ``make run``): stored
+    once, kept across restarts; the same secret always maps to the same key."""
+    key_id = key_id_of(secret)
+    if key_id is None:
+        raise ValueError("not an Open311 API key")
+    existing = keys.key(key_id)
+    if existing is not None:
+        return existing
+    key = ApiKey(key_id=key_id, name=name, contact=contact, key_hash=hash_key(secret),
+                 created_at=now, created_by=actor)
+    keys.add_key(key)
+    return key
