@@ -66,7 +66,8 @@ class InMemoryPublicReports:
     def answer(self, number: str, *answers: PublicAnswer) -> None:
         found = self._current(number)
         assert found is not None
-        self._reports[number] = replace(found, answers=found.answers + answers)
+        self._reports[number] = replace(found, answers=found.answers + answers,
+                                        updated_at=max(found.updated_at, *(a.at for a in answers)))
 
     def _current(self, number: str) -> PublicReport | None:
         if number in self._reports:

@@ -178,7 +178,8 @@ class Open311Service:
                 case_type = types[0].value
             else:
                 errors.append(FieldError("attribute[type]", "required"))
-        if request.lat is None and request.lon is None and not request.address:
+        located = any(e.field in ("lat", "long") for e in errors)  # the edge named it already
+        if request.lat is None and request.lon is None and not request.address and not located:
             errors.append(FieldError("lat", "required"))
         location = Location(lat=request.lat, lon=request.lon, address=request.address)
         if errors:
