@@ -52,7 +52,7 @@ class CaseService:
             department=category.department, description=str(command.description),
             language=language, public=municipality.is_public(case_type),
             token_hash=hash_token(token), actor=f"citizen:{command.channel.value}",
-            location=command.location, contact=command.contact), at=now,
+            location=command.location, contact=command.contact, subject=command.subject), at=now,
             levels=municipality.service_levels)
         opened = OpenedCase(number=number, token=token,
                             tracking_url=tracking_url(self._public_url, number, token, language),

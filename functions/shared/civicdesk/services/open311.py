@@ -187,8 +187,8 @@ class Open311Service:
         assert category is not None
         description = (request.description or "").strip() or category.name.get(
             municipality.default_language, category.id)
-        if request.media_urls:
-            description += "\n\n" + "\n".join(f"media_url: {url}" for url in request.media_urls)
+        title = (request.attributes.get("title") or ("",))[0]
+        subject = " ".join(part for part in (title, *request.media_urls) if part)[:2000] or None
         name = " ".join(part for part in (request.first_name, request.last_name) if part) or None
         contact = Contact(name=name, email=request.email, phone=request.phone)
         idempotency = f"open311.{key.key_id}.{request.token}" if request.token else None
@@ -197,7 +197,7 @@ class Open311Service:
             language=request.language, channel=Channel.OPEN311,
             location=location if (location.has_point or location.address) else None,
             contact=None if contact.is_empty else contact, language_hint=request.language,
-            idempotency_key=idempotency))
+            idempotency_key=idempotency, subject=subject))
         if request.token:
             self._tokens.remember(request.token, opened.number,
                                   self._clock() + timedelta(days=TOKEN_DAYS))

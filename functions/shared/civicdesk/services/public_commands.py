@@ -30,6 +30,8 @@ class OpenPublicCase:
     language_hint: str | None = None  # the request's language, when the client sent one
     idempotency_key: str | None = None
     invalid: tuple[FieldError, ...] = ()
+    #: staff-only, never public (an Open311 app's title and media URLs, ``services/open311.py``)
+    subject: str | None = None
 
     def request(self) -> dict:
         """The submitted fields, as the idempotency record fingerprints them."""
