@@ -14,7 +14,7 @@ _KEY_ID = re.compile(r"^[a-z0-9]{8}$")
 
 
 def admin_list_open311_keys(call: Call) -> Answer:
-    keys = call.services.open311_service().list_keys(call.principal())
+    keys = call.services.open311_key_service().list_keys(call.principal())
     return {"keys": [key_view(key) for key in keys]}, 200, _NO_STORE
 
 
@@ -22,7 +22,7 @@ def admin_issue_open311_key(call: Call) -> Answer:
     from .open311_operations import NEW_KEY
 
     fields = NEW_KEY.validate(call.body())
-    issued = call.services.open311_service().issue_key(call.principal(writes=True),
+    issued = call.services.open311_key_service().issue_key(call.principal(writes=True),
                                                        fields["name"].strip(), fields["contact"].strip())
     return {**key_view(issued.key), "api_key": issued.secret}, 201, _NO_STORE
 
@@ -31,5 +31,5 @@ def admin_revoke_open311_key(call: Call) -> Answer:
     key_id = call.path["key_id"]
     if not _KEY_ID.match(key_id):
         raise NotFoundError("open311_error.unknown_key")
-    revoked = call.services.open311_service().revoke_key(call.principal(writes=True), key_id)
+    revoked = call.services.open311_key_service().revoke_key(call.principal(writes=True), key_id)
     return key_view(revoked), 200, _NO_STORE

@@ -285,7 +285,30 @@ class Open311Service:
         kept = tuple(r for r in page.reports if end is None or r.updated_at < end)
         return RequestPage(kept, page.cursor)
 
-    # -- the apps' keys (administrators) -------------------------------------------------------
+
+def ensure_key(keys: ApiKeys, secret: str, name: str, contact: str, actor: str,
+               now: datetime) -> ApiKey:
+    """A key with a known secret (the local runtime's demo app key, ``make run``): stored
+    once, kept across restarts; the same secret always maps to the same key."""
+    key_id = key_id_of(secret)
+    if key_id is None:
+        raise ValueError("not an Open311 API key")
+    existing = keys.key(key_id)
+    if existing is not None:
+        return existing
+    key = ApiKey(key_id=key_id, name=name, contact=contact, key_hash=hash_key(secret),
+                 created_at=now, created_by=actor)
+    keys.add_key(key)
+    return key
+
+
+class ApiKeyService:
+    """The API keys administrators issue to apps (``/v1/admin/open311/keys``): the admin API's
+    side, which needs no public reports."""
+
+    def __init__(self, keys: ApiKeys, *, clock: Callable[[], datetime] = utc_now):
+        self._keys = keys
+        self._clock = clock
 
     def issue_key(self, principal: Principal | None, name: str, contact: str) -> IssuedKey:
         caller = allowed(principal, Action.MANAGE_OPEN311_KEYS)
@@ -307,19 +330,3 @@ class Open311Service:
         if revoked is None:
             raise NotFoundError("open311_error.unknown_key")
         return revoked
-
-
-def ensure_key(keys: ApiKeys, secret: str, name: str, contact: str, actor: str,
-               now: datetime) -> ApiKey:
-    """A key with a known secret (the local runtime's demo app key, ``make run``): stored
-    once, kept across restarts; the same secret always maps to the same key."""
-    key_id = key_id_of(secret)
-    if key_id is None:
-        raise ValueError("not an Open311 API key")
-    existing = keys.key(key_id)
-    if existing is not None:
-        return existing
-    key = ApiKey(key_id=key_id, name=name, contact=contact, key_hash=hash_key(secret),
-                 created_at=now, created_by=actor)
-    keys.add_key(key)
-    return key

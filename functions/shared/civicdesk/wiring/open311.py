@@ -10,8 +10,8 @@ from importlib import import_module
 from ..config import settings
 from .core import _tables_configured, case_service, municipality_provider
 
-__all__ = ["build_open311_service", "open311_api_keys", "open311_media_base", "open311_public_reports",
-           "open311_service", "open311_tokens"]
+__all__ = ["build_open311_service", "open311_api_keys", "open311_key_service", "open311_media_base",
+           "open311_public_reports", "open311_service", "open311_tokens"]
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +48,33 @@ def build_open311_service(reports):
                           open311_api_keys(), open311_tokens())
 
 
+class _WiredReports:
+    """``PublicReports`` resolved at the first read: a ``POST requests`` or a services list
+    does not build the index adapter (nor its client)."""
+
+    def __init__(self, factory):
+        self._factory = factory
+        self._reports = None
+
+    def _port(self):
+        if self._reports is None:
+            self._reports = self._factory()
+        return self._reports
+
+    def page(self, query, *, limit, cursor=None):
+        return self._port().page(query, limit=limit, cursor=cursor)
+
+    def report(self, number):
+        return self._port().report(number)
+
+
 @lru_cache(maxsize=1)
 def open311_service():
-    return build_open311_service(open311_public_reports())
+    return build_open311_service(_WiredReports(lambda: open311_public_reports()))
+
+
+@lru_cache(maxsize=1)
+def open311_key_service():
+    from ..services.open311 import ApiKeyService
+
+    return ApiKeyService(open311_api_keys())
