@@ -177,3 +177,17 @@ def test_cases_full_of_personal_data_never_reach_a_reader(env):
     reports.calls = 0
     api.call("GET", "/open311/v2/requests.json", query="status=open&service_code=illegal_dumping")
     assert reports.calls == 1
+
+
+def test_make_runs_demo_key_is_the_same_across_restarts_of_one_state_directory(aws_env, tmp_path):
+    from civicdesk import wiring
+    from civicdesk.domain.open311 import key_id_of, key_matches
+    from infra.local.open311_demo import ensure_demo_key
+
+    first = ensure_demo_key(tmp_path)
+    wiring.reset()
+    assert ensure_demo_key(tmp_path) == first  # a restart: the same key, stored once
+    [stored] = wiring.open311_api_keys().keys()
+    assert stored.key_id == key_id_of(first) and key_matches(first, stored)
+    other = ensure_demo_key(tmp_path / "elsewhere")
+    assert other != first and len(wiring.open311_api_keys().keys()) == 2
