@@ -89,6 +89,10 @@ def test_the_key_is_required_and_a_revoked_key_stops_working(env):
     assert revoked.status == 200 and revoked.body["active"] is False
     assert post(api, {**fields, "api_key": key["api_key"]}).status == 403
     assert admin.delete("/v1/admin/open311/keys/zzzzzzzz").status == 404
+    blank = admin.post("/v1/admin/open311/keys", {"name": "  ", "contact": "x"})
+    assert blank.status == 400 and blank.fields == {"name": "required"}
+    unknown = admin.post("/v1/admin/open311/keys", {"name": "App", "contact": "x", "secret": "y"})
+    assert unknown.status == 400 and unknown.fields == {"secret": "unknown_field"}
 
 
 def test_bad_input_is_an_error_list_naming_each_field(env):

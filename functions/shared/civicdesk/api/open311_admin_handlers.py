@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..domain.errors import NotFoundError
+from ..domain.errors import FieldError, NotFoundError, ValidationError
 from .console_handlers import Answer, Call
 from .open311_views import key_view
 
@@ -22,6 +22,9 @@ def admin_issue_open311_key(call: Call) -> Answer:
     from .open311_operations import NEW_KEY
 
     fields = NEW_KEY.validate(call.body())
+    blank = [FieldError(name, "required") for name in ("name", "contact") if not fields[name].strip()]
+    if blank:
+        raise ValidationError(blank)
     issued = call.services.open311_key_service().issue_key(call.principal(writes=True),
                                                        fields["name"].strip(), fields["contact"].strip())
     return {**key_view(issued.key), "api_key": issued.secret}, 201, _NO_STORE
