@@ -8,12 +8,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 REQUIREMENTS := requirements.txt requirements-dev.txt functions/shared/requirements.txt functions/api/requirements.txt
 
-.PHONY: run test fuzz bench lint seed preflight deploy clean help vendor
+.PHONY: run test fuzz soak bench lint seed preflight deploy clean help vendor
 
 help:
 	@echo "make run    start CivicDesk locally (embedded AWS, portal on http://127.0.0.1:8000/)"
 	@echo "make test   install what is needed and run the whole test suite"
 	@echo "make fuzz   the API fuzzed against its OpenAPI document with 200 examples per operation"
+	@echo "make soak   a campaign to 1,000 residents, the runtime killed mid-sending and restarted"
 	@echo "make bench  run the benchmarks (writes bench/results/latest.json)"
 	@echo "make vendor refresh web/console/vendor/ (and axe-core for the tests) from package-lock.json (needs npm)"
 	@echo "make lint   cfn-lint the template, ruff (with import order) and mypy on the package"
@@ -36,6 +37,10 @@ test: lint
 # The API fuzzed deeper than `make test` does: 200 examples per operation instead of 15.
 fuzz: $(STAMP)
 	CIVICDESK_FUZZ_EXAMPLES=200 $(PY) -m pytest -n 2 tests/e2e/test_api_fuzz.py
+
+# The campaign crash test at the issue's size: 1,000 recipients instead of 60 (several minutes).
+soak: $(STAMP)
+	CIVICDESK_SOAK_RECIPIENTS=1000 $(PY) -m pytest -p no:cacheprovider tests/e2e/test_local_campaign_crash.py
 
 bench: $(STAMP)
 	PYTHONPATH=functions/shared $(PY) -m bench

@@ -76,7 +76,9 @@ class Context:
 
 def _load(module_path: str):
     import importlib.util
+    import os
 
+    sys.path.insert(0, os.path.dirname(module_path))  # the code folder, as Lambda's /var/task
     spec = importlib.util.spec_from_file_location("function_module", module_path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

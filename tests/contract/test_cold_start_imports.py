@@ -23,7 +23,8 @@ API_ROUTE_ONLY = ("civicdesk.api.case_commands", "civicdesk.api.commands", "civi
                   "civicdesk.rendering.templating", "civicdesk.rendering.notices")
 
 _PROBE = """
-import importlib.util, json, sys
+import importlib.util, json, os, sys
+sys.path.insert(0, os.path.dirname(sys.argv[1]))  # the code folder, as Lambda's /var/task
 spec = importlib.util.spec_from_file_location("function_module", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)

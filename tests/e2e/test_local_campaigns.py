@@ -26,6 +26,7 @@ import pytest
 import requests
 
 from infra.local.runtime import LocalRuntime
+from tests.support.campaign_contacts import MESSAGES, contact_csv, contacts
 from tests.support.local_staff import id_token, outbox, wait_for
 from tests.support.runtime import in_process
 
@@ -34,30 +35,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local_campaigns")]
 #: Generous: the machine may be loaded; the waits end as soon as the state is reached.
 DEADLINE = 90
 ADMIN, SUPERVISOR, OPERATOR = "ivana.markovic", "nenad.stojanovic", "milica.jovanovic"
-HEADER = "Ime;E-pošta;Telefon;Jezik;Područje\r\n"
 SWEEP = "CampaignSweepSchedule"
-MESSAGES = {
-    "sr-Latn": {"subject": "Isključenje vode", "mail_body": "Nema vode u Centru do 18 časova.",
-                "sms_text": "Nema vode u Centru do 18 h."},
-    "en": {"subject": "Water cut", "mail_body": "No water in Centar until 18:00.",
-           "sms_text": "No water in Centar until 18:00."},
-}
-
-
-def contacts(count: int = 30) -> list[dict]:
-    """Mixed: mail and SMS, mail only, SMS only; every fifth mail bounces (SES's simulator),
-    SMS to numbers ending in 3 fail and in 5 never confirm."""
-    rows = []
-    for i in range(count):
-        email = None if i % 6 == 4 else (
-            f"bounce+c{i}@simulator.amazonses.com" if i % 5 == 0 else f"resident{i}@example.rs")
-        phone = None if i % 4 == 1 else f"+3816400{i:05d}"
-        if email is None and phone is None:
-            phone = f"+3816410{i:05d}"
-        rows.append({"name": f"Resident {i}", "email": email, "phone": phone,
-                     "language": "en" if i % 3 == 0 else "sr-Latn"})
-    return rows
-
 
 _TOKENS: dict[tuple[str, str], str] = {}
 
@@ -91,8 +69,7 @@ def audience(runtime) -> dict:
     """A contact list of 30 imported by the administrator, an audience of it by the supervisor."""
     listed = ok(call(runtime, "POST", "/v1/admin/contact-lists", ADMIN,
                      {"name": "Mesna zajednica Centar"}), 201)
-    text = HEADER + "".join(f"{r['name']};{r['email'] or ''};{r['phone'] or ''};{r['language']};\r\n"
-                            for r in contacts())
+    text = contact_csv(contacts())
     imported = ok(call(runtime, "POST", f"/v1/admin/contact-lists/{listed['id']}/imports", ADMIN,
                        {"csv": text}))
     assert imported["imported"] is True and imported["added"] == 30, imported

@@ -1,5 +1,5 @@
-"""The admin API's table-driven routes, which ``functions/api/app.py`` registers: the staff
-console's (handlers in ``console_handlers``) and finding cases (``search_views``). Data only: it
+"""The API's table-driven routes, which ``functions/api/app.py`` registers: those of each
+handler module (``HANDLED``) and finding cases (``search_views``). Data only: it
 imports nothing, so the handler's cold start does not grow with it."""
 
 #: (method, path, handler); the handler's name is the route's.
@@ -54,10 +54,10 @@ ALERTS = (("GET", "/v1/public/alerts/options", "public_alert_options"),
           ("POST", "/v1/public/alerts/unsubscribe", "public_end_alert_subscription"))
 
 
-def alerts_types(method: str, path: str) -> dict:
-    """The media types an ALERTS route accepts: JSON only (a form from another site needs a
-    CORS preflight then), but for the unsubscribe, which also takes the RFC 8058 one-click form
-    mail clients post to the ``List-Unsubscribe`` URL."""
+def media_types(method: str, path: str) -> dict:
+    """The media types a table's route accepts: none for a read; JSON only (a form from another
+    site needs a CORS preflight then), but for an unsubscribe (the alerts'), which also takes
+    the RFC 8058 one-click form mail clients post to the ``List-Unsubscribe`` URL."""
     if method == "GET":
         return {}
     if path.endswith("/unsubscribe"):
@@ -98,3 +98,10 @@ CAMPAIGNS = (("GET", "/v1/admin/campaigns", "admin_list_campaigns"),
 OPEN311 = (("GET", "/v1/admin/open311/keys", "admin_list_open311_keys"),
            ("POST", "/v1/admin/open311/keys", "admin_issue_open311_key"),
            ("DELETE", "/v1/admin/open311/keys/{key_id}", "admin_revoke_open311_key"))
+
+
+#: Every (method, path, handler) table with the module of ``civicdesk.api`` holding its
+#: handlers; ``functions/api/app.py`` registers them all alike (``media_types``).
+HANDLED = ((CONSOLE, "console_handlers"), (REPORTS, "stats_handlers"), (ALERTS, "alerts_handlers"),
+           (SURVEYS, "survey_handlers"), (CAMPAIGNS, "campaign_handlers"),
+           (AUDIENCES, "audience_handlers"), (OPEN311, "open311_admin_handlers"))
