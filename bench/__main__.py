@@ -41,6 +41,8 @@
    SMS, a sender crash and duplicate queue deliveries (every one delivered or unreachable, none
    twice on a channel), AWS calls and DynamoDB units per recipient, the time to plan 100,000
    recipients in process, the cost of 10,000 recipients at list prices.
+15. Open311 (``bench/open311.py``): the DynamoDB calls of a ``GET requests`` page through the
+   wired ``PublicReports`` (target 1), the next page, a filtered page, ten ids, a ``POST``.
 
 15. The public map (``bench/public_map.py``): calls and items read per page of the public map
    (30 days, a box, a category; target 1 ``Query``) and per "nearby reports" question.
@@ -86,7 +88,8 @@ TARGETS = {"create_case_calls": 3, "track_case_calls": 2, "new_mail_calls": 6,
            "admin_cold_start_ratio": 1.5, "change_to_outbox_seconds_median": 2.0,
            "layer_unzipped_mb": 40, "console_first_load_js_kb": 150,
            "console_queue_usable_seconds": 1.5, "stats_query_calls_max_typical": 3,
-           "stats_calls_per_counted_entry_max": 1, "nightly_units_growth_10k_over_1k": 0}
+           "stats_calls_per_counted_entry_max": 1, "nightly_units_growth_10k_over_1k": 0,
+           "open311_requests_page_calls": 1}
 WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
 #: The claims API Gateway's Cognito authorizer hands the admin function (a supervisor).
 SUPERVISOR_CLAIMS = {"sub": "0b5e9c1e-bench", "cognito:username": "bench.supervisor",
@@ -594,6 +597,8 @@ def main() -> int:
     from bench.layer import layer_figures
     from bench.local_load import describe as describe_load
     from bench.local_load import local_load
+    from bench.open311 import describe as describe_open311
+    from bench.open311 import open311_figures
     from bench.public_map import describe as describe_public_map
     from bench.public_map import public_map_reads
     from bench.service_level_job import DUE, service_level_job_reads
@@ -610,7 +615,7 @@ def main() -> int:
                **local_load(), **walks(), **layer_figures(), **sms_costs(),
                **table_reads(), **console_figures(), **keeping_and_reading(),
                **service_level_job_reads(), **nightly_figures(), **audience_figures(),
-               **campaign_figures(), **public_map_reads()}
+               **campaign_figures(), **public_map_reads(), **open311_figures()}
     figures.update(cost.summary(figures))
     met = {key: figures[key] <= target for key, target in TARGETS.items() if key in figures}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -688,6 +693,7 @@ def main() -> int:
     print("  campaigns:       " + describe_campaigns(f))
     for line in describe_public_map(f):
         print(line)
+    print(describe_open311(f))
     print(f"  written to {RESULTS.relative_to(ROOT)}; targets met: "
           f"{', '.join(k for k, v in met.items() if v)}; missed: {', '.join(k for k, v in met.items() if not v) or 'none'}")
     return 0

@@ -76,6 +76,15 @@ def _staff_lines(runtime: LocalRuntime) -> list[str]:
     return lines
 
 
+def _open311_lines(runtime: LocalRuntime) -> list[str]:
+    """Open311 GeoReport v2 and the demo app's key (``infra/local/open311_demo.py``)."""
+    if not runtime.open311_api_key:
+        return []
+    url = runtime.http_url
+    return [f"  Open311          {url}/open311/v2/discovery.json   (GeoReport v2; demo app key: "
+            f"{runtime.open311_api_key}, also in local.json under open311.api_key)"]
+
+
 def _schedule_lines(runtime: LocalRuntime) -> list[str]:
     """The template's schedules: each with its expression, zone and next time; how to run one."""
     if runtime.scheduler is None or not runtime.scheduler.schedules:
@@ -124,6 +133,7 @@ def summary(runtime: LocalRuntime) -> str:
         f"  Staff console    {url}/console/   (sign in as a demo user below)",
         f"  API              {url}/v1/   (e.g. {url}/v1/public/municipality)",
         f"  API docs         {url}/api.html   (OpenAPI: {url}/v1/openapi.json)",
+        *_open311_lines(runtime),
         f"  Outbox           {url}/_local/outbox.html   (JSON: {url}/_local/outbox)",
         *_smtp_lines(runtime),
         f"  Inspect          {url}/_local/cases/<number>   {url}/_local/quarantine",
@@ -179,7 +189,7 @@ def cli_token_command(endpoint: str, region: str, client_id: str, username: str,
 
 def local_info(pool: UserPool | None, client: UserPoolClient | None, endpoint: str,
                users: tuple[DemoUser, ...], urls: dict[str, str],
-               config_dir: str | None = None) -> dict:
+               config_dir: str | None = None, open311_api_key: str | None = None) -> dict:
     """The document written to ``<state dir>/local.json``: what a tool (``infra.local.token``,
     ``civicdesk.cli.staff --local``) or a person needs to sign in to this runtime."""
     cognito = None
@@ -189,8 +199,11 @@ def local_info(pool: UserPool | None, client: UserPoolClient | None, endpoint: s
                    "region": pool.region, "issuer": pool.issuer,
                    "jwks_url": f"{endpoint}/{pool.pool_id}/.well-known/jwks.json",
                    "username_case_sensitive": pool.username_case_sensitive}
+    open311 = None
+    if open311_api_key:
+        open311 = {"api_key": open311_api_key, "endpoint": urls["portal"].rstrip("/") + "/open311/v2"}
     return {"cognito": cognito, "users": [user.as_json() for user in users], "urls": urls,
-            "config_dir": config_dir}
+            "config_dir": config_dir, "open311": open311}
 
 
 def write_local_info(path: Path, document: dict) -> None:

@@ -28,6 +28,7 @@ from infra.local import (
     firehose,
     iam,
     inspection,
+    open311_demo,
     persistence,
     redrive,
     ses_events,
@@ -122,6 +123,7 @@ class LocalRuntime:
         self.staff_pool: cognito.UserPool | None = None
         self.staff_client: cognito.UserPoolClient | None = None
         self.demo_users: tuple[cognito.DemoUser, ...] = ()
+        self.open311_api_key: str | None = None  # the demo app's key (infra/local/open311_demo.py)
         #: Whether each function's AWS calls are checked against its IAM statements
         #: (``infra.local.iam``): on unless ``enforce_iam=False`` or ``CIVICDESK_LOCAL_IAM=off``.
         self.enforce_iam = iam.enabled(os.environ) if enforce_iam is None else enforce_iam
@@ -312,6 +314,7 @@ class LocalRuntime:
 
         wiring.reset()
         seed.seed(str(self._config_dir))
+        self.open311_api_key = open311_demo.ensure_demo_key(self.state_dir)
         # Again at every start: moto's Cognito is not in the state directory.
         try:
             self.staff_pool, self.staff_client, self.demo_users = cognito.seed_demo_staff(
@@ -494,7 +497,7 @@ class LocalRuntime:
         assert self._http is not None, "_listen_http made it"
         banner.write_local_info(self.local_info_path, banner.local_info(
             self.staff_pool, self.staff_client, self.aws_url, self.demo_users, banner.urls(self),
-            config_dir=str(self._config_dir.resolve())))
+            config_dir=str(self._config_dir.resolve()), open311_api_key=self.open311_api_key))
         self._http_thread = threading.Thread(target=self._http.serve_forever,
                                              kwargs={"poll_interval": 0.1},
                                              name="civicdesk-http", daemon=True)

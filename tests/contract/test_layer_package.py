@@ -128,7 +128,8 @@ def test_a_build_without_the_runtimes_interpreter_stops_before_it_starts(tmp_pat
 
 
 @needs_make
-@pytest.mark.parametrize("logical_id", sorted(set(FUNCTIONS) - {"ApiFunction", "AdminApiFunction"}))
+@pytest.mark.parametrize("logical_id", sorted(set(FUNCTIONS) - {"ApiFunction", "AdminApiFunction",
+                                                                  "Open311Function"}))
 def test_a_handler_is_compiled_by_the_runtimes_interpreter(tmp_path, logical_id):
     # GIVEN a template whose runtime is the interpreter running the tests
     env = _build_env(LAMBDA_BUILD_TEMPLATE=str(_template_for(tmp_path, HOST)))
@@ -141,8 +142,9 @@ def test_a_handler_is_compiled_by_the_runtimes_interpreter(tmp_path, logical_id)
 
 
 @needs_make
-def test_the_api_build_checks_the_interpreter_before_downloading_and_compiles_last(tmp_path):
-    commands = _recipe(FUNCTIONS["ApiFunction"].code_dir, "build-ApiFunction", tmp_path)
+@pytest.mark.parametrize("logical_id", ["ApiFunction", "Open311Function"])  # both download chalice
+def test_the_api_build_checks_the_interpreter_before_downloading_and_compiles_last(tmp_path, logical_id):
+    commands = _recipe(FUNCTIONS[logical_id].code_dir, f"build-{logical_id}", tmp_path)
     assert "lambda_build.py\" check" in commands[0]
     assert "lambda_build.py\" compile" in commands[-1]
 

@@ -233,7 +233,7 @@ def test_the_alarm_descriptions_name_only_existing_doc_sections(document):
 def test_the_api_alarms_cover_both_sides_latency_and_5xx(document):
     api_functions = {logical_id for logical_id, spec in TEMPLATE.functions().items()
                      if any(e.get("Type") == "Api" for e in spec.events.values())}
-    assert api_functions == {"ApiFunction", "AdminApiFunction"}
+    assert api_functions == {"ApiFunction", "AdminApiFunction", "Open311Function"}
     for function in api_functions:
         percentiles = {metric["stat"] for _, _, metric in alarms_on(document, "AWS/Lambda", "Duration")
                        if ref(dimension(metric, "FunctionName")) == function}
@@ -490,7 +490,7 @@ def test_the_follow_route_and_case_creation_have_much_lower_limits_than_the_publ
     # a new case, and the requester's answers and reopenings from the tracking page (issue 16)
     creation_routes = {(r.method.upper(), r.path) for r in TEMPLATE.routes()
                        if r.event in ("PublicOpenCase", "PublicAnswerCase", "PublicReopenCase")}
-    public_routes = {(r.method.upper(), r.path) for r in TEMPLATE.routes() if r.function == "ApiFunction"}
+    public_routes = {(r.method.upper(), r.path) for r in TEMPLATE.routes() if r.function in ("ApiFunction", "Open311Function")}
     assert requests_matched(by_name["follow-per-client"]) == {follow_route}
     assert requests_matched(by_name["case-creation-per-client"]) == creation_routes
     assert len(creation_routes) == 3

@@ -6,7 +6,9 @@ TEMPLATE = Template()
 FUNCTIONS = TEMPLATE.functions()
 #: The functions that write the requester's link or check one (wiring.tracking_links users):
 #: tracking (public API), staff replies (admin API), notifications, the SMS after a bounce.
-LINK_FUNCTIONS = {"ApiFunction", "AdminApiFunction", "NotifyFunction", "DeliveryFeedbackFunction"}
+# Open311Function opens cases through the public case service, which makes their tracking link.
+LINK_FUNCTIONS = {"ApiFunction", "AdminApiFunction", "NotifyFunction", "DeliveryFeedbackFunction",
+                  "Open311Function"}
 
 
 def _secret_readers() -> dict[str, list]:

@@ -52,6 +52,7 @@ EXPECTED = {
     A.APPROVE_CAMPAIGNS: {"supervisor": "all", "administrator": "all"},
     A.CALL_CAMPAIGN_RECIPIENTS: {"operator": "all", "supervisor": "all", "administrator": "all"},
     A.PUBLISH_PHOTO: {"operator": "all", "department_agent": "own", "supervisor": "all"},
+    A.MANAGE_OPEN311_KEYS: {"administrator": "all"},
 }
 
 

@@ -10,7 +10,7 @@ def test_the_documented_table_is_the_policy_table():
     text = (ROOT / "docs" / "roles.md").read_text(encoding="utf-8")
     rows = {}
     for line in text.splitlines():
-        match = re.match(r"^\| `([a-z_.]+)` \|[^|]*\|(.*)\|$", line)
+        match = re.match(r"^\| `([a-z0-9_.]+)` \|[^|]*\|(.*)\|$", line)
         if match:
             cells = [c.strip() for c in match.group(2).split("|")]
             rows[match.group(1)] = dict(zip([r.value for r in Role], cells, strict=False))

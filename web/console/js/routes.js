@@ -41,6 +41,7 @@ export const ROUTES = [
   { path: '/quarantine', screen: lazy(() => import('./screens/quarantine.js'), 'QuarantineScreen'), nav: 'nav.quarantine', order: 60, allowed: (can) => can('quarantine.view') },
   { path: '/suppressions', screen: lazy(() => import('./screens/suppressions.js'), 'SuppressionsScreen'), nav: 'nav.suppressions', order: 70, allowed: (can) => can('suppression.manage') },
   { path: '/audiences', screen: lazy(() => import('./screens/audiences.js'), 'AudiencesScreen'), nav: 'nav.audiences', order: 75, allowed: (can) => can('audience.view') },
+  { path: '/open311-keys', screen: lazy(() => import('./screens/open311_keys.js'), 'Open311KeysScreen'), nav: 'nav.open311', order: 80, allowed: (can) => can('open311.keys') },
   { path: '/profile', screen: lazy(() => import('./screens/profile.js'), 'ProfileScreen'), nav: 'nav.profile', order: 90, allowed: () => true },
   { path: '/surveys', screen: lazy(() => import('./screens/surveys.js'), 'SurveysScreen'), nav: 'nav.surveys', order: 37, allowed: (can) => can('survey.view') },
   { path: '/surveys/new', screen: lazy(() => import('./screens/surveys_design.js'), 'SurveyDesignScreen'), nav: null, order: 0, allowed: (can) => can('survey.design') },

@@ -94,6 +94,11 @@ def _citizen_operations() -> tuple[Operation, ...]:
     from . import citizen_schemas
 
     return citizen_schemas.OPERATIONS
+def _open311_operations() -> tuple[Operation, ...]:
+    """The administrators' Open311 key routes (``api/open311_operations.py``)."""
+    from . import open311_operations
+
+    return open311_operations.OPERATIONS
 
 
 def _finding_operations() -> tuple[Operation, ...]:
@@ -353,4 +358,5 @@ OPERATIONS: tuple[Operation, ...] = (
     *_account_operations(),
     *_photo_operations(),
     *_citizen_operations(),
+    *_open311_operations(),
 )

@@ -118,10 +118,22 @@ PHOTOS = (("POST", "/v1/public/uploads", "public_start_upload"),
 #: (method, path, handler) in api.citizen_handlers: the requester answers back (issue 16, item 5)
 CITIZEN = (("POST", "/v1/public/cases/{number}/messages", "public_answer_case"),
            ("POST", "/v1/public/cases/{number}/reopening", "public_reopen_case"))
+#: (method, path, handler) in api.open311_admin_handlers: the apps' Open311 API keys (issue 16)
+OPEN311 = (("GET", "/v1/admin/open311/keys", "admin_list_open311_keys"),
+           ("POST", "/v1/admin/open311/keys", "admin_issue_open311_key"),
+           ("DELETE", "/v1/admin/open311/keys/{key_id}", "admin_revoke_open311_key"))
 
 
 #: Every (method, path, handler) table with the module of ``civicdesk.api`` holding its
 #: handlers; ``functions/api/app.py`` registers them all alike (``media_types``).
-HANDLED = ((CONSOLE, "console_handlers"), (REPORTS, "stats_handlers"), (CAMPAIGNS,
-           "campaign_handlers"), (PUBLIC_MAP, "public_map_handlers"), (PHOTOS,
-           "photo_handlers"), (CITIZEN, "citizen_handlers"))
+HANDLED = ((CONSOLE, "console_handlers"),
+           (REPORTS, "stats_handlers"),
+           (ALERTS, "alerts_handlers"),
+           (SURVEYS, "survey_handlers"),
+           (CAMPAIGNS, "campaign_handlers"),
+           (AUDIENCES, "audience_handlers"),
+           (PUBLIC_MAP, "public_map_handlers"),
+           (ACCOUNTS, "accounts_handlers"),
+           (PHOTOS, "photo_handlers"),
+           (CITIZEN, "citizen_handlers"),
+           (OPEN311, "open311_admin_handlers"))

@@ -63,6 +63,8 @@ class Action(str, Enum):
     CALL_CAMPAIGN_RECIPIENTS = "campaign.call"  # the call list of the unreached, with outcomes
     # -- photos (issue 16, docs/photos.md) --
     PUBLISH_PHOTO = "photo.publish"  # publish a citizen's photo (a copy without metadata), withdraw it
+    # -- Open311 (issue 16)
+    MANAGE_OPEN311_KEYS = "open311.keys"  # issue, list and revoke the API keys of apps
 
 
 class Scope(str, Enum):
@@ -112,6 +114,8 @@ POLICY: dict[Action, dict[Role, Scope]] = {
     Action.CALL_CAMPAIGN_RECIPIENTS: {_O: ALL, _S: ALL, _D: ALL},
     # -- photos --
     Action.PUBLISH_PHOTO: {_O: ALL, _A: OWN, _S: ALL},
+    # -- Open311 (issue 16) --
+    Action.MANAGE_OPEN311_KEYS: {_D: ALL},
 }
 
 _LIST_SPLIT = re.compile(r"[\s,]+")

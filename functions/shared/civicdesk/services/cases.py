@@ -62,7 +62,7 @@ class CaseService:
             language=language, public=municipality.is_public(case_type),
             token_hash=hash_token(token), actor=f"citizen:{command.channel.value}",
             location=command.location, contact=command.contact, attachments=attachments,
-            source_page=command.source_page), at=now,
+            source_page=command.source_page, subject=command.subject), at=now,
             levels=municipality.service_levels)
         opened = OpenedCase(number=number, token=token,
                             tracking_url=tracking_url(self._public_url, number, token, language),

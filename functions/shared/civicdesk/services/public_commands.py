@@ -36,6 +36,8 @@ class OpenPublicCase:
     #: requests are accepted only then (``domain.accounts.ACCOUNT_ONLY_TYPES``).
     account: bool = False
     attachments: tuple[str, ...] = ()  # upload ids (POST /v1/public/uploads, docs/photos.md)
+    #: staff-only, never public (an Open311 app's title and media URLs, ``services/open311.py``)
+    subject: str | None = None
 
     def request(self) -> dict:
         """The submitted fields, as the idempotency record fingerprints them (without an

@@ -21,6 +21,7 @@ from . import (
     console,
     core,
     jobs,
+    open311,
     photos,
     public_map,
     sms,
@@ -36,6 +37,7 @@ from .console import *  # noqa: F403
 from .core import *  # noqa: F403
 from .core import _tables_configured  # noqa: F401  (the adapters' tests configure the table)
 from .jobs import *  # noqa: F403
+from .open311 import *  # noqa: F403
 from .photos import *  # noqa: F403
 from .public_map import *  # noqa: F403
 from .sms import *  # noqa: F403
@@ -48,7 +50,7 @@ def reset() -> None:
     factory of the part modules, so that a new one cannot be forgotten here."""
     settings.cache_clear()
     for module in (core, console, jobs, tools, sms, audiences, alerts, surveys, campaigns, public_map,
-                   accounts, photos, citizen):
+                   accounts, photos, citizen, open311):
         for value in vars(module).values():
             if isinstance(value, _lru_cache_wrapper) and value is not settings:
                 value.cache_clear()

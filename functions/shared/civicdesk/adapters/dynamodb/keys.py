@@ -389,6 +389,10 @@ def stats_closed_day_pk(year: int) -> str:
 # The keys of issue 16's citizen accounts (``accounts_keys.py``) and of issue 15's parts
 # (``outreach_keys.py``) are part of this module.
 from .accounts_keys import *  # noqa: E402,F401,F403
+
+# The keys of issue 15's parts live in ``outreach_keys.py`` and are part of this module.
+# The keys of issue 16's Open311 part live in ``open311_keys.py`` and are part of this module.
+from .open311_keys import *  # noqa: E402,F401,F403
 from .outreach_keys import *  # noqa: E402,F401,F403
 
 # The public map's keys (issue 16) live in ``public_map_keys.py`` and are part of this module.

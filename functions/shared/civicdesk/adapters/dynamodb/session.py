@@ -11,6 +11,7 @@ from __future__ import annotations
 # ``items`` declares every item kind, so that ``configure`` finds them all.
 from . import (
     alerts_items,  # noqa: F401  (residents' alert subscriptions)
+    open311_items,  # noqa: F401  (Open311's API keys and submission tokens)
     sms_items,  # noqa: F401  (the SMS channel's item kinds, for configure)
     surveys_items,  # noqa: F401  (the surveys' item kinds, found by ``configure``)
 )
