@@ -64,7 +64,7 @@ function reportItem(feature) {
   const locale = intlLocale(page.lang);
   const answers = (p.answers || []).filter((a) => a.text || a.status_name);
   const photos = (p.photos || []).map((path, index) => h('img', {
-    src: new URL(path, `${window.location.origin}/`).href,
+    src: new URL(path, `${window.location.origin}/public-media/`).href, // docs/photos.md
     alt: t('mapPhoto', { n: index + 1, number: p.number }), loading: 'lazy' }));
   return h('li', { class: 'report-item', id: `report-${p.number}` },
     h('h3', {}, `${p.category_name} · ${p.number}`),

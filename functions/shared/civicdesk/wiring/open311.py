@@ -38,7 +38,7 @@ def open311_public_reports():
 
 def open311_media_base() -> str:
     """Where a report's published photos are (``PublicReport.photos`` are relative to it)."""
-    return f"{settings().public_url}/media"
+    return settings().public_media_url  # the portal's /public-media/ (docs/photos.md)
 
 
 def build_open311_service(reports):
