@@ -44,8 +44,10 @@
 15. Open311 (``bench/open311.py``): the DynamoDB calls of a ``GET requests`` page through the
    wired ``PublicReports`` (target 1), the next page, a filtered page, ten ids, a ``POST``.
 
-15. The public map (``bench/public_map.py``): calls and items read per page of the public map
+16. The public map (``bench/public_map.py``): calls and items read per page of the public map
    (30 days, a box, a category; target 1 ``Query``) and per "nearby reports" question.
+17. The portal's page weight (``bench/page_weight.py``): what Chromium fetches for each portal
+   page from the local runtime, served and gzip-compressed (the report form: target 150 KB).
 
 Writes ``bench/results/latest.json``. ``python -m bench coldstarts`` runs 3. alone and only prints
 it (``BENCH_COLD_JSON=path`` also writes its figures there; ``BENCH_COLD_COMPARE=<checkout>/functions``
@@ -89,7 +91,7 @@ TARGETS = {"create_case_calls": 3, "track_case_calls": 2, "new_mail_calls": 6,
            "layer_unzipped_mb": 40, "console_first_load_js_kb": 150,
            "console_queue_usable_seconds": 1.5, "stats_query_calls_max_typical": 3,
            "stats_calls_per_counted_entry_max": 1, "nightly_units_growth_10k_over_1k": 0,
-           "open311_requests_page_calls": 1}
+           "open311_requests_page_calls": 1, "portal_index_gzip_bytes": 150_000}
 WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
 #: The claims API Gateway's Cognito authorizer hands the admin function (a supervisor).
 SUPERVISOR_CLAIMS = {"sub": "0b5e9c1e-bench", "cognito:username": "bench.supervisor",
@@ -599,6 +601,8 @@ def main() -> int:
     from bench.local_load import local_load
     from bench.open311 import describe as describe_open311
     from bench.open311 import open311_figures
+    from bench.page_weight import describe as describe_page_weight
+    from bench.page_weight import page_weights
     from bench.public_map import describe as describe_public_map
     from bench.public_map import public_map_reads
     from bench.service_level_job import DUE, service_level_job_reads
@@ -615,7 +619,8 @@ def main() -> int:
                **local_load(), **walks(), **layer_figures(), **sms_costs(),
                **table_reads(), **console_figures(), **keeping_and_reading(),
                **service_level_job_reads(), **nightly_figures(), **audience_figures(),
-               **campaign_figures(), **public_map_reads(), **open311_figures()}
+               **campaign_figures(), **public_map_reads(), **open311_figures(),
+               **page_weights()}
     figures.update(cost.summary(figures))
     met = {key: figures[key] <= target for key, target in TARGETS.items() if key in figures}
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -694,6 +699,8 @@ def main() -> int:
     for line in describe_public_map(f):
         print(line)
     print(describe_open311(f))
+    for line in describe_page_weight(f):
+        print(line)
     print(f"  written to {RESULTS.relative_to(ROOT)}; targets met: "
           f"{', '.join(k for k, v in met.items() if v)}; missed: {', '.join(k for k, v in met.items() if not v) or 'none'}")
     return 0

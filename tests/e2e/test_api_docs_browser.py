@@ -641,7 +641,7 @@ def test_landmarks_headings_and_visible_keyboard_focus(b, server):
             n.getAttribute('aria-label') || document.getElementById(n.getAttribute('aria-labelledby')).textContent),
         };
     """)
-    assert landmarks == {"banner": 1, "main": 1, "footer": 1, "search": 1, "navs": ["Main menu", "Contents"]}
+    assert landmarks == {"banner": 1, "main": 1, "footer": 1, "search": 1, "navs": ["Main menu", "Contents", "About this site"]}  # the footer's privacy and accessibility links
     assert b.find_element(By.CSS_SELECTOR, ".site-nav a[aria-current='page']").get_attribute("href").endswith("api.html")
 
     # One h1; no heading level skipped on the way down.

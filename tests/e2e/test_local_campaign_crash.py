@@ -30,7 +30,7 @@ RECIPIENTS = int(os.environ.get("CIVICDESK_SOAK_RECIPIENTS", "60"))
 #: Killed once this many mails of the campaign are in the outbox (of about 64 % it sends).
 KILL_AFTER = RECIPIENTS * 15 // 100
 #: A loaded machine sends slowly; every wait ends as soon as its state is reached.
-DEADLINE = 600
+DEADLINE = 600 if RECIPIENTS <= 100 else 2 * RECIPIENTS
 ADMIN, SUPERVISOR, OPERATOR = "ivana.markovic", "nenad.stojanovic", "milica.jovanovic"
 PEOPLE = contacts(RECIPIENTS)
 

@@ -29,7 +29,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .case_changes import reopen_by_citizen
 from .cases import Case, EventKind, Status, TimelineEvent
 from .errors import ConflictError
 
@@ -121,6 +120,8 @@ def citizen_reply(case: Case, history, *, at: datetime, text: str, window_days: 
     if not options.may_reply:
         raise AnswerRefusedError(*_refusal(case, options))
     entries = [_message(case, at, "reply", text, event_id)]
+    from .case_changes import reopen_by_citizen  # not on a tracking read's cold start
+
     answered, status_entry = reopen_by_citizen(case, at=at + timedelta(microseconds=1), actor=WEB_ACTOR)
     if status_entry is not None:
         entries.append(status_entry)
@@ -152,6 +153,8 @@ def citizen_reopening(case: Case, history, *, at: datetime, reason: str, window_
     if not options.may_reopen:
         raise AnswerRefusedError(*_refusal(case, options))
     entries = [_message(case, at, "reopening", reason, event_id)]
+    from .case_changes import reopen_by_citizen
+
     reopened, status_entry = reopen_by_citizen(case, at=at + timedelta(microseconds=1), actor=WEB_ACTOR)
     assert status_entry is not None  # a resolved case always reopens
     entries.append(status_entry)
