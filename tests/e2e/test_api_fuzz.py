@@ -43,6 +43,33 @@ def tokens(runtime):
 
 
 @pytest.fixture(scope="module")
+def citizen(runtime):
+    """A citizen's ID token from the citizen pool (issue 16): signed up, the code from the mail
+    in the outbox, signed in, as the portal's account page does."""
+    import re
+
+    import boto3
+
+    pool = requests.get(f"{runtime.url}/v1/public/citizen-sign-in", timeout=10).json()
+    cognito = boto3.client("cognito-idp", region_name=pool["region"], endpoint_url=pool["endpoint"],
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+    email, password = "fuzz.citizen@example.rs", "Fuzzing-Citizen-2026"
+    cognito.sign_up(ClientId=pool["client_id"], Username=email, Password=password,
+                    UserAttributes=[{"Name": "email", "Value": email}])
+
+    def code() -> str | None:
+        mails = [m for m in runtime.outbox() if email in m["to"]]
+        found = re.findall(r"\b(\d{6})\b", mails[-1]["text"]) if mails else []
+        return found[0] if found else None
+
+    cognito.confirm_sign_up(ClientId=pool["client_id"], Username=email,
+                            ConfirmationCode=runtime.wait_for(code, f"the sign-up code to {email}"))
+    answer = cognito.initiate_auth(ClientId=pool["client_id"], AuthFlow="USER_PASSWORD_AUTH",
+                                   AuthParameters={"USERNAME": email, "PASSWORD": password})
+    return answer["AuthenticationResult"]["IdToken"]
+
+
+@pytest.fixture(scope="module")
 def cases(runtime, tokens):
     """Real cases, so that fuzzed requests about a case also reach one that exists."""
     numbers = []
@@ -71,11 +98,12 @@ def _operations():
 
 
 @pytest.mark.parametrize("operation", _operations())
-def test_no_input_makes_the_api_fail(operation, api_schema, runtime, tokens, cases):
+def test_no_input_makes_the_api_fail(operation, api_schema, runtime, tokens, cases, citizen):
     # schemathesis' own pytest plugin does not run under this pytest; its strategies do.
     method, path = operation.split(" ", 1)
     found = api_schema[path][method]
     staff = path.startswith("/v1/admin/")
+    account = path.startswith("/v1/public/account/")  # the citizen pool's authorizer
     statuses: list[int] = []
 
     @given(case=found.as_strategy(), existing=st.sampled_from([None, *cases]),
@@ -95,7 +123,8 @@ def test_no_input_makes_the_api_fail(operation, api_schema, runtime, tokens, cas
         # Staff operations as an administrator (who may do everything, so the fuzzing reaches
         # the services rather than stopping at 403) and as a department agent (scoped checks).
         for role in (("administrator", "department_agent") if staff else (None,)):
-            headers = {"Authorization": tokens[role]} if role else {}
+            headers = {"Authorization": tokens[role]} if role else (
+                {"Authorization": citizen} if account else {})
             response = case.call(base_url=runtime.url, headers=headers, timeout=30)
             statuses.append(response.status_code)
             case.validate_response(response, checks=[not_a_server_error, status_code_conformance,
