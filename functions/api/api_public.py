@@ -57,7 +57,7 @@ def register(app, edge: Edge) -> None:
     @edge.view
     def public_track_case(number):
         params = edge.request.query_params or {}
-        found = wiring.case_service().track(number, params.get("token"))
+        found = wiring.case_tracking().track(number, params.get("token"))
         return json_response(case_views.tracked(found, wiring.municipality_provider().get(),
                                                 params.get("lang")))
 

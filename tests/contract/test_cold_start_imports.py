@@ -147,14 +147,30 @@ CASEWORK_WRITES = ("civicdesk.services.case_commands", "civicdesk.services.casew
                    "civicdesk.adapters.dynamodb.mail")
 
 
+#: What opening a case brings (its checks, numbering, uploads) and the other parts' item kinds,
+#: none of which tracking a case uses.
+OPENING_AND_PARTS = ("civicdesk.services.cases", "civicdesk.domain.intake", "civicdesk.domain.accounts",
+                     "civicdesk.adapters.dynamodb.cases", "civicdesk.services.photos",
+                     "civicdesk.adapters.s3_photos", "civicdesk.adapters.dynamodb.sms_items",
+                     "civicdesk.adapters.dynamodb.surveys_items", "civicdesk.adapters.dynamodb.alerts_items",
+                     "civicdesk.adapters.dynamodb.open311_items")
+#: The configuration's parts parsed on first use (``domain.municipality_sections``) and the
+#: redaction, which only a stranger's view of a case needs.
+DEFERRED = ("civicdesk.domain.alerts", "civicdesk.domain.audiences", "civicdesk.domain.portal_info",
+            "civicdesk.domain.public_map_config", "civicdesk.domain.service_levels",
+            "civicdesk.domain.sms_script", "civicdesk.domain.geometry", "civicdesk.domain.redaction")
+
+
 def test_tracking_a_case_builds_only_the_case_read():
-    """The public API's cold request (tracking) builds the case service, its repository and the
-    tracking view; none of the other aggregates' classes, nor the staff's."""
+    """The public API's cold request (tracking) builds the tracking service, the cases' reads
+    and the tracking view; none of the other aggregates' classes, nor the staff's, nor opening
+    a case, nor the configuration's parts it does not show."""
     modules = _built("from civicdesk import wiring\n"
-                     "wiring.case_service(); wiring.case_repository(); wiring.config_repository()\n"
-                     "import civicdesk.api.case_views")
-    assert "civicdesk.adapters.dynamodb.cases" in modules  # the probe built the read
-    assert _loaded(modules, OTHER_AGGREGATES + CASEWORK_WRITES + ("jinja2", "civicdesk.mailparse")) == []
+                     "wiring.case_tracking(); wiring.config_repository()\n"
+                     "import civicdesk.api.case_views, civicdesk.domain.municipality_config")
+    assert "civicdesk.adapters.dynamodb.case_reads" in modules  # the probe built the read
+    assert _loaded(modules, OTHER_AGGREGATES + CASEWORK_WRITES + OPENING_AND_PARTS + DEFERRED
+                   + ("jinja2", "civicdesk.mailparse")) == []
 
 
 def test_reading_a_queue_builds_the_reads_of_case_work_alone():

@@ -48,7 +48,7 @@ def subscribers():
 
 
 def suppress(address: str, reason: str = "bounce") -> None:
-    from civicdesk.adapters.dynamodb.items import RecipientItem
+    from civicdesk.adapters.dynamodb.delivery_items import RecipientItem
     from civicdesk.adapters.dynamodb.keys import RECIPIENT_SK, recipient_pk
 
     RecipientItem(PK=recipient_pk(address), SK=RECIPIENT_SK, address=address,

@@ -130,7 +130,8 @@ def test_a_deleted_case_leaves_the_filtered_queues(team, mixed_queue):
 
 def test_cases_stored_before_the_filtered_queues_are_listed_before_and_after_the_migration(team, mixed_queue):
     from civicdesk.adapters.dynamodb import migrations
-    from civicdesk.adapters.dynamodb.items import MigrationItem, QueueEntryItem
+    from civicdesk.adapters.dynamodb.items import QueueEntryItem
+    from civicdesk.adapters.dynamodb.job_items import MigrationItem
     from civicdesk.adapters.dynamodb.keys import MIGRATION_PK, QUEUE_ENTRIES_MIGRATION, queue_entry_pk
     from civicdesk.cli import migrate
 

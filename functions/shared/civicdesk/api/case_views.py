@@ -5,12 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..domain.attachments import LISTING_KINDS, attachment_id
 from ..domain.cases import EventKind, allowed_transitions, utc_now
-from ..domain.municipality import localised as tr_text
-from ..domain.redaction import names_person, personal_data, redact
-from ..domain.service_levels import breached_clocks, legal_extendable, next_due, overdue_clocks, running_clocks
-from ..domain.working_time import working_minutes_between
+from ..domain.texts import localised as tr_text
 from ..rendering import translate
 from .views import timeline_text
 
@@ -55,6 +51,9 @@ def due(case: Case, municipality: Municipality, now: datetime | None = None) -> 
     time and how many working minutes are left to it (negative: overdue by), which clocks are
     overdue and which breaches were recorded, and whether the legal deadline was or can be
     extended."""
+    from ..domain.service_levels import breached_clocks, legal_extendable, next_due, overdue_clocks, running_clocks
+    from ..domain.working_time import working_minutes_between
+
     now = now or utc_now()
     clock, levels = case.clock, municipality.service_levels
     running = running_clocks(case)
@@ -110,6 +109,8 @@ def queue_page(page: QueuePage, municipality: Municipality, language: str) -> di
 
 
 def timeline_entry(event: TimelineEvent, municipality: Municipality, language: str) -> dict:
+    from ..domain.attachments import LISTING_KINDS, attachment_id
+
     data = event.data or {}
     files = data.get("attachments")
     if event.kind in LISTING_KINDS and isinstance(files, list):
@@ -181,6 +182,8 @@ def publication_warnings(result: CaseChanged, language: str) -> list[dict]:
     """What staff should know of the texts a change put on the tracking page: a text that
     names the requester (in any spelling or form ``redact`` knows: it is published redacted
     to strangers, but a form it does not know would show) is ``names_person``."""
+    from ..domain.redaction import names_person, personal_data
+
     names, _ = personal_data(result.case)
     warnings = []
     for entry in result.entries:
@@ -222,7 +225,13 @@ def tracked(found: TrackedCase, municipality: Municipality, language: str | None
     case, authorised = found.case, found.authorised
     language = municipality.language_or_default(language or case.language)
     category = municipality.categories.get(case.category)
-    hidden = personal_data(case)  # the requester's name and the addresses, from strangers
+    # The requester's name and the addresses, hidden from strangers (the redaction is imported
+    # for them only: the requester's own view, the usual cold start, shows everything).
+    hidden: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    if not authorised:
+        from ..domain.redaction import personal_data
+
+        hidden = personal_data(case)
     view: dict = {
         "number": case.number, "type": case.type.value,
         "type_name": translate(language, f"type.{case.type.value}"),
@@ -232,7 +241,7 @@ def tracked(found: TrackedCase, municipality: Municipality, language: str | None
         "status_name": translate(language, f"status.{case.status.value}"),
         "public": case.public, "created_at": _z_seconds(case.created_at),
         "updated_at": _z_seconds(case.updated_at), "language": case.language,
-        "description": case.description if authorised else redact(case.description, *hidden),
+        "description": case.description if authorised else _redacted(case.description, hidden),
         "history": [_history_entry(event, municipality, language, authorised, hidden)
                     for event in found.timeline],
     }
@@ -271,7 +280,7 @@ def _history_entry(event: TimelineEvent, municipality: Municipality, language: s
     entry["text"] = translate(language, f"event.{event.kind.value}", **params)
     public_text = data.get("public_text")
     if isinstance(public_text, str):
-        entry["message"] = public_text if authorised else redact(public_text, *hidden)
+        entry["message"] = public_text if authorised else _redacted(public_text, hidden)
     if authorised and not event.public and event.kind is EventKind.MESSAGE_IN:
         # the requester's own answer from the tracking page (only they see it, with the token)
         entry["message"] = str(data.get("text") or "")
@@ -279,3 +288,9 @@ def _history_entry(event: TimelineEvent, municipality: Municipality, language: s
         if data.get("kind") == "reopening":
             entry["reopening"] = True
     return entry
+
+
+def _redacted(text: str, hidden: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
+    from ..domain.redaction import redact
+
+    return redact(text, *hidden)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..domain.cases import CaseType, EventKind, iso
-from ..domain.municipality import localised as tr_text
 from ..domain.policy import Role
+from ..domain.texts import localised as tr_text
 from ..rendering import translate, working_duration
 
 if TYPE_CHECKING:  # annotations only: a route imports the views, not every service they show

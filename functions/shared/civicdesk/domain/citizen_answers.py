@@ -48,6 +48,12 @@ WEB_ACTOR = "citizen:web"
 REPLY_STATUSES = frozenset({Status.NEW, Status.IN_PROGRESS, Status.WAITING_FOR_CITIZEN, Status.REFERRED})
 
 
+def visible_to_requester(entry: TimelineEvent) -> bool:
+    """What the tracking page shows the requester: the public entries and their own answers
+    from the page (never another channel's internal entries)."""
+    return entry.public or entry.actor == WEB_ACTOR
+
+
 @dataclass(frozen=True)
 class AnswerOptions:
     """What the tracking page may offer the requester now."""

@@ -12,15 +12,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .alerts import AlertTopic
 from .cases import ALWAYS_PRIVATE_TYPES, CaseType, Location
-from .geometry import Bounds, Region
-from .portal_info import PortalInfo
-from .public_map_config import LocationPrecision
-from .service_levels import ServiceLevels
-from .sms_script import DEFAULT_SMS_POLICY, SmsPolicy
+from .errors import ConfigurationError
+from .texts import localised
+
+if TYPE_CHECKING:  # annotations only: the parts' modules load with the part
+    from .alerts import AlertTopic
+    from .geometry import Bounds, Region
+    from .portal_info import PortalInfo
+    from .public_map_config import LocationPrecision
+    from .service_levels import ServiceLevels
+    from .sms_script import SmsPolicy
+
+__all__ = ["Area", "Category", "CategoryGroup", "Department", "ExternalBody", "MapTiles",
+           "Municipality", "SECTIONS", "Service", "localised"]
+
+#: The parts of the configuration built on their first use, from ``Municipality.sections``
+#: (``domain.municipality_sections``): only some requests need them.
+SECTIONS = ("sms", "service_levels", "alert_topics", "location_precision", "portal")
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,8 @@ class Area:
 
     @cached_property
     def region(self) -> Region:
+        from .geometry import Region
+
         return Region.from_geojson(self.geometry)
 
 
@@ -138,26 +151,56 @@ class Municipality:
     configured_example: tuple[float, float] | None = None
     #: New cases one sender's mail may open a day; beyond, its mail waits in quarantine.
     new_cases_per_sender_per_day: int = 10
-    sms: SmsPolicy = DEFAULT_SMS_POLICY  # the script and diacritics of its SMS
     #: The tile server of its maps, ``map_tiles`` in the file; ``None``: maps without tiles
     #: (the territory and the areas drawn on a plain background).
     map_tiles: MapTiles | None = None
-    #: Its service levels and its country's legal deadlines (``service_levels.json``,
-    #: ``legal_deadlines.json``); ``None``: cases carry no due times.
-    service_levels: ServiceLevels | None = None
     #: Whether each department's ``head`` gets the weekly report of their department.
     weekly_report_to_heads: bool = False
     #: Whether audiences may reach the requesters and followers of cases matching a filter
     #: (``docs/audiences.md``): people told about a case, not subscribed to anything, so only
     #: where the municipality's legal basis allows it.
     audiences_from_cases: bool = False
-    #: What residents may subscribe to alerts about (``alert_topics``), by id, in order.
-    alert_topics: dict[str, AlertTopic] = field(default_factory=dict)
-    #: How precisely the public sees each category's point (``public_map``; issue 16).
-    location_precision: LocationPrecision = field(default_factory=LocationPrecision)
-    #: Its phone number, the privacy notice's and the accessibility statement's facts
-    #: (``phone``, ``privacy``, ``accessibility``; issue 16).
-    portal: PortalInfo = field(default_factory=PortalInfo)
+    #: The builders of the parts in ``SECTIONS``, by name (``parse_municipality``); a part
+    #: without one has its default.
+    sections: Mapping[str, Callable[[], Any]] = field(default_factory=dict, repr=False, compare=False)
+
+    def _section(self, name: str) -> Any:
+        build = self.sections.get(name)
+        if build is None:
+            from .municipality_sections import default_section
+
+            return default_section(name)
+        try:
+            return build()
+        except KeyError as exc:  # a stored document read without its check (``deferred``)
+            raise ConfigurationError("error.configuration", detail=f"missing key {exc}") from None
+
+    @cached_property
+    def sms(self) -> SmsPolicy:
+        """The script and diacritics of its SMS (``sms``)."""
+        return self._section("sms")
+
+    @cached_property
+    def service_levels(self) -> ServiceLevels | None:
+        """Its service levels and its country's legal deadlines (``service_levels.json``,
+        ``legal_deadlines.json``); ``None``: cases carry no due times."""
+        return self._section("service_levels")
+
+    @cached_property
+    def alert_topics(self) -> dict[str, AlertTopic]:
+        """What residents may subscribe to alerts about (``alert_topics``), by id, in order."""
+        return self._section("alert_topics")
+
+    @cached_property
+    def location_precision(self) -> LocationPrecision:
+        """How precisely the public sees each category's point (``public_map``; issue 16)."""
+        return self._section("location_precision")
+
+    @cached_property
+    def portal(self) -> PortalInfo:
+        """Its phone number, the privacy notice's and the accessibility statement's facts
+        (``phone``, ``privacy``, ``accessibility``; issue 16)."""
+        return self._section("portal")
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self.languages else self.default_language
@@ -178,6 +221,8 @@ class Municipality:
     def territory(self) -> Region | None:
         """Where the municipality accepts locations: its ``boundary``, else (without one) the
         union of its ``district`` areas, else nowhere in particular (``None``: any location)."""
+        from .geometry import Region
+
         if self.boundary is not None:
             return Region.from_geojson(self.boundary)
         districts = [area.region for area in self.areas.values() if area.kind == "district"]
@@ -233,8 +278,3 @@ class Municipality:
         service = self.service_for_address(self.general_address)
         assert service is not None  # guaranteed by parse_municipality
         return service
-
-
-def localised(text: Mapping[str, str], language: str, fallback: str = "en") -> str:
-    """The text in ``language``, else in ``fallback``, else any."""
-    return text.get(language) or text.get(fallback) or next(iter(text.values()), "")

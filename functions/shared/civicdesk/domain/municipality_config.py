@@ -9,14 +9,20 @@ import re
 from datetime import date
 from typing import Mapping, Sequence
 
-from .alert_config import parse_alert_topics
 from .cases import LANGUAGES, CaseType
 from .errors import ConfigurationError
-from .municipality import Area, Category, CategoryGroup, Department, ExternalBody, MapTiles, Municipality, Service
-from .portal_info import parse_portal_info
-from .public_map_config import parse_location_precision
-from .service_level_config import parse_service_levels
-from .sms_script import SmsPolicy, SmsScript
+from .municipality import (
+    SECTIONS,
+    Area,
+    Category,
+    CategoryGroup,
+    Department,
+    ExternalBody,
+    MapTiles,
+    Municipality,
+    Service,
+)
+from .municipality_sections import section_builders
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 AREA_KINDS = ("district", "utility_area")
@@ -267,35 +273,6 @@ def _external_bodies(raw: object, languages: tuple[str, ...],
     return bodies
 
 
-def _sms_policy(raw: object) -> SmsPolicy:
-    """``sms``: ``{"script": "native" | "latin", "diacritics": "keep" | "strip"}``, both
-    optional (``native``, ``keep``).
-
-    Examples
-    --------
-    >>> _sms_policy({"script": "latin"})
-    SmsPolicy(script=<SmsScript.LATIN: 'latin'>, strip_diacritics=False)
-    >>> _sms_policy({"script": "latn"})
-    Traceback (most recent call last):
-    ...
-    civicdesk.domain.errors.ConfigurationError: error.configuration
-    """
-    if raw is None:
-        return SmsPolicy()
-    if not isinstance(raw, Mapping):
-        raise _fail("sms must be an object")
-    unknown = set(raw) - {"script", "diacritics"}
-    if unknown:
-        raise _fail(f"sms: unknown keys {', '.join(sorted(unknown))}")
-    script = raw.get("script", SmsScript.NATIVE.value)
-    if script not in SmsScript._value2member_map_:
-        raise _fail(f"sms.script must be one of {', '.join(s.value for s in SmsScript)}, not {script!r}")
-    diacritics = raw.get("diacritics", "keep")
-    if diacritics not in ("keep", "strip"):
-        raise _fail(f"sms.diacritics must be keep or strip, not {diacritics!r}")
-    return SmsPolicy(SmsScript(script), strip_diacritics=diacritics == "strip")
-
-
 def _head(value, where: str) -> str | None:
     """A department's head: an e-mail address (lower case), or nobody."""
     if value is None:
@@ -306,7 +283,7 @@ def _head(value, where: str) -> str | None:
     return value.strip().lower()
 
 
-def parse_municipality(doc: Mapping) -> Municipality:
+def parse_municipality(doc: Mapping, *, deferred: bool = False) -> Municipality:
     """Validate the configuration document and build the typed model.
 
     ``doc`` has the keys of ``infra/config/municipality.json`` plus ``departments``,
@@ -314,6 +291,12 @@ def parse_municipality(doc: Mapping) -> Municipality:
     ``areas`` (the GeoJSON FeatureCollection of ``areas.geojson``), ``boundary`` (the territory's
     GeoJSON Polygon or MultiPolygon, from ``boundary.geojson``), ``location_example`` and
     ``external_bodies``. Raises ``ConfigurationError`` naming the first problem found.
+
+    ``deferred``: the parts only some requests need (``municipality.SECTIONS``: the SMS
+    script, service levels, alert topics, public map precision, the portal's facts) are parsed
+    on their first use, not now. For a document that was checked whole when it was stored
+    (``adapters.config_files``, the seed step): the functions' configuration per container
+    (``services.municipality``), so that a cold start imports and parses only what it uses.
     """
     try:
         languages = tuple(doc["languages"])
@@ -383,12 +366,7 @@ def parse_municipality(doc: Mapping) -> Municipality:
         holidays = _dates(doc.get("holidays", []))
         external_bodies = _external_bodies(doc.get("external_bodies"), languages, departments,
                                            services)
-        service_levels = parse_service_levels(
-            doc.get("service_levels"), doc.get("legal_deadlines"), country=doc["country"],
-            time_zone=doc["time_zone"], working_hours=hours, holidays=holidays,
-            categories=categories, departments=departments, external_bodies=external_bodies,
-            parse_hours=_hours)
-        return Municipality(
+        municipality = Municipality(
             id=doc["id"], name=_text(doc["name"], "name", languages), country=doc["country"],
             time_zone=doc["time_zone"], languages=languages, default_language=default_language,
             mail_domain=doc["mail_domain"].lower(), general_address=general_address,
@@ -400,15 +378,18 @@ def parse_municipality(doc: Mapping) -> Municipality:
             departments=departments, services=services, groups=groups, categories=categories,
             holidays=holidays,
             areas=_areas(doc.get("areas"), languages, departments, categories, groups),
-            external_bodies=external_bodies, service_levels=service_levels,
+            external_bodies=external_bodies,
             boundary=_boundary(doc.get("boundary")),
             configured_example=_example(doc.get("location_example")),
             new_cases_per_sender_per_day=new_cases_per_day,
-            sms=_sms_policy(doc.get("sms")),
             map_tiles=_map_tiles(doc.get("map_tiles")),
             weekly_report_to_heads=to_heads, audiences_from_cases=from_cases,
-            alert_topics=parse_alert_topics(doc.get("alert_topics"), languages),
-            location_precision=parse_location_precision(doc.get("public_map"), categories),
-            portal=parse_portal_info(doc))
+            sections=section_builders(doc, languages=languages, categories=categories,
+                                      departments=departments, external_bodies=external_bodies,
+                                      hours=hours, holidays=holidays, parse_hours=_hours))
+        if not deferred:
+            for name in SECTIONS:
+                getattr(municipality, name)  # each part checked now, and kept
+        return municipality
     except KeyError as exc:
         raise ConfigurationError("error.configuration", detail=f"missing key {exc}") from None

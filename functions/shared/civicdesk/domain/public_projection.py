@@ -15,9 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .cases import ALWAYS_PRIVATE_TYPES, OPEN_STATUSES, Case, EventKind, TimelineEvent
-from .municipality import localised
 from .public_reports import PublicAnswer, PublicReport
-from .redaction import personal_data, redact
+from .texts import localised
 
 if TYPE_CHECKING:
     from .municipality import Municipality
@@ -78,6 +77,8 @@ def public_answers(case: Case, entries: Iterable[TimelineEvent]) -> tuple[Public
     """The official public answers among ``entries`` (of ``case``), in order: a public reply,
     a public status change (its note, when it had one), each text redacted of the case's
     personal data (the requester's names and the addresses)."""
+    from .redaction import personal_data, redact  # written with a change, never read
+
     hidden = personal_data(case)
     answers = []
     for entry in sorted(entries, key=lambda e: e.sort_key):
@@ -119,6 +120,8 @@ def _area(municipality: Municipality, lat: float, lon: float) -> tuple[str | Non
 
 def public_description(case: Case) -> str:
     """The case's description as the public reads it: redacted of its personal data, cut."""
+    from .redaction import personal_data, redact  # written with a change, never read
+
     return _cut(redact(case.description or "", *personal_data(case)).strip(), MAX_DESCRIPTION_CHARS)
 
 

@@ -7,14 +7,15 @@ from typing import Callable, Protocol
 from zoneinfo import ZoneInfo
 
 from ..domain.accounts import ACCOUNT_ONLY_TYPES, AccountRequiredError
-from ..domain.cases import CaseType, parse_number, utc_now
-from ..domain.errors import ConflictError, FieldError, NotFoundError, ValidationError
+from ..domain.cases import CaseType, utc_now
+from ..domain.errors import ConflictError, FieldError, ValidationError
 from ..domain.intake import NewCase, idempotency_expiry, open_case, request_hash
 from ..domain.municipality import Category, Municipality
-from ..domain.tracking_tokens import hash_token, new_tracking_token, token_matches, tracking_url
+from ..domain.tracking_tokens import hash_token, new_tracking_token, tracking_url
+from .case_tracking import CaseTracking, TrackedCase
 from .municipality import MunicipalityProvider
 from .ports import DuplicateSubmission, MetricsSink, PublicCases
-from .public_commands import OpenedCase, OpenPublicCase, TrackedCase
+from .public_commands import OpenedCase, OpenPublicCase
 from .tracking_links import TrackingLinks
 
 
@@ -35,6 +36,7 @@ class CaseService:
         self._metrics = metrics
         self._public_url = public_url.rstrip("/")
         self._clock = clock
+        self._tracking = CaseTracking(repository, municipality, links=links, clock=clock)
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -123,38 +125,8 @@ class CaseService:
         assert category is not None  # required by the schema: missing, it is in ``invalid``
         return category
 
-    # -- tracking ----------------------------------------------------------------------------
+    # -- tracking ---------------------------------------------------------------------------
 
     def track(self, number: str, token: str | None) -> TrackedCase:
-        """The case as the public may see it: everything but contact data with a valid token
-        (the confirmation's, or the one every later message to the requester carries), only
-        public and redacted data without one; a private case without a token is "not
-        found".
-
-        Whether the caller may see the case is decided before its history is read, so that a
-        private or deleted case costs the same reads as a missing one (one ``GetItem`` of the
-        case item): the answer and its time tell nothing. A derived token is checked without
-        the case, so the requester's links read the case and its history in one ``Query``."""
-        self._municipality.get()  # a missing configuration fails before any read
-        if parse_number(number) is None:
-            raise NotFoundError("error.case_not_found")
-        authorised = self._links.derived_authorises(number, token)
-        if not authorised:
-            case = self._repo.get_case(number)
-            if case is None or case.deleted:
-                raise NotFoundError("error.case_not_found")
-            authorised = token_matches(token, case.token_hash)
-            if not authorised and not case.public:
-                raise NotFoundError("error.case_not_found")
-        found = self._repo.get_with_history(number)
-        if found is None or found[0].deleted or not (authorised or found[0].public):
-            raise NotFoundError("error.case_not_found")  # deleted or made private meanwhile
-        case, events = found
-        if not authorised:
-            return TrackedCase(case, [event for event in events if event.public], authorised)
-        from ..domain.citizen_answers import answer_options
-        from .citizen_answers import visible_to_requester
-
-        options = answer_options(case, events, window_days=self._municipality.get().reopen_window_days,
-                                 now=self._clock())
-        return TrackedCase(case, [e for e in events if visible_to_requester(e)], authorised, options)
+        """``CaseTracking.track`` (the public API calls that service directly)."""
+        return self._tracking.track(number, token)

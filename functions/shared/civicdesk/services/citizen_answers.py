@@ -14,7 +14,14 @@ from datetime import datetime
 from typing import Callable, Protocol
 
 from ..domain.cases import Case, TimelineEvent, parse_number, utc_now
-from ..domain.citizen_answers import WEB_ACTOR, answer_options, citizen_reopening, citizen_reply, entry_id, replayed
+from ..domain.citizen_answers import (
+    answer_options,
+    citizen_reopening,
+    citizen_reply,
+    entry_id,
+    replayed,
+    visible_to_requester,
+)
 from ..domain.errors import ConflictError, ForbiddenError, NotFoundError
 from ..domain.level_marks import mark_due
 from ..domain.service_levels import track
@@ -102,9 +109,3 @@ class CitizenAnswerService:
     def _tracked(self, case: Case, history: list[TimelineEvent], window: int) -> TrackedCase:
         options = answer_options(case, history, window_days=window, now=self._clock())
         return TrackedCase(case, [e for e in history if visible_to_requester(e)], True, options)
-
-
-def visible_to_requester(entry: TimelineEvent) -> bool:
-    """What the tracking page shows the requester: the public entries and their own answers
-    from the page (never another channel's internal entries)."""
-    return entry.public or entry.actor == WEB_ACTOR

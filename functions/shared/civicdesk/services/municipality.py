@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..domain.errors import ConfigurationError
 from ..domain.municipality import Municipality
 from ..domain.municipality_config import parse_municipality
-from .ports import ConfigRepository
+
+if TYPE_CHECKING:  # annotations only: the ports' protocols are not built at cold start
+    from .ports import ConfigRepository
 
 
 class MunicipalityProvider:
@@ -33,7 +35,7 @@ class MunicipalityProvider:
             if document is None:
                 raise ConfigurationError("error.configuration",
                                          detail="no configuration stored; run the seed step")
-            self._cached = parse_municipality(document)
+            self._cached = parse_municipality(document, deferred=True)  # checked when stored
             self._loaded_at = now
         return self._cached
 

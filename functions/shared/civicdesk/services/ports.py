@@ -80,14 +80,8 @@ class SenderFlooding(Exception):
 
 # -- the cases table: one port per service and repository, each with only what it calls --------
 
-class PublicCases(Protocol):
-    """The cases the public API opens and tracks (``CaseService``)."""
-
-    def next_number(self, year: int) -> str: ...
-
-    def create(self, case: Case, events: list[TimelineEvent],
-               idempotency: tuple[str, str, dict, int] | None = None, *,
-               pending_link: str | None = None) -> None: ...
+class CaseReads(Protocol):
+    """The reads of the tracking page (``CaseTracking``)."""
 
     def get_case(self, number: str) -> Case | None:
         """The case item alone (whether the caller may see the case, before its history is
@@ -96,6 +90,16 @@ class PublicCases(Protocol):
     def get_with_history(self, number: str) -> tuple[Case, list[TimelineEvent]] | None:
         """The case and its history: every timeline entry but the delivery trail (the
         notifications sent and the delivery reports, never public)."""
+
+
+class PublicCases(CaseReads, Protocol):
+    """The cases the public API opens and tracks (``CaseService``)."""
+
+    def next_number(self, year: int) -> str: ...
+
+    def create(self, case: Case, events: list[TimelineEvent],
+               idempotency: tuple[str, str, dict, int] | None = None, *,
+               pending_link: str | None = None) -> None: ...
 
 
 class CaseworkCases(Protocol):

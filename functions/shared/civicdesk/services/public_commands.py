@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ..domain.cases import Case, Channel, Contact, Location, TimelineEvent
-from ..domain.citizen_answers import AnswerOptions
+from ..domain.cases import Channel, Contact, Location
 from ..domain.errors import FieldError
+from .case_tracking import TrackedCase
+
+__all__ = ["OpenPublicCase", "OpenedCase", "TrackedCase"]
 
 
 def _request(command, *besides: str) -> dict:
@@ -69,15 +71,3 @@ class OpenedCase:
 
     def record(self) -> dict:
         return asdict(self)
-
-
-
-@dataclass(frozen=True)
-class TrackedCase:
-    """A case as the public sees it; ``authorised``: the caller had the case's token."""
-
-    case: Case
-    timeline: list[TimelineEvent]
-    authorised: bool
-    #: What the requester may do on the tracking page (with the token only; issue 16).
-    answers: AnswerOptions | None = None

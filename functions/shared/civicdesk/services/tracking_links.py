@@ -10,9 +10,13 @@ message") says why, and how the key is rotated.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..domain.tracking_tokens import derive_tracking_token, derived_token_key_id, derived_token_matches, token_matches
 from ..domain.tracking_tokens import tracking_url as portal_url
-from .ports import LinkKeys
+
+if TYPE_CHECKING:  # annotations only: the ports' protocols are not built at cold start
+    from .ports import LinkKeys
 
 
 class TrackingLinks:

@@ -57,6 +57,16 @@ def case_repository():
 
 
 @lru_cache(maxsize=1)
+def case_reads():
+    """The cases' reads alone (tracking, a queue's case file): the same table as
+    ``case_repository``, without importing its writes."""
+    from ..adapters.dynamodb.case_reads import DynamoCaseReads
+
+    _tables_configured()
+    return DynamoCaseReads()
+
+
+@lru_cache(maxsize=1)
 def due_cases():
     from ..adapters.dynamodb.due import DynamoDueCases
 
@@ -190,7 +200,16 @@ def case_service():
 
     return CaseService(case_repository(), municipality_provider(),
                        PowertoolsMetricsSink(), settings().public_url, links=tracking_links(),
-                       uploads=photo_uploads())
+                       uploads=_deferred(photo_uploads))
+
+
+@lru_cache(maxsize=1)
+def case_tracking():
+    """The tracking page's service alone: a cold start that tracks a case builds neither the
+    intake nor the uploads."""
+    from ..services.case_tracking import CaseTracking
+
+    return CaseTracking(case_reads(), municipality_provider(), links=tracking_links())
 
 
 @lru_cache(maxsize=1)

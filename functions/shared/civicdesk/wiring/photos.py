@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..config import settings
-from .core import aws_client, case_repository, case_service
+from .core import aws_client, case_repository, case_tracking
 
 __all__ = ["citizen_photos", "photo_publication", "photo_uploads"]
 
@@ -42,7 +42,7 @@ def citizen_photos():
 
     links = SameOriginLinks(S3AttachmentLinks(_s3, settings().attachments_bucket or ""),
                             settings().public_url)
-    return CitizenPhotos(lambda number, token: case_service().track(number, token), links,
+    return CitizenPhotos(lambda number, token: case_tracking().track(number, token), links,
                          _public_media())
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 
 from .conditions import updated_if
-from .items import RateItem
 from .keys import RATE_SK, allowance_pk
+from .mail_items import RateItem
 
 #: How long a day's counter outlives its day.
 KEPT = timedelta(days=2)

@@ -8,7 +8,7 @@ from pynamodb.exceptions import DeleteError, PutError
 from ...domain.cases import iso
 from ...services.console_ports import CannedReply
 from .conditions import condition_failed
-from .items import CannedReplyItem
+from .console_items import CannedReplyItem
 from .keys import CANNED_REPLY_PK, CANNED_REPLY_PREFIX, canned_reply_sk
 from .mappers import parse_time
 

@@ -13,11 +13,11 @@ from ...domain.cases import Case, TimelineEvent, format_number
 from ...domain.errors import ConflictError
 from ...domain.public_projection import with_public_answers
 from ...services.ports import DuplicateSubmission
+from .case_reads import DynamoCaseReads
 from .conditions import failed_conditions, old_image
 from .items import CaseItem, CounterItem, IdempotencyItem, PendingLinkItem, TimelineItem
-from .keys import CASE_SK, COUNTER_SK, IDEMPOTENCY_SK, PENDING_LINK_SK, case_pk, counter_pk, idempotency_pk
+from .keys import COUNTER_SK, IDEMPOTENCY_SK, PENDING_LINK_SK, case_pk, counter_pk, idempotency_pk
 from .mappers import case_to_item, event_to_item, feed_facts, item_to_case
-from .partition import EVT_RANGE_END, TRAIL_RANGE_END, TRAIL_SHOWN, read_partition
 from .queue_entries import queue_entries, queue_entry_keys
 from .search_entries import search_entry_changes, search_item_keys, search_items
 from .session import table_connection
@@ -26,7 +26,7 @@ from .session import table_connection
 PENDING_LINK_DAYS = 7
 
 
-class DynamoCaseRepository:
+class DynamoCaseRepository(DynamoCaseReads):
     """Cases and their timelines, numbers, idempotency records."""
 
     def next_number(self, year: int) -> str:
@@ -79,39 +79,6 @@ class DynamoCaseRepository:
             if 0 in failed:
                 raise ConflictError("error.conflict") from None
             raise
-
-    def get_case(self, number: str) -> Case | None:
-        try:
-            return item_to_case(CaseItem.get(case_pk(number), CASE_SK))
-        except CaseItem.DoesNotExist:
-            return None
-
-    def get_with_history(self, number: str) -> tuple[Case, list[TimelineEvent]] | None:
-        """The case and its history (every entry but the delivery trail) in order: one
-        ``Query`` of the ranges ``#CASE`` through ``EVT#~`` (the tracking page, a reply)."""
-        found = read_partition(number, EVT_RANGE_END)
-        return (found.case, found.entries) if found else None
-
-    def get_with_timeline(self, number: str) -> tuple[Case, list[TimelineEvent]] | None:
-        """The case and its whole timeline in order, the whole delivery trail included (every
-        page of the partition: for tools and tests, never a view)."""
-        found = read_partition(number, TRAIL_RANGE_END)
-        return (found.case, found.entries) if found else None
-
-    def get_with_followers(self, number: str) -> tuple[Case, list[TimelineEvent], int, bool] | None:
-        """The staff's view of a case: the case, its history with the latest ``TRAIL_SHOWN``
-        entries of its delivery trail merged in, in order, how many confirmed followers it has,
-        and whether the trail was shown whole. One ``Query`` for an ordinary case (the trail
-        reads newest first, so the read stops after what is shown)."""
-        from ...domain.subscriptions import SubscriptionRole, SubscriptionState
-
-        found = read_partition(number, TRAIL_RANGE_END, trail_limit=TRAIL_SHOWN)
-        if found is None:
-            return None
-        followers = sum(1 for s in found.subscriptions
-                        if s.role == SubscriptionRole.FOLLOWER.value
-                        and s.state == SubscriptionState.CONFIRMED.value)
-        return found.case, found.entries, followers, found.trail_complete
 
     def save_change(self, case: Case, expected_version: int, events: list[TimelineEvent],
                     *, also: tuple[tuple[Case, int], ...] = ()) -> None:

@@ -1,8 +1,11 @@
 """The item kinds of the cases table, one PynamoDB model each, told apart by ``entity``.
 
 Their keys are built in ``keys``; ``docs/data-model.md`` lists each kind with its keys and
-attributes. Every kind derives from ``table.TableItem`` and is declared here, so that
-``session.configure`` finds them all for the one shared connection.
+attributes. Every kind derives from ``table.TableItem`` (the one shared connection,
+``session.configure``). Here are the case partition's kinds and those written with a case; the
+other parts' kinds are in their own modules (``mail_items``, ``delivery_items``,
+``console_items``, ``search_items``, ``job_items``, ``sms_items``...), so that a cold start
+creates only the classes it uses.
 """
 
 from __future__ import annotations
@@ -118,14 +121,6 @@ class QueueEntryItem(TableItem, discriminator="queue_entry"):
     filtered_queue = FilteredQueueIndex()
 
 
-class MigrationItem(TableItem, discriminator="migration"):
-    """``MIGRATION`` / ``<name>``: a data migration that has run to its end (``civicdesk.cli.migrate``),
-    or that a new table never needed."""
-
-    completed_at = UnicodeAttribute()
-    detail: MapAttribute[str, Any] = MapAttribute(null=True)
-
-
 class CounterItem(TableItem, discriminator="counter"):
     value = NumberAttribute(default=0)
 
@@ -134,47 +129,6 @@ class IdempotencyItem(TableItem, discriminator="idempotency"):
     request_hash = UnicodeAttribute()
     response = UnicodeAttribute()
     expires_at = TTLAttribute()
-
-
-class InboundItem(TableItem, discriminator="inbound"):
-    """What was done with one SES message (exactly-once processing of incoming mail)."""
-
-    ses_message_id = UnicodeAttribute()
-    number = UnicodeAttribute(null=True)
-    reply_wanted = BooleanAttribute(default=False)
-    replied = BooleanAttribute(default=False)
-    pending_token = UnicodeAttribute(null=True)
-    expires_at = TTLAttribute()
-
-
-class MessageIdItem(TableItem, discriminator="message_id"):
-    """A Message-ID SES gave our outgoing mail -> its case (threading by In-Reply-To), and what
-    the mail was and to whom (delivery feedback: was it the requester's mail that bounced?)."""
-
-    number = UnicodeAttribute()
-    kind = UnicodeAttribute(null=True)  # reply, referral, auto_reply, a notification template...
-    to = UnicodeAttribute(null=True)  # the recipient, lower case
-    expires_at = TTLAttribute(null=True)
-
-
-class RateItem(TableItem, discriminator="rate"):
-    # Stored as ``count``; named apart so as not to hide pynamodb's ``Model.count``.
-    sent = NumberAttribute(default=0, attr_name="count")
-    expires_at = TTLAttribute()
-
-
-class QuarantineItem(TableItem, discriminator="quarantine"):
-    ses_message_id = UnicodeAttribute()
-    reason = UnicodeAttribute()
-    bucket = UnicodeAttribute()
-    key = UnicodeAttribute()
-    sender = UnicodeAttribute(null=True)
-    subject = UnicodeAttribute(null=True)
-    recipients = ListAttribute(of=UnicodeAttribute, null=True)
-    received_at = UnicodeAttribute()
-    verdicts: MapAttribute[str, Any] = MapAttribute(null=True)
-    released_at = UnicodeAttribute(null=True)
-    released_by = UnicodeAttribute(null=True)
 
 
 class ConfigItem(TableItem, discriminator="config"):
@@ -225,132 +179,4 @@ class PendingLinkItem(TableItem, discriminator="pending_link"):
 
     number = UnicodeAttribute()
     link = UnicodeAttribute()
-    expires_at = TTLAttribute()
-
-
-class RecipientItem(TableItem, discriminator="recipient"):
-    """``RECIPIENT#<address key>`` / ``#RECIPIENT``: one address we mailed, a counter per
-    delivery status, the last report, the suppression while there is one (with the ``GSI3``
-    keys that put it on the suppression list) and the last lift."""
-
-    address = UnicodeAttribute()
-    created_at = UnicodeAttribute(null=True)
-    updated_at = UnicodeAttribute(null=True)
-    delivered_count = NumberAttribute(null=True)
-    bounced_count = NumberAttribute(null=True)
-    complained_count = NumberAttribute(null=True)
-    rejected_count = NumberAttribute(null=True)
-    delayed_count = NumberAttribute(null=True)
-    last_status = UnicodeAttribute(null=True)
-    last_at = UnicodeAttribute(null=True)
-    last_message_id = UnicodeAttribute(null=True)
-    last_case = UnicodeAttribute(null=True)
-    suppression_reason = UnicodeAttribute(null=True)
-    suppressed_at = UnicodeAttribute(null=True)
-    suppressed_message_id = UnicodeAttribute(null=True)
-    suppressed_case = UnicodeAttribute(null=True)
-    lifted_at = UnicodeAttribute(null=True)
-    lifted_by = UnicodeAttribute(null=True)
-    lift_reason = UnicodeAttribute(null=True)
-    lifted_suppression = UnicodeAttribute(null=True)
-    GSI3PK = UnicodeAttribute(null=True)
-    GSI3SK = UnicodeAttribute(null=True)
-
-
-class DeliveryReportItem(TableItem, discriminator="delivery_report"):
-    """``RECIPIENT#<address key>`` / ``REPORT#<at>#<report id>``: one report SES made about the
-    address, kept 400 days."""
-
-    address = UnicodeAttribute()
-    message_id = UnicodeAttribute()
-    status = UnicodeAttribute()
-    event_type = UnicodeAttribute()
-    at = UnicodeAttribute()
-    number = UnicodeAttribute(null=True)
-    mail_kind = UnicodeAttribute(null=True)
-    bounce_type = UnicodeAttribute(null=True)
-    bounce_subtype = UnicodeAttribute(null=True)
-    diagnostic = UnicodeAttribute(null=True)
-    smtp_status = UnicodeAttribute(null=True)
-    feedback_id = UnicodeAttribute(null=True)
-    detail = UnicodeAttribute(null=True)
-    expires_at = TTLAttribute()
-
-
-class StaffProfileItem(TableItem, discriminator="staff_profile"):
-    """``STAFF#<sub>`` / ``#STAFF``: what the table keeps about one staff member; ``view_count``
-    is kept in the transaction that adds or removes one of their saved views (the limit)."""
-
-    view_count = NumberAttribute(default=0)
-
-
-class SavedViewItem(TableItem, discriminator="saved_view"):
-    """``STAFF#<sub>`` / ``VIEW#<view id>``: one of a staff member's saved queues."""
-
-    view_id = UnicodeAttribute()
-    name = UnicodeAttribute()
-    filters: MapAttribute[str, Any] = MapAttribute(null=True)
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-
-
-class CannedReplyItem(TableItem, discriminator="canned_reply"):
-    """``CANNED_REPLY`` / ``REPLY#<reply id>``: a reply text the administrators keep;
-    ``reply_version`` is checked by every change (409 on a stale one)."""
-
-    reply_id = UnicodeAttribute()
-    title = UnicodeAttribute()
-    text = UnicodeAttribute()
-    language = UnicodeAttribute()
-    categories = ListAttribute(of=UnicodeAttribute, null=True)
-    reply_version = NumberAttribute()
-    created_at = UnicodeAttribute()
-    created_by = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-    updated_by = UnicodeAttribute()
-
-class SearchTermItem(TableItem, discriminator="search_term"):
-    """``TERM#<first two letters>`` / ``<folded word>#<number>``: one word of a case's requester
-    name, subject, address or description (``domain.search_terms``). Written with the case in
-    its transaction, removed when the case is deleted."""
-
-    number = UnicodeAttribute()
-
-
-class RequesterEntryItem(TableItem, discriminator="requester_entry"):
-    """``REQUESTER#<contact key>`` / ``<number>``: a case of the requester with this phone number
-    (E.164) or e-mail address (lower case); the key is a hash (``keys.requester_key``), the
-    contact is never in a key. Written with the case, removed when it is deleted."""
-
-    number = UnicodeAttribute()
-    kind = UnicodeAttribute()  # phone or email
-
-
-class JobRunItem(TableItem, discriminator="job_run"):
-    """``JOBRUN#<job>`` / ``<slot>`` (``2026-12-01T16:35Z``): one run of a scheduled job
-    (``domain.jobs``), its state (``running``, ``succeeded``, ``failed``) and outcome; expires
-    35 days after it began."""
-
-    job = UnicodeAttribute()
-    slot = UnicodeAttribute()
-    state = UnicodeAttribute()
-    started_at = UnicodeAttribute()
-    attempts = NumberAttribute(default=1)
-    finished_at = UnicodeAttribute(null=True)
-    outcome = UnicodeAttribute(null=True)  # JSON
-    error = UnicodeAttribute(null=True)
-    expires_at = TTLAttribute()
-
-
-class JobEffectItem(TableItem, discriminator="job_effect"):
-    """``JOBEFFECT#<job>#<effect key>`` / ``#EFFECT``: an effect a job has once (a warning, an
-    escalation), claimed (``claimed``) before it happens, ``failed`` when it raised (claimable
-    again); the run that claimed it; expires 35 days after."""
-
-    job = UnicodeAttribute()
-    key = UnicodeAttribute()
-    slot = UnicodeAttribute()
-    state = UnicodeAttribute()
-    claimed_at = UnicodeAttribute()
-    error = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()

@@ -10,7 +10,7 @@ from typing import Mapping
 from ...domain.cases import iso
 from ...domain.jobs import RUN_RETENTION, JobRun, RunDecision, RunRecord, RunState, decide
 from .conditions import saved_if
-from .items import JobEffectItem, JobRunItem
+from .job_items import JobEffectItem, JobRunItem
 from .keys import JOB_EFFECT_SK, job_effect_pk, job_run_pk
 from .mappers import parse_time
 

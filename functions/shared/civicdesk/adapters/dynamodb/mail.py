@@ -22,7 +22,7 @@ from ...services.ports import (
     SenderFlooding,
 )
 from .conditions import failed_conditions, in_sent_order, old_image
-from .items import CaseItem, InboundItem, MessageIdItem, RateItem
+from .items import CaseItem
 from .keys import (
     CASE_SK,
     INBOUND_SK,
@@ -36,6 +36,7 @@ from .keys import (
     message_marker_id,
     new_case_rate_pk,
 )
+from .mail_items import InboundItem, MessageIdItem, RateItem
 from .mappers import case_to_item, event_to_item, feed_facts, marker_from_image, marker_to_item, message_id_item
 from .queue_entries import case_update_actions, queue_entries, queue_entry_updates
 from .search_entries import search_items

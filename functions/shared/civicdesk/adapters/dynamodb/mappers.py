@@ -22,15 +22,7 @@ from ...domain.cases import (
     TimelineEvent,
     iso,
 )
-from .items import (
-    CaseItem,
-    InboundItem,
-    MessageIdItem,
-    QuarantineItem,
-    RecipientItem,
-    SubscriptionItem,
-    TimelineItem,
-)
+from .items import CaseItem, SubscriptionItem, TimelineItem
 from .keys import (
     ALL_CASES_PK,
     CASE_SK,
@@ -52,7 +44,6 @@ from .keys import (
     trail_sk,
 )
 from .public_entries import answers_of, public_keys, public_map
-from .search_entries import geo_keys, search_digest
 
 if TYPE_CHECKING:
     from ...domain.delivery import Recipient
@@ -60,6 +51,8 @@ if TYPE_CHECKING:
     from ...domain.inbound import InboundMarker
     from ...domain.subscriptions import Subscription
     from ...services.ports import QuarantineEntry
+    from .delivery_items import RecipientItem
+    from .mail_items import InboundItem, MessageIdItem, QuarantineItem
 
 #: Timeline entries of the delivery trail (``keys.trail_sk``): one per recipient and message,
 #: so many per event on a followed case; every other kind is the case's history.
@@ -86,6 +79,8 @@ def _time_or_none(value: str | None) -> datetime | None:
 
 def case_to_item(case: Case) -> CaseItem:
     """The case item with the keys of every queue index the case belongs in."""
+    from .search_entries import geo_keys, search_digest  # a write's keys, not a read's
+
     created = iso(case.created_at)
     sort_key = queue_sk(case.state, created, case.number)
     if case.deleted:
@@ -260,6 +255,8 @@ def raw_to_feed_entry(raw: dict) -> FeedEntry:
 # -- mail ---------------------------------------------------------------------------------------
 
 def marker_to_item(marker: InboundMarker, expires_at: datetime) -> InboundItem:
+    from .mail_items import InboundItem  # the mail channel's kinds, for its writers only
+
     return InboundItem(PK=inbound_pk(marker.ses_message_id), SK=INBOUND_SK,
                        ses_message_id=marker.ses_message_id, number=marker.number,
                        reply_wanted=marker.reply_wanted, replied=marker.replied,
@@ -280,11 +277,15 @@ def marker_from_image(ses_message_id: str, image: dict) -> InboundMarker:
 def message_id_item(message_id: str, number: str, *, kind: str | None = None,
                     to: object = None) -> MessageIdItem:
     """A mail we sent about a case, by the Message-ID SES gave it; ``to`` kept in lower case."""
+    from .mail_items import MessageIdItem
+
     return MessageIdItem(PK=message_id_pk(message_id), SK=MESSAGE_ID_SK, number=number, kind=kind,
                          to=to.lower() if isinstance(to, str) and to else None)
 
 
 def quarantine_to_item(entry: QuarantineEntry) -> QuarantineItem:
+    from .mail_items import QuarantineItem
+
     return QuarantineItem(PK=QUARANTINE_PK, SK=entry.quarantine_id,
                           ses_message_id=entry.ses_message_id, reason=entry.reason,
                           bucket=entry.bucket, key=entry.key, sender=entry.sender,

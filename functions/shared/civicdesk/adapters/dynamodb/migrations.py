@@ -21,7 +21,8 @@ from datetime import datetime, timezone
 
 from ...domain.cases import iso
 from .conditions import condition_failed, saved_if
-from .items import CaseItem, MigrationItem, QueueEntryItem
+from .items import CaseItem, QueueEntryItem
+from .job_items import MigrationItem
 from .keys import (
     ALL_CASES_PK,
     CASE_SK,

@@ -9,7 +9,7 @@ from pynamodb.transactions import TransactWrite
 from ...domain.cases import iso
 from ...services.console_ports import SavedView
 from .conditions import condition_failed, failed_conditions
-from .items import SavedViewItem, StaffProfileItem
+from .console_items import SavedViewItem, StaffProfileItem
 from .keys import SAVED_VIEW_PREFIX, STAFF_PROFILE_SK, saved_view_sk, staff_pk
 from .mappers import parse_time
 from .session import table_connection

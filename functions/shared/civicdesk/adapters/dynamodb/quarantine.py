@@ -9,8 +9,8 @@ from pynamodb.expressions.update import Action
 
 from ...domain.cases import iso
 from ...services.ports import QuarantineEntry
-from .items import QuarantineItem
 from .keys import QUARANTINE_PK
+from .mail_items import QuarantineItem
 from .mappers import item_to_quarantine, quarantine_to_item
 
 

@@ -18,7 +18,7 @@ from ...domain.cases import TimelineEvent, iso
 from ...domain.delivery import DeliveryReport, Recipient, normalise_address
 from .conditions import failed_conditions, updated_if
 from .cursors import decode_suppression_cursor, encode_suppression_cursor
-from .items import DeliveryReportItem, RecipientItem
+from .delivery_items import DeliveryReportItem, RecipientItem
 from .keys import (
     RECIPIENT_SK,
     SUPPRESSED_PK,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from ...domain.cases import Case
 from ...domain.geohash import encode
 from ...domain.search_terms import distinct_words, phone_key
-from .items import RequesterEntryItem, SearchTermItem
 from .keys import geo_pk, geo_sk, requester_pk, term_pk, term_sk
+from .search_items import RequesterEntryItem, SearchTermItem
 
 #: The most words of one case that are indexed (the requester's name, subject and address
 #: first, then the description in order): a case's transaction holds at most 100 items.

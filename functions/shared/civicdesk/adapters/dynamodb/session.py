@@ -8,19 +8,18 @@ milliseconds to create, which a cold start would otherwise pay once per item kin
 
 from __future__ import annotations
 
-# ``items`` declares every item kind, so that ``configure`` finds them all.
-from . import (
-    alerts_items,  # noqa: F401  (residents' alert subscriptions)
-    open311_items,  # noqa: F401  (Open311's API keys and submission tokens)
-    sms_items,  # noqa: F401  (the SMS channel's item kinds, for configure)
-    surveys_items,  # noqa: F401  (the surveys' item kinds, found by ``configure``)
-)
 from .items import CaseItem, QueueEntryItem, TimelineItem
 from .table import TableItem
 
 
 def configure(table_name: str, region: str, host: str | None = None) -> None:
-    """Point every model at the table named by the environment (called once by the wiring)."""
+    """Point every model at the table named by the environment (called once by the wiring).
+
+    The item kinds of a part (``sms_items``, ``surveys_items``...) need not be imported first:
+    a kind defined later inherits ``TableItem``'s ``Meta`` and shared connection, and its
+    indexes are the table's (``CaseItem``'s schema), so a cold start imports only the kinds
+    it uses. Those declared now are reset here, in case one had opened a connection of its
+    own before (a test's other endpoint)."""
     models = _item_kinds()
     for model in models:
         model.Meta.table_name = table_name

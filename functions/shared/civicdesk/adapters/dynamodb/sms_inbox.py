@@ -17,7 +17,8 @@ from ...domain.inbound_sms import KeptMessage, PendingQuestion
 from ...services.ports import RateLimited, SenderFlooding
 from ...services.sms_ports import DuplicateSms, SmsEffect, SmsMarker, SmsQuarantineEntry
 from .conditions import failed_conditions, in_sent_order, old_image, updated_if
-from .items import CaseItem, RateItem, RecipientItem
+from .delivery_items import RecipientItem
+from .items import CaseItem
 from .keys import (
     CASE_SK,
     RATE_SK,
@@ -35,6 +36,7 @@ from .keys import (
     sms_quarantine_sk,
     suppression_sk,
 )
+from .mail_items import RateItem
 from .mappers import case_to_item, event_to_item, feed_facts, parse_time
 from .queue_entries import case_update_actions, queue_entries, queue_entry_updates
 from .search import DynamoSearchIndex
