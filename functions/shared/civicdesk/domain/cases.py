@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from enum import Enum
 
 from .errors import InvalidTransitionError
-from .public_reports import PublicAnswer
 
 
 class CaseType(str, Enum):
@@ -218,6 +217,16 @@ class CaseClock:
     referred_at: datetime | None = None
     legal_extension_days: int = 0
     alerts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PublicAnswer:
+    """One official public answer of the municipality (a public reply, or a public status note),
+    kept on the case for the public map (``domain.public_reports``)."""
+
+    at: datetime
+    text: str  # redacted
+    status: str | None = None  # the case's status after this answer, when it changed it
 
 
 @dataclass(frozen=True)

@@ -13,17 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from .cases import PublicAnswer
+
+__all__ = ["PUBLIC_MAP_DAYS", "BoundingBox", "PublicAnswer", "PublicReport", "ReportQuery"]
+
 #: How long a report stays on the public map.
 PUBLIC_MAP_DAYS = 30
-
-
-@dataclass(frozen=True)
-class PublicAnswer:
-    """One official public answer of the municipality (a public reply, or a public status note)."""
-
-    at: datetime
-    text: str  # redacted
-    status: str | None = None  # the case's status after this answer, when it changed it
 
 
 @dataclass(frozen=True)

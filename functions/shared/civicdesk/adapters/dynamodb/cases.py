@@ -11,7 +11,6 @@ from pynamodb.transactions import TransactWrite
 
 from ...domain.cases import Case, TimelineEvent, format_number
 from ...domain.errors import ConflictError
-from ...domain.public_projection import with_public_answers
 from ...services.ports import DuplicateSubmission
 from .case_reads import DynamoCaseReads
 from .conditions import failed_conditions, old_image
@@ -19,7 +18,6 @@ from .items import CaseItem, CounterItem, IdempotencyItem, PendingLinkItem, Time
 from .keys import COUNTER_SK, IDEMPOTENCY_SK, PENDING_LINK_SK, case_pk, counter_pk, idempotency_pk
 from .mappers import case_to_item, event_to_item, feed_facts, item_to_case
 from .queue_entries import queue_entries, queue_entry_keys
-from .search_entries import search_entry_changes, search_item_keys, search_items
 from .session import table_connection
 
 #: How long an unsent tracking link may wait for its confirmation.
@@ -44,6 +42,9 @@ class DynamoCaseRepository(DynamoCaseReads):
         used before, raises ``DuplicateSubmission`` with the first response. ``pending_link`` is
         the private tracking link the notify function puts into the confirmation.
         """
+        from ...domain.public_projection import with_public_answers  # the writes' helpers: a
+        from .search_entries import search_items  # reading container never imports them
+
         case = with_public_answers(case, events)
         item = case_to_item(case)
         try:
@@ -93,6 +94,8 @@ class DynamoCaseRepository(DynamoCaseReads):
 
         Raises ``ConflictError`` with the stored version when another change came first.
         """
+        from ...domain.public_projection import with_public_answers
+
         # The official public answers among the entries stay on the case (the public map's).
         cases = tuple((with_public_answers(changed, events), version)
                       for changed, version in ((case, expected_version), *also))
@@ -105,6 +108,8 @@ class DynamoCaseRepository(DynamoCaseReads):
                       before: dict[str, Case]) -> None:
         """One attempt of ``save_change``; ``before``: the stored cases whose search entries
         are rewritten (otherwise each case's ``search_digest`` must still be the stored one)."""
+        from .search_entries import search_entry_changes, search_item_keys
+
         deletes = 0  # pynamodb sends a transaction's deletes before its puts
         try:
             with TransactWrite(connection=table_connection().connection) as tx:

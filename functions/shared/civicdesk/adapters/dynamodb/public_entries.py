@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...domain.cases import ALWAYS_PRIVATE_TYPES, Case, iso
-from ...domain.public_projection import public_description, publishable, published_photos
-from ...domain.public_reports import PublicAnswer
+from ...domain.cases import ALWAYS_PRIVATE_TYPES, Case, PublicAnswer, iso
 from .public_map_keys import PUBLIC_MAP_PK, public_map_sk
 
 
 def public_keys(case: Case) -> dict[str, str]:
     """The case item's keys of the public map's index: only when the public may see it."""
+    from ...domain.public_projection import publishable  # a write's keys, not a read's
+
     if not publishable(case):
         return {}
     requested = case.received_at or case.created_at
@@ -31,6 +31,8 @@ def public_map(case: Case) -> dict[str, Any] | None:
     """``pub``: the answers (kept on every case that may become public), and, for a case the
     public may see, its redacted description, its published photos and its point (never its
     address)."""
+    from ...domain.public_projection import public_description, publishable, published_photos
+
     if case.type in ALWAYS_PRIVATE_TYPES:
         return None
     pub: dict[str, Any] = {}
