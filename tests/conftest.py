@@ -94,3 +94,23 @@ def aws_env(monkeypatch, moto_account):
     seed.seed(str(aws.CONFIG_DIR))
     yield resources
     wiring.reset()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """``--dist loadgroup`` keeps each ``xdist_group`` on one worker: pytest-xdist marks the
+    group in the test's node id (``...::test_x@group``), which its scheduler splits on. xdist
+    3.8 writes ``item._nodeid``, which pytest 9.2 no longer reads (the id is ``item._id``), so
+    without this every test was scheduled on its own: a module's tests spread over both workers
+    and each worker set up the module's runtime and browser again. The same suffix, where
+    pytest reads it."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = {str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                 for mark in item.iter_markers("xdist_group")}
+        suffix = f"@{'_'.join(sorted(names))}"
+        if names and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+            item._id = NodeId.parse(f"{item.nodeid}{suffix}")

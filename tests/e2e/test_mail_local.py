@@ -23,7 +23,8 @@ import requests
 
 from tests.support.runtime import RuntimeProcess, restartable, running
 
-pytestmark = pytest.mark.e2e
+# One worker: the tests that do not restart the runtime share one (the module's fixture).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("mail-local")]
 
 DOMAIN = "demo.civicdesk.rs"
 MAIL_BUCKET = "civicdesk-local-mailbucket"

@@ -36,7 +36,8 @@ from tests.support.browser import (
 )
 
 skip_without_chromium(module=True)
-pytestmark = pytest.mark.browser
+# One worker: the module shares one browser and one stub server.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web-browser")]
 
 TOKEN = "tok_4f9d0c2a8b7e6d5c4b3a29180f7e6d5c"
 NUMBER = "2026-000123"
