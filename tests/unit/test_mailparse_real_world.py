@@ -269,6 +269,17 @@ def test_ordinary_mail_is_not_touched_by_the_preamble_recovery():
         assert not any("headers began" in note for note in mail.defects)
 
 
+def test_gbk_that_is_also_valid_utf8_punctuation_keeps_its_label():
+    """Found by the property below: "路路" in GBK is ``c2 b7 c2 b7``, UTF-8 for "··". Text of
+    punctuation only says nothing about the charset, so the declared one is kept; letters in
+    UTF-8 under a CJK label still win (a mislabelled Serbian name)."""
+    assert decode_header_bytes("路路".encode("gbk"), "gbk") == "路路"
+    mail = parse_mail(b"From: a@example.rs\r\nSubject: =?gbk?B?wrfCtw==?=\r\n\r\nx\r\n")
+    assert mail.subject == "路路"
+    assert decode_header_bytes("Đurđa".encode("utf-8"), "gbk") == "Đurđa"
+    assert decode_header_bytes("ok 👍".encode("utf-8"), "gbk") == "ok 👍"
+
+
 # --- a property: however a mailer cuts and folds its encoded words, the text comes back ------
 _ALPHABETS = {"utf-8": "Lampa ulica ?_=-Улична расвета Његошева čćžšđ路灯不亮街灯が",
               "gbk": "路灯不亮镕喆 ?_=abc", "windows-1251": "улична расвета његошева ?_=abc", "shift_jis": "街灯が消えています abc?_="}

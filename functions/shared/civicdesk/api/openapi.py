@@ -25,7 +25,8 @@ AUTHORIZER = "StaffAuthorizer"  # the authorizer's name in template.yaml
 CITIZEN_AUTHORIZER = "CitizenAuthorizer"  # the citizen pool's (issue 16, docs/accounts.md)
 
 
-_STATUS_TEXT = {400: "Invalid request: every bad field is listed", 401: "No valid token (a staff member's; on /v1/public/account/ a citizen's)",
+_STATUS_TEXT = {400: "Invalid request: every bad field is listed",
+                401: "No valid token (a staff member's; on /v1/public/account/ a citizen's)",
                 403: "Your role may not do this", 404: "Not found",
                 409: "The case changed meanwhile (current_version), or a duplicate",
                 413: "Request too large", 415: "Send application/json", 429: "Too many requests",

@@ -256,9 +256,13 @@ def _clean_utf8(data: bytes) -> str | None:
     # but text of nothing else is UTF-8: GBK, Big5 and EUC-KR bytes do not read as emoji.
     sample = "".join(char for char in text[:_SAMPLE_BYTES]
                      if char <= "\uffff" and unicodedata.category(char) != "So")
-    letters = sum(1 for char in sample if char > "\x7f")
+    if not data.isascii() and sample.isascii():
+        return text
+    # Letters only: punctuation says nothing either, and GBK's bytes read as it by accident
+    # ("路路" is ``c2 b7 c2 b7``, UTF-8 for "··").
+    letters = sum(1 for char in sample if char > "\x7f" and char.isalpha())
     if letters < 2:
-        return text if letters == 0 and not data.isascii() else None
+        return None
     if _score(sample)[1] == 0 or any(cjk_score(sample, family)[1] == 0
                                      for family in ("gb18030", "cp932", "cp949")):
         return text
