@@ -57,7 +57,7 @@ def _history(rng: random.Random, number: str, category: str, department: str, at
 
     channel = Channel(rng.choice(CHANNELS))
     case, entries = open_case(NewCase(number, CaseType.SIGNAL, channel, category, department,
-                                      "Опис.", "sr-Cyrl", True, "hash", "citizen:web"), at=at)
+                                      "Опис.", "sr-Cyrl", True, "hash", "citizen:web"), at=at, levels=None)
     agent = f"agent{rng.randrange(3)}.{department}"
     at += timedelta(minutes=rng.randrange(10, 240))
     case, assigned = case_changes.assign(case, at=at, actor=f"staff:{agent}", assignee=agent)
