@@ -186,7 +186,8 @@ def test_reading_a_queue_builds_the_reads_of_case_work_alone():
     assert "civicdesk.adapters.dynamodb.queues" in modules
     assert _loaded(modules, OTHER_AGGREGATES + CASEWORK_WRITES + WRITES_ONLY
                    + ("jinja2", "civicdesk.domain.redaction", "civicdesk.domain.alerts",
-                      "civicdesk.domain.portal_info", "civicdesk.domain.sms_script")) == []
+                      "civicdesk.domain.portal_info", "civicdesk.domain.sms_script",
+                      "civicdesk.services.ports", "civicdesk.services.tracking_links")) == []
 
 
 def test_the_ports_records_are_built_on_first_use():

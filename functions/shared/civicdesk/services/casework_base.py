@@ -4,7 +4,7 @@ case to change, the version check and the one version-checked write."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..domain.cases import Case, TimelineEvent, parse_number
 from ..domain.errors import ConflictError
@@ -12,18 +12,20 @@ from ..domain.level_marks import mark_due
 from ..domain.policy import Action, Principal, Scope, allowed, authorise_case
 from ..domain.service_levels import track
 from .municipality import MunicipalityProvider
-from .ports import (
-    CaseQueues,
-    CaseworkCases,
-    DueCases,
-    Mailer,
-    MessageIdLog,
-    MetricsSink,
-    PhoneNumbers,
-    SmsSender,
-    StaffDirectory,
-)
-from .tracking_links import TrackingLinks
+
+if TYPE_CHECKING:  # annotations only: a queue page builds neither the ports nor the links
+    from .ports import (
+        CaseQueues,
+        CaseworkCases,
+        DueCases,
+        Mailer,
+        MessageIdLog,
+        MetricsSink,
+        PhoneNumbers,
+        SmsSender,
+        StaffDirectory,
+    )
+    from .tracking_links import TrackingLinks
 
 
 class CaseworkBase:

@@ -7,7 +7,7 @@ does not import the intake, the changes and the messaging behind them."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..domain.cases import OPEN_STATUSES, Case, Status, parse_number, utc_now
 from ..domain.errors import FieldError, ForbiddenError, ValidationError
@@ -15,8 +15,11 @@ from ..domain.municipality import Municipality
 from ..domain.policy import Action, Principal, Scope, allowed, authorise, authorise_case
 from .casework_base import CaseworkBase
 from .municipality import MunicipalityProvider
-from .ports import CaseQueues, CaseworkCases, DueCases, QueueQuery
 from .query_commands import CaseFile, QueueFilter, QueuePage
+from .queue_query import QueueQuery
+
+if TYPE_CHECKING:  # annotations only
+    from .ports import CaseQueues, CaseworkCases, DueCases
 
 
 class CaseQueries(CaseworkBase):

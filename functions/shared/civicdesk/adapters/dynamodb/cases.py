@@ -11,7 +11,6 @@ from pynamodb.transactions import TransactWrite
 
 from ...domain.cases import Case, TimelineEvent, format_number
 from ...domain.errors import ConflictError
-from ...services.ports import DuplicateSubmission
 from .case_reads import DynamoCaseReads
 from .conditions import failed_conditions, old_image
 from .items import CaseItem, CounterItem, IdempotencyItem, PendingLinkItem, TimelineItem
@@ -74,6 +73,8 @@ class DynamoCaseRepository(DynamoCaseReads):
             # The idempotency record is the transaction's last operation.
             if idempotency and (1 + len(events) + len(queue_entries(case, 1)) + len(search_items(case))
                                 + bool(pending_link)) in failed:
+                from ...services.ports import DuplicateSubmission  # the port's record, raised
+
                 previous = IdempotencyItem.get(idempotency_pk(idempotency[0]), IDEMPOTENCY_SK,
                                                consistent_read=True)
                 raise DuplicateSubmission(previous.request_hash, json.loads(previous.response)) from None
