@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+
+from msgspec.structs import replace
 
 #: The cases due in each measured run, and the open cases held besides that are not due.
 DUE = (10, 1000)

@@ -8,31 +8,32 @@ so what they show is what the functions see. Local only: the runtime listens on 
 from __future__ import annotations
 
 import base64
-import dataclasses
 import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from msgspec import Struct
+
 CASE_NUMBER = re.compile(r"^\d{4}-\d{6,}$")
 
 
 def to_json(value: Any) -> Any:
-    """Dataclasses, enums, datetimes (ISO 8601), tuples, sets, bytes and Decimals as JSON values.
+    """The application's records (msgspec ``Struct``), enums, datetimes (ISO 8601), tuples,
+    sets, bytes and Decimals as JSON values.
 
     Examples
     --------
     >>> from datetime import timezone
-    >>> @dataclasses.dataclass
-    ... class Item:
+    >>> class Item(Struct):
     ...     at: datetime
     ...     tags: tuple = ("a",)
     >>> to_json(Item(datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)))
     {'at': '2026-01-02T03:04:05+00:00', 'tags': ['a']}
     """
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Struct):
+        return {name: to_json(getattr(value, name)) for name in value.__struct_fields__}
     if isinstance(value, Enum):
         return to_json(value.value)
     if isinstance(value, (datetime, date)):

@@ -5,9 +5,10 @@ the mailer and the SMS service that remember what they were asked."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Iterable, Iterator, Sequence
+
+from msgspec.structs import replace
 
 from civicdesk.domain.audiences import AudienceMember, Channel
 from civicdesk.domain.campaigns import Campaign, CampaignState, Recipient, RecipientState, counter_deltas

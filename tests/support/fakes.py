@@ -144,7 +144,7 @@ class InMemoryMailRepository(InMemoryCaseRepository):
 
     def save_inbound(self, marker, *, new_case=None, update=None, events=(), rate_limit=None,
                      fingerprint=None, new_case_allowance=None, expires_at=None):
-        from dataclasses import replace
+        from msgspec.structs import replace
 
         from civicdesk.domain.inbound import InboundMarker
         from civicdesk.services.ports import DuplicateInbound, RateLimited, SenderFlooding
@@ -188,7 +188,7 @@ class InMemoryMailRepository(InMemoryCaseRepository):
         self.markers[marker.ses_message_id] = marker
 
     def mark_replied(self, ses_message_id, number, outgoing_message_id, event):
-        from dataclasses import replace
+        from msgspec.structs import replace
 
         self.markers[ses_message_id] = replace(self.markers[ses_message_id], replied=True,
                                                pending_token=None)
@@ -196,7 +196,7 @@ class InMemoryMailRepository(InMemoryCaseRepository):
         self.events[number].append(event)
 
     def mark_reply_skipped(self, ses_message_id, event):
-        from dataclasses import replace
+        from msgspec.structs import replace
 
         self.markers[ses_message_id] = replace(self.markers[ses_message_id], reply_wanted=False,
                                                pending_token=None)
@@ -213,7 +213,7 @@ class InMemoryMailRepository(InMemoryCaseRepository):
         return self.quarantine_items.get(quarantine_id)
 
     def mark_released(self, entry, at, by=None):
-        from dataclasses import replace
+        from msgspec.structs import replace
 
         self.quarantine_items[entry.quarantine_id] = replace(entry, released_at=at, released_by=by)
 

@@ -10,8 +10,10 @@ token before its expiry; ending needs an active one with its token.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import date, datetime
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from civicdesk.domain.cases import Case
 from civicdesk.domain.subscriptions import Subscription, SubscriptionState, subscription_id
@@ -31,8 +33,7 @@ class InMemoryCases:
         return self.cases.get(number)
 
 
-@dataclass
-class _Stored:
+class _Stored(Struct):
     subscription: Subscription
     opt_in_sent_at: datetime | None = None
     expires_at: datetime | None = None

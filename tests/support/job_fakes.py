@@ -4,8 +4,9 @@ within its lease, a failed one is taken over; an effect is claimed once per job.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
+
+from msgspec.structs import replace
 
 from civicdesk.domain.jobs import JobRun, RunDecision, RunRecord, RunState, decide
 

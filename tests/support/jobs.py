@@ -10,9 +10,10 @@ helpers to assert on what a job did.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Mapping
+
+from msgspec.structs import replace
 
 from civicdesk.domain.jobs import JobRun, RunDecision, RunRecord, RunState, decide
 

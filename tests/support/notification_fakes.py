@@ -9,8 +9,10 @@ the service does, not what a mock was told to answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from civicdesk.domain.cases import Case, EventKind, TimelineEvent
 from civicdesk.domain.delivery import DeliveryReport, Recipient, Suppression, address_key, normalise_address
@@ -38,8 +40,7 @@ class FakeClock:
         return self.now
 
 
-@dataclass(frozen=True)
-class ClaimRecord:
+class ClaimRecord(Struct, frozen=True):
     state: str  # sending | sent | failed | suppressed | uncertain
     claimed_at: datetime
     error: str | None = None

@@ -6,7 +6,7 @@ contact, no street address) and applies every ``ReportQuery`` filter. ``calls`` 
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 
 from civicdesk.domain.cases import ALWAYS_PRIVATE_TYPES, OPEN_STATUSES
 from civicdesk.domain.public_reports import PublicAnswer, PublicReport, ReportQuery

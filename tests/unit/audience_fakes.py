@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 from pathlib import Path
+
+from msgspec.structs import replace
 
 from civicdesk.adapters.config_files import load_config_dir
 from civicdesk.adapters.phones import can_receive_sms, normalise_phone

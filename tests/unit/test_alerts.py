@@ -5,11 +5,11 @@ audience reads, the configuration's ``alert_topics`` and the texts (``domain/ale
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from civicdesk.domain.alert_config import parse_alert_topics
 from civicdesk.domain.alerts import (

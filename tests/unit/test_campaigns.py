@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, timezone
 
 import pytest
+from msgspec.structs import replace
 
 from civicdesk.adapters.config_files import load_config_dir
 from civicdesk.domain.audiences import AudienceMember, Channel, MemberSource
@@ -268,7 +269,7 @@ def test_a_restarted_plan_writes_and_counts_nobody_twice():
     world.audiences.audiences["a1"] = members[:30]  # the first run dies after 30
     world.planner.plan(campaign.campaign_id)
     stored = world.store.get(campaign.campaign_id)
-    world.store.campaigns[campaign.campaign_id] = stored.__class__(**{**stored.__dict__, "planned": False})
+    world.store.campaigns[campaign.campaign_id] = replace(stored, planned=False)
     world.audiences.audiences["a1"] = members
     world.planner.plan(campaign.campaign_id)
     assert world.store.get(campaign.campaign_id).counts["state#queued"] == 60

@@ -8,10 +8,10 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from civicdesk.adapters.config_files import load_config_dir
 from civicdesk.domain.errors import ConfigurationError

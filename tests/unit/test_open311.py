@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ElementTree
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 import pytest
+from msgspec.structs import replace
 
 from civicdesk.api import open311_format as fmt
 from civicdesk.api.open311_handlers import Open311Call, handle

@@ -4,10 +4,11 @@ allowance, an opted-out number, and the extension point a later step (a survey's
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 import pytest
+from msgspec import Struct
+from msgspec.structs import replace
 
 from civicdesk.adapters.config_files import load_config_dir
 from civicdesk.domain.cases import Case, Contact, Status
@@ -203,8 +204,7 @@ def test_an_unknown_decision_without_an_applier_is_an_error_not_a_silent_drop(in
         service(inbox, texts, chain=chain).handle(record("1"))
 
 
-@dataclass(frozen=True)
-class SurveyAnswer:
+class SurveyAnswer(Struct, frozen=True):
     survey: str
     answer: int
 

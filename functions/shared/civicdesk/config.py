@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import lru_cache
+
+from msgspec import Struct
 
 from .domain.errors import ConfigurationError
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Struct, frozen=True):
     """Every environment variable CivicDesk reads. ``template.yaml`` sets each one
     (``tests/contract`` checks it)."""
 

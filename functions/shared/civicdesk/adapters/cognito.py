@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from msgspec.structs import replace
+
 from ..domain.policy import Role
 from ..services.ports import StaffMember
 
@@ -65,7 +67,7 @@ class CognitoStaffDirectory:
                 token = page.get("NextToken")
                 if not token:
                     break
-        return sorted((StaffMember(**{**m.__dict__, "roles": frozenset(roles_of[n])})
+        return sorted((replace(m, roles=frozenset(roles_of[n]))
                        for n, m in members.items()), key=lambda m: m.username)
 
     def set_language(self, username: str, language: str) -> None:

@@ -4,8 +4,9 @@ services come from the composition root the route hands over (``Call.services``)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
+
+from msgspec import Struct, field
 
 from . import console_views as cv
 from .case_commands import queue_filter
@@ -14,8 +15,7 @@ Answer = tuple[dict, int, dict]
 _PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(Struct, frozen=True):
     """One request as a console route sees it."""
 
     services: Any  # ``civicdesk.wiring``

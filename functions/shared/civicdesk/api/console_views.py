@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping
+
+from msgspec.structs import replace
 
 from ..domain.cases import Location, Status
 from ..domain.errors import FieldError

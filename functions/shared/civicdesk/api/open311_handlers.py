@@ -6,10 +6,11 @@ named in the spec's error list), one service call, the document in JSON or XML.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl
+
+from msgspec import Struct, field
 
 from ..domain.cases import parse_number
 from ..domain.errors import (
@@ -38,8 +39,7 @@ _CACHE = {"Cache-Control": "public, max-age=300", "Vary": "Accept-Language"}
 _SHORT_CACHE = {"Cache-Control": "public, max-age=30", "Vary": "Accept-Language"}
 
 
-@dataclass(frozen=True)
-class Open311Call:
+class Open311Call(Struct, frozen=True):
     """One request as the function received it."""
 
     method: str
@@ -51,8 +51,7 @@ class Open311Call:
     base_url: str = ""  # the public ``.../open311/v2`` of this endpoint
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(Struct, frozen=True):
     status: int
     body: bytes
     content_type: str

@@ -3,13 +3,12 @@ the answers it may give."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 
 from .validation import Obj
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(Struct, frozen=True):
     method: str
     path: str
     operation_id: str

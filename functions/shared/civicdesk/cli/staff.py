@@ -33,8 +33,10 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
+from msgspec.structs import asdict
 
 from .. import wiring
 from ..domain.cases import LANGUAGES
@@ -51,8 +53,7 @@ def known_departments(config_dir: str | Path) -> list[str]:
 
 # -- command line ----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Target:
+class Target(Struct, frozen=True):
     """Which pool, where: a deployed pool (default credentials and region) or the local one."""
 
     user_pool_id: str
@@ -126,7 +127,7 @@ def _target(args: argparse.Namespace) -> Target:
 
 def _print_listing(members: list[StaffListing], as_json: bool) -> None:
     if as_json:
-        print(json.dumps([vars(member) for member in members], ensure_ascii=False, indent=2))
+        print(json.dumps([asdict(member) for member in members], ensure_ascii=False, indent=2))
         return
     for member in members:
         state = member.status if member.enabled else f"{member.status}, disabled"

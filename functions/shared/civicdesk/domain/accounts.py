@@ -10,8 +10,9 @@ file a letter, a complaint or an FOI request, and its cases are found again by t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
+
+from msgspec import Struct
 
 from .cases import ALWAYS_PRIVATE_TYPES, CaseType
 from .errors import FieldError, UnauthorizedError, ValidationError
@@ -31,8 +32,7 @@ class AccountRequiredError(UnauthorizedError):
     code = "account_required"
 
 
-@dataclass(frozen=True)
-class CitizenAccount:
+class CitizenAccount(Struct, frozen=True):
     """A signed-in citizen, as their verified ID token tells: the pool's ``sub`` (the account's
     key everywhere) and the verified address."""
 
@@ -74,8 +74,7 @@ def citizen_from_claims(claims: dict | None, user_pool_id: str | None = None) ->
                           language=str(claims.get("custom:language") or "") or None)
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(Struct, frozen=True):
     """What prefills the forms; stored by the account's ``sub`` (the table, not the pool)."""
 
     name: str | None = None
@@ -152,8 +151,7 @@ def registry_number(year: int, department: str, sequence: int) -> str:
     return f"{year}/{registry_code(department)}/{sequence:06d}"
 
 
-@dataclass(frozen=True)
-class RegisteredCase:
+class RegisteredCase(Struct, frozen=True):
     """A case filed through an account: its registry number and date, as "my cases" shows
     them."""
 

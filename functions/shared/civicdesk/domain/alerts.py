@@ -22,9 +22,11 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .audiences import AlertSubscriber, Channel
 
@@ -45,8 +47,7 @@ _TOKEN = re.compile(r"^([0-9a-f]{24})\.([A-Za-z0-9_-]{32})$")
 _CODE = re.compile(r"^[0-9]{6}$")
 
 
-@dataclass(frozen=True)
-class AlertTopic:
+class AlertTopic(Struct, frozen=True):
     """A topic residents subscribe to (``alert_topics`` in ``municipality.json``)."""
 
     id: str
@@ -128,8 +129,7 @@ class CodeCheck(str, Enum):
     NONE = "none"  # no code is pending (the number is confirmed already or absent)
 
 
-@dataclass(frozen=True)
-class AlertSubscription:
+class AlertSubscription(Struct, frozen=True):
     """One resident's subscription. ``email``/``phone`` are ``None`` when not given or erased;
     their states are ``None`` without them."""
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from urllib.parse import quote
+
+from msgspec import Struct
 
 from .cases import EventKind, TimelineEvent
 
@@ -27,8 +28,7 @@ LISTING_KINDS = frozenset({EventKind.MESSAGE_IN, EventKind.CASE_OPENED})
 _ID = re.compile(r"([0-9a-f]{6,32})-(\d{1,3})")
 
 
-@dataclass(frozen=True)
-class StoredAttachment:
+class StoredAttachment(Struct, frozen=True):
     """One kept attachment of a message: where it is and what it is."""
 
     attachment_id: str

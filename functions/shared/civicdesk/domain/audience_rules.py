@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
 from typing import Iterable, Mapping, Sequence
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .audiences import AudienceMember, Channel, MemberSource  # noqa: F401  (doctests)
 from .geometry import Region
@@ -44,8 +46,7 @@ MAX_POLYGON_VERTICES = 500
 MAX_LISTS = 20
 
 
-@dataclass(frozen=True)
-class AudienceRule:
+class AudienceRule(Struct, frozen=True):
     """Who an audience reaches. Only the fields of its ``kind`` (and, for a polygon, of its
     ``source``) are used; the others stay empty."""
 

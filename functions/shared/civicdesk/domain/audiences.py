@@ -14,8 +14,9 @@ lists or cases themselves.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from enum import Enum
+
+from msgspec import Struct
 
 
 class Channel(str, Enum):
@@ -33,8 +34,7 @@ class MemberSource(str, Enum):
     POLYGON = "polygon"  # anyone of the above whose point lies in the drawn polygon
 
 
-@dataclass(frozen=True)
-class AudienceMember:
+class AudienceMember(Struct, frozen=True):
     """One person an audience reaches.
 
     ``key`` is stable across resolutions of the same audience and unique within one: campaigns
@@ -66,8 +66,7 @@ class AudienceMember:
         return self.phone
 
 
-@dataclass(frozen=True)
-class AlertSubscriber:
+class AlertSubscriber(Struct, frozen=True):
     """A resident's confirmed alert subscription, as an audience reads it (the subscriptions'
     repository yields them; the audience filters by area, point and topic).
 

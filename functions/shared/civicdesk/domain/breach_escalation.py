@@ -13,9 +13,10 @@ default language, written by the job.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Mapping, Sequence
+
+from msgspec.structs import replace
 
 from .cases import Case, TimelineEvent
 from .escalation import escalate

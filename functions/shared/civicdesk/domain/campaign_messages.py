@@ -7,8 +7,9 @@ Only the standard library; the catalogue's words (the unsubscribe line, ``STOP``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Mapping
+
+from msgspec import Struct
 
 from .campaigns import LINK_PLACEHOLDER, Message
 from .sms import fit, segments
@@ -18,8 +19,7 @@ from .sms_script import DEFAULT_SMS_POLICY, SmsPolicy, sms_text
 MAX_SMS_PARTS = 4
 
 
-@dataclass(frozen=True)
-class MailText:
+class MailText(Struct, frozen=True):
     subject: str
     body: str
     unsubscribe_url: str | None
@@ -61,8 +61,7 @@ def sms_body(message: Message, language: str, *, link: str | None, stop_hint: st
     return text
 
 
-@dataclass(frozen=True)
-class SmsEstimate:
+class SmsEstimate(Struct, frozen=True):
     language: str
     encoding: str
     parts: int
@@ -82,8 +81,7 @@ def sms_estimate(messages: Mapping[str, Message], policy: SmsPolicy,
     return estimates
 
 
-@dataclass(frozen=True)
-class Prices:
+class Prices(Struct, frozen=True):
     """List prices in US dollars: SES per mail (0.10 per 1,000), SMS per part to the
     municipality's country (``CIVICDESK_CAMPAIGN_SMS_PRICE``)."""
 
@@ -92,8 +90,7 @@ class Prices:
 
 
 
-@dataclass(frozen=True)
-class Estimate:
+class Estimate(Struct, frozen=True):
     recipients: int
     by_language: dict[str, int]
     first_channel: dict[str, int]  # how many get each channel first

@@ -4,9 +4,11 @@ campaign's counters those steps move. Pure; the campaign itself is ``domain/camp
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Mapping
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from .audiences import AudienceMember, Channel
 from .campaigns import FINAL_STATES, CallOutcome, Campaign, RecipientState
@@ -18,8 +20,7 @@ __all__ = ["Step", "Recipient", "recipient_of", "step", "claim", "sent", "delive
 # -- recipients ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(Struct, frozen=True):
     """One recorded step of a recipient: ``state`` on ``channel`` at ``at`` (``detail``: the
     bounce's diagnostic, the failure's reason, an operator's note...)."""
 
@@ -30,8 +31,7 @@ class Step:
     message_id: str | None = None
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(Struct, frozen=True):
     """One member of the audience as the campaign sends to them.
 
     ``channels`` are the campaign's channels the member can be reached on, in the campaign's

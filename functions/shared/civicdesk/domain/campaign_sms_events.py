@@ -8,8 +8,9 @@ Only the standard library; a record that cannot be read raises ``SmsEventError``
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timezone
+
+from msgspec import Struct
 
 
 class SmsEventError(ValueError):
@@ -28,8 +29,7 @@ END_USER_MESSAGING = {
 }
 
 
-@dataclass(frozen=True)
-class SmsDeliveryEvent:
+class SmsDeliveryEvent(Struct, frozen=True):
     message_id: str
     delivered: bool
     at: datetime

@@ -17,11 +17,13 @@ the rest (``services/campaigns.py``, ``docs/campaigns.md``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from enum import Enum
 from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from .audiences import Channel
 from .errors import ConflictError, FieldError, ForbiddenError, InvalidTransitionError, ValidationError
@@ -88,8 +90,7 @@ MAX_SMS_TEXT = 612  # four GSM-7 parts, or nine UCS-2 parts (SNS takes 1,600 byt
 MAX_TITLE = 200
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(Struct, frozen=True):
     """A campaign's text in one language: the mail's subject and body and the SMS text (each
     needed when the campaign sends on that channel)."""
 
@@ -98,8 +99,7 @@ class Message:
     sms_text: str = ""
 
 
-@dataclass(frozen=True)
-class QuietHours:
+class QuietHours(Struct, frozen=True):
     """When no SMS is sent (unless the campaign is urgent), in the municipality's time zone;
     ``start`` after ``end`` spans midnight (21:00-08:00).
 
@@ -155,8 +155,7 @@ def sms_allowed_at(moment: datetime, quiet: QuietHours | None, zone: str,
     return until.astimezone(moment.tzinfo)
 
 
-@dataclass(frozen=True)
-class Campaign:
+class Campaign(Struct, frozen=True):
     """A campaign as staff write, approve and follow it.
 
     ``channels`` in order of preference; ``send_at`` ``None`` means as soon as it is approved and

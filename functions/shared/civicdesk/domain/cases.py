@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from enum import Enum
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from .errors import InvalidTransitionError
 
@@ -136,8 +138,7 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(Struct, frozen=True):
     lat: float | None = None
     lon: float | None = None
     address: str | None = None
@@ -178,8 +179,7 @@ class Location:
         return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(Struct, frozen=True):
     name: str | None = None
     email: str | None = None
     phone: str | None = None  # E.164 when an operator registered it
@@ -194,8 +194,7 @@ class Contact:
         return not (self.name or self.email or self.phone or self.address)
 
 
-@dataclass(frozen=True)
-class CaseClock:
+class CaseClock(Struct, frozen=True):
     """The case's service-level and legal clocks (``domain.service_levels`` keeps them).
 
     Due times are UTC instants; ``None`` where no target applies. ``paused_since`` is set while
@@ -219,8 +218,7 @@ class CaseClock:
     alerts: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class PublicAnswer:
+class PublicAnswer(Struct, frozen=True):
     """One official public answer of the municipality (a public reply, or a public status note),
     kept on the case for the public map (``domain.public_reports``)."""
 
@@ -229,8 +227,7 @@ class PublicAnswer:
     status: str | None = None  # the case's status after this answer, when it changed it
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(Struct, frozen=True):
     """A case as the services see it. Stored as one item; its timeline lives beside it."""
 
     number: str
@@ -319,8 +316,7 @@ class EventKind(str, Enum):
     PHOTO_WITHDRAWN = "photo_withdrawn"  # staff withdrew it from public (data: attachment_id, photo)
 
 
-@dataclass(frozen=True)
-class TimelineEvent:
+class TimelineEvent(Struct, frozen=True):
     """One immutable entry of a case's history. Nothing is edited in place."""
 
     case_number: str

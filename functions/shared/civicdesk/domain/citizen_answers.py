@@ -26,8 +26,9 @@ False
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from msgspec import Struct
 
 from .cases import Case, EventKind, Status, TimelineEvent
 from .errors import ConflictError
@@ -54,8 +55,7 @@ def visible_to_requester(entry: TimelineEvent) -> bool:
     return entry.public or entry.actor == WEB_ACTOR
 
 
-@dataclass(frozen=True)
-class AnswerOptions:
+class AnswerOptions(Struct, frozen=True):
     """What the tracking page may offer the requester now."""
 
     may_reply: bool

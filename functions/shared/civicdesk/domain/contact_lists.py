@@ -22,8 +22,10 @@ import csv
 import io
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 #: The columns of a contact list, in the order of the file this module writes back.
 COLUMNS = ("name", "email", "phone", "language", "area")
@@ -83,8 +85,7 @@ def is_email(text: str) -> bool:
     return len(text) <= 254 and bool(_EMAIL.match(text)) and len(text.split("@")[0]) <= 64
 
 
-@dataclass(frozen=True)
-class RowError:
+class RowError(Struct, frozen=True):
     """One problem of the file: ``row`` the file's line (1: the header), ``column`` one of
     ``COLUMNS`` (``None``: the row or the file as a whole), ``code`` the reason."""
 
@@ -94,8 +95,7 @@ class RowError:
     params: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(Struct, frozen=True):
     """A checked contact: ``email`` as written (compared in lower case), ``phone`` E.164,
     ``language`` one of the municipality's, ``area`` an area id of the configuration."""
 
@@ -107,8 +107,7 @@ class Contact:
     area: str | None
 
 
-@dataclass(frozen=True)
-class Merge:
+class Merge(Struct, frozen=True):
     """Row ``row`` named the person of row ``into_row`` (same ``by``: ``email`` or ``phone``)."""
 
     row: int
@@ -116,8 +115,7 @@ class Merge:
     by: str
 
 
-@dataclass(frozen=True)
-class CheckedFile:
+class CheckedFile(Struct, frozen=True):
     """A file read and checked: the contacts after merging, every error, every merge, the
     rows read (without the header and blank lines) and the ignored columns' headers."""
 
@@ -137,8 +135,7 @@ class CheckedFile:
         return tuple(e for e in self.errors if e.row <= 1)
 
 
-@dataclass(frozen=True)
-class Checks:
+class Checks(Struct, frozen=True):
     """What a row is checked against: the municipality's languages (the first of
     ``languages`` when a row names none: its default), its areas (id -> names in every
     language), and ``phone`` that writes a number as E.164 (``None``: not a valid number)."""

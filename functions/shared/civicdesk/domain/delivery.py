@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
+
+from msgspec import Struct
 
 
 class DeliveryEventError(ValueError):
@@ -56,8 +57,7 @@ IGNORED_TYPES = frozenset({"Send", "Open", "Click", "Rendering Failure", "Render
 MAX_DIAGNOSTIC = 1000
 
 
-@dataclass(frozen=True)
-class DeliveryReport:
+class DeliveryReport(Struct, frozen=True):
     """What SES reported about one recipient of one message.
 
     ``message_id`` is the id SES gave the mail when it was sent (the one CivicDesk stored);
@@ -345,8 +345,7 @@ _SECTIONS = {DeliveryStatus.DELIVERED: "delivery", DeliveryStatus.BOUNCED: "boun
              DeliveryStatus.DELAYED: "deliveryDelay"}
 
 
-@dataclass(frozen=True)
-class Suppression:
+class Suppression(Struct, frozen=True):
     """Why an address gets no more mail, since when, and which message earned it that."""
 
     reason: SuppressionReason
@@ -355,8 +354,7 @@ class Suppression:
     case_number: str | None = None
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(Struct, frozen=True):
     """What CivicDesk knows of one address it mailed: how its mail fared, and whether it is
     suppressed. ``lifted_*`` record the last time staff took it off the suppression list."""
 

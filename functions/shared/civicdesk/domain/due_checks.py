@@ -7,9 +7,11 @@ Standard library only; the clocks are those of ``domain.service_levels``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .cases import Case, EventKind, TimelineEvent, iso
 from .service_levels import Clock, ServiceLevels, alert_key, running_clocks
@@ -21,8 +23,7 @@ class CheckKind(str, Enum):
     BREACH = "breach"
 
 
-@dataclass(frozen=True)
-class DueCheck:
+class DueCheck(Struct, frozen=True):
     """A warning or a breach that is due on a case now, for one clock and its due time."""
 
     kind: CheckKind

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
+from msgspec import Struct
+from msgspec import field as struct_field
 
 
 class CivicDeskError(Exception):
@@ -17,13 +17,12 @@ class CivicDeskError(Exception):
         self.params = params
 
 
-@dataclass(frozen=True)
-class FieldError:
+class FieldError(Struct, frozen=True):
     """One invalid field: a dotted path, a machine code and the parameters of its message."""
 
     field: str
     code: str
-    params: dict = dataclass_field(default_factory=dict)
+    params: dict = struct_field(default_factory=dict)
 
 
 class ValidationError(CivicDeskError):

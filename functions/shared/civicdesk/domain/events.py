@@ -8,9 +8,10 @@ events topic (``docs/events.md`` is the versioned schema). Entries that only rec
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+
+from msgspec import Struct, field
 
 from .cases import EventKind, TimelineEvent, iso
 from .redaction import redact
@@ -103,8 +104,7 @@ def event_type(entry: TimelineEvent) -> EventType | None:
     return _BY_KIND.get(kind)
 
 
-@dataclass(frozen=True)
-class CaseFacts:
+class CaseFacts(Struct, frozen=True):
     """What every event says of its case (read when the event is published), and what its
     texts are redacted of (``names``, ``addresses``: never in an event)."""
 
@@ -114,19 +114,28 @@ class CaseFacts:
     status: str
     public: bool
     language: str
-    names: tuple[str, ...] = field(default=(), repr=False)
-    addresses: tuple[str, ...] = field(default=(), repr=False)
+    names: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
     #: Added with the statistics (issue 14); in the event's ``case`` since then.
     channel: str = ""
     assignee: str = ""  # a staff id, or empty (unassigned)
     area: str = ""  # the configured area the case was routed by, or empty
     #: When the contact came in (``received_at``), else when the case was registered; not in
     #: the event (the ``case.opened`` event's own ``at`` and ``data.received_at`` say it).
-    opened_at: datetime | None = field(default=None, repr=False)
+    opened_at: datetime | None = None
+
+    def __repr__(self) -> str:
+        """Without what the texts are redacted of, nor the opening time: a log line that
+        shows the facts never carries a name or an address."""
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__struct_fields__
+                          if name not in _NOT_SHOWN)
+        return f"CaseFacts({shown})"
 
 
-@dataclass(frozen=True)
-class DomainEvent:
+_NOT_SHOWN = frozenset({"names", "addresses", "opened_at"})
+
+
+class DomainEvent(Struct, frozen=True):
     type: EventType
     case_number: str
     entry_id: str

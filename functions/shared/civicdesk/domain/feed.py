@@ -30,9 +30,10 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, Sequence
+
+from msgspec import Struct, field
 
 from .cases import EventKind, TimelineEvent, iso
 from .errors import BadRequestError
@@ -114,8 +115,7 @@ def feed_record(event: TimelineEvent, *, department: str | None = None, status: 
     return {key: value for key, value in record.items() if value}
 
 
-@dataclass(frozen=True)
-class FeedEntry:
+class FeedEntry(Struct, frozen=True):
     """One timeline entry as the feed index holds it."""
 
     position: str
@@ -137,8 +137,7 @@ class FeedEntry:
                 and (not departments or self.department in departments))
 
 
-@dataclass(frozen=True)
-class FeedCursor:
+class FeedCursor(Struct, frozen=True):
     """Where a console is in the feed: everything up to ``after`` (a watermark: a moment or a
     position) has been returned, and so have the entries ``seen`` above it."""
 
@@ -184,8 +183,7 @@ class FeedCursor:
         raise BadRequestError("error.invalid_cursor")
 
 
-@dataclass(frozen=True)
-class FeedStep:
+class FeedStep(Struct, frozen=True):
     """The outcome of one poll: the new entries (oldest first), the cursor to poll with next,
     and whether more were left unread (poll again at once)."""
 

@@ -19,7 +19,8 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 _BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
 _INDEX = {ch: i for i, ch in enumerate(_BASE32)}
@@ -32,8 +33,7 @@ MAX_CELLS = 16
 EARTH_RADIUS_M = 6_371_008.8
 
 
-@dataclass(frozen=True)
-class Box:
+class Box(Struct, frozen=True):
     """A box in degrees: west, south, east, north (GeoJSON's ``bbox`` order)."""
 
     min_lon: float

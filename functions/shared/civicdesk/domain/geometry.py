@@ -26,9 +26,10 @@ span holds the point's (a few, for a ring of thousands of positions).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable, Mapping, Sequence
+
+from msgspec import Struct
 
 #: Shewchuk's ``ccwerrboundA`` for doubles: |det| above this times the magnitudes is exact in sign.
 _ORIENT_BOUND = (3.0 + 16.0 * 2.0 ** -53) * 2.0 ** -53
@@ -128,8 +129,7 @@ class _Polygon:
         return where == ON_BORDER or all(hole.locate(x, y) != INSIDE for hole in self.holes)
 
 
-@dataclass(frozen=True)
-class Bounds:
+class Bounds(Struct, frozen=True):
     """A bounding box in degrees."""
 
     west: float

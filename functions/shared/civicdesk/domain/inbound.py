@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+
+from msgspec import Struct, field
 
 from .cases import EventKind, TimelineEvent
 
 
-@dataclass(frozen=True)
-class InboundMail:
+class InboundMail(Struct, frozen=True):
     """One message SES received and stored: where the raw copy is, and SES's verdicts."""
 
     ses_message_id: str
@@ -77,8 +77,7 @@ def message_fingerprint(sender: str | None, message_id: str | None, date: dateti
     return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
-@dataclass(frozen=True)
-class IntakeResult:
+class IntakeResult(Struct, frozen=True):
     outcome: IntakeOutcome
     number: str | None = None
     replied: bool = False
@@ -86,8 +85,7 @@ class IntakeResult:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
-class InboundMarker:
+class InboundMarker(Struct, frozen=True):
     """What was done with one SES message; written in the same transaction as its effect."""
 
     ses_message_id: str

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Mapping
+
+from msgspec import Struct
 
 from .sms import is_e164
 from .sms_chain import (
@@ -74,8 +75,7 @@ class UnreadableSms(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class InboundSms:
+class InboundSms(Struct, frozen=True):
     """One SMS a citizen sent to one of our numbers."""
 
     message_id: str  # inboundMessageId: unique per incoming message

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Mapping
+
+from msgspec import Struct
 
 from .cases import Case, CaseType, Channel, Contact, EventKind, Location, Status, TimelineEvent
 from .service_levels import ServiceLevels, track
@@ -41,8 +42,7 @@ def idempotency_expiry(at: datetime) -> int:
     return int((at + IDEMPOTENCY_TTL).timestamp())
 
 
-@dataclass(frozen=True)
-class NewCase:
+class NewCase(Struct, frozen=True):
     """What a case is opened with; the channel's service fills it in."""
 
     number: str
@@ -61,9 +61,9 @@ class NewCase:
     received_at: datetime | None = None  # an operator's contact that came in earlier
     routing: dict | None = None  # how the department was chosen, when not simply by category
     mailbox: str | None = None  # the support address a mail came to
-    linked_cases: tuple[str, ...] = field(default=())
+    linked_cases: tuple[str, ...] = ()
     #: files the citizen uploaded with the report (``domain/photos.attachment_entry``)
-    attachments: tuple[dict, ...] = field(default=())
+    attachments: tuple[dict, ...] = ()
     source_page: str | None = None  # the service page whose button opened the form
 
 

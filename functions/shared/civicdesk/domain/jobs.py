@@ -17,10 +17,12 @@ escalation), so that "a job run twice, or retried after a crash, changes nothing
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, Mapping
+
+from msgspec import Struct, field
+from msgspec.structs import force_setattr
 
 from .errors import FieldError, ValidationError
 
@@ -41,8 +43,7 @@ class RunState(str, Enum):
     FAILED = "failed"
 
 
-@dataclass(frozen=True)
-class JobRun:
+class JobRun(Struct, frozen=True):
     """One run of a job: the job's name and the minute it was scheduled for (UTC)."""
 
     job: str
@@ -56,7 +57,7 @@ class JobRun:
         if self.scheduled_for.tzinfo is None:
             raise _invalid("scheduled_time", "must carry its time zone")
         minute = self.scheduled_for.astimezone(timezone.utc).replace(second=0, microsecond=0)
-        object.__setattr__(self, "scheduled_for", minute)
+        force_setattr(self, "scheduled_for", minute)
 
     @property
     def slot(self) -> str:
@@ -103,8 +104,7 @@ def job_run(event: Mapping[str, Any], job: str | None = None) -> JobRun:
                   execution_id=execution if isinstance(execution, str) else None)
 
 
-@dataclass(frozen=True)
-class RunRecord:
+class RunRecord(Struct, frozen=True):
     """What the ledger holds of one run."""
 
     job: str

@@ -17,9 +17,10 @@ entry. Standard library only.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Sequence
+
+from msgspec.structs import replace
 
 from .cases import Case, EventKind, Status, TimelineEvent, iso
 from .service_levels import ServiceLevels, is_first_reaction

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 _TAG_RE = re.compile(r"\[#(\d{4}-\d{6,})\]")
 
 
-@dataclass(frozen=True)
-class OutgoingMail:
+class OutgoingMail(Struct, frozen=True):
     sender: str  # bare address, e.g. podrska@demo.civicdesk.rs
     sender_name: str
     to: tuple[str, ...]

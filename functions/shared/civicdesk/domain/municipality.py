@@ -9,10 +9,11 @@ in it; the rest of the code can then trust them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from msgspec import Struct, field
 
 from .cases import ALWAYS_PRIVATE_TYPES, CaseType, Location
 from .errors import ConfigurationError
@@ -34,8 +35,7 @@ __all__ = ["Area", "Category", "CategoryGroup", "Department", "ExternalBody", "M
 SECTIONS = ("sms", "service_levels", "alert_topics", "location_precision", "portal")
 
 
-@dataclass(frozen=True)
-class Department:
+class Department(Struct, frozen=True):
     id: str
     name: dict[str, str]
     email: str | None = None
@@ -44,8 +44,7 @@ class Department:
     head: str | None = None
 
 
-@dataclass(frozen=True)
-class Service:
+class Service(Struct, frozen=True):
     """A support address (``kjs@``) and what mail to it is about."""
 
     id: str
@@ -56,14 +55,12 @@ class Service:
     language: str
 
 
-@dataclass(frozen=True)
-class CategoryGroup:
+class CategoryGroup(Struct, frozen=True):
     id: str
     name: dict[str, str]
 
 
-@dataclass(frozen=True)
-class Category:
+class Category(Struct, frozen=True):
     id: str
     group: str
     name: dict[str, str]
@@ -73,8 +70,7 @@ class Category:
     keywords: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Area:
+class Area(Struct, frozen=True, dict=True):
     """A district or a utility's service area, and where it routes cases located in it.
 
     ``geometry`` is the configured GeoJSON ``Polygon`` or ``MultiPolygon`` mapping, unchanged;
@@ -102,8 +98,7 @@ class Area:
         return Region.from_geojson(self.geometry)
 
 
-@dataclass(frozen=True)
-class ExternalBody:
+class ExternalBody(Struct, frozen=True):
     """A body outside the municipality that a case can be referred to by e-mail."""
 
     id: str
@@ -112,8 +107,7 @@ class ExternalBody:
     email: str
 
 
-@dataclass(frozen=True)
-class MapTiles:
+class MapTiles(Struct, frozen=True):
     """Where maps (the console's, the portal's) get their background: an XYZ tile URL template
     (``{z}``, ``{x}``, ``{y}``; ``{s}`` for subdomains), whose attribution every map shows."""
 
@@ -123,8 +117,7 @@ class MapTiles:
     subdomains: str = ""
 
 
-@dataclass(frozen=True)
-class Municipality:
+class Municipality(Struct, frozen=True, dict=True):
     id: str
     name: dict[str, str]
     country: str
@@ -162,7 +155,18 @@ class Municipality:
     audiences_from_cases: bool = False
     #: The builders of the parts in ``SECTIONS``, by name (``parse_municipality``); a part
     #: without one has its default.
-    sections: Mapping[str, Callable[[], Any]] = field(default_factory=dict, repr=False, compare=False)
+    sections: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
+
+    def __eq__(self, other: object) -> bool:
+        """The same configuration, however its parts are built (``sections``: now or on use)."""
+        if type(other) is not Municipality:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _COMPARED)
+
+    __hash__ = None  # type: ignore[assignment]  # it holds dicts
+
+    def __repr__(self) -> str:
+        return f"Municipality(id={self.id!r}, country={self.country!r})"
 
     def _section(self, name: str) -> Any:
         build = self.sections.get(name)
@@ -278,3 +282,7 @@ class Municipality:
         service = self.service_for_address(self.general_address)
         assert service is not None  # guaranteed by parse_municipality
         return service
+
+
+#: The fields two configurations are compared by: all but the parts' builders.
+_COMPARED = tuple(name for name in Municipality.__struct_fields__ if name != "sections")

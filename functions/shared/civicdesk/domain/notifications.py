@@ -24,9 +24,10 @@ Rules (``docs/events.md``, "Notifications"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from typing import Iterable
+
+from msgspec import Struct
 
 from .cases import Case, TimelineEvent
 from .events import EventType
@@ -54,8 +55,7 @@ _SELF_CONFIRMING_CHANNELS = ("email",)
 _FOLLOWER_TYPES = (EventType.STATUS_CHANGED, EventType.RESOLVED, EventType.REOPENED)
 
 
-@dataclass(frozen=True)
-class Intent:
+class Intent(Struct, frozen=True):
     """Tell ``audience`` about the event with ``template``.
 
     ``required`` marks a message the citizen must get whatever they chose (the confirmation, the

@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+
+from msgspec import Struct
 
 from .cases import CaseType
 
@@ -35,8 +36,7 @@ _KEY = re.compile(r"^o311_([a-z0-9]{8})_[A-Za-z0-9_-]{32,64}$")
 _W3C = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
 
 
-@dataclass(frozen=True)
-class ApiKey:
+class ApiKey(Struct, frozen=True):
     """An app's key, as stored: the secret itself is never kept, only its SHA-256."""
 
     key_id: str

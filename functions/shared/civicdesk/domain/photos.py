@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, unquote
+
+from msgspec import Struct
 
 from .cases import Case, EventKind, TimelineEvent
 from .errors import ConflictError, FieldError, NotFoundError
@@ -39,21 +40,18 @@ _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 _UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
 
 
-@dataclass(frozen=True)
-class UploadRules:
+class UploadRules(Struct, frozen=True):
     max_bytes: int
     max_files: int
 
 
-@dataclass(frozen=True)
-class UploadRequest:
+class UploadRequest(Struct, frozen=True):
     filename: str
     content_type: str
     size: int
 
 
-@dataclass(frozen=True)
-class UploadedObject:
+class UploadedObject(Struct, frozen=True):
     """What S3 holds for an upload: its size, the type it was posted with, the first bytes'
     type (``image_metadata.sniff``), its name, and the GPS position a JPEG carries."""
 

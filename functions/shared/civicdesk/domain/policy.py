@@ -12,9 +12,10 @@ another department as for a number that does not exist.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Mapping
+
+from msgspec import Struct, field
 
 from .errors import ForbiddenError, NotFoundError, UnauthorizedError
 
@@ -121,8 +122,7 @@ POLICY: dict[Action, dict[Role, Scope]] = {
 _LIST_SPLIT = re.compile(r"[\s,]+")
 
 
-@dataclass(frozen=True)
-class Principal:
+class Principal(Struct, frozen=True):
     """A signed-in staff member, as the verified token describes them."""
 
     user_id: str  # Cognito ``sub``: stable, never reused
@@ -132,7 +132,20 @@ class Principal:
     name: str | None = None
     email: str | None = None
     language: str | None = None
-    extra: dict = field(default_factory=dict, compare=False)
+    #: The token's other claims; not part of who the principal is (equality, hash).
+    extra: dict = field(default_factory=dict)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Principal:
+            return NotImplemented
+        return self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    def _identity(self) -> tuple:
+        return (self.user_id, self.username, self.roles, self.departments, self.name, self.email,
+                self.language)
 
     @property
     def actor(self) -> str:

@@ -18,9 +18,10 @@ True
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Mapping
+
+from msgspec import Struct, field
 
 from .errors import ConfigurationError
 
@@ -31,8 +32,7 @@ _EMAIL_RE = re.compile(r"^[^\s@<>()\",;:]+@[^\s@<>()\",;:]+\.[^\s@<>()\",;:]+$")
 ACCESSIBILITY_STATUSES = ("full", "partial", "none")
 
 
-@dataclass(frozen=True)
-class PrivacyInfo:
+class PrivacyInfo(Struct, frozen=True):
     """The privacy notice's facts: whom to ask (the data protection officer) and how long."""
 
     officer_name: str | None = None
@@ -44,8 +44,7 @@ class PrivacyInfo:
     log_retention_days: int = 90
 
 
-@dataclass(frozen=True)
-class AccessibilityInfo:
+class AccessibilityInfo(Struct, frozen=True):
     """The accessibility statement's facts."""
 
     status: str = "partial"
@@ -54,8 +53,7 @@ class AccessibilityInfo:
     contact_email: str | None = None
 
 
-@dataclass(frozen=True)
-class PortalInfo:
+class PortalInfo(Struct, frozen=True):
     phone: str | None = None
     privacy: PrivacyInfo = field(default_factory=PrivacyInfo)
     accessibility: AccessibilityInfo = field(default_factory=AccessibilityInfo)

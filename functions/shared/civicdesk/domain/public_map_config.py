@@ -9,8 +9,9 @@ someone's home, and is shown only as the cell of about ``precision_m`` metres it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Mapping
+
+from msgspec import Struct, field
 
 from .errors import ConfigurationError
 
@@ -20,8 +21,7 @@ MAX_PRECISION_M = 2000
 DEFAULT_PRECISION_M = 150
 
 
-@dataclass(frozen=True)
-class LocationPrecision:
+class LocationPrecision(Struct, frozen=True):
     """Metres a published point stands for, by category; 0 is the exact point."""
 
     default_m: int = DEFAULT_PRECISION_M

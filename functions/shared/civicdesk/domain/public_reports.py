@@ -10,8 +10,9 @@ shape, so the rule lives in one place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+
+from msgspec import Struct
 
 from .cases import PublicAnswer
 
@@ -21,8 +22,7 @@ __all__ = ["PUBLIC_MAP_DAYS", "BoundingBox", "PublicAnswer", "PublicReport", "Re
 PUBLIC_MAP_DAYS = 30
 
 
-@dataclass(frozen=True)
-class PublicReport:
+class PublicReport(Struct, frozen=True):
     """One public case as anyone may see it."""
 
     number: str
@@ -48,8 +48,7 @@ class PublicReport:
     area_id: str | None = None
 
 
-@dataclass(frozen=True)
-class BoundingBox:
+class BoundingBox(Struct, frozen=True):
     south: float
     west: float
     north: float
@@ -59,8 +58,7 @@ class BoundingBox:
         return self.south <= lat <= self.north and self.west <= lon <= self.east
 
 
-@dataclass(frozen=True)
-class ReportQuery:
+class ReportQuery(Struct, frozen=True):
     """Which public reports a reader asks for; every filter is optional and they combine (AND)."""
 
     since: datetime | None = None  # requested at or after

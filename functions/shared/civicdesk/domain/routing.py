@@ -10,8 +10,9 @@ An operator may override the result; that decision is recorded as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
+
+from msgspec import Struct
 
 from .cases import Location
 from .municipality import Area, Municipality
@@ -19,8 +20,7 @@ from .municipality import Area, Municipality
 RULES = ("category", "area", "override")
 
 
-@dataclass(frozen=True)
-class RoutingDecision:
+class RoutingDecision(Struct, frozen=True):
     """The department chosen for a case and why: ``rule`` is ``"category"`` (the category's
     own department), ``"area"`` (``area`` routes the category elsewhere) or ``"override"``
     (an operator chose it)."""

@@ -31,10 +31,12 @@ through the due-time index.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Mapping
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from .calendar import OfficeCalendar
 from .cases import Case, CaseClock, CaseType, EventKind, Status, TimelineEvent, iso
@@ -61,8 +63,7 @@ _OPEN_FOR_LEGAL = frozenset({Status.NEW, Status.IN_PROGRESS, Status.WAITING_FOR_
                              Status.REFERRED})
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Struct, frozen=True):
     """A first-reaction and a resolution target in working minutes, and how long before a due
     time the assignee is warned. ``matched`` says which configuration entry gave it
     (``category:local_taxes``, ``department:tax_administration``, ``type:foi_request``,
@@ -74,8 +75,7 @@ class Target:
     matched: str = "default"
 
 
-@dataclass(frozen=True)
-class LegalDeadline:
+class LegalDeadline(Struct, frozen=True):
     """A statutory deadline of one case type in one country."""
 
     case_type: CaseType
@@ -88,8 +88,7 @@ class LegalDeadline:
     to_be_confirmed_by_lawyer: bool = True
 
 
-@dataclass(frozen=True)
-class ServiceLevels:
+class ServiceLevels(Struct, frozen=True):
     """The municipality's service levels: its working calendar (working hours, public holidays
     and local days off), the targets matched by category, department and type, the legal
     deadlines of its country, and the referral answer times of external bodies (working days,

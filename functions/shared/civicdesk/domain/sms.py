@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from enum import Enum
+
+from msgspec import Struct
 
 from .errors import CivicDeskError
 
@@ -59,8 +60,7 @@ _SENDER_ID = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,11}")
 _CASE_NUMBER = re.compile(r"(?<![\d-])(\d{4}-\d{6,})(?![\d-])")
 
 
-@dataclass(frozen=True)
-class OutgoingSms:
+class OutgoingSms(Struct, frozen=True):
     """One SMS to one phone number.
 
     ``to`` is in E.164 (``+381641234567``). ``sender_id`` overrides the sender's default

@@ -8,10 +8,11 @@ answers go before ``pending_question``); the last step (``case_message``) always
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+from msgspec import Struct, field
 
 from .sms import find_case_number
 from .sms_keywords import Keyword, keyword_of, language_of
@@ -27,8 +28,7 @@ MAX_ASKS = 2
 MAX_CHOICES = 5
 
 
-@dataclass(frozen=True)
-class OpenCase:
+class OpenCase(Struct, frozen=True):
     """One of the sender's open cases, as the question lists it."""
 
     number: str
@@ -37,8 +37,7 @@ class OpenCase:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class KeptMessage:
+class KeptMessage(Struct, frozen=True):
     """An SMS kept while its sender chooses a case."""
 
     message_id: str
@@ -46,8 +45,7 @@ class KeptMessage:
     at: datetime
 
 
-@dataclass(frozen=True)
-class PendingQuestion:
+class PendingQuestion(Struct, frozen=True):
     """A question "which case?" put to a number: the kept messages, the numbered choices, how
     many times it was asked, when it lapses."""
 
@@ -62,8 +60,7 @@ class PendingQuestion:
         return now >= self.expires_at
 
 
-@dataclass(frozen=True)
-class SmsContext:
+class SmsContext(Struct, frozen=True):
     """What an interpreter may consult: who sent it, whether it came from ourselves, the number's
     opt-out, its open cases (newest first), a pending question; ``facts`` holds what steps added
     later need (their loaders fill it, ``services.sms_intake``)."""
@@ -85,34 +82,29 @@ class QuarantineReason(str, Enum):
     OWN_NUMBER = "own_number"  # our own SMS came back (a loop): no case, no reply
 
 
-@dataclass(frozen=True)
-class Quarantine:
+class Quarantine(Struct, frozen=True):
     reason: QuarantineReason
 
 
-@dataclass(frozen=True)
-class OptOut:
+class OptOut(Struct, frozen=True):
     """``STOP``: the number goes on the suppression list; one confirmation."""
 
     language: str
 
 
-@dataclass(frozen=True)
-class OptIn:
+class OptIn(Struct, frozen=True):
     """``START``: the number's opt-out is lifted; one confirmation."""
 
     language: str
 
 
-@dataclass(frozen=True)
-class Help:
+class Help(Struct, frozen=True):
     """``HELP``: what this number is and how to stop (answered even to an opted-out number)."""
 
     language: str
 
 
-@dataclass(frozen=True)
-class OpenNewCase:
+class OpenNewCase(Struct, frozen=True):
     """A new case of the message (and of any kept ones, whose question then ends)."""
 
     text: str
@@ -121,8 +113,7 @@ class OpenNewCase:
     reason: str = "no_open_case"
 
 
-@dataclass(frozen=True)
-class AddToCase:
+class AddToCase(Struct, frozen=True):
     """The message (or the kept ones, when it answered the question) on an open case."""
 
     number: str
@@ -130,8 +121,7 @@ class AddToCase:
     reason: str = "only_open_case"
 
 
-@dataclass(frozen=True)
-class AskWhichCase:
+class AskWhichCase(Struct, frozen=True):
     """Keep the messages and ask which of ``choices`` they are about (``asked``: the how-many-th
     time)."""
 
@@ -146,8 +136,7 @@ Decision = Quarantine | OptOut | OptIn | Help | OpenNewCase | AddToCase | AskWhi
 Interpreter = Callable[["InboundSms", SmsContext], Any]
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(Struct, frozen=True):
     name: str
     interpret: Interpreter
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from enum import Enum
+
+from msgspec import Struct
 
 from .sms import GSM7, GSM_BASIC, GSM_EXTENSION, encoding
 
@@ -107,8 +108,7 @@ class SmsScript(str, Enum):
     LATIN = "latin"  # Serbian and Bulgarian Cyrillic transliterated to the Latin script
 
 
-@dataclass(frozen=True)
-class SmsPolicy:
+class SmsPolicy(Struct, frozen=True):
     """How a municipality writes its SMS; the default changes nothing but typography that
     alone stands between a text and GSM-7.
 

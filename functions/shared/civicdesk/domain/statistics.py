@@ -19,9 +19,11 @@ Standard library only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Mapping
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .calendar import OfficeCalendar
 from .cases import EventKind, TimelineEvent
@@ -63,8 +65,7 @@ METRICS = COUNTERS + SHARES + tuple(f"{name}_{part}" for name in DURATIONS
 Dims = tuple[str, str, str, str, str, str, str]
 
 
-@dataclass(frozen=True)
-class CaseBasics:
+class CaseBasics(Struct, frozen=True):
     """What never changes on a case, read from the case item (``CaseFacts``)."""
 
     category: str
@@ -73,8 +74,7 @@ class CaseBasics:
     opened_at: datetime  # when the contact came in (``received_at``), else when registered
 
 
-@dataclass(frozen=True)
-class CaseState:
+class CaseState(Struct, frozen=True):
     """What the statistics know of a case as of the last entry applied."""
 
     number: str
@@ -94,8 +94,7 @@ class CaseState:
                 self.assignee, self.area)
 
 
-@dataclass(frozen=True)
-class Increment:
+class Increment(Struct, frozen=True):
     """``amount`` added to ``counter`` for ``dims`` in the cell of ``day`` (local) and
     ``dims[0]`` (the department)."""
 
@@ -311,8 +310,7 @@ def metric_value(counters: Mapping[str, int], metric: str) -> float | int | None
 PERIODS = ("month", "day")
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(Struct, frozen=True):
     """The counters of one cell (a day or a month, one department) by dimension tuple;
     ``period`` is the day (``2026-11-23``) or the month (``2026-11``)."""
 
@@ -356,8 +354,7 @@ def month_of(day: date) -> str:
 # -- which cells a period reads ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReadRange:
+class ReadRange(Struct, frozen=True):
     """A contiguous run of cells in one year's partition: days (``grain`` ``D``, ``first`` and
     ``last`` are ISO dates) or whole months (``M``, ``yyyy-mm``), both ends included."""
 

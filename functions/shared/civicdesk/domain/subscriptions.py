@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 from urllib.parse import quote, urlencode
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 
 class SubscriptionRole(str, Enum):
@@ -45,8 +47,7 @@ def new_subscription_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-@dataclass(frozen=True)
-class Subscription:
+class Subscription(Struct, frozen=True):
     case_number: str
     email: str
     role: SubscriptionRole

@@ -18,9 +18,11 @@ Standard library only; the calendar is the municipality's ``OfficeCalendar``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .calendar import OfficeCalendar
 from .errors import FieldError
@@ -53,8 +55,7 @@ class Lane(str, Enum):
     REGULAR = "2"
 
 
-@dataclass(frozen=True)
-class CallRules:
+class CallRules(Struct, frozen=True):
     max_attempts: int = 3
     retry_after: timedelta = timedelta(hours=2)
     claim_for: timedelta = timedelta(minutes=15)
@@ -65,16 +66,14 @@ class CallRules:
 DEFAULT_RULES = CallRules()
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(Struct, frozen=True):
     at: datetime
     outcome: CallOutcome
     by: str
     call_back_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(Struct, frozen=True):
     survey_id: str
     member_key: str
     phone: str

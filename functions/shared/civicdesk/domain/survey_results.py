@@ -4,8 +4,9 @@ carries them, and the free-text answers (redacted). Standard library only."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Iterable, Mapping
+
+from msgspec import Struct, field
 
 from .redaction import redact
 from .surveys import QuestionKind, Response, Survey, SurveyChannel
@@ -14,15 +15,13 @@ DIMENSIONS = ("area", "category", "department")
 MAX_TEXT_ANSWERS = 500  # the free-text answers one result lists per question (newest first)
 
 
-@dataclass(frozen=True)
-class ChoiceCount:
+class ChoiceCount(Struct, frozen=True):
     value: str  # an option id, "1".."5", "yes"/"no"
     count: int
     share: float  # of the question's answers (0..1); of the respondents for multiple choice
 
 
-@dataclass(frozen=True)
-class QuestionResult:
+class QuestionResult(Struct, frozen=True):
     question_id: str
     kind: QuestionKind
     answered: int
@@ -32,8 +31,7 @@ class QuestionResult:
     texts: tuple[str, ...] = ()  # free text, redacted, newest first
 
 
-@dataclass(frozen=True)
-class ChannelRate:
+class ChannelRate(Struct, frozen=True):
     channel: SurveyChannel
     invited: int
     responded: int
@@ -43,8 +41,7 @@ class ChannelRate:
         return round(self.responded / self.invited, 4) if self.invited else None
 
 
-@dataclass(frozen=True)
-class Breakdown:
+class Breakdown(Struct, frozen=True):
     """One value of a dimension: its respondents and their counts per question and answer."""
 
     dimension: str
@@ -53,8 +50,7 @@ class Breakdown:
     counts: Mapping[str, Mapping[str, int]]
 
 
-@dataclass(frozen=True)
-class SurveyResults:
+class SurveyResults(Struct, frozen=True):
     survey_id: str
     responses: int
     questions: tuple[QuestionResult, ...]

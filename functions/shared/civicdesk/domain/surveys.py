@@ -14,10 +14,11 @@ one-time link, an SMS reply, an operator's call) is the one counted; a second is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any, Iterable, Mapping
+
+from msgspec import Struct, field
 
 from .errors import FieldError
 
@@ -59,14 +60,12 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _TOKEN = re.compile(r"^([0-9a-f]{16})\.([0-9a-f]{24})\.([A-Za-z0-9_-]{22})$")
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(Struct, frozen=True):
     option_id: str
     text: Mapping[str, str]
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(Struct, frozen=True):
     question_id: str
     kind: QuestionKind
     text: Mapping[str, str]
@@ -85,8 +84,7 @@ class Question:
         return self.option_ids()
 
 
-@dataclass(frozen=True)
-class SurveyDesign:
+class SurveyDesign(Struct, frozen=True):
     """What the designer writes: everything but the survey's life."""
 
     title: Mapping[str, str]
@@ -99,8 +97,7 @@ class SurveyDesign:
     after_resolution: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Survey:
+class Survey(Struct, frozen=True):
     survey_id: str
     design: SurveyDesign
     state: SurveyState
@@ -337,8 +334,7 @@ def is_digit_reply(body: str) -> bool:
 
 # -- one-time links -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class InvitationToken:
+class InvitationToken(Struct, frozen=True):
     """``<survey id>.<member key>.<secret>``: the address of the invitation's item and the
     random secret stored in it (compared in constant time), so a lookup is one ``GetItem``."""
 
@@ -380,8 +376,7 @@ def survey_link_path(token: str) -> str:
     return f"survey.html#token={token}"
 
 
-@dataclass(frozen=True)
-class Respondent:
+class Respondent(Struct, frozen=True):
     """Who answers, as the invitation knows them: what the analysis breaks down by."""
 
     member_key: str
@@ -392,8 +387,7 @@ class Respondent:
     department: str | None = None
 
 
-@dataclass(frozen=True)
-class Response:
+class Response(Struct, frozen=True):
     survey_id: str
     respondent: Respondent
     answers: Mapping[str, AnswerValue]

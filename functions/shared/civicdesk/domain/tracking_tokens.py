@@ -8,9 +8,10 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
 from typing import Iterable
 from urllib.parse import quote, urlencode
+
+from msgspec import Struct
 
 
 def new_tracking_token() -> str:
@@ -29,8 +30,7 @@ def token_matches(token: str | None, token_hash: str | None) -> bool:
     return hmac.compare_digest(hash_token(token), token_hash)
 
 
-@dataclass(frozen=True)
-class LinkKey:
+class LinkKey(Struct, frozen=True):
     """A key of the tracking links that every later message to the requester carries.
 
     Such a link's token is derived from the case number with the key (an HMAC), so it is never

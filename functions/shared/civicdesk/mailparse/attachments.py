@@ -6,7 +6,9 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Set
-from dataclasses import dataclass
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .model import Attachment
 
@@ -69,8 +71,7 @@ _OCTET_STREAM_TYPES = frozenset({"application/octet-stream", "application/unknow
                                  "application/force-download", "application/binary"})
 
 
-@dataclass
-class Draft:
+class Draft(Struct):
     """An attachment before the whole tree is known (``inline`` depends on the HTML)."""
 
     filename: str | None
@@ -126,7 +127,7 @@ def _with_inline(attachment: Attachment, referenced: Set[str]) -> Attachment:
     if attachment.inline or not attachment.content_id:
         return attachment
     if attachment.content_id.lower() in referenced:
-        return Attachment(**{**attachment.__dict__, "inline": True})
+        return replace(attachment, inline=True)
     return attachment
 
 

@@ -7,8 +7,9 @@ where there is one) and its sanitised HTML, within ``MAX_TEXT_CHARS`` and ``MAX_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from email.message import Message
+
+from msgspec import Struct
 
 from .charsets import decode_text, unsurrogate
 from .defects import Defects
@@ -19,16 +20,14 @@ from .mime import param, payload_bytes
 MAX_TEXT_CHARS = 200_000
 
 
-@dataclass
-class Segment:
+class Segment(Struct):
     """One piece of body: its plain text, its HTML, or both (from multipart/alternative)."""
 
     plain: str | None
     html: str | None
 
 
-@dataclass(frozen=True)
-class Body:
+class Body(Struct, frozen=True):
     """A mail's text and sanitised HTML, and the content ids that HTML shows (lower case)."""
 
     text: str

@@ -1,13 +1,13 @@
-"""What ``parse_mail`` returns: plain frozen dataclasses, no behaviour."""
+"""What ``parse_mail`` returns: plain frozen records (msgspec ``Struct``), no behaviour."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from msgspec import Struct
 
-@dataclass(frozen=True)
-class Attachment:
+
+class Attachment(Struct, frozen=True):
     """One attached or inline file, refused or not.
 
     ``refused`` is None, or a reason code: "too_large" (over ``max_attachment_bytes``),
@@ -26,8 +26,7 @@ class Attachment:
     refused: str | None = None
 
 
-@dataclass(frozen=True)
-class Bounce:
+class Bounce(Struct, frozen=True):
     """A delivery status notification (or a non-standard bounce) about a mail we sent."""
 
     recipients: tuple[str, ...]
@@ -38,8 +37,7 @@ class Bounce:
     diagnostic: str | None
 
 
-@dataclass(frozen=True)
-class ParsedMail:
+class ParsedMail(Struct, frozen=True):
     """A received mail as the helpdesk needs it; every text field is a valid ``str``."""
 
     message_id: str | None

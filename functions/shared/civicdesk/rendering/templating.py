@@ -43,10 +43,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from ..domain.cases import LANGUAGES
 from ..domain.sms import segments
@@ -62,8 +63,7 @@ __all__ = ["MAIL_KINDS", "MAX_SMS_PARTS", "REPORT_KINDS", "SMS_KINDS", "Rendered
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-@dataclass(frozen=True)
-class RenderedMail:
+class RenderedMail(Struct, frozen=True):
     """A notification mail's words. ``subject`` is one line without the case tag (the sender
     prefixes ``[#<number>] ``); ``text`` is the plain-text body."""
 

@@ -10,10 +10,12 @@ requester index, keyed by a hash of the address).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from ..domain.accounts import ACCOUNT_ONLY_TYPES, CitizenAccount, Profile, RegisteredCase, checked_profile
 from ..domain.cases import Case, Contact, parse_number, utc_now
@@ -30,24 +32,21 @@ MY_CASES_LIMIT = 100
 MY_FOLLOWS_LIMIT = 100
 
 
-@dataclass(frozen=True)
-class SaveProfile:
+class SaveProfile(Struct, frozen=True):
     name: str | None = None
     phone: str | None = None
     postal_address: str | None = None
     language: str | None = None
 
 
-@dataclass(frozen=True)
-class FiledCase:
+class FiledCase(Struct, frozen=True):
     """A case filed through the account: the public answer and its registry entry."""
 
     opened: OpenedCase
     registered: RegisteredCase
 
 
-@dataclass(frozen=True)
-class MyCase:
+class MyCase(Struct, frozen=True):
     """One line of "my cases"."""
 
     case: Case
@@ -58,8 +57,7 @@ class MyCase:
     tracking_url: str
 
 
-@dataclass(frozen=True)
-class MyFollow:
+class MyFollow(Struct, frozen=True):
     number: str
     since: datetime
     case: Case | None  # ``None``: the case is gone (deleted, merged) or no longer public

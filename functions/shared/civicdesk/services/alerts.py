@@ -13,9 +13,11 @@ alert) is the only key to see, change or end it; a wrong token answers like an u
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Callable
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from ..domain.alerts import (
     CODE_ATTEMPTS,
@@ -63,8 +65,7 @@ CODE_RESEND_INTERVAL = timedelta(seconds=60)
 NOT_FOUND = "alerts_error.not_found"
 
 
-@dataclass(frozen=True)
-class Choices:
+class Choices(Struct, frozen=True):
     """What a resident subscribes to: topic ids, area ids and/or a point ``(lat, lon)``."""
 
     topics: tuple[str, ...]
@@ -72,8 +73,7 @@ class Choices:
     point: tuple[float, float] | None = None
 
 
-@dataclass(frozen=True)
-class Subscribe:
+class Subscribe(Struct, frozen=True):
     choices: Choices
     email: str | None = None
     phone: str | None = None  # as typed; normalised with the municipality's country
@@ -90,19 +90,16 @@ class Subscribe:
                 "name": self.name}
 
 
-@dataclass(frozen=True)
-class ConfirmCode:
+class ConfirmCode(Struct, frozen=True):
     subscription_id: str
     code: str
 
 
-@dataclass(frozen=True)
-class ResendCode:
+class ResendCode(Struct, frozen=True):
     subscription_id: str
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Struct, frozen=True):
     """New choices for the subscription ``token`` names; ``channels`` those to keep (a subset
     of its own; the others are dropped with their address); ``language`` ``None``: unchanged."""
 
@@ -112,8 +109,7 @@ class Change:
     language: str | None = None
 
 
-@dataclass(frozen=True)
-class Subscribed:
+class Subscribed(Struct, frozen=True):
     """The answer to subscribing: the new subscription's id (to enter the SMS code with) and
     the channels waiting for their confirmation."""
 

@@ -5,15 +5,15 @@ campaigns and surveys reach members is ``audience_ports.AudienceMembers``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator, Protocol, Sequence
+
+from msgspec import Struct
 
 from ..domain.audience_rules import AudienceRule
 
 
-@dataclass(frozen=True)
-class Audience:
+class Audience(Struct, frozen=True):
     audience_id: str
     name: str
     description: str
@@ -25,8 +25,7 @@ class Audience:
     updated_by: str
 
 
-@dataclass(frozen=True)
-class ImportSummary:
+class ImportSummary(Struct, frozen=True):
     """What the last import of a list did."""
 
     at: datetime
@@ -40,8 +39,7 @@ class ImportSummary:
     skipped_rows: int  # rows with errors, left out on the administrator's word
 
 
-@dataclass(frozen=True)
-class ContactList:
+class ContactList(Struct, frozen=True):
     list_id: str
     name: str
     description: str
@@ -55,8 +53,7 @@ class ContactList:
     last_import: ImportSummary | None = None
 
 
-@dataclass(frozen=True)
-class ContactEntry:
+class ContactEntry(Struct, frozen=True):
     """One contact of a list, by its member key (``domain.audiences.member_key``)."""
 
     list_id: str
@@ -73,8 +70,7 @@ class ContactEntry:
     mobile: bool | None = None
 
 
-@dataclass(frozen=True)
-class CaseFacts:
+class CaseFacts(Struct, frozen=True):
     """A case as an audience of kind ``cases`` reads it: its requester's contact and place."""
 
     number: str
@@ -88,8 +84,7 @@ class CaseFacts:
     phone: str | None = None
 
 
-@dataclass(frozen=True)
-class CaseFollower:
+class CaseFollower(Struct, frozen=True):
     email: str
     language: str
 

@@ -15,9 +15,11 @@ import heapq
 import itertools
 import uuid
 from collections import Counter
-from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 from typing import Callable, Iterable, Iterator
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from ..domain.audience_rules import (
     MAX_LISTS,
@@ -49,8 +51,7 @@ MAX_NAME, MAX_DESCRIPTION = 120, 1000
 PREVIEW_DEFAULT, PREVIEW_MAX = 10, 50
 
 
-@dataclass(frozen=True, kw_only=True)
-class WriteAudience(StaffCommand):
+class WriteAudience(StaffCommand, frozen=True, kw_only=True):
     """An audience to create (``audience_id`` ``None``) or overwrite at ``version``."""
 
     audience_id: str | None = None
@@ -60,19 +61,16 @@ class WriteAudience(StaffCommand):
     version: int | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class DeleteAudience(StaffCommand):
+class DeleteAudience(StaffCommand, frozen=True, kw_only=True):
     audience_id: str
     version: int | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class PreviewQuery(StaffCommand):
+class PreviewQuery(StaffCommand, frozen=True, kw_only=True):
     limit: int = PREVIEW_DEFAULT
 
 
-@dataclass(frozen=True)
-class SampleMember:
+class SampleMember(Struct, frozen=True):
     """A member as a preview shows it: never their full name, address or number."""
 
     name: str
@@ -84,8 +82,7 @@ class SampleMember:
     channels: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Preview:
+class Preview(Struct, frozen=True):
     total: int
     by_channel: dict[str, int]
     by_language: dict[str, int]

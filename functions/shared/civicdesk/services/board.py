@@ -4,7 +4,7 @@ the citizen, escalated; who works on what) and the count of a queue, both read w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 
 from ..domain.errors import FieldError, ForbiddenError, ValidationError
 from ..domain.municipality import Municipality
@@ -25,13 +25,11 @@ MAX_CASES_PER_ASSIGNEE = 10
 MAX_COUNT_CALLS = 10
 
 
-@dataclass(frozen=True, kw_only=True)
-class BoardQuery(StaffCommand):
+class BoardQuery(StaffCommand, frozen=True, kw_only=True):
     department: str | None = None
 
 
-@dataclass(frozen=True)
-class Workload:
+class Workload(Struct, frozen=True):
     """One person's open cases in a department: how many, and the oldest few."""
 
     assignee: str
@@ -39,8 +37,7 @@ class Workload:
     cases: list[OpenCaseBrief]
 
 
-@dataclass(frozen=True)
-class BoardRow:
+class BoardRow(Struct, frozen=True):
     department: str
     counts: dict[str, Tally]
     escalated: int
@@ -51,8 +48,7 @@ class BoardRow:
     escalated_cases: list[OpenCaseBrief] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Board:
+class Board(Struct, frozen=True):
     rows: list[BoardRow]
     municipality: Municipality
 

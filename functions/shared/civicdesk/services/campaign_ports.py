@@ -4,17 +4,17 @@ per-recipient links another service fills in (a survey's)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Iterable, Protocol, Sequence
+
+from msgspec import Struct
 
 if TYPE_CHECKING:
     from ..domain.audiences import AudienceMember, Channel
     from ..domain.campaigns import Campaign, CampaignState, Recipient, RecipientState
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(Struct, frozen=True):
     """Which campaign recipient a sent message (SES's or the SMS service's id) went to."""
 
     campaign_id: str

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import logging
 import time as _time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable, Sequence
+
+from msgspec import Struct
 
 from ..domain import campaigns as dc
 from ..domain.audiences import Channel
@@ -41,8 +42,7 @@ QUEUE_CHUNK = 25
 SWEEP_PAGE = 100
 
 
-@dataclass(frozen=True)
-class CampaignSettings:
+class CampaignSettings(Struct, frozen=True):
     """The sending's configuration (``CIVICDESK_CAMPAIGN_*``, template.yaml).
 
     ``confirm_after``: how long a sent message may go unconfirmed before the next channel is

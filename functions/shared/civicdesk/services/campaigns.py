@@ -5,9 +5,11 @@ not reach (``docs/campaigns.md``). Sending is ``services/campaign_sending.py``'s
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Callable, Iterator, Mapping
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from ..domain import campaigns as dc
 from ..domain.audiences import Channel
@@ -31,8 +33,7 @@ NOW_MARGIN = timedelta(minutes=2)
 MAX_AHEAD = timedelta(days=60)
 
 
-@dataclass(frozen=True, kw_only=True)
-class SaveCampaign(StaffCommand):
+class SaveCampaign(StaffCommand, frozen=True, kw_only=True):
     title: str
     audience_id: str
     messages: Mapping[str, Message]
@@ -43,23 +44,20 @@ class SaveCampaign(StaffCommand):
     version: int | None = None  # required to change a draft
 
 
-@dataclass(frozen=True, kw_only=True)
-class CampaignChange(StaffCommand):
+class CampaignChange(StaffCommand, frozen=True, kw_only=True):
     """Submit, approve, send, cancel: the version as last read (409 when it changed)."""
 
     version: int
     reason: str = ""  # a rejection's
 
 
-@dataclass(frozen=True, kw_only=True)
-class RecordCall(StaffCommand):
+class RecordCall(StaffCommand, frozen=True, kw_only=True):
     key: str
     outcome: dc.CallOutcome
     note: str = ""
 
 
-@dataclass(frozen=True)
-class TestSend:
+class TestSend(Struct, frozen=True):
     to: str
     language: str
     mail_id: str | None

@@ -4,9 +4,10 @@ category) for everyone to start an answer to a citizen from."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
+
+from msgspec.structs import replace
 
 from ..domain.cases import utc_now
 from ..domain.errors import ConflictError, FieldError, NotFoundError
@@ -17,13 +18,11 @@ from .console_ports import CannedReply, CannedReplyStore
 from .municipality import MunicipalityProvider
 
 
-@dataclass(frozen=True, kw_only=True)
-class CannedReplyQuery(StaffCommand):
+class CannedReplyQuery(StaffCommand, frozen=True, kw_only=True):
     language: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class WriteCannedReply(StaffCommand):
+class WriteCannedReply(StaffCommand, frozen=True, kw_only=True):
     """A reply to create (``reply_id`` ``None``) or to overwrite (with the ``version`` read)."""
 
     reply_id: str | None = None
@@ -34,8 +33,7 @@ class WriteCannedReply(StaffCommand):
     version: int | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class DeleteCannedReply(StaffCommand):
+class DeleteCannedReply(StaffCommand, frozen=True, kw_only=True):
     reply_id: str
     version: int | None = None
 

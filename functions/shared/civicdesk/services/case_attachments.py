@@ -6,9 +6,10 @@ downloaded without the browser holding any credential for the store."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
+
+from msgspec import Struct
 
 from ..domain.attachments import StoredAttachment, content_disposition, find_attachment
 from ..domain.cases import parse_number, utc_now
@@ -20,8 +21,7 @@ from .ports import AttachmentLinks, CaseHistory
 LINK_SECONDS = 300
 
 
-@dataclass(frozen=True)
-class AttachmentLink:
+class AttachmentLink(Struct, frozen=True):
     attachment: StoredAttachment
     url: str
     expires_at: datetime

@@ -9,8 +9,9 @@ can check (the municipality's categories, departments, languages) and reports al
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+
+from msgspec import Struct
 
 from ..domain.cases import Case, CaseType, Channel, Contact, Location, Status, TimelineEvent
 from ..domain.errors import FieldError
@@ -30,8 +31,7 @@ __all__ = ["AddNote", "Assign", "CaseChanged", "CaseFile", "ChangeStatus", "Dele
 # -- opening -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OpenStaffCase:
+class OpenStaffCase(Struct, frozen=True):
     """A phone call, letter, visit or SMS an operator registers."""
 
     type: CaseType | None
@@ -57,15 +57,13 @@ class OpenStaffCase:
 # -- changes -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Assign:
+class Assign(Struct, frozen=True):
     number: str
     version: int
     assignee: str | None  # a username, ``me``, or ``None`` to unassign
 
 
-@dataclass(frozen=True)
-class ChangeStatus:
+class ChangeStatus(Struct, frozen=True):
     number: str
     version: int
     status: Status
@@ -73,23 +71,20 @@ class ChangeStatus:
     message_to_citizen: str | None = None
 
 
-@dataclass(frozen=True)
-class Reroute:
+class Reroute(Struct, frozen=True):
     number: str
     version: int
     department: str
     reason: str
 
 
-@dataclass(frozen=True)
-class AddNote:
+class AddNote(Struct, frozen=True):
     number: str
     text: str
     version: int | None = None  # given: refused when the case changed since
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(Struct, frozen=True):
     number: str
     version: int
     text: str
@@ -97,8 +92,7 @@ class Reply:
     status: Status | None = None
 
 
-@dataclass(frozen=True)
-class Refer:
+class Refer(Struct, frozen=True):
     """Hand a case to a configured external body (``body``) or to any address (``email``)."""
 
     number: str
@@ -109,23 +103,20 @@ class Refer:
     include_contact: bool = False
 
 
-@dataclass(frozen=True)
-class Merge:
+class Merge(Struct, frozen=True):
     number: str
     version: int
     into: str
     reason: str = ""
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(Struct, frozen=True):
     number: str
     case: str
     version: int | None = None
 
 
-@dataclass(frozen=True)
-class ExtendDeadline:
+class ExtendDeadline(Struct, frozen=True):
     """Extend a statutory case's legal deadline, once, by the law's extension days."""
 
     number: str
@@ -133,15 +124,13 @@ class ExtendDeadline:
     reason: str
 
 
-@dataclass(frozen=True)
-class Escalate:
+class Escalate(Struct, frozen=True):
     number: str
     version: int
     reason: str
 
 
-@dataclass(frozen=True)
-class Delete:
+class Delete(Struct, frozen=True):
     number: str
     version: int
     reason: str
@@ -150,16 +139,14 @@ class Delete:
 # -- results -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CaseChanged:
+class CaseChanged(Struct, frozen=True):
     """The case after a change (its new version) and the entries the change wrote."""
 
     case: Case
     entries: tuple[TimelineEvent, ...] = ()
 
 
-@dataclass(frozen=True)
-class MessageSent(CaseChanged):
+class MessageSent(CaseChanged, frozen=True):
     """A change that sends a message (a reply, a referral) and how the sending went:
     ``sent``, ``failed``, ``suppressed`` or ``sms_fallback``."""
 

@@ -7,9 +7,10 @@ reads, not the intake's validation, numbering and uploads (``docs/decisions.md``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable
+
+from msgspec import Struct
 
 from ..domain.cases import Case, TimelineEvent, parse_number, utc_now
 from ..domain.citizen_answers import answer_options, visible_to_requester
@@ -23,8 +24,7 @@ if TYPE_CHECKING:  # annotations only
     from .tracking_links import TrackingLinks
 
 
-@dataclass(frozen=True)
-class TrackedCase:
+class TrackedCase(Struct, frozen=True):
     """A case as the public sees it; ``authorised``: the caller had the case's token."""
 
     case: Case

@@ -9,9 +9,10 @@ the same ``message_in`` entry (channel ``web``), the same status change, the sam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Protocol
+
+from msgspec import Struct
 
 from ..domain.cases import Case, TimelineEvent, parse_number, utc_now
 from ..domain.citizen_answers import (
@@ -42,8 +43,7 @@ class AnswerCases(Protocol):
                     *, also: tuple[tuple[Case, int], ...] = ()) -> None: ...
 
 
-@dataclass(frozen=True)
-class CitizenAnswer:
+class CitizenAnswer(Struct, frozen=True):
     """``POST /v1/public/cases/{number}/messages`` (``kind`` reply) or ``.../reopening``
     (``kind`` reopening): the requester's text, with the case's token."""
 

@@ -10,16 +10,16 @@ against the municipality and the data, in one answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Generic, Iterable, TypeVar
+
+from msgspec import Struct
 
 from ..domain.errors import FieldError, ValidationError
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, kw_only=True)
-class StaffCommand:
+class StaffCommand(Struct, frozen=True, kw_only=True):
     """The base of a staff command: ``field_errors`` are the edge's findings on its shape."""
 
     field_errors: tuple[FieldError, ...] = ()
@@ -41,8 +41,7 @@ class StaffCommand:
             raise ValidationError(errors)
 
 
-@dataclass(frozen=True, kw_only=True)
-class PageQuery(StaffCommand):
+class PageQuery(StaffCommand, frozen=True, kw_only=True):
     """One page of a list: at most ``limit`` items (``None``: the list's default) after the
     opaque ``cursor`` of the previous page."""
 
@@ -50,8 +49,7 @@ class PageQuery(StaffCommand):
     cursor: str | None = None
 
 
-@dataclass(frozen=True)
-class Page(Generic[T]):
+class Page(Struct, Generic[T], frozen=True):
     """A page of a list and the cursor of the next one (``None``: this was the last)."""
 
     items: list[T]

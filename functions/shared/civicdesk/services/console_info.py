@@ -3,7 +3,7 @@ with every name and keyword, and where a case would be routed (the intake's own 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from ..domain.cases import Location
 from ..domain.errors import ConfigurationError, FieldError
@@ -14,8 +14,7 @@ from .commands import StaffCommand
 from .municipality import MunicipalityProvider
 
 
-@dataclass(frozen=True)
-class StaffSignIn:
+class StaffSignIn(Struct, frozen=True):
     """Where the console signs staff in: the staff pool, its app client and Cognito's
     endpoint for a browser (the region's, or the local runtime's moto)."""
 
@@ -25,8 +24,7 @@ class StaffSignIn:
     endpoint: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class RoutingPreviewQuery(StaffCommand):
+class RoutingPreviewQuery(StaffCommand, frozen=True, kw_only=True):
     """Where a case of ``category`` (of ``type``, by ``channel``) at ``location`` would go."""
 
     category: str | None = None
@@ -35,8 +33,7 @@ class RoutingPreviewQuery(StaffCommand):
     location: Location | None = None
 
 
-@dataclass(frozen=True)
-class RoutingPreview:
+class RoutingPreview(Struct, frozen=True):
     decision: RoutingDecision
     municipality: Municipality
 

@@ -3,9 +3,10 @@ language, the board's counts (each service sees only what it calls)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
+
+from msgspec import Struct
 
 from .ports import QueueQuery
 
@@ -16,8 +17,7 @@ if TYPE_CHECKING:
 
 # -- the staff console (saved views, canned replies, language, board and counts) ----------------
 
-@dataclass(frozen=True)
-class SavedView:
+class SavedView(Struct, frozen=True):
     """A staff member's named queue: ``filters`` are the queue's query parameters, as
     ``GET /v1/admin/cases`` takes them (strings, no cursor)."""
 
@@ -46,8 +46,7 @@ class SavedViews(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class CannedReply:
+class CannedReply(Struct, frozen=True):
     """A reply text administrators keep for everyone to start an answer from."""
 
     reply_id: str
@@ -79,8 +78,7 @@ class CannedReplyStore(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Tally:
+class Tally(Struct, frozen=True):
     """A count read with ``Select=COUNT``; ``complete`` is ``False`` when the read stopped at its
     bound of calls (there are at least ``count``)."""
 
@@ -88,8 +86,7 @@ class Tally:
     complete: bool = True
 
 
-@dataclass(frozen=True)
-class OpenCaseBrief:
+class OpenCaseBrief(Struct, frozen=True):
     """What the supervisors' board shows of an open case that is assigned or escalated."""
 
     number: str

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from ..domain.audiences import member_key
 from ..domain.cases import utc_now
@@ -33,22 +35,19 @@ def is_contact_list_token(token: str) -> bool:
     return token.startswith(TOKEN_PREFIX)
 
 
-@dataclass(frozen=True, kw_only=True)
-class WriteContactList(StaffCommand):
+class WriteContactList(StaffCommand, frozen=True, kw_only=True):
     list_id: str | None = None
     name: str | None = None
     description: str = ""
     version: int | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class DeleteContactList(StaffCommand):
+class DeleteContactList(StaffCommand, frozen=True, kw_only=True):
     list_id: str
     version: int | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class ImportContacts(StaffCommand):
+class ImportContacts(StaffCommand, frozen=True, kw_only=True):
     """A CSV file for list ``list_id``; ``import_valid_rows``: the administrator saw the errors
     and wants the valid rows imported without the others."""
 
@@ -58,8 +57,7 @@ class ImportContacts(StaffCommand):
     import_valid_rows: bool = False
 
 
-@dataclass(frozen=True)
-class ImportReport:
+class ImportReport(Struct, frozen=True):
     """What an import found and, when ``imported``, did."""
 
     imported: bool

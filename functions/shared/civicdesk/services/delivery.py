@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Callable, Protocol
+
+from msgspec.structs import replace
 
 from ..domain.cases import Case, EventKind, TimelineEvent, utc_now
 from ..domain.delivery import (
@@ -283,8 +284,7 @@ class SuppressionCheckingSmsSender:
         return self._sender.send(sms)
 
 
-@dataclass(frozen=True, kw_only=True)
-class LiftSuppression(StaffCommand):
+class LiftSuppression(StaffCommand, frozen=True, kw_only=True):
     """Take ``address`` (as the path names it) off the suppression list, for ``reason``."""
 
     address: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from ..domain.cases import Case
 from ..domain.inbound import InboundMail
@@ -12,8 +12,7 @@ from ..domain.threading import base_mailbox, parse_reply_address, reply_tag
 from .email_intake_base import MailIntakeBase
 
 
-@dataclass(frozen=True)
-class ThreadTarget:
+class ThreadTarget(Struct, frozen=True):
     """Where threading put a message."""
 
     case: Case | None

@@ -3,9 +3,10 @@ console's cursor, normally one ``Query`` per poll (``civicdesk.domain.feed``).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Protocol
+
+from msgspec import Struct
 
 from ..domain.cases import EventKind, iso, utc_now
 from ..domain.errors import BadRequestError, FieldError, ForbiddenError, ValidationError
@@ -28,8 +29,7 @@ class FeedRepository(Protocol):
         ``through_day``; and the last position read when it stopped early (else ``None``)."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class FeedQuery(StaffCommand):
+class FeedQuery(StaffCommand, frozen=True, kw_only=True):
     """A console's poll: after its ``cursor``, or from ``since`` (at most one of them), at most
     ``limit`` changes (``None``: ``DEFAULT_LIMIT``), only of these timeline ``kinds`` and of
     ``department``'s cases when given."""
@@ -41,8 +41,7 @@ class FeedQuery(StaffCommand):
     department: str | None = None
 
 
-@dataclass(frozen=True)
-class FeedPage:
+class FeedPage(Struct, frozen=True):
     """The changes of one poll, oldest first; ``cursor`` is the one to poll with next, and
     ``more`` says the answer was cut at the limit (poll again at once)."""
 

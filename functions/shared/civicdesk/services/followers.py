@@ -11,9 +11,10 @@ from __future__ import annotations
 import hmac
 import logging
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
+
+from msgspec import Struct
 
 from ..domain.cases import Case, parse_number, utc_now
 from ..domain.delivery import mailbox_of
@@ -53,8 +54,7 @@ _SUBSCRIPTION_ID = re.compile(r"^[0-9a-f]{24}$")
 _NO_TOKEN = new_subscription_token()
 
 
-@dataclass(frozen=True)
-class FollowCase:
+class FollowCase(Struct, frozen=True):
     """Follow the public case ``number`` at ``email`` (a valid address): the mails in
     ``language`` if given (checked against the municipality's), else in ``language_hint`` (the
     request's), else the municipality's default."""
@@ -65,8 +65,7 @@ class FollowCase:
     language_hint: str | None = None
 
 
-@dataclass(frozen=True)
-class ConfirmSubscription:
+class ConfirmSubscription(Struct, frozen=True):
     """The opt-in mail's link: the subscription ``subscription_id`` of case ``number``, with the
     token the link carries."""
 
@@ -75,8 +74,7 @@ class ConfirmSubscription:
     token: str
 
 
-@dataclass(frozen=True)
-class Unsubscribe:
+class Unsubscribe(Struct, frozen=True):
     """End the subscription ``subscription_id`` of case ``number``, with the token of the link."""
 
     number: str

@@ -18,9 +18,10 @@ handler returns). When the slot succeeded before, the work is not called at all.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, TypeVar
+
+from msgspec import Struct, field
 
 from ..domain.jobs import JobRun, RunRecord, RunState
 from .job_ports import JobRunLedger
@@ -35,8 +36,7 @@ class JobRunBusy(RuntimeError):
     dead-letter queue) comes back after the other finished or died."""
 
 
-@dataclass
-class RunContext:
+class RunContext(Struct):
     run: JobRun
     ledger: JobRunLedger
     clock: Callable[[], datetime]
@@ -64,8 +64,7 @@ class RunContext:
         return True
 
 
-@dataclass(frozen=True)
-class RunResult:
+class RunResult(Struct, frozen=True):
     job: str
     slot: str
     state: str  # ran | done_before

@@ -16,9 +16,10 @@ import hashlib
 import hmac
 import logging
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
+
+from msgspec import Struct
 
 from ..domain.accounts import ACCOUNT_ONLY_TYPES
 from ..domain.cases import Case, utc_now
@@ -89,8 +90,7 @@ def read_link_token(token: str | None, keys, now: float) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class LinkedCase:
+class LinkedCase(Struct, frozen=True):
     case: Case
     tracking_url: str
 

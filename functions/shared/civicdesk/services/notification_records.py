@@ -4,8 +4,9 @@ of it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
+
+from msgspec import Struct, field
 
 from ..domain.cases import Case, TimelineEvent
 from ..domain.events import EventType
@@ -17,22 +18,19 @@ class NotificationFailed(Exception):
     """Some recipients could not be told; the event is retried (the others are done)."""
 
 
-@dataclass(frozen=True)
-class IncomingEvent:
+class IncomingEvent(Struct, frozen=True):
     id: str
     type: EventType
     case_number: str
     entry_id: str
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(Struct, frozen=True):
     state: str  # sending | sent | failed | suppressed | uncertain
     claimed_at: datetime
 
 
-@dataclass(frozen=True)
-class NotificationContext:
+class NotificationContext(Struct, frozen=True):
     case: Case
     timeline: list[TimelineEvent]
     subscriptions: list[Subscription]
@@ -43,8 +41,7 @@ class NotificationContext:
     names: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(Struct, frozen=True):
     """One message to one recipient."""
 
     key: str
@@ -61,8 +58,7 @@ class Delivery:
     verified: bool = True
 
 
-@dataclass(frozen=True)
-class NotificationOutcome:
+class NotificationOutcome(Struct, frozen=True):
     key: str
     state: str  # sent | suppressed | limited | duplicate | uncertain | unsubscribed | no_address
     channel: str | None = None

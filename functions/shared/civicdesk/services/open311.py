@@ -12,9 +12,10 @@ tells which request a submission became, for an app that lost the answer.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
+
+from msgspec import Struct, field
 
 from ..domain.cases import CaseType, Channel, Contact, Location, utc_now
 from ..domain.errors import FieldError, ForbiddenError, NotFoundError, ValidationError
@@ -42,8 +43,7 @@ TOKEN_DAYS = 30
 _EARTH_M = 6_371_000.0
 
 
-@dataclass(frozen=True)
-class NewRequest:
+class NewRequest(Struct, frozen=True):
     """``POST requests`` as the edge parsed it; ``invalid``: the edge's findings."""
 
     api_key: str | None
@@ -63,14 +63,12 @@ class NewRequest:
     invalid: tuple[FieldError, ...] = ()
 
 
-@dataclass(frozen=True)
-class Created:
+class Created(Struct, frozen=True):
     number: str
     service_notice: str | None  # the category's department, as the notice says who acts
 
 
-@dataclass(frozen=True)
-class RequestFilter:
+class RequestFilter(Struct, frozen=True):
     """``GET requests`` as the edge parsed it (the service applies the spec's defaults)."""
 
     numbers: tuple[str, ...] = ()
@@ -87,14 +85,12 @@ class RequestFilter:
     cursor: str | None = None
 
 
-@dataclass(frozen=True)
-class RequestPage:
+class RequestPage(Struct, frozen=True):
     reports: tuple[PublicReport, ...]
     cursor: str | None
 
 
-@dataclass(frozen=True)
-class IssuedKey:
+class IssuedKey(Struct, frozen=True):
     key: ApiKey
     secret: str  # shown once
 

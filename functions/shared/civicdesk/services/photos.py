@@ -9,9 +9,10 @@ side (``photo.publish``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
+
+from msgspec import Struct
 
 from ..domain.attachments import StoredAttachment, content_disposition, find_attachment
 from ..domain.cases import Case, TimelineEvent, parse_number, utc_now
@@ -43,8 +44,7 @@ from .public_commands import TrackedCase
 LINK_SECONDS = 600
 
 
-@dataclass(frozen=True)
-class SignedUpload:
+class SignedUpload(Struct, frozen=True):
     upload_id: str
     url: str
     fields: dict[str, str]
@@ -97,8 +97,7 @@ class PhotoUploads:
         return tuple(entries)
 
 
-@dataclass(frozen=True)
-class CitizenFile:
+class CitizenFile(Struct, frozen=True):
     attachment: StoredAttachment
     url: str
     expires_at: datetime | None  # None: a public copy
@@ -160,8 +159,7 @@ def _path_of(case: Case, attachment: StoredAttachment) -> str | None:
     return published_path(case.number, attachment.attachment_id, attachment.content_type)
 
 
-@dataclass(frozen=True)
-class Publication:
+class Publication(Struct, frozen=True):
     case: Case
     attachment: StoredAttachment
     path: str

@@ -3,9 +3,10 @@ builds them on first use)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from ..domain.cases import iso
 
@@ -15,8 +16,7 @@ if TYPE_CHECKING:
     from ..domain.cases import Case, Status
 
 
-@dataclass(frozen=True)
-class NewCaseAllowance:
+class NewCaseAllowance(Struct, frozen=True):
     """At most ``limit`` new cases from ``sender``'s mail on ``day`` (UTC); the counter may be
     forgotten after ``expires_at``."""
 
@@ -26,8 +26,7 @@ class NewCaseAllowance:
     expires_at: datetime
 
 
-@dataclass(frozen=True)
-class RateLimit:
+class RateLimit(Struct, frozen=True):
     """At most ``limit`` auto-replies to ``sender`` in the hour that starts at ``hour``; the
     counter may be forgotten after ``expires_at``."""
 
@@ -37,8 +36,7 @@ class RateLimit:
     expires_at: datetime
 
 
-@dataclass(frozen=True)
-class CaseUpdate:
+class CaseUpdate(Struct, frozen=True):
     """A change to a case item, applied only if the case still has ``expected_version``."""
 
     number: str
@@ -57,8 +55,7 @@ class CaseUpdate:
     tracked: Case | None = None
 
 
-@dataclass(frozen=True)
-class QuarantineEntry:
+class QuarantineEntry(Struct, frozen=True):
     ses_message_id: str
     reason: str
     bucket: str
@@ -76,8 +73,7 @@ class QuarantineEntry:
         return f"{iso(self.received_at)}#{self.ses_message_id}"
 
 
-@dataclass(frozen=True)
-class StaffMember:
+class StaffMember(Struct, frozen=True):
     """A staff account as the directory (the Cognito user pool) knows it."""
 
     username: str

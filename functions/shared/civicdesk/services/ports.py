@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the ports' signatures only: a service imports the ports, no
     from .queue_query import QueueQuery as QueueQuery
 
 #: The records the ports pass, by the module that defines them: importable from here as ever but
-#: built on first use (PEP 562). A frozen dataclass costs about a millisecond to create, and a
+#: built on first use (PEP 562). Each record class costs something to create, and a
 #: service that only names a port in its annotations, or raises one of the exceptions below,
 #: should not pay for all of them at cold start (docs/decisions.md, cold starts).
 _RECORDS = {**dict.fromkeys(("CaseUpdate", "NewCaseAllowance", "QuarantineEntry", "RateLimit",

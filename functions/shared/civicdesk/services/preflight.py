@@ -14,19 +14,18 @@ account setting (its CloudWatch Logs role; the stage's access logs need it, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol
 
+from msgspec import Struct, field
 
-@dataclass(frozen=True)
-class ReceiptRule:
+
+class ReceiptRule(Struct, frozen=True):
     name: str
     #: Addresses and domains the rule receives for (SES matches a domain and its addresses).
     recipients: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class ActiveRuleSet:
+class ActiveRuleSet(Struct, frozen=True):
     name: str
     rules: tuple[ReceiptRule, ...] = ()
 
@@ -52,8 +51,7 @@ class ApiGatewayAccount(Protocol):
         deploy, or a stack deployed with ``CreateApiGatewayAccountRole=false``)."""
 
 
-@dataclass
-class PreflightReport:
+class PreflightReport(Struct):
     #: What would break; the deploy must not go ahead while there is any.
     problems: list[str] = field(default_factory=list)
     #: What to do after the deploy (or what is fine to know).

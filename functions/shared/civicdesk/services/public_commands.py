@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from msgspec import Struct
 
 from ..domain.cases import Channel, Contact, Location
 from ..domain.errors import FieldError
@@ -12,15 +12,35 @@ from .case_tracking import TrackedCase
 __all__ = ["OpenPublicCase", "OpenedCase", "TrackedCase"]
 
 
+def plain(value):
+    """A record's fields as ``dataclasses.asdict`` gave them: nested records as dicts, lists,
+    tuples and dicts rebuilt, every other value as it is. The idempotency records' fingerprints
+    (``request_hash``) and answers stored before the records were Structs stay the same.
+
+    Examples
+    --------
+    >>> plain(Contact(name="Ana", email=None, phone="+381641234567"))
+    {'name': 'Ana', 'email': None, 'phone': '+381641234567', 'address': None}
+    >>> plain((Location(44.0, 20.9), [1]))
+    ({'lat': 44.0, 'lon': 20.9, 'address': None}, [1])
+    """
+    if isinstance(value, Struct):
+        return {name: plain(getattr(value, name)) for name in value.__struct_fields__}
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(item) for item in value)
+    if isinstance(value, dict):
+        return {plain(key): plain(item) for key, item in value.items()}
+    return value
+
+
 def _request(command, *besides: str) -> dict:
-    fields = asdict(command)
+    fields = plain(command)
     for name in ("idempotency_key", "invalid", *besides):
         fields.pop(name)
     return fields
 
 
-@dataclass(frozen=True)
-class OpenPublicCase:
+class OpenPublicCase(Struct, frozen=True):
     """A citizen's submission through the web form or an app."""
 
     type: str | None
@@ -51,8 +71,7 @@ class OpenPublicCase:
 
 
 
-@dataclass(frozen=True)
-class OpenedCase:
+class OpenedCase(Struct, frozen=True):
     """A new case as its opener learns it: the number, the tracking token (shown once) and link.
 
     Also the idempotency record of the submission (``record``), so defaults cover the fields a
@@ -70,4 +89,4 @@ class OpenedCase:
     confirmation: str = "none"  # how the opener is told the number: email | sms | none
 
     def record(self) -> dict:
-        return asdict(self)
+        return plain(self)

@@ -4,9 +4,10 @@ reports near a point ("is it one of these?" on the report form). Only the public
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
+
+from msgspec import Struct, field
 
 from ..domain.cases import OPEN_STATUSES, Status, utc_now
 from ..domain.errors import FieldError, NotFoundError, ValidationError
@@ -29,8 +30,7 @@ MAX_NEARBY_CANDIDATES = 100
 _STATUSES = frozenset(s.value for s in Status)
 
 
-@dataclass(frozen=True)
-class MapQuery:
+class MapQuery(Struct, frozen=True):
     """``GET /v1/public/reports``: every filter optional; ``days`` at most ``PUBLIC_MAP_DAYS``."""
 
     bbox: BoundingBox | None = None
@@ -42,8 +42,7 @@ class MapQuery:
     field_errors: tuple[FieldError, ...] = ()
 
 
-@dataclass(frozen=True)
-class NearbyQuery:
+class NearbyQuery(Struct, frozen=True):
     lat: float | None = None
     lon: float | None = None
     category: str | None = None
@@ -52,8 +51,7 @@ class NearbyQuery:
     field_errors: tuple[FieldError, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
-class NearbyReport:
+class NearbyReport(Struct, frozen=True):
     report: PublicReport
     distance_m: float  # from the asked point to the report's published (coarsened) point
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from msgspec import Struct
 
 if TYPE_CHECKING:
     from ..domain.public_reports import PublicReport, ReportQuery
 
 
-@dataclass(frozen=True)
-class ReportPage:
+class ReportPage(Struct, frozen=True):
     reports: tuple[PublicReport, ...]
     cursor: str | None  # opaque; None on the last page
 

@@ -7,17 +7,17 @@ usually reads a queue, and its cold start should not create the classes of every
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 if TYPE_CHECKING:
     from ..domain.cases import Case, TimelineEvent
     from ..domain.errors import FieldError
 
 
-@dataclass(frozen=True)
-class QueueFilter:
+class QueueFilter(Struct, frozen=True):
     """Which cases a queue page lists; ``state`` is ``None`` when the request named none."""
 
     department: str | None = None
@@ -38,14 +38,12 @@ class QueueFilter:
     view: str | None = None
 
 
-@dataclass(frozen=True)
-class QueuePage:
+class QueuePage(Struct, frozen=True):
     cases: list[Case]
     next_cursor: str | None
 
 
-@dataclass(frozen=True)
-class CaseFile:
+class CaseFile(Struct, frozen=True):
     """A case with its timeline (internal entries included) and its number of followers.
 
     The timeline holds the whole history and the latest entries of the delivery trail (the

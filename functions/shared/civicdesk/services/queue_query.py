@@ -4,12 +4,12 @@ request and needs this one alone."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from msgspec import Struct
 
-@dataclass(frozen=True)
-class QueueQuery:
+
+class QueueQuery(Struct, frozen=True):
     """One page of a staff queue. ``kind`` picks the index: a department's cases, one person's,
     every case, or the deleted ones; ``partition`` is the department id or the username."""
 

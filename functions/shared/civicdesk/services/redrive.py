@@ -10,19 +10,18 @@ message that did get through is recognised by its marker). Used by
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Callable, Protocol
 
+from msgspec import Struct
 
-@dataclass
-class RedriveReport:
+
+class RedriveReport(Struct):
     replayed: int = 0
     failed: int = 0
     skipped: int = 0
 
 
-@dataclass(frozen=True)
-class DeadLetter:
+class DeadLetter(Struct, frozen=True):
     """One message of the queue; ``receipt`` is what deleting it takes."""
 
     message_id: str

@@ -10,9 +10,10 @@ on an index made for it, and each answer makes a bounded number of them
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
+
+from msgspec import Struct, field
 
 from ..domain.cases import OPEN_STATUSES, Case, utc_now
 from ..domain.errors import FieldError, ForbiddenError, ValidationError
@@ -44,16 +45,14 @@ MAP_READ = 1000
 MAX_RADIUS_M = 2000
 
 
-@dataclass(frozen=True)
-class SearchQuery:
+class SearchQuery(Struct, frozen=True):
     q: str
     limit: int = 25
     cursor: str | None = None
     field_errors: tuple[FieldError, ...] = ()
 
 
-@dataclass(frozen=True)
-class SearchPage:
+class SearchPage(Struct, frozen=True):
     cases: list[Case]
     next_cursor: str | None
     #: How the query was read: ``number``, ``phone``, ``email`` or ``words``.
@@ -62,8 +61,7 @@ class SearchPage:
     truncated: bool = False
 
 
-@dataclass(frozen=True)
-class RequesterQuery:
+class RequesterQuery(Struct, frozen=True):
     phone: str | None = None
     email: str | None = None
     limit: int = 10
@@ -71,8 +69,7 @@ class RequesterQuery:
     field_errors: tuple[FieldError, ...] = ()
 
 
-@dataclass(frozen=True)
-class RequesterPage:
+class RequesterPage(Struct, frozen=True):
     """The requester as their newest case the caller may see names them, and their cases."""
 
     name: str | None
@@ -82,8 +79,7 @@ class RequesterPage:
     next_cursor: str | None
 
 
-@dataclass(frozen=True)
-class MapQuery:
+class MapQuery(Struct, frozen=True):
     bbox: Box | None
     statuses: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
@@ -96,15 +92,13 @@ class MapQuery:
     field_errors: tuple[FieldError, ...] = ()
 
 
-@dataclass(frozen=True)
-class MapPage:
+class MapPage(Struct, frozen=True):
     points: list[CasePoint]
     next_cursor: str | None
     cells: tuple[str, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
-class NearbyQuery:
+class NearbyQuery(Struct, frozen=True):
     lat: float | None
     lon: float | None
     category: str | None = None
@@ -113,8 +107,7 @@ class NearbyQuery:
     field_errors: tuple[FieldError, ...] = ()
 
 
-@dataclass(frozen=True)
-class NearbyCase:
+class NearbyCase(Struct, frozen=True):
     point: CasePoint
     distance_m: float
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, Sequence
+
+from msgspec import Struct
 
 if TYPE_CHECKING:
 
@@ -13,8 +14,7 @@ if TYPE_CHECKING:
 
 # -- finding cases (services/search.py) -----------------------------------------------------------
 
-@dataclass(frozen=True)
-class CasePoint:
+class CasePoint(Struct, frozen=True):
     """A case on the map, as the geo index holds it (what a marker and a suggestion show)."""
 
     number: str

@@ -24,8 +24,9 @@ Exactly once, not at most once: the job needs no claims in the job-run ledger
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from msgspec import Struct, field
 
 from ..domain.breach_escalation import SLA_ACTOR, escalate_breaches
 from ..domain.cases import Case, EventKind, TimelineEvent, iso
@@ -50,8 +51,7 @@ class ServiceLevelRunFailed(RuntimeError):
     it (what was written is not written again) and then parks it in the jobs' queue."""
 
 
-@dataclass
-class RunTally:
+class RunTally(Struct):
     cases_due: int = 0
     warnings: int = 0
     breaches: int = 0

@@ -4,10 +4,11 @@ SmsResult``; a later step's applier is given to ``SmsIntakeService(appliers=...)
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+from msgspec.structs import replace
 
 from ..domain.case_changes import reopen_by_citizen
 from ..domain.cases import CaseType, Channel, Contact

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from msgspec.structs import replace
 
 from ..domain.cases import Case, EventKind, TimelineEvent, utc_now
 from ..domain.inbound_sms import (

@@ -3,9 +3,10 @@ passes (``adapters.dynamodb.sms_inbox`` implements it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, Sequence
+
+from msgspec import Struct
 
 from ..domain.cases import Case, TimelineEvent
 from ..domain.inbound_sms import InboundSms, PendingQuestion, SenderKind, SmsContext
@@ -13,8 +14,7 @@ from ..domain.municipality import Municipality
 from .port_records import CaseUpdate, NewCaseAllowance, RateLimit
 
 
-@dataclass(frozen=True)
-class SmsMarker:
+class SmsMarker(Struct, frozen=True):
     """What was done with one incoming SMS (by its ``inboundMessageId``), written in the same
     transaction as its effect. ``reply_text`` is the reply to send (kept until it is sent, so a
     redelivery after a crash sends exactly it); ``reply_suppressed`` why none is sent."""
@@ -33,8 +33,7 @@ class SmsMarker:
     reply_claimed_at: datetime | None = None  # when an invocation took the reply to send it
 
 
-@dataclass(frozen=True)
-class SmsEffect:
+class SmsEffect(Struct, frozen=True):
     """Everything one incoming SMS writes, in one transaction with its marker."""
 
     marker: SmsMarker
@@ -50,8 +49,7 @@ class SmsEffect:
     opt_in: str | None = None  # the phone whose SMS opt-out is lifted
 
 
-@dataclass(frozen=True)
-class SmsQuarantineEntry:
+class SmsQuarantineEntry(Struct, frozen=True):
     """An SMS record that became nothing, kept whole with the reason."""
 
     key: str  # a hash of the record (a redelivery gives the same entry)
@@ -62,16 +60,14 @@ class SmsQuarantineEntry:
     sender: str | None = None
 
 
-@dataclass(frozen=True)
-class SmsResult:
+class SmsResult(Struct, frozen=True):
     outcome: str  # new_case, appended, asked, opted_out, opted_in, help, quarantined, duplicate
     number: str | None = None
     replied: bool = False
     reason: str | None = None
 
 
-@dataclass(frozen=True)
-class SmsTurn:
+class SmsTurn(Struct, frozen=True):
     """One SMS being handled: the message, its raw record, what the chain saw."""
 
     sms: InboundSms
@@ -90,8 +86,7 @@ class SmsTurn:
         return self.kind is SenderKind.NUMBER
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(Struct, frozen=True):
     """What to answer: ``kind`` (``auto_reply``, ``added``, ``question``, ...) and the text."""
 
     kind: str

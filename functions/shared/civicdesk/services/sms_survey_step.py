@@ -10,9 +10,10 @@ from a person's number reaches the surveys; ``STOP`` and the other keywords come
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable
+
+from msgspec import Struct
 
 from ..domain.sms_chain import DEFAULT_CHAIN, Step, insert_before
 from .sms_ports import Reply, SmsEffect
@@ -27,8 +28,7 @@ if TYPE_CHECKING:
 AnswerBySms = Callable[[str, str, datetime], "str | None"]
 
 
-@dataclass(frozen=True)
-class SurveyReply:
+class SurveyReply(Struct, frozen=True):
     """The SMS answered an SMS survey; ``text`` is the reply (thanks, already answered, or
     which digits are valid)."""
 

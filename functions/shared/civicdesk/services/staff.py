@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from ..domain.errors import UnauthorizedError
 from ..domain.inbound import IntakeResult
@@ -21,8 +23,7 @@ if TYPE_CHECKING:
 QUARANTINE_PAGE = 50
 
 
-@dataclass(frozen=True)
-class StaffProfile:
+class StaffProfile(Struct, frozen=True):
     """The caller as the API sees them; ``permissions``: each action they may take, with its
     scope, in the policy table's order."""
 
@@ -30,8 +31,7 @@ class StaffProfile:
     permissions: tuple[tuple[Action, Scope], ...]
 
 
-@dataclass(frozen=True, kw_only=True)
-class ColleagueQuery(StaffCommand):
+class ColleagueQuery(StaffCommand, frozen=True, kw_only=True):
     """Colleagues with ``role``, and only those who work on ``department``'s cases, if given."""
 
     role: str | None = None

@@ -11,8 +11,9 @@ lower case: the pool signs users in case-insensitively, and one spelling keeps t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Iterable, Protocol
+
+from msgspec import Struct, field
 
 from ..domain.cases import LANGUAGES
 from ..domain.policy import Role
@@ -38,8 +39,7 @@ class StaffPoolError(Exception):
     """The user pool refused or could not be reached; the message is the pool's reason."""
 
 
-@dataclass(frozen=True)
-class NewStaffAccount:
+class NewStaffAccount(Struct, frozen=True):
     """A staff account to create, validated and normalised (what ``validate`` returns)."""
 
     username: str
@@ -50,8 +50,7 @@ class NewStaffAccount:
     language: str | None = None
 
 
-@dataclass
-class StaffListing:
+class StaffListing(Struct):
     """One account of the pool as ``list`` shows it."""
 
     username: str

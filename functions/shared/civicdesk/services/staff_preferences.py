@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
+
+from msgspec.structs import replace
 
 from ..domain.cases import utc_now
 from ..domain.errors import ConflictError, FieldError, NotFoundError, UnauthorizedError, ValidationError
@@ -20,8 +21,7 @@ from .municipality import MunicipalityProvider
 MAX_SAVED_VIEWS = 50
 
 
-@dataclass(frozen=True, kw_only=True)
-class SaveView(StaffCommand):
+class SaveView(StaffCommand, frozen=True, kw_only=True):
     """A view to create (``view_id`` ``None``) or to overwrite: its name and the queue's query
     parameters (``filters``), which ``queue`` holds parsed as the queue route parses them."""
 
@@ -31,8 +31,7 @@ class SaveView(StaffCommand):
     queue: QueueFilter
 
 
-@dataclass(frozen=True, kw_only=True)
-class SetLanguage(StaffCommand):
+class SetLanguage(StaffCommand, frozen=True, kw_only=True):
     language: str | None = None
 
 

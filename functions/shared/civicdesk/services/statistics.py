@@ -10,9 +10,10 @@ dimensions and the metrics from the cells (``StatisticsCells``), scoped by the c
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable, Protocol, Sequence
+
+from msgspec import Struct
 
 from ..domain.backlog import backlog_changes
 from ..domain.calendar import OfficeCalendar
@@ -143,8 +144,7 @@ class StatisticsKeeper:
 # -- reports -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StatsQuery:
+class StatsQuery(Struct, frozen=True):
     start: date
     end: date
     group_by: tuple[str, ...]
@@ -152,14 +152,12 @@ class StatsQuery:
     department: str | None = None  # a filter (an agent may name only their own)
 
 
-@dataclass(frozen=True)
-class StatsRow:
+class StatsRow(Struct, frozen=True):
     values: tuple[str, ...]  # the group-by dimensions' values, in ``group_by`` order
     metrics: dict[str, float | int | None]
 
 
-@dataclass(frozen=True)
-class StatsReport:
+class StatsReport(Struct, frozen=True):
     query: StatsQuery
     departments: tuple[str, ...] | None  # the departments it is limited to (``None``: all)
     rows: tuple[StatsRow, ...]
@@ -249,22 +247,19 @@ MIN_PUBLIC_COUNT = 3
 MIN_PUBLIC_MEDIAN = 5
 
 
-@dataclass(frozen=True)
-class PublicCount:
+class PublicCount(Struct, frozen=True):
     month: str  # ``2026-11``
     key: str  # a category id, or a status
     value: int | None  # ``None``: suppressed (below ``MIN_PUBLIC_COUNT``)
 
 
-@dataclass(frozen=True)
-class PublicResolution:
+class PublicResolution(Struct, frozen=True):
     category: str
     resolved: int | None  # suppressed below ``MIN_PUBLIC_COUNT``
     median_working_minutes: float | None  # ``None`` below ``MIN_PUBLIC_MEDIAN`` resolutions
 
 
-@dataclass(frozen=True)
-class PublicStats:
+class PublicStats(Struct, frozen=True):
     start: date
     end: date
     opened: tuple[PublicCount, ...]  # by month and category

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable, Mapping, Protocol, Sequence
+
+from msgspec import Struct
 
 from ..domain.backlog import AGE_BUCKETS, by_age
 from ..domain.calendar import OfficeCalendar
@@ -40,15 +41,13 @@ SAMPLE_SIZE = 50
 CLAIMS_TRUSTED_DAYS = 28
 
 
-@dataclass(frozen=True)
-class CaseDrift:
+class CaseDrift(Struct, frozen=True):
     number: str
     differences: int  # counter units that differ, plus one when the kept state differs
     state_differs: bool
 
 
-@dataclass(frozen=True)
-class ClosedDay:
+class ClosedDay(Struct, frozen=True):
     day: date
     closed_at: datetime
     slot: str

@@ -4,9 +4,10 @@ built from the audience, the next contact claimed for an operator, the outcome o
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Mapping
+
+from msgspec import Struct, field
 
 from ..domain.audiences import Channel
 from ..domain.calendar import OfficeCalendar
@@ -34,8 +35,7 @@ from .survey_ports import SurveyStore
 CLAIM_TRIES = 5
 
 
-@dataclass(frozen=True, kw_only=True)
-class RecordCall(StaffCommand):
+class RecordCall(StaffCommand, frozen=True, kw_only=True):
     survey_id: str
     member_key: str
     claim_id: str | None = None
@@ -44,8 +44,7 @@ class RecordCall(StaffCommand):
     call_back_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class CallList:
+class CallList(Struct, frozen=True):
     """The state of a phone survey's list: calls per state."""
 
     survey_id: str

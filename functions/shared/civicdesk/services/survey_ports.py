@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Iterator, Protocol
+
+from msgspec import Struct
 
 from ..domain.survey_calls import Call, CallState, Lane
 from ..domain.surveys import Response, Survey, SurveyChannel
 
 
-@dataclass(frozen=True)
-class Invitation:
+class Invitation(Struct, frozen=True):
     """One invited person of one survey: what their one-time link opens."""
 
     survey_id: str
@@ -26,8 +26,7 @@ class Invitation:
     department: str | None = None
 
 
-@dataclass(frozen=True)
-class QueuedCall:
+class QueuedCall(Struct, frozen=True):
     """A call as the queue index holds it: enough to claim it by a conditional write."""
 
     survey_id: str

@@ -11,9 +11,11 @@ from __future__ import annotations
 import hmac
 import secrets
 import uuid
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable, Mapping
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from ..domain.audiences import AudienceMember, Channel
 from ..domain.cases import Case, utc_now
@@ -51,23 +53,20 @@ from .survey_calls import PhoneSurveys
 from .survey_ports import Invitation, SurveyStore
 
 
-@dataclass(frozen=True, kw_only=True)
-class WriteSurvey(StaffCommand):
+class WriteSurvey(StaffCommand, frozen=True, kw_only=True):
     survey_id: str | None = None
     design: SurveyDesign | None = None
     version: int | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class ChangeSurvey(StaffCommand):
+class ChangeSurvey(StaffCommand, frozen=True, kw_only=True):
     """Open, close or delete the survey read at ``version``."""
 
     survey_id: str
     version: int | None = None
 
 
-@dataclass(frozen=True)
-class OpenedInvitation:
+class OpenedInvitation(Struct, frozen=True):
     survey: Survey
     invitation: Invitation
     language: str

@@ -22,10 +22,11 @@ department), in the municipality's default language.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Callable, Mapping, Protocol
+
+from msgspec import Struct
 
 from ..domain.calendar import OfficeCalendar
 from ..domain.cases import Case
@@ -68,24 +69,21 @@ class ReportMailer(Protocol):
     def send(self, mail: OutgoingMail) -> str: ...
 
 
-@dataclass(frozen=True)
-class WeekFigures:
+class WeekFigures(Struct, frozen=True):
     start: date
     end: date
     totals: Mapping[str, float | int | None]
     by_department: Mapping[str, Mapping[str, float | int | None]]
 
 
-@dataclass(frozen=True)
-class OverdueCase:
+class OverdueCase(Struct, frozen=True):
     number: str
     department: str
     due: datetime
     late_minutes: int  # working minutes since the due time
 
 
-@dataclass(frozen=True)
-class WeeklyFigures:
+class WeeklyFigures(Struct, frozen=True):
     """Everything one run's mails say, whoever reads them."""
 
     week: WeekFigures

@@ -13,10 +13,10 @@ retention), and one past it is treated as gone already (the TTL deletes only eve
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Iterator, cast
 
+from msgspec.structs import replace
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 

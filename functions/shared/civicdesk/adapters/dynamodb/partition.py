@@ -4,7 +4,7 @@ trail ``TRAIL#`` newest first), so that each view reads only what it shows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 
 from ...domain.cases import Case, TimelineEvent
 from .items import CaseItem, NotificationItem, PendingLinkItem, SubscriptionItem, TimelineItem
@@ -22,8 +22,7 @@ TRAIL_SHOWN = 50
 PAGE_ITEMS = 200
 
 
-@dataclass
-class CasePartition:
+class CasePartition(Struct):
     case: Case
     entries: list[TimelineEvent] = field(default_factory=list)  # in order, trail merged in
     subscriptions: list[SubscriptionItem] = field(default_factory=list)

@@ -24,8 +24,9 @@ itself a common word (``Dana``, ``Vera``) is redacted only when it begins with a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Iterable
+
+from msgspec import Struct
 
 from .common_words import COMMON_WORDS
 from .transliteration import skeleton, spelling
@@ -52,8 +53,7 @@ _LONG_ENDINGS = _CASE_ENDINGS | {d + e for d in _DERIVATIONS for e in _ADJECTIVE
 _FLEETING = re.compile(r"(?<=[^aeiouy])[ae](?=[lrknc]$)")
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(Struct, frozen=True):
     """One word of a name (or of a street's name) and the stems its forms are made of."""
 
     skeleton: str
