@@ -95,8 +95,10 @@ def handler(module_path: str, attribute: str, event_path: str) -> dict:
     imported = time.perf_counter() - START
     response = getattr(module, attribute)(_event(event_path), Context())
     total = time.perf_counter() - START
+    import gc
+
     return {"seconds": total, "cpu_seconds": cpu(), "import_seconds": imported, "response": response,
-            "modules": len(sys.modules)}
+            "modules": len(sys.modules), "collecting": gc.isenabled()}
 
 
 def record(module_path: str, attribute: str, event_path: str, warm_event_path: str) -> dict:

@@ -6,3 +6,8 @@ services declare and are the only modules that import boto3 or pynamodb.
 """
 
 __version__ = "0.1.0"
+
+from . import coldstart as _coldstart
+
+# In a Lambda container, the collector waits for the end of the first invocation (coldstart.py).
+_coldstart.pause()

@@ -38,6 +38,8 @@ from typing import Any, Callable, Mapping
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
+from . import coldstart
+
 logger = Logger()
 
 
@@ -142,6 +144,7 @@ class FunctionMetrics:
             finally:
                 _current.reset(token)
                 invocation.flush()
+                coldstart.first_invocation_ended()
 
         return measured
 

@@ -35,7 +35,7 @@ from typing import Iterable, Sequence
 
 from msgspec import Struct, field
 
-from .cases import EventKind, TimelineEvent, iso
+from .cases import EventKind, TimelineEvent, iso, parse_iso
 from .errors import BadRequestError
 from .redaction import MARK
 
@@ -154,7 +154,7 @@ class FeedCursor(Struct, frozen=True):
 
     @property
     def moment(self) -> datetime:
-        return datetime.strptime(self.after[:27], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        return parse_iso(self.after[:27])
 
     def encode(self) -> str:
         """Opaque to the console: URL-safe base64 of a small JSON list."""

@@ -17,12 +17,12 @@ entry. Standard library only.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Sequence
 
 from msgspec.structs import replace
 
-from .cases import Case, EventKind, Status, TimelineEvent, iso
+from .cases import Case, EventKind, Status, TimelineEvent, iso, parse_iso
 from .service_levels import ServiceLevels, is_first_reaction
 from .working_time import add_working_time, working_time_between
 
@@ -84,7 +84,7 @@ def mark_due(case: Case, entries: Sequence[TimelineEvent],
 
 def _instant(text: str) -> datetime | None:
     try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        return parse_iso(text)
     except ValueError:
         return None
 

@@ -19,14 +19,14 @@ Standard library only.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Iterable, Mapping
 
 from msgspec import Struct
 from msgspec.structs import replace
 
 from .calendar import OfficeCalendar
-from .cases import EventKind, TimelineEvent
+from .cases import EventKind, TimelineEvent, parse_iso
 from .level_marks import LEVEL_COUNTERS, SHARES, level_counters
 from .working_time import working_minutes_between
 
@@ -132,7 +132,7 @@ def local_day(calendar: OfficeCalendar, moment: datetime) -> date:
 
 
 def parse_instant(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return parse_iso(text)
 
 
 def _opened_state(entry: TimelineEvent, basics: CaseBasics) -> CaseState:

@@ -4,10 +4,10 @@ the links it carries, and the mail or SMS that carries it."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
-from ..domain.cases import Case, Status, TimelineEvent
+from ..domain.cases import Case, Status, TimelineEvent, parse_iso
 from ..domain.mail import OutgoingMail, subject_tag
 from ..domain.municipality import Municipality
 from ..domain.municipality import localised as tr_text
@@ -219,7 +219,7 @@ def _last_day(due: str, municipality: Municipality) -> str:
 
     if not due:
         return ""
-    moment = datetime.strptime(due, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    moment = parse_iso(due)
     return (moment - timedelta(microseconds=1)).astimezone(ZoneInfo(municipality.time_zone)).strftime("%d.%m.%Y")
 def _due_soon(entry: TimelineEvent, municipality: Municipality, language: str) -> dict:
     """What the warning of a near due time says: which clock, when it is due, and how much

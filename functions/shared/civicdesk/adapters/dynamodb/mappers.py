@@ -21,6 +21,7 @@ from ...domain.cases import (
     Status,
     TimelineEvent,
     iso,
+    parse_iso,
 )
 from .items import CaseItem, SubscriptionItem, TimelineItem
 from .keys import (
@@ -68,7 +69,7 @@ def parse_time(value: str) -> datetime:
     >>> parse_time("2026-11-21T08:00:00.000000Z").isoformat()
     '2026-11-21T08:00:00+00:00'
     """
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return parse_iso(value)
 
 
 def _time_or_none(value: str | None) -> datetime | None:
