@@ -136,8 +136,8 @@ def _built(statements: str) -> list[str]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-#: Other aggregates' domains and the records of ports a read does not pass: a frozen dataclass
-#: costs about a millisecond to create, and these held a third of the public API's.
+#: Other aggregates' domains and the records of ports a read does not pass: every module and
+#: record class costs its import (these held a third of the public API's, as dataclasses).
 OTHER_AGGREGATES = ("civicdesk.domain.feed", "civicdesk.domain.delivery", "civicdesk.domain.inbound",
                     "civicdesk.services.port_records")
 #: What the changes, the intake and the messaging of case work bring.

@@ -94,6 +94,7 @@ def level_counters(entry: TimelineEvent) -> list[str]:
 
     Examples
     --------
+    >>> from datetime import timezone
     >>> at = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
     >>> entry = TimelineEvent("2026-000001", at, EventKind.STATUS_CHANGED, "staff:ana", True,
     ...                       {"status": "resolved", "from": "in_progress",

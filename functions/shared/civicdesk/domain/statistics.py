@@ -167,6 +167,7 @@ def apply(state: CaseState | None, entry: TimelineEvent, basics: CaseBasics | No
 
     Examples
     --------
+    >>> from datetime import timezone
     >>> from zoneinfo import ZoneInfo
     >>> cal = OfficeCalendar({d: (("08:00", "16:00"),) for d in ("mon", "tue", "wed", "thu", "fri")},
     ...                      "Europe/Belgrade")
