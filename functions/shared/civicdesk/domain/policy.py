@@ -144,8 +144,7 @@ class Principal(Struct, frozen=True):
         return hash(self._identity())
 
     def _identity(self) -> tuple:
-        return (self.user_id, self.username, self.roles, self.departments, self.name, self.email,
-                self.language)
+        return tuple(getattr(self, name) for name in _IDENTITY)
 
     @property
     def actor(self) -> str:
@@ -275,3 +274,7 @@ def principal_from_claims(claims: Mapping[str, object] | None) -> Principal:
 def _optional(value: object) -> str | None:
     text = str(value).strip() if value is not None else ""
     return text or None
+
+
+#: What makes two principals the same person: every field but the token's other claims.
+_IDENTITY = tuple(name for name in Principal.__struct_fields__ if name != "extra")
