@@ -164,7 +164,7 @@ export function QueueScreen({ query }) {
           <p class="queue-count" role="status" aria-live="polite">
             <${CountLine} count=${queue.count} page=${queue.page} loading=${queue.loading} overdue=${overdue} />
           </p>
-          <span class="muted queue-updated">${queue.at ? t('queue.updated', { time: formatDateTime(queue.at, { timeStyle: 'medium' }) }) : ''}</span>
+          <span class="muted queue-updated" data-at=${queue.at ? queue.at.toISOString() : ''}>${queue.at ? t('queue.updated', { time: formatDateTime(queue.at, { timeStyle: 'medium' }) }) : ''}</span>
           <button type="button" class="button-quiet" onClick=${queue.refresh}>${t('queue.refresh')}</button>
         </div>
         <${ErrorAlert} error=${queue.error} />
