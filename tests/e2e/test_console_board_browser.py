@@ -102,6 +102,12 @@ def no_horizontal_scroll(driver) -> bool:
         "return document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
+def shown_popup(driver, number: str):
+    """The map's open popup once it shows case ``number`` (else ``None``)."""
+    return next((p for p in driver.find_elements(By.CSS_SELECTOR, ".leaflet-popup .map-popup")
+                 if number in p.text), None)
+
+
 def test_the_supervisor_sees_an_agents_status_change_on_the_board_within_two_seconds(browser, runtime):
     operator, agent = staff(runtime, "operator"), staff(runtime, "department_agent", "roads_traffic")
     supervisor = demo_user(runtime, "supervisor")
@@ -230,7 +236,8 @@ def test_the_map_shows_filters_and_opens_the_cases_with_a_location(browser, runt
 
         # A marker's popup names its case and links to it
         b.find_element(By.CSS_SELECTOR, f".map-cases [data-case='{east['number']}']").click()
-        popup = wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .map-popup"), "no popup")[0]
+        # (a popup fading in has no visible text yet: wait for the case's number in it)
+        popup = wait(b, lambda d: shown_popup(d, east["number"]), "no popup")
         assert east["number"] in popup.text and "Street lighting" in popup.text and "New" in popup.text
         wait(b, lambda d: d.execute_script(
             "return getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"), "popup fading in")
@@ -244,7 +251,7 @@ def test_the_map_shows_filters_and_opens_the_cases_with_a_location(browser, runt
         wait(b, lambda d: mine <= listed(d), "no list")
         button = b.find_element(By.CSS_SELECTOR, f".map-list tr[data-case='{north['number']}'] button")
         button.send_keys(Keys.ENTER)
-        popup = wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .map-popup"), "no popup")[0]
+        popup = wait(b, lambda d: shown_popup(d, north["number"]), "no popup")
         assert north["number"] in popup.text
         sign_out(b)
 

@@ -118,7 +118,9 @@ def test_the_public_map_lists_the_reports_by_keyboard_without_personal_data(brow
                 break
         assert b.switch_to.active_element == show
         show.send_keys(Keys.ENTER)
-        popup = wait(b, lambda d: d.find_elements("css selector", "#reports-map .leaflet-popup-content"), "no popup")[0]
+        # the popup's content is made when it opens, after the cluster's zoom: wait for it
+        popup = wait(b, lambda d: [p for p in d.find_elements("css selector", "#reports-map .leaflet-popup-content")
+                                   if reported in p.text], "no popup with the report")[0]
         assert reported in popup.text
 
         # filtered: nothing resolved yet
