@@ -10,9 +10,10 @@ import re
 
 import pytest
 import requests
+from selenium.webdriver.common.keys import Keys
 
 from tests.support.browser import by_id, chromium, clean_console, open_page, skip_without_chromium, wait
-from tests.support.console import axe_violations
+from tests.support.console import axe_violations, demo_user, sign_in, sign_out, wait_for_screen
 from tests.support.runtime import running
 
 skip_without_chromium(module=True)
@@ -118,6 +119,26 @@ def test_sign_up_file_a_letter_find_it_and_follow_a_public_case(b, runtime):
     assert registry in text(b, "cases-body") and text(b, "cases-count") == "1 case"
     assert b.find_element("css selector", "nav.site-nav a[aria-current=page]").text == "My account"
     assert axe_violations(b) == []
+
+    # The letter's own page (the link of my cases) says it was registered under that number
+    b.find_element("css selector", "#cases-body a").click()
+    wait(b, lambda d: "Registered" in text(d, "c-history"), "no registry entry in the history")
+    assert f"Registered under registry number {registry}." in text(b, "c-history")
+
+    # Staff find it by the registry number however it is typed, and see it among its facts
+    year, code, sequence = registry.split("/")
+    sign_in(b, runtime.url, demo_user(runtime, "operator"), lang="en", path="/cases")
+    b.find_element("css selector", "form[role=search] input").send_keys(
+        f"{year}/{code.lower()}/{int(sequence)}", Keys.ENTER)
+    wait(b, lambda d: d.current_url.endswith(f"#/cases/{number}"), "the search did not open the letter")
+    wait_for_screen(b)
+    wait(b, lambda d: d.find_elements("css selector", "dd.registry-number"), "no registry number shown")
+    assert b.find_element("css selector", "dd.registry-number").text == registry
+    # the history's sentence in the operator's own language (Serbian Cyrillic)
+    assert b.find_element("css selector", "li.entry-registered .entry-head").text == (
+        f"Заведено под деловодним бројем {registry}.")
+    assert axe_violations(b) == []
+    sign_out(b)
 
     # One click on the public case's page follows it, with no confirmation mail
     mails_before = len([m for m in runtime.outbox() if EMAIL in m["to"]])

@@ -16,6 +16,7 @@ import os
 import re
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -198,6 +199,81 @@ def test_letters_filed_with_an_account_get_registry_numbers_and_stay_private(cog
     assert case.contact.email == "dana@example.org"
     assert case.contact.name == "Dana Petrović" and case.contact.address.startswith("Njegoševa")
     assert case.language == "sr-Latn"
+
+
+def test_the_registry_number_is_on_the_case_for_staff_their_search_and_the_citizens_history(
+        cognito, api):
+    from civicdesk import wiring
+    from tests.support.admin import Staff
+
+    staff = Staff(api, os.environ["CIVICDESK_STAFF_USER_POOL_ID"])
+    operator = staff.add("operator.ana", "operator")
+    general = staff.add("agent.general", "department_agent", departments=("general_administration",))
+    roads = staff.add("agent.roads", "department_agent", departments=("roads_traffic",))
+    claims = signed_up(cognito, "iva@example.org")
+    filed = api.call("POST", "/v1/public/account/cases", LETTER, claims=claims,
+                     headers={"Idempotency-Key": "letter-registry-01"})
+    assert filed.status == 201, filed.body
+    number, registry = filed.body["number"], filed.body["registry_number"]
+    year = number[:4]
+    assert registry == f"{year}/GA/000001"
+
+    view = operator.get(f"/v1/admin/cases/{number}", headers={"Accept-Language": "en"})
+    assert view.status == 200 and view.body["registry_number"] == registry
+    entered = [e for e in view.body["timeline"] if e["kind"] == "registered"]
+    assert len(entered) == 1 and entered[0]["public"] is True
+    assert entered[0]["text"] == f"Registered under registry number {registry}."
+    assert view.body["version"] == 2  # opened, then the number entered
+
+    # Found by it however it is typed, only by those who may see the case
+    for typed in (registry, f"{year}/ga/1", f" {year} / GA / 000001 "):
+        body = general.get("/v1/admin/search", f"q={quote(typed)}").body
+        assert (body["matched_by"], [c["number"] for c in body["items"]]) == ("registry", [number])
+    assert roads.get("/v1/admin/search", f"q={quote(registry)}").body["items"] == []
+    assert operator.get("/v1/admin/search", f"q={year}/GA/2").body["items"] == []
+
+    # The citizen reads it in the history of their private link
+    mine = api.call("GET", "/v1/public/account/cases", claims=claims).body["cases"]
+    link = next(c["tracking_url"] for c in mine if c["number"] == number)
+    query = "&".join(p for p in link.split("?", 1)[1].split("&") if not p.startswith("lang="))
+    tracked = api.call("GET", f"/v1/public/cases/{number}", query=f"{query}&lang=sr-Latn")
+    history = [e for e in tracked.body["history"] if e["kind"] == "registered"]
+    assert [e["text"] for e in history] == [f"Zavedeno pod delovodnim brojem {registry}."]
+
+    # A repeat enters nothing twice; one whose first try stopped before the case had the
+    # number enters it then, once
+    repeat = api.call("POST", "/v1/public/account/cases", LETTER, claims=claims,
+                      headers={"Idempotency-Key": "letter-registry-01"})
+    assert repeat.body["registry_number"] == registry
+    assert wiring.case_repository().get_case(number).version == 2
+
+    service = wiring.account_service()
+    real, lost = service._registry, []
+
+    class StopsBeforeTheCase:
+        def get_case(self, wanted):
+            return real.get_case(wanted)
+
+        def save_change(self, *args, **kwargs):
+            lost.append(args[0].number)
+            raise RuntimeError("the container stopped")
+
+    service._registry = StopsBeforeTheCase()
+    complaint = {**LETTER, "type": "complaint", "category": "staff_complaint"}
+    try:
+        stopped = api.call("POST", "/v1/public/account/cases", complaint, claims=claims,
+                           headers={"Idempotency-Key": "complaint-registry-01"})
+    finally:
+        service._registry = real
+    assert stopped.status == 500 and lost  # the client repeats what it got no answer to
+    second = api.call("POST", "/v1/public/account/cases", complaint, claims=claims,
+                      headers={"Idempotency-Key": "complaint-registry-01"})
+    assert second.status == 201 and second.body["number"] == lost[0]
+    case = wiring.case_repository().get_case(second.body["number"])
+    assert case.registry_number == second.body["registry_number"]
+    _, timeline = wiring.case_repository().get_with_history(case.number)
+    assert [e.data for e in timeline if e.kind.value == "registered"] == [
+        {"registry_number": second.body["registry_number"]}]
 
 
 def test_my_cases_lists_the_accounts_and_the_addresss_earlier_cases_only(cognito, api):

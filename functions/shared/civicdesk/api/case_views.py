@@ -136,7 +136,7 @@ def case_file(found: CaseFile, municipality: Municipality, language: str) -> dic
         "linked_cases": list(case.linked_cases), "merged_into": case.merged_into,
         "published_photos": list(case.published_photos),
         "routing": case.routing, "deleted_at": _z(case.deleted_at), "deleted_by": case.deleted_by,
-        "source_page": case.source_page,
+        "source_page": case.source_page, "registry_number": case.registry_number,
         "timeline": [timeline_entry(e, municipality, language) for e in found.timeline],
         "followers": found.followers, "trail_complete": found.trail_complete,
         "allowed_transitions": [] if case.deleted or case.merged_into else [

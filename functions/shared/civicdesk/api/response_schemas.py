@@ -75,6 +75,9 @@ CASE_DETAIL = Obj({
                                                "relative to the public media base URL"),
     "routing": Obj({}, description="rule (category, area, override), department, area, by, reason"),
     "source_page": Str(description="The service page whose \"Report a problem\" button the report came through"),
+    "registry_number": Str(description="The registry book's number of a letter, complaint or "
+                                       "FOI request filed through a citizen account "
+                                       "(e.g. 2026/GA/000042); search finds the case by it"),
     "deleted_at": Str(format="date-time"), "deleted_by": Str(),
     "timeline": Arr(TIMELINE_ENTRY, max_items=100000, description="Oldest first; internal entries included"),
     "followers": Int(description="How many people follow the case by e-mail (confirmed; who they "

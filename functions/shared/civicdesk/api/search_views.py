@@ -199,7 +199,7 @@ def response_schemas() -> dict[str, Obj]:
     return {
         "search": Obj({
             "items": Arr(summary_schema, required=True), "next_cursor": Str(), "count": Int(),
-            "matched_by": Str(enum=("number", "phone", "email", "words")),
+            "matched_by": Str(enum=("number", "registry", "phone", "email", "words")),
             "truncated": Bool(description="A word matched more than 1,000 index entries: some "
                                            "matches may be missing; add a word"),
         }),

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from msgspec import Struct
 
-from .cases import ALWAYS_PRIVATE_TYPES, CaseType
+from .cases import ALWAYS_PRIVATE_TYPES, Case, CaseType, EventKind, TimelineEvent
 from .errors import FieldError, UnauthorizedError, ValidationError
 
 #: The case types only a signed-in citizen may file (they stay private: ``ALWAYS_PRIVATE_TYPES``).
@@ -158,3 +158,59 @@ class RegisteredCase(Struct, frozen=True):
     number: str
     registry_number: str | None
     registered_at: datetime
+
+
+#: A registry number as staff type it into the search: ``2026/GA/42`` or ``2026/ga/000042``.
+_REGISTRY_QUERY = re.compile(r"^\s*(\d{4})\s*/\s*([A-Za-z]{1,12})\s*/\s*(\d{1,6})\s*$")
+
+
+def registry_query(text: str) -> str | None:
+    """The registry number ``text`` names, in its one written form, or ``None``.
+
+    Examples
+    --------
+    >>> registry_query("2026/ga/42"), registry_query(" 2026 / GA / 000042 ")
+    ('2026/GA/000042', '2026/GA/000042')
+    >>> registry_query("2026-000042") is None, registry_query("2026/GA/0") is None
+    (True, True)
+    """
+    found = _REGISTRY_QUERY.match(text)
+    if not found or int(found.group(3)) == 0:
+        return None
+    return f"{found.group(1)}/{found.group(2).upper()}/{int(found.group(3)):06d}"
+
+
+def registry_term(registry_number: str) -> str:
+    """The one search word a registry number is found by: its letters and digits, folded.
+
+    >>> registry_term("2026/GA/000042")
+    '2026ga000042'
+    """
+    return "".join(ch for ch in registry_number.lower() if ch.isalnum())
+
+
+def entered_in_registry(case: Case, registered: RegisteredCase,
+                        actor: str = "system") -> tuple[Case, TimelineEvent] | None:
+    """The case with its registry number and the public entry that gives it to the citizen
+    and the staff, or ``None`` when there is nothing to enter (no number, or the case has it).
+
+    Examples
+    --------
+    >>> from datetime import timezone
+    >>> from civicdesk.domain.cases import Channel, Status
+    >>> at = datetime(2026, 11, 21, 9, 30, tzinfo=timezone.utc)
+    >>> case = Case("2026-000123", CaseType.COMPLAINT, Channel.WEB, "other", "general_administration",
+    ...             "Жалба.", "sr-Cyrl", Status.NEW, False, at, at, "hash")
+    >>> entered, entry = entered_in_registry(case, RegisteredCase(case.number, "2026/GA/000042", at))
+    >>> entered.registry_number, entry.kind.value, entry.public, entry.data
+    ('2026/GA/000042', 'registered', True, {'registry_number': '2026/GA/000042'})
+    >>> entered_in_registry(entered, RegisteredCase(case.number, "2026/GA/000042", at)) is None
+    True
+    """
+    number = registered.registry_number
+    if not number or case.registry_number == number:
+        return None
+    entry = TimelineEvent(case.number, registered.registered_at, EventKind.REGISTERED, actor, True,
+                          {"registry_number": number})
+    return case.with_changes(registry_number=number,
+                             updated_at=max(case.updated_at, registered.registered_at)), entry

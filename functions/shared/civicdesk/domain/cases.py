@@ -286,6 +286,9 @@ class Case(Struct, frozen=True):
     published_photos: tuple[str, ...] = ()
     #: The service page a report came from, through its "Report a problem" button (issue 16).
     source_page: str | None = None
+    #: The registry book's number of a letter, complaint or FOI request filed through an
+    #: account (``domain.accounts.entered_in_registry``), e.g. ``2026/GA/000042``.
+    registry_number: str | None = None
 
     @property
     def state(self) -> str:
@@ -333,6 +336,7 @@ class EventKind(str, Enum):
     SLA_BREACHED = "sla_breached"  # a due time passed (data: clock, due, overdue_minutes)
     PHOTO_PUBLISHED = "photo_published"  # staff published a photo (data: attachment_id, photo)
     PHOTO_WITHDRAWN = "photo_withdrawn"  # staff withdrew it from public (data: attachment_id, photo)
+    REGISTERED = "registered"  # entered in the registry book (data: registry_number)
 
 
 class TimelineEvent(Struct, frozen=True):

@@ -55,7 +55,8 @@ MAX_TEXT_FIELD = 100
 TEXT_FIELDS = ("channel", "status", "department", "case", "body_id", "body", "level")
 #: Fields that only some kinds may keep (elsewhere they are free text).
 KIND_TEXT_FIELDS = {EventKind.ATTACHMENT_REFUSED: ("reason",), EventKind.REFERRED: ("email",),
-                    EventKind.NOTIFICATION: ("outcome", "audience")}
+                    EventKind.NOTIFICATION: ("outcome", "audience"),
+                    EventKind.REGISTERED: ("registry_number",)}
 #: Fields a kind's text names that the feed never keeps (a recipient's address): the text shows
 #: the redaction mark in their place.
 KIND_HIDDEN_FIELDS = {EventKind.DELIVERY_REPORT: ("to",)}

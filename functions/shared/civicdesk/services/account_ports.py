@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol, Sequence
 
 from ..domain.accounts import Profile, RegisteredCase
+from ..domain.cases import Case, TimelineEvent
 
 
 class AccountStore(Protocol):
@@ -40,6 +41,16 @@ class AccountStore(Protocol):
     def follows(self, sub: str, limit: int) -> list[tuple[str, datetime]]:
         """The cases the account follows with the time it started, newest first (one
         ``Query``)."""
+
+
+class RegistryCases(Protocol):
+    """The case a registry number is entered on (``DynamoCaseRepository``): read, then changed
+    in one version-checked transaction."""
+
+    def get_case(self, number: str) -> Case | None: ...
+
+    def save_change(self, case: Case, expected_version: int, events: list[TimelineEvent],
+                    *, also: tuple[tuple[Case, int], ...] = ()) -> None: ...
 
 
 class CaseLookup(Protocol):

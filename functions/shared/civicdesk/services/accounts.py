@@ -17,10 +17,17 @@ from zoneinfo import ZoneInfo
 from msgspec import Struct
 from msgspec.structs import replace
 
-from ..domain.accounts import ACCOUNT_ONLY_TYPES, CitizenAccount, Profile, RegisteredCase, checked_profile
+from ..domain.accounts import (
+    ACCOUNT_ONLY_TYPES,
+    CitizenAccount,
+    Profile,
+    RegisteredCase,
+    checked_profile,
+    entered_in_registry,
+)
 from ..domain.cases import Case, Contact, parse_number, utc_now
-from ..domain.errors import NotFoundError
-from .account_ports import AccountStore, CaseLookup
+from ..domain.errors import ConflictError, NotFoundError
+from .account_ports import AccountStore, CaseLookup, RegistryCases
 from .cases import CaseService
 from .followers import FollowCase, FollowerService
 from .municipality import MunicipalityProvider
@@ -30,6 +37,8 @@ from .tracking_links import TrackingLinks
 #: How many cases "my cases" lists: the account's own and the address's earlier ones, each.
 MY_CASES_LIMIT = 100
 MY_FOLLOWS_LIMIT = 100
+#: How often entering a registry number on its case is tried when another change comes first.
+REGISTRY_ATTEMPTS = 5
 
 
 class SaveProfile(Struct, frozen=True):
@@ -67,8 +76,10 @@ class MyFollow(Struct, frozen=True):
 class AccountService:
     def __init__(self, store: AccountStore, cases: CaseService, lookup: CaseLookup,
                  followers: FollowerService, links: TrackingLinks,
-                 municipality: MunicipalityProvider, clock: Callable[[], datetime] = utc_now):
+                 municipality: MunicipalityProvider, registry: RegistryCases,
+                 clock: Callable[[], datetime] = utc_now):
         self._store = store
+        self._registry = registry
         self._cases = cases
         self._lookup = lookup
         self._followers = followers
@@ -115,7 +126,25 @@ class AccountService:
                 department = category.department if category else None
             year = now.astimezone(ZoneInfo(municipality.time_zone)).year
             registered = self._store.register(account.sub, opened.number, department, year, now)
+        if registered.registry_number:
+            self._enter_in_registry(registered)
         return FiledCase(opened, registered)
+
+    def _enter_in_registry(self, registered: RegisteredCase) -> None:
+        """Put the registry number on the case with its public entry, so that staff see it,
+        find the case by it and the citizen reads it in the history. A repeat of the filing
+        finds it there (or enters it, if the first try stopped between the two writes)."""
+        for _ in range(REGISTRY_ATTEMPTS):
+            case = self._registry.get_case(registered.number)
+            change = entered_in_registry(case, registered) if case else None
+            if case is None or change is None:
+                return
+            try:
+                self._registry.save_change(change[0], case.version, [change[1]])
+                return
+            except ConflictError:
+                continue  # another change came first: read the case again
+        raise ConflictError("error.conflict")
 
     # -- my cases ----------------------------------------------------------------------------
 

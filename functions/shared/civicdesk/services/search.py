@@ -15,6 +15,7 @@ from typing import Callable
 
 from msgspec import Struct, field
 
+from ..domain.accounts import registry_query, registry_term
 from ..domain.cases import OPEN_STATUSES, Case, utc_now
 from ..domain.errors import FieldError, ForbiddenError, ValidationError
 from ..domain.geohash import Box, around, cover, distance_m
@@ -55,7 +56,7 @@ class SearchQuery(Struct, frozen=True):
 class SearchPage(Struct, frozen=True):
     cases: list[Case]
     next_cursor: str | None
-    #: How the query was read: ``number``, ``phone``, ``email`` or ``words``.
+    #: How the query was read: ``number``, ``registry``, ``phone``, ``email`` or ``words``.
     matched_by: str
     #: A word matched more entries than one read takes: refine the search to see every match.
     truncated: bool = False
@@ -151,6 +152,9 @@ class SearchService:
                 found = [cases[n] for n in numbers if self._visible(cases.get(n), departments)]
                 if found or "-" in text:
                     return SearchPage(found[:query.limit], None, "number")
+        registry = registry_query(text)
+        if registry:
+            return self._registry_page(registry, departments, query.limit)
         if looks_like_email(text):
             page = self._requester_page("email", text.lower(), departments, query.limit, query.cursor)
             return SearchPage(page[0], page[1], "email")
@@ -163,6 +167,15 @@ class SearchService:
                 page = self._requester_page("phone", phone, departments, query.limit, query.cursor)
                 return SearchPage(page[0], page[1], "phone")
         return self._words_page(text, departments, query)
+
+    def _registry_page(self, registry: str, departments: frozenset[str] | None,
+                       limit: int) -> SearchPage:
+        """The case that has the registry number (its one search word: ``registry_term``)."""
+        numbers, _ = self._index.word_cases(registry_term(registry), MAX_POSTINGS)
+        cases = self._index.cases(sorted(numbers, reverse=True)[:limit]) if numbers else {}
+        found = [case for number, case in sorted(cases.items(), reverse=True)
+                 if case.registry_number == registry and self._visible(case, departments)]
+        return SearchPage(found, None, "registry")
 
     def _words_page(self, text: str, departments: frozenset[str] | None,
                     query: SearchQuery) -> SearchPage:

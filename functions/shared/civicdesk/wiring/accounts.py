@@ -9,6 +9,7 @@ from ..config import settings
 from .console import search_index
 from .core import (
     _tables_configured,
+    case_repository,
     case_service,
     follower_service,
     link_keys,
@@ -33,7 +34,7 @@ def account_service():
     from ..services.accounts import AccountService
 
     return AccountService(account_store(), case_service(), search_index(), follower_service(),
-                          tracking_links(), municipality_provider())
+                          tracking_links(), municipality_provider(), case_repository())
 
 
 @lru_cache(maxsize=1)

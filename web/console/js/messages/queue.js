@@ -2,6 +2,7 @@
 export default {
   en: {
     "search.by.number": "Found by the case number.",
+    "search.by.registry": "Found by the registry number.",
     "search.by.email": "Found by the requester’s e-mail address.",
     "search.by.phone": "Found by the requester’s phone number.",
     "search.by.words": "Found by words of the requester’s name, the subject, the address or the description, in either script.",
@@ -102,6 +103,7 @@ export default {
   },
   'sr-Latn': {
     "search.by.number": "Pronađeno po broju predmeta.",
+    "search.by.registry": "Pronađeno po delovodnom broju.",
     "search.by.email": "Pronađeno po adresi e-pošte podnosioca.",
     "search.by.phone": "Pronađeno po broju telefona podnosioca.",
     "search.by.words": "Pronađeno po rečima iz imena podnosioca, naslova, adrese ili opisa, na oba pisma.",
@@ -202,6 +204,7 @@ export default {
   },
   'sr-Cyrl': {
     "search.by.number": "Пронађено по броју предмета.",
+    "search.by.registry": "Пронађено по деловодном броју.",
     "search.by.email": "Пронађено по адреси е-поште подносиоца.",
     "search.by.phone": "Пронађено по броју телефона подносиоца.",
     "search.by.words": "Пронађено по речима из имена подносиоца, наслова, адресе или описа, на оба писма.",
@@ -302,6 +305,7 @@ export default {
   },
   bg: {
     "search.by.number": "Намерено по номер на преписката.",
+    "search.by.registry": "Намерено по входящия номер.",
     "search.by.email": "Намерено по имейла на подателя.",
     "search.by.phone": "Намерено по телефона на подателя.",
     "search.by.words": "Намерено по думи от името на подателя, темата, адреса или описанието, на кирилица или латиница.",
@@ -402,6 +406,7 @@ export default {
   },
   cs: {
     "search.by.number": "Nalezeno podle čísla případu.",
+    "search.by.registry": "Nalezeno podle čísla jednacího.",
     "search.by.email": "Nalezeno podle e-mailu oznamovatele.",
     "search.by.phone": "Nalezeno podle telefonu oznamovatele.",
     "search.by.words": "Nalezeno podle slov ze jména oznamovatele, předmětu, adresy nebo popisu, v kterémkoli písmu.",

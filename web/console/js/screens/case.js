@@ -55,6 +55,7 @@ function Facts({ caseFile, names }) {
     <h2 id="case-facts-title">${t('case.facts')}</h2>
     <dl class="facts case-facts">
       <dt>${t('case.field.number')}</dt><dd>${c.number}</dd>
+      ${c.registry_number ? html`<dt>${t('case.field.registry_number')}</dt><dd class="registry-number">${c.registry_number}</dd>` : null}
       <dt>${t('case.field.status')}</dt><dd><${StatusBadge} status=${c.status} name=${c.status_name} />
         ${c.escalation_level ? html` <span class="badge badge-warning">${t('case.escalated_level', { level: c.escalation_level })}</span>` : null}
         ${c.deleted ? html` <span class="badge badge-danger">${t('case.deleted')}</span>` : null}</dd>

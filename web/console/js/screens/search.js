@@ -1,6 +1,6 @@
 // Search (`#/search?q=`): cases by number, by requester (phone, e-mail, name) and by words of the
 // subject, address and description in either script (GET /v1/admin/search). Results are shown as
-// queue rows, in pages; a number that names exactly one case opens it.
+// queue rows, in pages; a case or registry number that names exactly one case opens it.
 import { html, useEffect, useMemo, useState } from '../lib.js';
 import { api } from '../api.js';
 import { t, register, formatNumber } from '../i18n.js';
@@ -28,7 +28,7 @@ export function SearchScreen({ query }) {
   const names = useMemo(() => Object.fromEntries((staff.data || []).map((s) => [s.username, s.name])), [staff.data]);
   const page = result.data;
   useEffect(() => {
-    if (page && !cursor && page.matched_by === 'number' && page.items.length === 1) {
+    if (page && !cursor && ['number', 'registry'].includes(page.matched_by) && page.items.length === 1) {
       navigate(`/cases/${page.items[0].number}`, {}, { replace: true });
     }
   }, [page]);

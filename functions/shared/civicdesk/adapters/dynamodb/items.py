@@ -65,6 +65,7 @@ class CaseItem(TableItem, discriminator="case"):
     escalation_level = NumberAttribute(null=True)  # absent: never escalated
     first_reaction_at = UnicodeAttribute(null=True)
     source_page = UnicodeAttribute(null=True)  # the service page of the report button (issue 16)
+    registry_number = UnicodeAttribute(null=True)  # letters, complaints, FOI requests by account
     #: The service-level and legal clocks (``domain.cases.CaseClock``; ``mappers.clock_to_map``).
     clock: MapAttribute[str, Any] = MapAttribute(null=True)
     #: The published photos' paths, in order (``domain/photos.py``); absent: none.

@@ -113,7 +113,8 @@ def case_to_item(case: Case) -> CaseItem:
         escalation_level=case.escalation_level or None, search_digest=search_digest(case),
         first_reaction_at=iso(case.first_reaction_at) if case.first_reaction_at else None,
         clock=clock_to_map(case.clock), pub=public_map(case),
-        published_photos=list(case.published_photos) or None, source_page=case.source_page, **keys)
+        published_photos=list(case.published_photos) or None, source_page=case.source_page,
+        registry_number=case.registry_number, **keys)
 
 
 def item_to_case(item: CaseItem) -> Case:
@@ -137,7 +138,7 @@ def item_to_case(item: CaseItem) -> Case:
         clock=map_to_clock(item.clock.as_dict() if item.clock else None),
         public_answers=answers_of(item.pub.as_dict() if item.pub else None),
         published_photos=tuple(str(path) for path in item.published_photos or ()),
-        source_page=item.source_page)
+        source_page=item.source_page, registry_number=item.registry_number)
 
 
 _CLOCK_TIMES = ("first_reaction_due", "resolution_due", "legal_due", "referral_due",

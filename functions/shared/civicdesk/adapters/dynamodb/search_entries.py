@@ -19,11 +19,17 @@ MAX_TERMS = 60
 
 
 def indexed_words(case: Case) -> list[str]:
-    """The folded words a case is found by."""
+    """The folded words a case is found by, its registry number's one word first (if any)."""
     contact, location = case.contact, case.location
-    return distinct_words(contact.name if contact else None, case.subject,
-                          location.address if location else None, case.description,
-                          limit=MAX_TERMS)
+    found = distinct_words(contact.name if contact else None, case.subject,
+                           location.address if location else None, case.description,
+                           limit=MAX_TERMS)
+    if case.registry_number:
+        from ...domain.accounts import registry_term
+
+        term = registry_term(case.registry_number)
+        return [term, *(word for word in found if word != term)]
+    return found
 
 
 def contact_value(kind: str, value: str) -> str:
