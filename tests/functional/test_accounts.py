@@ -266,6 +266,7 @@ def test_the_registry_number_is_on_the_case_for_staff_their_search_and_the_citiz
     finally:
         service._registry = real
     assert stopped.status == 500 and lost  # the client repeats what it got no answer to
+    assert wiring.case_repository().get_case(lost[0]).registry_number is None
     second = api.call("POST", "/v1/public/account/cases", complaint, claims=claims,
                       headers={"Idempotency-Key": "complaint-registry-01"})
     assert second.status == 201 and second.body["number"] == lost[0]
@@ -274,6 +275,31 @@ def test_the_registry_number_is_on_the_case_for_staff_their_search_and_the_citiz
     _, timeline = wiring.case_repository().get_with_history(case.number)
     assert [e.data for e in timeline if e.kind.value == "registered"] == [
         {"registry_number": second.body["registry_number"]}]
+
+    # Another change that comes first is read again, not overwritten
+    from civicdesk.domain.errors import ConflictError
+
+    class ConflictsOnce:
+        tries = 0
+
+        def get_case(self, wanted):
+            return real.get_case(wanted)
+
+        def save_change(self, *args, **kwargs):
+            self.tries += 1
+            if self.tries == 1:
+                raise ConflictError("error.conflict")
+            return real.save_change(*args, **kwargs)
+
+    service._registry = racing = ConflictsOnce()
+    try:
+        third = api.call("POST", "/v1/public/account/cases", {**LETTER, "type": "foi_request"},
+                         claims=claims)
+    finally:
+        service._registry = real
+    assert third.status == 201 and racing.tries == 2
+    assert wiring.case_repository().get_case(third.body["number"]).registry_number == (
+        third.body["registry_number"])
 
 
 def test_my_cases_lists_the_accounts_and_the_addresss_earlier_cases_only(cognito, api):

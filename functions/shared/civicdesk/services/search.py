@@ -172,9 +172,10 @@ class SearchService:
                        limit: int) -> SearchPage:
         """The case that has the registry number (its one search word: ``registry_term``)."""
         numbers, _ = self._index.word_cases(registry_term(registry), MAX_POSTINGS)
-        cases = self._index.cases(sorted(numbers, reverse=True)[:limit]) if numbers else {}
-        found = [case for number, case in sorted(cases.items(), reverse=True)
-                 if case.registry_number == registry and self._visible(case, departments)]
+        ordered = sorted(numbers, reverse=True)[:limit]
+        cases = self._index.cases(ordered) if ordered else {}
+        found = [cases[n] for n in ordered if self._visible(cases.get(n), departments)
+                 and cases[n].registry_number == registry]
         return SearchPage(found, None, "registry")
 
     def _words_page(self, text: str, departments: frozenset[str] | None,
